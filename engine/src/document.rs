@@ -1,0 +1,346 @@
+//! The pathway document: one JSON object describing a whole pathway, the import/export contract
+//! with ICS leads' bulk maps and other trusts' systems. Field names are fixed.
+
+use crate::error::{FieldError, InputErrors};
+use crate::pathway::{
+    MAX_NAME, MAX_TEXT, Organisation, OrganisationInput, PathwayMap, StepInput, TransitionInput,
+};
+use crate::values::{OdsCode, PerDay, parse_text};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// A whole pathway as exchanged in JSON. Optional fields may be absent; export always writes the
+/// canonical form (defaults spelled out, absent optionals left out), which imports back unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PathwayDocument {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub condition: String,
+    /// ODS code of the owning organisation.
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand_per_day: Option<f64>,
+    /// Organisations to create when their ODS code is not known yet (known ones are reused).
+    #[serde(default)]
+    pub organisations: Vec<OrganisationInput>,
+    #[serde(default)]
+    pub steps: Vec<StepInput>,
+    #[serde(default)]
+    pub transitions: Vec<TransitionInput>,
+}
+
+/// The pathway's own fields (everything but its organisations and graph).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathwayHeader {
+    pub name: String,
+    pub description: String,
+    pub condition: String,
+    pub owner: OdsCode,
+    pub demand_per_day: Option<PerDay>,
+}
+
+impl PathwayHeader {
+    /// Checks the header fields of a pathway; errors name `name`, `owner`, `demandPerDay`...
+    pub fn parse(
+        name: &str,
+        description: &str,
+        condition: &str,
+        owner: &str,
+        demand_per_day: Option<f64>,
+    ) -> Result<Self, InputErrors> {
+        let mut errors = InputErrors::default();
+        let name = errors.check("name", parse_text(name, MAX_NAME));
+        let description = errors.check("description", bounded(description, MAX_TEXT));
+        let condition = errors.check("condition", bounded(condition, MAX_NAME));
+        let owner = errors.check("owner", OdsCode::parse(owner));
+        let demand = errors.check(
+            "demandPerDay",
+            demand_per_day.map(PerDay::parse).transpose(),
+        );
+        match (name, description, condition, owner, demand) {
+            (Some(name), Some(description), Some(condition), Some(owner), Some(demand_per_day)) => {
+                Ok(Self {
+                    name,
+                    description,
+                    condition,
+                    owner,
+                    demand_per_day,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+fn bounded(text: &str, max: usize) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+/// A document that passed every field check: ready to store as a draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedDocument {
+    pub header: PathwayHeader,
+    pub organisations: Vec<Organisation>,
+    pub map: PathwayMap,
+}
+
+impl ParsedDocument {
+    /// Every ODS code the document refers to, with the field that refers to it, except those the
+    /// document itself defines in `organisations`: the store must find these in the database.
+    pub fn external_organisation_references(&self) -> Vec<(String, OdsCode)> {
+        let defined: HashSet<&OdsCode> = self.organisations.iter().map(|o| &o.ods_code).collect();
+        let mut refs = vec![("owner".to_string(), self.header.owner.clone())];
+        refs.extend(
+            self.map
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("steps[{i}].organisation"), s.organisation.clone())),
+        );
+        refs.retain(|(_, code)| !defined.contains(code));
+        refs
+    }
+}
+
+impl PathwayDocument {
+    /// Reads a document from JSON, naming the path of a field with the wrong type or name.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, FieldError> {
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            FieldError::new(field, e.into_inner().to_string())
+        })
+    }
+
+    /// Checks every field, that step keys are unique, that transitions join known steps and that
+    /// no organisation is listed twice. Reports all problems at once. O(size of the document).
+    pub fn parse(&self) -> Result<ParsedDocument, InputErrors> {
+        let mut errors = InputErrors::default();
+        let header = match PathwayHeader::parse(
+            &self.name,
+            &self.description,
+            &self.condition,
+            &self.owner,
+            self.demand_per_day,
+        ) {
+            Ok(header) => Some(header),
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        };
+        let mut organisations = Vec::with_capacity(self.organisations.len());
+        for (i, o) in self.organisations.iter().enumerate() {
+            match o.parse() {
+                Ok(org)
+                    if organisations
+                        .iter()
+                        .any(|x: &Organisation| x.ods_code == org.ods_code) =>
+                {
+                    errors.push(
+                        format!("organisations[{i}].odsCode"),
+                        format!("organisation '{}' is listed twice", org.ods_code),
+                    );
+                }
+                Ok(org) => organisations.push(org),
+                Err(e) => errors.extend_within(&format!("organisations[{i}]"), e),
+            }
+        }
+        let mut steps = Vec::with_capacity(self.steps.len());
+        for (i, s) in self.steps.iter().enumerate() {
+            match s.parse() {
+                Ok(step) => steps.push(step),
+                Err(e) => errors.extend_within(&format!("steps[{i}]"), e),
+            }
+        }
+        let mut transitions = Vec::with_capacity(self.transitions.len());
+        for (i, t) in self.transitions.iter().enumerate() {
+            match t.parse() {
+                Ok(transition) => transitions.push(transition),
+                Err(e) => errors.extend_within(&format!("transitions[{i}]"), e),
+            }
+        }
+        // Key and reference checks only make sense once every step and transition parsed, so
+        // that indexes in messages match the document.
+        let map = if steps.len() == self.steps.len() && transitions.len() == self.transitions.len()
+        {
+            match PathwayMap::new(steps, transitions) {
+                Ok(map) => Some(map),
+                Err(e) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        match (header, map) {
+            (Some(header), Some(map)) if errors.is_empty() => Ok(ParsedDocument {
+                header,
+                organisations,
+                map,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The canonical document of a pathway. `organisations` lists every organisation involved, in
+    /// order of first appearance (owner, then steps in order). O(S * O).
+    pub fn from_parts(header: &PathwayHeader, involved: &[Organisation], map: &PathwayMap) -> Self {
+        let mut order: Vec<&OdsCode> = vec![&header.owner];
+        for step in &map.steps {
+            if !order.contains(&&step.organisation) {
+                order.push(&step.organisation);
+            }
+        }
+        let organisations = order
+            .into_iter()
+            .filter_map(|code| involved.iter().find(|o| &o.ods_code == code))
+            .map(OrganisationInput::from)
+            .collect();
+        Self {
+            name: header.name.clone(),
+            description: header.description.clone(),
+            condition: header.condition.clone(),
+            owner: header.owner.to_string(),
+            demand_per_day: header.demand_per_day.map(PerDay::get),
+            organisations,
+            steps: map.steps.iter().map(StepInput::from).collect(),
+            transitions: map.transitions.iter().map(TransitionInput::from).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn example() -> serde_json::Value {
+        json!({
+            "name": "Hip fracture", "description": "Fractured neck of femur", "condition": "Hip fracture",
+            "owner": "RX1", "demandPerDay": 3.5,
+            "organisations": [
+                {"odsCode": "RX1", "name": "Northwick Acute", "kind": "ACUTE_TRUST"},
+                {"odsCode": "RRU", "name": "London Ambulance", "kind": "AMBULANCE_TRUST"}
+            ],
+            "steps": [
+                {"key": "arrive", "name": "999 call", "kind": "START", "organisation": "RRU"},
+                {"key": "triage", "name": "ED triage", "kind": "ACTIVITY", "organisation": "RX1",
+                 "site": "Northwick Park", "activityCode": "ED_TRIAGE", "touchMinutes": 10,
+                 "valueClass": "VALUE_ADDING", "wasteKinds": [], "dataItems": ["NEWS2"],
+                 "capacityPerDay": 120, "percentCompleteAccurate": 90},
+                {"key": "home", "name": "Home", "kind": "END", "organisation": "RX1"}
+            ],
+            "transitions": [
+                {"from": "arrive", "to": "triage", "probability": 1.0, "waitMinutes": 30, "handoff": "TRANSFER"},
+                {"from": "triage", "to": "home", "waitMinutes": 600}
+            ]
+        })
+    }
+
+    #[test]
+    fn the_example_document_parses() {
+        let doc = PathwayDocument::from_json(example()).unwrap();
+        let parsed = doc.parse().unwrap();
+        assert_eq!(parsed.map.steps.len(), 3);
+        assert_eq!(parsed.organisations.len(), 2);
+        assert!(parsed.external_organisation_references().is_empty());
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_fields_name_their_path() {
+        let mut value = example();
+        value["steps"][1]["touchMinutes"] = json!("ten");
+        let err = PathwayDocument::from_json(value).unwrap_err();
+        assert_eq!(err.field, "steps[1].touchMinutes");
+
+        let mut value = example();
+        value["steps"][0]["touchMinuts"] = json!(3);
+        let err = PathwayDocument::from_json(value).unwrap_err();
+        assert_eq!(err.field, "steps[0].touchMinuts");
+        assert!(err.message.contains("touchMinuts"), "{}", err.message);
+
+        let mut value = example();
+        value["steps"][0]["kind"] = json!("BEGIN");
+        let err = PathwayDocument::from_json(value).unwrap_err();
+        assert_eq!(err.field, "steps[0].kind");
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_with_its_row() {
+        let mut value = example();
+        value["transitions"][0]["probability"] = json!(1.5);
+        value["transitions"][1]["waitMinutes"] = json!(-10);
+        value["steps"][2]["organisation"] = json!("nope");
+        value["name"] = json!("  ");
+        let errors = PathwayDocument::from_json(value)
+            .unwrap()
+            .parse()
+            .unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "steps[2].organisation",
+                "transitions[0].probability",
+                "transitions[1].waitMinutes"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_step_keys_and_repeated_organisations_are_reported() {
+        let mut value = example();
+        value["transitions"][1]["to"] = json!("xray");
+        value["organisations"][1]["odsCode"] = json!("RX1");
+        let errors = PathwayDocument::from_json(value)
+            .unwrap()
+            .parse()
+            .unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["organisations[1].odsCode", "transitions[1].to"]);
+        assert!(errors.0[1].message.contains("'xray'"));
+    }
+
+    #[test]
+    fn organisations_not_in_the_document_must_come_from_elsewhere() {
+        let mut value = example();
+        value["organisations"] = json!([]);
+        let parsed = PathwayDocument::from_json(value).unwrap().parse().unwrap();
+        let fields: Vec<String> = parsed
+            .external_organisation_references()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "owner",
+                "steps[0].organisation",
+                "steps[1].organisation",
+                "steps[2].organisation"
+            ]
+        );
+    }
+
+    #[test]
+    fn export_of_a_parsed_document_is_the_canonical_document() {
+        let doc = PathwayDocument::from_json(example()).unwrap();
+        let parsed = doc.parse().unwrap();
+        let back = PathwayDocument::from_parts(&parsed.header, &parsed.organisations, &parsed.map);
+        assert_eq!(back, doc);
+        // Organisations follow first appearance: owner, then the steps' organisations.
+        assert_eq!(back.organisations[0].ods_code, "RX1");
+        assert_eq!(back.organisations[1].ods_code, "RRU");
+    }
+}

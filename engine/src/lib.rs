@@ -1,0 +1,20 @@
+//! qiflow's pure domain: care pathways as graphs, their validation and the pathway document.
+//!
+//! Nothing here touches a database, the network or an async runtime: data in, data out. The API
+//! layer parses user input into these types once (so the rest of qiflow never re-checks it), and the
+//! store maps rows to and from them.
+
+pub mod document;
+pub mod error;
+pub mod pathway;
+pub mod validation;
+pub mod values;
+
+pub use document::{ParsedDocument, PathwayDocument, PathwayHeader};
+pub use error::{FieldError, InputErrors};
+pub use pathway::{Organisation, PathwayMap, Step, StepInput, Transition, TransitionInput};
+pub use validation::{Problem, ProblemCode, validate};
+pub use values::{
+    Handoff, Minutes, OdsCode, OrganisationKind, PathwayStatus, PerDay, Percent, Probability,
+    StepKey, StepKind, ValueClass, WasteKind,
+};
