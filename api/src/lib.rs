@@ -1,1 +1,17 @@
+//! qiflow's API: the GraphQL schema served by poem, and the store that maps rows to engine types
+//! and scopes data to the caller.
+//!
+//! Data flows one way: HTTP → graphql (parse input into engine types, caller from context) →
+//! store (one transaction: load → engine → save) → response.
 
+pub mod caller;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod server;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use graphql::{QiflowSchema, build_schema, schema_sdl};
+pub use server::{Application, Settings};

@@ -1,1 +1,15 @@
+//! sea-orm entities of qiflow's tables. Thin by design: rows only, no logic. The store in `api`
+//! maps them to and from the engine's domain types. Enumerations are stored as their upper-case
+//! names (text), so both SQLite and PostgreSQL hold the same values.
 
+pub mod organisation;
+pub mod pathway;
+pub mod step;
+pub mod transition;
+
+pub mod prelude {
+    pub use super::organisation::Entity as Organisation;
+    pub use super::pathway::Entity as Pathway;
+    pub use super::step::Entity as Step;
+    pub use super::transition::Entity as Transition;
+}

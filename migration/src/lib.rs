@@ -1,1 +1,14 @@
+//! Portable migrations: the same schema on SQLite and PostgreSQL. The server runs them on start.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_pathways;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_pathways::Migration)]
+    }
+}

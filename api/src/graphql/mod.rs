@@ -1,0 +1,63 @@
+//! The GraphQL schema: one query and one mutation object per feature area, merged.
+
+mod enums;
+mod organisation;
+mod pathway;
+mod pathway_mutations;
+
+use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+pub use pathway::ContentLoader;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(organisation::OrganisationQuery, pathway::PathwayQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    organisation::OrganisationMutation,
+    pathway_mutations::PathwayMutation,
+);
+
+pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Deepest query accepted: deep enough for pathway → transitions → from → organisation.
+pub const MAX_DEPTH: usize = 12;
+/// Most fields one query may ask for.
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+/// The schema over a database. Per-request data (the caller and the data loader) is added by the
+/// HTTP layer; without it the schema still works (as the installation, without batching).
+pub fn build_schema(db: DatabaseConnection) -> QiflowSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .finish()
+}
+
+/// The schema in SDL, as exported to `api/schema.graphql`.
+pub fn schema_sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}
+
+fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+}
+
+/// Parses an id argument, naming the argument when it is not an id.
+fn parse_id(field: &str, id: &ID) -> Result<Uuid, crate::Error> {
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| crate::Error::invalid(field, format!("'{}' is not an id", id.as_str())))
+}

@@ -1,0 +1,397 @@
+//! Pathways, steps and transitions as GraphQL views, and the pathway queries. Views are thin
+//! wrappers over the store's records and the engine's values.
+
+use super::enums::{Handoff, PathwayStatus, ProblemCode, StepKind, ValueClass, WasteKind};
+use super::organisation::OrganisationView;
+use super::{db, parse_id};
+use crate::caller::Caller;
+use crate::store::{self, PathwayContent, PathwayRecord};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Most pathways one page may hold.
+pub const MAX_PAGE: usize = 100;
+const DEFAULT_PAGE: usize = 20;
+
+/// Loads the content of many pathways in one round of queries, for the caller of one request
+/// (so a list of pathways with their steps is not one query per pathway).
+pub struct ContentLoader {
+    db: DatabaseConnection,
+    caller: Caller,
+}
+
+impl ContentLoader {
+    pub fn new(db: DatabaseConnection, caller: Caller) -> Self {
+        Self { db, caller }
+    }
+}
+
+impl Loader<Uuid> for ContentLoader {
+    type Value = Arc<PathwayContent>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let contents = store::pathways::contents(&self.db, &self.caller, keys).await?;
+        Ok(contents
+            .into_iter()
+            .map(|(k, v)| (k, Arc::new(v)))
+            .collect())
+    }
+}
+
+/// A care pathway: a versioned map of steps and transitions across organisations.
+pub struct PathwayView {
+    record: PathwayRecord,
+    content: Option<Arc<PathwayContent>>,
+}
+
+impl PathwayView {
+    /// A view whose content is loaded when asked for (batched across the request).
+    pub fn new(record: PathwayRecord) -> Self {
+        Self {
+            record,
+            content: None,
+        }
+    }
+
+    /// A view over content already loaded (after a change, so it reflects the change).
+    pub fn with_content(record: PathwayRecord, content: PathwayContent) -> Self {
+        Self {
+            record,
+            content: Some(Arc::new(content)),
+        }
+    }
+
+    async fn content(&self, ctx: &Context<'_>) -> Result<Arc<PathwayContent>> {
+        if let Some(content) = &self.content {
+            return Ok(content.clone());
+        }
+        let id = self.record.id;
+        let loaded = match ctx.data_opt::<DataLoader<ContentLoader>>() {
+            Some(loader) => loader.load_one(id).await?,
+            None => {
+                let caller = Caller::from_context(ctx);
+                Some(Arc::new(
+                    store::pathways::content(db(ctx)?, &caller, id).await?,
+                ))
+            }
+        };
+        loaded.ok_or_else(|| crate::Error::not_found("pathway", id).into())
+    }
+}
+
+#[Object(name = "Pathway")]
+impl PathwayView {
+    async fn id(&self) -> ID {
+        ID(self.record.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.record.header.name
+    }
+    async fn description(&self) -> &str {
+        &self.record.header.description
+    }
+    /// The condition or service the pathway is for.
+    async fn condition(&self) -> &str {
+        &self.record.header.condition
+    }
+    /// The organisation that owns the map.
+    async fn owner(&self) -> OrganisationView {
+        OrganisationView(self.record.owner.clone())
+    }
+    async fn status(&self) -> PathwayStatus {
+        self.record.status.into()
+    }
+    /// Patients entering the pathway per day, if known.
+    async fn demand_per_day(&self) -> Option<f64> {
+        self.record.header.demand_per_day.map(|d| d.get())
+    }
+    /// Incremented by every change; send it back as `expectedVersion` when changing the pathway.
+    async fn version(&self) -> i64 {
+        self.record.version
+    }
+    /// The pathway this one was cloned from.
+    async fn parent_id(&self) -> Option<ID> {
+        self.record.parent_id.map(|id| ID(id.to_string()))
+    }
+    /// The pathway this one was cloned from, if the caller may see it.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<PathwayView>> {
+        let Some(parent) = self.record.parent_id else {
+            return Ok(None);
+        };
+        let caller = Caller::from_context(ctx);
+        match store::pathways::get(db(ctx)?, &caller, parent).await {
+            Ok(record) => Ok(Some(PathwayView::new(record))),
+            Err(crate::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.record.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.record.updated_at
+    }
+    /// The steps, in the map's order.
+    async fn steps(&self, ctx: &Context<'_>) -> Result<Vec<StepView>> {
+        let content = self.content(ctx).await?;
+        Ok((0..content.map.steps.len())
+            .map(|index| StepView {
+                content: content.clone(),
+                index,
+            })
+            .collect())
+    }
+    /// The transitions, in the map's order.
+    async fn transitions(&self, ctx: &Context<'_>) -> Result<Vec<TransitionView>> {
+        let content = self.content(ctx).await?;
+        Ok((0..content.map.transitions.len())
+            .map(|index| TransitionView {
+                content: content.clone(),
+                index,
+            })
+            .collect())
+    }
+    /// Every organisation the pathway involves: the owner, then those of its steps.
+    async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationView>> {
+        let content = self.content(ctx).await?;
+        Ok(content
+            .organisations
+            .iter()
+            .cloned()
+            .map(OrganisationView)
+            .collect())
+    }
+    /// Structural problems; a pathway can be published only when there are none.
+    async fn problems(&self, ctx: &Context<'_>) -> Result<Vec<ProblemView>> {
+        let content = self.content(ctx).await?;
+        Ok(engine::validate(&content.map)
+            .into_iter()
+            .map(ProblemView::from)
+            .collect())
+    }
+    /// The whole pathway as a pathway document (the import/export format).
+    async fn document(&self, ctx: &Context<'_>) -> Result<Json<engine::PathwayDocument>> {
+        let content = self.content(ctx).await?;
+        let organisations: Vec<engine::Organisation> = content
+            .organisations
+            .iter()
+            .map(|o| o.organisation.clone())
+            .collect();
+        Ok(Json(engine::PathwayDocument::from_parts(
+            &self.record.header,
+            &organisations,
+            &content.map,
+        )))
+    }
+}
+
+/// One step of a pathway: something that happens to the patient in one organisation.
+pub struct StepView {
+    pub(crate) content: Arc<PathwayContent>,
+    pub(crate) index: usize,
+}
+
+impl StepView {
+    fn step(&self) -> &engine::Step {
+        &self.content.map.steps[self.index]
+    }
+}
+
+#[Object(name = "Step")]
+impl StepView {
+    async fn id(&self) -> ID {
+        ID(self.content.step_ids[self.index].to_string())
+    }
+    /// Unique within the pathway; transitions and documents refer to steps by key.
+    async fn key(&self) -> &str {
+        self.step().key.as_str()
+    }
+    async fn name(&self) -> &str {
+        &self.step().name
+    }
+    async fn kind(&self) -> StepKind {
+        self.step().kind.into()
+    }
+    async fn organisation(&self) -> Result<OrganisationView> {
+        let code = &self.step().organisation;
+        self.content
+            .organisation(code)
+            .cloned()
+            .map(OrganisationView)
+            .ok_or_else(|| {
+                crate::Error::internal(anyhow::anyhow!("organisation {code} missing")).into()
+            })
+    }
+    async fn site(&self) -> Option<&str> {
+        self.step().site.as_deref()
+    }
+    /// The stable code that event logs and duplication checks match on.
+    async fn activity_code(&self) -> Option<&str> {
+        self.step().activity_code.as_deref()
+    }
+    /// Hands-on time per visit, in minutes.
+    async fn touch_minutes(&self) -> f64 {
+        self.step().touch_minutes.get()
+    }
+    async fn value_class(&self) -> ValueClass {
+        self.step().value_class.into()
+    }
+    async fn waste_kinds(&self) -> Vec<WasteKind> {
+        self.step().waste_kinds.iter().map(|&w| w.into()).collect()
+    }
+    /// The information captured at this step (for example "NEWS2").
+    async fn data_items(&self) -> &[String] {
+        &self.step().data_items
+    }
+    async fn capacity_per_day(&self) -> Option<f64> {
+        self.step().capacity_per_day.map(|c| c.get())
+    }
+    /// Percent Complete and Accurate of the work this step receives (0 to 100).
+    async fn percent_complete_accurate(&self) -> Option<f64> {
+        self.step().percent_complete_accurate.map(|p| p.get())
+    }
+}
+
+/// A transition between two steps of one pathway.
+pub struct TransitionView {
+    pub(crate) content: Arc<PathwayContent>,
+    pub(crate) index: usize,
+}
+
+impl TransitionView {
+    fn transition(&self) -> &engine::Transition {
+        &self.content.map.transitions[self.index]
+    }
+
+    fn step_view(&self, key: &engine::StepKey) -> Result<StepView> {
+        let index = self
+            .content
+            .map
+            .steps
+            .iter()
+            .position(|s| &s.key == key)
+            .ok_or_else(|| crate::Error::internal(anyhow::anyhow!("step {key} missing")))?;
+        Ok(StepView {
+            content: self.content.clone(),
+            index,
+        })
+    }
+}
+
+#[Object(name = "Transition")]
+impl TransitionView {
+    async fn id(&self) -> ID {
+        ID(self.content.transition_ids[self.index].to_string())
+    }
+    async fn from(&self) -> Result<StepView> {
+        self.step_view(&self.transition().from)
+    }
+    async fn to(&self) -> Result<StepView> {
+        self.step_view(&self.transition().to)
+    }
+    /// The probability of taking this transition; absent when it is its step's only way out.
+    async fn probability(&self) -> Option<f64> {
+        self.transition().probability.map(|p| p.get())
+    }
+    /// Minutes the patient waits between the two steps.
+    async fn wait_minutes(&self) -> f64 {
+        self.transition().wait_minutes.get()
+    }
+    async fn handoff(&self) -> Handoff {
+        self.transition().handoff.into()
+    }
+    /// Whether the two steps belong to different organisations (derived, never stored).
+    async fn crosses_organisations(&self) -> bool {
+        self.content.map.crosses_organisations(self.transition())
+    }
+}
+
+/// A structural problem of a pathway, with the steps and transitions (`from->to`) involved.
+#[derive(SimpleObject)]
+#[graphql(name = "Problem")]
+pub struct ProblemView {
+    code: ProblemCode,
+    message: String,
+    steps: Vec<String>,
+    transitions: Vec<String>,
+}
+
+impl From<engine::Problem> for ProblemView {
+    fn from(p: engine::Problem) -> Self {
+        Self {
+            code: p.code.into(),
+            message: p.message,
+            steps: p.steps,
+            transitions: p.transitions,
+        }
+    }
+}
+
+/// Extra fields of the pathway list.
+#[derive(SimpleObject)]
+pub struct PathwayConnectionFields {
+    /// How many pathways match, across all pages.
+    total_count: u64,
+}
+
+#[derive(Default)]
+pub struct PathwayQuery;
+
+#[Object]
+impl PathwayQuery {
+    /// Pathways, oldest first, a page at a time (`first` is capped at 100; 20 by default).
+    async fn pathways(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<PathwayStatus>,
+    ) -> Result<Connection<String, PathwayView, PathwayConnectionFields>> {
+        let caller = Caller::from_context(ctx);
+        let db = db(ctx)?;
+        let first = match first {
+            None => DEFAULT_PAGE,
+            Some(n) if n < 0 => {
+                return Err(crate::Error::invalid("first", "must be 0 or more").into());
+            }
+            Some(n) => (n as usize).min(MAX_PAGE),
+        };
+        let after = after
+            .map(|cursor| {
+                Uuid::parse_str(&cursor)
+                    .map_err(|_| crate::Error::invalid("after", "is not a cursor from this list"))
+            })
+            .transpose()?;
+        let status = status.map(engine::PathwayStatus::from);
+        let (records, has_next) =
+            store::pathways::list(db, &caller, status, after, first as u64).await?;
+        let total_count = store::pathways::count(db, &caller, status).await?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            PathwayConnectionFields { total_count },
+        );
+        connection.edges.extend(
+            records
+                .into_iter()
+                .map(|r| Edge::new(r.id.to_string(), PathwayView::new(r))),
+        );
+        Ok(connection)
+    }
+
+    /// One pathway by id.
+    async fn pathway(&self, ctx: &Context<'_>, id: ID) -> Result<PathwayView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("id", &id)?;
+        Ok(PathwayView::new(
+            store::pathways::get(db(ctx)?, &caller, id).await?,
+        ))
+    }
+}

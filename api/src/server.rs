@@ -1,0 +1,157 @@
+//! The HTTP server: routes, per-request context, graceful shutdown.
+
+use crate::caller::Caller;
+use crate::db;
+use crate::graphql::{ContentLoader, QiflowSchema, build_schema};
+use anyhow::Context as _;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::GraphiQLSource;
+use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::{SizeLimit, Tracing};
+use poem::web::{Data, Html};
+use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
+use sea_orm::DatabaseConnection;
+use std::time::Duration;
+
+/// Largest request body accepted (a pathway document of a thousand steps fits easily).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How the server is set up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    /// Load the demo integrated care system on start.
+    pub demo: bool,
+}
+
+/// A server bound to its port, with its database migrated, ready to run.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    db: DatabaseConnection,
+    demo: Option<crate::demo::DemoSummary>,
+}
+
+impl Application {
+    /// Connects, migrates, loads the demo if asked, and binds (port 0 picks a free port).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        let demo = if settings.demo {
+            let summary = crate::demo::load(&db)
+                .await
+                .map_err(|e| e.into_anyhow().context("loading the demo"))?;
+            Some(summary)
+        } else {
+            None
+        };
+        let acceptor = TcpListener::bind(settings.bind.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .context("reading the bound port")?;
+        Ok(Self {
+            acceptor,
+            port,
+            db,
+            demo,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// What loading the demo did, when it was asked for.
+    pub fn demo(&self) -> Option<&crate::demo::DemoSummary> {
+        self.demo.as_ref()
+    }
+
+    pub fn database(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 seconds).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let app = routes(self.db);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
+            .await
+    }
+}
+
+/// Every route of the server.
+pub fn routes(db: DatabaseConnection) -> impl poem::Endpoint {
+    let schema = build_schema(db.clone());
+    Route::new()
+        // The size limit needs a Content-Length, so it guards only the route that takes a body.
+        .at(
+            "/graphql",
+            get(graphiql).post(graphql.with(SizeLimit::new(MAX_BODY_BYTES))),
+        )
+        .at("/healthz", get(healthz))
+        .with(Tracing)
+        .data(schema)
+        .data(db)
+}
+
+#[handler]
+async fn graphql(
+    schema: Data<&QiflowSchema>,
+    db: Data<&DatabaseConnection>,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    // The one place a request's caller is decided (authentication plugs in here).
+    let caller = Caller::Installation;
+    let loader = DataLoader::new(
+        ContentLoader::new(db.0.clone(), caller.clone()),
+        tokio::spawn,
+    );
+    schema
+        .execute(request.0.data(caller).data(loader))
+        .await
+        .into()
+}
+
+#[handler]
+fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+/// 200 when the database answers, 503 otherwise.
+#[handler]
+async fn healthz(db: Data<&DatabaseConnection>) -> StatusCode {
+    if db::ping(db.0).await {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

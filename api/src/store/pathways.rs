@@ -1,0 +1,801 @@
+//! Pathways with their steps and transitions: reads, and every change as one transaction guarded
+//! by the pathway's version (optimistic concurrency: a stale `expectedVersion` changes nothing).
+
+use super::organisations::{self, OrganisationRecord};
+use super::rows::{header_from_row, step_from_row, step_row, transition_from_row, transition_row};
+use super::{INSERT_CHUNK, visible_pathways};
+use crate::caller::Caller;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use engine::{
+    InputErrors, OdsCode, ParsedDocument, PathwayHeader, PathwayMap, PathwayStatus, Step,
+    StepInput, TransitionInput, validate,
+};
+use entity::{pathway, step, transition};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A pathway's own fields as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathwayRecord {
+    pub id: Uuid,
+    pub header: PathwayHeader,
+    pub owner: OrganisationRecord,
+    pub status: PathwayStatus,
+    pub version: i64,
+    pub parent_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A pathway's graph with the ids of its steps and transitions (same order as in `map`) and the
+/// organisations it involves (owner first, then in order of first appearance in the steps).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathwayContent {
+    pub map: PathwayMap,
+    pub step_ids: Vec<Uuid>,
+    pub transition_ids: Vec<Uuid>,
+    pub organisations: Vec<OrganisationRecord>,
+}
+
+impl PathwayContent {
+    /// The organisation record of an ODS code in this pathway. O(organisations).
+    pub fn organisation(&self, code: &OdsCode) -> Option<&OrganisationRecord> {
+        self.organisations
+            .iter()
+            .find(|o| &o.organisation.ods_code == code)
+    }
+}
+
+/// Changes to a pathway's own fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub condition: Option<String>,
+    /// `Some(None)` clears the demand.
+    pub demand_per_day: Option<Option<f64>>,
+}
+
+async fn records(
+    db: &impl ConnectionTrait,
+    rows: Vec<pathway::Model>,
+) -> Result<Vec<PathwayRecord>> {
+    let owners = organisations::by_ids(db, rows.iter().map(|r| r.owner_id)).await?;
+    rows.into_iter()
+        .map(|row| {
+            let header = header_from_row(&row, &owners)?;
+            let status = row
+                .status
+                .parse()
+                .map_err(|e| Error::internal(anyhow::anyhow!("pathway {}: {e}", row.id)))?;
+            Ok(PathwayRecord {
+                id: row.id,
+                header,
+                owner: owners[&row.owner_id].clone(),
+                status,
+                version: row.version,
+                parent_id: row.parent_id,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+        })
+        .collect()
+}
+
+fn status_filter(status: Option<PathwayStatus>) -> sea_orm::Condition {
+    match status {
+        Some(s) => sea_orm::Condition::all().add(pathway::Column::Status.eq(s.as_str())),
+        None => sea_orm::Condition::all(),
+    }
+}
+
+/// A page of the pathways the caller may see, oldest first, starting after `after`; the flag says
+/// whether more follow.
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    status: Option<PathwayStatus>,
+    after: Option<Uuid>,
+    first: u64,
+) -> Result<(Vec<PathwayRecord>, bool)> {
+    let mut query = pathway::Entity::find()
+        .filter(visible_pathways(caller))
+        .filter(status_filter(status));
+    if let Some(after) = after {
+        query = query.filter(pathway::Column::Id.gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(pathway::Column::Id)
+        .limit(first + 1)
+        .all(db)
+        .await?;
+    let has_next = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok((records(db, rows).await?, has_next))
+}
+
+/// How many pathways the caller may see (with this status).
+pub async fn count(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    status: Option<PathwayStatus>,
+) -> Result<u64> {
+    Ok(pathway::Entity::find()
+        .filter(visible_pathways(caller))
+        .filter(status_filter(status))
+        .count(db)
+        .await?)
+}
+
+/// One pathway, or `NOT_FOUND`.
+pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
+    let row = pathway::Entity::find_by_id(id)
+        .filter(visible_pathways(caller))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("pathway", id))?;
+    Ok(records(db, vec![row]).await?.remove(0))
+}
+
+/// The steps, transitions and organisations of several pathways at once (four queries however
+/// many pathways: this backs the GraphQL data loader). Pathways the caller may not see are left out.
+pub async fn contents(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, PathwayContent>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pathways = pathway::Entity::find()
+        .filter(visible_pathways(caller))
+        .filter(pathway::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let visible: Vec<Uuid> = pathways.iter().map(|p| p.id).collect();
+    let steps = step::Entity::find()
+        .filter(step::Column::PathwayId.is_in(visible.iter().copied()))
+        .order_by_asc(step::Column::Position)
+        .order_by_asc(step::Column::Id)
+        .all(db)
+        .await?;
+    let transitions = transition::Entity::find()
+        .filter(transition::Column::PathwayId.is_in(visible.iter().copied()))
+        .order_by_asc(transition::Column::Position)
+        .order_by_asc(transition::Column::Id)
+        .all(db)
+        .await?;
+    let org_ids = pathways
+        .iter()
+        .map(|p| p.owner_id)
+        .chain(steps.iter().map(|s| s.organisation_id));
+    let orgs = organisations::by_ids(db, org_ids).await?;
+
+    let mut steps_of: HashMap<Uuid, Vec<&step::Model>> = HashMap::new();
+    for s in &steps {
+        steps_of.entry(s.pathway_id).or_default().push(s);
+    }
+    let mut transitions_of: HashMap<Uuid, Vec<&transition::Model>> = HashMap::new();
+    for t in &transitions {
+        transitions_of.entry(t.pathway_id).or_default().push(t);
+    }
+    let mut out = HashMap::with_capacity(pathways.len());
+    for p in &pathways {
+        let step_rows = steps_of.remove(&p.id).unwrap_or_default();
+        let transition_rows = transitions_of.remove(&p.id).unwrap_or_default();
+        let keys: HashMap<Uuid, &str> = step_rows.iter().map(|s| (s.id, s.key.as_str())).collect();
+        let steps = step_rows
+            .iter()
+            .map(|s| step_from_row(s, &orgs))
+            .collect::<Result<Vec<_>>>()?;
+        let transitions = transition_rows
+            .iter()
+            .map(|t| transition_from_row(t, &keys))
+            .collect::<Result<Vec<_>>>()?;
+        let map = PathwayMap::new(steps, transitions)
+            .map_err(|e| Error::internal(anyhow::anyhow!("pathway {}: {e}", p.id)))?;
+        let mut involved = vec![p.owner_id];
+        for s in &step_rows {
+            if !involved.contains(&s.organisation_id) {
+                involved.push(s.organisation_id);
+            }
+        }
+        out.insert(
+            p.id,
+            PathwayContent {
+                map,
+                step_ids: step_rows.iter().map(|s| s.id).collect(),
+                transition_ids: transition_rows.iter().map(|t| t.id).collect(),
+                organisations: involved
+                    .iter()
+                    .filter_map(|id| orgs.get(id).cloned())
+                    .collect(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The content of one pathway the caller may see.
+pub async fn content(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<PathwayContent> {
+    contents(db, caller, &[id])
+        .await?
+        .remove(&id)
+        .ok_or_else(|| Error::not_found("pathway", id))
+}
+
+/// Checks the caller's `expected_version` and the pathway's status, then takes the next version.
+/// Under concurrency exactly one of several writers with the same expected version wins: the
+/// version-guarded UPDATE matches one row for the first and none for the rest.
+async fn claim(
+    tx: &DatabaseTransaction,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+    allowed: &[PathwayStatus],
+) -> Result<pathway::Model> {
+    let row = pathway::Entity::find_by_id(id)
+        .filter(visible_pathways(caller))
+        .one(tx)
+        .await?
+        .ok_or_else(|| Error::not_found("pathway", id))?;
+    if !allowed.iter().any(|s| s.as_str() == row.status) {
+        return Err(Error::Conflict(
+            if row.status == PathwayStatus::Published.as_str() {
+                format!("pathway {id} is PUBLISHED and cannot change; clone it to make a new draft")
+            } else {
+                format!("pathway {id} is {} and cannot take this change", row.status)
+            },
+        ));
+    }
+    if row.version != expected_version {
+        return Err(stale(id, expected_version, row.version));
+    }
+    let updated = pathway::Entity::update_many()
+        .col_expr(pathway::Column::Version, Expr::value(expected_version + 1))
+        .col_expr(pathway::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(pathway::Column::Id.eq(id))
+        .filter(pathway::Column::Version.eq(expected_version))
+        .exec(tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale(id, expected_version, expected_version + 1));
+    }
+    Ok(pathway::Model {
+        version: expected_version + 1,
+        ..row
+    })
+}
+
+fn stale(id: Uuid, expected: i64, actual: i64) -> Error {
+    Error::Conflict(format!(
+        "pathway {id} has changed: you expected version {expected} but it is at version {actual} or later; reload it and try again"
+    ))
+}
+
+const DRAFT: &[PathwayStatus] = &[PathwayStatus::Draft];
+
+async fn finish(tx: DatabaseTransaction, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
+    let record = get(&tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Looks up organisations that must already exist, naming the field of each missing one.
+async fn existing_organisations(
+    db: &impl ConnectionTrait,
+    references: &[(String, OdsCode)],
+) -> Result<HashMap<OdsCode, OrganisationRecord>> {
+    let codes: Vec<OdsCode> = references.iter().map(|(_, c)| c.clone()).collect();
+    let found = organisations::by_codes(db, &codes).await?;
+    let mut errors = InputErrors::default();
+    for (field, code) in references {
+        if !found.contains_key(code) {
+            errors.push(field.clone(), format!("unknown organisation '{code}'"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors.into())
+    }
+}
+
+async fn insert_pathway(
+    tx: &DatabaseTransaction,
+    header: &PathwayHeader,
+    owner_id: Uuid,
+    parent_id: Option<Uuid>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    pathway::Entity::insert(pathway::ActiveModel {
+        id: Set(id),
+        name: Set(header.name.clone()),
+        description: Set(header.description.clone()),
+        condition: Set(header.condition.clone()),
+        owner_id: Set(owner_id),
+        status: Set(PathwayStatus::Draft.as_str().to_string()),
+        demand_per_day: Set(header.demand_per_day.map(|d| d.get())),
+        version: Set(1),
+        parent_id: Set(parent_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(tx)
+    .await?;
+    Ok(id)
+}
+
+/// Inserts a whole graph into an empty pathway.
+async fn insert_map(
+    tx: &DatabaseTransaction,
+    pathway_id: Uuid,
+    map: &PathwayMap,
+    organisation_ids: &HashMap<OdsCode, Uuid>,
+) -> Result<()> {
+    let mut step_ids: HashMap<&str, Uuid> = HashMap::with_capacity(map.steps.len());
+    let mut step_rows = Vec::with_capacity(map.steps.len());
+    for (i, s) in map.steps.iter().enumerate() {
+        let id = Uuid::now_v7();
+        step_ids.insert(s.key.as_str(), id);
+        let org = organisation_ids
+            .get(&s.organisation)
+            .copied()
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("steps[{i}].organisation"),
+                    format!("unknown organisation '{}'", s.organisation),
+                )
+            })?;
+        step_rows.push(step_row(id, pathway_id, i as i32, org, s));
+    }
+    for chunk in step_rows.chunks(INSERT_CHUNK) {
+        step::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(tx)
+            .await?;
+    }
+    let transition_rows: Vec<_> = map
+        .transitions
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            transition_row(
+                Uuid::now_v7(),
+                pathway_id,
+                i as i32,
+                step_ids[t.from.as_str()],
+                step_ids[t.to.as_str()],
+                t,
+            )
+        })
+        .collect();
+    for chunk in transition_rows.chunks(INSERT_CHUNK) {
+        transition::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates an empty draft pathway.
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    header: PathwayHeader,
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let owner = existing_organisations(&tx, &[("owner".into(), header.owner.clone())]).await?;
+    let id = insert_pathway(&tx, &header, owner[&header.owner].id, None).await?;
+    finish(tx, caller, id).await
+}
+
+/// Stores a parsed pathway document as a new draft, creating the organisations it defines that do
+/// not exist yet. All or nothing.
+pub async fn import(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    document: ParsedDocument,
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let defined: Vec<OdsCode> = document
+        .organisations
+        .iter()
+        .map(|o| o.ods_code.clone())
+        .collect();
+    let mut ids: HashMap<OdsCode, Uuid> = organisations::by_codes(&tx, &defined)
+        .await?
+        .into_iter()
+        .map(|(code, r)| (code, r.id))
+        .collect();
+    let external_references = document.external_organisation_references();
+    for organisation in document.organisations {
+        if !ids.contains_key(&organisation.ods_code) {
+            let record = organisations::insert(&tx, organisation).await?;
+            ids.insert(record.organisation.ods_code.clone(), record.id);
+        }
+    }
+    let external = existing_organisations(&tx, &external_references).await?;
+    ids.extend(external.into_iter().map(|(code, r)| (code, r.id)));
+    let id = insert_pathway(&tx, &document.header, ids[&document.header.owner], None).await?;
+    insert_map(&tx, id, &document.map, &ids).await?;
+    finish(tx, caller, id).await
+}
+
+/// Changes a draft's own fields.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+    patch: HeaderPatch,
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let current = get(&tx, caller, id).await?;
+    let h = &current.header;
+    let header = PathwayHeader::parse(
+        patch.name.as_deref().unwrap_or(&h.name),
+        patch.description.as_deref().unwrap_or(&h.description),
+        patch.condition.as_deref().unwrap_or(&h.condition),
+        h.owner.as_str(),
+        patch
+            .demand_per_day
+            .unwrap_or(h.demand_per_day.map(|d| d.get())),
+    )?;
+    claim(&tx, caller, id, expected_version, DRAFT).await?;
+    pathway::Entity::update_many()
+        .col_expr(pathway::Column::Name, Expr::value(header.name))
+        .col_expr(
+            pathway::Column::Description,
+            Expr::value(header.description),
+        )
+        .col_expr(pathway::Column::Condition, Expr::value(header.condition))
+        .col_expr(
+            pathway::Column::DemandPerDay,
+            Expr::value(header.demand_per_day.map(|d| d.get())),
+        )
+        .filter(pathway::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    finish(tx, caller, id).await
+}
+
+async fn next_position<E, C>(
+    tx: &DatabaseTransaction,
+    column: C,
+    pathway_column: C,
+    pathway_id: Uuid,
+) -> Result<i32>
+where
+    E: EntityTrait<Column = C>,
+    C: ColumnTrait,
+{
+    let max: Option<Option<i32>> = E::find()
+        .select_only()
+        .column_as(column.max(), "max")
+        .filter(pathway_column.eq(pathway_id))
+        .into_tuple()
+        .one(tx)
+        .await?;
+    Ok(max.flatten().map_or(0, |m| m + 1))
+}
+
+async fn organisation_id(tx: &DatabaseTransaction, field: &str, code: &OdsCode) -> Result<Uuid> {
+    let found = existing_organisations(tx, &[(field.to_string(), code.clone())]).await?;
+    Ok(found[code].id)
+}
+
+async fn ensure_key_free(
+    tx: &DatabaseTransaction,
+    pathway_id: Uuid,
+    key: &str,
+    except: Option<Uuid>,
+) -> Result<()> {
+    let mut query = step::Entity::find()
+        .filter(step::Column::PathwayId.eq(pathway_id))
+        .filter(step::Column::Key.eq(key));
+    if let Some(except) = except {
+        query = query.filter(step::Column::Id.ne(except));
+    }
+    if query.count(tx).await? > 0 {
+        return Err(Error::invalid(
+            "key",
+            format!("step key '{key}' is already used in this pathway"),
+        ));
+    }
+    Ok(())
+}
+
+/// Adds a step to a draft; returns the pathway and the new step's id.
+pub async fn add_step(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    pathway_id: Uuid,
+    expected_version: i64,
+    step: Step,
+) -> Result<(PathwayRecord, Uuid)> {
+    let tx = begin_write(db).await?;
+    claim(&tx, caller, pathway_id, expected_version, DRAFT).await?;
+    ensure_key_free(&tx, pathway_id, step.key.as_str(), None).await?;
+    let org = organisation_id(&tx, "organisation", &step.organisation).await?;
+    let position = next_position::<step::Entity, _>(
+        &tx,
+        step::Column::Position,
+        step::Column::PathwayId,
+        pathway_id,
+    )
+    .await?;
+    let id = Uuid::now_v7();
+    step::Entity::insert(step_row(id, pathway_id, position, org, &step))
+        .exec_without_returning(&tx)
+        .await?;
+    Ok((finish(tx, caller, pathway_id).await?, id))
+}
+
+/// Finds a step the caller may see, or `NOT_FOUND`.
+async fn find_step(
+    tx: &DatabaseTransaction,
+    caller: &Caller,
+    step_id: Uuid,
+) -> Result<step::Model> {
+    let row = step::Entity::find_by_id(step_id)
+        .one(tx)
+        .await?
+        .ok_or_else(|| Error::not_found("step", step_id))?;
+    // Scoping is by pathway: a step of a pathway the caller cannot see does not exist for them.
+    get(tx, caller, row.pathway_id)
+        .await
+        .map_err(|_| Error::not_found("step", step_id))?;
+    Ok(row)
+}
+
+/// Changes a step of a draft: `edit` changes the step as the user would write it, and the result
+/// is checked like a new step.
+pub async fn update_step(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    step_id: Uuid,
+    expected_version: i64,
+    edit: impl FnOnce(&mut StepInput),
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let row = find_step(&tx, caller, step_id).await?;
+    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    let orgs = organisations::by_ids(&tx, [row.organisation_id]).await?;
+    let mut input = StepInput::from(&step_from_row(&row, &orgs)?);
+    edit(&mut input);
+    let step = input.parse()?;
+    ensure_key_free(&tx, row.pathway_id, step.key.as_str(), Some(step_id)).await?;
+    let org = organisation_id(&tx, "organisation", &step.organisation).await?;
+    let mut model = step_row(step_id, row.pathway_id, row.position, org, &step);
+    model.id = sea_orm::ActiveValue::Unchanged(step_id);
+    step::Entity::update(model).exec(&tx).await?;
+    finish(tx, caller, row.pathway_id).await
+}
+
+/// Removes a step of a draft, with its transitions.
+pub async fn remove_step(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    step_id: Uuid,
+    expected_version: i64,
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let row = find_step(&tx, caller, step_id).await?;
+    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    // Deleted explicitly rather than trusting ON DELETE CASCADE, which SQLite only honours with
+    // foreign keys switched on.
+    transition::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(transition::Column::FromStepId.eq(step_id))
+                .add(transition::Column::ToStepId.eq(step_id)),
+        )
+        .exec(&tx)
+        .await?;
+    step::Entity::delete_by_id(step_id).exec(&tx).await?;
+    finish(tx, caller, row.pathway_id).await
+}
+
+/// The numbers of a new transition, as the user sent them.
+#[derive(Debug, Clone)]
+pub struct TransitionFields {
+    pub probability: Option<f64>,
+    pub wait_minutes: f64,
+    pub handoff: engine::Handoff,
+}
+
+/// Adds a transition between two steps of the same draft; returns the pathway and its id.
+pub async fn add_transition(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    from_step_id: Uuid,
+    to_step_id: Uuid,
+    expected_version: i64,
+    fields: TransitionFields,
+) -> Result<(PathwayRecord, Uuid)> {
+    let tx = begin_write(db).await?;
+    let from = find_step(&tx, caller, from_step_id)
+        .await
+        .map_err(|_| Error::invalid("fromStepId", format!("unknown step {from_step_id}")))?;
+    let to = find_step(&tx, caller, to_step_id)
+        .await
+        .map_err(|_| Error::invalid("toStepId", format!("unknown step {to_step_id}")))?;
+    if from.pathway_id != to.pathway_id {
+        return Err(Error::invalid(
+            "toStepId",
+            format!(
+                "step '{}' belongs to another pathway than step '{}'; a transition joins two steps of one pathway",
+                to.key, from.key
+            ),
+        ));
+    }
+    let transition = TransitionInput {
+        from: from.key.clone(),
+        to: to.key.clone(),
+        probability: fields.probability,
+        wait_minutes: fields.wait_minutes,
+        handoff: fields.handoff,
+    }
+    .parse()?;
+    claim(&tx, caller, from.pathway_id, expected_version, DRAFT).await?;
+    let position = next_position::<transition::Entity, _>(
+        &tx,
+        transition::Column::Position,
+        transition::Column::PathwayId,
+        from.pathway_id,
+    )
+    .await?;
+    let id = Uuid::now_v7();
+    transition::Entity::insert(transition_row(
+        id,
+        from.pathway_id,
+        position,
+        from.id,
+        to.id,
+        &transition,
+    ))
+    .exec_without_returning(&tx)
+    .await?;
+    Ok((finish(tx, caller, from.pathway_id).await?, id))
+}
+
+async fn find_transition(
+    tx: &DatabaseTransaction,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<transition::Model> {
+    let row = transition::Entity::find_by_id(id)
+        .one(tx)
+        .await?
+        .ok_or_else(|| Error::not_found("transition", id))?;
+    get(tx, caller, row.pathway_id)
+        .await
+        .map_err(|_| Error::not_found("transition", id))?;
+    Ok(row)
+}
+
+/// Changes the probability, wait or hand-off of a transition of a draft.
+pub async fn update_transition(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    transition_id: Uuid,
+    expected_version: i64,
+    edit: impl FnOnce(&mut TransitionInput),
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let row = find_transition(&tx, caller, transition_id).await?;
+    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    let mut input = TransitionInput {
+        from: "from".into(),
+        to: "to".into(),
+        probability: row.probability,
+        wait_minutes: row.wait_minutes,
+        handoff: row
+            .handoff
+            .parse()
+            .map_err(|e: String| Error::internal(anyhow::anyhow!(e)))?,
+    };
+    edit(&mut input);
+    let transition = input.parse()?;
+    let mut model = transition_row(
+        transition_id,
+        row.pathway_id,
+        row.position,
+        row.from_step_id,
+        row.to_step_id,
+        &transition,
+    );
+    model.id = sea_orm::ActiveValue::Unchanged(transition_id);
+    transition::Entity::update(model).exec(&tx).await?;
+    finish(tx, caller, row.pathway_id).await
+}
+
+/// Removes a transition of a draft.
+pub async fn remove_transition(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    transition_id: Uuid,
+    expected_version: i64,
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let row = find_transition(&tx, caller, transition_id).await?;
+    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    transition::Entity::delete_by_id(transition_id)
+        .exec(&tx)
+        .await?;
+    finish(tx, caller, row.pathway_id).await
+}
+
+async fn set_status(tx: &DatabaseTransaction, id: Uuid, status: PathwayStatus) -> Result<()> {
+    pathway::Entity::update_many()
+        .col_expr(pathway::Column::Status, Expr::value(status.as_str()))
+        .filter(pathway::Column::Id.eq(id))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Publishes a draft that has no structural problems; after this it never changes.
+pub async fn publish(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    claim(&tx, caller, id, expected_version, DRAFT).await?;
+    let content = content(&tx, caller, id).await?;
+    let problems = validate(&content.map);
+    if !problems.is_empty() {
+        return Err(Error::Problems(problems));
+    }
+    set_status(&tx, id, PathwayStatus::Published).await?;
+    finish(tx, caller, id).await
+}
+
+/// Retires a draft or published pathway.
+pub async fn archive(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    claim(
+        &tx,
+        caller,
+        id,
+        expected_version,
+        &[PathwayStatus::Draft, PathwayStatus::Published],
+    )
+    .await?;
+    set_status(&tx, id, PathwayStatus::Archived).await?;
+    finish(tx, caller, id).await
+}
+
+/// Copies any pathway into a new draft whose parent is the original (how a published map changes).
+pub async fn clone(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
+    let tx = begin_write(db).await?;
+    let original = get(&tx, caller, id).await?;
+    let content = content(&tx, caller, id).await?;
+    let new_id = insert_pathway(&tx, &original.header, original.owner.id, Some(id)).await?;
+    let ids: HashMap<OdsCode, Uuid> = content
+        .organisations
+        .iter()
+        .map(|o| (o.organisation.ods_code.clone(), o.id))
+        .collect();
+    insert_map(&tx, new_id, &content.map, &ids).await?;
+    finish(tx, caller, new_id).await
+}
