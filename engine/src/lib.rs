@@ -7,6 +7,8 @@
 pub mod document;
 pub mod error;
 pub mod pathway;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod validation;
 pub mod values;
 

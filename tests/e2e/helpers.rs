@@ -1,0 +1,244 @@
+//! `spawn_app` and a small GraphQL client.
+
+use api::{Application, Settings};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Once;
+
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    client: reqwest::Client,
+    _sqlite_file: Option<TempFile>,
+}
+
+/// Removes a test's SQLite files when the test ends.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn init_tracing() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter("info,sqlx=warn")
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// A fresh, empty database for one test.
+async fn fresh_database() -> (String, Option<TempFile>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if admin_url.starts_with("postgres") => {
+            let name = format!("qiflow_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL must point at a running PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("creating a test database");
+            admin.close().await.ok();
+            (with_database_name(&admin_url, &name), None)
+        }
+        _ => {
+            let path =
+                std::env::temp_dir().join(format!("qiflow-test-{}.db", uuid::Uuid::new_v4()));
+            let url = format!("sqlite://{}", path.display());
+            (url, Some(TempFile(path)))
+        }
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` with its database name replaced.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(false).await
+}
+
+pub async fn spawn_app_with(demo: bool) -> TestApp {
+    init_tracing();
+    let (database_url, sqlite_file) = fresh_database().await;
+    spawn_on(database_url, sqlite_file, demo).await
+}
+
+async fn spawn_on(database_url: String, sqlite_file: Option<TempFile>, demo: bool) -> TestApp {
+    let settings = Settings {
+        database_url: database_url.clone(),
+        bind: "127.0.0.1:0".into(),
+        demo,
+    };
+    let app = Application::build(&settings)
+        .await
+        .expect("building the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        database_url,
+        client: reqwest::Client::new(),
+        _sqlite_file: sqlite_file,
+    }
+}
+
+impl TestApp {
+    /// A second server over the same database (as another replica, or a restart).
+    pub async fn another_server(&self, demo: bool) -> TestApp {
+        spawn_on(self.database_url.clone(), None, demo).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// The whole GraphQL response.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("a JSON response")
+    }
+
+    /// `data` of a response that must have no errors.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {:#}",
+            response["errors"]
+        );
+        response["data"].clone()
+    }
+
+    /// The first error of a response that must fail.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        let errors = response["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("expected an error, got {response:#}"));
+        errors[0].clone()
+    }
+
+    /// Creates an organisation and returns its id.
+    pub async fn organisation(&self, ods: &str, name: &str, kind: &str) -> String {
+        let data = self
+            .data(
+                "mutation($i: CreateOrganisationInput!) { createOrganisation(input: $i) { id } }",
+                json!({"i": {"odsCode": ods, "name": name, "kind": kind}}),
+            )
+            .await;
+        data["createOrganisation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Imports a document; returns the pathway (id, version, document).
+    pub async fn import(&self, document: &Value) -> Value {
+        self.data(
+            "mutation($d: JSON!) { importPathway(document: $d) { id version status document } }",
+            json!({ "d": document }),
+        )
+        .await["importPathway"]
+            .clone()
+    }
+
+    /// Counts of what is stored, to show a failed change left nothing behind.
+    pub async fn snapshot(&self) -> Value {
+        self.data(
+            "{ organisations { odsCode name } pathways(first: 100) { totalCount edges { node { id version status steps { key touchMinutes } transitions { probability waitMinutes } } } } }",
+            json!({}),
+        )
+        .await
+    }
+}
+
+pub fn code(error: &Value) -> &str {
+    error["extensions"]["code"].as_str().unwrap_or("")
+}
+
+pub fn field(error: &Value) -> &str {
+    error["extensions"]["field"].as_str().unwrap_or("")
+}
+
+/// JSON with every number as a float, so that `10` and `10.0` compare equal (JSON does not tell
+/// them apart; serialisers differ).
+pub fn numbers_as_floats(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => json!(n.as_f64().unwrap()),
+        Value::Array(items) => Value::Array(items.iter().map(numbers_as_floats).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), numbers_as_floats(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The example document of the foundation issue, with a few steps.
+pub fn example_document() -> Value {
+    json!({
+        "name": "Hip fracture", "description": "Fall at home to surgery", "condition": "Fractured neck of femur",
+        "owner": "RX1", "demandPerDay": 3.5,
+        "organisations": [
+            {"odsCode": "RX1", "name": "Northwick Park Hospital", "kind": "ACUTE_TRUST"},
+            {"odsCode": "RRU", "name": "London Ambulance Service", "kind": "AMBULANCE_TRUST"}
+        ],
+        "steps": [
+            {"key": "arrive", "name": "Arrival by ambulance", "kind": "START", "organisation": "RRU",
+             "touchMinutes": 0, "valueClass": "NECESSARY", "wasteKinds": [], "dataItems": []},
+            {"key": "triage", "name": "ED triage", "kind": "ACTIVITY", "organisation": "RX1",
+             "site": "Northwick Park", "activityCode": "ED_TRIAGE", "touchMinutes": 10,
+             "valueClass": "VALUE_ADDING", "wasteKinds": [], "dataItems": ["NEWS2"],
+             "capacityPerDay": 120, "percentCompleteAccurate": 90},
+            {"key": "xray", "name": "Hip X-ray", "kind": "ACTIVITY", "organisation": "RX1",
+             "activityCode": "XR_HIP", "touchMinutes": 15, "valueClass": "VALUE_ADDING",
+             "wasteKinds": ["WAITING"], "dataItems": ["NEWS2", "medication history"]},
+            {"key": "theatre", "name": "Surgery", "kind": "END", "organisation": "RX1",
+             "touchMinutes": 90, "valueClass": "VALUE_ADDING", "wasteKinds": [], "dataItems": []}
+        ],
+        "transitions": [
+            {"from": "arrive", "to": "triage", "probability": 1.0, "waitMinutes": 30, "handoff": "TRANSFER"},
+            {"from": "triage", "to": "xray", "waitMinutes": 45, "handoff": "INTERNAL"},
+            {"from": "xray", "to": "xray", "probability": 0.1, "waitMinutes": 20, "handoff": "INTERNAL"},
+            {"from": "xray", "to": "theatre", "probability": 0.9, "waitMinutes": 1440, "handoff": "REFERRAL"}
+        ]
+    })
+}

@@ -1,0 +1,87 @@
+use crate::helpers::{code, field, spawn_app};
+use serde_json::json;
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does_and_graphiql_is_served() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let page = app.get("/graphql").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn organisations_are_created_listed_and_found() {
+    let app = spawn_app().await;
+    let gp = app
+        .organisation("Y05794", "Meadow Lane Surgery", "PRIMARY_CARE")
+        .await;
+    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
+        .await;
+    let data = app
+        .data("{ organisations { odsCode kind } }", json!({}))
+        .await;
+    assert_eq!(
+        data["organisations"],
+        json!([{"odsCode": "RX1", "kind": "ACUTE_TRUST"}, {"odsCode": "Y05794", "kind": "PRIMARY_CARE"}])
+    );
+    let one = app
+        .data(
+            "query($id: ID!) { organisation(id: $id) { id odsCode name } }",
+            json!({"id": gp}),
+        )
+        .await;
+    assert_eq!(one["organisation"]["name"], "Meadow Lane Surgery");
+}
+
+#[tokio::test]
+async fn a_taken_ods_code_is_a_conflict_and_a_bad_one_is_invalid() {
+    let app = spawn_app().await;
+    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
+        .await;
+    let create = "mutation($i: CreateOrganisationInput!) { createOrganisation(input: $i) { id } }";
+    let err = app
+        .error(
+            create,
+            json!({"i": {"odsCode": "RX1", "name": "Other", "kind": "OTHER"}}),
+        )
+        .await;
+    assert_eq!(code(&err), "CONFLICT");
+    let err = app
+        .error(
+            create,
+            json!({"i": {"odsCode": "rx-1", "name": "Other", "kind": "OTHER"}}),
+        )
+        .await;
+    assert_eq!(code(&err), "VALIDATION");
+    assert_eq!(field(&err), "odsCode");
+    let err = app
+        .error(
+            create,
+            json!({"i": {"odsCode": "RX2", "name": "   ", "kind": "OTHER"}}),
+        )
+        .await;
+    assert_eq!(field(&err), "name");
+    let data = app.data("{ organisations { odsCode } }", json!({})).await;
+    assert_eq!(data["organisations"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids() {
+    let app = spawn_app().await;
+    let q = "query($id: ID!) { organisation(id: $id) { id } }";
+    let err = app
+        .error(q, json!({"id": uuid::Uuid::now_v7().to_string()}))
+        .await;
+    assert_eq!(code(&err), "NOT_FOUND");
+    let err = app.error(q, json!({"id": "not-an-id"})).await;
+    assert_eq!(code(&err), "VALIDATION");
+    assert_eq!(field(&err), "id");
+    let err = app
+        .error(
+            "query($id: ID!) { pathway(id: $id) { id } }",
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        )
+        .await;
+    assert_eq!(code(&err), "NOT_FOUND");
+}

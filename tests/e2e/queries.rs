@@ -1,0 +1,61 @@
+//! The pathway list: pages, cursors, the cap on `first`, the status filter.
+
+use crate::helpers::{code, field, spawn_app};
+use serde_json::json;
+
+const LIST: &str = "query($first: Int, $after: String, $status: PathwayStatus) {
+  pathways(first: $first, after: $after, status: $status) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { name } } } }";
+
+#[tokio::test]
+async fn pathways_come_in_pages_with_cursors_and_first_is_capped() {
+    let app = spawn_app().await;
+    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
+        .await;
+    for i in 0..103 {
+        app.data(
+            "mutation($i: CreatePathwayInput!) { createPathway(input: $i) { id } }",
+            json!({"i": {"name": format!("Pathway {i:03}"), "owner": "RX1"}}),
+        )
+        .await;
+    }
+    let page = app.data(LIST, json!({"first": 2})).await["pathways"].clone();
+    assert_eq!(page["totalCount"], 103);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["edges"][0]["node"]["name"], "Pathway 000");
+    assert_eq!(page["edges"][1]["node"]["name"], "Pathway 001");
+
+    let next = app
+        .data(
+            LIST,
+            json!({"first": 2, "after": page["pageInfo"]["endCursor"]}),
+        )
+        .await["pathways"]
+        .clone();
+    assert_eq!(next["edges"][0]["node"]["name"], "Pathway 002");
+    assert_eq!(next["pageInfo"]["hasPreviousPage"], true);
+
+    let capped = app.data(LIST, json!({"first": 1000})).await["pathways"].clone();
+    assert_eq!(capped["edges"].as_array().unwrap().len(), 100);
+    assert_eq!(capped["pageInfo"]["hasNextPage"], true);
+    let rest = app
+        .data(
+            LIST,
+            json!({"first": 100, "after": capped["pageInfo"]["endCursor"]}),
+        )
+        .await["pathways"]
+        .clone();
+    assert_eq!(rest["edges"].as_array().unwrap().len(), 3);
+    assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+
+    let default = app.data(LIST, json!({})).await["pathways"].clone();
+    assert_eq!(default["edges"].as_array().unwrap().len(), 20);
+
+    let published = app.data(LIST, json!({"status": "PUBLISHED"})).await["pathways"].clone();
+    assert_eq!(published["totalCount"], 0);
+
+    let err = app.error(LIST, json!({"after": "nonsense"})).await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "after"));
+    let err = app.error(LIST, json!({"first": -1})).await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "first"));
+}
