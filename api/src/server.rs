@@ -113,10 +113,16 @@ async fn graphql(
         ContentLoader::new(db.0.clone(), caller.clone()),
         tokio::spawn,
     );
-    schema
-        .execute(request.0.data(caller).data(loader))
-        .await
-        .into()
+    let mut response = schema.execute(request.0.data(caller).data(loader)).await;
+    // Our own errors always carry a code; the rest come from async-graphql rejecting the request
+    // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "VALIDATION");
+        }
+    }
+    response.into()
 }
 
 #[handler]

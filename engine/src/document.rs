@@ -110,6 +110,11 @@ impl ParsedDocument {
     }
 }
 
+/// Most steps one pathway may have: far beyond any real map, small enough to stay fast.
+pub const MAX_STEPS: usize = 1_000;
+/// Most transitions one pathway may have.
+pub const MAX_TRANSITIONS: usize = 5_000;
+
 impl PathwayDocument {
     /// Reads a document from JSON, naming the path of a field with the wrong type or name.
     pub fn from_json(value: serde_json::Value) -> Result<Self, FieldError> {
@@ -124,6 +129,27 @@ impl PathwayDocument {
     /// no organisation is listed twice. Reports all problems at once. O(size of the document).
     pub fn parse(&self) -> Result<ParsedDocument, InputErrors> {
         let mut errors = InputErrors::default();
+        if self.steps.len() > MAX_STEPS {
+            errors.push(
+                "steps",
+                format!(
+                    "a pathway may have at most {MAX_STEPS} steps; this one has {}",
+                    self.steps.len()
+                ),
+            );
+        }
+        if self.transitions.len() > MAX_TRANSITIONS {
+            errors.push(
+                "transitions",
+                format!(
+                    "a pathway may have at most {MAX_TRANSITIONS} transitions; this one has {}",
+                    self.transitions.len()
+                ),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let header = match PathwayHeader::parse(
             &self.name,
             &self.description,
@@ -310,6 +336,21 @@ mod tests {
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["organisations[1].odsCode", "transitions[1].to"]);
         assert!(errors.0[1].message.contains("'xray'"));
+    }
+
+    #[test]
+    fn oversized_documents_are_refused_before_anything_else() {
+        let mut doc = PathwayDocument::from_json(example()).unwrap();
+        let step = doc.steps[1].clone();
+        doc.steps = (0..=MAX_STEPS)
+            .map(|i| StepInput {
+                key: format!("s{i}"),
+                ..step.clone()
+            })
+            .collect();
+        let errors = doc.parse().unwrap_err();
+        assert_eq!(errors.0.len(), 1);
+        assert_eq!(errors.0[0].field, "steps");
     }
 
     #[test]

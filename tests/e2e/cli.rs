@@ -26,7 +26,10 @@ fn validate_passes_a_good_document_and_lists_every_problem_of_a_bad_one() {
     let good = write(&example_document());
     let (status, out) = qiflow(&["validate", good.to_str().unwrap()]);
     assert_eq!(status, 0, "{out}");
-    assert!(out.contains("no problems (4 steps, 4 transitions)"), "{out}");
+    assert!(
+        out.contains("no problems (4 steps, 4 transitions)"),
+        "{out}"
+    );
 
     let mut broken = example_document();
     broken["transitions"][3]["probability"] = json!(0.5);
@@ -52,7 +55,9 @@ fn validate_passes_a_good_document_and_lists_every_problem_of_a_bad_one() {
 #[test]
 fn the_demo_documents_validate() {
     for name in ["hip_fracture.json", "urgent_lung_cancer.json"] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("api/src/demo").join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("api/src/demo")
+            .join(name);
         let (status, out) = qiflow(&["validate", path.to_str().unwrap()]);
         assert_eq!(status, 0, "{out}");
     }
@@ -67,4 +72,40 @@ fn schema_prints_the_exported_schema() {
     )
     .unwrap();
     assert_eq!(out, exported);
+}
+
+#[tokio::test]
+async fn serve_answers_and_stops_cleanly_on_sigterm() {
+    use std::io::BufRead;
+    let db = std::env::temp_dir().join(format!("qiflow-serve-{}.db", uuid::Uuid::new_v4()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
+        .arg(format!("sqlite://{}", db.display()))
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting qiflow serve");
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let url = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("GraphiQL: ")
+                .map(|u| u.trim_end_matches("/graphql").to_string())
+        })
+        .expect("serve prints the GraphiQL address");
+    let health = reqwest::get(format!("{url}/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "qiflow serve exited with {exit}");
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", db.display())).ok();
+    }
 }

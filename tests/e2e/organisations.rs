@@ -85,3 +85,25 @@ async fn unknown_and_malformed_ids() {
         .await;
     assert_eq!(code(&err), "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn requests_the_schema_rejects_still_carry_a_code() {
+    let app = spawn_app().await;
+    let err = app.error("{ nope }", json!({})).await;
+    assert_eq!(code(&err), "VALIDATION");
+    let err = app
+        .error(
+            "mutation($i: CreateOrganisationInput!) { createOrganisation(input: $i) { id } }",
+            json!({"i": {"odsCode": "RX1", "name": "X", "kind": "SPACESHIP"}}),
+        )
+        .await;
+    assert_eq!(code(&err), "VALIDATION");
+    let deep = format!(
+        "{{ pathways {{ edges {{ node {{ {} id {} }} }} }} }}",
+        "parent { ".repeat(12),
+        "} ".repeat(12)
+    );
+    let err = app.error(&deep, json!({})).await;
+    assert_eq!(code(&err), "VALIDATION");
+    assert!(err["message"].as_str().unwrap().contains("deep"), "{err:#}");
+}
