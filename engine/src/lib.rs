@@ -4,6 +4,7 @@
 //! layer parses user input into these types once (so the rest of qiflow never re-checks it), and the
 //! store maps rows to and from them.
 
+pub mod analysis;
 pub mod document;
 pub mod error;
 pub mod pathway;
@@ -12,6 +13,7 @@ pub mod testing;
 pub mod validation;
 pub mod values;
 
+pub use analysis::{Analysis, Hotspot, HotspotKind, analyse};
 pub use document::{ParsedDocument, PathwayDocument, PathwayHeader};
 pub use error::{FieldError, InputErrors};
 pub use pathway::{Organisation, PathwayMap, Step, StepInput, Transition, TransitionInput};

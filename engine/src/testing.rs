@@ -146,3 +146,176 @@ pub fn document() -> impl Strategy<Value = PathwayDocument> {
             },
         )
 }
+
+/// A small deterministic pseudo-random generator (SplitMix64), so generated pathways depend only
+/// on their seed.
+#[derive(Debug, Clone)]
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+/// How [`generated_pathway`] shapes a pathway.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub steps: usize,
+    /// Extra forward transitions per step, on average (besides the one to the next step).
+    pub extra_forward: f64,
+    /// Share of steps with a transition back (a rework loop).
+    pub loop_share: f64,
+    /// How far back a loop may go, in steps.
+    pub loop_span: usize,
+    /// How many distinct activity codes and data items steps draw from (small: more duplication).
+    pub vocabulary: usize,
+}
+
+impl Shape {
+    /// The benchmark's shape: about 3 transitions per step, 5% of steps with a loop.
+    pub fn benchmark(steps: usize) -> Self {
+        Self {
+            steps,
+            extra_forward: 1.95,
+            loop_share: 0.05,
+            loop_span: 4,
+            vocabulary: steps.max(8),
+        }
+    }
+}
+
+/// A structurally valid pathway: step 0 is START, the last step END; every other step goes on to
+/// the next one (so all are reachable and every loop has a way out), sometimes further forward and
+/// sometimes back (rework). Organisations, times, capacities, codes and data items are drawn from
+/// the seed. O(steps).
+pub fn generated_pathway(shape: Shape, seed: u64) -> crate::PathwayMap {
+    let mut rng = SplitMix::new(seed);
+    let n = shape.steps.max(2);
+    let steps: Vec<StepInput> = (0..n)
+        .map(|i| {
+            let kind = if i == 0 {
+                StepKind::Start
+            } else if i == n - 1 {
+                StepKind::End
+            } else if rng.unit() < 0.2 {
+                StepKind::Decision
+            } else {
+                StepKind::Activity
+            };
+            let vocabulary = shape.vocabulary.max(1);
+            StepInput {
+                key: format!("s{i}"),
+                name: format!("Step {i}"),
+                kind,
+                organisation: ORGANISATIONS[rng.below(ORGANISATIONS.len())].0.to_string(),
+                site: None,
+                activity_code: (rng.unit() < 0.7).then(|| format!("CODE{}", rng.below(vocabulary))),
+                touch_minutes: (rng.unit() * 60.0).round(),
+                value_class: ValueClass::ALL[rng.below(ValueClass::ALL.len())],
+                waste_kinds: if rng.unit() < 0.2 {
+                    vec![WasteKind::Waiting]
+                } else {
+                    vec![]
+                },
+                data_items: if rng.unit() < 0.5 {
+                    vec![format!("item {}", rng.below(vocabulary))]
+                } else {
+                    vec![]
+                },
+                capacity_per_day: (rng.unit() < 0.3).then(|| 1.0 + (rng.unit() * 50.0).round()),
+                percent_complete_accurate: (rng.unit() < 0.3)
+                    .then(|| 50.0 + (rng.unit() * 50.0).round()),
+            }
+        })
+        .collect();
+    let mut transitions: Vec<TransitionInput> = Vec::new();
+    for i in 0..n - 1 {
+        let mut targets = vec![i + 1];
+        let mut extra = shape.extra_forward;
+        while extra > 0.0 {
+            if rng.unit() < extra.min(1.0) && i + 2 < n {
+                let j = i + 2 + rng.below(n - i - 2);
+                if !targets.contains(&j) {
+                    targets.push(j);
+                }
+            }
+            extra -= 1.0;
+        }
+        if i > 0 && rng.unit() < shape.loop_share {
+            let span = shape.loop_span.max(1).min(i);
+            let j = i - rng.below(span);
+            if !targets.contains(&j) {
+                targets.push(j);
+            }
+        }
+        let weights: Vec<f64> = targets.iter().map(|_| 0.1 + rng.unit()).collect();
+        let total: f64 = weights.iter().sum();
+        for (t, w) in targets.iter().zip(&weights) {
+            transitions.push(TransitionInput {
+                from: format!("s{i}"),
+                to: format!("s{t}"),
+                probability: Some(w / total),
+                wait_minutes: (rng.unit() * 240.0).round(),
+                handoff: Handoff::ALL[rng.below(Handoff::ALL.len())],
+            });
+        }
+    }
+    // The last probability of each step absorbs rounding, so each step's sum is exactly 1.
+    let mut by_step: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, t) in transitions.iter().enumerate() {
+        by_step.entry(t.from.clone()).or_default().push(i);
+    }
+    for indexes in by_step.values() {
+        let (last, rest) = indexes.split_last().expect("every step has a way out");
+        let sum: f64 = rest
+            .iter()
+            .filter_map(|&i| transitions[i].probability)
+            .sum();
+        transitions[*last].probability = Some(1.0 - sum);
+    }
+    let steps = steps
+        .iter()
+        .map(|s| s.parse().expect("generated steps are valid"))
+        .collect();
+    let transitions = transitions
+        .iter()
+        .map(|t| t.parse().expect("generated transitions are valid"))
+        .collect();
+    crate::PathwayMap::new(steps, transitions).expect("generated keys are consistent")
+}
+
+/// Generated valid pathways of 3 to `max_steps` steps, for property tests.
+pub fn valid_pathway(max_steps: usize, loops: bool) -> impl Strategy<Value = crate::PathwayMap> {
+    (3..=max_steps.max(3), any::<u64>()).prop_map(move |(steps, seed)| {
+        generated_pathway(
+            Shape {
+                steps,
+                extra_forward: 0.8,
+                loop_share: if loops { 0.3 } else { 0.0 },
+                loop_span: 3,
+                vocabulary: 4,
+            },
+            seed,
+        )
+    })
+}

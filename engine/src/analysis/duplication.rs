@@ -1,0 +1,80 @@
+//! Duplication: two different steps that do the same work (the same activity code) or capture the
+//! same information (a shared data item), where the second can follow the first.
+
+use super::flow::{Flow, Model, hitting_probabilities};
+use crate::pathway::PathwayMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A step `second` that repeats work or information of an earlier step `first`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicatePair {
+    pub first: usize,
+    pub second: usize,
+    pub same_activity_code: bool,
+    /// Data items both steps capture, sorted.
+    pub repeated_items: Vec<String>,
+    /// Probability that a patient visits `first` and later visits `second`.
+    pub probability: f64,
+    /// `probability × touchMinutes(second)`.
+    pub minutes: f64,
+}
+
+/// Every duplicated pair with a chance of happening, ordered by step indexes.
+///
+/// Candidates come from grouping steps by activity code and by data item (so unrelated steps are
+/// never compared); for each distinct later step the hitting probabilities of the steps that can
+/// reach it are computed once. P(first, then second) = r_first × P(reach second | at first).
+/// O(P + D·(A + Σ k³)): see [`super::analyse`].
+pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<DuplicatePair> {
+    let mut by_code: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_item: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (s, step) in map.steps.iter().enumerate() {
+        if let Some(code) = &step.activity_code {
+            by_code.entry(code.as_str()).or_default().push(s);
+        }
+        for item in &step.data_items {
+            by_item.entry(item.as_str()).or_default().push(s);
+        }
+    }
+    // (a, b) with a < b → (same code, shared items)
+    let mut candidates: BTreeMap<(usize, usize), (bool, BTreeSet<String>)> = BTreeMap::new();
+    for group in by_code.values() {
+        for (i, &a) in group.iter().enumerate() {
+            for &b in &group[i + 1..] {
+                candidates.entry((a, b)).or_default().0 = true;
+            }
+        }
+    }
+    for (item, group) in &by_item {
+        for (i, &a) in group.iter().enumerate() {
+            for &b in &group[i + 1..] {
+                candidates
+                    .entry((a, b))
+                    .or_default()
+                    .1
+                    .insert(item.to_string());
+            }
+        }
+    }
+    let mut hitting: HashMap<usize, HashMap<usize, f64>> = HashMap::new();
+    let mut pairs = Vec::new();
+    for ((a, b), (same_code, items)) in candidates {
+        for (first, second) in [(a, b), (b, a)] {
+            let h = hitting
+                .entry(second)
+                .or_insert_with(|| hitting_probabilities(model, second));
+            let probability = flow.reach[first] * h.get(&first).copied().unwrap_or(0.0);
+            if probability > 1e-12 {
+                pairs.push(DuplicatePair {
+                    first,
+                    second,
+                    same_activity_code: same_code,
+                    repeated_items: items.iter().cloned().collect(),
+                    probability,
+                    minutes: probability * map.steps[second].touch_minutes.get(),
+                });
+            }
+        }
+    }
+    pairs
+}

@@ -1,0 +1,281 @@
+//! Expected visits, traversals and reach probabilities of a pathway, loop by loop.
+//!
+//! A patient is a random walk from START to an END. Rework loops make the walk revisit steps, so
+//! the expected visits solve `V = e_START + Pᵀ V`. Rather than invert the whole (S×S) matrix, the
+//! graph is condensed into strongly connected components (the loops) and walked in topological
+//! order: a step outside any loop gets exactly its inflow, and only inside each loop of k steps is
+//! a k×k system solved, through its fundamental matrix `N = (I − Q)⁻¹` (Q: the loop's own
+//! transitions). `N` also gives reach probabilities: a patient who reaches step s visits it
+//! `N[s][s]` times on average, so `r_s = V_s / N[s][s]`.
+
+use super::linear::Square;
+use crate::pathway::PathwayMap;
+use crate::values::StepKind;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::HashMap;
+
+/// A pathway as indexes: steps `0..S`, transitions `0..T` with the probabilities the model uses.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub start: usize,
+    pub from: Vec<usize>,
+    pub to: Vec<usize>,
+    pub probability: Vec<f64>,
+    /// Outgoing transitions of each step.
+    pub outgoing: Vec<Vec<usize>>,
+    /// Incoming transitions of each step.
+    pub incoming: Vec<Vec<usize>>,
+    /// Strongly connected components in topological order (upstream first).
+    pub components: Vec<Vec<usize>>,
+    /// The component of each step (an index into `components`).
+    pub component_of: Vec<usize>,
+}
+
+impl Model {
+    /// Builds the index form of a structurally valid map (see [`crate::validate`]); `None` when it
+    /// has no single START. O(S + T).
+    pub fn new(map: &PathwayMap) -> Option<Self> {
+        let n = map.steps.len();
+        let mut starts = map
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == StepKind::Start);
+        let (start, _) = starts.next()?;
+        if starts.next().is_some() {
+            return None;
+        }
+        let index = map.index_by_key();
+        let effective = map.effective_probabilities();
+        let mut from = Vec::with_capacity(map.transitions.len());
+        let mut to = Vec::with_capacity(map.transitions.len());
+        let mut outgoing = vec![Vec::new(); n];
+        let mut incoming = vec![Vec::new(); n];
+        let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(n, map.transitions.len());
+        let nodes: Vec<NodeIndex> = (0..n).map(|_| graph.add_node(())).collect();
+        for (e, t) in map.transitions.iter().enumerate() {
+            let (a, b) = (*index.get(&t.from)?, *index.get(&t.to)?);
+            from.push(a);
+            to.push(b);
+            outgoing[a].push(e);
+            incoming[b].push(e);
+            graph.add_edge(nodes[a], nodes[b], ());
+        }
+        // Tarjan yields components downstream first; reverse for topological order.
+        let mut components: Vec<Vec<usize>> = tarjan_scc(&graph)
+            .into_iter()
+            .map(|c| {
+                let mut c: Vec<usize> = c.into_iter().map(|n| n.index()).collect();
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        components.reverse();
+        let mut component_of = vec![0; n];
+        for (ci, c) in components.iter().enumerate() {
+            for &s in c {
+                component_of[s] = ci;
+            }
+        }
+        Some(Self {
+            start,
+            from,
+            to,
+            probability: effective.into_iter().map(|p| p.unwrap_or(0.0)).collect(),
+            outgoing,
+            incoming,
+            components,
+            component_of,
+        })
+    }
+
+    pub fn steps(&self) -> usize {
+        self.outgoing.len()
+    }
+
+    /// Whether component `c` is a loop: more than one step, or one step with a transition to itself.
+    pub fn is_loop(&self, c: usize) -> bool {
+        let steps = &self.components[c];
+        steps.len() > 1
+            || self.outgoing[steps[0]]
+                .iter()
+                .any(|&e| self.to[e] == steps[0])
+    }
+
+    /// `I − Q` for a component: Q holds the probabilities of the transitions inside it.
+    fn loop_matrix(&self, c: usize, local: &HashMap<usize, usize>) -> Square {
+        let steps = &self.components[c];
+        let mut m = Square::identity(steps.len());
+        for (i, &s) in steps.iter().enumerate() {
+            for &e in &self.outgoing[s] {
+                if let Some(&j) = local.get(&self.to[e]) {
+                    m.add(i, j, -self.probability[e]);
+                }
+            }
+        }
+        m
+    }
+}
+
+/// A rework loop (a strongly connected component with a cycle).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoopFlow {
+    /// Steps of the loop, by index.
+    pub steps: Vec<usize>,
+    /// Transitions inside the loop, by index.
+    pub transitions: Vec<usize>,
+    /// For each step of the loop (same order): the probability a patient at that step comes back
+    /// to it, `1 − 1/N[s][s]`.
+    pub return_probability: Vec<f64>,
+}
+
+/// Expected visits and reach of every step and transition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// `V_s`: expected visits per patient.
+    pub visits: Vec<f64>,
+    /// `r_s`: probability of visiting at least once.
+    pub reach: Vec<f64>,
+    /// `V_e`: expected traversals per patient.
+    pub traversals: Vec<f64>,
+    /// `r_e`: probability of traversing at least once.
+    pub transition_reach: Vec<f64>,
+    pub loops: Vec<LoopFlow>,
+}
+
+/// Computes the flow of patients through a model. Returns `None` if a loop has no way out (the
+/// pathway would fail validation).
+///
+/// Complexity: O(S + T + Σ k³) for loops of k steps: linear for pathways whose loops are small.
+pub fn flow(model: &Model) -> Option<Flow> {
+    let n = model.steps();
+    let m = model.from.len();
+    let mut inflow = vec![0.0; n];
+    inflow[model.start] = 1.0;
+    let mut visits = vec![0.0; n];
+    let mut reach = vec![0.0; n];
+    let mut traversals = vec![0.0; m];
+    let mut transition_reach = vec![0.0; m];
+    let mut loops = Vec::new();
+    for c in 0..model.components.len() {
+        let steps = &model.components[c];
+        if !model.is_loop(c) {
+            let s = steps[0];
+            visits[s] = inflow[s];
+            reach[s] = inflow[s];
+            for &e in &model.outgoing[s] {
+                traversals[e] = visits[s] * model.probability[e];
+                transition_reach[e] = traversals[e];
+                inflow[model.to[e]] += traversals[e];
+            }
+            continue;
+        }
+        let local: HashMap<usize, usize> = steps.iter().enumerate().map(|(i, &s)| (s, i)).collect();
+        let fundamental = model.loop_matrix(c, &local).inverse()?;
+        for (j, &s) in steps.iter().enumerate() {
+            visits[s] = steps
+                .iter()
+                .enumerate()
+                .map(|(i, &r)| inflow[r] * fundamental.get(i, j))
+                .sum();
+            reach[s] = visits[s] / fundamental.get(j, j);
+        }
+        let mut inside = Vec::new();
+        for (i, &s) in steps.iter().enumerate() {
+            for &e in &model.outgoing[s] {
+                traversals[e] = visits[s] * model.probability[e];
+                match local.get(&model.to[e]) {
+                    Some(&j) => {
+                        // Insert a virtual step in the middle of e: it is revisited N[to][from]·p_e
+                        // times after its first visit, so r_e = V_e / (1 + p_e·N[to][from]).
+                        let again = model.probability[e] * fundamental.get(j, i);
+                        transition_reach[e] = traversals[e] / (1.0 + again);
+                        inside.push(e);
+                    }
+                    None => {
+                        transition_reach[e] = traversals[e];
+                        inflow[model.to[e]] += traversals[e];
+                    }
+                }
+            }
+        }
+        loops.push(LoopFlow {
+            steps: steps.clone(),
+            transitions: inside,
+            return_probability: (0..steps.len())
+                .map(|j| 1.0 - 1.0 / fundamental.get(j, j))
+                .collect(),
+        });
+    }
+    Some(Flow {
+        visits,
+        reach,
+        traversals,
+        transition_reach,
+        loops,
+    })
+}
+
+/// The probability of ever visiting `target` from each step that can reach it (absent: 0). A walk
+/// starting at the target has probability 1.
+///
+/// Complexity: O(A + T_A + Σ k³) over the A steps that can reach the target, their transitions
+/// and the loops among them; it never looks at the rest of the pathway.
+pub fn hitting_probabilities(model: &Model, target: usize) -> HashMap<usize, f64> {
+    let mut ancestors = vec![target];
+    let mut seen: HashMap<usize, ()> = HashMap::from([(target, ())]);
+    let mut i = 0;
+    while i < ancestors.len() {
+        for &e in &model.incoming[ancestors[i]] {
+            let s = model.from[e];
+            if seen.insert(s, ()).is_none() {
+                ancestors.push(s);
+            }
+        }
+        i += 1;
+    }
+    let mut components: Vec<usize> = ancestors.iter().map(|&s| model.component_of[s]).collect();
+    components.sort_unstable();
+    components.dedup();
+    let mut h: HashMap<usize, f64> = HashMap::with_capacity(ancestors.len());
+    // Downstream first, so that every step outside a component is known when it is needed.
+    for &c in components.iter().rev() {
+        let steps = &model.components[c];
+        if !model.is_loop(c) {
+            let s = steps[0];
+            let value = if s == target {
+                1.0
+            } else {
+                model.outgoing[s]
+                    .iter()
+                    .map(|&e| model.probability[e] * h.get(&model.to[e]).copied().unwrap_or(0.0))
+                    .sum()
+            };
+            h.insert(s, value);
+            continue;
+        }
+        let local: HashMap<usize, usize> = steps.iter().enumerate().map(|(i, &s)| (s, i)).collect();
+        let mut matrix = Square::identity(steps.len());
+        let mut rhs = vec![0.0; steps.len()];
+        for (i, &s) in steps.iter().enumerate() {
+            if s == target {
+                rhs[i] = 1.0;
+                continue;
+            }
+            for &e in &model.outgoing[s] {
+                let p = model.probability[e];
+                match local.get(&model.to[e]) {
+                    Some(&j) => matrix.add(i, j, -p),
+                    None => rhs[i] += p * h.get(&model.to[e]).copied().unwrap_or(0.0),
+                }
+            }
+        }
+        // A closed loop cannot reach the target at all; validation rules such loops out anyway.
+        let solution = matrix.solve(&rhs).unwrap_or_else(|| vec![0.0; steps.len()]);
+        for (i, &s) in steps.iter().enumerate() {
+            h.insert(s, solution[i]);
+        }
+    }
+    h
+}

@@ -1,0 +1,237 @@
+//! Pathway analysis: where patients wait, where work is repeated, where they bounce between
+//! organisations and where capacity runs out, all in minutes per patient.
+//!
+//! The model: a patient enters at START, spends `touchMinutes` at each step, leaves a step along
+//! one transition chosen with its probability, waits that transition's `waitMinutes`, and stops at
+//! an END. Everything here follows from the expected visits computed in [`flow`].
+
+pub mod duplication;
+pub mod flow;
+pub mod hotspots;
+pub mod linear;
+pub mod route;
+
+use crate::pathway::PathwayMap;
+use crate::validation::{Problem, validate};
+use crate::values::{Handoff, StepKind, ValueClass};
+use serde::Serialize;
+
+pub use hotspots::{Hotspot, HotspotKind, SuggestedChange};
+
+/// Utilisation at which a step counts as a bottleneck.
+pub const BOTTLENECK_UTILISATION: f64 = 0.85;
+
+/// The figures of one step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepFigures {
+    pub key: String,
+    /// `V_s`: expected visits per patient.
+    pub expected_visits: f64,
+    /// `r_s`: probability that a patient visits the step at least once.
+    pub reach_probability: f64,
+    /// `V_s × touchMinutes`.
+    pub expected_minutes: f64,
+    /// `demandPerDay × V_s / capacityPerDay`, when both are known.
+    pub utilisation: Option<f64>,
+}
+
+/// The figures of one transition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransitionFigures {
+    pub from: String,
+    pub to: String,
+    /// `V_e`: expected traversals per patient.
+    pub expected_traversals: f64,
+    /// `r_e`: probability of traversing it at least once.
+    pub reach_probability: f64,
+    /// `V_e × waitMinutes`.
+    pub expected_wait_minutes: f64,
+    pub crosses_organisations: bool,
+}
+
+/// The START-to-END route with the highest probability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Route {
+    pub step_keys: Vec<String>,
+    pub probability: f64,
+    /// Touch minutes of its steps plus waits of its transitions.
+    pub minutes: f64,
+}
+
+/// Everything qiflow computes about one pathway.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Analysis {
+    /// `E[T] = Σ V_s·touch_s + Σ V_e·wait_e`.
+    pub expected_lead_time_minutes: f64,
+    /// `Σ V_s·touch_s` over VALUE_ADDING steps.
+    pub value_added_minutes: f64,
+    /// Value-added minutes / `E[T]` (0 when `E[T]` is 0).
+    pub flow_efficiency: f64,
+    /// `Σ V_e` over transitions with a hand-off other than INTERNAL.
+    pub expected_handoffs: f64,
+    /// `Σ V_e` over transitions between steps of different organisations.
+    pub expected_cross_organisation_handoffs: f64,
+    /// `Σ (V_s − r_s)·touch_s + Σ (V_e − r_e)·wait_e`: time spent on second and later visits.
+    pub rework_minutes: f64,
+    /// Product of %C&A/100 along the most probable route, when any step has a %C&A.
+    pub rolled_percent_complete_accurate: Option<f64>,
+    pub demand_per_day: Option<f64>,
+    pub steps: Vec<StepFigures>,
+    pub transitions: Vec<TransitionFigures>,
+    pub most_probable_route: Route,
+    /// Ranked by minutes per patient, largest first.
+    pub hotspots: Vec<Hotspot>,
+}
+
+/// Analyses a pathway, or returns its structural problems when it has any.
+///
+/// Complexity: O(S + T + Σ k³) for the flow (k: steps of each loop), O((S + T) log S) for the
+/// route, and for duplication O(P + D·(A + Σ k³)) where P is the number of step pairs sharing an
+/// activity code or data item and D the distinct later steps of those pairs (A: the steps that can
+/// reach one): linear when few steps share codes, never S² for unrelated steps.
+pub fn analyse(map: &PathwayMap, demand_per_day: Option<f64>) -> Result<Analysis, Vec<Problem>> {
+    let problems = validate(map);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let internal = |message: &str| {
+        vec![Problem {
+            code: crate::ProblemCode::LoopWithoutExit,
+            message: message.to_string(),
+            steps: vec![],
+            transitions: vec![],
+        }]
+    };
+    let model =
+        flow::Model::new(map).ok_or_else(|| internal("the pathway needs exactly one START"))?;
+    let flow =
+        flow::flow(&model).ok_or_else(|| internal("a loop of the pathway has no way out"))?;
+
+    let touch = |s: usize| map.steps[s].touch_minutes.get();
+    let wait = |e: usize| map.transitions[e].wait_minutes.get();
+    let step_minutes: f64 = (0..map.steps.len())
+        .map(|s| flow.visits[s] * touch(s))
+        .sum();
+    let wait_minutes: f64 = (0..map.transitions.len())
+        .map(|e| flow.traversals[e] * wait(e))
+        .sum();
+    let lead_time = step_minutes + wait_minutes;
+    let value_added: f64 = (0..map.steps.len())
+        .filter(|&s| map.steps[s].value_class == ValueClass::ValueAdding)
+        .map(|s| flow.visits[s] * touch(s))
+        .sum();
+    let crosses: Vec<bool> = (0..map.transitions.len())
+        .map(|e| map.steps[model.from[e]].organisation != map.steps[model.to[e]].organisation)
+        .collect();
+    let handoffs: f64 = (0..map.transitions.len())
+        .filter(|&e| map.transitions[e].handoff != Handoff::Internal)
+        .map(|e| flow.traversals[e])
+        .sum();
+    let cross_handoffs: f64 = (0..map.transitions.len())
+        .filter(|&e| crosses[e])
+        .map(|e| flow.traversals[e])
+        .sum();
+    let rework: f64 = (0..map.steps.len())
+        .map(|s| (flow.visits[s] - flow.reach[s]) * touch(s))
+        .sum::<f64>()
+        + (0..map.transitions.len())
+            .map(|e| (flow.traversals[e] - flow.transition_reach[e]) * wait(e))
+            .sum::<f64>();
+
+    let steps: Vec<StepFigures> = map
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(s, step)| StepFigures {
+            key: step.key.to_string(),
+            expected_visits: flow.visits[s],
+            reach_probability: flow.reach[s],
+            expected_minutes: flow.visits[s] * touch(s),
+            utilisation: match (demand_per_day, step.capacity_per_day) {
+                (Some(demand), Some(capacity)) => Some(demand * flow.visits[s] / capacity.get()),
+                _ => None,
+            },
+        })
+        .collect();
+    let transitions = map
+        .transitions
+        .iter()
+        .enumerate()
+        .map(|(e, t)| TransitionFigures {
+            from: t.from.to_string(),
+            to: t.to.to_string(),
+            expected_traversals: flow.traversals[e],
+            reach_probability: flow.transition_reach[e],
+            expected_wait_minutes: flow.traversals[e] * wait(e),
+            crosses_organisations: crosses[e],
+        })
+        .collect();
+
+    let is_end: Vec<bool> = map.steps.iter().map(|s| s.kind == StepKind::End).collect();
+    let route = route::most_probable_route(&model, &is_end)
+        .ok_or_else(|| internal("no END can be reached from START"))?;
+    let rolled = if map
+        .steps
+        .iter()
+        .any(|s| s.percent_complete_accurate.is_some())
+    {
+        Some(
+            route
+                .steps
+                .iter()
+                .map(|&s| {
+                    map.steps[s]
+                        .percent_complete_accurate
+                        .map_or(1.0, |p| p.get() / 100.0)
+                })
+                .product::<f64>(),
+        )
+    } else {
+        None
+    };
+    let most_probable_route = Route {
+        step_keys: route
+            .steps
+            .iter()
+            .map(|&s| map.steps[s].key.to_string())
+            .collect(),
+        probability: route.probability,
+        minutes: route.steps.iter().map(|&s| touch(s)).sum::<f64>()
+            + route.transitions.iter().map(|&e| wait(e)).sum::<f64>(),
+    };
+
+    let duplicates = duplication::duplicated_pairs(map, &model, &flow);
+    let context = hotspots::Context {
+        map,
+        model: &model,
+        flow: &flow,
+        steps: &steps,
+        crosses: &crosses,
+        lead_time,
+        demand_per_day,
+    };
+    let hotspots = hotspots::hotspots(&context, &duplicates);
+
+    Ok(Analysis {
+        expected_lead_time_minutes: lead_time,
+        value_added_minutes: value_added,
+        flow_efficiency: if lead_time > 0.0 {
+            value_added / lead_time
+        } else {
+            0.0
+        },
+        expected_handoffs: handoffs,
+        expected_cross_organisation_handoffs: cross_handoffs,
+        rework_minutes: rework,
+        rolled_percent_complete_accurate: rolled,
+        demand_per_day,
+        steps,
+        transitions,
+        most_probable_route,
+        hotspots,
+    })
+}

@@ -1,0 +1,279 @@
+//! Analysis checked against independent calculations: path enumeration for loop-free pathways,
+//! the flow equations for pathways with loops, and a seeded simulation of 200,000 patients.
+
+use engine::analysis::HotspotKind;
+use engine::testing::{Shape, SplitMix, generated_pathway, valid_pathway};
+use engine::{PathwayMap, StepKind, analyse};
+use proptest::prelude::*;
+use std::collections::HashMap;
+
+/// Outgoing (to, probability, wait) per step, read straight from the map.
+fn edges(map: &PathwayMap) -> Vec<Vec<(usize, f64, f64, usize)>> {
+    let index: HashMap<&str, usize> = map
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.key.as_str(), i))
+        .collect();
+    let mut out = vec![Vec::new(); map.steps.len()];
+    for (e, t) in map.transitions.iter().enumerate() {
+        out[index[t.from.as_str()]].push((
+            index[t.to.as_str()],
+            t.probability.map_or(1.0, |p| p.get()),
+            t.wait_minutes.get(),
+            e,
+        ));
+    }
+    out
+}
+
+fn start(map: &PathwayMap) -> usize {
+    map.steps
+        .iter()
+        .position(|s| s.kind == StepKind::Start)
+        .unwrap()
+}
+
+/// Σ over START-to-END paths of probability × minutes (touch of every step + waits), by depth-first
+/// enumeration. Only for pathways without loops.
+fn expected_by_paths(map: &PathwayMap) -> (f64, f64) {
+    let out = edges(map);
+    let mut total = 0.0;
+    let mut probability = 0.0;
+    let mut stack = vec![(start(map), 1.0, map.steps[start(map)].touch_minutes.get())];
+    while let Some((s, p, minutes)) = stack.pop() {
+        if map.steps[s].kind == StepKind::End {
+            total += p * minutes;
+            probability += p;
+            continue;
+        }
+        for &(to, q, wait, _) in &out[s] {
+            stack.push((
+                to,
+                p * q,
+                minutes + wait + map.steps[to].touch_minutes.get(),
+            ));
+        }
+    }
+    (total, probability)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn loop_free_lead_time_is_the_path_weighted_sum(map in valid_pathway(10, false)) {
+        let analysis = analyse(&map, None).unwrap();
+        let (by_paths, finished) = expected_by_paths(&map);
+        prop_assert!((finished - 1.0).abs() < 1e-9);
+        prop_assert!((analysis.expected_lead_time_minutes - by_paths).abs() < 1e-6 * by_paths.max(1.0),
+            "{} vs {}", analysis.expected_lead_time_minutes, by_paths);
+    }
+
+    #[test]
+    fn visits_satisfy_the_flow_equations(map in valid_pathway(14, true)) {
+        let analysis = analyse(&map, None).unwrap();
+        let out = edges(&map);
+        let mut inflow = vec![0.0; map.steps.len()];
+        inflow[start(&map)] = 1.0;
+        for (s, list) in out.iter().enumerate() {
+            for &(to, p, _, _) in list {
+                inflow[to] += analysis.steps[s].expected_visits * p;
+            }
+        }
+        for (s, figures) in analysis.steps.iter().enumerate() {
+            prop_assert!((figures.expected_visits - inflow[s]).abs() < 1e-9,
+                "step {}: V = {} but inflow = {}", figures.key, figures.expected_visits, inflow[s]);
+            prop_assert!(figures.reach_probability <= 1.0 + 1e-9);
+            prop_assert!(figures.reach_probability <= figures.expected_visits + 1e-9);
+        }
+        let ended: f64 = map.steps.iter().zip(&analysis.steps)
+            .filter(|(s, _)| s.kind == StepKind::End)
+            .map(|(_, f)| f.expected_visits)
+            .sum();
+        prop_assert!((ended - 1.0).abs() < 1e-9, "Σ V_END = {ended}");
+    }
+}
+
+/// What a simulation of many patients saw.
+struct Simulated {
+    mean_lead_time: f64,
+    reach: Vec<f64>,
+    /// For each ordered pair: share of patients who visited a and later b.
+    later: HashMap<(usize, usize), f64>,
+    /// Share of patients who visited each step at least twice.
+    repeat: Vec<f64>,
+    /// Share of patients who crossed from one organisation to another, per ordered pair.
+    handed: HashMap<(String, String), f64>,
+}
+
+fn simulate(map: &PathwayMap, patients: usize, seed: u64, pairs: &[(usize, usize)]) -> Simulated {
+    let out = edges(map);
+    let mut rng = SplitMix::new(seed);
+    let n = map.steps.len();
+    let mut total = 0.0;
+    let mut reached = vec![0usize; n];
+    let mut repeated = vec![0usize; n];
+    let mut later: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut handed: HashMap<(String, String), usize> = HashMap::new();
+    let mut visits = vec![0usize; n];
+    for _ in 0..patients {
+        visits.iter_mut().for_each(|v| *v = 0);
+        let mut first_seen = vec![usize::MAX; n];
+        let mut last_seen = vec![0usize; n];
+        let mut crossed: Vec<(String, String)> = Vec::new();
+        let mut s = start(map);
+        let mut time = 0usize;
+        loop {
+            visits[s] += 1;
+            first_seen[s] = first_seen[s].min(time);
+            last_seen[s] = time;
+            total += map.steps[s].touch_minutes.get();
+            if map.steps[s].kind == StepKind::End {
+                break;
+            }
+            let mut u = rng.unit();
+            let choice = out[s]
+                .iter()
+                .find(|(_, p, _, _)| {
+                    u -= p;
+                    u < 0.0
+                })
+                .unwrap_or_else(|| out[s].last().unwrap());
+            total += choice.2;
+            let (a, b) = (
+                &map.steps[s].organisation,
+                &map.steps[choice.0].organisation,
+            );
+            if a != b {
+                crossed.push((a.to_string(), b.to_string()));
+            }
+            s = choice.0;
+            time += 1;
+        }
+        for i in 0..n {
+            if visits[i] > 0 {
+                reached[i] += 1;
+            }
+            if visits[i] > 1 {
+                repeated[i] += 1;
+            }
+        }
+        for &(a, b) in pairs {
+            if visits[a] > 0 && visits[b] > 0 && last_seen[b] > first_seen[a] {
+                *later.entry((a, b)).or_default() += 1;
+            }
+        }
+        crossed.sort();
+        crossed.dedup();
+        for pair in crossed {
+            *handed.entry(pair).or_default() += 1;
+        }
+    }
+    let share = |c: usize| c as f64 / patients as f64;
+    Simulated {
+        mean_lead_time: total / patients as f64,
+        reach: reached.into_iter().map(share).collect(),
+        later: later.into_iter().map(|(k, c)| (k, share(c))).collect(),
+        repeat: repeated.into_iter().map(share).collect(),
+        handed: handed.into_iter().map(|(k, c)| (k, share(c))).collect(),
+    }
+}
+
+#[test]
+fn a_simulation_of_200k_patients_agrees_with_the_analysis() {
+    for seed in [7, 42] {
+        let map = generated_pathway(
+            Shape {
+                steps: 25,
+                extra_forward: 0.8,
+                loop_share: 0.35,
+                loop_span: 4,
+                vocabulary: 5,
+            },
+            seed,
+        );
+        let analysis = analyse(&map, Some(10.0)).unwrap();
+        let key = |k: &str| map.steps.iter().position(|s| s.key.as_str() == k).unwrap();
+        let duplicates: Vec<_> = analysis
+            .hotspots
+            .iter()
+            .filter(|h| h.kind == HotspotKind::Duplication)
+            .collect();
+        let pairs: Vec<(usize, usize)> = duplicates
+            .iter()
+            .map(|h| (key(&h.step_keys[0]), key(&h.step_keys[1])))
+            .collect();
+        let sim = simulate(&map, 200_000, seed ^ 0xC0FFEE, &pairs);
+
+        let expected = analysis.expected_lead_time_minutes;
+        assert!(
+            (sim.mean_lead_time - expected).abs() < 0.01 * expected,
+            "seed {seed}: simulated {} vs E[T] {expected}",
+            sim.mean_lead_time
+        );
+        for (s, figures) in analysis.steps.iter().enumerate() {
+            assert!(
+                (sim.reach[s] - figures.reach_probability).abs() < 0.01,
+                "seed {seed} step {}: reach {} vs {}",
+                figures.key,
+                sim.reach[s],
+                figures.reach_probability
+            );
+        }
+        assert!(
+            !duplicates.is_empty(),
+            "seed {seed}: the test needs duplicated pairs"
+        );
+        for (h, pair) in duplicates.iter().zip(&pairs) {
+            let seen = sim.later.get(pair).copied().unwrap_or(0.0);
+            assert!(
+                (seen - h.reach_probability).abs() < 0.01,
+                "seed {seed} {}: simulated {seen} vs {}",
+                h.title,
+                h.reach_probability
+            );
+        }
+        let loops: Vec<_> = analysis
+            .hotspots
+            .iter()
+            .filter(|h| h.kind == HotspotKind::Rework)
+            .collect();
+        assert!(!loops.is_empty(), "seed {seed}: the test needs loops");
+        for h in loops {
+            let most_repeated = h
+                .step_keys
+                .iter()
+                .map(|k| sim.repeat[key(k)])
+                .fold(0.0, f64::max);
+            assert!(
+                (most_repeated - h.reach_probability).abs() < 0.01,
+                "seed {seed} {}: simulated {most_repeated} vs {}",
+                h.title,
+                h.reach_probability
+            );
+        }
+        for h in analysis
+            .hotspots
+            .iter()
+            .filter(|h| h.kind == HotspotKind::Handoff)
+        {
+            let (a, b) = h
+                .title
+                .trim_start_matches("Hand-offs from ")
+                .split_once(" to ")
+                .unwrap();
+            let seen = sim
+                .handed
+                .get(&(a.to_string(), b.to_string()))
+                .copied()
+                .unwrap_or(0.0);
+            assert!(
+                (seen - h.reach_probability).abs() < 0.01,
+                "seed {seed} {}: simulated {seen} vs {}",
+                h.title,
+                h.reach_probability
+            );
+        }
+    }
+}
