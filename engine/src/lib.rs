@@ -12,6 +12,7 @@ pub mod pathway;
 pub mod testing;
 pub mod validation;
 pub mod values;
+pub mod whatif;
 
 pub use analysis::{Analysis, Hotspot, HotspotKind, analyse};
 pub use document::{ParsedDocument, PathwayDocument, PathwayHeader};
@@ -22,3 +23,4 @@ pub use values::{
     Handoff, Minutes, OdsCode, OrganisationKind, PathwayStatus, PerDay, Percent, Probability,
     StepKey, StepKind, ValueClass, WasteKind,
 };
+pub use whatif::{Change, WhatIf, WhatIfError, what_if};

@@ -277,3 +277,30 @@ fn a_simulation_of_200k_patients_agrees_with_the_analysis() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Removing a step short-circuits it: every other visit and every wait is kept in
+    /// expectation, so E[T] drops by exactly the step's own minutes (touch, and waits on its own
+    /// self-loop).
+    #[test]
+    fn removing_a_step_takes_away_exactly_its_own_time(map in valid_pathway(12, true), pick in any::<usize>()) {
+        let removable: Vec<usize> = (0..map.steps.len())
+            .filter(|&s| !matches!(map.steps[s].kind, StepKind::Start | StepKind::End))
+            .collect();
+        prop_assume!(!removable.is_empty());
+        let s = removable[pick % removable.len()];
+        let key = map.steps[s].key.to_string();
+        let result = engine::what_if(&map, None, &[engine::Change::RemoveStep { step: key.clone() }]).unwrap();
+        let before = &result.baseline;
+        let own: f64 = before.steps[s].expected_minutes
+            + before.transitions.iter()
+                .filter(|t| t.from == key && t.to == key)
+                .map(|t| t.expected_wait_minutes)
+                .sum::<f64>();
+        let expected = before.expected_lead_time_minutes - own;
+        prop_assert!((result.changed.expected_lead_time_minutes - expected).abs() < 1e-6 * expected.max(1.0),
+            "after removing {key}: {} vs {expected}", result.changed.expected_lead_time_minutes);
+    }
+}
