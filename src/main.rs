@@ -1,8 +1,10 @@
 //! The qiflow command line: serve the API, migrate the database, validate pathway documents.
 
+mod report;
+
 use anyhow::Context;
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -46,8 +48,27 @@ enum Command {
         /// The pathway document (JSON).
         file: PathBuf,
     },
+    /// Analyse a pathway document: lead time, flow efficiency, hand-offs, rework and the ranked
+    /// hotspots (delay, bottlenecks, rework, duplication, waste, hand-offs). Exits with 1 and the
+    /// problems when the document is invalid.
+    Analyse {
+        /// The pathway document (JSON).
+        file: PathBuf,
+        /// `table` for people, `json` for programs (the same object as GraphQL `Pathway.analysis`).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// How many hotspots the table shows.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
 }
 
 #[tokio::main]
@@ -105,6 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { file } => validate(&file),
+        Command::Analyse { file, format, top } => analyse(&file, format, top),
         Command::Schema => {
             print!("{}", api::schema_sdl());
             Ok(ExitCode::SUCCESS)
@@ -123,33 +145,71 @@ fn host_of(bind: &str) -> &str {
     }
 }
 
-fn validate(file: &PathBuf) -> anyhow::Result<ExitCode> {
+/// Prints the problems of a document that cannot be used, and gives exit code 1.
+fn report_problems(file: &Path, lines: Vec<String>) -> ExitCode {
+    println!("{}: {} problem(s)", file.display(), lines.len());
+    for line in lines {
+        println!("  {line}");
+    }
+    ExitCode::from(1)
+}
+
+fn problem_lines(problems: &[engine::Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| {
+            let mut line = format!("{} {}", p.code.as_str(), p.message);
+            if !p.transitions.is_empty() {
+                line.push_str(&format!(" [{}]", p.transitions.join(", ")));
+            }
+            line
+        })
+        .collect()
+}
+
+/// Reads and parses a pathway document; `Err(lines)` lists what is wrong with its fields.
+fn read_document(file: &Path) -> anyhow::Result<Result<engine::ParsedDocument, Vec<String>>> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let report = |lines: Vec<String>| {
-        println!("{}: {} problem(s)", file.display(), lines.len());
-        for line in lines {
-            println!("  {line}");
-        }
-        Ok(ExitCode::from(1))
-    };
     let document = match engine::PathwayDocument::from_json(value) {
         Ok(d) => d,
-        Err(e) => return report(vec![format!("INVALID_FIELD {e}")]),
+        Err(e) => return Ok(Err(vec![format!("INVALID_FIELD {e}")])),
     };
-    let parsed = match document.parse() {
+    Ok(document.parse().map_err(|errors| {
+        errors
+            .0
+            .iter()
+            .map(|e| format!("INVALID_FIELD {e}"))
+            .collect()
+    }))
+}
+
+fn analyse(file: &Path, format: Format, top: usize) -> anyhow::Result<ExitCode> {
+    let parsed = match read_document(file)? {
         Ok(p) => p,
-        Err(errors) => {
-            return report(
-                errors
-                    .0
-                    .iter()
-                    .map(|e| format!("INVALID_FIELD {e}"))
-                    .collect(),
-            );
-        }
+        Err(lines) => return Ok(report_problems(file, lines)),
+    };
+    let demand = parsed.header.demand_per_day.map(|d| d.get());
+    let analysis = match engine::analyse(&parsed.map, demand) {
+        Ok(a) => a,
+        Err(problems) => return Ok(report_problems(file, problem_lines(&problems))),
+    };
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
+        Format::Table => print!(
+            "{}",
+            report::analysis_table(&parsed.header.name, &analysis, top)
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(file: &Path) -> anyhow::Result<ExitCode> {
+    let parsed = match read_document(file)? {
+        Ok(p) => p,
+        Err(lines) => return Ok(report_problems(file, lines)),
     };
     let problems = engine::validate(&parsed.map);
     if problems.is_empty() {
@@ -161,16 +221,5 @@ fn validate(file: &PathBuf) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    report(
-        problems
-            .iter()
-            .map(|p| {
-                let mut line = format!("{} {}", p.code.as_str(), p.message);
-                if !p.transitions.is_empty() {
-                    line.push_str(&format!(" [{}]", p.transitions.join(", ")));
-                }
-                line
-            })
-            .collect(),
-    )
+    Ok(report_problems(file, problem_lines(&problems)))
 }

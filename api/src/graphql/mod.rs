@@ -1,5 +1,6 @@
 //! The GraphQL schema: one query and one mutation object per feature area, merged.
 
+mod analysis;
 mod enums;
 mod organisation;
 mod pathway;
@@ -9,10 +10,15 @@ use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+pub use analysis::AnalysisCache;
 pub use pathway::ContentLoader;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(organisation::OrganisationQuery, pathway::PathwayQuery);
+pub struct QueryRoot(
+    organisation::OrganisationQuery,
+    pathway::PathwayQuery,
+    analysis::AnalysisQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(

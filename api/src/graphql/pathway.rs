@@ -176,6 +176,16 @@ impl PathwayView {
             .map(ProblemView::from)
             .collect())
     }
+    /// Where the pathway loses time: headline figures, per-step figures and ranked hotspots.
+    /// A pathway with structural problems gets a `VALIDATION` error listing them.
+    async fn analysis(&self, ctx: &Context<'_>) -> Result<super::analysis::AnalysisView> {
+        let content = self.content(ctx).await?;
+        Ok(super::analysis::AnalysisView(super::analysis::analysis_of(
+            ctx,
+            &self.record,
+            &content,
+        )?))
+    }
     /// The whole pathway as a pathway document (the import/export format).
     async fn document(&self, ctx: &Context<'_>) -> Result<Json<engine::PathwayDocument>> {
         let content = self.content(ctx).await?;

@@ -1,0 +1,464 @@
+//! Pathway analysis and what-if through GraphQL. The types mirror the engine's values field for
+//! field (the CLI's `analyse --format json` prints the same object).
+
+use super::{db, parse_id};
+use crate::caller::Caller;
+use crate::store::{self, PathwayContent, PathwayRecord};
+use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
+use engine::analysis::hotspots::ChangeKind as EngineChangeKind;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+/// Analyses keyed by pathway and version: a version never changes, so neither does its analysis.
+#[derive(Default)]
+pub struct AnalysisCache {
+    entries: Mutex<HashMap<(Uuid, i64), Arc<engine::Analysis>>>,
+}
+
+impl AnalysisCache {
+    /// Most analyses kept; past this the cache starts again (cheap: an analysis takes milliseconds).
+    const CAPACITY: usize = 512;
+
+    fn get(&self, key: (Uuid, i64)) -> Option<Arc<engine::Analysis>> {
+        self.entries.lock().ok()?.get(&key).cloned()
+    }
+
+    fn put(&self, key: (Uuid, i64), analysis: Arc<engine::Analysis>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, analysis);
+        }
+    }
+}
+
+/// The analysis of one pathway version, from the cache or computed now.
+pub(crate) fn analysis_of(
+    ctx: &Context<'_>,
+    record: &PathwayRecord,
+    content: &PathwayContent,
+) -> Result<Arc<engine::Analysis>> {
+    let key = (record.id, record.version);
+    let cache = ctx.data_opt::<AnalysisCache>();
+    if let Some(hit) = cache.and_then(|c| c.get(key)) {
+        return Ok(hit);
+    }
+    let demand = record.header.demand_per_day.map(|d| d.get());
+    let analysis = Arc::new(engine::analyse(&content.map, demand).map_err(crate::Error::Problems)?);
+    if let Some(cache) = cache {
+        cache.put(key, analysis.clone());
+    }
+    Ok(analysis)
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::HotspotKind")]
+pub enum HotspotKind {
+    Delay,
+    Bottleneck,
+    Rework,
+    Duplication,
+    Waste,
+    Handoff,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::analysis::hotspots::ChangeKind")]
+pub enum ChangeKind {
+    RemoveStep,
+    SetTouchMinutes,
+    SetWaitMinutes,
+    SetProbabilities,
+    SetCapacity,
+    MoveStep,
+    MergeDuplicate,
+}
+
+/// A change pattern that would reduce a hotspot.
+#[derive(SimpleObject)]
+pub struct SuggestedChange {
+    /// The what-if change that tries it.
+    kind: ChangeKind,
+    description: String,
+}
+
+/// Something that costs patients time, with its cost in minutes per patient.
+#[derive(SimpleObject)]
+pub struct Hotspot {
+    kind: HotspotKind,
+    title: String,
+    /// A sentence with the numbers, for people.
+    explanation: String,
+    /// The cost averaged over every patient who enters the pathway.
+    minutes_per_patient: f64,
+    /// `minutesPerPatient` over the expected lead time.
+    share_of_lead_time: f64,
+    /// The probability that a patient meets this hotspot.
+    reach_probability: f64,
+    /// Patients a year who meet it (when the pathway's demand is known).
+    patients_per_year: Option<f64>,
+    /// Hours a year it costs all patients together (when the demand is known).
+    hours_per_year: Option<f64>,
+    step_keys: Vec<String>,
+    /// Transitions involved, as `from->to`.
+    transitions: Vec<String>,
+    suggested_change: Option<SuggestedChange>,
+}
+
+impl From<&engine::Hotspot> for Hotspot {
+    fn from(h: &engine::Hotspot) -> Self {
+        Self {
+            kind: h.kind.into(),
+            title: h.title.clone(),
+            explanation: h.explanation.clone(),
+            minutes_per_patient: h.minutes_per_patient,
+            share_of_lead_time: h.share_of_lead_time,
+            reach_probability: h.reach_probability,
+            patients_per_year: h.patients_per_year,
+            hours_per_year: h.hours_per_year,
+            step_keys: h.step_keys.clone(),
+            transitions: h.transitions.clone(),
+            suggested_change: h.suggested_change.as_ref().map(|c| SuggestedChange {
+                kind: c.kind.into(),
+                description: c.description.clone(),
+            }),
+        }
+    }
+}
+
+/// Figures of one step.
+#[derive(SimpleObject)]
+pub struct StepFigures {
+    key: String,
+    /// Expected visits per patient (more than 1 on rework loops).
+    expected_visits: f64,
+    /// The probability of visiting the step at least once.
+    reach_probability: f64,
+    /// Expected visits times touch minutes.
+    expected_minutes: f64,
+    /// Demand per day × expected visits / capacity per day, when both are known.
+    utilisation: Option<f64>,
+}
+
+/// Figures of one transition.
+#[derive(SimpleObject)]
+pub struct TransitionFigures {
+    from: String,
+    to: String,
+    expected_traversals: f64,
+    reach_probability: f64,
+    expected_wait_minutes: f64,
+    crosses_organisations: bool,
+}
+
+/// The START-to-END route with the highest probability.
+#[derive(SimpleObject)]
+pub struct Route {
+    step_keys: Vec<String>,
+    probability: f64,
+    /// Touch minutes of its steps plus waits of its transitions.
+    minutes: f64,
+}
+
+/// Where a pathway loses time, in minutes per patient.
+pub struct AnalysisView(pub Arc<engine::Analysis>);
+
+#[Object(name = "Analysis")]
+impl AnalysisView {
+    /// Expected minutes from START to END per patient.
+    async fn expected_lead_time_minutes(&self) -> f64 {
+        self.0.expected_lead_time_minutes
+    }
+    /// Expected minutes at VALUE_ADDING steps.
+    async fn value_added_minutes(&self) -> f64 {
+        self.0.value_added_minutes
+    }
+    /// Value-added minutes over the lead time.
+    async fn flow_efficiency(&self) -> f64 {
+        self.0.flow_efficiency
+    }
+    /// Expected hand-offs other than INTERNAL per patient.
+    async fn expected_handoffs(&self) -> f64 {
+        self.0.expected_handoffs
+    }
+    /// Expected passes between organisations per patient.
+    async fn expected_cross_organisation_handoffs(&self) -> f64 {
+        self.0.expected_cross_organisation_handoffs
+    }
+    /// Expected minutes spent on second and later visits.
+    async fn rework_minutes(&self) -> f64 {
+        self.0.rework_minutes
+    }
+    /// Product of %C&A along the most probable route, when any step has one (0 to 1).
+    async fn rolled_percent_complete_accurate(&self) -> Option<f64> {
+        self.0.rolled_percent_complete_accurate
+    }
+    async fn demand_per_day(&self) -> Option<f64> {
+        self.0.demand_per_day
+    }
+    async fn steps(&self) -> Vec<StepFigures> {
+        self.0
+            .steps
+            .iter()
+            .map(|s| StepFigures {
+                key: s.key.clone(),
+                expected_visits: s.expected_visits,
+                reach_probability: s.reach_probability,
+                expected_minutes: s.expected_minutes,
+                utilisation: s.utilisation,
+            })
+            .collect()
+    }
+    async fn transitions(&self) -> Vec<TransitionFigures> {
+        self.0
+            .transitions
+            .iter()
+            .map(|t| TransitionFigures {
+                from: t.from.clone(),
+                to: t.to.clone(),
+                expected_traversals: t.expected_traversals,
+                reach_probability: t.reach_probability,
+                expected_wait_minutes: t.expected_wait_minutes,
+                crosses_organisations: t.crosses_organisations,
+            })
+            .collect()
+    }
+    async fn most_probable_route(&self) -> Route {
+        let r = &self.0.most_probable_route;
+        Route {
+            step_keys: r.step_keys.clone(),
+            probability: r.probability,
+            minutes: r.minutes,
+        }
+    }
+    /// Hotspots ranked by minutes per patient, largest first; optionally only some kinds and
+    /// only the first few.
+    async fn hotspots(&self, kinds: Option<Vec<HotspotKind>>, first: Option<i32>) -> Vec<Hotspot> {
+        let kinds: Option<Vec<engine::HotspotKind>> =
+            kinds.map(|k| k.into_iter().map(Into::into).collect());
+        let limit = first.map_or(usize::MAX, |n| n.max(0) as usize);
+        self.0
+            .hotspots
+            .iter()
+            .filter(|h| kinds.as_ref().is_none_or(|k| k.contains(&h.kind)))
+            .take(limit)
+            .map(Hotspot::from)
+            .collect()
+    }
+}
+
+/// A step, by key.
+#[derive(InputObject)]
+pub struct StepChangeInput {
+    pub step: String,
+}
+
+#[derive(InputObject)]
+pub struct SetTouchMinutesInput {
+    pub step: String,
+    pub minutes: f64,
+}
+
+#[derive(InputObject)]
+pub struct SetWaitMinutesInput {
+    pub from: String,
+    pub to: String,
+    pub minutes: f64,
+}
+
+#[derive(InputObject)]
+pub struct ProbabilityChangeInput {
+    /// The key of the step the transition goes to.
+    pub to: String,
+    pub probability: f64,
+}
+
+#[derive(InputObject)]
+pub struct SetProbabilitiesInput {
+    pub step: String,
+    pub probabilities: Vec<ProbabilityChangeInput>,
+}
+
+#[derive(InputObject)]
+pub struct SetCapacityInput {
+    pub step: String,
+    /// Leave out to remove the capacity.
+    pub capacity_per_day: Option<f64>,
+}
+
+#[derive(InputObject)]
+pub struct MoveStepInput {
+    pub step: String,
+    /// ODS code of the organisation the step moves to.
+    pub organisation: String,
+}
+
+#[derive(InputObject)]
+pub struct MergeDuplicateInput {
+    pub first: String,
+    /// The later step, which is dropped.
+    pub second: String,
+}
+
+/// One change to try in a what-if; exactly one field is set.
+#[derive(OneofObject)]
+pub enum ChangeInput {
+    /// Remove a step, joining its predecessors to its successors.
+    RemoveStep(StepChangeInput),
+    SetTouchMinutes(SetTouchMinutesInput),
+    SetWaitMinutes(SetWaitMinutesInput),
+    /// New probabilities for a step's ways out; they must still sum to 1.
+    SetProbabilities(SetProbabilitiesInput),
+    SetCapacity(SetCapacityInput),
+    MoveStep(MoveStepInput),
+    /// Drop the later step of a duplicated pair.
+    MergeDuplicate(MergeDuplicateInput),
+}
+
+impl From<ChangeInput> for engine::Change {
+    fn from(input: ChangeInput) -> Self {
+        use engine::Change;
+        match input {
+            ChangeInput::RemoveStep(c) => Change::RemoveStep { step: c.step },
+            ChangeInput::SetTouchMinutes(c) => Change::SetTouchMinutes {
+                step: c.step,
+                minutes: c.minutes,
+            },
+            ChangeInput::SetWaitMinutes(c) => Change::SetWaitMinutes {
+                from: c.from,
+                to: c.to,
+                minutes: c.minutes,
+            },
+            ChangeInput::SetProbabilities(c) => Change::SetProbabilities {
+                step: c.step,
+                probabilities: c
+                    .probabilities
+                    .into_iter()
+                    .map(|p| engine::whatif::ProbabilityChange {
+                        to: p.to,
+                        probability: p.probability,
+                    })
+                    .collect(),
+            },
+            ChangeInput::SetCapacity(c) => Change::SetCapacity {
+                step: c.step,
+                capacity_per_day: c.capacity_per_day,
+            },
+            ChangeInput::MoveStep(c) => Change::MoveStep {
+                step: c.step,
+                organisation: c.organisation,
+            },
+            ChangeInput::MergeDuplicate(c) => Change::MergeDuplicate {
+                first: c.first,
+                second: c.second,
+            },
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::whatif::HotspotChange")]
+pub enum HotspotChange {
+    Disappeared,
+    Changed,
+    Appeared,
+}
+
+/// A hotspot that the changes removed, changed or created.
+#[derive(SimpleObject)]
+pub struct HotspotDifference {
+    kind: HotspotKind,
+    title: String,
+    change: HotspotChange,
+    minutes_before: Option<f64>,
+    minutes_after: Option<f64>,
+}
+
+/// Changed minus baseline.
+#[derive(SimpleObject)]
+pub struct Differences {
+    expected_lead_time_minutes: f64,
+    value_added_minutes: f64,
+    flow_efficiency: f64,
+    expected_handoffs: f64,
+    expected_cross_organisation_handoffs: f64,
+    rework_minutes: f64,
+    hotspots: Vec<HotspotDifference>,
+}
+
+/// The predicted effect of a set of changes (nothing is stored).
+pub struct WhatIfView(engine::WhatIf);
+
+#[Object(name = "WhatIf")]
+impl WhatIfView {
+    /// The pathway as it is.
+    async fn baseline(&self) -> AnalysisView {
+        AnalysisView(Arc::new(self.0.baseline.clone()))
+    }
+    /// The pathway with the changes applied.
+    async fn changed(&self) -> AnalysisView {
+        AnalysisView(Arc::new(self.0.changed.clone()))
+    }
+    async fn differences(&self) -> Differences {
+        let d = &self.0.differences;
+        Differences {
+            expected_lead_time_minutes: d.expected_lead_time_minutes,
+            value_added_minutes: d.value_added_minutes,
+            flow_efficiency: d.flow_efficiency,
+            expected_handoffs: d.expected_handoffs,
+            expected_cross_organisation_handoffs: d.expected_cross_organisation_handoffs,
+            rework_minutes: d.rework_minutes,
+            hotspots: d
+                .hotspots
+                .iter()
+                .map(|h| HotspotDifference {
+                    kind: h.kind.into(),
+                    title: h.title.clone(),
+                    change: h.change.into(),
+                    minutes_before: h.minutes_before,
+                    minutes_after: h.minutes_after,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Most changes one what-if may apply.
+pub const MAX_CHANGES: usize = 100;
+
+#[derive(Default)]
+pub struct AnalysisQuery;
+
+#[Object]
+impl AnalysisQuery {
+    /// Predicts the effect of changes on a pathway, on a copy that is never stored.
+    async fn what_if(
+        &self,
+        ctx: &Context<'_>,
+        pathway_id: ID,
+        changes: Vec<ChangeInput>,
+    ) -> Result<WhatIfView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("pathwayId", &pathway_id)?;
+        if changes.len() > MAX_CHANGES {
+            return Err(
+                crate::Error::invalid("changes", format!("at most {MAX_CHANGES} changes")).into(),
+            );
+        }
+        let db = db(ctx)?;
+        let record = store::pathways::get(db, &caller, id).await?;
+        let content = store::pathways::content(db, &caller, id).await?;
+        let changes: Vec<engine::Change> = changes.into_iter().map(Into::into).collect();
+        let demand = record.header.demand_per_day.map(|d| d.get());
+        let result = engine::what_if(&content.map, demand, &changes).map_err(|e| match e {
+            engine::WhatIfError::Input(errors) => crate::Error::Validation(errors),
+            engine::WhatIfError::Problems(problems) => crate::Error::Problems(problems),
+        })?;
+        Ok(WhatIfView(result))
+    }
+}
+
+// Keep the engine's change kinds and ours in step at compile time.
+const _: fn(EngineChangeKind) -> ChangeKind = ChangeKind::from;
