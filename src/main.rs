@@ -192,16 +192,14 @@ fn analyse(file: &Path, format: Format, top: usize) -> anyhow::Result<ExitCode> 
         Err(lines) => return Ok(report_problems(file, lines)),
     };
     let demand = parsed.header.demand_per_day.map(|d| d.get());
-    let analysis = match engine::analyse(&parsed.map, demand) {
+    let name = parsed.header.name.clone();
+    let analysis = match engine::analysis::analyse_shared(std::sync::Arc::new(parsed.map), demand) {
         Ok(a) => a,
         Err(problems) => return Ok(report_problems(file, problem_lines(&problems))),
     };
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
-        Format::Table => print!(
-            "{}",
-            report::analysis_table(&parsed.header.name, &analysis, top)
-        ),
+        Format::Table => print!("{}", report::analysis_table(&name, &analysis, top)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -70,10 +70,8 @@ pub fn analysis_table(name: &str, analysis: &Analysis, top: usize) -> String {
         "#", "kind", "min", "share"
     );
     for (i, h) in a.hotspots.iter().take(top).enumerate() {
-        let kind = serde_json::to_value(h.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let h = a.render(h);
+        let kind = h.kind.as_str();
         let _ = writeln!(
             out,
             "{:>3}  {:<12}{:>11.1}{:>8}  {}",

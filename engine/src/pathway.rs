@@ -9,8 +9,8 @@ use crate::values::{
     Handoff, Minutes, OdsCode, OrganisationKind, PerDay, Percent, Probability, StepKey, StepKind,
     ValueClass, WasteKind, parse_optional_text, parse_text,
 };
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Longest name (of a pathway, step or organisation) we accept.
 pub const MAX_NAME: usize = 200;
@@ -300,7 +300,8 @@ impl PathwayMap {
     /// its steps. Errors name `steps[i].key` or `transitions[i].from` / `.to`. O(S + T).
     pub fn new(steps: Vec<Step>, transitions: Vec<Transition>) -> Result<Self, InputErrors> {
         let mut errors = InputErrors::default();
-        let mut seen: HashMap<&StepKey, usize> = HashMap::with_capacity(steps.len());
+        let mut seen: FxHashMap<&StepKey, usize> = FxHashMap::default();
+        seen.reserve(steps.len());
         for (i, step) in steps.iter().enumerate() {
             if let Some(first) = seen.insert(&step.key, i) {
                 errors.push(
@@ -323,11 +324,20 @@ impl PathwayMap {
     }
 
     /// Position of each step by key. O(S).
-    pub fn index_by_key(&self) -> HashMap<&StepKey, usize> {
-        self.steps
+    pub fn index_by_key(&self) -> FxHashMap<&StepKey, usize> {
+        let mut index = FxHashMap::default();
+        index.reserve(self.steps.len());
+        index.extend(self.steps.iter().enumerate().map(|(i, s)| (&s.key, i)));
+        index
+    }
+
+    /// The step indexes at the two ends of each transition (`None` for a key that is not a step,
+    /// which [`PathwayMap::new`] rules out). One hash lookup per end: O(S + T).
+    pub fn ends(&self) -> Vec<Option<(usize, usize)>> {
+        let index = self.index_by_key();
+        self.transitions
             .iter()
-            .enumerate()
-            .map(|(i, s)| (&s.key, i))
+            .map(|t| Some((*index.get(&t.from)?, *index.get(&t.to)?)))
             .collect()
     }
 
@@ -349,16 +359,25 @@ impl PathwayMap {
     /// is omitted on a step's only way out, or `None` when omitted beside other ways out (a
     /// validation problem). O(S + T).
     pub fn effective_probabilities(&self) -> Vec<Option<f64>> {
-        let mut out_degree: HashMap<&StepKey, usize> = HashMap::new();
-        for t in &self.transitions {
-            *out_degree.entry(&t.from).or_default() += 1;
+        self.effective_probabilities_with(&self.ends())
+    }
+
+    /// [`PathwayMap::effective_probabilities`] from already resolved [`PathwayMap::ends`]. O(S + T).
+    pub fn effective_probabilities_with(
+        &self,
+        ends: &[Option<(usize, usize)>],
+    ) -> Vec<Option<f64>> {
+        let mut out_degree = vec![0usize; self.steps.len()];
+        for &(a, _) in ends.iter().flatten() {
+            out_degree[a] += 1;
         }
         self.transitions
             .iter()
-            .map(|t| match t.probability {
-                Some(p) => Some(p.get()),
-                None if out_degree.get(&t.from) == Some(&1) => Some(1.0),
-                None => None,
+            .zip(ends)
+            .map(|(t, end)| match (t.probability, end) {
+                (Some(p), _) => Some(p.get()),
+                (None, Some((a, _))) if out_degree[*a] == 1 => Some(1.0),
+                _ => None,
             })
             .collect()
     }

@@ -186,7 +186,8 @@ pub struct Shape {
     pub loop_share: f64,
     /// How far back a loop may go, in steps.
     pub loop_span: usize,
-    /// How many distinct activity codes and data items steps draw from (small: more duplication).
+    /// Steps draw activity codes and data items from the codes of a block of this many steps
+    /// around them (small: more duplication; repeats stay near each other, as in real pathways).
     pub vocabulary: usize,
 }
 
@@ -198,7 +199,7 @@ impl Shape {
             extra_forward: 1.95,
             loop_share: 0.05,
             loop_span: 4,
-            vocabulary: steps.max(8),
+            vocabulary: 50,
         }
     }
 }
@@ -222,13 +223,15 @@ pub fn generated_pathway(shape: Shape, seed: u64) -> crate::PathwayMap {
                 StepKind::Activity
             };
             let vocabulary = shape.vocabulary.max(1);
+            let block = i / vocabulary * vocabulary;
             StepInput {
                 key: format!("s{i}"),
                 name: format!("Step {i}"),
                 kind,
                 organisation: ORGANISATIONS[rng.below(ORGANISATIONS.len())].0.to_string(),
                 site: None,
-                activity_code: (rng.unit() < 0.7).then(|| format!("CODE{}", rng.below(vocabulary))),
+                activity_code: (rng.unit() < 0.7)
+                    .then(|| format!("CODE{}", block + rng.below(vocabulary))),
                 touch_minutes: (rng.unit() * 60.0).round(),
                 value_class: ValueClass::ALL[rng.below(ValueClass::ALL.len())],
                 waste_kinds: if rng.unit() < 0.2 {
@@ -237,7 +240,7 @@ pub fn generated_pathway(shape: Shape, seed: u64) -> crate::PathwayMap {
                     vec![]
                 },
                 data_items: if rng.unit() < 0.5 {
-                    vec![format!("item {}", rng.below(vocabulary))]
+                    vec![format!("item {}", block + rng.below(vocabulary))]
                 } else {
                     vec![]
                 },

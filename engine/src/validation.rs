@@ -8,7 +8,6 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Dfs, Reversed, Walker};
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// How far the outgoing probabilities of a step may be from summing to 1.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
@@ -110,14 +109,24 @@ impl Problem {
 /// Complexity: O(S + T) for S steps and T transitions (graph build, two depth-first searches and
 /// Tarjan's strongly connected components), plus O(T log T) to find duplicates.
 pub fn validate(map: &PathwayMap) -> Vec<Problem> {
+    let ends = map.ends();
+    let effective = map.effective_probabilities_with(&ends);
+    validate_resolved(map, &ends, &effective)
+}
+
+/// [`validate`] with the transitions' ends and probabilities already resolved.
+pub(crate) fn validate_resolved(
+    map: &PathwayMap,
+    transition_ends: &[Option<(usize, usize)>],
+    effective: &[Option<f64>],
+) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let index = map.index_by_key();
     let mut graph: DiGraph<usize, usize> =
         DiGraph::with_capacity(map.steps.len(), map.transitions.len());
     let nodes: Vec<NodeIndex> = (0..map.steps.len()).map(|i| graph.add_node(i)).collect();
-    for (t, transition) in map.transitions.iter().enumerate() {
+    for (t, end) in transition_ends.iter().enumerate() {
         // PathwayMap guarantees both keys exist; a map built by hand with bad keys just loses the edge.
-        if let (Some(&a), Some(&b)) = (index.get(&transition.from), index.get(&transition.to)) {
+        if let Some((a, b)) = *end {
             graph.add_edge(nodes[a], nodes[b], t);
         }
     }
@@ -162,7 +171,6 @@ pub fn validate(map: &PathwayMap) -> Vec<Problem> {
         ts.sort_unstable();
         ts
     };
-    let effective = map.effective_probabilities();
     let mut dead_ends = vec![false; map.steps.len()];
     for (i, step) in map.steps.iter().enumerate() {
         let out = outgoing(i);
@@ -299,14 +307,18 @@ pub fn validate(map: &PathwayMap) -> Vec<Problem> {
         }
     }
 
-    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for (t, transition) in map.transitions.iter().enumerate() {
-        by_pair
-            .entry((transition.from.as_str(), transition.to.as_str()))
-            .or_default()
-            .push(t);
-    }
-    let mut duplicates: Vec<Vec<usize>> = by_pair.into_values().filter(|ts| ts.len() > 1).collect();
+    // Sorting (from, to, transition) triples finds repeats without a map of lists.
+    let mut pairs: Vec<(usize, usize, usize)> = transition_ends
+        .iter()
+        .enumerate()
+        .filter_map(|(t, end)| end.map(|(a, b)| (a, b, t)))
+        .collect();
+    pairs.sort_unstable();
+    let mut duplicates: Vec<Vec<usize>> = pairs
+        .chunk_by(|x, y| (x.0, x.1) == (y.0, y.1))
+        .filter(|run| run.len() > 1)
+        .map(|run| run.iter().map(|&(_, _, t)| t).collect())
+        .collect();
     duplicates.sort();
     for ts in duplicates {
         let t = &map.transitions[ts[0]];

@@ -115,7 +115,8 @@ pub fn what_if(
 ) -> Result<WhatIf, WhatIfError> {
     let baseline = analyse(map, demand_per_day).map_err(WhatIfError::Problems)?;
     let changed_map = apply(map, changes).map_err(WhatIfError::Input)?;
-    let changed = analyse(&changed_map, demand_per_day).map_err(WhatIfError::Problems)?;
+    let changed = crate::analysis::analyse_shared(std::sync::Arc::new(changed_map), demand_per_day)
+        .map_err(WhatIfError::Problems)?;
     let differences = differences(&baseline, &changed);
     Ok(WhatIf {
         baseline,
@@ -124,44 +125,57 @@ pub fn what_if(
     })
 }
 
+/// Hotspots are matched by kind and by the keys of their steps and transitions (indexes move when
+/// a step is removed; keys do not).
 fn differences(before: &Analysis, after: &Analysis) -> Differences {
+    type Identity = (HotspotKind, Vec<String>, Vec<String>);
+    let identify = |a: &Analysis| -> std::collections::HashMap<Identity, usize> {
+        a.hotspots
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    (h.kind, a.hotspot_step_keys(h), a.hotspot_transitions(h)),
+                    i,
+                )
+            })
+            .collect()
+    };
+    let (old, new) = (identify(before), identify(after));
     let mut hotspots = Vec::new();
-    for h in &before.hotspots {
-        match after
-            .hotspots
-            .iter()
-            .find(|a| a.kind == h.kind && a.title == h.title)
-        {
-            None => hotspots.push(HotspotDifference {
-                kind: h.kind,
-                title: h.title.clone(),
-                change: HotspotChange::Disappeared,
-                minutes_before: Some(h.minutes_per_patient),
-                minutes_after: None,
-            }),
-            Some(a) if (a.minutes_per_patient - h.minutes_per_patient).abs() > 1e-9 => hotspots
-                .push(HotspotDifference {
-                    kind: h.kind,
-                    title: h.title.clone(),
-                    change: HotspotChange::Changed,
-                    minutes_before: Some(h.minutes_per_patient),
-                    minutes_after: Some(a.minutes_per_patient),
-                }),
-            Some(_) => {}
-        }
+    for (i, h) in before.hotspots.iter().enumerate() {
+        let id = (
+            h.kind,
+            before.hotspot_step_keys(h),
+            before.hotspot_transitions(h),
+        );
+        let after_minutes = new.get(&id).map(|&j| after.hotspots[j].minutes_per_patient);
+        let change = match after_minutes {
+            None => HotspotChange::Disappeared,
+            Some(m) if (m - h.minutes_per_patient).abs() > 1e-9 => HotspotChange::Changed,
+            Some(_) => continue,
+        };
+        hotspots.push(HotspotDifference {
+            kind: h.kind,
+            title: before.render(&before.hotspots[i]).title,
+            change,
+            minutes_before: Some(h.minutes_per_patient),
+            minutes_after: after_minutes,
+        });
     }
-    for a in &after.hotspots {
-        if !before
-            .hotspots
-            .iter()
-            .any(|h| h.kind == a.kind && h.title == a.title)
-        {
+    for h in &after.hotspots {
+        let id = (
+            h.kind,
+            after.hotspot_step_keys(h),
+            after.hotspot_transitions(h),
+        );
+        if !old.contains_key(&id) {
             hotspots.push(HotspotDifference {
-                kind: a.kind,
-                title: a.title.clone(),
+                kind: h.kind,
+                title: after.render(h).title,
                 change: HotspotChange::Appeared,
                 minutes_before: None,
-                minutes_after: Some(a.minutes_per_patient),
+                minutes_after: Some(h.minutes_per_patient),
             });
         }
     }

@@ -195,8 +195,8 @@ fn a_simulation_of_200k_patients_agrees_with_the_analysis() {
         );
         let analysis = analyse(&map, Some(10.0)).unwrap();
         let key = |k: &str| map.steps.iter().position(|s| s.key.as_str() == k).unwrap();
-        let duplicates: Vec<_> = analysis
-            .hotspots
+        let rendered = analysis.rendered_hotspots();
+        let duplicates: Vec<_> = rendered
             .iter()
             .filter(|h| h.kind == HotspotKind::Duplication)
             .collect();
@@ -234,8 +234,7 @@ fn a_simulation_of_200k_patients_agrees_with_the_analysis() {
                 h.reach_probability
             );
         }
-        let loops: Vec<_> = analysis
-            .hotspots
+        let loops: Vec<_> = rendered
             .iter()
             .filter(|h| h.kind == HotspotKind::Rework)
             .collect();
@@ -253,11 +252,7 @@ fn a_simulation_of_200k_patients_agrees_with_the_analysis() {
                 h.reach_probability
             );
         }
-        for h in analysis
-            .hotspots
-            .iter()
-            .filter(|h| h.kind == HotspotKind::Handoff)
-        {
+        for h in rendered.iter().filter(|h| h.kind == HotspotKind::Handoff) {
             let (a, b) = h
                 .title
                 .trim_start_matches("Hand-offs from ")

@@ -47,6 +47,11 @@ fn pathway() -> engine::PathwayMap {
         .map
 }
 
+/// The analysis's hotspots with their words.
+struct AnalysisWords {
+    hotspots: Vec<engine::analysis::RenderedHotspot>,
+}
+
 fn close(a: f64, b: f64) {
     assert!((a - b).abs() < 1e-9, "{a} != {b}");
 }
@@ -109,7 +114,10 @@ fn every_figure_matches_the_hand_calculation() {
 
 #[test]
 fn hotspots_are_ranked_on_one_scale_with_their_numbers() {
-    let a = analyse(&pathway(), Some(8.0)).unwrap();
+    let analysis = analyse(&pathway(), Some(8.0)).unwrap();
+    let a = AnalysisWords {
+        hotspots: analysis.rendered_hotspots(),
+    };
     let ranked: Vec<(HotspotKind, f64)> = a
         .hotspots
         .iter()

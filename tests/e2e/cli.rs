@@ -109,3 +109,16 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
         std::fs::remove_file(format!("{}{suffix}", db.display())).ok();
     }
 }
+
+#[test]
+fn analyse_refuses_an_invalid_document_with_its_problems() {
+    let mut broken = example_document();
+    broken["steps"][3]["kind"] = json!("ACTIVITY");
+    let bad = write(&broken);
+    for format in ["table", "json"] {
+        let (status, out) = qiflow(&["analyse", bad.to_str().unwrap(), "--format", format]);
+        assert_eq!(status, 1, "{out}");
+        assert!(out.contains("MISSING_END"), "{out}");
+    }
+    std::fs::remove_file(bad).ok();
+}

@@ -46,7 +46,10 @@ pub(crate) fn analysis_of(
         return Ok(hit);
     }
     let demand = record.header.demand_per_day.map(|d| d.get());
-    let analysis = Arc::new(engine::analyse(&content.map, demand).map_err(crate::Error::Problems)?);
+    let analysis = Arc::new(
+        engine::analysis::analyse_shared(content.map.clone(), demand)
+            .map_err(crate::Error::Problems)?,
+    );
     if let Some(cache) = cache {
         cache.put(key, analysis.clone());
     }
@@ -107,22 +110,22 @@ pub struct Hotspot {
     suggested_change: Option<SuggestedChange>,
 }
 
-impl From<&engine::Hotspot> for Hotspot {
-    fn from(h: &engine::Hotspot) -> Self {
+impl From<engine::analysis::RenderedHotspot> for Hotspot {
+    fn from(h: engine::analysis::RenderedHotspot) -> Self {
         Self {
             kind: h.kind.into(),
-            title: h.title.clone(),
-            explanation: h.explanation.clone(),
+            title: h.title,
+            explanation: h.explanation,
             minutes_per_patient: h.minutes_per_patient,
             share_of_lead_time: h.share_of_lead_time,
             reach_probability: h.reach_probability,
             patients_per_year: h.patients_per_year,
             hours_per_year: h.hours_per_year,
-            step_keys: h.step_keys.clone(),
-            transitions: h.transitions.clone(),
-            suggested_change: h.suggested_change.as_ref().map(|c| SuggestedChange {
+            step_keys: h.step_keys,
+            transitions: h.transitions,
+            suggested_change: h.suggested_change.map(|c| SuggestedChange {
                 kind: c.kind.into(),
-                description: c.description.clone(),
+                description: c.description,
             }),
         }
     }
@@ -244,7 +247,8 @@ impl AnalysisView {
             .iter()
             .filter(|h| kinds.as_ref().is_none_or(|k| k.contains(&h.kind)))
             .take(limit)
-            .map(Hotspot::from)
+            // Words are written only for the hotspots asked for.
+            .map(|h| Hotspot::from(self.0.render(h)))
             .collect()
     }
 }

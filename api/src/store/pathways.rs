@@ -19,6 +19,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A pathway's own fields as stored.
@@ -38,7 +39,7 @@ pub struct PathwayRecord {
 /// organisations it involves (owner first, then in order of first appearance in the steps).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathwayContent {
-    pub map: PathwayMap,
+    pub map: Arc<PathwayMap>,
     pub step_ids: Vec<Uuid>,
     pub transition_ids: Vec<Uuid>,
     pub organisations: Vec<OrganisationRecord>,
@@ -210,7 +211,7 @@ pub async fn contents(
         out.insert(
             p.id,
             PathwayContent {
-                map,
+                map: Arc::new(map),
                 step_ids: step_rows.iter().map(|s| s.id).collect(),
                 transition_ids: transition_rows.iter().map(|t| t.id).collect(),
                 organisations: involved

@@ -1,9 +1,10 @@
 //! Duplication: two different steps that do the same work (the same activity code) or capture the
 //! same information (a shared data item), where the second can follow the first.
 
-use super::flow::{Flow, Model, hitting_probabilities};
+use super::flow::{Flow, Model, probability_of_later_visit};
 use crate::pathway::PathwayMap;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A step `second` that repeats work or information of an earlier step `first`.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,13 +22,13 @@ pub struct DuplicatePair {
 
 /// Every duplicated pair with a chance of happening, ordered by step indexes.
 ///
-/// Candidates come from grouping steps by activity code and by data item (so unrelated steps are
-/// never compared); for each distinct later step the hitting probabilities of the steps that can
-/// reach it are computed once. P(first, then second) = r_first × P(reach second | at first).
-/// O(P + D·(A + Σ k³)): see [`super::analyse`].
+/// Candidates come from grouping steps by activity code and by data item, so unrelated steps are
+/// never compared. P(first, then second) = r_first × P(reach second | at first), the second factor
+/// from [`probability_of_later_visit`]. O(P·R) for P candidate pairs and R steps between the two
+/// steps of a pair: linear in the pathway when few steps share codes or items.
 pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<DuplicatePair> {
-    let mut by_code: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_item: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_code: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut by_item: HashMap<&str, Vec<usize>> = HashMap::default();
     for (s, step) in map.steps.iter().enumerate() {
         if let Some(code) = &step.activity_code {
             by_code.entry(code.as_str()).or_default().push(s);
@@ -56,14 +57,13 @@ pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<Dup
             }
         }
     }
-    let mut hitting: HashMap<usize, HashMap<usize, f64>> = HashMap::new();
     let mut pairs = Vec::new();
     for ((a, b), (same_code, items)) in candidates {
         for (first, second) in [(a, b), (b, a)] {
-            let h = hitting
-                .entry(second)
-                .or_insert_with(|| hitting_probabilities(model, second));
-            let probability = flow.reach[first] * h.get(&first).copied().unwrap_or(0.0);
+            if flow.reach[first] == 0.0 {
+                continue;
+            }
+            let probability = flow.reach[first] * probability_of_later_visit(model, first, second);
             if probability > 1e-12 {
                 pairs.push(DuplicatePair {
                     first,

@@ -13,7 +13,7 @@ use crate::pathway::PathwayMap;
 use crate::values::StepKind;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A pathway as indexes: steps `0..S`, transitions `0..T` with the probabilities the model uses.
 #[derive(Debug, Clone)]
@@ -36,6 +36,17 @@ impl Model {
     /// Builds the index form of a structurally valid map (see [`crate::validate`]); `None` when it
     /// has no single START. O(S + T).
     pub fn new(map: &PathwayMap) -> Option<Self> {
+        let ends = map.ends();
+        let effective = map.effective_probabilities_with(&ends);
+        Self::resolved(map, &ends, &effective)
+    }
+
+    /// [`Model::new`] with the transitions' ends and probabilities already resolved.
+    pub(crate) fn resolved(
+        map: &PathwayMap,
+        ends: &[Option<(usize, usize)>],
+        effective: &[Option<f64>],
+    ) -> Option<Self> {
         let n = map.steps.len();
         let mut starts = map
             .steps
@@ -46,16 +57,14 @@ impl Model {
         if starts.next().is_some() {
             return None;
         }
-        let index = map.index_by_key();
-        let effective = map.effective_probabilities();
         let mut from = Vec::with_capacity(map.transitions.len());
         let mut to = Vec::with_capacity(map.transitions.len());
         let mut outgoing = vec![Vec::new(); n];
         let mut incoming = vec![Vec::new(); n];
         let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(n, map.transitions.len());
         let nodes: Vec<NodeIndex> = (0..n).map(|_| graph.add_node(())).collect();
-        for (e, t) in map.transitions.iter().enumerate() {
-            let (a, b) = (*index.get(&t.from)?, *index.get(&t.to)?);
+        for (e, end) in ends.iter().enumerate() {
+            let (a, b) = (*end)?;
             from.push(a);
             to.push(b);
             outgoing[a].push(e);
@@ -82,7 +91,7 @@ impl Model {
             start,
             from,
             to,
-            probability: effective.into_iter().map(|p| p.unwrap_or(0.0)).collect(),
+            probability: effective.iter().map(|p| p.unwrap_or(0.0)).collect(),
             outgoing,
             incoming,
             components,
@@ -217,39 +226,50 @@ pub fn flow(model: &Model) -> Option<Flow> {
     })
 }
 
-/// The probability of ever visiting `target` from each step that can reach it (absent: 0). A walk
-/// starting at the target has probability 1.
+/// The probability that a patient at step `from` later visits step `to` (`from` ≠ `to`).
 ///
-/// Complexity: O(A + T_A + Σ k³) over the A steps that can reach the target, their transitions
-/// and the loops among them; it never looks at the rest of the pathway.
-pub fn hitting_probabilities(model: &Model, target: usize) -> HashMap<usize, f64> {
-    let mut ancestors = vec![target];
-    let mut seen: HashMap<usize, ()> = HashMap::from([(target, ())]);
+/// Only the steps reachable from `from` that come no later than `to` in topological order can
+/// matter, so only they are visited: O(R + T_R + Σ k³) for those R steps, their transitions and
+/// their loops. For the usual duplicated pair (a repeat a few steps later) that is a handful of
+/// steps, whatever the size of the pathway.
+pub fn probability_of_later_visit(model: &Model, from: usize, to: usize) -> f64 {
+    let limit = model.component_of[to];
+    if model.component_of[from] > limit {
+        return 0.0;
+    }
+    let mut region = vec![from];
+    let mut seen: HashMap<usize, ()> = HashMap::default();
+    seen.insert(from, ());
     let mut i = 0;
-    while i < ancestors.len() {
-        for &e in &model.incoming[ancestors[i]] {
-            let s = model.from[e];
-            if seen.insert(s, ()).is_none() {
-                ancestors.push(s);
+    while i < region.len() {
+        for &e in &model.outgoing[region[i]] {
+            let s = model.to[e];
+            if model.component_of[s] <= limit && seen.insert(s, ()).is_none() {
+                region.push(s);
             }
         }
         i += 1;
     }
-    let mut components: Vec<usize> = ancestors.iter().map(|&s| model.component_of[s]).collect();
+    if !seen.contains_key(&to) {
+        return 0.0;
+    }
+    let mut components: Vec<usize> = region.iter().map(|&s| model.component_of[s]).collect();
     components.sort_unstable();
     components.dedup();
-    let mut h: HashMap<usize, f64> = HashMap::with_capacity(ancestors.len());
-    // Downstream first, so that every step outside a component is known when it is needed.
+    // h(x): the probability of reaching `to` from x; steps outside the region cannot (0).
+    let mut h: HashMap<usize, f64> = HashMap::default();
+    h.reserve(region.len());
+    let known = |h: &HashMap<usize, f64>, s: usize| h.get(&s).copied().unwrap_or(0.0);
     for &c in components.iter().rev() {
         let steps = &model.components[c];
         if !model.is_loop(c) {
             let s = steps[0];
-            let value = if s == target {
+            let value = if s == to {
                 1.0
             } else {
                 model.outgoing[s]
                     .iter()
-                    .map(|&e| model.probability[e] * h.get(&model.to[e]).copied().unwrap_or(0.0))
+                    .map(|&e| model.probability[e] * known(&h, model.to[e]))
                     .sum()
             };
             h.insert(s, value);
@@ -259,7 +279,7 @@ pub fn hitting_probabilities(model: &Model, target: usize) -> HashMap<usize, f64
         let mut matrix = Square::identity(steps.len());
         let mut rhs = vec![0.0; steps.len()];
         for (i, &s) in steps.iter().enumerate() {
-            if s == target {
+            if s == to {
                 rhs[i] = 1.0;
                 continue;
             }
@@ -267,15 +287,15 @@ pub fn hitting_probabilities(model: &Model, target: usize) -> HashMap<usize, f64
                 let p = model.probability[e];
                 match local.get(&model.to[e]) {
                     Some(&j) => matrix.add(i, j, -p),
-                    None => rhs[i] += p * h.get(&model.to[e]).copied().unwrap_or(0.0),
+                    None => rhs[i] += p * known(&h, model.to[e]),
                 }
             }
         }
-        // A closed loop cannot reach the target at all; validation rules such loops out anyway.
+        // A closed loop cannot reach `to` at all; validation rules such loops out anyway.
         let solution = matrix.solve(&rhs).unwrap_or_else(|| vec![0.0; steps.len()]);
         for (i, &s) in steps.iter().enumerate() {
             h.insert(s, solution[i]);
         }
     }
-    h
+    known(&h, from)
 }

@@ -1,14 +1,18 @@
 //! Hotspots: one ranked list of delay, bottlenecks, rework, duplication, waste and hand-offs, all
 //! scored in the same unit (minutes per patient), each explained in words a manager would use.
+//!
+//! Finding and ranking hotspots is numbers only: a large pathway has hundreds of thousands of
+//! them. Their words (title, explanation, suggested change) are written when someone reads one,
+//! by [`Analysis::render`].
 
-use super::BOTTLENECK_UTILISATION;
-use super::StepFigures;
 use super::duplication::DuplicatePair;
-use super::flow::{Flow, Model, flow};
+use super::flow::{Flow, LoopFlow, Model, flow};
+use super::{Analysis, BOTTLENECK_UTILISATION, StepFigures};
 use crate::pathway::PathwayMap;
-use crate::values::{StepKind, ValueClass};
+use crate::values::{OdsCode, StepKind, ValueClass};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// Days in the year used for yearly figures.
 pub const DAYS_PER_YEAR: f64 = 365.0;
@@ -39,6 +43,17 @@ impl HotspotKind {
         HotspotKind::Waste,
         HotspotKind::Handoff,
     ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HotspotKind::Delay => "DELAY",
+            HotspotKind::Bottleneck => "BOTTLENECK",
+            HotspotKind::Rework => "REWORK",
+            HotspotKind::Duplication => "DUPLICATION",
+            HotspotKind::Waste => "WASTE",
+            HotspotKind::Handoff => "HANDOFF",
+        }
+    }
 }
 
 /// The kinds of change a what-if can apply (and a hotspot can suggest).
@@ -54,6 +69,36 @@ pub enum ChangeKind {
     MergeDuplicate,
 }
 
+/// What a hotspot is about, by index into the analysed pathway and the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Transition(usize),
+    Step(usize),
+    /// An index into [`Analysis::loops`].
+    Loop(usize),
+    /// An index into [`Analysis::duplicates`].
+    Pair(usize),
+    /// An index into [`Analysis::handoff_groups`].
+    Organisations(usize),
+}
+
+/// A hotspot as numbers; [`Analysis::render`] gives its words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hotspot {
+    pub kind: HotspotKind,
+    pub subject: Subject,
+    /// What the hotspot costs, averaged over every patient who enters the pathway.
+    pub minutes_per_patient: f64,
+    /// `minutesPerPatient / E[T]`.
+    pub share_of_lead_time: f64,
+    /// The probability that a patient meets the hotspot.
+    pub reach_probability: f64,
+    /// `demandPerDay × 365 × reachProbability`, when demand is known.
+    pub patients_per_year: Option<f64>,
+    /// `minutesPerPatient × demandPerDay × 365 / 60`, when demand is known.
+    pub hours_per_year: Option<f64>,
+}
+
 /// A change pattern that would reduce a hotspot, in words and as a what-if change kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,21 +107,17 @@ pub struct SuggestedChange {
     pub description: String,
 }
 
+/// A hotspot with its words, as the API and the CLI show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Hotspot {
+pub struct RenderedHotspot {
     pub kind: HotspotKind,
     pub title: String,
     pub explanation: String,
-    /// What the hotspot costs, averaged over every patient who enters the pathway.
     pub minutes_per_patient: f64,
-    /// `minutesPerPatient / E[T]`.
     pub share_of_lead_time: f64,
-    /// The probability that a patient meets the hotspot (see each kind in the README).
     pub reach_probability: f64,
-    /// `demandPerDay × 365 × reachProbability`, when demand is known.
     pub patients_per_year: Option<f64>,
-    /// `minutesPerPatient × demandPerDay × 365 / 60`, when demand is known.
     pub hours_per_year: Option<f64>,
     pub step_keys: Vec<String>,
     /// Transitions involved, as `from->to`.
@@ -84,75 +125,34 @@ pub struct Hotspot {
     pub suggested_change: Option<SuggestedChange>,
 }
 
-/// What hotspot finding needs from the analysis.
-pub struct Context<'a> {
-    pub map: &'a PathwayMap,
-    pub model: &'a Model,
-    pub flow: &'a Flow,
-    pub steps: &'a [StepFigures],
-    pub crosses: &'a [bool],
-    pub lead_time: f64,
-    pub demand_per_day: Option<f64>,
-}
-
-impl Context<'_> {
-    fn step_label(&self, s: usize) -> String {
-        let step = &self.map.steps[s];
-        format!("'{}' ({})", step.name, step.organisation)
-    }
-
-    fn transition_label(&self, e: usize) -> String {
-        self.map.transitions[e].label()
-    }
-
-    // One argument per hotspot field the finder decides; the rest is derived here.
-    #[allow(clippy::too_many_arguments)]
-    fn make(
-        &self,
-        kind: HotspotKind,
-        title: String,
-        explanation: String,
-        minutes: f64,
-        reach: f64,
-        step_keys: Vec<String>,
-        transitions: Vec<String>,
-        suggested_change: Option<SuggestedChange>,
-    ) -> Hotspot {
-        let share = if self.lead_time > 0.0 {
-            minutes / self.lead_time
-        } else {
-            0.0
-        };
-        let share_text = format!(" ({} of the lead time)", percent(share));
-        Hotspot {
-            kind,
-            title,
-            explanation: explanation.replace("{share}", &share_text),
-            minutes_per_patient: minutes,
-            share_of_lead_time: share,
-            reach_probability: reach,
-            patients_per_year: self.demand_per_day.map(|d| d * DAYS_PER_YEAR * reach),
-            hours_per_year: self
-                .demand_per_day
-                .map(|d| minutes * d * DAYS_PER_YEAR / 60.0),
-            step_keys,
-            transitions,
-            suggested_change,
-        }
-    }
+/// Transitions that pass patients from one organisation to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffGroup {
+    pub from: OdsCode,
+    pub to: OdsCode,
+    pub transitions: Vec<usize>,
+    /// Expected hand-offs per patient along them.
+    pub count: f64,
 }
 
 /// A duration for people: minutes, hours or days.
 pub fn duration(minutes: f64) -> String {
-    if minutes < 1.0 {
-        format!("{minutes:.2} min")
+    let mut out = String::new();
+    write_duration(&mut out, minutes);
+    out
+}
+
+fn write_duration(out: &mut String, minutes: f64) {
+    // Writing into the caller's buffer saves an allocation per figure on large pathways.
+    let _ = if minutes < 1.0 {
+        write!(out, "{minutes:.2} min")
     } else if minutes < 120.0 {
-        format!("{minutes:.0} min")
+        write!(out, "{minutes:.0} min")
     } else if minutes < 2.0 * 1440.0 {
-        format!("{:.1} hours", minutes / 60.0)
+        write!(out, "{:.1} hours", minutes / 60.0)
     } else {
-        format!("{:.1} days", minutes / 1440.0)
-    }
+        write!(out, "{:.1} days", minutes / 1440.0)
+    };
 }
 
 /// A probability as a percentage for people.
@@ -164,306 +164,185 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-fn suggest(kind: ChangeKind, description: String) -> Option<SuggestedChange> {
-    Some(SuggestedChange { kind, description })
+/// What finding hotspots needs from the analysis.
+pub struct Context<'a> {
+    pub map: &'a PathwayMap,
+    pub model: &'a Model,
+    pub flow: &'a Flow,
+    pub steps: &'a [StepFigures],
+    pub crosses: &'a [bool],
+    pub lead_time: f64,
+    pub demand_per_day: Option<f64>,
 }
 
-/// Every hotspot with a cost, largest first (ties: kind, then title). O(S + T + H log H) plus one
+impl Context<'_> {
+    fn hotspot(&self, kind: HotspotKind, subject: Subject, minutes: f64, reach: f64) -> Hotspot {
+        Hotspot {
+            kind,
+            subject,
+            minutes_per_patient: minutes,
+            share_of_lead_time: if self.lead_time > 0.0 {
+                minutes / self.lead_time
+            } else {
+                0.0
+            },
+            reach_probability: reach,
+            patients_per_year: self.demand_per_day.map(|d| d * DAYS_PER_YEAR * reach),
+            hours_per_year: self
+                .demand_per_day
+                .map(|d| minutes * d * DAYS_PER_YEAR / 60.0),
+        }
+    }
+}
+
+/// Every hotspot with a cost (and every bottleneck), largest first; ties by kind, then subject.
+/// Also returns the hand-off groups the HANDOFF hotspots refer to. O(S + T + H log H), plus one
 /// flow computation per pair of organisations that hand patients to each other.
-pub fn hotspots(cx: &Context<'_>, duplicates: &[DuplicatePair]) -> Vec<Hotspot> {
-    let mut out = Vec::new();
-    delays(cx, &mut out);
-    bottlenecks(cx, &mut out);
-    rework(cx, &mut out);
-    duplication(cx, duplicates, &mut out);
-    waste(cx, &mut out);
-    handoffs(cx, &mut out);
-    out.retain(|h| h.minutes_per_patient > 0.0 || h.kind == HotspotKind::Bottleneck);
+pub fn hotspots(
+    cx: &Context<'_>,
+    duplicates: &[DuplicatePair],
+) -> (Vec<Hotspot>, Vec<HandoffGroup>) {
+    let mut out = Vec::with_capacity(cx.map.transitions.len() + cx.map.steps.len() / 4);
+    for (e, t) in cx.map.transitions.iter().enumerate() {
+        let minutes = cx.flow.traversals[e] * t.wait_minutes.get();
+        if minutes > 0.0 {
+            out.push(cx.hotspot(
+                HotspotKind::Delay,
+                Subject::Transition(e),
+                minutes,
+                cx.flow.transition_reach[e],
+            ));
+        }
+    }
+    for (s, figures) in cx.steps.iter().enumerate() {
+        if figures
+            .utilisation
+            .is_some_and(|u| u >= BOTTLENECK_UTILISATION)
+        {
+            out.push(cx.hotspot(
+                HotspotKind::Bottleneck,
+                Subject::Step(s),
+                figures.expected_minutes,
+                cx.flow.reach[s],
+            ));
+        }
+        let step = &cx.map.steps[s];
+        if (step.value_class == ValueClass::Waste || !step.waste_kinds.is_empty())
+            && figures.expected_minutes > 0.0
+        {
+            out.push(cx.hotspot(
+                HotspotKind::Waste,
+                Subject::Step(s),
+                figures.expected_minutes,
+                cx.flow.reach[s],
+            ));
+        }
+    }
+    for (i, lp) in cx.flow.loops.iter().enumerate() {
+        let minutes = loop_minutes(cx.map, cx.flow, lp);
+        if minutes > 0.0 {
+            out.push(cx.hotspot(
+                HotspotKind::Rework,
+                Subject::Loop(i),
+                minutes,
+                loop_chance(cx.flow, lp),
+            ));
+        }
+    }
+    for (i, pair) in duplicates.iter().enumerate() {
+        if pair.minutes > 0.0 {
+            out.push(cx.hotspot(
+                HotspotKind::Duplication,
+                Subject::Pair(i),
+                pair.minutes,
+                pair.probability,
+            ));
+        }
+    }
+    let groups = handoff_groups(cx);
+    // One copy of the model serves every group: each closes its transitions, then reopens them.
+    let mut closed = cx.model.clone();
+    for (i, group) in groups.iter().enumerate() {
+        let minutes: f64 = group
+            .transitions
+            .iter()
+            .map(|&e| cx.flow.traversals[e] * cx.map.transitions[e].wait_minutes.get())
+            .sum();
+        if minutes > 0.0 {
+            let reach = probability_of_any(cx, &mut closed, &group.transitions);
+            out.push(cx.hotspot(
+                HotspotKind::Handoff,
+                Subject::Organisations(i),
+                minutes,
+                reach,
+            ));
+        }
+    }
     out.sort_by(|a, b| {
         b.minutes_per_patient
             .total_cmp(&a.minutes_per_patient)
             .then(a.kind.cmp(&b.kind))
-            .then_with(|| a.title.cmp(&b.title))
+            .then(a.subject.cmp(&b.subject))
     });
-    out
+    (out, groups)
 }
 
-fn delays(cx: &Context<'_>, out: &mut Vec<Hotspot>) {
-    for (e, t) in cx.map.transitions.iter().enumerate() {
-        let minutes = cx.flow.traversals[e] * t.wait_minutes.get();
-        if minutes <= 0.0 {
-            continue;
-        }
-        let (a, b) = (cx.model.from[e], cx.model.to[e]);
-        let between = if cx.crosses[e] {
-            "; this is a hand-off between organisations"
-        } else {
-            ""
-        };
-        let times = cx.flow.traversals[e];
-        let how_often = if (times - 1.0).abs() < 1e-9 {
-            "Every patient waits".to_string()
-        } else {
-            format!("A patient waits {times:.2} times on average")
-        };
-        out.push(cx.make(
-            HotspotKind::Delay,
-            format!("Wait from '{}' to '{}'", t.from, t.to),
-            format!(
-                "Patients wait {} between {} and {}{between}. {how_often}, costing {} per patient{{share}}.",
-                duration(t.wait_minutes.get()),
-                cx.step_label(a),
-                cx.step_label(b),
-                duration(minutes),
-            ),
-            minutes,
-            cx.flow.transition_reach[e],
-            vec![t.from.to_string(), t.to.to_string()],
-            vec![cx.transition_label(e)],
-            suggest(
-                ChangeKind::SetWaitMinutes,
-                format!("Shorten the wait from '{}' to '{}'", t.from, t.to),
-            ),
-        ));
-    }
-}
-
-fn bottlenecks(cx: &Context<'_>, out: &mut Vec<Hotspot>) {
-    for (s, figures) in cx.steps.iter().enumerate() {
-        let Some(utilisation) = figures.utilisation else {
-            continue;
-        };
-        if utilisation < BOTTLENECK_UTILISATION {
-            continue;
-        }
-        let step = &cx.map.steps[s];
-        let capacity = step.capacity_per_day.map_or(0.0, |c| c.get());
-        let consequence = if utilisation >= 1.0 {
-            "Demand exceeds capacity, so the queue grows without limit"
-        } else {
-            "Above 85% utilisation queues build quickly and waits become unpredictable"
-        };
-        out.push(cx.make(
-            HotspotKind::Bottleneck,
-            format!("Bottleneck at '{}'", step.key),
-            format!(
-                "{} runs at {} of its capacity: {:.1} patients a day arrive for {:.1} places. {consequence}. The step takes {} per patient{{share}}.",
-                cx.step_label(s),
-                percent(utilisation),
-                utilisation * capacity,
-                capacity,
-                duration(figures.expected_minutes),
-            ),
-            figures.expected_minutes,
-            cx.flow.reach[s],
-            vec![step.key.to_string()],
-            vec![],
-            suggest(
-                ChangeKind::SetCapacity,
-                format!("Add capacity at '{}' (or reduce the demand reaching it)", step.key),
-            ),
-        ));
-    }
-}
-
-fn rework(cx: &Context<'_>, out: &mut Vec<Hotspot>) {
-    for lp in &cx.flow.loops {
-        let minutes: f64 = lp
-            .steps
+/// Rework minutes of one loop: second and later visits to its steps and transitions.
+fn loop_minutes(map: &PathwayMap, flow: &Flow, lp: &LoopFlow) -> f64 {
+    lp.steps
+        .iter()
+        .map(|&s| (flow.visits[s] - flow.reach[s]) * map.steps[s].touch_minutes.get())
+        .sum::<f64>()
+        + lp.transitions
             .iter()
-            .map(|&s| (cx.flow.visits[s] - cx.flow.reach[s]) * cx.map.steps[s].touch_minutes.get())
+            .map(|&e| {
+                (flow.traversals[e] - flow.transition_reach[e])
+                    * map.transitions[e].wait_minutes.get()
+            })
             .sum::<f64>()
-            + lp.transitions
-                .iter()
-                .map(|&e| {
-                    (cx.flow.traversals[e] - cx.flow.transition_reach[e])
-                        * cx.map.transitions[e].wait_minutes.get()
-                })
-                .sum::<f64>();
-        let chance = lp
-            .steps
-            .iter()
-            .zip(&lp.return_probability)
-            .map(|(&s, f)| cx.flow.reach[s] * f)
-            .fold(0.0, f64::max);
-        let keys: Vec<String> = lp
-            .steps
-            .iter()
-            .map(|&s| cx.map.steps[s].key.to_string())
-            .collect();
-        let quoted = keys
-            .iter()
-            .map(|k| format!("'{k}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        out.push(cx.make(
-            HotspotKind::Rework,
-            format!("Rework loop through {quoted}"),
-            format!(
-                "{} of patients come back round the loop through {quoted}. Second and later visits cost {} per patient{{share}}.",
-                percent(chance),
-                duration(minutes),
-            ),
-            minutes,
-            chance,
-            keys,
-            lp.transitions.iter().map(|&e| cx.transition_label(e)).collect(),
-            suggest(
-                ChangeKind::SetProbabilities,
-                "Fix the cause of the repeat so fewer patients go round the loop".to_string(),
-            ),
-        ));
-    }
 }
 
-fn duplication(cx: &Context<'_>, duplicates: &[DuplicatePair], out: &mut Vec<Hotspot>) {
-    for pair in duplicates {
-        let (a, b) = (&cx.map.steps[pair.first], &cx.map.steps[pair.second]);
-        let mut what = Vec::new();
-        if pair.same_activity_code {
-            what.push(format!(
-                "the same activity ({})",
-                b.activity_code.as_deref().unwrap_or_default()
-            ));
-        }
-        if !pair.repeated_items.is_empty() {
-            what.push(pair.repeated_items.join(", "));
-        }
-        let across = if a.organisation != b.organisation {
-            ", in another organisation"
-        } else {
-            ""
-        };
-        out.push(cx.make(
-            HotspotKind::Duplication,
-            format!("'{}' repeats '{}'", b.key, a.key),
-            format!(
-                "{} repeats {} already done at {}{across}. {} of patients go through both, costing {} per patient{{share}}.",
-                cx.step_label(pair.second),
-                what.join(" and "),
-                cx.step_label(pair.first),
-                percent(pair.probability),
-                duration(pair.minutes),
-            ),
-            pair.minutes,
-            pair.probability,
-            vec![a.key.to_string(), b.key.to_string()],
-            vec![],
-            suggest(
-                ChangeKind::MergeDuplicate,
-                format!("Remove the repeat: reuse what '{}' captured instead of doing it again at '{}'", a.key, b.key),
-            ),
-        ));
-    }
+/// The chance a patient comes back round a loop, at its most repeated step: max of r_s·(1 − 1/N_ss).
+fn loop_chance(flow: &Flow, lp: &LoopFlow) -> f64 {
+    lp.steps
+        .iter()
+        .zip(&lp.return_probability)
+        .map(|(&s, f)| flow.reach[s] * f)
+        .fold(0.0, f64::max)
 }
 
-fn waste(cx: &Context<'_>, out: &mut Vec<Hotspot>) {
-    for (s, step) in cx.map.steps.iter().enumerate() {
-        if step.value_class != ValueClass::Waste && step.waste_kinds.is_empty() {
-            continue;
-        }
-        let minutes = cx.steps[s].expected_minutes;
-        let kinds = step
-            .waste_kinds
-            .iter()
-            .map(|w| w.as_str().to_lowercase().replace('_', "-"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let class = if step.value_class == ValueClass::Waste {
-            "is classed as waste".to_string()
-        } else {
-            format!(
-                "is {}",
-                step.value_class.as_str().to_lowercase().replace('_', "-")
-            )
-        };
-        let kinds_text = if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(" with lean waste ({kinds})")
-        };
-        let (change, description) =
-            if step.value_class == ValueClass::Waste && step.kind == StepKind::Activity {
-                (
-                    ChangeKind::RemoveStep,
-                    format!("Remove '{}' if nothing downstream needs it", step.key),
-                )
-            } else {
-                (
-                    ChangeKind::SetTouchMinutes,
-                    format!("Take the waste out of '{}' to cut its time", step.key),
-                )
-            };
-        out.push(cx.make(
-            HotspotKind::Waste,
-            format!("Waste at '{}'", step.key),
-            format!(
-                "{} {class}{kinds_text}. It takes {} per patient{{share}}.",
-                cx.step_label(s),
-                duration(minutes),
-            ),
-            minutes,
-            cx.flow.reach[s],
-            vec![step.key.to_string()],
-            vec![],
-            suggest(change, description),
-        ));
-    }
-}
-
-fn handoffs(cx: &Context<'_>, out: &mut Vec<Hotspot>) {
-    let mut pairs: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+fn handoff_groups(cx: &Context<'_>) -> Vec<HandoffGroup> {
+    let mut pairs: BTreeMap<(&OdsCode, &OdsCode), Vec<usize>> = BTreeMap::new();
     for e in 0..cx.map.transitions.len() {
         if cx.crosses[e] {
-            let a = cx.map.steps[cx.model.from[e]].organisation.to_string();
-            let b = cx.map.steps[cx.model.to[e]].organisation.to_string();
+            let a = &cx.map.steps[cx.model.from[e]].organisation;
+            let b = &cx.map.steps[cx.model.to[e]].organisation;
             pairs.entry((a, b)).or_default().push(e);
         }
     }
-    for ((a, b), edges) in pairs {
-        let minutes: f64 = edges
-            .iter()
-            .map(|&e| cx.flow.traversals[e] * cx.map.transitions[e].wait_minutes.get())
-            .sum();
-        let count: f64 = edges.iter().map(|&e| cx.flow.traversals[e]).sum();
-        let reach = probability_of_any(cx, &edges);
-        let mut keys: Vec<String> = Vec::new();
-        for &e in &edges {
-            for key in [&cx.map.transitions[e].from, &cx.map.transitions[e].to] {
-                if !keys.iter().any(|k| k == key.as_str()) {
-                    keys.push(key.to_string());
-                }
-            }
-        }
-        out.push(cx.make(
-            HotspotKind::Handoff,
-            format!("Hand-offs from {a} to {b}"),
-            format!(
-                "{} of patients are handed from {a} to {b} ({count:.2} hand-offs per patient on average). The waits on these hand-offs cost {} per patient{{share}}.",
-                percent(reach),
-                duration(minutes),
-            ),
-            minutes,
-            reach,
-            keys,
-            edges.iter().map(|&e| cx.transition_label(e)).collect(),
-            suggest(
-                ChangeKind::SetWaitMinutes,
-                format!("Shorten the waits when {a} hands patients to {b} (a shared booking or direct referral)"),
-            ),
-        ));
-    }
+    pairs
+        .into_iter()
+        .map(|((a, b), transitions)| HandoffGroup {
+            from: a.clone(),
+            to: b.clone(),
+            count: transitions.iter().map(|&e| cx.flow.traversals[e]).sum(),
+            transitions,
+        })
+        .collect()
 }
 
 /// The probability of taking at least one of `edges`: 1 minus the probability of finishing
 /// without them, found by the flow of the same pathway with those transitions closed (their
 /// probability mass then leaves the pathway instead of reaching an END). O(S + T + Σ k³).
-fn probability_of_any(cx: &Context<'_>, edges: &[usize]) -> f64 {
-    let mut closed = cx.model.clone();
+fn probability_of_any(cx: &Context<'_>, closed: &mut Model, edges: &[usize]) -> f64 {
     for &e in edges {
         closed.probability[e] = 0.0;
     }
-    match flow(&closed) {
+    let result = flow(closed);
+    for &e in edges {
+        closed.probability[e] = cx.model.probability[e];
+    }
+    match result {
         Some(f) => {
             let finished: f64 = cx
                 .map
@@ -476,5 +355,259 @@ fn probability_of_any(cx: &Context<'_>, edges: &[usize]) -> f64 {
             (1.0 - finished).clamp(0.0, 1.0)
         }
         None => 1.0,
+    }
+}
+
+impl Analysis {
+    /// Every hotspot with its words, largest first. O(H) strings: use [`Analysis::render`] on the
+    /// few you show when the pathway is large.
+    pub fn rendered_hotspots(&self) -> Vec<RenderedHotspot> {
+        self.hotspots.iter().map(|h| self.render(h)).collect()
+    }
+
+    /// The keys of the steps a hotspot is about.
+    pub fn hotspot_step_keys(&self, h: &Hotspot) -> Vec<String> {
+        let key = |s: usize| self.map.steps[s].key.to_string();
+        match h.subject {
+            Subject::Transition(e) => {
+                let t = &self.map.transitions[e];
+                vec![t.from.to_string(), t.to.to_string()]
+            }
+            Subject::Step(s) => vec![key(s)],
+            Subject::Loop(i) => self.loops[i].steps.iter().map(|&s| key(s)).collect(),
+            Subject::Pair(i) => vec![
+                key(self.duplicates[i].first),
+                key(self.duplicates[i].second),
+            ],
+            Subject::Organisations(i) => {
+                let mut seen = std::collections::HashSet::new();
+                let mut keys = Vec::new();
+                for &e in &self.handoff_groups[i].transitions {
+                    let t = &self.map.transitions[e];
+                    for k in [&t.from, &t.to] {
+                        if seen.insert(k.as_str()) {
+                            keys.push(k.to_string());
+                        }
+                    }
+                }
+                keys
+            }
+        }
+    }
+
+    /// The transitions (`from->to`) a hotspot is about.
+    pub fn hotspot_transitions(&self, h: &Hotspot) -> Vec<String> {
+        let label = |e: usize| self.map.transitions[e].label();
+        match h.subject {
+            Subject::Transition(e) => vec![label(e)],
+            Subject::Loop(i) => self.loops[i]
+                .transitions
+                .iter()
+                .map(|&e| label(e))
+                .collect(),
+            Subject::Organisations(i) => self.handoff_groups[i]
+                .transitions
+                .iter()
+                .map(|&e| label(e))
+                .collect(),
+            Subject::Step(_) | Subject::Pair(_) => vec![],
+        }
+    }
+
+    fn step_label(&self, s: usize) -> String {
+        let step = &self.map.steps[s];
+        format!("'{}' ({})", step.name, step.organisation)
+    }
+
+    /// A hotspot with its title, explanation (with the numbers) and suggested change.
+    pub fn render(&self, h: &Hotspot) -> RenderedHotspot {
+        let share = format!(" ({} of the lead time)", percent(h.share_of_lead_time));
+        let cost = duration(h.minutes_per_patient);
+        let (title, explanation, change, description) = match (h.kind, h.subject) {
+            (HotspotKind::Delay, Subject::Transition(e)) => {
+                let t = &self.map.transitions[e];
+                let times = self.transitions[e].expected_traversals;
+                let between = if self.transitions[e].crosses_organisations {
+                    "; this is a hand-off between organisations"
+                } else {
+                    ""
+                };
+                let how_often = if (times - 1.0).abs() < 1e-9 {
+                    "Every patient waits".to_string()
+                } else {
+                    format!("A patient waits {times:.2} times on average")
+                };
+                let (a, b) = self.ends[e];
+                (
+                    format!("Wait from '{}' to '{}'", t.from, t.to),
+                    format!(
+                        "Patients wait {} between {} and {}{between}. {how_often}, costing {cost} per patient{share}.",
+                        duration(t.wait_minutes.get()),
+                        self.step_label(a),
+                        self.step_label(b),
+                    ),
+                    ChangeKind::SetWaitMinutes,
+                    format!("Shorten the wait from '{}' to '{}'", t.from, t.to),
+                )
+            }
+            (HotspotKind::Bottleneck, Subject::Step(s)) => {
+                let step = &self.map.steps[s];
+                let utilisation = self.steps[s].utilisation.unwrap_or(0.0);
+                let capacity = step.capacity_per_day.map_or(0.0, |c| c.get());
+                let consequence = if utilisation >= 1.0 {
+                    "Demand exceeds capacity, so the queue grows without limit"
+                } else {
+                    "Above 85% utilisation queues build quickly and waits become unpredictable"
+                };
+                (
+                    format!("Bottleneck at '{}'", step.key),
+                    format!(
+                        "{} runs at {} of its capacity: {:.1} patients a day arrive for {:.1} places. {consequence}. The step takes {cost} per patient{share}.",
+                        self.step_label(s),
+                        percent(utilisation),
+                        utilisation * capacity,
+                        capacity,
+                    ),
+                    ChangeKind::SetCapacity,
+                    format!(
+                        "Add capacity at '{}' (or reduce the demand reaching it)",
+                        step.key
+                    ),
+                )
+            }
+            (HotspotKind::Waste, Subject::Step(s)) => {
+                let step = &self.map.steps[s];
+                let kinds = step
+                    .waste_kinds
+                    .iter()
+                    .map(|w| w.as_str().to_lowercase().replace('_', "-"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let class = if step.value_class == ValueClass::Waste {
+                    "is classed as waste".to_string()
+                } else {
+                    format!(
+                        "is {}",
+                        step.value_class.as_str().to_lowercase().replace('_', "-")
+                    )
+                };
+                let kinds_text = if kinds.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with lean waste ({kinds})")
+                };
+                let (change, description) =
+                    if step.value_class == ValueClass::Waste && step.kind == StepKind::Activity {
+                        (
+                            ChangeKind::RemoveStep,
+                            format!("Remove '{}' if nothing downstream needs it", step.key),
+                        )
+                    } else {
+                        (
+                            ChangeKind::SetTouchMinutes,
+                            format!("Take the waste out of '{}' to cut its time", step.key),
+                        )
+                    };
+                (
+                    format!("Waste at '{}'", step.key),
+                    format!(
+                        "{} {class}{kinds_text}. It takes {cost} per patient{share}.",
+                        self.step_label(s)
+                    ),
+                    change,
+                    description,
+                )
+            }
+            (HotspotKind::Rework, Subject::Loop(_)) => {
+                let keys = self.hotspot_step_keys(h);
+                let quoted = keys
+                    .iter()
+                    .map(|k| format!("'{k}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (
+                    format!("Rework loop through {quoted}"),
+                    format!(
+                        "{} of patients come back round the loop through {quoted}. Second and later visits cost {cost} per patient{share}.",
+                        percent(h.reach_probability),
+                    ),
+                    ChangeKind::SetProbabilities,
+                    "Fix the cause of the repeat so fewer patients go round the loop".to_string(),
+                )
+            }
+            (HotspotKind::Duplication, Subject::Pair(i)) => {
+                let pair = &self.duplicates[i];
+                let (a, b) = (&self.map.steps[pair.first], &self.map.steps[pair.second]);
+                let mut what = Vec::new();
+                if pair.same_activity_code {
+                    what.push(format!(
+                        "the same activity ({})",
+                        b.activity_code.as_deref().unwrap_or_default()
+                    ));
+                }
+                if !pair.repeated_items.is_empty() {
+                    what.push(pair.repeated_items.join(", "));
+                }
+                let across = if a.organisation != b.organisation {
+                    ", in another organisation"
+                } else {
+                    ""
+                };
+                (
+                    format!("'{}' repeats '{}'", b.key, a.key),
+                    format!(
+                        "{} repeats {} already done at {}{across}. {} of patients go through both, costing {cost} per patient{share}.",
+                        self.step_label(pair.second),
+                        what.join(" and "),
+                        self.step_label(pair.first),
+                        percent(pair.probability),
+                    ),
+                    ChangeKind::MergeDuplicate,
+                    format!(
+                        "Remove the repeat: reuse what '{}' captured instead of doing it again at '{}'",
+                        a.key, b.key
+                    ),
+                )
+            }
+            (_, Subject::Organisations(i)) => {
+                let group = &self.handoff_groups[i];
+                let (a, b) = (&group.from, &group.to);
+                (
+                    format!("Hand-offs from {a} to {b}"),
+                    format!(
+                        "{} of patients are handed from {a} to {b} ({:.2} hand-offs per patient on average). The waits on these hand-offs cost {cost} per patient{share}.",
+                        percent(h.reach_probability),
+                        group.count,
+                    ),
+                    ChangeKind::SetWaitMinutes,
+                    format!(
+                        "Shorten the waits when {a} hands patients to {b} (a shared booking or direct referral)"
+                    ),
+                )
+            }
+            // Kinds and subjects always come in the pairs above.
+            _ => (
+                h.kind.as_str().to_string(),
+                String::new(),
+                ChangeKind::SetWaitMinutes,
+                String::new(),
+            ),
+        };
+        RenderedHotspot {
+            kind: h.kind,
+            title,
+            explanation,
+            minutes_per_patient: h.minutes_per_patient,
+            share_of_lead_time: h.share_of_lead_time,
+            reach_probability: h.reach_probability,
+            patients_per_year: h.patients_per_year,
+            hours_per_year: h.hours_per_year,
+            step_keys: self.hotspot_step_keys(h),
+            transitions: self.hotspot_transitions(h),
+            suggested_change: (!description.is_empty()).then_some(SuggestedChange {
+                kind: change,
+                description,
+            }),
+        }
     }
 }

@@ -12,11 +12,14 @@ pub mod linear;
 pub mod route;
 
 use crate::pathway::PathwayMap;
-use crate::validation::{Problem, validate};
+use crate::validation::Problem;
 use crate::values::{Handoff, StepKind, ValueClass};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::sync::Arc;
 
-pub use hotspots::{Hotspot, HotspotKind, SuggestedChange};
+pub use duplication::DuplicatePair;
+pub use flow::LoopFlow;
+pub use hotspots::{HandoffGroup, Hotspot, HotspotKind, RenderedHotspot, Subject, SuggestedChange};
 
 /// Utilisation at which a step counts as a bottleneck.
 pub const BOTTLENECK_UTILISATION: f64 = 0.85;
@@ -61,9 +64,9 @@ pub struct Route {
     pub minutes: f64,
 }
 
-/// Everything qiflow computes about one pathway.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Everything qiflow computes about one pathway. Serialises (camelCase, hotspots with their
+/// words) to the same object as GraphQL's `Pathway.analysis`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
     /// `E[T] = Σ V_s·touch_s + Σ V_e·wait_e`.
     pub expected_lead_time_minutes: f64,
@@ -85,16 +88,76 @@ pub struct Analysis {
     pub most_probable_route: Route,
     /// Ranked by minutes per patient, largest first.
     pub hotspots: Vec<Hotspot>,
+    /// The rework loops hotspots refer to.
+    pub loops: Vec<LoopFlow>,
+    /// The duplicated pairs hotspots refer to.
+    pub duplicates: Vec<DuplicatePair>,
+    /// The organisation pairs hotspots refer to.
+    pub handoff_groups: Vec<HandoffGroup>,
+    /// The analysed pathway, for the words of hotspots.
+    pub(crate) map: Arc<PathwayMap>,
+    /// Step indexes at the two ends of each transition.
+    pub(crate) ends: Vec<(usize, usize)>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AnalysisOut<'a> {
+    expected_lead_time_minutes: f64,
+    value_added_minutes: f64,
+    flow_efficiency: f64,
+    expected_handoffs: f64,
+    expected_cross_organisation_handoffs: f64,
+    rework_minutes: f64,
+    rolled_percent_complete_accurate: Option<f64>,
+    demand_per_day: Option<f64>,
+    steps: &'a [StepFigures],
+    transitions: &'a [TransitionFigures],
+    most_probable_route: &'a Route,
+    hotspots: Vec<RenderedHotspot>,
+}
+
+impl Serialize for Analysis {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        AnalysisOut {
+            expected_lead_time_minutes: self.expected_lead_time_minutes,
+            value_added_minutes: self.value_added_minutes,
+            flow_efficiency: self.flow_efficiency,
+            expected_handoffs: self.expected_handoffs,
+            expected_cross_organisation_handoffs: self.expected_cross_organisation_handoffs,
+            rework_minutes: self.rework_minutes,
+            rolled_percent_complete_accurate: self.rolled_percent_complete_accurate,
+            demand_per_day: self.demand_per_day,
+            steps: &self.steps,
+            transitions: &self.transitions,
+            most_probable_route: &self.most_probable_route,
+            hotspots: self.rendered_hotspots(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Analyses a pathway, or returns its structural problems when it has any.
 ///
 /// Complexity: O(S + T + Σ k³) for the flow (k: steps of each loop), O((S + T) log S) for the
-/// route, and for duplication O(P + D·(A + Σ k³)) where P is the number of step pairs sharing an
-/// activity code or data item and D the distinct later steps of those pairs (A: the steps that can
-/// reach one): linear when few steps share codes, never S² for unrelated steps.
+/// route, and for duplication O(P·R) where P is the number of step pairs sharing an activity code
+/// or data item and R the steps between the two of a pair: linear when few steps share codes,
+/// never S² for unrelated steps. Hotspots add one flow per pair of organisations handing over.
 pub fn analyse(map: &PathwayMap, demand_per_day: Option<f64>) -> Result<Analysis, Vec<Problem>> {
-    let problems = validate(map);
+    analyse_shared(Arc::new(map.clone()), demand_per_day)
+}
+
+/// [`analyse`] of a pathway the caller already shares: the analysis keeps it (for the words of
+/// its hotspots) without copying it.
+pub fn analyse_shared(
+    map: Arc<PathwayMap>,
+    demand_per_day: Option<f64>,
+) -> Result<Analysis, Vec<Problem>> {
+    let shared = map;
+    let map: &PathwayMap = &shared;
+    let ends = map.ends();
+    let effective = map.effective_probabilities_with(&ends);
+    let problems = crate::validation::validate_resolved(map, &ends, &effective);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -214,7 +277,13 @@ pub fn analyse(map: &PathwayMap, demand_per_day: Option<f64>) -> Result<Analysis
         lead_time,
         demand_per_day,
     };
-    let hotspots = hotspots::hotspots(&context, &duplicates);
+    let (hotspots, handoff_groups) = hotspots::hotspots(&context, &duplicates);
+    let ends = model
+        .from
+        .iter()
+        .copied()
+        .zip(model.to.iter().copied())
+        .collect();
 
     Ok(Analysis {
         expected_lead_time_minutes: lead_time,
@@ -233,5 +302,10 @@ pub fn analyse(map: &PathwayMap, demand_per_day: Option<f64>) -> Result<Analysis
         transitions,
         most_probable_route,
         hotspots,
+        loops: flow.loops,
+        duplicates,
+        handoff_groups,
+        map: Arc::clone(&shared),
+        ends,
     })
 }
