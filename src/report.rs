@@ -50,7 +50,12 @@ pub fn analysis_table(name: &str, analysis: &Analysis, top: usize) -> String {
             "Most probable route",
             format!(
                 "{} (p = {:.2}, {})",
-                a.most_probable_route.step_keys.join(" > "),
+                a.most_probable_route
+                    .step_keys
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" > "),
                 a.most_probable_route.probability,
                 duration(a.most_probable_route.minutes)
             ),

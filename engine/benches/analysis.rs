@@ -12,7 +12,7 @@ fn analysis(c: &mut Criterion) {
     let mut group = c.benchmark_group("analysis");
     group.warm_up_time(Duration::from_secs(1));
     for steps in [100usize, 200, 1_000, 10_000, 100_000] {
-        let map = generated_pathway(Shape::benchmark(steps), 42);
+        let map = std::sync::Arc::new(generated_pathway(Shape::benchmark(steps), 42));
         let model = engine::analysis::flow::Model::new(&map).expect("one START");
         let loops: Vec<usize> = (0..model.components.len())
             .filter(|&c| model.is_loop(c))

@@ -1,21 +1,28 @@
-//! Times one analysis of a generated pathway: `cargo run --release -p engine --features testing
-//! --example profile_analysis -- 100000` (for use under `perf record`).
+//! Times analyses of a generated pathway, for profiling:
+//! `cargo run --release -p engine --features testing --example profile_analysis -- STEPS ROUNDS`
+//! (run it under `perf record` to see where the time goes).
+
 use engine::testing::{Shape, generated_pathway};
+use std::sync::Arc;
 use std::time::Instant;
 
 fn main() {
-    let steps: usize = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
-    let map = generated_pathway(Shape::benchmark(steps), 42);
-    for _ in 0..3 {
+    let arg = |i: usize, default: usize| {
+        std::env::args()
+            .nth(i)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let (steps, rounds) = (arg(1, 1000), arg(2, 3).max(1));
+    let map = Arc::new(generated_pathway(Shape::benchmark(steps), 42));
+    let mut best = std::time::Duration::MAX;
+    let mut hotspots = 0;
+    for _ in 0..rounds {
         let t = Instant::now();
-        let a = engine::analyse(&map, Some(50.0)).expect("generated pathways are valid");
-        eprintln!(
-            "{steps} steps: {:?}, {} hotspots",
-            t.elapsed(),
-            a.hotspots.len()
-        );
+        let a = engine::analysis::analyse_shared(map.clone(), Some(50.0))
+            .expect("generated pathways are valid");
+        best = best.min(t.elapsed());
+        hotspots = a.hotspots.len();
     }
+    eprintln!("{steps} steps: best of {rounds} {best:?}, {hotspots} hotspots");
 }

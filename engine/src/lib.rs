@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod document;
 pub mod error;
+pub mod graph;
 pub mod pathway;
 #[cfg(feature = "testing")]
 pub mod testing;

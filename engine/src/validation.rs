@@ -1,12 +1,9 @@
 //! Structural validation of a pathway map: can every patient who starts finish, and do the numbers
 //! describe a journey? Drafts may fail it; publishing needs zero problems.
 
+use crate::graph::{Adjacency, Structure};
 use crate::pathway::PathwayMap;
 use crate::values::StepKind;
-use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::{Dfs, Reversed, Walker};
 use serde::Serialize;
 
 /// How far the outgoing probabilities of a step may be from summing to 1.
@@ -111,7 +108,8 @@ impl Problem {
 pub fn validate(map: &PathwayMap) -> Vec<Problem> {
     let ends = map.ends();
     let effective = map.effective_probabilities_with(&ends);
-    validate_resolved(map, &ends, &effective)
+    let structure = Structure::new(map.steps.len(), &ends);
+    validate_resolved(map, &ends, &effective, &structure)
 }
 
 /// [`validate`] with the transitions' ends and probabilities already resolved.
@@ -119,17 +117,12 @@ pub(crate) fn validate_resolved(
     map: &PathwayMap,
     transition_ends: &[Option<(usize, usize)>],
     effective: &[Option<f64>],
+    structure: &Structure,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut graph: DiGraph<usize, usize> =
-        DiGraph::with_capacity(map.steps.len(), map.transitions.len());
-    let nodes: Vec<NodeIndex> = (0..map.steps.len()).map(|i| graph.add_node(i)).collect();
-    for (t, end) in transition_ends.iter().enumerate() {
-        // PathwayMap guarantees both keys exist; a map built by hand with bad keys just loses the edge.
-        if let Some((a, b)) = *end {
-            graph.add_edge(nodes[a], nodes[b], t);
-        }
-    }
+    let n = map.steps.len();
+    // PathwayMap guarantees both keys exist; a map built by hand with bad keys just loses the edge.
+    let target = |t: usize| transition_ends[t].map(|(_, b)| b);
     let key = |i: usize| map.steps[i].key.to_string();
     let label = |t: usize| map.transitions[t].label();
 
@@ -163,14 +156,7 @@ pub(crate) fn validate_resolved(
         ));
     }
 
-    let outgoing = |i: usize| -> Vec<usize> {
-        let mut ts: Vec<usize> = graph
-            .edges_directed(nodes[i], Direction::Outgoing)
-            .map(|e| *e.weight())
-            .collect();
-        ts.sort_unstable();
-        ts
-    };
+    let outgoing = |i: usize| &structure.outgoing[i];
     let mut dead_ends = vec![false; map.steps.len()];
     for (i, step) in map.steps.iter().enumerate() {
         let out = outgoing(i);
@@ -233,9 +219,16 @@ pub(crate) fn validate_resolved(
     }
 
     if let [start] = starts[..] {
-        let mut reached = vec![false; map.steps.len()];
-        for node in Dfs::new(&graph, nodes[start]).iter(&graph) {
-            reached[graph[node]] = true;
+        let mut reached = vec![false; n];
+        let mut stack = vec![start];
+        reached[start] = true;
+        while let Some(s) = stack.pop() {
+            for &t in outgoing(s) {
+                if let Some(b) = target(t).filter(|&b| !reached[b]) {
+                    reached[b] = true;
+                    stack.push(b);
+                }
+            }
         }
         for i in (0..map.steps.len()).filter(|&i| !reached[i]) {
             problems.push(Problem::new(
@@ -253,24 +246,24 @@ pub(crate) fn validate_resolved(
     // Loops patients can never leave: a strongly connected component with a cycle and no edge out.
     let mut in_closed_loop = vec![false; map.steps.len()];
     let mut closed_loops = Vec::new();
-    for component in tarjan_scc(&graph) {
-        let has_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
+    for (c, members) in structure.components.iter().enumerate() {
+        let has_cycle = members.len() > 1
+            || outgoing(members[0])
+                .iter()
+                .any(|&t| target(t) == Some(members[0]));
         if !has_cycle {
             continue;
         }
-        let members: Vec<usize> = component.iter().map(|&n| graph[n]).collect();
-        let leaves = component.iter().any(|&n| {
-            graph
-                .neighbors_directed(n, Direction::Outgoing)
-                .any(|m| !component.contains(&m))
+        let leaves = members.iter().any(|&s| {
+            outgoing(s)
+                .iter()
+                .any(|&t| target(t).is_some_and(|b| structure.component_of[b] != c))
         });
         if !leaves {
-            for &m in &members {
+            for &m in members {
                 in_closed_loop[m] = true;
             }
-            let mut members = members;
-            members.sort_unstable();
-            closed_loops.push(members);
+            closed_loops.push(members.clone());
         }
     }
     closed_loops.sort();
@@ -285,11 +278,22 @@ pub(crate) fn validate_resolved(
     }
 
     if !ends.is_empty() {
-        let mut can_finish = vec![false; map.steps.len()];
-        let reversed = Reversed(&graph);
+        let incoming_pairs: Vec<(usize, usize)> = transition_ends
+            .iter()
+            .filter_map(|end| end.map(|(a, b)| (b, a)))
+            .collect();
+        let predecessors = Adjacency::new(n, &incoming_pairs);
+        let mut can_finish = vec![false; n];
+        let mut stack: Vec<usize> = ends.clone();
         for &end in &ends {
-            for node in Dfs::new(reversed, nodes[end]).iter(reversed) {
-                can_finish[graph[node]] = true;
+            can_finish[end] = true;
+        }
+        while let Some(s) = stack.pop() {
+            for &a in &predecessors[s] {
+                if !can_finish[a] {
+                    can_finish[a] = true;
+                    stack.push(a);
+                }
             }
         }
         for i in 0..map.steps.len() {

@@ -147,10 +147,16 @@ impl fmt::Display for OdsCode {
 }
 
 /// A step's key: unique within its pathway, stable across versions, used by transitions and
-/// documents. 1 to 64 characters from letters, digits, `_`, `-` and `.`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct StepKey(String);
+/// documents. 1 to 64 characters from letters, digits, `_`, `-` and `.`. Shared, not copied:
+/// transitions, figures and routes all hold the same key, so cloning one costs no allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepKey(std::sync::Arc<str>);
+
+impl Serialize for StepKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl StepKey {
     pub const MAX_LEN: usize = 64;
@@ -160,7 +166,7 @@ impl StepKey {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !s.is_empty() && s.len() <= Self::MAX_LEN && ok_chars {
-            Ok(Self(s.to_string()))
+            Ok(Self(s.into()))
         } else {
             Err(format!(
                 "'{}' is not a step key (1 to {} letters, digits, '_', '-' or '.')",
@@ -172,6 +178,18 @@ impl StepKey {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl PartialEq<str> for StepKey {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for StepKey {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
     }
 }
 

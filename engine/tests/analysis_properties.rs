@@ -291,7 +291,7 @@ proptest! {
         let before = &result.baseline;
         let own: f64 = before.steps[s].expected_minutes
             + before.transitions.iter()
-                .filter(|t| t.from == key && t.to == key)
+                .filter(|t| t.from == key.as_str() && t.to == key.as_str())
                 .map(|t| t.expected_wait_minutes)
                 .sum::<f64>();
         let expected = before.expected_lead_time_minutes - own;

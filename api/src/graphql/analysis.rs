@@ -206,7 +206,7 @@ impl AnalysisView {
             .steps
             .iter()
             .map(|s| StepFigures {
-                key: s.key.clone(),
+                key: s.key.to_string(),
                 expected_visits: s.expected_visits,
                 reach_probability: s.reach_probability,
                 expected_minutes: s.expected_minutes,
@@ -219,8 +219,8 @@ impl AnalysisView {
             .transitions
             .iter()
             .map(|t| TransitionFigures {
-                from: t.from.clone(),
-                to: t.to.clone(),
+                from: t.from.to_string(),
+                to: t.to.to_string(),
                 expected_traversals: t.expected_traversals,
                 reach_probability: t.reach_probability,
                 expected_wait_minutes: t.expected_wait_minutes,
@@ -231,7 +231,7 @@ impl AnalysisView {
     async fn most_probable_route(&self) -> Route {
         let r = &self.0.most_probable_route;
         Route {
-            step_keys: r.step_keys.clone(),
+            step_keys: r.step_keys.iter().map(|k| k.to_string()).collect(),
             probability: r.probability,
             minutes: r.minutes,
         }

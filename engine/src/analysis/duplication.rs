@@ -1,7 +1,7 @@
 //! Duplication: two different steps that do the same work (the same activity code) or capture the
 //! same information (a shared data item), where the second can follow the first.
 
-use super::flow::{Flow, Model, probability_of_later_visit};
+use super::flow::{Flow, LaterVisit, Model};
 use crate::pathway::PathwayMap;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +24,7 @@ pub struct DuplicatePair {
 ///
 /// Candidates come from grouping steps by activity code and by data item, so unrelated steps are
 /// never compared. P(first, then second) = r_first × P(reach second | at first), the second factor
-/// from [`probability_of_later_visit`]. O(P·R) for P candidate pairs and R steps between the two
+/// from [`LaterVisit::probability`]. O(P·R) for P candidate pairs and R steps between the two
 /// steps of a pair: linear in the pathway when few steps share codes or items.
 pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<DuplicatePair> {
     let mut by_code: HashMap<&str, Vec<usize>> = HashMap::default();
@@ -58,12 +58,13 @@ pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<Dup
         }
     }
     let mut pairs = Vec::new();
+    let mut later = LaterVisit::new(model);
     for ((a, b), (same_code, items)) in candidates {
         for (first, second) in [(a, b), (b, a)] {
             if flow.reach[first] == 0.0 {
                 continue;
             }
-            let probability = flow.reach[first] * probability_of_later_visit(model, first, second);
+            let probability = flow.reach[first] * later.probability(model, first, second);
             if probability > 1e-12 {
                 pairs.push(DuplicatePair {
                     first,

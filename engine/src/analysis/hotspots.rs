@@ -6,7 +6,7 @@
 //! by [`Analysis::render`].
 
 use super::duplication::DuplicatePair;
-use super::flow::{Flow, LoopFlow, Model, flow};
+use super::flow::{Flow, LoopFlow, Model, visits_with};
 use super::{Analysis, BOTTLENECK_UTILISATION, StepFigures};
 use crate::pathway::PathwayMap;
 use crate::values::{OdsCode, StepKind, ValueClass};
@@ -260,8 +260,9 @@ pub fn hotspots(
         }
     }
     let groups = handoff_groups(cx);
-    // One copy of the model serves every group: each closes its transitions, then reopens them.
-    let mut closed = cx.model.clone();
+    // One copy of the probabilities serves every group: each closes its transitions, then
+    // reopens them.
+    let mut closed = cx.model.probability.clone();
     for (i, group) in groups.iter().enumerate() {
         let minutes: f64 = group
             .transitions
@@ -278,7 +279,8 @@ pub fn hotspots(
             ));
         }
     }
-    out.sort_by(|a, b| {
+    // Unstable is deterministic here: no two hotspots share kind and subject.
+    out.sort_unstable_by(|a, b| {
         b.minutes_per_patient
             .total_cmp(&a.minutes_per_patient)
             .then(a.kind.cmp(&b.kind))
@@ -334,23 +336,23 @@ fn handoff_groups(cx: &Context<'_>) -> Vec<HandoffGroup> {
 /// The probability of taking at least one of `edges`: 1 minus the probability of finishing
 /// without them, found by the flow of the same pathway with those transitions closed (their
 /// probability mass then leaves the pathway instead of reaching an END). O(S + T + Σ k³).
-fn probability_of_any(cx: &Context<'_>, closed: &mut Model, edges: &[usize]) -> f64 {
+fn probability_of_any(cx: &Context<'_>, closed: &mut [f64], edges: &[usize]) -> f64 {
     for &e in edges {
-        closed.probability[e] = 0.0;
+        closed[e] = 0.0;
     }
-    let result = flow(closed);
+    let result = visits_with(cx.model, closed);
     for &e in edges {
-        closed.probability[e] = cx.model.probability[e];
+        closed[e] = cx.model.probability[e];
     }
     match result {
-        Some(f) => {
+        Some(visits) => {
             let finished: f64 = cx
                 .map
                 .steps
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.kind == StepKind::End)
-                .map(|(s, _)| f.visits[s])
+                .map(|(s, _)| visits[s])
                 .sum();
             (1.0 - finished).clamp(0.0, 1.0)
         }

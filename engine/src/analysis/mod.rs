@@ -13,7 +13,7 @@ pub mod route;
 
 use crate::pathway::PathwayMap;
 use crate::validation::Problem;
-use crate::values::{Handoff, StepKind, ValueClass};
+use crate::values::{Handoff, StepKey, StepKind, ValueClass};
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ pub const BOTTLENECK_UTILISATION: f64 = 0.85;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepFigures {
-    pub key: String,
+    pub key: StepKey,
     /// `V_s`: expected visits per patient.
     pub expected_visits: f64,
     /// `r_s`: probability that a patient visits the step at least once.
@@ -43,8 +43,8 @@ pub struct StepFigures {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransitionFigures {
-    pub from: String,
-    pub to: String,
+    pub from: StepKey,
+    pub to: StepKey,
     /// `V_e`: expected traversals per patient.
     pub expected_traversals: f64,
     /// `r_e`: probability of traversing it at least once.
@@ -58,7 +58,7 @@ pub struct TransitionFigures {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Route {
-    pub step_keys: Vec<String>,
+    pub step_keys: Vec<StepKey>,
     pub probability: f64,
     /// Touch minutes of its steps plus waits of its transitions.
     pub minutes: f64,
@@ -157,7 +157,8 @@ pub fn analyse_shared(
     let map: &PathwayMap = &shared;
     let ends = map.ends();
     let effective = map.effective_probabilities_with(&ends);
-    let problems = crate::validation::validate_resolved(map, &ends, &effective);
+    let structure = crate::graph::Structure::new(map.steps.len(), &ends);
+    let problems = crate::validation::validate_resolved(map, &ends, &effective, &structure);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -210,7 +211,7 @@ pub fn analyse_shared(
         .iter()
         .enumerate()
         .map(|(s, step)| StepFigures {
-            key: step.key.to_string(),
+            key: step.key.clone(),
             expected_visits: flow.visits[s],
             reach_probability: flow.reach[s],
             expected_minutes: flow.visits[s] * touch(s),
@@ -225,8 +226,8 @@ pub fn analyse_shared(
         .iter()
         .enumerate()
         .map(|(e, t)| TransitionFigures {
-            from: t.from.to_string(),
-            to: t.to.to_string(),
+            from: t.from.clone(),
+            to: t.to.clone(),
             expected_traversals: flow.traversals[e],
             reach_probability: flow.transition_reach[e],
             expected_wait_minutes: flow.traversals[e] * wait(e),
@@ -260,7 +261,7 @@ pub fn analyse_shared(
         step_keys: route
             .steps
             .iter()
-            .map(|&s| map.steps[s].key.to_string())
+            .map(|&s| map.steps[s].key.clone())
             .collect(),
         probability: route.probability,
         minutes: route.steps.iter().map(|&s| touch(s)).sum::<f64>()
