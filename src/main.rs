@@ -4,6 +4,7 @@ mod report;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -103,19 +104,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let app = api::Application::build(&settings).await?;
             let url = format!("http://{}:{}", host_of(&settings.bind), app.port());
+            let mut banner = String::new();
             if let Some(summary) = app.demo() {
-                println!(
-                    "Demo loaded: {} pathway(s) created, {} already present.",
+                banner.push_str(&format!(
+                    "Demo loaded: {} pathway(s) created, {} already present.\n",
                     summary.pathways_created, summary.pathways_present
-                );
+                ));
             }
-            println!(
-                "qiflow is serving {}",
+            banner.push_str(&format!(
+                "qiflow is serving {}\nGraphiQL: {url}/graphql\nHealth:   {url}/healthz\n\
+                 First query to paste into GraphiQL:\n{FIRST_QUERY}\n",
                 api::db::redact(&settings.database_url)
-            );
-            println!("GraphiQL: {url}/graphql");
-            println!("Health:   {url}/healthz");
-            println!("First query to paste into GraphiQL:\n{FIRST_QUERY}");
+            ));
+            // A closed standard output (`qiflow serve | head -1`) must not stop the server, so the
+            // banner ignores write errors where println! would panic.
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(banner.as_bytes());
+            let _ = stdout.flush();
             app.run_until_stopped().await.context("serving")?;
             Ok(ExitCode::SUCCESS)
         }

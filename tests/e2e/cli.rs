@@ -95,7 +95,9 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
                 .map(|u| u.trim_end_matches("/graphql").to_string())
         })
         .expect("serve prints the GraphiQL address");
-    let health = reqwest::get(format!("{url}/healthz")).await.unwrap();
+    let health = reqwest::get(format!("{url}/healthz"))
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}/healthz: {e:?}"));
     assert_eq!(health.status(), 200);
 
     let status = Command::new("kill")

@@ -11,7 +11,6 @@ use super::{Analysis, BOTTLENECK_UTILISATION, StepFigures};
 use crate::pathway::PathwayMap;
 use crate::values::{OdsCode, StepKind, ValueClass};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Days in the year used for yearly figures.
@@ -171,6 +170,8 @@ pub struct Context<'a> {
     pub flow: &'a Flow,
     pub steps: &'a [StepFigures],
     pub crosses: &'a [bool],
+    /// A small number per organisation, for each step.
+    pub organisation_of: &'a [usize],
     pub lead_time: f64,
     pub demand_per_day: Option<f64>,
 }
@@ -314,23 +315,30 @@ fn loop_chance(flow: &Flow, lp: &LoopFlow) -> f64 {
 }
 
 fn handoff_groups(cx: &Context<'_>) -> Vec<HandoffGroup> {
-    let mut pairs: BTreeMap<(&OdsCode, &OdsCode), Vec<usize>> = BTreeMap::new();
+    let mut pairs: rustc_hash::FxHashMap<(usize, usize), Vec<usize>> = Default::default();
     for e in 0..cx.map.transitions.len() {
         if cx.crosses[e] {
-            let a = &cx.map.steps[cx.model.from[e]].organisation;
-            let b = &cx.map.steps[cx.model.to[e]].organisation;
-            pairs.entry((a, b)).or_default().push(e);
+            let (a, b) = (cx.model.from[e], cx.model.to[e]);
+            pairs
+                .entry((cx.organisation_of[a], cx.organisation_of[b]))
+                .or_default()
+                .push(e);
         }
     }
-    pairs
-        .into_iter()
-        .map(|((a, b), transitions)| HandoffGroup {
-            from: a.clone(),
-            to: b.clone(),
-            count: transitions.iter().map(|&e| cx.flow.traversals[e]).sum(),
-            transitions,
+    let mut groups: Vec<HandoffGroup> = pairs
+        .into_values()
+        .map(|transitions| {
+            let first = transitions[0];
+            HandoffGroup {
+                from: cx.map.steps[cx.model.from[first]].organisation.clone(),
+                to: cx.map.steps[cx.model.to[first]].organisation.clone(),
+                count: transitions.iter().map(|&e| cx.flow.traversals[e]).sum(),
+                transitions,
+            }
         })
-        .collect()
+        .collect();
+    groups.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+    groups
 }
 
 /// The probability of taking at least one of `edges`: 1 minus the probability of finishing

@@ -170,8 +170,8 @@ pub fn analyse_shared(
             transitions: vec![],
         }]
     };
-    let model =
-        flow::Model::new(map).ok_or_else(|| internal("the pathway needs exactly one START"))?;
+    let model = flow::Model::resolved(map, &ends, &effective, structure)
+        .ok_or_else(|| internal("the pathway needs exactly one START"))?;
     let flow =
         flow::flow(&model).ok_or_else(|| internal("a loop of the pathway has no way out"))?;
 
@@ -188,8 +188,19 @@ pub fn analyse_shared(
         .filter(|&s| map.steps[s].value_class == ValueClass::ValueAdding)
         .map(|s| flow.visits[s] * touch(s))
         .sum();
+    // Organisations as small numbers, so that comparing two steps' organisations is cheap.
+    let mut organisation_index: rustc_hash::FxHashMap<&crate::OdsCode, usize> =
+        rustc_hash::FxHashMap::default();
+    let organisation_of: Vec<usize> = map
+        .steps
+        .iter()
+        .map(|s| {
+            let next = organisation_index.len();
+            *organisation_index.entry(&s.organisation).or_insert(next)
+        })
+        .collect();
     let crosses: Vec<bool> = (0..map.transitions.len())
-        .map(|e| map.steps[model.from[e]].organisation != map.steps[model.to[e]].organisation)
+        .map(|e| organisation_of[model.from[e]] != organisation_of[model.to[e]])
         .collect();
     let handoffs: f64 = (0..map.transitions.len())
         .filter(|&e| map.transitions[e].handoff != Handoff::Internal)
@@ -275,6 +286,7 @@ pub fn analyse_shared(
         flow: &flow,
         steps: &steps,
         crosses: &crosses,
+        organisation_of: &organisation_of,
         lead_time,
         demand_per_day,
     };
