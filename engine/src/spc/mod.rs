@@ -2,7 +2,9 @@
 //! dots") charts with special-cause rules, variation and assurance. Pure functions of the values,
 //! which must already be in date order.
 
+pub mod attribute;
 pub mod rules;
+pub mod run_chart;
 pub mod xmr;
 
 use serde::Serialize;

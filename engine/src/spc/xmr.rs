@@ -144,7 +144,7 @@ fn group_limits(values: &[f64], first_index: usize, options: &XmrOptions) -> Gro
     }
 }
 
-fn sign(x: f64) -> i8 {
+pub(crate) fn sign(x: f64) -> i8 {
     if x > 0.0 {
         1
     } else if x < 0.0 {
@@ -154,18 +154,48 @@ fn sign(x: f64) -> i8 {
     }
 }
 
-/// Classifies the points of one group. O(points).
-fn classify(values: &[f64], g: &Group, group: usize, options: &XmrOptions) -> Vec<XmrPoint> {
-    let relative: Vec<i8> = values.iter().map(|&y| sign(y - g.mean)).collect();
+/// The lines a point is judged against.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub lower: f64,
+    pub upper: f64,
+    pub lower_two_sigma: f64,
+    pub upper_two_sigma: f64,
+}
+
+impl Group {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            lower: self.lower_limit,
+            upper: self.upper_limit,
+            lower_two_sigma: self.lower_two_sigma,
+            upper_two_sigma: self.upper_two_sigma,
+        }
+    }
+}
+
+/// Classifies the points of one group around its centre line, each against its own limits (the
+/// same for every point of an XmR chart; per point for P and U charts). O(points).
+pub(crate) fn classify(
+    values: &[f64],
+    centre: f64,
+    limits: &[Limits],
+    group: usize,
+    options: &XmrOptions,
+) -> Vec<XmrPoint> {
+    let relative: Vec<i8> = values.iter().map(|&y| sign(y - centre)).collect();
     let outside: Vec<bool> = values
         .iter()
-        .map(|&y| y > g.upper_limit || y < g.lower_limit)
+        .zip(limits)
+        .map(|(&y, l)| y > l.upper || y < l.lower)
         .collect();
     let close: Vec<bool> = values
         .iter()
         .zip(&outside)
-        .map(|(&y, &out)| {
-            let beyond = y < g.lower_two_sigma || y > g.upper_two_sigma;
+        .zip(limits)
+        .map(|((&y, &out), l)| {
+            let beyond = y < l.lower_two_sigma || y > l.upper_two_sigma;
             match options.two_in_three {
                 TwoInThreeMode::BetweenTwoAndThreeSigma => beyond && !out,
                 TwoInThreeMode::BeyondTwoSigma => beyond,
@@ -280,7 +310,8 @@ pub fn xmr(values: &[f64], options: &XmrOptions) -> Result<XmrChart, String> {
         let end = starts.get(g + 1).copied().unwrap_or(values.len());
         let segment = &values[start..end];
         let group = group_limits(segment, start, options);
-        points.extend(classify(segment, &group, g, options));
+        let limits = vec![group.limits(); segment.len()];
+        points.extend(classify(segment, group.mean, &limits, g, options));
         groups.push(group);
     }
     let variation = points.last().map(|p| p.point_type);
