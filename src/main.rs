@@ -1,6 +1,7 @@
 //! The qiflow command line: serve the API, migrate the database, validate pathway documents.
 
 mod report;
+mod spc_command;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -61,6 +62,34 @@ enum Command {
         /// How many hotspots the table shows.
         #[arg(long, default_value_t = 10)]
         top: usize,
+    },
+    /// Draw an SPC chart from a CSV file (date,value; or date,numerator,denominator with
+    /// --chart p|u), as Making Data Count reads it: limits, special causes, variation, assurance.
+    Spc {
+        /// The CSV file, with a header row.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = spc_command::ChartKind::Xmr)]
+        chart: spc_command::ChartKind,
+        /// Which way is better.
+        #[arg(long, value_enum, default_value_t = spc_command::DirectionArg::Neutral)]
+        direction: spc_command::DirectionArg,
+        /// A target, for the assurance icon.
+        #[arg(long)]
+        target: Option<f64>,
+        #[arg(long, value_enum, default_value_t = spc_command::Preset::PlotTheDots)]
+        preset: spc_command::Preset,
+        /// Compute the limits from the first N points of each group (at least 12).
+        #[arg(long)]
+        fix_after: Option<usize>,
+        /// Start a new group (rebase) at this date (YYYY-MM-DD); repeat for more.
+        #[arg(long)]
+        rebase: Vec<chrono::NaiveDate>,
+        /// Keep outlying moving ranges in the limits.
+        #[arg(long)]
+        no_screen: bool,
+        /// `table` for people, `json` for programs.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Print the GraphQL schema (SDL).
     Schema,
@@ -132,6 +161,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Validate { file } => validate(&file),
         Command::Analyse { file, format, top } => analyse(&file, format, top),
+        Command::Spc {
+            file,
+            chart,
+            direction,
+            target,
+            preset,
+            fix_after,
+            rebase,
+            no_screen,
+            format,
+        } => {
+            let output = spc_command::run(&spc_command::SpcRequest {
+                file: &file,
+                chart,
+                direction,
+                target,
+                preset,
+                fix_after,
+                rebase: &rebase,
+                no_screen,
+                json: matches!(format, Format::Json)
+                    || !matches!(chart, spc_command::ChartKind::Xmr),
+            })?;
+            print!("{output}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema => {
             print!("{}", api::schema_sdl());
             Ok(ExitCode::SUCCESS)

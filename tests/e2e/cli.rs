@@ -124,3 +124,121 @@ fn analyse_refuses_an_invalid_document_with_its_problems() {
     }
     std::fs::remove_file(bad).ok();
 }
+
+/// The SPC reference cases, when `../shared` is there (under CI it must be).
+fn spc_case(name: &str) -> Option<serde_json::Value> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/validation/spc");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but {} is missing",
+            dir.display()
+        );
+        eprintln!("skipped: no SPC validation cases at {}", dir.display());
+        return None;
+    }
+    Some(serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap())
+}
+
+#[test]
+fn spc_agrees_with_the_reference_on_a_rebased_chart_and_a_target() {
+    for (name, extra) in [
+        (
+            "ptd_vignette_total_attendances_rebased.json",
+            vec!["--rebase", "2017-04-01", "--rebase", "2018-04-01"],
+        ),
+        (
+            "ptd_example_rqm_breaches_all_target1200_unscreened.json",
+            vec!["--no-screen", "--target", "1200"],
+        ),
+        (
+            "ptd_example_total_attendances_fix12.json",
+            vec!["--fix-after", "12"],
+        ),
+    ] {
+        let Some(case) = spc_case(name) else { return };
+        let mut csv = String::from("date,value\n");
+        // Written newest first: the command sorts by date.
+        let rows: Vec<String> = case["dates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(case["values"].as_array().unwrap())
+            .map(|(d, v)| format!("{},{}", d.as_str().unwrap(), v))
+            .collect();
+        for row in rows.iter().rev() {
+            csv.push_str(row);
+            csv.push('\n');
+        }
+        let path = std::env::temp_dir().join(format!("qiflow-spc-{}.csv", uuid::Uuid::new_v4()));
+        std::fs::write(&path, csv).unwrap();
+        let direction = case["improvement_direction"].as_str().unwrap();
+        let mut args = vec![
+            "spc",
+            path.to_str().unwrap(),
+            "--direction",
+            direction,
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let (status, out) = qiflow(&args);
+        std::fs::remove_file(&path).ok();
+        assert_eq!(status, 0, "{name}: {out}");
+        let chart: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let e = &case["expected"];
+        for (g, want) in chart["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(e["groups"].as_array().unwrap())
+        {
+            for (ours, theirs) in [
+                ("mean", "mean"),
+                ("lowerLimit", "lpl"),
+                ("upperLimit", "upl"),
+            ] {
+                let (a, b) = (g[ours].as_f64().unwrap(), want[theirs].as_f64().unwrap());
+                assert!((a - b).abs() <= 1e-9 * b.abs(), "{name} {ours}: {a} vs {b}");
+            }
+        }
+        let types: Vec<&str> = chart["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["pointType"].as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = e["point_type"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_uppercase())
+            .collect();
+        assert_eq!(types, expected, "{name}");
+        assert_eq!(
+            chart["assurance"].as_str().map(str::to_lowercase),
+            e["assurance_type"].as_str().map(str::to_string),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn spc_names_the_bad_row() {
+    let path = std::env::temp_dir().join(format!("qiflow-spc-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&path, "date,value\n2024-01-01,3\n2024-01-08,x\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(["spc", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("row 3, column value"), "{err}");
+    std::fs::write(&path, "date,value\n2024-01-01,3\n2024-01-01,4\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(["spc", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("appears twice"));
+    std::fs::remove_file(&path).ok();
+}
