@@ -544,6 +544,22 @@ pub async fn add_step(
     Ok((finish(tx, caller, pathway_id).await?, id))
 }
 
+/// `NOT_FOUND` for a step or transition unless the caller may see its pathway (so that nothing
+/// reveals what exists elsewhere); other errors pass through.
+async fn ensure_visible(
+    tx: &DatabaseTransaction,
+    caller: &Caller,
+    pathway_id: Uuid,
+    what: &'static str,
+    id: Uuid,
+) -> Result<()> {
+    match get(tx, caller, pathway_id).await {
+        Ok(_) => Ok(()),
+        Err(Error::NotFound { .. }) => Err(Error::not_found(what, id)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Finds a step the caller may see, or `NOT_FOUND`.
 async fn find_step(
     tx: &DatabaseTransaction,
@@ -554,10 +570,7 @@ async fn find_step(
         .one(tx)
         .await?
         .ok_or_else(|| Error::not_found("step", step_id))?;
-    // Scoping is by pathway: a step of a pathway the caller cannot see does not exist for them.
-    get(tx, caller, row.pathway_id)
-        .await
-        .map_err(|_| Error::not_found("step", step_id))?;
+    ensure_visible(tx, caller, row.pathway_id, "step", step_id).await?;
     Ok(row)
 }
 
@@ -627,12 +640,19 @@ pub async fn add_transition(
     fields: TransitionFields,
 ) -> Result<(PathwayRecord, Uuid)> {
     let tx = begin_write(db).await?;
+    // The steps are part of the input here, so an unknown one is a validation error.
+    let unknown = |field: &'static str, id: Uuid| {
+        move |e: Error| match e {
+            Error::NotFound { .. } => Error::invalid(field, format!("unknown step {id}")),
+            other => other,
+        }
+    };
     let from = find_step(&tx, caller, from_step_id)
         .await
-        .map_err(|_| Error::invalid("fromStepId", format!("unknown step {from_step_id}")))?;
+        .map_err(unknown("fromStepId", from_step_id))?;
     let to = find_step(&tx, caller, to_step_id)
         .await
-        .map_err(|_| Error::invalid("toStepId", format!("unknown step {to_step_id}")))?;
+        .map_err(unknown("toStepId", to_step_id))?;
     if from.pathway_id != to.pathway_id {
         return Err(Error::invalid(
             "toStepId",
@@ -681,9 +701,7 @@ async fn find_transition(
         .one(tx)
         .await?
         .ok_or_else(|| Error::not_found("transition", id))?;
-    get(tx, caller, row.pathway_id)
-        .await
-        .map_err(|_| Error::not_found("transition", id))?;
+    ensure_visible(tx, caller, row.pathway_id, "transition", id).await?;
     Ok(row)
 }
 
