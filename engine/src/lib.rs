@@ -9,6 +9,7 @@ pub mod document;
 pub mod error;
 pub mod graph;
 pub mod pathway;
+pub mod pdsa;
 pub mod spc;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,0 +1,406 @@
+//! PDSA cycles (Plan, Do, Study, Act) as a state machine, and the study of a cycle's predictions
+//! against its measures' data. Storage, authors and clocks belong to the API; this module only
+//! says which moves are legal and what the data shows.
+
+use crate::spc::{Direction, PointType, XmrOptions, rules::Rule, xmr};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Where a cycle is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Stage {
+    Plan,
+    Do,
+    Study,
+    Act,
+    /// Acted on: the decision is made.
+    Closed,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Plan => "PLAN",
+            Stage::Do => "DO",
+            Stage::Study => "STUDY",
+            Stage::Act => "ACT",
+            Stage::Closed => "CLOSED",
+        }
+    }
+}
+
+/// What the team decides in ACT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Decision {
+    Adopt,
+    /// Change the idea and test again: opens the next cycle of the ramp.
+    Adapt,
+    Abandon,
+}
+
+/// What a prediction expects of a measure by the end of the cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Expectation {
+    /// The mean during the cycle reaches this value (in the measure's better direction).
+    Value { value: f64 },
+    /// The mean during the cycle moves this way against the mean before it.
+    Direction { direction: Direction },
+}
+
+/// A prediction about one measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prediction {
+    pub measure: String,
+    pub expectation: Expectation,
+    /// The what-if lead time the change set predicts, when there is one.
+    pub predicted_lead_time_minutes: Option<f64>,
+}
+
+/// A PDSA cycle's state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cycle {
+    pub stage: Stage,
+    pub objective: String,
+    pub predictions: Vec<Prediction>,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub actual_start: Option<NaiveDate>,
+    pub actual_end: Option<NaiveDate>,
+    pub learning: Option<String>,
+    pub decision: Option<Decision>,
+    pub rationale: Option<String>,
+}
+
+impl Cycle {
+    /// A new cycle in PLAN.
+    pub fn plan(objective: impl Into<String>) -> Self {
+        Self {
+            stage: Stage::Plan,
+            objective: objective.into(),
+            predictions: Vec::new(),
+            planned_start: None,
+            planned_end: None,
+            actual_start: None,
+            actual_end: None,
+            learning: None,
+            decision: None,
+            rationale: None,
+        }
+    }
+
+    /// The next cycle of a ramp after ADAPT: back in PLAN with the objective and predictions
+    /// (what is still relevant), and nothing of this cycle's doing and studying.
+    pub fn next_of_ramp(&self) -> Cycle {
+        Cycle {
+            predictions: self.predictions.clone(),
+            ..Cycle::plan(self.objective.clone())
+        }
+    }
+}
+
+/// A move from one stage to the next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Move {
+    /// PLAN → DO: the test starts (needs at least one prediction).
+    Start { actual_start: NaiveDate },
+    /// DO → STUDY: the test ends (needs the end date, not before the start).
+    Complete { actual_end: NaiveDate },
+    /// STUDY → ACT: what the team learned (needs words).
+    Learn { learning: String },
+    /// ACT → CLOSED: the decision and why.
+    Decide {
+        decision: Decision,
+        rationale: String,
+    },
+}
+
+/// Applies a move, or says why it is not allowed (the message names the stage and what is
+/// missing). Returns the cycle after the move. O(1).
+pub fn advance(cycle: &Cycle, action: Move) -> Result<Cycle, String> {
+    let mut next = cycle.clone();
+    match (cycle.stage, action) {
+        (Stage::Plan, Move::Start { actual_start }) => {
+            if cycle.predictions.is_empty() {
+                return Err("cannot move to DO: the plan has no prediction".into());
+            }
+            next.stage = Stage::Do;
+            next.actual_start = Some(actual_start);
+        }
+        (Stage::Do, Move::Complete { actual_end }) => {
+            if cycle.actual_start.is_some_and(|s| actual_end < s) {
+                return Err(format!(
+                    "cannot move to STUDY: the end date {actual_end} is before the start"
+                ));
+            }
+            next.stage = Stage::Study;
+            next.actual_end = Some(actual_end);
+        }
+        (Stage::Study, Move::Learn { learning }) => {
+            if learning.trim().is_empty() {
+                return Err("cannot move to ACT: write down what was learned first".into());
+            }
+            next.stage = Stage::Act;
+            next.learning = Some(learning.trim().to_string());
+        }
+        (
+            Stage::Act,
+            Move::Decide {
+                decision,
+                rationale,
+            },
+        ) => {
+            if rationale.trim().is_empty() {
+                return Err("cannot close the cycle: give the reason for the decision".into());
+            }
+            next.stage = Stage::Closed;
+            next.decision = Some(decision);
+            next.rationale = Some(rationale.trim().to_string());
+        }
+        (stage, action) => {
+            let wanted = match action {
+                Move::Start { .. } => "start (from PLAN)",
+                Move::Complete { .. } => "complete (from DO)",
+                Move::Learn { .. } => "record learning (from STUDY)",
+                Move::Decide { .. } => "decide (from ACT)",
+            };
+            return Err(format!(
+                "cannot {wanted}: the cycle is in {}",
+                stage.as_str()
+            ));
+        }
+    }
+    Ok(next)
+}
+
+/// A special cause that fired inside the cycle's window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signal {
+    pub date: NaiveDate,
+    pub rule: Rule,
+    pub point_type: PointType,
+}
+
+/// What the data says about one prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PredictionResult {
+    pub mean_before: Option<f64>,
+    pub mean_during: Option<f64>,
+    pub signals: Vec<Signal>,
+    /// `None` when there is no data during the cycle (or none before, for a direction).
+    pub met: Option<bool>,
+}
+
+/// Studies a prediction: the measure's points before the window against those inside it
+/// (`start..=end`), and the special causes of the measure's XmR chart inside the window.
+/// `better` is the measure's improvement direction. Dates must be sorted. O(points).
+pub fn study(
+    expectation: Expectation,
+    better: Direction,
+    dates: &[NaiveDate],
+    values: &[f64],
+    start: NaiveDate,
+    end: NaiveDate,
+    options: &XmrOptions,
+) -> Result<PredictionResult, String> {
+    let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+    let before = mean(
+        dates
+            .iter()
+            .zip(values)
+            .filter(|(d, _)| **d < start)
+            .map(|(_, v)| *v)
+            .collect(),
+    );
+    let during = mean(
+        dates
+            .iter()
+            .zip(values)
+            .filter(|(d, _)| **d >= start && **d <= end)
+            .map(|(_, v)| *v)
+            .collect(),
+    );
+    let chart = xmr(values, options)?;
+    let signals = dates
+        .iter()
+        .zip(&chart.points)
+        .filter(|(d, p)| **d >= start && **d <= end && p.point_type != PointType::CommonCause)
+        .map(|(d, p)| Signal {
+            date: *d,
+            rule: p.rule,
+            point_type: p.point_type,
+        })
+        .collect();
+    let met = match (expectation, during) {
+        (_, None) => None,
+        (Expectation::Value { value }, Some(m)) => match better {
+            Direction::Increase => Some(m >= value),
+            Direction::Decrease => Some(m <= value),
+            Direction::Neutral => Some((m - value).abs() <= f64::EPSILON * value.abs().max(1.0)),
+        },
+        (Expectation::Direction { direction }, Some(m)) => before.map(|b| match direction {
+            Direction::Increase => m > b,
+            Direction::Decrease => m < b,
+            Direction::Neutral => m == b,
+        }),
+    };
+    Ok(PredictionResult {
+        mean_before: before,
+        mean_during: during,
+        signals,
+        met,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(u64::from(d) * 7)
+    }
+
+    fn planned() -> Cycle {
+        let mut c = Cycle::plan("Cut the wait for hip surgery");
+        c.predictions.push(Prediction {
+            measure: "Hours to theatre".into(),
+            expectation: Expectation::Value { value: 30.0 },
+            predicted_lead_time_minutes: None,
+        });
+        c
+    }
+
+    #[test]
+    fn a_cycle_goes_round_in_order() {
+        let c = advance(
+            &planned(),
+            Move::Start {
+                actual_start: day(10),
+            },
+        )
+        .unwrap();
+        assert_eq!(c.stage, Stage::Do);
+        let c = advance(
+            &c,
+            Move::Complete {
+                actual_end: day(14),
+            },
+        )
+        .unwrap();
+        assert_eq!(c.stage, Stage::Study);
+        let c = advance(
+            &c,
+            Move::Learn {
+                learning: "A shared theatre list helps".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(c.stage, Stage::Act);
+        let c = advance(
+            &c,
+            Move::Decide {
+                decision: Decision::Adapt,
+                rationale: "Try weekends too".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (c.stage, c.decision),
+            (Stage::Closed, Some(Decision::Adapt))
+        );
+        let next = c.next_of_ramp();
+        assert_eq!(next.stage, Stage::Plan);
+        assert_eq!(next.predictions, c.predictions);
+        assert_eq!(next.actual_start, None);
+    }
+
+    #[test]
+    fn illegal_moves_say_why() {
+        let err = advance(
+            &Cycle::plan("x"),
+            Move::Start {
+                actual_start: day(1),
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err, "cannot move to DO: the plan has no prediction");
+        let err = advance(&planned(), Move::Complete { actual_end: day(1) }).unwrap_err();
+        assert_eq!(err, "cannot complete (from DO): the cycle is in PLAN");
+        let doing = advance(
+            &planned(),
+            Move::Start {
+                actual_start: day(5),
+            },
+        )
+        .unwrap();
+        let err = advance(&doing, Move::Complete { actual_end: day(4) }).unwrap_err();
+        assert!(err.contains("before the start"), "{err}");
+        let studying = advance(&doing, Move::Complete { actual_end: day(6) }).unwrap();
+        let err = advance(
+            &studying,
+            Move::Learn {
+                learning: "  ".into(),
+            },
+        )
+        .unwrap_err();
+        assert!(err.contains("learned"), "{err}");
+    }
+
+    #[test]
+    fn a_study_compares_before_and_during_and_finds_signals() {
+        // 20 weeks around 40 hours, then 8 weeks at 25: a shift below the mean inside the window.
+        let dates: Vec<NaiveDate> = (0..28).map(day).collect();
+        let values: Vec<f64> = (0..28)
+            .map(|i| {
+                if i < 20 {
+                    40.0 + if i % 2 == 0 { 1.0 } else { -1.0 }
+                } else {
+                    25.0
+                }
+            })
+            .collect();
+        let options = XmrOptions {
+            fix_after_n_points: Some(20),
+            ..XmrOptions::plot_the_dots(Direction::Decrease)
+        };
+        let result = study(
+            Expectation::Value { value: 30.0 },
+            Direction::Decrease,
+            &dates,
+            &values,
+            day(20),
+            day(27),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(result.mean_before, Some(40.0));
+        assert_eq!(result.mean_during, Some(25.0));
+        assert_eq!(result.met, Some(true));
+        assert_eq!(result.signals.len(), 8);
+        assert!(
+            result
+                .signals
+                .iter()
+                .all(|s| s.point_type == PointType::SpecialCauseImprovement)
+        );
+        let direction = study(
+            Expectation::Direction {
+                direction: Direction::Increase,
+            },
+            Direction::Decrease,
+            &dates,
+            &values,
+            day(20),
+            day(27),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(direction.met, Some(false));
+    }
+}
