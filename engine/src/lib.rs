@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod document;
 pub mod error;
 pub mod graph;
+pub mod measure;
 pub mod pathway;
 pub mod pdsa;
 pub mod spc;
@@ -23,7 +24,8 @@ pub use error::{FieldError, InputErrors};
 pub use pathway::{Organisation, PathwayMap, Step, StepInput, Transition, TransitionInput};
 pub use validation::{Problem, ProblemCode, validate};
 pub use values::{
-    Handoff, Minutes, OdsCode, OrganisationKind, PathwayStatus, PerDay, Percent, Probability,
-    StepKey, StepKind, ValueClass, WasteKind,
+    ChartType, Handoff, ImprovementDirection, MeasureKind, MemberRole, Minutes, OdsCode,
+    OrganisationKind, PathwayStatus, PerDay, Percent, Probability, ProjectStatus, StepKey,
+    StepKind, ValueClass, WasteKind,
 };
 pub use whatif::{Change, WhatIf, WhatIfError, what_if};

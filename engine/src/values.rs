@@ -115,6 +115,66 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Where an improvement project is.
+    ProjectStatus {
+        Active = "ACTIVE",
+        Sustaining = "SUSTAINING",
+        Closed = "CLOSED",
+    }
+}
+
+string_enum! {
+    /// A team member's part in an improvement project.
+    MemberRole {
+        Sponsor = "SPONSOR",
+        Lead = "LEAD",
+        Manager = "MANAGER",
+        Clinician = "CLINICIAN",
+        Analyst = "ANALYST",
+        PatientPartner = "PATIENT_PARTNER",
+        Other = "OTHER",
+    }
+}
+
+string_enum! {
+    /// The family of measures of the Model for Improvement.
+    MeasureKind {
+        Outcome = "OUTCOME",
+        Process = "PROCESS",
+        Balancing = "BALANCING",
+    }
+}
+
+string_enum! {
+    /// How a measure is charted.
+    ChartType {
+        Xmr = "XMR",
+        Run = "RUN",
+        P = "P",
+        U = "U",
+    }
+}
+
+string_enum! {
+    /// Which way is better for a measure.
+    ImprovementDirection {
+        Increase = "INCREASE",
+        Decrease = "DECREASE",
+        Neutral = "NEUTRAL",
+    }
+}
+
+impl From<ImprovementDirection> for crate::spc::Direction {
+    fn from(d: ImprovementDirection) -> Self {
+        match d {
+            ImprovementDirection::Increase => crate::spc::Direction::Increase,
+            ImprovementDirection::Decrease => crate::spc::Direction::Decrease,
+            ImprovementDirection::Neutral => crate::spc::Direction::Neutral,
+        }
+    }
+}
+
 /// An organisation's ODS code (NHS Organisation Data Service): 3 to 10 upper-case letters or digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]

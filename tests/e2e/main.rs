@@ -9,4 +9,5 @@ mod documents;
 mod editing;
 mod helpers;
 mod organisations;
+mod projects;
 mod queries;

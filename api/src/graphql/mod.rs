@@ -5,6 +5,7 @@ mod enums;
 mod organisation;
 mod pathway;
 mod pathway_mutations;
+mod projects;
 
 use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -18,12 +19,14 @@ pub struct QueryRoot(
     organisation::OrganisationQuery,
     pathway::PathwayQuery,
     analysis::AnalysisQuery,
+    projects::ProjectQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     organisation::OrganisationMutation,
     pathway_mutations::PathwayMutation,
+    projects::ProjectMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -4,6 +4,7 @@
 
 pub mod organisations;
 pub mod pathways;
+pub mod projects;
 mod rows;
 
 use crate::caller::Caller;

@@ -1,0 +1,592 @@
+//! Improvement projects, measures, data points and their SPC charts.
+
+use super::organisation::OrganisationView;
+use super::{db, parse_id};
+use crate::caller::Caller;
+use crate::store::projects::{self, MeasureRecord, NewProject, ProjectRecord};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use engine::measure::{DataPoint, Measure, PointInput, parse_points};
+use engine::spc::{XmrOptions, attribute::AttributeKind, attribute::attribute_chart, xmr};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::ProjectStatus")]
+pub enum ProjectStatus {
+    Active,
+    Sustaining,
+    Closed,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::MemberRole")]
+pub enum MemberRole {
+    Sponsor,
+    Lead,
+    Manager,
+    Clinician,
+    Analyst,
+    PatientPartner,
+    Other,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::MeasureKind")]
+pub enum MeasureKind {
+    Outcome,
+    Process,
+    Balancing,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::ChartType")]
+pub enum ChartType {
+    Xmr,
+    Run,
+    P,
+    U,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::ImprovementDirection")]
+pub enum ImprovementDirection {
+    Increase,
+    Decrease,
+    Neutral,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::spc::PointType")]
+pub enum PointType {
+    CommonCause,
+    SpecialCauseImprovement,
+    SpecialCauseConcern,
+    SpecialCauseNeutralHigh,
+    SpecialCauseNeutralLow,
+}
+
+/// Why a point is special (or COMMON_CAUSE).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::spc::rules::Rule")]
+pub enum SpcRule {
+    AboveUpperLimit,
+    BelowLowerLimit,
+    TrendIncreasing,
+    TrendDecreasing,
+    TwoInThreeAbove,
+    TwoInThreeBelow,
+    ShiftAbove,
+    ShiftBelow,
+    CommonCause,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::spc::Assurance")]
+pub enum Assurance {
+    ConsistentPass,
+    ConsistentFail,
+    Inconsistent,
+}
+
+/// Rule presets.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SpcPreset {
+    /// NHSRplotthedots: trend and shift 7, screening on, two-in-three between 2 and 3 sigma.
+    PlotTheDots,
+    /// The Making Data Count Excel tool: no screening, two-in-three beyond 2 sigma.
+    MdcExcel,
+}
+
+/// A team member and their part in the project.
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "MemberInput")]
+pub struct Member {
+    pub name: String,
+    pub role: MemberRole,
+}
+
+/// An improvement project: an aim, a team and the measures that show whether changes help.
+pub struct ProjectView(pub ProjectRecord);
+
+#[Object(name = "ImprovementProject")]
+impl ProjectView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// What, how much, by when.
+    async fn aim(&self) -> &str {
+        &self.0.aim
+    }
+    async fn owner(&self) -> OrganisationView {
+        OrganisationView(self.0.owner.clone())
+    }
+    async fn status(&self) -> ProjectStatus {
+        self.0.status.into()
+    }
+    /// Send it back as `expectedVersion` when changing the project.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    async fn pathway_id(&self) -> Option<ID> {
+        self.0.pathway_id.map(|id| ID(id.to_string()))
+    }
+    /// Everyone who contributes, with their role.
+    async fn members(&self) -> Vec<Member> {
+        self.0
+            .members
+            .iter()
+            .map(|(name, role)| Member {
+                name: name.clone(),
+                role: (*role).into(),
+            })
+            .collect()
+    }
+    async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureView>> {
+        let caller = Caller::from_context(ctx);
+        Ok(projects::measures(db(ctx)?, &caller, self.0.id)
+            .await?
+            .into_iter()
+            .map(MeasureView)
+            .collect())
+    }
+}
+
+/// One period of a measure.
+#[derive(SimpleObject)]
+pub struct DataPointView {
+    date: NaiveDate,
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    annotation: Option<String>,
+}
+
+/// How to draw a chart; leave out what the preset decides.
+#[derive(InputObject, Default)]
+pub struct SpcOptionsInput {
+    pub preset: Option<SpcPreset>,
+    /// Limits from the first N points of each group (at least 12).
+    pub fix_after_n_points: Option<i32>,
+    /// Start a new group (rebase) at these dates, YYYY-MM-DD.
+    #[graphql(default)]
+    pub rebase_dates: Vec<String>,
+    pub screen_outliers: Option<bool>,
+    pub trend_length: Option<i32>,
+    pub shift_length: Option<i32>,
+}
+
+/// A group of an SPC chart (a rebase segment).
+#[derive(SimpleObject)]
+pub struct SpcGroup {
+    mean: f64,
+    /// The process limits (for P and U charts they differ per point: see the points).
+    lower_limit: Option<f64>,
+    upper_limit: Option<f64>,
+    first_index: usize,
+    n: usize,
+    /// Fewer than 13 points: trial limits.
+    short_group_warning: bool,
+}
+
+/// A point of an SPC chart.
+#[derive(SimpleObject)]
+pub struct SpcPoint {
+    date: NaiveDate,
+    value: f64,
+    point_type: PointType,
+    rule: SpcRule,
+    /// The rule as Making Data Count labels it, e.g. "7 Points Below CL".
+    rule_label: String,
+    lower_limit: f64,
+    upper_limit: f64,
+}
+
+/// A Making Data Count chart of a measure.
+#[derive(SimpleObject)]
+pub struct SpcChart {
+    chart_type: ChartType,
+    groups: Vec<SpcGroup>,
+    points: Vec<SpcPoint>,
+    /// The point type of the last point (the variation icon).
+    variation: Option<PointType>,
+    /// With a target and a direction: whether the process will meet it.
+    assurance: Option<Assurance>,
+}
+
+/// A measure of an improvement project.
+pub struct MeasureView(pub MeasureRecord);
+
+fn spc_options(
+    measure: &Measure,
+    input: &SpcOptionsInput,
+    dates: &[NaiveDate],
+) -> Result<XmrOptions, crate::Error> {
+    let direction = measure.direction.into();
+    let mut options = match input.preset.unwrap_or(SpcPreset::PlotTheDots) {
+        SpcPreset::PlotTheDots => XmrOptions::plot_the_dots(direction),
+        SpcPreset::MdcExcel => XmrOptions::mdc_excel(direction),
+    };
+    options.target = measure.target;
+    if let Some(s) = input.screen_outliers {
+        options.screen_outliers = s;
+    }
+    let positive = |field: &str, v: i32| {
+        usize::try_from(v).map_err(|_| crate::Error::invalid(field, "must be 0 or more"))
+    };
+    if let Some(n) = input.fix_after_n_points {
+        options.fix_after_n_points = Some(positive("fixAfterNPoints", n)?);
+    }
+    if let Some(n) = input.trend_length {
+        options.trend_length = positive("trendLength", n)?;
+    }
+    if let Some(n) = input.shift_length {
+        options.shift_length = positive("shiftLength", n)?;
+    }
+    for (i, text) in input.rebase_dates.iter().enumerate() {
+        let field = format!("rebaseDates[{i}]");
+        let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            crate::Error::invalid(field.clone(), format!("'{text}' is not a YYYY-MM-DD date"))
+        })?;
+        let index = dates.iter().position(|d| *d >= date).ok_or_else(|| {
+            crate::Error::invalid(field, format!("{date} is after the last point"))
+        })?;
+        options.rebase_at.push(index);
+    }
+    Ok(options)
+}
+
+#[Object(name = "Measure")]
+impl MeasureView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.measure.name
+    }
+    async fn kind(&self) -> MeasureKind {
+        self.0.measure.kind.into()
+    }
+    /// Exactly what is counted and how.
+    async fn definition(&self) -> &str {
+        &self.0.measure.definition
+    }
+    async fn unit(&self) -> &str {
+        &self.0.measure.unit
+    }
+    async fn direction(&self) -> ImprovementDirection {
+        self.0.measure.direction.into()
+    }
+    async fn target(&self) -> Option<f64> {
+        self.0.measure.target
+    }
+    async fn chart_type(&self) -> ChartType {
+        self.0.measure.chart_type.into()
+    }
+    /// The data, by date.
+    async fn points(&self, ctx: &Context<'_>) -> Result<Vec<DataPointView>> {
+        let caller = Caller::from_context(ctx);
+        Ok(projects::points(db(ctx)?, &caller, self.0.id)
+            .await?
+            .into_iter()
+            .map(|p| DataPointView {
+                date: p.date,
+                value: p.value,
+                numerator: p.numerator,
+                denominator: p.denominator,
+                annotation: p.annotation,
+            })
+            .collect())
+    }
+    /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
+    /// here), as Making Data Count reads it.
+    async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
+        let caller = Caller::from_context(ctx);
+        let points: Vec<DataPoint> = projects::points(db(ctx)?, &caller, self.0.id).await?;
+        let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
+        let m = &self.0.measure;
+        let options = spc_options(m, &options.unwrap_or_default(), &dates)?;
+        let invalid = |e: String| crate::Error::invalid("options", e);
+        let chart = match m.chart_type {
+            engine::ChartType::P | engine::ChartType::U => {
+                let kind = if m.chart_type == engine::ChartType::P {
+                    AttributeKind::P
+                } else {
+                    AttributeKind::U
+                };
+                let x: Vec<f64> = points.iter().map(|p| p.numerator.unwrap_or(0.0)).collect();
+                let n: Vec<f64> = points
+                    .iter()
+                    .map(|p| p.denominator.unwrap_or(1.0))
+                    .collect();
+                let c = attribute_chart(kind, &x, &n, &options).map_err(invalid)?;
+                SpcChart {
+                    chart_type: m.chart_type.into(),
+                    groups: c
+                        .groups
+                        .iter()
+                        .map(|g| SpcGroup {
+                            mean: g.centre,
+                            lower_limit: None,
+                            upper_limit: None,
+                            first_index: g.first_index,
+                            n: g.n,
+                            short_group_warning: g.short_group_warning,
+                        })
+                        .collect(),
+                    points: c
+                        .points
+                        .iter()
+                        .zip(&dates)
+                        .map(|(p, d)| SpcPoint {
+                            date: *d,
+                            value: p.point.value,
+                            point_type: p.point.point_type.into(),
+                            rule: p.point.rule.into(),
+                            rule_label: p
+                                .point
+                                .rule
+                                .label(options.trend_length, options.shift_length),
+                            lower_limit: p.limits.lower,
+                            upper_limit: p.limits.upper,
+                        })
+                        .collect(),
+                    variation: c.variation.map(Into::into),
+                    assurance: c.assurance.map(Into::into),
+                }
+            }
+            engine::ChartType::Xmr | engine::ChartType::Run => {
+                let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
+                let c = xmr(&values, &options).map_err(invalid)?;
+                SpcChart {
+                    chart_type: m.chart_type.into(),
+                    groups: c
+                        .groups
+                        .iter()
+                        .map(|g| SpcGroup {
+                            mean: g.mean,
+                            lower_limit: Some(g.lower_limit),
+                            upper_limit: Some(g.upper_limit),
+                            first_index: g.first_index,
+                            n: g.n,
+                            short_group_warning: g.short_group_warning,
+                        })
+                        .collect(),
+                    points: c
+                        .points
+                        .iter()
+                        .zip(&dates)
+                        .map(|(p, d)| SpcPoint {
+                            date: *d,
+                            value: p.value,
+                            point_type: p.point_type.into(),
+                            rule: p.rule.into(),
+                            rule_label: p.rule.label(options.trend_length, options.shift_length),
+                            lower_limit: c.groups[p.group].lower_limit,
+                            upper_limit: c.groups[p.group].upper_limit,
+                        })
+                        .collect(),
+                    variation: c.variation.map(Into::into),
+                    assurance: c.assurance.map(Into::into),
+                }
+            }
+        };
+        Ok(chart)
+    }
+}
+
+#[derive(Default)]
+pub struct ProjectQuery;
+
+#[Object]
+impl ProjectQuery {
+    /// Every improvement project, oldest first.
+    async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<ProjectView>> {
+        let caller = Caller::from_context(ctx);
+        Ok(projects::list(db(ctx)?, &caller)
+            .await?
+            .into_iter()
+            .map(ProjectView)
+            .collect())
+    }
+
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<ProjectView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("id", &id)?;
+        Ok(ProjectView(projects::get(db(ctx)?, &caller, id).await?))
+    }
+
+    async fn measure(&self, ctx: &Context<'_>, id: ID) -> Result<MeasureView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("id", &id)?;
+        Ok(MeasureView(projects::measure(db(ctx)?, &caller, id).await?))
+    }
+}
+
+/// A new improvement project.
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    pub title: String,
+    /// What, how much, by when.
+    pub aim: String,
+    /// ODS code of the owning organisation.
+    pub owner: String,
+    pub pathway_id: Option<ID>,
+    #[graphql(default)]
+    pub members: Vec<Member>,
+}
+
+/// A new measure of a project.
+#[derive(InputObject)]
+pub struct AddMeasureInput {
+    pub project_id: ID,
+    pub expected_version: i64,
+    pub name: String,
+    pub kind: MeasureKind,
+    pub definition: String,
+    #[graphql(default)]
+    pub unit: String,
+    pub direction: ImprovementDirection,
+    pub target: Option<f64>,
+    #[graphql(default_with = "ChartType::Xmr")]
+    pub chart_type: ChartType,
+}
+
+/// One period's data.
+#[derive(InputObject)]
+pub struct DataPointInput {
+    /// YYYY-MM-DD: the period.
+    pub date: String,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub annotation: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct MeasurePayload {
+    project: ProjectView,
+    measure: MeasureView,
+}
+
+/// What recording did: sending a period again replaces it, and says so.
+#[derive(SimpleObject)]
+pub struct RecordDataPointsPayload {
+    measure: MeasureView,
+    inserted: usize,
+    replaced: usize,
+}
+
+#[derive(Default)]
+pub struct ProjectMutation;
+
+#[Object]
+impl ProjectMutation {
+    /// Creates an improvement project with its team.
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> Result<ProjectView> {
+        let caller = Caller::from_context(ctx);
+        let mut errors = engine::InputErrors::default();
+        let title = errors.check("title", engine::values::parse_text(&input.title, 200));
+        let aim = errors.check("aim", engine::values::parse_text(&input.aim, 10_000));
+        let owner = errors.check("owner", engine::OdsCode::parse(&input.owner));
+        let mut members = Vec::new();
+        for (i, m) in input.members.iter().enumerate() {
+            if let Some(name) = errors.check(
+                &format!("members[{i}].name"),
+                engine::values::parse_text(&m.name, 200),
+            ) {
+                members.push((name, m.role.into()));
+            }
+        }
+        let pathway_id = input
+            .pathway_id
+            .as_ref()
+            .map(|id| parse_id("pathwayId", id))
+            .transpose()?;
+        let (Some(title), Some(aim), Some(owner)) = (title, aim, owner) else {
+            return Err(crate::Error::Validation(errors).into());
+        };
+        if !errors.is_empty() {
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let record = projects::create(
+            db(ctx)?,
+            &caller,
+            NewProject {
+                title,
+                aim,
+                owner,
+                pathway_id,
+                members,
+            },
+        )
+        .await?;
+        Ok(ProjectView(record))
+    }
+
+    /// Adds a measure to a project (`expectedVersion` is the project's).
+    async fn add_measure(
+        &self,
+        ctx: &Context<'_>,
+        input: AddMeasureInput,
+    ) -> Result<MeasurePayload> {
+        let caller = Caller::from_context(ctx);
+        let project_id = parse_id("projectId", &input.project_id)?;
+        let measure = Measure::parse(
+            &input.name,
+            input.kind.into(),
+            &input.definition,
+            &input.unit,
+            input.direction.into(),
+            input.target,
+            input.chart_type.into(),
+        )
+        .map_err(crate::Error::from)?;
+        let db = db(ctx)?;
+        let (project, id) =
+            projects::add_measure(db, &caller, project_id, input.expected_version, measure).await?;
+        let measure = projects::measure(db, &caller, id).await?;
+        Ok(MeasurePayload {
+            project: ProjectView(project),
+            measure: MeasureView(measure),
+        })
+    }
+
+    /// Records data points (at most 10,000 a call). Re-sending a date replaces its point. Bad
+    /// dates, non-finite numbers, a zero denominator or a date twice in one request are
+    /// `VALIDATION` errors naming the row, and nothing is stored.
+    async fn record_data_points(
+        &self,
+        ctx: &Context<'_>,
+        measure_id: ID,
+        points: Vec<DataPointInput>,
+    ) -> Result<RecordDataPointsPayload> {
+        let caller = Caller::from_context(ctx);
+        let measure_id = parse_id("measureId", &measure_id)?;
+        let db = db(ctx)?;
+        let measure = projects::measure(db, &caller, measure_id).await?;
+        let inputs: Vec<PointInput> = points
+            .into_iter()
+            .map(|p| PointInput {
+                date: p.date,
+                value: p.value,
+                numerator: p.numerator,
+                denominator: p.denominator,
+                annotation: p.annotation,
+            })
+            .collect();
+        let checked =
+            parse_points(measure.measure.chart_type, &inputs).map_err(crate::Error::from)?;
+        let recorded = projects::record_points(db, &caller, measure_id, checked).await?;
+        Ok(RecordDataPointsPayload {
+            measure: MeasureView(measure),
+            inserted: recorded.inserted,
+            replaced: recorded.replaced,
+        })
+    }
+}

@@ -1,0 +1,365 @@
+//! Improvement projects, their measures and data points.
+
+use super::organisations::{self, OrganisationRecord};
+use super::{INSERT_CHUNK, visible_pathways};
+use crate::caller::Caller;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use engine::measure::{DataPoint, Measure};
+use engine::{MemberRole, OdsCode, ProjectStatus};
+use entity::{data_point, improvement_project, measure, pathway, project_member};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+/// Which projects the caller may see. Access control narrows this.
+fn visible_projects(caller: &Caller) -> sea_orm::Condition {
+    match caller {
+        Caller::Installation => sea_orm::Condition::all(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub id: Uuid,
+    pub title: String,
+    pub aim: String,
+    pub owner: OrganisationRecord,
+    pub pathway_id: Option<Uuid>,
+    pub status: ProjectStatus,
+    pub version: i64,
+    pub members: Vec<(String, MemberRole)>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureRecord {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub measure: Measure,
+}
+
+/// A new project, checked.
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub title: String,
+    pub aim: String,
+    pub owner: OdsCode,
+    pub pathway_id: Option<Uuid>,
+    pub members: Vec<(String, MemberRole)>,
+}
+
+fn corrupt(what: &str, id: Uuid, detail: impl std::fmt::Display) -> Error {
+    Error::internal(anyhow::anyhow!(
+        "stored {what} {id} is unreadable: {detail}"
+    ))
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    row: improvement_project::Model,
+) -> Result<ProjectRecord> {
+    let owners = organisations::by_ids(db, [row.owner_id]).await?;
+    let owner = owners
+        .get(&row.owner_id)
+        .cloned()
+        .ok_or_else(|| corrupt("project", row.id, "owner is missing"))?;
+    let members = project_member::Entity::find()
+        .filter(project_member::Column::ProjectId.eq(row.id))
+        .order_by_asc(project_member::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let role = m
+                .role
+                .parse()
+                .map_err(|e| corrupt("project member", m.id, e))?;
+            Ok((m.name, role))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ProjectRecord {
+        id: row.id,
+        title: row.title,
+        aim: row.aim,
+        owner,
+        pathway_id: row.pathway_id,
+        status: row
+            .status
+            .parse()
+            .map_err(|e| corrupt("project", row.id, e))?,
+        version: row.version,
+        members,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Every project the caller may see, oldest first.
+pub async fn list(db: &DatabaseConnection, caller: &Caller) -> Result<Vec<ProjectRecord>> {
+    let rows = improvement_project::Entity::find()
+        .filter(visible_projects(caller))
+        .order_by_asc(improvement_project::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(record(db, row).await?);
+    }
+    Ok(out)
+}
+
+/// One project, or `NOT_FOUND`.
+pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<ProjectRecord> {
+    let row = improvement_project::Entity::find_by_id(id)
+        .filter(visible_projects(caller))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("project", id))?;
+    record(db, row).await
+}
+
+/// Creates a project with its team. The owner and the pathway (if any) must exist.
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    new: NewProject,
+) -> Result<ProjectRecord> {
+    let tx = begin_write(db).await?;
+    let owner = organisations::by_codes(&tx, std::slice::from_ref(&new.owner))
+        .await?
+        .remove(&new.owner)
+        .ok_or_else(|| Error::invalid("owner", format!("unknown organisation '{}'", new.owner)))?;
+    if let Some(pathway_id) = new.pathway_id {
+        let found = pathway::Entity::find_by_id(pathway_id)
+            .filter(visible_pathways(caller))
+            .count(&tx)
+            .await?;
+        if found == 0 {
+            return Err(Error::invalid(
+                "pathwayId",
+                format!("unknown pathway {pathway_id}"),
+            ));
+        }
+    }
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    improvement_project::Entity::insert(improvement_project::ActiveModel {
+        id: Set(id),
+        title: Set(new.title),
+        aim: Set(new.aim),
+        owner_id: Set(owner.id),
+        pathway_id: Set(new.pathway_id),
+        status: Set(ProjectStatus::Active.as_str().to_string()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    let members: Vec<project_member::ActiveModel> = new
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, (name, role))| project_member::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            project_id: Set(id),
+            position: Set(i as i32),
+            name: Set(name.clone()),
+            role: Set(role.as_str().to_string()),
+        })
+        .collect();
+    project_member::Entity::insert_many(members)
+        .exec_without_returning(&tx)
+        .await?;
+    let created = get(&tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
+    let bad = |e: String| corrupt("measure", row.id, e);
+    let measure = Measure::parse(
+        &row.name,
+        row.kind.parse().map_err(bad)?,
+        &row.definition,
+        &row.unit,
+        row.direction.parse().map_err(bad)?,
+        row.target,
+        row.chart_type.parse().map_err(bad)?,
+    )
+    .map_err(|e| corrupt("measure", row.id, e))?;
+    Ok(MeasureRecord {
+        id: row.id,
+        project_id: row.project_id,
+        measure,
+    })
+}
+
+/// Adds a measure to a project, taking the project's next version (`CONFLICT` when stale).
+pub async fn add_measure(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    project_id: Uuid,
+    expected_version: i64,
+    m: Measure,
+) -> Result<(ProjectRecord, Uuid)> {
+    let tx = begin_write(db).await?;
+    let current = get(&tx, caller, project_id).await?;
+    let claimed = improvement_project::Entity::update_many()
+        .col_expr(
+            improvement_project::Column::Version,
+            Expr::value(expected_version + 1),
+        )
+        .col_expr(
+            improvement_project::Column::UpdatedAt,
+            Expr::value(Utc::now()),
+        )
+        .filter(improvement_project::Column::Id.eq(project_id))
+        .filter(improvement_project::Column::Version.eq(expected_version))
+        .exec(&tx)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(Error::Conflict(format!(
+            "project {project_id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
+            current.version
+        )));
+    }
+    let position = measure::Entity::find()
+        .filter(measure::Column::ProjectId.eq(project_id))
+        .count(&tx)
+        .await? as i32;
+    let id = Uuid::now_v7();
+    measure::Entity::insert(measure::ActiveModel {
+        id: Set(id),
+        project_id: Set(project_id),
+        position: Set(position),
+        name: Set(m.name),
+        kind: Set(m.kind.as_str().to_string()),
+        definition: Set(m.definition),
+        unit: Set(m.unit),
+        direction: Set(m.direction.as_str().to_string()),
+        target: Set(m.target),
+        chart_type: Set(m.chart_type.as_str().to_string()),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    let project = get(&tx, caller, project_id).await?;
+    tx.commit().await?;
+    Ok((project, id))
+}
+
+/// The measures of a project, in the order they were added.
+pub async fn measures(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    project_id: Uuid,
+) -> Result<Vec<MeasureRecord>> {
+    get(db, caller, project_id).await?;
+    measure::Entity::find()
+        .filter(measure::Column::ProjectId.eq(project_id))
+        .order_by_asc(measure::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(measure_from_row)
+        .collect()
+}
+
+/// One measure the caller may see, or `NOT_FOUND`.
+pub async fn measure(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<MeasureRecord> {
+    let row = measure::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("measure", id))?;
+    match get(db, caller, row.project_id).await {
+        Ok(_) => measure_from_row(row),
+        Err(Error::NotFound { .. }) => Err(Error::not_found("measure", id)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A measure's data points, by date.
+pub async fn points(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    measure_id: Uuid,
+) -> Result<Vec<DataPoint>> {
+    measure(db, caller, measure_id).await?;
+    Ok(data_point::Entity::find()
+        .filter(data_point::Column::MeasureId.eq(measure_id))
+        .order_by_asc(data_point::Column::Date)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| DataPoint {
+            date: p.date,
+            value: p.value,
+            numerator: p.numerator,
+            denominator: p.denominator,
+            annotation: p.annotation,
+        })
+        .collect())
+}
+
+/// How a batch of points landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub inserted: usize,
+    /// Points for dates the measure already had: the new value replaced the old.
+    pub replaced: usize,
+}
+
+/// Records checked points, replacing any the measure already has for the same dates (so sending a
+/// period twice stores it once). One transaction.
+pub async fn record_points(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    measure_id: Uuid,
+    points: Vec<DataPoint>,
+) -> Result<Recorded> {
+    let tx = begin_write(db).await?;
+    measure(&tx, caller, measure_id).await?;
+    let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
+    let mut replaced = 0;
+    for chunk in dates.chunks(INSERT_CHUNK) {
+        replaced += data_point::Entity::delete_many()
+            .filter(data_point::Column::MeasureId.eq(measure_id))
+            .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
+            .exec(&tx)
+            .await?
+            .rows_affected as usize;
+    }
+    let rows: Vec<data_point::ActiveModel> = points
+        .iter()
+        .map(|p| data_point::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            measure_id: Set(measure_id),
+            date: Set(p.date),
+            value: Set(p.value),
+            numerator: Set(p.numerator),
+            denominator: Set(p.denominator),
+            annotation: Set(p.annotation.clone()),
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        data_point::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Recorded {
+        inserted: points.len() - replaced,
+        replaced,
+    })
+}

@@ -1,0 +1,245 @@
+//! Measures of an improvement project and their data points, as users send them.
+
+use crate::error::InputErrors;
+use crate::pathway::{MAX_NAME, MAX_TEXT};
+use crate::values::{
+    ChartType, ImprovementDirection, MeasureKind, parse_optional_text, parse_text,
+};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// Most data points one request may carry.
+pub const MAX_POINTS_PER_REQUEST: usize = 10_000;
+
+/// A measure: what is counted, how, and which way is better.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    pub name: String,
+    pub kind: MeasureKind,
+    /// The operational definition: exactly what is counted and how.
+    pub definition: String,
+    pub unit: String,
+    pub direction: ImprovementDirection,
+    pub target: Option<f64>,
+    pub chart_type: ChartType,
+}
+
+impl Measure {
+    /// Checks a measure's fields; errors name `name`, `definition`, `unit` or `target`. O(input).
+    pub fn parse(
+        name: &str,
+        kind: MeasureKind,
+        definition: &str,
+        unit: &str,
+        direction: ImprovementDirection,
+        target: Option<f64>,
+        chart_type: ChartType,
+    ) -> Result<Self, InputErrors> {
+        let mut errors = InputErrors::default();
+        let name = errors.check("name", parse_text(name, MAX_NAME));
+        let definition = errors.check("definition", parse_text(definition, MAX_TEXT));
+        let unit = errors.check("unit", parse_optional_text(Some(unit), MAX_NAME));
+        if target.is_some_and(|t| !t.is_finite()) {
+            errors.push("target", "must be a finite number");
+        }
+        match (name, definition, unit) {
+            (Some(name), Some(definition), Some(unit)) if errors.is_empty() => Ok(Self {
+                name,
+                kind,
+                definition,
+                unit: unit.unwrap_or_default(),
+                direction,
+                target,
+                chart_type,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A data point as users send it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PointInput {
+    pub date: String,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub annotation: Option<String>,
+}
+
+/// A checked data point: a value, or a numerator and denominator for P and U charts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataPoint {
+    pub date: NaiveDate,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub annotation: Option<String>,
+}
+
+impl DataPoint {
+    /// The value charted: the value itself, or numerator / denominator.
+    pub fn charted(&self) -> f64 {
+        match (self.value, self.numerator, self.denominator) {
+            (Some(v), _, _) => v,
+            (None, Some(x), Some(n)) => x / n,
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// Checks a batch of points for a chart type: dates are YYYY-MM-DD and appear once in the
+/// batch, numbers are finite, P and U charts need a numerator and a denominator above 0 (a P
+/// numerator no larger than its denominator), other charts a value. Every error names its row,
+/// as `points[3].denominator`. O(points).
+pub fn parse_points(
+    chart: ChartType,
+    inputs: &[PointInput],
+) -> Result<Vec<DataPoint>, InputErrors> {
+    let mut errors = InputErrors::default();
+    if inputs.len() > MAX_POINTS_PER_REQUEST {
+        errors.push(
+            "points",
+            format!("at most {MAX_POINTS_PER_REQUEST} points a request"),
+        );
+        return Err(errors);
+    }
+    let mut seen: HashMap<NaiveDate, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(inputs.len());
+    for (i, p) in inputs.iter().enumerate() {
+        let at = |f: &str| format!("points[{i}].{f}");
+        let date = match NaiveDate::parse_from_str(p.date.trim(), "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(at("date"), format!("'{}' is not a YYYY-MM-DD date", p.date));
+                None
+            }
+        };
+        if let Some((d, first)) = date.and_then(|d| seen.insert(d, i).map(|first| (d, first))) {
+            errors.push(
+                at("date"),
+                format!("{d} is already in this request at points[{first}]"),
+            );
+        }
+        for (field, v) in [
+            ("value", p.value),
+            ("numerator", p.numerator),
+            ("denominator", p.denominator),
+        ] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                errors.push(at(field), "must be a finite number");
+            }
+        }
+        match chart {
+            ChartType::P | ChartType::U => match (p.numerator, p.denominator) {
+                (Some(x), Some(n)) => {
+                    if n <= 0.0 {
+                        errors.push(at("denominator"), format!("must be more than 0, got {n}"));
+                    } else if x < 0.0 {
+                        errors.push(at("numerator"), format!("must be 0 or more, got {x}"));
+                    } else if chart == ChartType::P && x > n {
+                        errors.push(
+                            at("numerator"),
+                            format!("a proportion cannot exceed 1 ({x} of {n})"),
+                        );
+                    }
+                }
+                _ => errors.push(
+                    at("denominator"),
+                    "a P or U chart needs a numerator and a denominator",
+                ),
+            },
+            ChartType::Xmr | ChartType::Run => {
+                if p.value.is_none() {
+                    errors.push(at("value"), "is required for this chart");
+                }
+            }
+        }
+        let annotation = match parse_optional_text(p.annotation.as_deref(), MAX_NAME) {
+            Ok(a) => a,
+            Err(m) => {
+                errors.push(at("annotation"), m);
+                None
+            }
+        };
+        if let Some(date) = date {
+            out.push(DataPoint {
+                date,
+                value: p.value,
+                numerator: p.numerator,
+                denominator: p.denominator,
+                annotation,
+            });
+        }
+    }
+    errors.into_result(|| out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_row_is_named() {
+        let inputs = vec![
+            PointInput {
+                date: "2025-01-06".into(),
+                numerator: Some(3.0),
+                denominator: Some(10.0),
+                ..Default::default()
+            },
+            PointInput {
+                date: "06/01/2025".into(),
+                numerator: Some(3.0),
+                denominator: Some(10.0),
+                ..Default::default()
+            },
+            PointInput {
+                date: "2025-01-13".into(),
+                numerator: Some(3.0),
+                denominator: Some(0.0),
+                ..Default::default()
+            },
+            PointInput {
+                date: "2025-01-06".into(),
+                numerator: Some(11.0),
+                denominator: Some(10.0),
+                ..Default::default()
+            },
+        ];
+        let errors = parse_points(ChartType::P, &inputs).unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "points[1].date",
+                "points[2].denominator",
+                "points[3].date",
+                "points[3].numerator"
+            ]
+        );
+    }
+
+    #[test]
+    fn xmr_points_need_values() {
+        let ok = parse_points(
+            ChartType::Xmr,
+            &[PointInput {
+                date: "2025-01-06".into(),
+                value: Some(4.0),
+                ..Default::default()
+            }],
+        )
+        .unwrap();
+        assert_eq!(ok[0].charted(), 4.0);
+        let err = parse_points(
+            ChartType::Xmr,
+            &[PointInput {
+                date: "2025-01-06".into(),
+                ..Default::default()
+            }],
+        )
+        .unwrap_err();
+        assert_eq!(err.0[0].field, "points[0].value");
+    }
+}

@@ -1,0 +1,212 @@
+//! Improvement projects, measures and data through GraphQL, with SPC that agrees with the
+//! NHSRplotthedots reference cases.
+
+use crate::helpers::{TestApp, code, field, spawn_app};
+use serde_json::{Value, json};
+
+fn reference(name: &str) -> Option<Value> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/validation/spc");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but {} is missing",
+            dir.display()
+        );
+        eprintln!("skipped: no SPC validation cases at {}", dir.display());
+        return None;
+    }
+    Some(serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap())
+}
+
+async fn project(app: &TestApp) -> (String, i64) {
+    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
+        .await;
+    let data = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version members { name role } owner { odsCode } } }",
+            json!({"i": {"title": "Faster hip surgery", "aim": "Surgery within 36 hours for 90% of patients by March",
+                          "owner": "RX1", "members": [{"name": "Dr A Patel", "role": "LEAD"}, {"name": "J Smith", "role": "MANAGER"}]}}),
+        )
+        .await;
+    let p = &data["createProject"];
+    assert_eq!(
+        p["members"][1],
+        json!({"name": "J Smith", "role": "MANAGER"})
+    );
+    (
+        p["id"].as_str().unwrap().to_string(),
+        p["version"].as_i64().unwrap(),
+    )
+}
+
+async fn measure(
+    app: &TestApp,
+    project: &str,
+    version: i64,
+    direction: &str,
+    chart: &str,
+    target: Option<f64>,
+) -> String {
+    let data = app
+        .data(
+            "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { project { version } measure { id chartType } } }",
+            json!({"i": {"projectId": project, "expectedVersion": version, "name": "Breaches", "kind": "OUTCOME",
+                          "definition": "Four-hour breaches a month", "direction": direction, "chartType": chart, "target": target}}),
+        )
+        .await;
+    data["addMeasure"]["measure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_reference_chart_comes_out_the_same_through_graphql() {
+    let Some(case) = reference("ptd_vignette_total_attendances_rebased.json") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "INCREASE", "XMR", None).await;
+    let points: Vec<Value> = case["dates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(case["values"].as_array().unwrap())
+        .map(|(d, v)| json!({"date": d, "value": v}))
+        .collect();
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted replaced } }";
+    let data = app.data(record, json!({"id": id, "p": points})).await;
+    assert_eq!(
+        data["recordDataPoints"],
+        json!({"inserted": 36, "replaced": 0})
+    );
+
+    let spc = app
+        .data(
+            "query($id: ID!, $o: SpcOptionsInput) { measure(id: $id) { spc(options: $o) {
+               groups { mean lowerLimit upperLimit firstIndex n shortGroupWarning }
+               points { date value pointType rule ruleLabel lowerLimit upperLimit } variation assurance } } }",
+            json!({"id": id, "o": {"rebaseDates": case["options"]["rebase_dates"]}}),
+        )
+        .await;
+    let chart = &spc["measure"]["spc"];
+    let e = &case["expected"];
+    for (g, want) in chart["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(e["groups"].as_array().unwrap())
+    {
+        for (ours, theirs) in [
+            ("mean", "mean"),
+            ("lowerLimit", "lpl"),
+            ("upperLimit", "upl"),
+        ] {
+            let (a, b) = (g[ours].as_f64().unwrap(), want[theirs].as_f64().unwrap());
+            assert!((a - b).abs() <= 1e-9 * b.abs(), "{ours}: {a} vs {b}");
+        }
+        assert_eq!(g["n"], want["n"]);
+        assert_eq!(g["shortGroupWarning"], want["short_group_warning"]);
+    }
+    let types: Vec<String> = chart["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pointType"].as_str().unwrap().to_lowercase())
+        .collect();
+    let want: Vec<&str> = e["point_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(types, want);
+    let labels: Vec<&str> = chart["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ruleLabel"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = e["special_cause_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(labels, want);
+
+    // Re-sending a period replaces it, and says so.
+    let again = app
+        .data(
+            record,
+            json!({"id": id, "p": [points[0].clone(), {"date": "2030-01-01", "value": 1}]}),
+        )
+        .await;
+    assert_eq!(
+        again["recordDataPoints"],
+        json!({"inserted": 1, "replaced": 1})
+    );
+}
+
+#[tokio::test]
+async fn bad_rows_are_named_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "DECREASE", "P", Some(0.1)).await;
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }";
+    for (points, culprit) in [
+        (
+            json!([{"date": "2025-01-06", "numerator": 1, "denominator": 10}, {"date": "2025-13-01", "numerator": 1, "denominator": 10}]),
+            "points[1].date",
+        ),
+        (
+            json!([{"date": "2025-01-06", "numerator": 1, "denominator": 0}]),
+            "points[0].denominator",
+        ),
+        (
+            json!([{"date": "2025-01-06", "numerator": 1, "denominator": 10}, {"date": "2025-01-06", "numerator": 2, "denominator": 10}]),
+            "points[1].date",
+        ),
+    ] {
+        let err = app.error(record, json!({"id": id, "p": points})).await;
+        assert_eq!(
+            (code(&err), field(&err)),
+            ("VALIDATION", culprit),
+            "{err:#}"
+        );
+    }
+    let stored = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { points { date } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(stored["measure"]["points"], json!([]));
+
+    // A P chart: pbar = 30/300 = 0.1, and each point has limits from its own denominator.
+    let points: Vec<Value> = (0..15)
+        .map(
+            |i| json!({"date": format!("2025-01-{:02}", i + 1), "numerator": 2, "denominator": 20}),
+        )
+        .collect();
+    app.data(record, json!({"id": id, "p": points})).await;
+    let chart = app
+        .data("query($id: ID!) { measure(id: $id) { spc { groups { mean } points { upperLimit } assurance } } }", json!({"id": id}))
+        .await;
+    let spc = &chart["measure"]["spc"];
+    assert_eq!(spc["groups"][0]["mean"], json!(0.1));
+    let upper = 0.1 + 3.0 * (0.1f64 * 0.9 / 20.0).sqrt();
+    assert!((spc["points"][0]["upperLimit"].as_f64().unwrap() - upper).abs() < 1e-12);
+    assert_eq!(spc["assurance"], "INCONSISTENT");
+
+    // A stale project version is a conflict.
+    let err = app
+        .error(
+            "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+            json!({"i": {"projectId": project_id, "expectedVersion": version, "name": "Again", "kind": "PROCESS",
+                          "definition": "x", "direction": "INCREASE"}}),
+        )
+        .await;
+    assert_eq!(code(&err), "CONFLICT");
+}
