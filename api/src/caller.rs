@@ -10,6 +10,13 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// How the caller is named in histories (who moved a cycle, who wrote an observation).
+    pub fn name(&self) -> &str {
+        match self {
+            Caller::Installation => "installation",
+        }
+    }
+
     /// The caller of the current GraphQL request.
     pub fn from_context(ctx: &async_graphql::Context<'_>) -> Self {
         ctx.data_opt::<Caller>()

@@ -4,10 +4,10 @@
 
 use crate::spc::{Direction, PointType, XmrOptions, rules::Rule, xmr};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a cycle is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Stage {
     Plan,
@@ -16,6 +16,42 @@ pub enum Stage {
     Act,
     /// Acted on: the decision is made.
     Closed,
+}
+
+impl std::str::FromStr for Stage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            Stage::Plan,
+            Stage::Do,
+            Stage::Study,
+            Stage::Act,
+            Stage::Closed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+        .ok_or_else(|| format!("'{s}' is not a PDSA stage"))
+    }
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Adopt => "ADOPT",
+            Decision::Adapt => "ADAPT",
+            Decision::Abandon => "ABANDON",
+        }
+    }
+}
+
+impl std::str::FromStr for Decision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Decision::Adopt, Decision::Adapt, Decision::Abandon]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a decision"))
+    }
 }
 
 impl Stage {
@@ -31,7 +67,7 @@ impl Stage {
 }
 
 /// What the team decides in ACT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Decision {
     Adopt,
@@ -41,7 +77,7 @@ pub enum Decision {
 }
 
 /// What a prediction expects of a measure by the end of the cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum Expectation {
     /// The mean during the cycle reaches this value (in the measure's better direction).
@@ -51,7 +87,7 @@ pub enum Expectation {
 }
 
 /// A prediction about one measure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prediction {
     pub measure: String,

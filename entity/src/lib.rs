@@ -2,11 +2,14 @@
 //! maps them to and from the engine's domain types. Enumerations are stored as their upper-case
 //! names (text), so both SQLite and PostgreSQL hold the same values.
 
+pub mod cycle_move;
+pub mod cycle_observation;
 pub mod data_point;
 pub mod improvement_project;
 pub mod measure;
 pub mod organisation;
 pub mod pathway;
+pub mod pdsa_cycle;
 pub mod project_member;
 pub mod step;
 pub mod transition;

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_pathways;
 mod m20261126_000002_projects;
+mod m20261126_000003_pdsa;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_pathways::Migration),
             Box::new(m20261126_000002_projects::Migration),
+            Box::new(m20261126_000003_pdsa::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 mod analysis;
 mod cli;
 mod concurrency;
+mod cycles;
 mod demo;
 mod documents;
 mod editing;

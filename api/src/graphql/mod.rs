@@ -1,6 +1,7 @@
 //! The GraphQL schema: one query and one mutation object per feature area, merged.
 
 mod analysis;
+mod cycles;
 mod enums;
 mod organisation;
 mod pathway;
@@ -20,6 +21,7 @@ pub struct QueryRoot(
     pathway::PathwayQuery,
     analysis::AnalysisQuery,
     projects::ProjectQuery,
+    cycles::CycleQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -27,6 +29,7 @@ pub struct MutationRoot(
     organisation::OrganisationMutation,
     pathway_mutations::PathwayMutation,
     projects::ProjectMutation,
+    cycles::CycleMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

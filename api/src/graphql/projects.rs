@@ -143,6 +143,15 @@ impl ProjectView {
             })
             .collect()
     }
+    /// PDSA cycles, oldest first.
+    async fn cycles(&self, ctx: &Context<'_>) -> Result<Vec<super::cycles::CycleView>> {
+        let caller = Caller::from_context(ctx);
+        Ok(crate::store::cycles::list(db(ctx)?, &caller, self.0.id)
+            .await?
+            .into_iter()
+            .map(super::cycles::CycleView)
+            .collect())
+    }
     async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureView>> {
         let caller = Caller::from_context(ctx);
         Ok(projects::measures(db(ctx)?, &caller, self.0.id)

@@ -2,6 +2,7 @@
 //! to the caller. Every function takes the caller; each write runs in one transaction, so nothing
 //! is ever half-saved.
 
+pub mod cycles;
 pub mod organisations;
 pub mod pathways;
 pub mod projects;

@@ -7,12 +7,12 @@ pub mod rules;
 pub mod run_chart;
 pub mod xmr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use xmr::{Group, XmrChart, XmrOptions, XmrPoint, xmr};
 
 /// Which way is better for a measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Direction {
     Increase,

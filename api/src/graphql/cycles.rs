@@ -1,0 +1,417 @@
+//! PDSA cycles through GraphQL: plan, move on (one `advanceCycle` with a typed move), observe,
+//! and study the predictions against the measures' data.
+
+use super::projects::{ImprovementDirection, PointType, SpcRule};
+use super::{db, parse_id};
+use crate::caller::Caller;
+use crate::store::{cycles, cycles::CycleRecord, projects};
+use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use engine::pdsa::{Cycle, Expectation, Move, Prediction};
+use engine::spc::XmrOptions;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::pdsa::Stage")]
+pub enum PdsaStage {
+    Plan,
+    Do,
+    Study,
+    Act,
+    Closed,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::pdsa::Decision")]
+pub enum PdsaDecision {
+    Adopt,
+    Adapt,
+    Abandon,
+}
+
+fn date(field: &str, text: &str) -> Result<NaiveDate, crate::Error> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| crate::Error::invalid(field, format!("'{text}' is not a YYYY-MM-DD date")))
+}
+
+/// What a cycle predicts for one measure: an expected value or an expected direction.
+#[derive(InputObject)]
+pub struct PredictionInput {
+    pub measure_id: ID,
+    pub expected_value: Option<f64>,
+    pub expected_direction: Option<ImprovementDirection>,
+    /// The lead time a what-if predicts for the change, when there is one.
+    pub predicted_lead_time_minutes: Option<f64>,
+}
+
+/// A new cycle in PLAN.
+#[derive(InputObject)]
+pub struct PlanCycleInput {
+    pub project_id: ID,
+    /// The change idea the cycle tests.
+    pub change_idea: String,
+    pub objective: String,
+    #[graphql(default)]
+    pub predictions: Vec<PredictionInput>,
+    /// YYYY-MM-DD.
+    pub planned_start: Option<String>,
+    pub planned_end: Option<String>,
+    /// The cycle before this one on the same ramp.
+    pub previous_cycle_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct StartMove {
+    /// YYYY-MM-DD.
+    pub actual_start: String,
+}
+
+#[derive(InputObject)]
+pub struct CompleteMove {
+    /// YYYY-MM-DD.
+    pub actual_end: String,
+}
+
+#[derive(InputObject)]
+pub struct LearnMove {
+    pub learning: String,
+}
+
+#[derive(InputObject)]
+pub struct DecideMove {
+    pub decision: PdsaDecision,
+    pub rationale: String,
+}
+
+/// The next move of a cycle; exactly one field is set.
+#[derive(OneofObject)]
+pub enum CycleMoveInput {
+    /// PLAN → DO (needs a prediction).
+    Start(StartMove),
+    /// DO → STUDY (needs the end date).
+    Complete(CompleteMove),
+    /// STUDY → ACT (needs the learning).
+    Learn(LearnMove),
+    /// ACT → CLOSED; ADAPT also plans the next cycle of the ramp.
+    Decide(DecideMove),
+}
+
+#[derive(SimpleObject)]
+pub struct PredictionView {
+    measure_id: ID,
+    expected_value: Option<f64>,
+    expected_direction: Option<ImprovementDirection>,
+    predicted_lead_time_minutes: Option<f64>,
+}
+
+#[derive(SimpleObject)]
+pub struct CycleMoveView {
+    from: PdsaStage,
+    to: PdsaStage,
+    at: DateTime<Utc>,
+    by: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ObservationView {
+    at: DateTime<Utc>,
+    author: String,
+    text: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SignalView {
+    date: NaiveDate,
+    rule: SpcRule,
+    point_type: PointType,
+}
+
+/// What the data says about one prediction over the cycle's window.
+#[derive(SimpleObject)]
+pub struct PredictionStudy {
+    measure_id: ID,
+    mean_before: Option<f64>,
+    mean_during: Option<f64>,
+    /// Special causes of the measure's chart inside the window.
+    signals: Vec<SignalView>,
+    /// Absent when there is no data to judge by.
+    met: Option<bool>,
+}
+
+/// A PDSA cycle testing one change idea.
+pub struct CycleView(pub CycleRecord);
+
+#[Object(name = "PdsaCycle")]
+impl CycleView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn change_idea(&self) -> &str {
+        &self.0.change_idea
+    }
+    async fn stage(&self) -> PdsaStage {
+        self.0.cycle.stage.into()
+    }
+    /// Send it back as `expectedVersion` when moving the cycle.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    async fn objective(&self) -> &str {
+        &self.0.cycle.objective
+    }
+    async fn previous_cycle_id(&self) -> Option<ID> {
+        self.0.previous_cycle_id.map(|id| ID(id.to_string()))
+    }
+    async fn predictions(&self) -> Vec<PredictionView> {
+        self.0
+            .cycle
+            .predictions
+            .iter()
+            .map(|p| PredictionView {
+                measure_id: ID(p.measure.clone()),
+                expected_value: match p.expectation {
+                    Expectation::Value { value } => Some(value),
+                    Expectation::Direction { .. } => None,
+                },
+                expected_direction: match p.expectation {
+                    Expectation::Direction { direction } => Some(match direction {
+                        engine::spc::Direction::Increase => ImprovementDirection::Increase,
+                        engine::spc::Direction::Decrease => ImprovementDirection::Decrease,
+                        engine::spc::Direction::Neutral => ImprovementDirection::Neutral,
+                    }),
+                    Expectation::Value { .. } => None,
+                },
+                predicted_lead_time_minutes: p.predicted_lead_time_minutes,
+            })
+            .collect()
+    }
+    async fn planned_start(&self) -> Option<NaiveDate> {
+        self.0.cycle.planned_start
+    }
+    async fn planned_end(&self) -> Option<NaiveDate> {
+        self.0.cycle.planned_end
+    }
+    async fn actual_start(&self) -> Option<NaiveDate> {
+        self.0.cycle.actual_start
+    }
+    async fn actual_end(&self) -> Option<NaiveDate> {
+        self.0.cycle.actual_end
+    }
+    async fn learning(&self) -> Option<&str> {
+        self.0.cycle.learning.as_deref()
+    }
+    async fn decision(&self) -> Option<PdsaDecision> {
+        self.0.cycle.decision.map(Into::into)
+    }
+    async fn rationale(&self) -> Option<&str> {
+        self.0.cycle.rationale.as_deref()
+    }
+    /// Every move: from, to, when, by whom.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<CycleMoveView>> {
+        Ok(cycles::history(db(ctx)?, self.0.id)
+            .await?
+            .into_iter()
+            .map(|m| CycleMoveView {
+                from: m.from.into(),
+                to: m.to.into(),
+                at: m.at,
+                by: m.by,
+            })
+            .collect())
+    }
+    async fn observations(&self, ctx: &Context<'_>) -> Result<Vec<ObservationView>> {
+        Ok(cycles::observations(db(ctx)?, self.0.id)
+            .await?
+            .into_iter()
+            .map(|o| ObservationView {
+                at: o.at,
+                author: o.author,
+                text: o.text,
+            })
+            .collect())
+    }
+    /// Each prediction against its measure's data in the cycle's window (once the cycle has
+    /// started and ended; empty before).
+    async fn study(&self, ctx: &Context<'_>) -> Result<Vec<PredictionStudy>> {
+        let (Some(start), Some(end)) = (self.0.cycle.actual_start, self.0.cycle.actual_end) else {
+            return Ok(vec![]);
+        };
+        let caller = Caller::from_context(ctx);
+        let db = db(ctx)?;
+        let mut out = Vec::new();
+        for p in &self.0.cycle.predictions {
+            let measure_id = parse_id("measureId", &ID(p.measure.clone()))?;
+            let measure = projects::measure(db, &caller, measure_id).await?;
+            let points = projects::points(db, &caller, measure_id).await?;
+            let dates: Vec<NaiveDate> = points.iter().map(|d| d.date).collect();
+            let values: Vec<f64> = points.iter().map(|d| d.charted()).collect();
+            let better = measure.measure.direction.into();
+            let result = engine::pdsa::study(
+                p.expectation,
+                better,
+                &dates,
+                &values,
+                start,
+                end,
+                &XmrOptions::plot_the_dots(better),
+            )
+            .map_err(|e| crate::Error::invalid("measure", e))?;
+            out.push(PredictionStudy {
+                measure_id: ID(p.measure.clone()),
+                mean_before: result.mean_before,
+                mean_during: result.mean_during,
+                signals: result
+                    .signals
+                    .into_iter()
+                    .map(|s| SignalView {
+                        date: s.date,
+                        rule: s.rule.into(),
+                        point_type: s.point_type.into(),
+                    })
+                    .collect(),
+                met: result.met,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A moved cycle, and the next cycle of the ramp when the decision was ADAPT.
+#[derive(SimpleObject)]
+pub struct AdvanceCyclePayload {
+    cycle: CycleView,
+    next_cycle: Option<CycleView>,
+}
+
+#[derive(Default)]
+pub struct CycleQuery;
+
+#[Object]
+impl CycleQuery {
+    async fn cycle(&self, ctx: &Context<'_>, id: ID) -> Result<CycleView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("id", &id)?;
+        Ok(CycleView(cycles::get(db(ctx)?, &caller, id).await?))
+    }
+}
+
+#[derive(Default)]
+pub struct CycleMutation;
+
+#[Object]
+impl CycleMutation {
+    /// Plans a PDSA cycle.
+    async fn plan_cycle(&self, ctx: &Context<'_>, input: PlanCycleInput) -> Result<CycleView> {
+        let caller = Caller::from_context(ctx);
+        let project_id = parse_id("projectId", &input.project_id)?;
+        let previous = input
+            .previous_cycle_id
+            .as_ref()
+            .map(|id| parse_id("previousCycleId", id))
+            .transpose()?;
+        let mut errors = engine::InputErrors::default();
+        let change_idea = errors.check(
+            "changeIdea",
+            engine::values::parse_text(&input.change_idea, 200),
+        );
+        let objective = errors.check(
+            "objective",
+            engine::values::parse_text(&input.objective, 10_000),
+        );
+        let mut predictions = Vec::new();
+        for (i, p) in input.predictions.iter().enumerate() {
+            let expectation = match (p.expected_value, p.expected_direction) {
+                (Some(value), None) if value.is_finite() => Expectation::Value { value },
+                (None, Some(direction)) => Expectation::Direction {
+                    direction: engine::ImprovementDirection::from(direction).into(),
+                },
+                _ => {
+                    errors.push(
+                        format!("predictions[{i}]"),
+                        "give either a finite expectedValue or an expectedDirection",
+                    );
+                    continue;
+                }
+            };
+            predictions.push(Prediction {
+                measure: p.measure_id.to_string(),
+                expectation,
+                predicted_lead_time_minutes: p.predicted_lead_time_minutes,
+            });
+        }
+        let planned_start = input
+            .planned_start
+            .as_deref()
+            .map(|d| date("plannedStart", d))
+            .transpose()?;
+        let planned_end = input
+            .planned_end
+            .as_deref()
+            .map(|d| date("plannedEnd", d))
+            .transpose()?;
+        let (Some(change_idea), Some(objective)) = (change_idea, objective) else {
+            return Err(crate::Error::Validation(errors).into());
+        };
+        if !errors.is_empty() {
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let cycle = Cycle {
+            predictions,
+            planned_start,
+            planned_end,
+            ..Cycle::plan(objective)
+        };
+        let record =
+            cycles::plan(db(ctx)?, &caller, project_id, previous, &change_idea, cycle).await?;
+        Ok(CycleView(record))
+    }
+
+    /// Moves a cycle to its next stage. An illegal move is a `VALIDATION` error saying why
+    /// (for example "cannot move to DO: the plan has no prediction").
+    async fn advance_cycle(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        expected_version: i64,
+        action: CycleMoveInput,
+    ) -> Result<AdvanceCyclePayload> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("cycleId", &cycle_id)?;
+        let action = match action {
+            CycleMoveInput::Start(m) => Move::Start {
+                actual_start: date("actualStart", &m.actual_start)?,
+            },
+            CycleMoveInput::Complete(m) => Move::Complete {
+                actual_end: date("actualEnd", &m.actual_end)?,
+            },
+            CycleMoveInput::Learn(m) => Move::Learn {
+                learning: m.learning,
+            },
+            CycleMoveInput::Decide(m) => Move::Decide {
+                decision: m.decision.into(),
+                rationale: m.rationale,
+            },
+        };
+        let (cycle, next) =
+            cycles::advance_cycle(db(ctx)?, &caller, id, expected_version, action).await?;
+        Ok(AdvanceCyclePayload {
+            cycle: CycleView(cycle),
+            next_cycle: next.map(CycleView),
+        })
+    }
+
+    /// Records an observation on a cycle in DO.
+    async fn add_observation(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        text: String,
+    ) -> Result<CycleView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("cycleId", &cycle_id)?;
+        let text = engine::values::parse_text(&text, 10_000)
+            .map_err(|m| crate::Error::invalid("text", m))?;
+        Ok(CycleView(
+            cycles::observe(db(ctx)?, &caller, id, &text).await?,
+        ))
+    }
+}

@@ -1,0 +1,337 @@
+//! PDSA cycles: planned, moved through their stages (every move recorded), observed.
+
+use super::projects;
+use crate::caller::Caller;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use engine::pdsa::{Cycle, Decision, Move, Prediction, Stage, advance};
+use entity::{cycle_move, cycle_observation, measure, pdsa_cycle};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CycleRecord {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub previous_cycle_id: Option<Uuid>,
+    pub change_idea: String,
+    pub cycle: Cycle,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One recorded move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MoveRecord {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub from: Stage,
+    pub to: Stage,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationRecord {
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub text: String,
+}
+
+fn corrupt(id: Uuid, detail: impl std::fmt::Display) -> Error {
+    Error::internal(anyhow::anyhow!("stored cycle {id} is unreadable: {detail}"))
+}
+
+fn from_row(row: pdsa_cycle::Model) -> Result<CycleRecord> {
+    let predictions: Vec<Prediction> =
+        serde_json::from_value(row.predictions.clone()).map_err(|e| corrupt(row.id, e))?;
+    let cycle = Cycle {
+        stage: row.stage.parse().map_err(|e| corrupt(row.id, e))?,
+        objective: row.objective,
+        predictions,
+        planned_start: row.planned_start,
+        planned_end: row.planned_end,
+        actual_start: row.actual_start,
+        actual_end: row.actual_end,
+        learning: row.learning,
+        decision: row
+            .decision
+            .map(|d| d.parse::<Decision>())
+            .transpose()
+            .map_err(|e| corrupt(row.id, e))?,
+        rationale: row.rationale,
+    };
+    Ok(CycleRecord {
+        id: row.id,
+        project_id: row.project_id,
+        previous_cycle_id: row.previous_cycle_id,
+        change_idea: row.change_idea,
+        cycle,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn predictions_json(cycle: &Cycle) -> Result<serde_json::Value> {
+    serde_json::to_value(&cycle.predictions).map_err(Error::internal)
+}
+
+/// One cycle the caller may see (through its project), or `NOT_FOUND`.
+pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<CycleRecord> {
+    let row = pdsa_cycle::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("cycle", id))?;
+    match projects::get(db, caller, row.project_id).await {
+        Ok(_) => from_row(row),
+        Err(Error::NotFound { .. }) => Err(Error::not_found("cycle", id)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The cycles of a project, oldest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    project_id: Uuid,
+) -> Result<Vec<CycleRecord>> {
+    projects::get(db, caller, project_id).await?;
+    pdsa_cycle::Entity::find()
+        .filter(pdsa_cycle::Column::ProjectId.eq(project_id))
+        .order_by_asc(pdsa_cycle::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    previous: Option<Uuid>,
+    change_idea: &str,
+    cycle: &Cycle,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    pdsa_cycle::Entity::insert(pdsa_cycle::ActiveModel {
+        id: Set(id),
+        project_id: Set(project_id),
+        previous_cycle_id: Set(previous),
+        change_idea: Set(change_idea.to_string()),
+        stage: Set(cycle.stage.as_str().to_string()),
+        objective: Set(cycle.objective.clone()),
+        predictions: Set(predictions_json(cycle)?),
+        planned_start: Set(cycle.planned_start),
+        planned_end: Set(cycle.planned_end),
+        actual_start: Set(cycle.actual_start),
+        actual_end: Set(cycle.actual_end),
+        learning: Set(cycle.learning.clone()),
+        decision: Set(cycle.decision.map(|d| d.as_str().to_string())),
+        rationale: Set(cycle.rationale.clone()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(id)
+}
+
+/// Plans a cycle of a project. Every prediction's measure must belong to the project (errors
+/// name `predictions[i].measureId`); a previous cycle must be of the same project.
+pub async fn plan(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    project_id: Uuid,
+    previous: Option<Uuid>,
+    change_idea: &str,
+    cycle: Cycle,
+) -> Result<CycleRecord> {
+    let tx = begin_write(db).await?;
+    projects::get(&tx, caller, project_id).await?;
+    let mut errors = engine::InputErrors::default();
+    for (i, p) in cycle.predictions.iter().enumerate() {
+        let belongs = match Uuid::parse_str(&p.measure) {
+            Ok(m) => measure::Entity::find_by_id(m)
+                .filter(measure::Column::ProjectId.eq(project_id))
+                .one(&tx)
+                .await?
+                .is_some(),
+            Err(_) => false,
+        };
+        if !belongs {
+            errors.push(
+                format!("predictions[{i}].measureId"),
+                "is not a measure of this project",
+            );
+        }
+    }
+    if let Some(previous) = previous {
+        let same_project = get(&tx, caller, previous)
+            .await
+            .is_ok_and(|c| c.project_id == project_id);
+        if !same_project {
+            errors.push("previousCycleId", "is not a cycle of this project");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let id = insert(&tx, project_id, previous, change_idea, &cycle).await?;
+    let created = get(&tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Moves a cycle on. An illegal move is `VALIDATION` with the reason; a stale version
+/// `CONFLICT`. ADAPT also plans the next cycle of the ramp, which is returned too.
+pub async fn advance_cycle(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+    action: Move,
+) -> Result<(CycleRecord, Option<CycleRecord>)> {
+    let tx = begin_write(db).await?;
+    let current = get(&tx, caller, id).await?;
+    if current.version != expected_version {
+        return Err(Error::Conflict(format!(
+            "cycle {id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
+            current.version
+        )));
+    }
+    let next = advance(&current.cycle, action).map_err(|reason| Error::invalid("move", reason))?;
+    let updated = pdsa_cycle::Entity::update_many()
+        .col_expr(pdsa_cycle::Column::Stage, Expr::value(next.stage.as_str()))
+        .col_expr(
+            pdsa_cycle::Column::ActualStart,
+            Expr::value(next.actual_start),
+        )
+        .col_expr(pdsa_cycle::Column::ActualEnd, Expr::value(next.actual_end))
+        .col_expr(
+            pdsa_cycle::Column::Learning,
+            Expr::value(next.learning.clone()),
+        )
+        .col_expr(
+            pdsa_cycle::Column::Decision,
+            Expr::value(next.decision.map(|d| d.as_str().to_string())),
+        )
+        .col_expr(
+            pdsa_cycle::Column::Rationale,
+            Expr::value(next.rationale.clone()),
+        )
+        .col_expr(
+            pdsa_cycle::Column::Version,
+            Expr::value(expected_version + 1),
+        )
+        .col_expr(pdsa_cycle::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(pdsa_cycle::Column::Id.eq(id))
+        .filter(pdsa_cycle::Column::Version.eq(expected_version))
+        .exec(&tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(Error::Conflict(format!(
+            "cycle {id} has changed; reload it and try again"
+        )));
+    }
+    cycle_move::Entity::insert(cycle_move::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        cycle_id: Set(id),
+        at: Set(Utc::now()),
+        by: Set(caller.name().to_string()),
+        from_stage: Set(current.cycle.stage.as_str().to_string()),
+        to_stage: Set(next.stage.as_str().to_string()),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    let follow_up = if next.decision == Some(Decision::Adapt) {
+        let planned = next.next_of_ramp();
+        let new_id = insert(
+            &tx,
+            current.project_id,
+            Some(id),
+            &current.change_idea,
+            &planned,
+        )
+        .await?;
+        Some(get(&tx, caller, new_id).await?)
+    } else {
+        None
+    };
+    let moved = get(&tx, caller, id).await?;
+    tx.commit().await?;
+    Ok((moved, follow_up))
+}
+
+/// Appends an observation to a cycle in DO.
+pub async fn observe(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    text: &str,
+) -> Result<CycleRecord> {
+    let tx = begin_write(db).await?;
+    let current = get(&tx, caller, id).await?;
+    if current.cycle.stage != Stage::Do {
+        return Err(Error::invalid(
+            "cycleId",
+            format!(
+                "observations are recorded in DO; the cycle is in {}",
+                current.cycle.stage.as_str()
+            ),
+        ));
+    }
+    cycle_observation::Entity::insert(cycle_observation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        cycle_id: Set(id),
+        at: Set(Utc::now()),
+        author: Set(caller.name().to_string()),
+        text: Set(text.to_string()),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok(current)
+}
+
+/// Every move of a cycle, oldest first.
+pub async fn history(db: &DatabaseConnection, id: Uuid) -> Result<Vec<MoveRecord>> {
+    cycle_move::Entity::find()
+        .filter(cycle_move::Column::CycleId.eq(id))
+        .order_by_asc(cycle_move::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            Ok(MoveRecord {
+                at: m.at,
+                by: m.by,
+                from: m.from_stage.parse().map_err(|e| corrupt(id, e))?,
+                to: m.to_stage.parse().map_err(|e| corrupt(id, e))?,
+            })
+        })
+        .collect()
+}
+
+/// Every observation of a cycle, oldest first.
+pub async fn observations(db: &DatabaseConnection, id: Uuid) -> Result<Vec<ObservationRecord>> {
+    Ok(cycle_observation::Entity::find()
+        .filter(cycle_observation::Column::CycleId.eq(id))
+        .order_by_asc(cycle_observation::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| ObservationRecord {
+            at: o.at,
+            author: o.author,
+            text: o.text,
+        })
+        .collect())
+}

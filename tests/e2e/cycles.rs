@@ -1,0 +1,236 @@
+//! A whole PDSA ramp over HTTP: plan, do, study, act-adapt, a second cycle, act-adopt; illegal
+//! moves refused with their reasons.
+
+use crate::helpers::{TestApp, code, field, spawn_app};
+use serde_json::{Value, json};
+
+fn week(i: i64) -> String {
+    (chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap() + chrono::Duration::weeks(i)).to_string()
+}
+
+async fn setup(app: &TestApp) -> (String, String) {
+    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
+        .await;
+    let p = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Faster hip surgery", "aim": "Surgery within 36 hours", "owner": "RX1"}}),
+        )
+        .await["createProject"]
+        .clone();
+    let m = app
+        .data(
+            "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+            json!({"i": {"projectId": p["id"], "expectedVersion": p["version"], "name": "Hours to theatre",
+                          "kind": "OUTCOME", "definition": "Median hours from arrival to surgery, weekly", "direction": "DECREASE"}}),
+        )
+        .await["addMeasure"]["measure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // 20 weeks around 40 hours, then 8 weeks at 25 once the change is in.
+    let points: Vec<Value> = (0..28)
+        .map(|i| json!({"date": week(i), "value": if i < 20 { 40.0 + if i % 2 == 0 { 1.0 } else { -1.0 } } else { 25.0 }}))
+        .collect();
+    app.data(
+        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }",
+        json!({"id": m, "p": points}),
+    )
+    .await;
+    (p["id"].as_str().unwrap().to_string(), m)
+}
+
+const ADVANCE: &str = "mutation($id: ID!, $v: Int!, $a: CycleMoveInput!) { advanceCycle(cycleId: $id, expectedVersion: $v, action: $a) {
+  cycle { id stage version decision } nextCycle { id stage version previousCycleId predictions { measureId expectedValue } } } }";
+
+async fn step(app: &TestApp, id: &str, version: i64, action: Value) -> Value {
+    app.data(ADVANCE, json!({"id": id, "v": version, "a": action}))
+        .await["advanceCycle"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
+    let app = spawn_app().await;
+    let (project, measure) = setup(&app).await;
+    let plan = "mutation($i: PlanCycleInput!) { planCycle(input: $i) { id stage version } }";
+
+    // A plan without a prediction cannot start.
+    let empty = app
+        .data(plan, json!({"i": {"projectId": project, "changeIdea": "Shared theatre list", "objective": "Try it"}}))
+        .await["planCycle"]
+        .clone();
+    let err = app
+        .error(
+            ADVANCE,
+            json!({"id": empty["id"], "v": 1, "a": {"start": {"actualStart": week(20)}}}),
+        )
+        .await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "move"));
+    assert_eq!(
+        err["message"],
+        "move: cannot move to DO: the plan has no prediction"
+    );
+
+    let first = app
+        .data(
+            plan,
+            json!({"i": {"projectId": project, "changeIdea": "Shared theatre list", "objective": "Cut the wait for surgery",
+                          "plannedStart": week(20), "plannedEnd": week(23),
+                          "predictions": [{"measureId": measure, "expectedValue": 30}]}}),
+        )
+        .await["planCycle"]
+        .clone();
+    let id = first["id"].as_str().unwrap().to_string();
+    let err = app
+        .error(
+            ADVANCE,
+            json!({"id": id, "v": 1, "a": {"complete": {"actualEnd": week(23)}}}),
+        )
+        .await;
+    assert_eq!(
+        err["message"],
+        "move: cannot complete (from DO): the cycle is in PLAN"
+    );
+
+    let s = step(&app, &id, 1, json!({"start": {"actualStart": week(20)}})).await;
+    assert_eq!(s["cycle"]["stage"], "DO");
+    app.data(
+        "mutation($id: ID!) { addObservation(cycleId: $id, text: \"Two lists merged on Monday\") { id } }",
+        json!({"id": id}),
+    )
+    .await;
+    let err = app
+        .error(
+            ADVANCE,
+            json!({"id": id, "v": 1, "a": {"complete": {"actualEnd": week(23)}}}),
+        )
+        .await;
+    assert_eq!(code(&err), "CONFLICT", "a stale version");
+    step(&app, &id, 2, json!({"complete": {"actualEnd": week(23)}})).await;
+
+    let studied = app
+        .data(
+            "query($id: ID!) { cycle(id: $id) { stage observations { text author } study { meanBefore meanDuring met signals { pointType } } } }",
+            json!({"id": id}),
+        )
+        .await["cycle"]
+        .clone();
+    assert_eq!(studied["stage"], "STUDY");
+    assert_eq!(
+        studied["observations"][0]["text"],
+        "Two lists merged on Monday"
+    );
+    let study = &studied["study"][0];
+    assert_eq!(study["meanBefore"], json!(40.0));
+    assert_eq!(study["meanDuring"], json!(25.0));
+    assert_eq!(study["met"], true);
+    let signals = study["signals"].as_array().unwrap();
+    assert_eq!(
+        signals.len(),
+        4,
+        "the four weeks inside the window are special causes"
+    );
+    assert!(
+        signals
+            .iter()
+            .all(|s| s["pointType"] == "SPECIAL_CAUSE_IMPROVEMENT")
+    );
+
+    let err = app
+        .error(
+            ADVANCE,
+            json!({"id": id, "v": 3, "a": {"learn": {"learning": "  "}}}),
+        )
+        .await;
+    assert_eq!(
+        err["message"],
+        "move: cannot move to ACT: write down what was learned first"
+    );
+    step(
+        &app,
+        &id,
+        3,
+        json!({"learn": {"learning": "A shared list cuts the wait"}}),
+    )
+    .await;
+    let adapted = step(
+        &app,
+        &id,
+        4,
+        json!({"decide": {"decision": "ADAPT", "rationale": "Add weekend lists"}}),
+    )
+    .await;
+    assert_eq!(adapted["cycle"]["stage"], "CLOSED");
+    let next = &adapted["nextCycle"];
+    assert_eq!(next["stage"], "PLAN");
+    assert_eq!(next["previousCycleId"], json!(id));
+    assert_eq!(next["predictions"][0]["measureId"], json!(measure));
+
+    let second = next["id"].as_str().unwrap().to_string();
+    step(
+        &app,
+        &second,
+        1,
+        json!({"start": {"actualStart": week(24)}}),
+    )
+    .await;
+    step(
+        &app,
+        &second,
+        2,
+        json!({"complete": {"actualEnd": week(27)}}),
+    )
+    .await;
+    step(
+        &app,
+        &second,
+        3,
+        json!({"learn": {"learning": "Weekends work too"}}),
+    )
+    .await;
+    let adopted = step(
+        &app,
+        &second,
+        4,
+        json!({"decide": {"decision": "ADOPT", "rationale": "Sustained"}}),
+    )
+    .await;
+    assert_eq!(adopted["cycle"]["decision"], "ADOPT");
+    assert_eq!(adopted["nextCycle"], Value::Null);
+
+    let history = app
+        .data(
+            "query($id: ID!) { cycle(id: $id) { history { from to by } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let moves: Vec<(String, String)> = history["cycle"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["from"].as_str().unwrap().into(),
+                m["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("PLAN", "DO"),
+            ("DO", "STUDY"),
+            ("STUDY", "ACT"),
+            ("ACT", "CLOSED")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let listed = app
+        .data(
+            "query($id: ID!) { project(id: $id) { cycles { stage decision } } }",
+            json!({"id": project}),
+        )
+        .await;
+    assert_eq!(listed["project"]["cycles"].as_array().unwrap().len(), 3);
+}
