@@ -24,8 +24,8 @@ pub use error::{FieldError, InputErrors};
 pub use pathway::{Organisation, PathwayMap, Step, StepInput, Transition, TransitionInput};
 pub use validation::{Problem, ProblemCode, validate};
 pub use values::{
-    ChartType, Handoff, ImprovementDirection, MeasureKind, MemberRole, Minutes, OdsCode,
-    OrganisationKind, PathwayStatus, PerDay, Percent, Probability, ProjectStatus, StepKey,
+    ChartType, DriverKind, Handoff, ImprovementDirection, MeasureKind, MemberRole, Minutes,
+    OdsCode, OrganisationKind, PathwayStatus, PerDay, Percent, Probability, ProjectStatus, StepKey,
     StepKind, ValueClass, WasteKind,
 };
 pub use whatif::{Change, WhatIf, WhatIfError, what_if};

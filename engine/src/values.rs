@@ -147,6 +147,30 @@ string_enum! {
 }
 
 string_enum! {
+    /// A node of a driver diagram: aim → primary drivers → secondary drivers → change ideas.
+    DriverKind {
+        PrimaryDriver = "PRIMARY_DRIVER",
+        SecondaryDriver = "SECONDARY_DRIVER",
+        ChangeIdea = "CHANGE_IDEA",
+    }
+}
+
+impl DriverKind {
+    /// Whether a node of this kind may hang under a parent of that kind (`None`: the aim).
+    pub fn may_follow(self, parent: Option<DriverKind>) -> bool {
+        matches!(
+            (self, parent),
+            (DriverKind::PrimaryDriver, None)
+                | (DriverKind::SecondaryDriver, Some(DriverKind::PrimaryDriver))
+                | (
+                    DriverKind::ChangeIdea,
+                    Some(DriverKind::PrimaryDriver | DriverKind::SecondaryDriver)
+                )
+        )
+    }
+}
+
+string_enum! {
     /// How a measure is charted.
     ChartType {
         Xmr = "XMR",

@@ -5,6 +5,7 @@
 pub mod cycle_move;
 pub mod cycle_observation;
 pub mod data_point;
+pub mod driver;
 pub mod improvement_project;
 pub mod measure;
 pub mod organisation;

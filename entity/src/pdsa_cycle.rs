@@ -8,6 +8,8 @@ pub struct Model {
     pub project_id: Uuid,
     /// The cycle before this one on the same ramp.
     pub previous_cycle_id: Option<Uuid>,
+    /// The change idea (a driver-diagram leaf) the cycle tests.
+    pub change_idea_id: Option<Uuid>,
     pub change_idea: String,
     pub stage: String,
     pub objective: String,

@@ -1,4 +1,4 @@
-//! PDSA cycles, their observations and the history of their moves.
+//! Driver diagrams, PDSA cycles, their observations and the history of their moves.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -12,10 +12,23 @@ enum ImprovementProject {
 }
 
 #[derive(DeriveIden)]
+enum Driver {
+    Table,
+    Id,
+    ProjectId,
+    ParentId,
+    Position,
+    Kind,
+    Text,
+    Changes,
+}
+
+#[derive(DeriveIden)]
 enum PdsaCycle {
     Table,
     Id,
     ProjectId,
+    ChangeIdeaId,
     PreviousCycleId,
     ChangeIdea,
     Stage,
@@ -60,10 +73,37 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(Driver::Table)
+                    .col(pk_uuid(Driver::Id))
+                    .col(uuid(Driver::ProjectId))
+                    .col(uuid_null(Driver::ParentId))
+                    .col(integer(Driver::Position))
+                    .col(string(Driver::Kind))
+                    .col(text(Driver::Text))
+                    .col(json_null(Driver::Changes))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Driver::Table, Driver::ProjectId)
+                            .to(ImprovementProject::Table, ImprovementProject::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Driver::Table, Driver::ParentId)
+                            .to(Driver::Table, Driver::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table(PdsaCycle::Table)
                     .col(pk_uuid(PdsaCycle::Id))
                     .col(uuid(PdsaCycle::ProjectId))
                     .col(uuid_null(PdsaCycle::PreviousCycleId))
+                    .col(uuid_null(PdsaCycle::ChangeIdeaId))
                     .col(string(PdsaCycle::ChangeIdea))
                     .col(string(PdsaCycle::Stage))
                     .col(text(PdsaCycle::Objective))
@@ -83,6 +123,12 @@ impl MigrationTrait for Migration {
                             .from(PdsaCycle::Table, PdsaCycle::ProjectId)
                             .to(ImprovementProject::Table, ImprovementProject::Id)
                             .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PdsaCycle::Table, PdsaCycle::ChangeIdeaId)
+                            .to(Driver::Table, Driver::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
                     )
                     .foreign_key(
                         ForeignKey::create()
@@ -138,6 +184,7 @@ impl MigrationTrait for Migration {
             CycleMove::Table.into_iden(),
             CycleObservation::Table.into_iden(),
             PdsaCycle::Table.into_iden(),
+            Driver::Table.into_iden(),
         ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())

@@ -234,3 +234,102 @@ async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
         .await;
     assert_eq!(listed["project"]["cycles"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn an_adopted_change_idea_becomes_a_new_pathway_version() {
+    let app = spawn_app().await;
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    let project = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Faster X-ray", "aim": "X-ray within 15 minutes of triage", "owner": "RX1", "pathwayId": pathway["id"]}}),
+        )
+        .await["createProject"]
+        .clone();
+    let add = "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind text predictedEffect { baselineLeadTimeMinutes changedLeadTimeMinutes differenceMinutes } } } }";
+    // A change idea cannot hang from the aim itself.
+    let err = app
+        .error(add, json!({"i": {"projectId": project["id"], "expectedVersion": 1, "kind": "CHANGE_IDEA", "text": "x"}}))
+        .await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "parentId"));
+    let primary = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": 1, "kind": "PRIMARY_DRIVER", "text": "Imaging flow"}}))
+        .await["addDriver"]
+        .clone();
+    let primary_id = primary["drivers"][0]["id"].clone();
+    let with_idea = app
+        .data(
+            add,
+            json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary_id,
+                          "kind": "CHANGE_IDEA", "text": "Radiographer in ED",
+                          "changes": [{"setWaitMinutes": {"from": "triage", "to": "xray", "minutes": 15}}]}}),
+        )
+        .await["addDriver"]
+        .clone();
+    let idea = &with_idea["drivers"][1];
+    // Every patient waits triage -> xray once: 45 minutes become 15, so 30 minutes less.
+    assert_eq!(idea["predictedEffect"]["differenceMinutes"], json!(-30.0));
+
+    // A prediction must name a measure of the project (here it names the driver): refused.
+    let err = app
+        .error(
+            "mutation($i: PlanCycleInput!) { planCycle(input: $i) { id } }",
+            json!({"i": {"projectId": project["id"], "changeIdea": "Radiographer in ED", "changeIdeaId": idea["id"],
+                          "objective": "Test", "predictions": [{"measureId": idea["id"], "expectedValue": 15}]}}),
+        )
+        .await;
+    assert_eq!(field(&err), "predictions[0].measureId");
+
+    let measure = app
+        .data(
+            "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+            json!({"i": {"projectId": project["id"], "expectedVersion": with_idea["version"], "name": "Minutes to X-ray",
+                          "kind": "PROCESS", "definition": "Triage to X-ray, weekly median", "direction": "DECREASE"}}),
+        )
+        .await["addMeasure"]["measure"]["id"]
+        .clone();
+    let cycle = app
+        .data(
+            "mutation($i: PlanCycleInput!) { planCycle(input: $i) { id changeIdeaId } }",
+            json!({"i": {"projectId": project["id"], "changeIdea": "Radiographer in ED", "changeIdeaId": idea["id"],
+                          "objective": "Test a radiographer in ED for a month",
+                          "predictions": [{"measureId": measure, "expectedValue": 15}]}}),
+        )
+        .await["planCycle"]
+        .clone();
+    assert_eq!(cycle["changeIdeaId"], idea["id"]);
+    let id = cycle["id"].as_str().unwrap().to_string();
+    step(&app, &id, 1, json!({"start": {"actualStart": week(0)}})).await;
+    step(&app, &id, 2, json!({"complete": {"actualEnd": week(4)}})).await;
+    step(
+        &app,
+        &id,
+        3,
+        json!({"learn": {"learning": "Waits fell to 15 minutes"}}),
+    )
+    .await;
+    let adopted = app
+        .data(
+            "mutation($id: ID!, $a: CycleMoveInput!) { advanceCycle(cycleId: $id, expectedVersion: 4, action: $a) { newPathwayVersionId } }",
+            json!({"id": id, "a": {"decide": {"decision": "ADOPT", "rationale": "It works"}}}),
+        )
+        .await;
+    let new_version = adopted["advanceCycle"]["newPathwayVersionId"].clone();
+    let version = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { status parentId transitions { from { key } to { key } waitMinutes } } }",
+            json!({"id": new_version}),
+        )
+        .await;
+    let p = &version["pathway"];
+    assert_eq!(p["status"], "DRAFT");
+    assert_eq!(p["parentId"], pathway["id"]);
+    let wait = p["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["from"]["key"] == "triage" && t["to"]["key"] == "xray")
+        .unwrap()["waitMinutes"]
+        .clone();
+    assert_eq!(wait, json!(15.0));
+}

@@ -57,6 +57,8 @@ pub struct PlanCycleInput {
     pub planned_end: Option<String>,
     /// The cycle before this one on the same ramp.
     pub previous_cycle_id: Option<ID>,
+    /// The change idea of the project's driver diagram this cycle tests.
+    pub change_idea_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -147,6 +149,9 @@ impl CycleView {
     }
     async fn change_idea(&self) -> &str {
         &self.0.change_idea
+    }
+    async fn change_idea_id(&self) -> Option<ID> {
+        self.0.change_idea_id.map(|id| ID(id.to_string()))
     }
     async fn stage(&self) -> PdsaStage {
         self.0.cycle.stage.into()
@@ -275,11 +280,14 @@ impl CycleView {
     }
 }
 
-/// A moved cycle, and the next cycle of the ramp when the decision was ADAPT.
+/// A moved cycle; the next cycle of the ramp after ADAPT; the new pathway version after ADOPT.
 #[derive(SimpleObject)]
 pub struct AdvanceCyclePayload {
     cycle: CycleView,
     next_cycle: Option<CycleView>,
+    /// After ADOPT of a change idea with a change set: the new draft of the project's pathway,
+    /// with the change applied.
+    new_pathway_version_id: Option<ID>,
 }
 
 #[derive(Default)]
@@ -303,6 +311,11 @@ impl CycleMutation {
     async fn plan_cycle(&self, ctx: &Context<'_>, input: PlanCycleInput) -> Result<CycleView> {
         let caller = Caller::from_context(ctx);
         let project_id = parse_id("projectId", &input.project_id)?;
+        let change_idea_id = input
+            .change_idea_id
+            .as_ref()
+            .map(|id| parse_id("changeIdeaId", id))
+            .transpose()?;
         let previous = input
             .previous_cycle_id
             .as_ref()
@@ -360,8 +373,16 @@ impl CycleMutation {
             planned_end,
             ..Cycle::plan(objective)
         };
-        let record =
-            cycles::plan(db(ctx)?, &caller, project_id, previous, &change_idea, cycle).await?;
+        let record = cycles::plan(
+            db(ctx)?,
+            &caller,
+            project_id,
+            previous,
+            change_idea_id,
+            &change_idea,
+            cycle,
+        )
+        .await?;
         Ok(CycleView(record))
     }
 
@@ -391,11 +412,12 @@ impl CycleMutation {
                 rationale: m.rationale,
             },
         };
-        let (cycle, next) =
+        let advanced =
             cycles::advance_cycle(db(ctx)?, &caller, id, expected_version, action).await?;
         Ok(AdvanceCyclePayload {
-            cycle: CycleView(cycle),
-            next_cycle: next.map(CycleView),
+            cycle: CycleView(advanced.cycle),
+            next_cycle: advanced.next_cycle.map(CycleView),
+            new_pathway_version_id: advanced.new_pathway_version.map(|id| ID(id.to_string())),
         })
     }
 

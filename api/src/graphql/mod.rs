@@ -2,6 +2,7 @@
 
 mod analysis;
 mod cycles;
+mod drivers;
 mod enums;
 mod organisation;
 mod pathway;
@@ -30,6 +31,7 @@ pub struct MutationRoot(
     pathway_mutations::PathwayMutation,
     projects::ProjectMutation,
     cycles::CycleMutation,
+    drivers::DriverMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

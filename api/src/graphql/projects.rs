@@ -143,6 +143,10 @@ impl ProjectView {
             })
             .collect()
     }
+    /// The driver diagram: primary and secondary drivers and change ideas.
+    async fn drivers(&self, ctx: &Context<'_>) -> Result<Vec<super::drivers::DriverView>> {
+        super::drivers::diagram(ctx, &self.0).await
+    }
     /// PDSA cycles, oldest first.
     async fn cycles(&self, ctx: &Context<'_>) -> Result<Vec<super::cycles::CycleView>> {
         let caller = Caller::from_context(ctx);

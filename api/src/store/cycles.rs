@@ -19,6 +19,8 @@ pub struct CycleRecord {
     pub id: Uuid,
     pub project_id: Uuid,
     pub previous_cycle_id: Option<Uuid>,
+    /// The change idea of the driver diagram the cycle tests, when it names one.
+    pub change_idea_id: Option<Uuid>,
     pub change_idea: String,
     pub cycle: Cycle,
     pub version: i64,
@@ -69,6 +71,7 @@ fn from_row(row: pdsa_cycle::Model) -> Result<CycleRecord> {
         id: row.id,
         project_id: row.project_id,
         previous_cycle_id: row.previous_cycle_id,
+        change_idea_id: row.change_idea_id,
         change_idea: row.change_idea,
         cycle,
         version: row.version,
@@ -115,6 +118,7 @@ async fn insert(
     db: &impl ConnectionTrait,
     project_id: Uuid,
     previous: Option<Uuid>,
+    change_idea_id: Option<Uuid>,
     change_idea: &str,
     cycle: &Cycle,
 ) -> Result<Uuid> {
@@ -124,6 +128,7 @@ async fn insert(
         id: Set(id),
         project_id: Set(project_id),
         previous_cycle_id: Set(previous),
+        change_idea_id: Set(change_idea_id),
         change_idea: Set(change_idea.to_string()),
         stage: Set(cycle.stage.as_str().to_string()),
         objective: Set(cycle.objective.clone()),
@@ -151,6 +156,7 @@ pub async fn plan(
     caller: &Caller,
     project_id: Uuid,
     previous: Option<Uuid>,
+    change_idea_id: Option<Uuid>,
     change_idea: &str,
     cycle: Cycle,
 ) -> Result<CycleRecord> {
@@ -181,24 +187,53 @@ pub async fn plan(
             errors.push("previousCycleId", "is not a cycle of this project");
         }
     }
+    if let Some(idea) = change_idea_id {
+        let is_idea = super::drivers::find(&tx, project_id, idea)
+            .await?
+            .is_some_and(|d| d.kind == engine::DriverKind::ChangeIdea);
+        if !is_idea {
+            errors.push("changeIdeaId", "is not a change idea of this project");
+        }
+    }
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let id = insert(&tx, project_id, previous, change_idea, &cycle).await?;
+    let id = insert(
+        &tx,
+        project_id,
+        previous,
+        change_idea_id,
+        change_idea,
+        &cycle,
+    )
+    .await?;
     let created = get(&tx, caller, id).await?;
     tx.commit().await?;
     Ok(created)
 }
 
+/// What a move led to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advanced {
+    pub cycle: CycleRecord,
+    /// After ADAPT: the next cycle of the ramp, in PLAN.
+    pub next_cycle: Option<CycleRecord>,
+    /// After ADOPT of a change idea with a change set, in a project with a pathway: the new
+    /// draft version of the pathway with the change applied.
+    pub new_pathway_version: Option<Uuid>,
+}
+
 /// Moves a cycle on. An illegal move is `VALIDATION` with the reason; a stale version
-/// `CONFLICT`. ADAPT also plans the next cycle of the ramp, which is returned too.
+/// `CONFLICT`. ADAPT also plans the next cycle of the ramp; ADOPT of a change idea that carries a
+/// change set makes a new draft of the project's pathway with the change applied. One
+/// transaction.
 pub async fn advance_cycle(
     db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     expected_version: i64,
     action: Move,
-) -> Result<(CycleRecord, Option<CycleRecord>)> {
+) -> Result<Advanced> {
     let tx = begin_write(db).await?;
     let current = get(&tx, caller, id).await?;
     if current.version != expected_version {
@@ -251,12 +286,13 @@ pub async fn advance_cycle(
     })
     .exec_without_returning(&tx)
     .await?;
-    let follow_up = if next.decision == Some(Decision::Adapt) {
+    let next_cycle = if next.decision == Some(Decision::Adapt) {
         let planned = next.next_of_ramp();
         let new_id = insert(
             &tx,
             current.project_id,
             Some(id),
+            current.change_idea_id,
             &current.change_idea,
             &planned,
         )
@@ -265,9 +301,29 @@ pub async fn advance_cycle(
     } else {
         None
     };
+    let mut new_pathway_version = None;
+    if next.decision == Some(Decision::Adopt) {
+        let project = projects::get(&tx, caller, current.project_id).await?;
+        let idea = match current.change_idea_id {
+            Some(idea) => super::drivers::find(&tx, current.project_id, idea).await?,
+            None => None,
+        };
+        if let (Some(pathway_id), Some(changes)) =
+            (project.pathway_id, idea.and_then(|d| d.changes))
+        {
+            new_pathway_version = Some(
+                super::pathways::new_version_with_changes(&tx, caller, pathway_id, &changes)
+                    .await?,
+            );
+        }
+    }
     let moved = get(&tx, caller, id).await?;
     tx.commit().await?;
-    Ok((moved, follow_up))
+    Ok(Advanced {
+        cycle: moved,
+        next_cycle,
+        new_pathway_version,
+    })
 }
 
 /// Appends an observation to a cycle in DO.

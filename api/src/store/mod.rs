@@ -3,6 +3,7 @@
 //! is ever half-saved.
 
 pub mod cycles;
+pub mod drivers;
 pub mod organisations;
 pub mod pathways;
 pub mod projects;

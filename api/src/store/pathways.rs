@@ -806,6 +806,36 @@ pub async fn archive(
     finish(tx, caller, id).await
 }
 
+/// A new draft version of a pathway with a what-if change set applied for real (how an adopted
+/// change idea reaches the map). Organisations the changes move steps to must exist.
+pub(crate) async fn new_version_with_changes(
+    tx: &DatabaseTransaction,
+    caller: &Caller,
+    pathway_id: Uuid,
+    changes: &[engine::Change],
+) -> Result<Uuid> {
+    let original = get(tx, caller, pathway_id).await?;
+    let content = content(tx, caller, pathway_id).await?;
+    let changed = engine::whatif::apply(&content.map, changes)?;
+    let mut ids: HashMap<OdsCode, Uuid> = content
+        .organisations
+        .iter()
+        .map(|o| (o.organisation.ods_code.clone(), o.id))
+        .collect();
+    let missing: Vec<(String, OdsCode)> = changed
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !ids.contains_key(&s.organisation))
+        .map(|(i, s)| (format!("steps[{i}].organisation"), s.organisation.clone()))
+        .collect();
+    let found = existing_organisations(tx, &missing).await?;
+    ids.extend(found.into_iter().map(|(code, r)| (code, r.id)));
+    let new_id = insert_pathway(tx, &original.header, original.owner.id, Some(pathway_id)).await?;
+    insert_map(tx, new_id, &changed, &ids).await?;
+    Ok(new_id)
+}
+
 /// Copies any pathway into a new draft whose parent is the original (how a published map changes).
 pub async fn clone(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
     let tx = begin_write(db).await?;

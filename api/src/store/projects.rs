@@ -182,6 +182,37 @@ pub async fn create(
     Ok(created)
 }
 
+/// Checks `expected_version` and takes the project's next one (`CONFLICT` when stale; exactly
+/// one of several concurrent writers wins).
+pub(crate) async fn claim(
+    tx: &impl ConnectionTrait,
+    caller: &Caller,
+    project_id: Uuid,
+    expected_version: i64,
+) -> Result<ProjectRecord> {
+    let current = get(tx, caller, project_id).await?;
+    let claimed = improvement_project::Entity::update_many()
+        .col_expr(
+            improvement_project::Column::Version,
+            Expr::value(expected_version + 1),
+        )
+        .col_expr(
+            improvement_project::Column::UpdatedAt,
+            Expr::value(Utc::now()),
+        )
+        .filter(improvement_project::Column::Id.eq(project_id))
+        .filter(improvement_project::Column::Version.eq(expected_version))
+        .exec(tx)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(Error::Conflict(format!(
+            "project {project_id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
+            current.version
+        )));
+    }
+    Ok(current)
+}
+
 fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
     let bad = |e: String| corrupt("measure", row.id, e);
     let measure = Measure::parse(

@@ -1,0 +1,135 @@
+//! Driver diagrams through GraphQL, with the predicted effect of change ideas that carry a
+//! what-if change set.
+
+use super::analysis::ChangeInput;
+use super::projects::ProjectView;
+use super::{db, parse_id};
+use crate::caller::Caller;
+use crate::store::{drivers, drivers::DriverRecord, pathways, projects};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::DriverKind")]
+pub enum DriverKind {
+    PrimaryDriver,
+    SecondaryDriver,
+    ChangeIdea,
+}
+
+/// What a change idea's change set is predicted to do to its project's pathway.
+#[derive(SimpleObject)]
+pub struct PredictedEffect {
+    baseline_lead_time_minutes: f64,
+    changed_lead_time_minutes: f64,
+    /// Changed minus baseline (negative: faster).
+    difference_minutes: f64,
+}
+
+/// A node of a driver diagram.
+pub struct DriverView {
+    record: DriverRecord,
+    project_pathway: Option<uuid::Uuid>,
+}
+
+#[Object(name = "Driver")]
+impl DriverView {
+    async fn id(&self) -> ID {
+        ID(self.record.id.to_string())
+    }
+    /// The node above (none: the project's aim).
+    async fn parent_id(&self) -> Option<ID> {
+        self.record.parent_id.map(|id| ID(id.to_string()))
+    }
+    async fn kind(&self) -> DriverKind {
+        self.record.kind.into()
+    }
+    async fn text(&self) -> &str {
+        &self.record.text
+    }
+    /// A change idea's what-if change set.
+    async fn changes(&self) -> Option<Json<Vec<engine::Change>>> {
+        self.record.changes.clone().map(Json)
+    }
+    /// The lead time of the project's pathway with and without the change set (computed, not
+    /// guessed); absent without a change set or a pathway.
+    async fn predicted_effect(&self, ctx: &Context<'_>) -> Result<Option<PredictedEffect>> {
+        let (Some(changes), Some(pathway_id)) = (&self.record.changes, self.project_pathway) else {
+            return Ok(None);
+        };
+        let caller = Caller::from_context(ctx);
+        let db = db(ctx)?;
+        let record = pathways::get(db, &caller, pathway_id).await?;
+        let content = pathways::content(db, &caller, pathway_id).await?;
+        let demand = record.header.demand_per_day.map(|d| d.get());
+        let result = engine::what_if(&content.map, demand, changes).map_err(|e| match e {
+            engine::WhatIfError::Input(errors) => crate::Error::Validation(errors),
+            engine::WhatIfError::Problems(problems) => crate::Error::Problems(problems),
+        })?;
+        Ok(Some(PredictedEffect {
+            baseline_lead_time_minutes: result.baseline.expected_lead_time_minutes,
+            changed_lead_time_minutes: result.changed.expected_lead_time_minutes,
+            difference_minutes: result.differences.expected_lead_time_minutes,
+        }))
+    }
+}
+
+/// The project's driver diagram, in the order nodes were added.
+pub(crate) async fn diagram(
+    ctx: &Context<'_>,
+    project: &projects::ProjectRecord,
+) -> Result<Vec<DriverView>> {
+    let caller = Caller::from_context(ctx);
+    Ok(drivers::list(db(ctx)?, &caller, project.id)
+        .await?
+        .into_iter()
+        .map(|record| DriverView {
+            record,
+            project_pathway: project.pathway_id,
+        })
+        .collect())
+}
+
+/// A new node of a driver diagram.
+#[derive(InputObject)]
+pub struct AddDriverInput {
+    pub project_id: ID,
+    /// The project's version.
+    pub expected_version: i64,
+    /// The node above; leave out for a primary driver (under the aim).
+    pub parent_id: Option<ID>,
+    pub kind: DriverKind,
+    pub text: String,
+    /// For a change idea: the what-if change set that the change would make to the pathway.
+    pub changes: Option<Vec<ChangeInput>>,
+}
+
+#[derive(Default)]
+pub struct DriverMutation;
+
+#[Object]
+impl DriverMutation {
+    /// Adds a primary driver, secondary driver or change idea to a project's driver diagram.
+    async fn add_driver(&self, ctx: &Context<'_>, input: AddDriverInput) -> Result<ProjectView> {
+        let caller = Caller::from_context(ctx);
+        let project_id = parse_id("projectId", &input.project_id)?;
+        let parent = input
+            .parent_id
+            .as_ref()
+            .map(|id| parse_id("parentId", id))
+            .transpose()?;
+        let text = engine::values::parse_text(&input.text, 1_000)
+            .map_err(|m| crate::Error::invalid("text", m))?;
+        let changes = input
+            .changes
+            .map(|c| c.into_iter().map(engine::Change::from).collect::<Vec<_>>());
+        let node = drivers::NewDriver {
+            parent,
+            kind: input.kind.into(),
+            text,
+            changes,
+        };
+        let (project, _) =
+            drivers::add(db(ctx)?, &caller, project_id, input.expected_version, node).await?;
+        Ok(ProjectView(project))
+    }
+}

@@ -1,0 +1,154 @@
+//! Driver diagrams: aim → primary drivers → secondary drivers → change ideas (a tree per project).
+
+use super::projects::{self, ProjectRecord};
+use crate::caller::Caller;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use engine::{Change, DriverKind};
+use entity::driver;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverRecord {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub kind: DriverKind,
+    pub text: String,
+    /// A change idea's what-if change set.
+    pub changes: Option<Vec<Change>>,
+}
+
+fn from_row(row: driver::Model) -> Result<DriverRecord> {
+    let bad = |e: String| {
+        Error::internal(anyhow::anyhow!(
+            "stored driver {} is unreadable: {e}",
+            row.id
+        ))
+    };
+    Ok(DriverRecord {
+        id: row.id,
+        parent_id: row.parent_id,
+        kind: row.kind.parse().map_err(bad)?,
+        text: row.text.clone(),
+        changes: row
+            .changes
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?,
+    })
+}
+
+/// One node, if it belongs to the project.
+pub(crate) async fn find(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    id: Uuid,
+) -> Result<Option<DriverRecord>> {
+    driver::Entity::find_by_id(id)
+        .filter(driver::Column::ProjectId.eq(project_id))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+/// The whole diagram of a project, in the order nodes were added.
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    project_id: Uuid,
+) -> Result<Vec<DriverRecord>> {
+    projects::get(db, caller, project_id).await?;
+    driver::Entity::find()
+        .filter(driver::Column::ProjectId.eq(project_id))
+        .order_by_asc(driver::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// A node to add to a driver diagram.
+#[derive(Debug, Clone)]
+pub struct NewDriver {
+    /// The node above; `None` for a primary driver (under the aim).
+    pub parent: Option<Uuid>,
+    pub kind: DriverKind,
+    pub text: String,
+    pub changes: Option<Vec<Change>>,
+}
+
+/// Adds a node under `parent` (none: under the aim). Primary drivers hang from the aim,
+/// secondary drivers from primary ones, change ideas from either; only change ideas carry a
+/// change set. Takes the project's next version.
+pub async fn add(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    project_id: Uuid,
+    expected_version: i64,
+    node: NewDriver,
+) -> Result<(ProjectRecord, Uuid)> {
+    let NewDriver {
+        parent,
+        kind,
+        text,
+        changes,
+    } = node;
+    let tx = begin_write(db).await?;
+    projects::claim(&tx, caller, project_id, expected_version).await?;
+    let parent_kind = match parent {
+        Some(id) => Some(
+            find(&tx, project_id, id)
+                .await?
+                .ok_or_else(|| {
+                    Error::invalid("parentId", format!("{id} is not a driver of this project"))
+                })?
+                .kind,
+        ),
+        None => None,
+    };
+    if !kind.may_follow(parent_kind) {
+        return Err(Error::invalid(
+            "parentId",
+            format!(
+                "a {kind} cannot hang under {}",
+                parent_kind.map_or("the aim".to_string(), |k| format!("a {k}"))
+            ),
+        ));
+    }
+    if changes.is_some() && kind != DriverKind::ChangeIdea {
+        return Err(Error::invalid(
+            "changes",
+            "only a change idea carries a change set",
+        ));
+    }
+    let position = driver::Entity::find()
+        .filter(driver::Column::ProjectId.eq(project_id))
+        .count(&tx)
+        .await? as i32;
+    let id = Uuid::now_v7();
+    driver::Entity::insert(driver::ActiveModel {
+        id: Set(id),
+        project_id: Set(project_id),
+        parent_id: Set(parent),
+        position: Set(position),
+        kind: Set(kind.as_str().to_string()),
+        text: Set(text),
+        changes: Set(changes
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(Error::internal)?),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    let project = projects::get(&tx, caller, project_id).await?;
+    tx.commit().await?;
+    Ok((project, id))
+}
