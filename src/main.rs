@@ -91,6 +91,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Print an improvement project's report (Markdown) from the database.
+    Report {
+        /// The project's id.
+        project_id: String,
+        /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
+        #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
 }
@@ -136,8 +144,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut banner = String::new();
             if let Some(summary) = app.demo() {
                 banner.push_str(&format!(
-                    "Demo loaded: {} pathway(s) created, {} already present.\n",
-                    summary.pathways_created, summary.pathways_present
+                    "Demo loaded: {} pathway(s) created, {} already present, {} improvement project(s) created.\n",
+                    summary.pathways_created, summary.pathways_present, summary.projects_created
                 ));
             }
             banner.push_str(&format!(
@@ -185,6 +193,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     || !matches!(chart, spc_command::ChartKind::Xmr),
             })?;
             print!("{output}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            project_id,
+            database_url,
+        } => {
+            let id = project_id
+                .parse()
+                .with_context(|| format!("'{project_id}' is not a project id"))?;
+            let db = api::db::connect(&database_url).await?;
+            api::db::migrate(&db).await?;
+            let caller = api::caller::Caller::Installation;
+            let report = api::store::reports::project_report(&db, &caller, id)
+                .await
+                .map_err(api::Error::into_anyhow)?;
+            print!("{}", engine::report::markdown(&report));
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {

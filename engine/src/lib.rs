@@ -11,6 +11,7 @@ pub mod graph;
 pub mod measure;
 pub mod pathway;
 pub mod pdsa;
+pub mod report;
 pub mod spc;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -71,7 +71,10 @@ fn schema_prints_the_exported_schema() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("api/schema.graphql"),
     )
     .unwrap();
-    assert_eq!(out, exported);
+    assert!(
+        out == exported,
+        "`qiflow schema` differs from api/schema.graphql"
+    );
 }
 
 #[tokio::test]

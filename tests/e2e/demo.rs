@@ -70,5 +70,103 @@ async fn the_demo_loads_once_with_published_cross_organisation_pathways() {
         after["organisations"].as_array().unwrap().len(),
         organisations.len()
     );
-    assert_eq!(after["pathways"]["totalCount"], 2);
+    // Two published pathways, and the draft the demo project's adopted change made.
+    assert_eq!(after["pathways"]["totalCount"], 3);
+    let projects = again.data("{ projects { title } }", json!({})).await;
+    assert_eq!(projects["projects"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
+    let app = spawn_app_with(true).await;
+    let data = app
+        .data(
+            "{ projects { id title pathwayId members { name role }
+                 measures { name points { date } spc { variation assurance points { pointType } } }
+                 summary { name latestValue variation assurance }
+                 drivers { kind predictedEffect { differenceMinutes } }
+                 cycles { stage decision study { met signals { pointType } } }
+                 report } }",
+            json!({}),
+        )
+        .await;
+    let project = &data["projects"][0];
+    assert_eq!(project["title"], api::demo::PROJECT_TITLE);
+    assert!(project["pathwayId"].is_string());
+    let roles: Vec<&str> = project["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert!(roles.contains(&"MANAGER") && roles.contains(&"PATIENT_PARTNER"));
+    let measure = &project["measures"][0];
+    assert_eq!(measure["points"].as_array().unwrap().len(), 52);
+    // A real signal: the weeks after the change are special causes of improvement.
+    let improving = measure["spc"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["pointType"] == "SPECIAL_CAUSE_IMPROVEMENT")
+        .count();
+    assert!(improving >= 7, "{improving} improving points");
+    assert_eq!(
+        project["summary"][0]["variation"],
+        measure["spc"]["variation"]
+    );
+    let change_idea = project["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "CHANGE_IDEA")
+        .unwrap();
+    // 28 hours' wait becomes 14: every patient waits once, so 840 minutes less.
+    assert_eq!(
+        change_idea["predictedEffect"]["differenceMinutes"],
+        json!(-840.0)
+    );
+    let cycles = project["cycles"].as_array().unwrap();
+    assert_eq!(cycles.len(), 2);
+    assert_eq!(cycles[0]["decision"], "ADAPT");
+    assert_eq!(cycles[1]["decision"], "ADOPT");
+    assert_eq!(cycles[0]["study"][0]["met"], true);
+    let report = project["report"].as_str().unwrap();
+    for needle in [
+        "# Hip fracture: surgery within 36 hours",
+        "## Measures",
+        "## Driver diagram",
+        "### Cycle 2",
+        "Sarah Collins, theatre manager, manager",
+        "Decision: Adopt",
+    ] {
+        assert!(
+            report.contains(needle),
+            "report lacks {needle:?}:\n{report}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn qiflow_report_prints_the_same_report() {
+    let app = spawn_app_with(true).await;
+    let data = app.data("{ projects { id report } }", json!({})).await;
+    let project = &data["projects"][0];
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args([
+            "report",
+            project["id"].as_str().unwrap(),
+            "--database-url",
+            &app.database_url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        project["report"].as_str().unwrap()
+    );
 }

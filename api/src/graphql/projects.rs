@@ -143,6 +143,37 @@ impl ProjectView {
             })
             .collect()
     }
+    /// One row per measure with its latest value, variation and assurance: the board's icon
+    /// table, as data.
+    async fn summary(&self, ctx: &Context<'_>) -> Result<Vec<MeasureSummaryView>> {
+        let caller = Caller::from_context(ctx);
+        Ok(crate::store::reports::summary(db(ctx)?, &caller, self.0.id)
+            .await?
+            .into_iter()
+            .map(|m| MeasureSummaryView {
+                measure_id: ID(m.measure_id.to_string()),
+                name: m.line.name,
+                latest_date: m.line.latest.as_ref().map(|(d, _)| d.clone()),
+                latest_value: m.line.latest.map(|(_, v)| v),
+                variation: m.line.variation,
+                assurance: m.line.assurance,
+                target: m.line.target,
+            })
+            .collect())
+    }
+    /// The project report: aim, measures with their SPC status, driver diagram, each cycle's
+    /// prediction, result, learning and decision, and the team.
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "ReportFormat::Markdown")] format: ReportFormat,
+    ) -> Result<String> {
+        let caller = Caller::from_context(ctx);
+        let report = crate::store::reports::project_report(db(ctx)?, &caller, self.0.id).await?;
+        Ok(match format {
+            ReportFormat::Markdown => engine::report::markdown(&report),
+        })
+    }
     /// The driver diagram: primary and secondary drivers and change ideas.
     async fn drivers(&self, ctx: &Context<'_>) -> Result<Vec<super::drivers::DriverView>> {
         super::drivers::diagram(ctx, &self.0).await
@@ -164,6 +195,26 @@ impl ProjectView {
             .map(MeasureView)
             .collect())
     }
+}
+
+/// Formats of the project report.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ReportFormat {
+    Markdown,
+}
+
+/// One row of the project summary.
+#[derive(SimpleObject)]
+pub struct MeasureSummaryView {
+    measure_id: ID,
+    name: String,
+    latest_date: Option<String>,
+    latest_value: Option<f64>,
+    /// The variation icon of the latest point, e.g. SPECIAL_CAUSE_IMPROVEMENT.
+    variation: Option<String>,
+    /// The assurance icon against the target, e.g. INCONSISTENT.
+    assurance: Option<String>,
+    target: Option<f64>,
 }
 
 /// One period of a measure.

@@ -7,6 +7,7 @@ pub mod drivers;
 pub mod organisations;
 pub mod pathways;
 pub mod projects;
+pub mod reports;
 mod rows;
 
 use crate::caller::Caller;

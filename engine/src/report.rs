@@ -1,0 +1,186 @@
+//! The project report in Markdown: what a board paper needs, written from the project's data so
+//! nobody re-types charts.
+
+use std::fmt::Write;
+
+/// One measure's line of the summary ("icon table").
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureLine {
+    pub name: String,
+    pub kind: String,
+    pub unit: String,
+    pub latest: Option<(String, f64)>,
+    /// The variation icon, e.g. `SPECIAL_CAUSE_IMPROVEMENT`.
+    pub variation: Option<String>,
+    /// The assurance icon, e.g. `INCONSISTENT`.
+    pub assurance: Option<String>,
+    pub target: Option<f64>,
+}
+
+/// One PDSA cycle as the report tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CycleLine {
+    pub change_idea: String,
+    pub objective: String,
+    pub stage: String,
+    pub predictions: Vec<String>,
+    pub results: Vec<String>,
+    pub learning: Option<String>,
+    pub decision: Option<String>,
+    pub rationale: Option<String>,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectReport {
+    pub title: String,
+    pub aim: String,
+    pub owner: String,
+    pub status: String,
+    /// Everyone who contributed, with their role.
+    pub team: Vec<(String, String)>,
+    pub measures: Vec<MeasureLine>,
+    /// The driver diagram as (depth, kind, text), depth 0 for primary drivers.
+    pub drivers: Vec<(usize, String, String)>,
+    pub cycles: Vec<CycleLine>,
+}
+
+fn words(code: &str) -> String {
+    let lower = code.replace('_', " ").to_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Writes the report as Markdown. O(size of the report).
+pub fn markdown(r: &ProjectReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", r.title);
+    let _ = writeln!(out, "**Aim:** {}\n", r.aim);
+    let _ = writeln!(out, "Owner: {} · Status: {}\n", r.owner, words(&r.status));
+    let _ = writeln!(out, "## Measures\n");
+    if r.measures.is_empty() {
+        let _ = writeln!(out, "No measures yet.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "| Measure | Kind | Latest | Target | Variation | Assurance |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+        for m in &r.measures {
+            let latest = m.latest.as_ref().map_or("no data".to_string(), |(d, v)| {
+                format!("{v} {} ({d})", m.unit).replace("  ", " ")
+            });
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                m.name,
+                words(&m.kind),
+                latest.trim(),
+                m.target.map_or("none".to_string(), |t| t.to_string()),
+                m.variation
+                    .as_deref()
+                    .map_or("not enough data".to_string(), words),
+                m.assurance
+                    .as_deref()
+                    .map_or("no target".to_string(), words),
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## Driver diagram\n");
+    if r.drivers.is_empty() {
+        let _ = writeln!(out, "No drivers yet.\n");
+    } else {
+        for (depth, kind, text) in &r.drivers {
+            let _ = writeln!(out, "{}- {}: {}", "  ".repeat(*depth), words(kind), text);
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## PDSA cycles\n");
+    if r.cycles.is_empty() {
+        let _ = writeln!(out, "No cycles yet.\n");
+    }
+    for (i, c) in r.cycles.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "### Cycle {}: {} ({})\n",
+            i + 1,
+            c.change_idea,
+            words(&c.stage)
+        );
+        let _ = writeln!(out, "- Objective: {}", c.objective);
+        for p in &c.predictions {
+            let _ = writeln!(out, "- Prediction: {p}");
+        }
+        for result in &c.results {
+            let _ = writeln!(out, "- Result: {result}");
+        }
+        if let Some(l) = &c.learning {
+            let _ = writeln!(out, "- Learning: {l}");
+        }
+        if let Some(d) = &c.decision {
+            let _ = writeln!(
+                out,
+                "- Decision: {} ({})",
+                words(d),
+                c.rationale.as_deref().unwrap_or("no reason given")
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## Team\n");
+    for (name, role) in &r.team {
+        let _ = writeln!(out, "- {name}, {}", words(role).to_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_names_the_team_and_the_icons() {
+        let report = ProjectReport {
+            title: "Faster hip surgery".into(),
+            aim: "Surgery within 36 hours for 90% by March".into(),
+            owner: "RX8".into(),
+            status: "ACTIVE".into(),
+            team: vec![
+                ("Dr A Patel".into(), "LEAD".into()),
+                ("J Smith".into(), "MANAGER".into()),
+            ],
+            measures: vec![MeasureLine {
+                name: "Hours to theatre".into(),
+                kind: "OUTCOME".into(),
+                unit: "hours".into(),
+                latest: Some(("2025-12-29".into(), 31.5)),
+                variation: Some("SPECIAL_CAUSE_IMPROVEMENT".into()),
+                assurance: Some("INCONSISTENT".into()),
+                target: Some(36.0),
+            }],
+            drivers: vec![
+                (0, "PRIMARY_DRIVER".into(), "Theatre flow".into()),
+                (1, "CHANGE_IDEA".into(), "Shared list".into()),
+            ],
+            cycles: vec![CycleLine {
+                change_idea: "Shared list".into(),
+                objective: "Test".into(),
+                stage: "CLOSED".into(),
+                predictions: vec!["Hours to theatre reaches 30".into()],
+                results: vec!["mean 40 before, 25 during: met".into()],
+                learning: Some("It helps".into()),
+                decision: Some("ADOPT".into()),
+                rationale: Some("Sustained".into()),
+            }],
+        };
+        let md = markdown(&report);
+        assert!(md.contains("| Hours to theatre | Outcome | 31.5 hours (2025-12-29) | 36 | Special cause improvement | Inconsistent |"), "{md}");
+        assert!(md.contains("- J Smith, manager"), "{md}");
+        assert!(md.contains("  - Change idea: Shared list"), "{md}");
+        assert!(md.contains("- Decision: Adopt (Sustained)"), "{md}");
+    }
+}
