@@ -157,7 +157,9 @@ pub fn run(request: &SpcRequest<'_>) -> anyhow::Result<String> {
         ChartKind::Xmr => {
             let chart = xmr(&rows.first, &options).map_err(error)?;
             if request.json {
-                json("XMR", dates, &chart)?
+                serde_json::to_string_pretty(&engine::spc::view::xmr_view(
+                    &dates, &chart, &options,
+                ))? + "\n"
             } else {
                 xmr_table(&dates, &chart, &options)
             }

@@ -82,7 +82,8 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
     let data = app
         .data(
             "{ projects { id title pathwayId members { name role }
-                 measures { name points { date } spc { variation assurance points { pointType } } }
+                 measures { name points { date } spc { variation assurance points { pointType } }
+                            runChart { runs runsLowerLimit tooFewRuns usefulPoints } cycleWindows { start end } }
                  summary { name latestValue variation assurance }
                  drivers { kind predictedEffect { differenceMinutes } }
                  cycles { stage decision study { met signals { pointType } } }

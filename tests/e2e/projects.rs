@@ -136,6 +136,48 @@ async fn a_reference_chart_comes_out_the_same_through_graphql() {
         .collect();
     assert_eq!(labels, want);
 
+    // `qiflow spc --format json` prints the very object GraphQL serves.
+    let full = app
+        .data(
+            "query($id: ID!, $o: SpcOptionsInput) { measure(id: $id) { spc(options: $o) { chartType
+               groups { mean lowerLimit upperLimit firstIndex n shortGroupWarning }
+               points { date value pointType rule ruleLabel lowerLimit upperLimit } variation assurance } } }",
+            json!({"id": id, "o": {"rebaseDates": case["options"]["rebase_dates"]}}),
+        )
+        .await;
+    let csv: String = std::iter::once("date,value".to_string())
+        .chain(
+            points
+                .iter()
+                .map(|p| format!("{},{}", p["date"].as_str().unwrap(), p["value"])),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = std::env::temp_dir().join(format!("qiflow-spc-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&path, csv).unwrap();
+    let mut args = vec![
+        "spc".to_string(),
+        path.display().to_string(),
+        "--direction".into(),
+        "increase".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    for d in case["options"]["rebase_dates"].as_array().unwrap() {
+        args.push("--rebase".into());
+        args.push(d.as_str().unwrap().into());
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(&args)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).ok();
+    let cli: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        crate::helpers::numbers_as_floats(&cli),
+        crate::helpers::numbers_as_floats(&full["measure"]["spc"])
+    );
+
     // Re-sending a period replaces it, and says so.
     let again = app
         .data(

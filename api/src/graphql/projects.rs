@@ -7,6 +7,7 @@ use crate::store::projects::{self, MeasureRecord, NewProject, ProjectRecord};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use engine::measure::{DataPoint, Measure, PointInput, parse_points};
+use engine::spc::view::{attribute_view, xmr_view};
 use engine::spc::{XmrOptions, attribute::AttributeKind, attribute::attribute_chart, xmr};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -203,6 +204,42 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// A run chart point.
+#[derive(SimpleObject)]
+pub struct RunPointView {
+    date: NaiveDate,
+    value: f64,
+    /// −1, 0 or 1: below, on or above the median.
+    relative_to_median: i32,
+    shift: bool,
+    trend: bool,
+}
+
+/// A run chart read with the IHI rules.
+#[derive(SimpleObject)]
+pub struct RunChartView {
+    median: f64,
+    points: Vec<RunPointView>,
+    useful_points: usize,
+    runs: usize,
+    /// Fewer runs than this is a signal (5% two-sided, from the exact runs distribution).
+    runs_lower_limit: usize,
+    /// More runs than this is a signal.
+    runs_upper_limit: usize,
+    too_few_runs: bool,
+    too_many_runs: bool,
+}
+
+/// A PDSA cycle's window on a measure's chart.
+#[derive(SimpleObject)]
+pub struct CycleWindow {
+    cycle_id: ID,
+    change_idea: String,
+    start: NaiveDate,
+    /// Absent while the cycle runs.
+    end: Option<NaiveDate>,
+}
+
 /// One row of the project summary.
 #[derive(SimpleObject)]
 pub struct MeasureSummaryView {
@@ -363,6 +400,64 @@ impl MeasureView {
             })
             .collect())
     }
+    /// The measure's run chart (IHI rules), from the first `baselinePoints` or all points.
+    async fn run_chart(
+        &self,
+        ctx: &Context<'_>,
+        baseline_points: Option<i32>,
+    ) -> Result<RunChartView> {
+        let caller = Caller::from_context(ctx);
+        let points = projects::points(db(ctx)?, &caller, self.0.id).await?;
+        let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
+        let options = engine::spc::run_chart::RunChartOptions {
+            baseline_points: baseline_points.map(|n| n.max(1) as usize),
+            ..Default::default()
+        };
+        let chart = engine::spc::run_chart::run_chart(&values, &options)
+            .map_err(|e| crate::Error::invalid("baselinePoints", e))?;
+        Ok(RunChartView {
+            median: chart.median,
+            points: chart
+                .points
+                .iter()
+                .zip(&points)
+                .map(|(p, d)| RunPointView {
+                    date: d.date,
+                    value: p.value,
+                    relative_to_median: p.relative_to_median.into(),
+                    shift: p.shift,
+                    trend: p.trend,
+                })
+                .collect(),
+            useful_points: chart.useful_points,
+            runs: chart.runs,
+            runs_lower_limit: chart.runs_lower_limit,
+            runs_upper_limit: chart.runs_upper_limit,
+            too_few_runs: chart.too_few_runs,
+            too_many_runs: chart.too_many_runs,
+        })
+    }
+    /// The windows of the PDSA cycles that predict something about this measure, to shade on
+    /// its chart.
+    async fn cycle_windows(&self, ctx: &Context<'_>) -> Result<Vec<CycleWindow>> {
+        let caller = Caller::from_context(ctx);
+        let id = self.0.id.to_string();
+        Ok(
+            crate::store::cycles::list(db(ctx)?, &caller, self.0.project_id)
+                .await?
+                .into_iter()
+                .filter(|c| c.cycle.predictions.iter().any(|p| p.measure == id))
+                .filter_map(|c| {
+                    Some(CycleWindow {
+                        cycle_id: ID(c.id.to_string()),
+                        change_idea: c.change_idea.clone(),
+                        start: c.cycle.actual_start.or(c.cycle.planned_start)?,
+                        end: c.cycle.actual_end.or(c.cycle.planned_end),
+                    })
+                })
+                .collect(),
+        )
+    }
     /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
     /// here), as Making Data Count reads it.
     async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
@@ -372,7 +467,7 @@ impl MeasureView {
         let m = &self.0.measure;
         let options = spc_options(m, &options.unwrap_or_default(), &dates)?;
         let invalid = |e: String| crate::Error::invalid("options", e);
-        let chart = match m.chart_type {
+        let view = match m.chart_type {
             engine::ChartType::P | engine::ChartType::U => {
                 let kind = if m.chart_type == engine::ChartType::P {
                     AttributeKind::P
@@ -384,77 +479,44 @@ impl MeasureView {
                     .iter()
                     .map(|p| p.denominator.unwrap_or(1.0))
                     .collect();
-                let c = attribute_chart(kind, &x, &n, &options).map_err(invalid)?;
-                SpcChart {
-                    chart_type: m.chart_type.into(),
-                    groups: c
-                        .groups
-                        .iter()
-                        .map(|g| SpcGroup {
-                            mean: g.centre,
-                            lower_limit: None,
-                            upper_limit: None,
-                            first_index: g.first_index,
-                            n: g.n,
-                            short_group_warning: g.short_group_warning,
-                        })
-                        .collect(),
-                    points: c
-                        .points
-                        .iter()
-                        .zip(&dates)
-                        .map(|(p, d)| SpcPoint {
-                            date: *d,
-                            value: p.point.value,
-                            point_type: p.point.point_type.into(),
-                            rule: p.point.rule.into(),
-                            rule_label: p
-                                .point
-                                .rule
-                                .label(options.trend_length, options.shift_length),
-                            lower_limit: p.limits.lower,
-                            upper_limit: p.limits.upper,
-                        })
-                        .collect(),
-                    variation: c.variation.map(Into::into),
-                    assurance: c.assurance.map(Into::into),
-                }
+                let chart = attribute_chart(kind, &x, &n, &options).map_err(invalid)?;
+                attribute_view(&dates, &chart, &options)
             }
             engine::ChartType::Xmr | engine::ChartType::Run => {
                 let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
-                let c = xmr(&values, &options).map_err(invalid)?;
-                SpcChart {
-                    chart_type: m.chart_type.into(),
-                    groups: c
-                        .groups
-                        .iter()
-                        .map(|g| SpcGroup {
-                            mean: g.mean,
-                            lower_limit: Some(g.lower_limit),
-                            upper_limit: Some(g.upper_limit),
-                            first_index: g.first_index,
-                            n: g.n,
-                            short_group_warning: g.short_group_warning,
-                        })
-                        .collect(),
-                    points: c
-                        .points
-                        .iter()
-                        .zip(&dates)
-                        .map(|(p, d)| SpcPoint {
-                            date: *d,
-                            value: p.value,
-                            point_type: p.point_type.into(),
-                            rule: p.rule.into(),
-                            rule_label: p.rule.label(options.trend_length, options.shift_length),
-                            lower_limit: c.groups[p.group].lower_limit,
-                            upper_limit: c.groups[p.group].upper_limit,
-                        })
-                        .collect(),
-                    variation: c.variation.map(Into::into),
-                    assurance: c.assurance.map(Into::into),
-                }
+                let chart = xmr(&values, &options).map_err(invalid)?;
+                xmr_view(&dates, &chart, &options)
             }
+        };
+        let chart = SpcChart {
+            chart_type: m.chart_type.into(),
+            groups: view
+                .groups
+                .into_iter()
+                .map(|g| SpcGroup {
+                    mean: g.mean,
+                    lower_limit: g.lower_limit,
+                    upper_limit: g.upper_limit,
+                    first_index: g.first_index,
+                    n: g.n,
+                    short_group_warning: g.short_group_warning,
+                })
+                .collect(),
+            points: view
+                .points
+                .into_iter()
+                .map(|p| SpcPoint {
+                    date: p.date,
+                    value: p.value,
+                    point_type: p.point_type.into(),
+                    rule: p.rule.into(),
+                    rule_label: p.rule_label,
+                    lower_limit: p.lower_limit,
+                    upper_limit: p.upper_limit,
+                })
+                .collect(),
+            variation: view.variation.map(Into::into),
+            assurance: view.assurance.map(Into::into),
         };
         Ok(chart)
     }

@@ -5,6 +5,7 @@
 pub mod attribute;
 pub mod rules;
 pub mod run_chart;
+pub mod view;
 pub mod xmr;
 
 use serde::{Deserialize, Serialize};
