@@ -128,6 +128,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
         kind,
         text: text.to_string(),
         changes,
+        hotspot: None,
     };
     let (p, primary) = store::drivers::add(
         db,

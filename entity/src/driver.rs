@@ -13,6 +13,8 @@ pub struct Model {
     pub text: String,
     /// For change ideas: the what-if change set (JSON array of engine changes).
     pub changes: Option<Json>,
+    /// For change ideas: the pathway hotspot the idea answers (`{"kind", "stepKeys"}`).
+    pub hotspot: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,7 @@ enum Driver {
     Kind,
     Text,
     Changes,
+    Hotspot,
 }
 
 #[derive(DeriveIden)]
@@ -81,6 +82,7 @@ impl MigrationTrait for Migration {
                     .col(string(Driver::Kind))
                     .col(text(Driver::Text))
                     .col(json_null(Driver::Changes))
+                    .col(json_null(Driver::Hotspot))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Driver::Table, Driver::ProjectId)

@@ -246,7 +246,7 @@ async fn an_adopted_change_idea_becomes_a_new_pathway_version() {
         )
         .await["createProject"]
         .clone();
-    let add = "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind text predictedEffect { baselineLeadTimeMinutes changedLeadTimeMinutes differenceMinutes } } } }";
+    let add = "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind text hotspot { kind stepKeys } predictedEffect { baselineLeadTimeMinutes changedLeadTimeMinutes differenceMinutes } } } }";
     // A change idea cannot hang from the aim itself.
     let err = app
         .error(add, json!({"i": {"projectId": project["id"], "expectedVersion": 1, "kind": "CHANGE_IDEA", "text": "x"}}))
@@ -262,11 +262,16 @@ async fn an_adopted_change_idea_becomes_a_new_pathway_version() {
             add,
             json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary_id,
                           "kind": "CHANGE_IDEA", "text": "Radiographer in ED",
+                          "hotspot": {"kind": "DELAY", "stepKeys": ["triage", "xray"]},
                           "changes": [{"setWaitMinutes": {"from": "triage", "to": "xray", "minutes": 15}}]}}),
         )
         .await["addDriver"]
         .clone();
     let idea = &with_idea["drivers"][1];
+    assert_eq!(
+        idea["hotspot"],
+        json!({"kind": "DELAY", "stepKeys": ["triage", "xray"]})
+    );
     // Every patient waits triage -> xray once: 45 minutes become 15, so 30 minutes less.
     assert_eq!(idea["predictedEffect"]["differenceMinutes"], json!(-30.0));
 
@@ -299,19 +304,43 @@ async fn an_adopted_change_idea_becomes_a_new_pathway_version() {
         .clone();
     assert_eq!(cycle["changeIdeaId"], idea["id"]);
     let id = cycle["id"].as_str().unwrap().to_string();
+    // The whole ramp: a first cycle adapts, the second (which inherits the change idea) adopts.
     step(&app, &id, 1, json!({"start": {"actualStart": week(0)}})).await;
     step(&app, &id, 2, json!({"complete": {"actualEnd": week(4)}})).await;
     step(
         &app,
         &id,
         3,
-        json!({"learn": {"learning": "Waits fell to 15 minutes"}}),
+        json!({"learn": {"learning": "Waits fell, but only on weekdays"}}),
+    )
+    .await;
+    let adapted = step(
+        &app,
+        &id,
+        4,
+        json!({"decide": {"decision": "ADAPT", "rationale": "Cover weekends"}}),
+    )
+    .await;
+    let second = adapted["nextCycle"]["id"].as_str().unwrap().to_string();
+    step(&app, &second, 1, json!({"start": {"actualStart": week(5)}})).await;
+    step(
+        &app,
+        &second,
+        2,
+        json!({"complete": {"actualEnd": week(9)}}),
+    )
+    .await;
+    step(
+        &app,
+        &second,
+        3,
+        json!({"learn": {"learning": "Waits fell to 15 minutes every day"}}),
     )
     .await;
     let adopted = app
         .data(
             "mutation($id: ID!, $a: CycleMoveInput!) { advanceCycle(cycleId: $id, expectedVersion: 4, action: $a) { newPathwayVersionId } }",
-            json!({"id": id, "a": {"decide": {"decision": "ADOPT", "rationale": "It works"}}}),
+            json!({"id": second, "a": {"decide": {"decision": "ADOPT", "rationale": "It works"}}}),
         )
         .await;
     let new_version = adopted["advanceCycle"]["newPathwayVersionId"].clone();

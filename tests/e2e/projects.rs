@@ -252,3 +252,44 @@ async fn bad_rows_are_named_and_nothing_is_stored() {
         .await;
     assert_eq!(code(&err), "CONFLICT");
 }
+
+#[tokio::test]
+async fn projects_and_measures_change_under_their_version() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "DECREASE", "XMR", Some(4.0)).await;
+    let update =
+        "mutation($i: UpdateMeasureInput!) { updateMeasure(input: $i) { name target chartType } }";
+    // Adding the measure took version 2.
+    let data = app
+        .data(update, json!({"i": {"id": id, "expectedVersion": 2, "name": "Monthly breaches", "target": null}}))
+        .await;
+    assert_eq!(
+        data["updateMeasure"],
+        json!({"name": "Monthly breaches", "target": null, "chartType": "XMR"})
+    );
+    let err = app
+        .error(
+            update,
+            json!({"i": {"id": id, "expectedVersion": 2, "unit": "breaches"}}),
+        )
+        .await;
+    assert_eq!(code(&err), "CONFLICT");
+    let err = app
+        .error(
+            update,
+            json!({"i": {"id": id, "expectedVersion": 3, "name": " "}}),
+        )
+        .await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "name"));
+    let data = app
+        .data(
+            "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { status version title } }",
+            json!({"i": {"id": project_id, "expectedVersion": 3, "status": "SUSTAINING"}}),
+        )
+        .await;
+    assert_eq!(
+        data["updateProject"],
+        json!({"status": "SUSTAINING", "version": 4, "title": "Faster hip surgery"})
+    );
+}

@@ -16,6 +16,14 @@ pub enum DriverKind {
     ChangeIdea,
 }
 
+/// A pointer at a hotspot of the project's pathway.
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "HotspotRefInput", name = "HotspotRef")]
+pub struct HotspotRefView {
+    pub kind: super::analysis::HotspotKind,
+    pub step_keys: Vec<String>,
+}
+
 /// What a change idea's change set is predicted to do to its project's pathway.
 #[derive(SimpleObject)]
 pub struct PredictedEffect {
@@ -45,6 +53,13 @@ impl DriverView {
     }
     async fn text(&self) -> &str {
         &self.record.text
+    }
+    /// The pathway hotspot a change idea answers.
+    async fn hotspot(&self) -> Option<HotspotRefView> {
+        self.record.hotspot.as_ref().map(|h| HotspotRefView {
+            kind: h.kind.into(),
+            step_keys: h.step_keys.clone(),
+        })
     }
     /// A change idea's what-if change set.
     async fn changes(&self) -> Option<Json<Vec<engine::Change>>> {
@@ -101,6 +116,8 @@ pub struct AddDriverInput {
     pub text: String,
     /// For a change idea: the what-if change set that the change would make to the pathway.
     pub changes: Option<Vec<ChangeInput>>,
+    /// For a change idea: the hotspot of the pathway it answers.
+    pub hotspot: Option<HotspotRefView>,
 }
 
 #[derive(Default)]
@@ -127,6 +144,10 @@ impl DriverMutation {
             kind: input.kind.into(),
             text,
             changes,
+            hotspot: input.hotspot.map(|h| drivers::HotspotRef {
+                kind: h.kind.into(),
+                step_keys: h.step_keys,
+            }),
         };
         let (project, _) =
             drivers::add(db(ctx)?, &caller, project_id, input.expected_version, node).await?;

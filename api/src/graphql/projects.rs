@@ -604,6 +604,31 @@ pub struct RecordDataPointsPayload {
     replaced: usize,
 }
 
+/// Changes to a project; leave out what stays the same.
+#[derive(InputObject)]
+pub struct UpdateProjectInput {
+    pub id: ID,
+    pub expected_version: i64,
+    pub title: Option<String>,
+    pub aim: Option<String>,
+    pub status: Option<ProjectStatus>,
+}
+
+/// Changes to a measure; leave out what stays the same (`null` clears the target).
+#[derive(InputObject)]
+pub struct UpdateMeasureInput {
+    pub id: ID,
+    /// The project's version.
+    pub expected_version: i64,
+    pub name: Option<String>,
+    pub kind: Option<MeasureKind>,
+    pub definition: Option<String>,
+    pub unit: Option<String>,
+    pub direction: Option<ImprovementDirection>,
+    pub target: async_graphql::MaybeUndefined<f64>,
+    pub chart_type: Option<ChartType>,
+}
+
 #[derive(Default)]
 pub struct ProjectMutation;
 
@@ -653,6 +678,64 @@ impl ProjectMutation {
         )
         .await?;
         Ok(ProjectView(record))
+    }
+
+    /// Changes a project's title, aim or status.
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProjectInput,
+    ) -> Result<ProjectView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("id", &input.id)?;
+        let mut errors = engine::InputErrors::default();
+        let title = input
+            .title
+            .map(|t| errors.check("title", engine::values::parse_text(&t, 200)))
+            .unwrap_or(None);
+        let aim = input
+            .aim
+            .map(|a| errors.check("aim", engine::values::parse_text(&a, 10_000)))
+            .unwrap_or(None);
+        if !errors.is_empty() {
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let patch = projects::ProjectPatch {
+            title,
+            aim,
+            status: input.status.map(Into::into),
+        };
+        Ok(ProjectView(
+            projects::update(db(ctx)?, &caller, id, input.expected_version, patch).await?,
+        ))
+    }
+
+    /// Changes a measure (`expectedVersion` is the project's).
+    async fn update_measure(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateMeasureInput,
+    ) -> Result<MeasureView> {
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("id", &input.id)?;
+        let record = projects::update_measure(db(ctx)?, &caller, id, input.expected_version, |m| {
+            let target = match input.target {
+                async_graphql::MaybeUndefined::Undefined => m.target,
+                async_graphql::MaybeUndefined::Null => None,
+                async_graphql::MaybeUndefined::Value(t) => Some(t),
+            };
+            Measure::parse(
+                input.name.as_deref().unwrap_or(&m.name),
+                input.kind.map_or(m.kind, Into::into),
+                input.definition.as_deref().unwrap_or(&m.definition),
+                input.unit.as_deref().unwrap_or(&m.unit),
+                input.direction.map_or(m.direction, Into::into),
+                target,
+                input.chart_type.map_or(m.chart_type, Into::into),
+            )
+        })
+        .await?;
+        Ok(MeasureView(record))
     }
 
     /// Adds a measure to a project (`expectedVersion` is the project's).

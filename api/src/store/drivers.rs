@@ -20,6 +20,16 @@ pub struct DriverRecord {
     pub text: String,
     /// A change idea's what-if change set.
     pub changes: Option<Vec<Change>>,
+    /// The pathway hotspot a change idea answers.
+    pub hotspot: Option<HotspotRef>,
+}
+
+/// A pointer at a hotspot of the project's pathway: its kind and the steps involved.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HotspotRef {
+    pub kind: engine::HotspotKind,
+    pub step_keys: Vec<String>,
 }
 
 fn from_row(row: driver::Model) -> Result<DriverRecord> {
@@ -36,6 +46,12 @@ fn from_row(row: driver::Model) -> Result<DriverRecord> {
         text: row.text.clone(),
         changes: row
             .changes
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?,
+        hotspot: row
+            .hotspot
             .clone()
             .map(serde_json::from_value)
             .transpose()
@@ -82,6 +98,7 @@ pub struct NewDriver {
     pub kind: DriverKind,
     pub text: String,
     pub changes: Option<Vec<Change>>,
+    pub hotspot: Option<HotspotRef>,
 }
 
 /// Adds a node under `parent` (none: under the aim). Primary drivers hang from the aim,
@@ -99,6 +116,7 @@ pub async fn add(
         kind,
         text,
         changes,
+        hotspot,
     } = node;
     let tx = begin_write(db).await?;
     projects::claim(&tx, caller, project_id, expected_version).await?;
@@ -141,6 +159,11 @@ pub async fn add(
         kind: Set(kind.as_str().to_string()),
         text: Set(text),
         changes: Set(changes
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(Error::internal)?),
+        hotspot: Set(hotspot
             .as_ref()
             .map(serde_json::to_value)
             .transpose()

@@ -394,3 +394,77 @@ pub async fn record_points(
         replaced,
     })
 }
+
+/// Changes to a project's own fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectPatch {
+    pub title: Option<String>,
+    pub aim: Option<String>,
+    pub status: Option<ProjectStatus>,
+}
+
+/// Changes a project's title, aim or status (`CONFLICT` when `expected_version` is stale).
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+    patch: ProjectPatch,
+) -> Result<ProjectRecord> {
+    let tx = begin_write(db).await?;
+    let current = claim(&tx, caller, id, expected_version).await?;
+    improvement_project::Entity::update_many()
+        .col_expr(
+            improvement_project::Column::Title,
+            Expr::value(patch.title.unwrap_or(current.title)),
+        )
+        .col_expr(
+            improvement_project::Column::Aim,
+            Expr::value(patch.aim.unwrap_or(current.aim)),
+        )
+        .col_expr(
+            improvement_project::Column::Status,
+            Expr::value(patch.status.unwrap_or(current.status).as_str()),
+        )
+        .filter(improvement_project::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    let updated = get(&tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Changes a measure: `edit` receives the measure as it is and returns it as it should be
+/// (checked again). Takes the project's next version.
+pub async fn update_measure(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    measure_id: Uuid,
+    expected_version: i64,
+    edit: impl FnOnce(&Measure) -> std::result::Result<Measure, engine::InputErrors>,
+) -> Result<MeasureRecord> {
+    let tx = begin_write(db).await?;
+    let current = measure(&tx, caller, measure_id).await?;
+    claim(&tx, caller, current.project_id, expected_version).await?;
+    let m = edit(&current.measure)?;
+    measure::Entity::update_many()
+        .col_expr(measure::Column::Name, Expr::value(m.name))
+        .col_expr(measure::Column::Kind, Expr::value(m.kind.as_str()))
+        .col_expr(measure::Column::Definition, Expr::value(m.definition))
+        .col_expr(measure::Column::Unit, Expr::value(m.unit))
+        .col_expr(
+            measure::Column::Direction,
+            Expr::value(m.direction.as_str()),
+        )
+        .col_expr(measure::Column::Target, Expr::value(m.target))
+        .col_expr(
+            measure::Column::ChartType,
+            Expr::value(m.chart_type.as_str()),
+        )
+        .filter(measure::Column::Id.eq(measure_id))
+        .exec(&tx)
+        .await?;
+    let updated = measure(&tx, caller, measure_id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
