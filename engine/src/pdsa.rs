@@ -102,6 +102,12 @@ pub struct Prediction {
 pub struct Cycle {
     pub stage: Stage,
     pub objective: String,
+    /// The questions the cycle should answer.
+    pub questions: Vec<String>,
+    /// Who, what, where and when: how the test will run.
+    pub plan: String,
+    /// What data will be collected, by whom and how.
+    pub data_collection: String,
     pub predictions: Vec<Prediction>,
     pub planned_start: Option<NaiveDate>,
     pub planned_end: Option<NaiveDate>,
@@ -118,6 +124,9 @@ impl Cycle {
         Self {
             stage: Stage::Plan,
             objective: objective.into(),
+            questions: Vec::new(),
+            plan: String::new(),
+            data_collection: String::new(),
             predictions: Vec::new(),
             planned_start: None,
             planned_end: None,
@@ -133,6 +142,9 @@ impl Cycle {
     /// (what is still relevant), and nothing of this cycle's doing and studying.
     pub fn next_of_ramp(&self) -> Cycle {
         Cycle {
+            questions: self.questions.clone(),
+            plan: self.plan.clone(),
+            data_collection: self.data_collection.clone(),
             predictions: self.predictions.clone(),
             ..Cycle::plan(self.objective.clone())
         }

@@ -13,6 +13,11 @@ pub struct Model {
     pub change_idea: String,
     pub stage: String,
     pub objective: String,
+    /// JSON array of the questions the cycle should answer.
+    pub questions: Json,
+    /// Who, what, where and when.
+    pub plan_details: String,
+    pub data_collection: String,
     /// JSON array of the engine's predictions.
     pub predictions: Json,
     pub planned_start: Option<Date>,

@@ -34,6 +34,9 @@ enum PdsaCycle {
     ChangeIdea,
     Stage,
     Objective,
+    Questions,
+    PlanDetails,
+    DataCollection,
     Predictions,
     PlannedStart,
     PlannedEnd,
@@ -109,6 +112,9 @@ impl MigrationTrait for Migration {
                     .col(string(PdsaCycle::ChangeIdea))
                     .col(string(PdsaCycle::Stage))
                     .col(text(PdsaCycle::Objective))
+                    .col(json(PdsaCycle::Questions))
+                    .col(text(PdsaCycle::PlanDetails))
+                    .col(text(PdsaCycle::DataCollection))
                     .col(json(PdsaCycle::Predictions))
                     .col(date_null(PdsaCycle::PlannedStart))
                     .col(date_null(PdsaCycle::PlannedEnd))

@@ -41,7 +41,7 @@ async fn setup(app: &TestApp) -> (String, String) {
 }
 
 const ADVANCE: &str = "mutation($id: ID!, $v: Int!, $a: CycleMoveInput!) { advanceCycle(cycleId: $id, expectedVersion: $v, action: $a) {
-  cycle { id stage version decision } nextCycle { id stage version previousCycleId predictions { measureId expectedValue } } } }";
+  cycle { id stage version decision } nextCycle { id stage version previousCycleId questions plan dataCollection predictions { measureId expectedValue } } } }";
 
 async fn step(app: &TestApp, id: &str, version: i64, action: Value) -> Value {
     app.data(ADVANCE, json!({"id": id, "v": version, "a": action}))
@@ -77,6 +77,8 @@ async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
             plan,
             json!({"i": {"projectId": project, "changeIdea": "Shared theatre list", "objective": "Cut the wait for surgery",
                           "plannedStart": week(20), "plannedEnd": week(23),
+                          "questions": ["Does a shared list cut the wait?"], "plan": "Trauma coordinator runs one list, weekdays, ward 7",
+                          "dataCollection": "Theatre system extract every Monday",
                           "predictions": [{"measureId": measure, "expectedValue": 30}]}}),
         )
         .await["planCycle"]
@@ -166,6 +168,14 @@ async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
     assert_eq!(next["stage"], "PLAN");
     assert_eq!(next["previousCycleId"], json!(id));
     assert_eq!(next["predictions"][0]["measureId"], json!(measure));
+    assert_eq!(
+        next["questions"],
+        json!(["Does a shared list cut the wait?"])
+    );
+    assert_eq!(
+        next["dataCollection"],
+        "Theatre system extract every Monday"
+    );
 
     let second = next["id"].as_str().unwrap().to_string();
     step(

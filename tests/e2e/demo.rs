@@ -83,7 +83,7 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
         .data(
             "{ projects { id title pathwayId members { name role }
                  measures { name points { date } spc { variation assurance points { pointType } }
-                            runChart { runs runsLowerLimit tooFewRuns usefulPoints } cycleWindows { start end } }
+                            runChart(astronomicalDates: [\"2025-01-06\"]) { runs runsLowerLimit tooFewRuns usefulPoints points { astronomical } } cycleWindows { start end } }
                  summary { name latestValue variation assurance }
                  drivers { kind predictedEffect { differenceMinutes } }
                  cycles { stage decision study { met signals { pointType } } }

@@ -50,6 +50,15 @@ pub struct PlanCycleInput {
     /// The change idea the cycle tests.
     pub change_idea: String,
     pub objective: String,
+    /// The questions the cycle should answer.
+    #[graphql(default)]
+    pub questions: Vec<String>,
+    /// Who, what, where and when.
+    #[graphql(default)]
+    pub plan: String,
+    /// What data will be collected, by whom and how.
+    #[graphql(default)]
+    pub data_collection: String,
     #[graphql(default)]
     pub predictions: Vec<PredictionInput>,
     /// YYYY-MM-DD.
@@ -162,6 +171,16 @@ impl CycleView {
     }
     async fn objective(&self) -> &str {
         &self.0.cycle.objective
+    }
+    async fn questions(&self) -> &[String] {
+        &self.0.cycle.questions
+    }
+    /// Who, what, where and when.
+    async fn plan(&self) -> &str {
+        &self.0.cycle.plan
+    }
+    async fn data_collection(&self) -> &str {
+        &self.0.cycle.data_collection
     }
     async fn previous_cycle_id(&self) -> Option<ID> {
         self.0.previous_cycle_id.map(|id| ID(id.to_string()))
@@ -367,7 +386,17 @@ impl CycleMutation {
         if !errors.is_empty() {
             return Err(crate::Error::Validation(errors).into());
         }
+        let mut questions = Vec::new();
+        for (i, q) in input.questions.iter().enumerate() {
+            match engine::values::parse_text(q, 1_000) {
+                Ok(q) => questions.push(q),
+                Err(m) => return Err(crate::Error::invalid(format!("questions[{i}]"), m).into()),
+            }
+        }
         let cycle = Cycle {
+            questions,
+            plan: input.plan.trim().to_string(),
+            data_collection: input.data_collection.trim().to_string(),
             predictions,
             planned_start,
             planned_end,

@@ -120,11 +120,63 @@ pub struct AddDriverInput {
     pub hotspot: Option<HotspotRefView>,
 }
 
+/// Changes to a driver-diagram node; leave out what stays the same, `null` clears.
+#[derive(InputObject)]
+pub struct UpdateDriverInput {
+    pub id: ID,
+    /// The project's version.
+    pub expected_version: i64,
+    pub text: Option<String>,
+    pub changes: async_graphql::MaybeUndefined<Vec<ChangeInput>>,
+    pub hotspot: async_graphql::MaybeUndefined<HotspotRefView>,
+}
+
 #[derive(Default)]
 pub struct DriverMutation;
 
 #[Object]
 impl DriverMutation {
+    /// Changes a node's text, a change idea's change set or its hotspot.
+    async fn update_driver(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDriverInput,
+    ) -> Result<ProjectView> {
+        use async_graphql::MaybeUndefined::{Null, Undefined, Value};
+        let caller = Caller::from_context(ctx);
+        let id = parse_id("id", &input.id)?;
+        let text = input
+            .text
+            .map(|t| {
+                engine::values::parse_text(&t, 1_000).map_err(|m| crate::Error::invalid("text", m))
+            })
+            .transpose()?;
+        let changes = match input.changes {
+            Undefined => None,
+            Null => Some(None),
+            Value(c) => Some(Some(c.into_iter().map(engine::Change::from).collect())),
+        };
+        let hotspot = match input.hotspot {
+            Undefined => None,
+            Null => Some(None),
+            Value(h) => Some(Some(drivers::HotspotRef {
+                kind: h.kind.into(),
+                step_keys: h.step_keys,
+            })),
+        };
+        let project = drivers::update(
+            db(ctx)?,
+            &caller,
+            id,
+            input.expected_version,
+            text,
+            changes,
+            hotspot,
+        )
+        .await?;
+        Ok(ProjectView(project))
+    }
+
     /// Adds a primary driver, secondary driver or change idea to a project's driver diagram.
     async fn add_driver(&self, ctx: &Context<'_>, input: AddDriverInput) -> Result<ProjectView> {
         let caller = Caller::from_context(ctx);

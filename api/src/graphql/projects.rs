@@ -213,6 +213,8 @@ pub struct RunPointView {
     relative_to_median: i32,
     shift: bool,
     trend: bool,
+    /// Marked by the team as obviously different.
+    astronomical: bool,
 }
 
 /// A run chart read with the IHI rules.
@@ -400,17 +402,31 @@ impl MeasureView {
             })
             .collect())
     }
-    /// The measure's run chart (IHI rules), from the first `baselinePoints` or all points.
+    /// The measure's run chart (IHI rules), from the first `baselinePoints` or all points;
+    /// `astronomicalDates` are the points the team marks as obviously different.
     async fn run_chart(
         &self,
         ctx: &Context<'_>,
         baseline_points: Option<i32>,
+        #[graphql(default)] astronomical_dates: Vec<String>,
     ) -> Result<RunChartView> {
         let caller = Caller::from_context(ctx);
         let points = projects::points(db(ctx)?, &caller, self.0.id).await?;
         let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
+        let mut astronomical = Vec::with_capacity(astronomical_dates.len());
+        for (i, text) in astronomical_dates.iter().enumerate() {
+            let field = format!("astronomicalDates[{i}]");
+            let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                crate::Error::invalid(field.clone(), format!("'{text}' is not a YYYY-MM-DD date"))
+            })?;
+            let index = points.iter().position(|p| p.date == date).ok_or_else(|| {
+                crate::Error::invalid(field, format!("the measure has no point on {date}"))
+            })?;
+            astronomical.push(index);
+        }
         let options = engine::spc::run_chart::RunChartOptions {
             baseline_points: baseline_points.map(|n| n.max(1) as usize),
+            astronomical,
             ..Default::default()
         };
         let chart = engine::spc::run_chart::run_chart(&values, &options)
@@ -427,6 +443,7 @@ impl MeasureView {
                     relative_to_median: p.relative_to_median.into(),
                     shift: p.shift,
                     trend: p.trend,
+                    astronomical: p.astronomical,
                 })
                 .collect(),
             useful_points: chart.useful_points,

@@ -51,9 +51,14 @@ fn corrupt(id: Uuid, detail: impl std::fmt::Display) -> Error {
 fn from_row(row: pdsa_cycle::Model) -> Result<CycleRecord> {
     let predictions: Vec<Prediction> =
         serde_json::from_value(row.predictions.clone()).map_err(|e| corrupt(row.id, e))?;
+    let questions: Vec<String> =
+        serde_json::from_value(row.questions.clone()).map_err(|e| corrupt(row.id, e))?;
     let cycle = Cycle {
         stage: row.stage.parse().map_err(|e| corrupt(row.id, e))?,
         objective: row.objective,
+        questions,
+        plan: row.plan_details,
+        data_collection: row.data_collection,
         predictions,
         planned_start: row.planned_start,
         planned_end: row.planned_end,
@@ -132,6 +137,9 @@ async fn insert(
         change_idea: Set(change_idea.to_string()),
         stage: Set(cycle.stage.as_str().to_string()),
         objective: Set(cycle.objective.clone()),
+        questions: Set(serde_json::Value::from(cycle.questions.clone())),
+        plan_details: Set(cycle.plan.clone()),
+        data_collection: Set(cycle.data_collection.clone()),
         predictions: Set(predictions_json(cycle)?),
         planned_start: Set(cycle.planned_start),
         planned_end: Set(cycle.planned_end),

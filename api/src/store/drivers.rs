@@ -175,3 +175,67 @@ pub async fn add(
     tx.commit().await?;
     Ok((project, id))
 }
+
+/// Changes a node's text, change set or hotspot (`None` leaves a field as it is; `Some(None)`
+/// clears it). Takes the project's next version.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+    text: Option<String>,
+    changes: Option<Option<Vec<Change>>>,
+    hotspot: Option<Option<HotspotRef>>,
+) -> Result<ProjectRecord> {
+    let tx = begin_write(db).await?;
+    let row = driver::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| Error::not_found("driver", id))?;
+    let project_id = row.project_id;
+    let current = match projects::get(&tx, caller, project_id).await {
+        Ok(_) => from_row(row)?,
+        Err(Error::NotFound { .. }) => return Err(Error::not_found("driver", id)),
+        Err(e) => return Err(e),
+    };
+    projects::claim(&tx, caller, project_id, expected_version).await?;
+    let changes = changes.unwrap_or(current.changes);
+    let hotspot = hotspot.unwrap_or(current.hotspot);
+    if current.kind != DriverKind::ChangeIdea && (changes.is_some() || hotspot.is_some()) {
+        return Err(Error::invalid(
+            "changes",
+            "only a change idea carries a change set or a hotspot",
+        ));
+    }
+    driver::Entity::update_many()
+        .col_expr(
+            driver::Column::Text,
+            sea_orm::sea_query::Expr::value(text.unwrap_or(current.text)),
+        )
+        .col_expr(
+            driver::Column::Changes,
+            sea_orm::sea_query::Expr::value(
+                changes
+                    .as_ref()
+                    .map(serde_json::to_value)
+                    .transpose()
+                    .map_err(Error::internal)?,
+            ),
+        )
+        .col_expr(
+            driver::Column::Hotspot,
+            sea_orm::sea_query::Expr::value(
+                hotspot
+                    .as_ref()
+                    .map(serde_json::to_value)
+                    .transpose()
+                    .map_err(Error::internal)?,
+            ),
+        )
+        .filter(driver::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    let project = projects::get(&tx, caller, project_id).await?;
+    tx.commit().await?;
+    Ok(project)
+}
