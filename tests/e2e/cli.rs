@@ -128,21 +128,6 @@ fn analyse_refuses_an_invalid_document_with_its_problems() {
     std::fs::remove_file(bad).ok();
 }
 
-/// The SPC reference cases, when `../shared` is there (under CI it must be).
-fn spc_case(name: &str) -> Option<serde_json::Value> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/validation/spc");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but {} is missing",
-            dir.display()
-        );
-        eprintln!("skipped: no SPC validation cases at {}", dir.display());
-        return None;
-    }
-    Some(serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap())
-}
-
 #[test]
 fn spc_agrees_with_the_reference_on_a_rebased_chart_and_a_target() {
     for (name, extra) in [
@@ -159,7 +144,9 @@ fn spc_agrees_with_the_reference_on_a_rebased_chart_and_a_target() {
             vec!["--fix-after", "12"],
         ),
     ] {
-        let Some(case) = spc_case(name) else { return };
+        let Some(case) = crate::helpers::spc_reference(name) else {
+            return;
+        };
         let mut csv = String::from("date,value\n");
         // Written newest first: the command sorts by date.
         let rows: Vec<String> = case["dates"]

@@ -242,3 +242,19 @@ pub fn example_document() -> Value {
         ]
     })
 }
+
+/// An SPC reference case from `../shared/validation/spc/`, or `None` (and a note) when the folder
+/// is absent, as in a user's fresh clone; under CI (`CI=true`) it must be there.
+pub fn spc_reference(name: &str) -> Option<Value> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/validation/spc");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but {} is missing",
+            dir.display()
+        );
+        eprintln!("skipped: no SPC validation cases at {}", dir.display());
+        return None;
+    }
+    Some(serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap())
+}

@@ -1,22 +1,8 @@
 //! Improvement projects, measures and data through GraphQL, with SPC that agrees with the
 //! NHSRplotthedots reference cases.
 
-use crate::helpers::{TestApp, code, field, spawn_app};
+use crate::helpers::{TestApp, code, field, spawn_app, spc_reference as reference};
 use serde_json::{Value, json};
-
-fn reference(name: &str) -> Option<Value> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/validation/spc");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but {} is missing",
-            dir.display()
-        );
-        eprintln!("skipped: no SPC validation cases at {}", dir.display());
-        return None;
-    }
-    Some(serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap())
-}
 
 async fn project(app: &TestApp) -> (String, i64) {
     app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
