@@ -177,21 +177,7 @@ fn spc_agrees_with_the_reference_on_a_rebased_chart_and_a_target() {
         assert_eq!(status, 0, "{name}: {out}");
         let chart: serde_json::Value = serde_json::from_str(&out).unwrap();
         let e = &case["expected"];
-        for (g, want) in chart["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(e["groups"].as_array().unwrap())
-        {
-            for (ours, theirs) in [
-                ("mean", "mean"),
-                ("lowerLimit", "lpl"),
-                ("upperLimit", "upl"),
-            ] {
-                let (a, b) = (g[ours].as_f64().unwrap(), want[theirs].as_f64().unwrap());
-                assert!((a - b).abs() <= 1e-9 * b.abs(), "{name} {ours}: {a} vs {b}");
-            }
-        }
+        crate::helpers::assert_groups_match(&chart, e, name);
         let types: Vec<&str> = chart["points"]
             .as_array()
             .unwrap()

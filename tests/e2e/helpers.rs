@@ -258,3 +258,21 @@ pub fn spc_reference(name: &str) -> Option<Value> {
     }
     Some(serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap())
 }
+
+/// Asserts that an SPC chart's groups (as `Measure.spc` and `qiflow spc` give them) have the
+/// reference case's means and limits, to 1e-9 relative.
+pub fn assert_groups_match(chart: &Value, expected: &Value, name: &str) {
+    let groups = chart["groups"].as_array().unwrap();
+    let wanted = expected["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), wanted.len(), "{name}: groups");
+    for (g, want) in groups.iter().zip(wanted) {
+        for (ours, theirs) in [
+            ("mean", "mean"),
+            ("lowerLimit", "lpl"),
+            ("upperLimit", "upl"),
+        ] {
+            let (a, b) = (g[ours].as_f64().unwrap(), want[theirs].as_f64().unwrap());
+            assert!((a - b).abs() <= 1e-9 * b.abs(), "{name} {ours}: {a} vs {b}");
+        }
+    }
+}
