@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod document;
 pub mod error;
+pub mod events;
 pub mod graph;
 pub mod measure;
 pub mod pathway;

@@ -1,0 +1,301 @@
+//! Reading event logs from CSV files, streaming: one reused record buffer, no copy of the file.
+
+use super::identifiers::IdentifierScreen;
+use super::timestamp::parse_timestamp;
+use super::{Lifecycle, RawEvent, RowError};
+use std::io::Read;
+
+/// Most row errors collected before a read stops: enough to see the pattern, not a flood.
+pub const MAX_ROW_ERRORS: usize = 100;
+
+/// Which header names hold each field. The defaults are the documented column names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMapping {
+    pub case_id: String,
+    pub activity: String,
+    pub timestamp: String,
+    pub organisation: String,
+    pub resource: String,
+    pub lifecycle: String,
+}
+
+impl Default for ColumnMapping {
+    fn default() -> Self {
+        Self {
+            case_id: "case_id".into(),
+            activity: "activity".into(),
+            timestamp: "timestamp".into(),
+            organisation: "organisation".into(),
+            resource: "resource".into(),
+            lifecycle: "lifecycle".into(),
+        }
+    }
+}
+
+impl ColumnMapping {
+    /// Applies `field=header` pairs (`case_id=PatientRef,timestamp=EventTime`) to the
+    /// defaults; an unknown field is an error naming it. O(len).
+    pub fn parse(pairs: &str) -> Result<Self, String> {
+        let mut m = Self::default();
+        for pair in pairs.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (field, header) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("'{pair}' is not field=header"))?;
+            let slot = match field.trim() {
+                "case_id" => &mut m.case_id,
+                "activity" => &mut m.activity,
+                "timestamp" => &mut m.timestamp,
+                "organisation" => &mut m.organisation,
+                "resource" => &mut m.resource,
+                "lifecycle" => &mut m.lifecycle,
+                other => {
+                    return Err(format!(
+                        "unknown field '{other}' (expected case_id, activity, timestamp, organisation, resource or lifecycle)"
+                    ));
+                }
+            };
+            *slot = header.trim().to_string();
+        }
+        Ok(m)
+    }
+}
+
+/// What a read found: how many rows, the rows in error (at most [`MAX_ROW_ERRORS`]; then the
+/// read stopped) and which columns hold NHS numbers.
+#[derive(Debug, Default)]
+pub struct ReadReport {
+    pub rows: u64,
+    pub errors: Vec<RowError>,
+    pub stopped_early: bool,
+    pub screen: IdentifierScreen,
+}
+
+impl ReadReport {
+    /// Records a row error; false once the limit is reached and reading should stop.
+    pub(crate) fn error(&mut self, row: u64, column: &str, message: impl Into<String>) -> bool {
+        self.errors.push(RowError {
+            row,
+            column: column.to_string(),
+            message: message.into(),
+        });
+        if self.errors.len() >= MAX_ROW_ERRORS {
+            self.stopped_early = true;
+            return false;
+        }
+        true
+    }
+
+    /// True when every row was read and none was in error.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty() && self.screen.is_clean()
+    }
+}
+
+/// Reads a CSV event log with a header row, calling `on_event` for each good row with its row
+/// number (the header is row 1, as a spreadsheet shows it). Every field except the case id is
+/// screened for NHS numbers. Errors before any row (no header, a required column missing) are
+/// returned as `Err`; row errors are collected in the report. O(bytes).
+pub fn read_csv<R: Read>(
+    input: R,
+    mapping: &ColumnMapping,
+    mut on_event: impl FnMut(u64, RawEvent<'_>),
+) -> Result<ReadReport, RowError> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(input);
+    let header_error = |message: String| RowError {
+        row: 1,
+        column: String::new(),
+        message,
+    };
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| header_error(format!("cannot read the header row: {e}")))?
+        .clone();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
+        .collect();
+    let find = |wanted: &str| names.iter().position(|n| n == wanted);
+    let required = |wanted: &str| {
+        find(wanted).ok_or_else(|| RowError {
+            row: 1,
+            column: wanted.to_string(),
+            message: format!(
+                "the header has no column '{wanted}' (it has: {}); map another column with field=header",
+                names.join(", ")
+            ),
+        })
+    };
+    let case_col = required(&mapping.case_id)?;
+    let activity_col = required(&mapping.activity)?;
+    let time_col = required(&mapping.timestamp)?;
+    let org_col = find(&mapping.organisation);
+    let resource_col = find(&mapping.resource);
+    let lifecycle_col = find(&mapping.lifecycle);
+
+    let mut report = ReadReport::default();
+    let mut record = ::csv::ByteRecord::new();
+    let mut row = 1u64;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                row += 1;
+                report.rows += 1;
+                if !report.error(row, "", format!("unreadable row: {e}")) {
+                    break;
+                }
+                continue;
+            }
+        }
+        row += 1;
+        report.rows += 1;
+        // Screen every field but the case id, whether qiflow keeps it or not.
+        let mut bad_utf8 = None;
+        for (i, field) in record.iter().enumerate() {
+            match std::str::from_utf8(field) {
+                Ok(text) if i != case_col => report.screen.check(&names[i], text),
+                Ok(_) => {}
+                Err(_) => bad_utf8 = bad_utf8.or(Some(i)),
+            }
+        }
+        if let Some(i) = bad_utf8 {
+            if !report.error(row, &names[i], "is not valid UTF-8") {
+                break;
+            }
+            continue;
+        }
+        let text = |col: usize| {
+            record
+                .get(col)
+                .and_then(|f| std::str::from_utf8(f).ok())
+                .map(str::trim)
+        };
+        let optional = |col: Option<usize>| col.and_then(text).filter(|t| !t.is_empty());
+        let Some(case_id) = text(case_col).filter(|t| !t.is_empty()) else {
+            if !report.error(row, &mapping.case_id, "is empty") {
+                break;
+            }
+            continue;
+        };
+        let Some(activity) = text(activity_col).filter(|t| !t.is_empty()) else {
+            if !report.error(row, &mapping.activity, "is empty") {
+                break;
+            }
+            continue;
+        };
+        let time_ms = match text(time_col).map(parse_timestamp) {
+            Some(Ok(t)) => t,
+            Some(Err(message)) => {
+                if !report.error(row, &mapping.timestamp, message) {
+                    break;
+                }
+                continue;
+            }
+            None => {
+                if !report.error(row, &mapping.timestamp, "is missing") {
+                    break;
+                }
+                continue;
+            }
+        };
+        on_event(
+            row,
+            RawEvent {
+                case_id,
+                activity,
+                time_ms,
+                organisation: optional(org_col),
+                resource: optional(resource_col),
+                lifecycle: optional(lifecycle_col).map_or(Lifecycle::Unspecified, Lifecycle::parse),
+            },
+        );
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &[u8], mapping: &ColumnMapping) -> (Vec<(u64, String, String, i64)>, ReadReport) {
+        let mut rows = Vec::new();
+        let report = read_csv(text, mapping, |row, e| {
+            rows.push((
+                row,
+                e.case_id.to_string(),
+                e.activity.to_string(),
+                e.time_ms,
+            ))
+        })
+        .unwrap();
+        (rows, report)
+    }
+
+    #[test]
+    fn reads_rows_with_quoted_fields_and_optional_columns() {
+        let text = b"case_id,activity,timestamp,organisation\nc1,\"Triage, ED\",1970-01-01T00:00:01Z,RX8\nc1,Surgery,1970-01-01T00:00:02Z,\n";
+        let (rows, report) = read(text, &ColumnMapping::default());
+        assert!(report.is_clean());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0], (2, "c1".into(), "Triage, ED".into(), 1000));
+        assert_eq!(rows[1].0, 3);
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_row_and_column() {
+        let mut text = b"case_id,activity,timestamp\nc1,A,2024-01-01T00:00:00Z\nc1,,2024-01-01T00:00:00Z\nc2,B,soon\n".to_vec();
+        text.extend_from_slice(b"c3,\xff\xfe,2024-01-01T00:00:00Z\n");
+        let (rows, report) = read(&text, &ColumnMapping::default());
+        assert_eq!(rows.len(), 1);
+        let found: Vec<(u64, &str)> = report
+            .errors
+            .iter()
+            .map(|e| (e.row, e.column.as_str()))
+            .collect();
+        assert_eq!(found, [(3, "activity"), (4, "timestamp"), (5, "activity")]);
+        assert!(report.errors[2].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn reading_stops_at_the_error_limit() {
+        let mut text = String::from("case_id,activity,timestamp\n");
+        for _ in 0..500 {
+            text.push_str("c,A,never\n");
+        }
+        let (_, report) = read(text.as_bytes(), &ColumnMapping::default());
+        assert_eq!(report.errors.len(), MAX_ROW_ERRORS);
+        assert!(report.stopped_early);
+    }
+
+    #[test]
+    fn a_mapping_renames_columns_and_a_missing_column_is_named() {
+        let m = ColumnMapping::parse("case_id=Patient, timestamp=When").unwrap();
+        let (rows, _) = read(b"Patient,activity,When\np,A,2024-01-01T00:00:00Z\n", &m);
+        assert_eq!(rows.len(), 1);
+        let err = read_csv(
+            &b"case,activity,timestamp\n"[..],
+            &ColumnMapping::default(),
+            |_, _| {},
+        )
+        .unwrap_err();
+        assert_eq!(err.column, "case_id");
+        assert!(ColumnMapping::parse("patient=x").is_err());
+    }
+
+    #[test]
+    fn nhs_numbers_outside_the_case_id_are_counted_not_kept() {
+        let text =
+            b"case_id,activity,timestamp,resource\n9434765919,A,2024-01-01T00:00:00Z,9434765919\n";
+        let (_, report) = read(text, &ColumnMapping::default());
+        assert_eq!(report.screen.findings(), [("resource".to_string(), 1)]);
+    }
+}

@@ -1,0 +1,159 @@
+//! Agreement with pm4py, the reference open-source process-mining library: on logs written by
+//! the shared generator (`../shared/bench/gen_eventlog.py`), qiflow's directly-follows counts,
+//! start and end activities and variant count must equal pm4py's (`../shared/validation/
+//! mining/`), and mean, median, min and max waits agree within 0.001 s, reading the log from
+//! CSV and from XES. The logs are generated here with python3, never copied into the project.
+//! Without `../shared` the test says it skipped; under CI (`CI=true`) that is a failure.
+
+use engine::events::discovery::{DiscoveryOptions, discover};
+use engine::events::{LogFormat, read_log};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shared() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    if dir.join("validation/mining").is_dir() && dir.join("bench/gen_eventlog.py").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "CI=true but the mining reference is missing at {}",
+        dir.display()
+    );
+    eprintln!("skipped: no mining reference at {}", dir.display());
+    None
+}
+
+/// Runs the generator with the arguments the reference case records, writing CSV and XES.
+fn generate(shared: &Path, input: &str, out: &Path) -> (PathBuf, PathBuf) {
+    let args: Vec<&str> = input.split_whitespace().skip(1).collect();
+    let stem = args.join("_").replace("--", "");
+    let csv = out.join(format!("{stem}.csv"));
+    let xes = out.join(format!("{stem}.xes"));
+    let status = Command::new("python3")
+        .arg(shared.join("bench/gen_eventlog.py"))
+        .args(&args)
+        .arg("--csv")
+        .arg(&csv)
+        .arg("--xes")
+        .arg(&xes)
+        .status()
+        .expect("python3 runs the shared generator");
+    assert!(status.success(), "the generator failed for {input}");
+    (csv, xes)
+}
+
+fn within(actual: f64, expected: &Value, what: &str) {
+    let expected = expected.as_f64().unwrap();
+    // pm4py's figures are rounded to 3 decimals.
+    assert!(
+        (actual - expected).abs() <= 0.001 + 1e-9,
+        "{what}: {actual} != {expected}"
+    );
+}
+
+fn check(path: &Path, reference: &Value) {
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let (log, report) =
+        read_log(file, &LogFormat::from_file_name(&path.to_string_lossy())).unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let found = discover(&log, &DiscoveryOptions::default());
+    let name = path.file_name().unwrap().to_string_lossy();
+    assert_eq!(
+        found.events,
+        reference["n_events"].as_u64().unwrap(),
+        "{name}: events"
+    );
+    assert_eq!(
+        found.cases,
+        reference["n_cases"].as_u64().unwrap(),
+        "{name}: cases"
+    );
+    let edges = reference["dfg"].as_array().unwrap();
+    assert_eq!(found.edges.len(), edges.len(), "{name}: edge count");
+    for (ours, theirs) in found.edges.iter().zip(edges) {
+        let what = format!("{name}: {} -> {}", ours.from, ours.to);
+        assert_eq!(
+            (ours.from.as_str(), ours.to.as_str()),
+            (
+                theirs["from"].as_str().unwrap(),
+                theirs["to"].as_str().unwrap()
+            )
+        );
+        assert_eq!(
+            ours.count,
+            theirs["count"].as_u64().unwrap(),
+            "{what}: count"
+        );
+        within(
+            ours.mean_seconds,
+            &theirs["mean_s"],
+            &format!("{what}: mean"),
+        );
+        within(
+            ours.median_seconds,
+            &theirs["median_s"],
+            &format!("{what}: median"),
+        );
+        within(ours.min_seconds, &theirs["min_s"], &format!("{what}: min"));
+        within(ours.max_seconds, &theirs["max_s"], &format!("{what}: max"));
+    }
+    for (ours, key) in [
+        (&found.start_activities, "start_activities"),
+        (&found.end_activities, "end_activities"),
+    ] {
+        let theirs = reference[key].as_object().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{name}: {key}");
+        for a in ours {
+            assert_eq!(
+                Some(a.count),
+                theirs[&a.activity].as_u64(),
+                "{name}: {key} {}",
+                a.activity
+            );
+        }
+    }
+    assert_eq!(
+        found.variant_count,
+        reference["variants_count"].as_u64().unwrap(),
+        "{name}: variants"
+    );
+    let top = reference["top_variants"].as_array().unwrap();
+    for (ours, theirs) in found.top_variants.iter().zip(top) {
+        assert_eq!(
+            ours.count,
+            theirs["count"].as_u64().unwrap(),
+            "{name}: top variant count"
+        );
+        let acts: Vec<&str> = theirs["activities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        assert_eq!(ours.activities, acts, "{name}: top variant");
+    }
+}
+
+#[test]
+fn discovery_agrees_with_pm4py_from_csv_and_from_xes() {
+    let Some(shared) = shared() else { return };
+    let out = std::env::temp_dir().join(format!("qiflow-mining-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(shared.join("validation/mining"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 2, "expected the two reference logs");
+    for case in &cases {
+        let reference: Value =
+            serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
+        let (csv, xes) = generate(&shared, reference["input"].as_str().unwrap(), &out);
+        check(&csv, &reference);
+        check(&xes, &reference);
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
