@@ -1,5 +1,6 @@
 //! The qiflow command line: serve the API, migrate the database, validate pathway documents.
 
+mod mine_command;
 mod report;
 mod spc_command;
 
@@ -98,6 +99,31 @@ enum Command {
         /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
         database_url: String,
+    },
+    /// Discover the pathway patients actually travelled from an event log (CSV or XES), without
+    /// a database: directly-follows graph with waits, start and end activities, variants,
+    /// rework and hand-offs between organisations. Exits with 1 and every bad row named when
+    /// any row is wrong.
+    Mine {
+        /// The event log: CSV with a header (case_id, activity, timestamp, optional
+        /// organisation, resource, lifecycle) or XES (by the .xes extension).
+        file: PathBuf,
+        /// Other header names for CSV columns, as field=header pairs:
+        /// `case_id=PatientRef,timestamp=EventTime`.
+        #[arg(long, default_value = "")]
+        columns: String,
+        /// Read the file as XES whatever its name.
+        #[arg(long)]
+        xes: bool,
+        /// How many of the most common variants to list.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        /// Treat immediate repeats of an activity as one when grouping variants.
+        #[arg(long)]
+        collapse_repeats: bool,
+        /// `table` for people, `json` for programs (the same fields as GraphQL discovery).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Print the GraphQL schema (SDL).
     Schema,
@@ -211,11 +237,50 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", engine::report::markdown(&report));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Mine {
+            file,
+            columns,
+            xes,
+            top,
+            collapse_repeats,
+            format,
+        } => {
+            let log_format = log_format(&file, &columns, xes)?;
+            let options = engine::events::discovery::DiscoveryOptions {
+                top_variants: top,
+                collapse_repeats,
+            };
+            let json = matches!(format, Format::Json);
+            match mine_command::run(&file, &log_format, &options, json)? {
+                Ok(output) => {
+                    print!("{output}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    print!("{problems}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Command::Schema => {
             print!("{}", api::schema_sdl());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The format of an event-log file: XES by flag or extension, else CSV with the column mapping.
+fn log_format(file: &Path, columns: &str, xes: bool) -> anyhow::Result<engine::events::LogFormat> {
+    if xes
+        || file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xes"))
+    {
+        return Ok(engine::events::LogFormat::Xes);
+    }
+    let mapping = engine::events::csv::ColumnMapping::parse(columns)
+        .map_err(|e| anyhow::anyhow!("--columns: {e}"))?;
+    Ok(engine::events::LogFormat::Csv(mapping))
 }
 
 const FIRST_QUERY: &str = "  { pathways(first: 10) { totalCount edges { node { id name status version \
