@@ -1,5 +1,6 @@
 //! The qiflow command line: serve the API, migrate the database, validate pathway documents.
 
+mod import_command;
 mod mine_command;
 mod report;
 mod spc_command;
@@ -35,10 +36,14 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "QIFLOW_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
-        /// Load the demo integrated care system (organisations and published pathways) if it
-        /// is not there yet.
+        /// Load the demo integrated care system (organisations, published pathways, an event
+        /// log and an improvement project) if it is not there yet.
         #[arg(long)]
         demo: bool,
+        /// The pseudonymisation key file: created with a random key on first start, kept out
+        /// of the database. Replicas sharing one database must share this file.
+        #[arg(long, env = "QIFLOW_KEY_FILE", default_value = api::keys::DEFAULT_KEY_FILE)]
+        key_file: PathBuf,
     },
     /// Create or bring the database schema up to date, then exit.
     Migrate {
@@ -125,6 +130,39 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Import an event log (CSV or XES) into the database, all or nothing: every row is
+    /// checked first (bad rows are named by row and column), case ids are pseudonymised with
+    /// the installation's key, and an NHS number in any other column refuses the whole file.
+    /// Exits with 1 when the import is refused.
+    ImportEvents {
+        /// The event log: CSV with a header (case_id, activity, timestamp, optional
+        /// organisation, resource, lifecycle) or XES (by the .xes extension).
+        file: PathBuf,
+        /// The log to add the events to; created if it does not exist.
+        #[arg(long)]
+        log: String,
+        /// The pathway a new log is checked against by default.
+        #[arg(long)]
+        pathway: Option<uuid::Uuid>,
+        /// The ODS code of the organisation a new log belongs to.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Other header names for CSV columns, as field=header pairs.
+        #[arg(long, default_value = "")]
+        columns: String,
+        /// Read the file as XES whatever its name.
+        #[arg(long)]
+        xes: bool,
+        /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
+        #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
+        database_url: String,
+        /// The pseudonymisation key file (the same one `serve` uses).
+        #[arg(long, env = "QIFLOW_KEY_FILE", default_value = api::keys::DEFAULT_KEY_FILE)]
+        key_file: PathBuf,
+        /// `table` for people, `json` for programs.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
 }
@@ -159,19 +197,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database_url,
             bind,
             demo,
+            key_file,
         } => {
             let settings = api::Settings {
                 database_url,
                 bind,
                 demo,
+                key_file,
             };
             let app = api::Application::build(&settings).await?;
             let url = format!("http://{}:{}", host_of(&settings.bind), app.port());
             let mut banner = String::new();
             if let Some(summary) = app.demo() {
                 banner.push_str(&format!(
-                    "Demo loaded: {} pathway(s) created, {} already present, {} improvement project(s) created.\n",
-                    summary.pathways_created, summary.pathways_present, summary.projects_created
+                    "Demo loaded: {} pathway(s) created, {} already present, {} event log(s) and {} improvement project(s) created.\n",
+                    summary.pathways_created,
+                    summary.pathways_present,
+                    summary.logs_created,
+                    summary.projects_created
                 ));
             }
             banner.push_str(&format!(
@@ -261,6 +304,54 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::ImportEvents {
+            file,
+            log,
+            pathway,
+            organisation,
+            columns,
+            xes,
+            database_url,
+            key_file,
+            format,
+        } => {
+            let request = import_command::ImportRequest {
+                format: log_format(&file, &columns, xes)?,
+                file: &file,
+                log: &log,
+                pathway,
+                organisation: organisation.as_deref(),
+                database_url: &database_url,
+                key_file: &key_file,
+            };
+            let (record, log) = import_command::run(request).await?;
+            if matches!(format, Format::Json) {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "import": api::upload::import_json(&record),
+                        "log": {"id": log.id, "name": log.name, "eventCount": log.event_count, "caseCount": log.case_count},
+                    }))?
+                );
+            } else if record.succeeded() {
+                println!(
+                    "imported {} events from {} rows into '{}' ({}): it now holds {} events of {} cases",
+                    record.events, record.rows, log.name, log.id, log.event_count, log.case_count
+                );
+            } else {
+                println!(
+                    "{}: refused, nothing stored: {}",
+                    file.display(),
+                    record.message.as_deref().unwrap_or("")
+                );
+                print!("{}", mine_command::row_error_lines(&record.errors));
+            }
+            Ok(if record.succeeded() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Schema => {
             print!("{}", api::schema_sdl());

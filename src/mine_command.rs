@@ -142,7 +142,7 @@ fn table(file: &Path, d: &Discovery) -> String {
         "\nBusiest hand-overs between activities (median and 90th percentile wait):"
     );
     let mut edges: Vec<_> = d.edges.iter().collect();
-    edges.sort_by(|a, b| b.count.cmp(&a.count));
+    edges.sort_by_key(|e| std::cmp::Reverse(e.count));
     for e in edges.iter().take(15) {
         let _ = writeln!(
             out,

@@ -5,6 +5,8 @@ use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::store;
 use engine::PathwayDocument;
+use engine::events::identifiers::Pseudonymiser;
+use engine::events::{Lifecycle, RawEvent};
 use entity::pathway;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -23,6 +25,7 @@ pub struct DemoSummary {
     pub pathways_created: usize,
     pub pathways_present: usize,
     pub projects_created: usize,
+    pub logs_created: usize,
 }
 
 /// The demo's improvement project.
@@ -30,7 +33,7 @@ pub const PROJECT_TITLE: &str = "Hip fracture: surgery within 36 hours";
 
 /// Imports and publishes each demo pathway unless a pathway of the same name already exists
 /// (so running it twice changes nothing).
-pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary> {
+pub async fn load(db: &DatabaseConnection, pseudonymiser: &Pseudonymiser) -> Result<DemoSummary> {
     let caller = Caller::Installation;
     let mut summary = DemoSummary::default();
     for (name, text) in DOCUMENTS {
@@ -48,6 +51,13 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary> {
         let record = store::pathways::import(db, &caller, document.parse()?).await?;
         store::pathways::publish(db, &caller, record.id, record.version).await?;
         summary.pathways_created += 1;
+    }
+    if store::events::find_log_by_name(db, &caller, DEMO_LOG)
+        .await?
+        .is_none()
+    {
+        demo_log(db, &caller, pseudonymiser).await?;
+        summary.logs_created += 1;
     }
     if !store::projects::list(db, &caller)
         .await?
@@ -106,7 +116,8 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
         ChartType::Xmr,
     )?;
     let (project_now, measure_id) =
-        store::projects::add_measure(db, caller, project.id, project.version, measure).await?;
+        store::projects::add_measure(db, caller, project.id, project.version, measure, None)
+            .await?;
     // Deterministic week-to-week variation around 41 hours, then around 31 once the list runs.
     let points: Vec<engine::measure::DataPoint> = (0..52)
         .map(|i| {
@@ -122,6 +133,45 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
         })
         .collect();
     store::projects::record_points(db, caller, measure_id, points).await?;
+    let project_now = match store::events::find_log_by_name(db, caller, DEMO_LOG).await? {
+        Some(log) => {
+            use engine::events::log_measure::{
+                LogMeasureDefinition, LogStatistic, Period, TimeUnit,
+            };
+            let definition = LogMeasureDefinition {
+                from_activity: "ED_TRIAGE".into(),
+                to_activity: "SURG_HIP".into(),
+                statistic: LogStatistic::MedianTime,
+                period: Period::Week,
+                unit: TimeUnit::Hours,
+                target_minutes: None,
+            };
+            let measure = engine::measure::Measure::parse(
+                "Hours from ED triage to surgery (from the event log)",
+                MeasureKind::Outcome,
+                &definition.describe(),
+                "hours",
+                ImprovementDirection::Decrease,
+                Some(36.0),
+                ChartType::Xmr,
+            )?;
+            let source = store::projects::LogSource {
+                log_id: log.id,
+                definition,
+            };
+            store::projects::add_measure(
+                db,
+                caller,
+                project.id,
+                project_now.version,
+                measure,
+                Some(source),
+            )
+            .await?
+            .0
+        }
+        None => project_now,
+    };
 
     let node = |parent, kind, text: &str, changes| store::drivers::NewDriver {
         parent,
@@ -240,6 +290,193 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
                 .cycle
                 .version;
         }
+    }
+    Ok(())
+}
+
+/// The demo's event log: a year of hip fracture patients through the demo map.
+pub const DEMO_LOG: &str = "Hip fracture events 2025 (demo)";
+
+/// A small seeded generator (SplitMix64): the demo log is the same on every machine.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A right-skewed duration around `median` minutes (log-normal, spread 0.45).
+    fn minutes(&mut self, median: f64) -> f64 {
+        let (u1, u2) = (self.unit().max(1e-12), self.unit());
+        let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+        median * (0.45 * normal).exp()
+    }
+}
+
+/// Walks 2,000 patients through the demo hip fracture map from January 2025 (one about every
+/// four hours), recording each step's activity code with the organisation doing it. Reality
+/// differs from the map on purpose: 6% go from ED assessment straight to the orthopaedic
+/// clerking (the X-ray is not recorded), 4% have a CT scan the map does not show, surgery has
+/// start and complete events, and from week 30 the wait for theatre falls (the ring-fenced
+/// trauma list of the demo project).
+pub fn demo_events() -> Vec<(String, String, i64, String, Lifecycle)> {
+    let document: PathwayDocument = match serde_json::from_str(DOCUMENTS[0].1) {
+        Ok(d) => d,
+        Err(_) => return Vec::new(),
+    };
+    let steps = &document.steps;
+    let mut rng = Random(2025);
+    let start_ms = 1_735_689_600_000i64; // 2025-01-01T00:00:00Z
+    let mut out = Vec::new();
+    for patient in 0..2_000u32 {
+        let case = format!("DEMO-HF-{:05}", patient + 1);
+        let mut t =
+            start_ms + (patient as f64 * 4.2 * 3_600_000.0 * (0.6 + 0.8 * rng.unit())) as i64;
+        let week = (t - start_ms) / (7 * 86_400_000);
+        let Some(mut at) = steps.iter().position(|s| s.kind == engine::StepKind::Start) else {
+            return out;
+        };
+        for _ in 0..40 {
+            let step = &steps[at];
+            if let Some(code) = &step.activity_code {
+                if code == "SURG_HIP" {
+                    out.push((
+                        case.clone(),
+                        code.clone(),
+                        t,
+                        step.organisation.clone(),
+                        Lifecycle::Start,
+                    ));
+                    t += (rng.minutes(step.touch_minutes.max(1.0)) * 60_000.0) as i64;
+                    out.push((
+                        case.clone(),
+                        code.clone(),
+                        t,
+                        step.organisation.clone(),
+                        Lifecycle::Complete,
+                    ));
+                } else {
+                    t += (rng.minutes(step.touch_minutes.max(1.0)) * 60_000.0) as i64;
+                    out.push((
+                        case.clone(),
+                        code.clone(),
+                        t,
+                        step.organisation.clone(),
+                        Lifecycle::Unspecified,
+                    ));
+                }
+                if code == "XR_REVIEW" && rng.unit() < 0.04 {
+                    t += (rng.minutes(90.0) * 60_000.0) as i64;
+                    out.push((
+                        case.clone(),
+                        "CT_HIP".into(),
+                        t,
+                        step.organisation.clone(),
+                        Lifecycle::Unspecified,
+                    ));
+                }
+            }
+            let ways: Vec<&engine::TransitionInput> = document
+                .transitions
+                .iter()
+                .filter(|tr| tr.from == step.key)
+                .collect();
+            if ways.is_empty() {
+                break;
+            }
+            let mut pick = rng.unit();
+            let mut chosen = ways[ways.len() - 1];
+            for w in &ways {
+                pick -= w.probability.unwrap_or(1.0);
+                if pick < 0.0 {
+                    chosen = w;
+                    break;
+                }
+            }
+            let mut to = chosen.to.as_str();
+            let mut wait = chosen.wait_minutes;
+            if step.key == "ed_assess" && rng.unit() < 0.06 {
+                to = "ortho_clerk";
+                wait += 30.0;
+            }
+            if step.key == "ortho_clerk" && week >= 30 {
+                wait *= 0.7;
+            }
+            t += (rng.minutes(wait.max(1.0)) * 60_000.0) as i64;
+            match steps.iter().position(|s| s.key == to) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// Creates the demo event log, linked to the hip fracture pathway, and imports its events.
+async fn demo_log(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    pseudonymiser: &Pseudonymiser,
+) -> Result<()> {
+    let hip = pathway::Entity::find()
+        .filter(pathway::Column::Name.eq("Hip fracture (fractured neck of femur)"))
+        .one(db)
+        .await?;
+    let organisation = entity::organisation::Entity::find()
+        .filter(entity::organisation::Column::OdsCode.eq("RX8"))
+        .one(db)
+        .await?;
+    let log = store::events::create_log(
+        db,
+        caller,
+        DEMO_LOG,
+        organisation.map(|o| o.id),
+        hip.map(|p| p.id),
+    )
+    .await?;
+    let mut staged = store::events::StagedEvents::default();
+    for (case, activity, time_ms, organisation, lifecycle) in demo_events() {
+        staged.push(
+            pseudonymiser,
+            &RawEvent {
+                case_id: &case,
+                activity: &activity,
+                time_ms,
+                organisation: Some(&organisation),
+                resource: None,
+                lifecycle,
+            },
+        );
+    }
+    let staged = store::events::Staged {
+        events: staged,
+        report: Default::default(),
+        fatal: None,
+    };
+    let record = store::events::import(
+        db,
+        caller,
+        log.id,
+        store::events::ImportSource::File,
+        None,
+        staged,
+        chrono::Utc::now(),
+    )
+    .await?;
+    if !record.succeeded() {
+        return Err(Error::internal(anyhow::anyhow!(
+            "the demo log did not import: {:?}",
+            record.message
+        )));
     }
     Ok(())
 }

@@ -9,8 +9,10 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod graphql;
+pub mod keys;
 pub mod server;
 pub mod store;
+pub mod upload;
 
 pub use error::{Error, Result};
 pub use graphql::{QiflowSchema, build_schema, schema_sdl};

@@ -7,11 +7,13 @@ use anyhow::Context as _;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
+use engine::events::identifiers::Pseudonymiser;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::{SizeLimit, Tracing};
 use poem::web::{Data, Html};
 use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Largest request body accepted (a pathway document of a thousand steps fits easily).
@@ -24,6 +26,8 @@ pub struct Settings {
     pub bind: String,
     /// Load the demo integrated care system on start.
     pub demo: bool,
+    /// The pseudonymisation key file (created on first start).
+    pub key_file: std::path::PathBuf,
 }
 
 /// A server bound to its port, with its database migrated, ready to run.
@@ -32,15 +36,17 @@ pub struct Application {
     port: u16,
     db: DatabaseConnection,
     demo: Option<crate::demo::DemoSummary>,
+    pseudonymiser: Arc<Pseudonymiser>,
 }
 
 impl Application {
     /// Connects, migrates, loads the demo if asked, and binds (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let pseudonymiser = Arc::new(crate::keys::load_or_create(&settings.key_file)?);
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let demo = if settings.demo {
-            let summary = crate::demo::load(&db)
+            let summary = crate::demo::load(&db, &pseudonymiser)
                 .await
                 .map_err(|e| e.into_anyhow().context("loading the demo"))?;
             Some(summary)
@@ -61,6 +67,7 @@ impl Application {
             port,
             db,
             demo,
+            pseudonymiser,
         })
     }
 
@@ -79,7 +86,7 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 seconds).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(self.db);
+        let app = routes(self.db, self.pseudonymiser);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
             .await
@@ -87,8 +94,8 @@ impl Application {
 }
 
 /// Every route of the server.
-pub fn routes(db: DatabaseConnection) -> impl poem::Endpoint {
-    let schema = build_schema(db.clone());
+pub fn routes(db: DatabaseConnection, pseudonymiser: Arc<Pseudonymiser>) -> impl poem::Endpoint {
+    let schema = build_schema(db.clone(), pseudonymiser.clone());
     Route::new()
         // The size limit needs a Content-Length, so it guards only the route that takes a body.
         .at(
@@ -96,9 +103,11 @@ pub fn routes(db: DatabaseConnection) -> impl poem::Endpoint {
             get(graphiql).post(graphql.with(SizeLimit::new(MAX_BODY_BYTES))),
         )
         .at("/healthz", get(healthz))
+        .at("/logs/:id/events", poem::post(crate::upload::upload_events))
         .with(Tracing)
         .data(schema)
         .data(db)
+        .data(pseudonymiser)
 }
 
 #[handler]

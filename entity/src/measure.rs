@@ -15,6 +15,10 @@ pub struct Model {
     pub target: Option<f64>,
     pub chart_type: String,
     pub created_at: DateTimeUtc,
+    /// The event log the measure is computed from, if any.
+    pub event_log_id: Option<Uuid>,
+    /// How it is computed from the log (engine `LogMeasureDefinition` as JSON).
+    pub log_definition: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_pathways;
 mod m20261126_000002_projects;
 mod m20261126_000003_pdsa;
+mod m20261126_000004_event_logs;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_pathways::Migration),
             Box::new(m20261126_000002_projects::Migration),
             Box::new(m20261126_000003_pdsa::Migration),
+            Box::new(m20261126_000004_event_logs::Migration),
         ]
     }
 }

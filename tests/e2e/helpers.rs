@@ -9,8 +9,11 @@ use std::sync::Once;
 pub struct TestApp {
     pub address: String,
     pub database_url: String,
+    /// The pseudonymisation key file the server uses (for CLI runs against the same data).
+    pub key_file: PathBuf,
     client: reqwest::Client,
     _sqlite_file: Option<TempFile>,
+    _key_file: Option<TempFile>,
 }
 
 /// Removes a test's SQLite files when the test ends.
@@ -86,14 +89,25 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(demo: bool) -> TestApp {
     init_tracing();
     let (database_url, sqlite_file) = fresh_database().await;
-    spawn_on(database_url, sqlite_file, demo).await
+    spawn_on(database_url, sqlite_file, demo, None).await
 }
 
-async fn spawn_on(database_url: String, sqlite_file: Option<TempFile>, demo: bool) -> TestApp {
+async fn spawn_on(
+    database_url: String,
+    sqlite_file: Option<TempFile>,
+    demo: bool,
+    shared_key: Option<PathBuf>,
+) -> TestApp {
+    // Replicas of one installation share its key; a new installation gets its own.
+    let owned_key = shared_key.is_none();
+    let key_file = shared_key.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("qiflow-test-{}.key", uuid::Uuid::new_v4()))
+    });
     let settings = Settings {
         database_url: database_url.clone(),
         bind: "127.0.0.1:0".into(),
         demo,
+        key_file: key_file.clone(),
     };
     let app = Application::build(&settings)
         .await
@@ -103,15 +117,23 @@ async fn spawn_on(database_url: String, sqlite_file: Option<TempFile>, demo: boo
     TestApp {
         address,
         database_url,
+        key_file: key_file.clone(),
         client: reqwest::Client::new(),
         _sqlite_file: sqlite_file,
+        _key_file: owned_key.then(|| TempFile(key_file)),
     }
 }
 
 impl TestApp {
     /// A second server over the same database (as another replica, or a restart).
     pub async fn another_server(&self, demo: bool) -> TestApp {
-        spawn_on(self.database_url.clone(), None, demo).await
+        spawn_on(
+            self.database_url.clone(),
+            None,
+            demo,
+            Some(self.key_file.clone()),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -4,6 +4,7 @@ mod analysis;
 mod cycles;
 mod drivers;
 mod enums;
+mod event_logs;
 mod organisation;
 mod pathway;
 mod pathway_mutations;
@@ -23,6 +24,7 @@ pub struct QueryRoot(
     analysis::AnalysisQuery,
     projects::ProjectQuery,
     cycles::CycleQuery,
+    event_logs::EventLogQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +34,7 @@ pub struct MutationRoot(
     projects::ProjectMutation,
     cycles::CycleMutation,
     drivers::DriverMutation,
+    event_logs::EventLogMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -43,13 +46,17 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// The schema over a database. Per-request data (the caller and the data loader) is added by the
 /// HTTP layer; without it the schema still works (as the installation, without batching).
-pub fn build_schema(db: DatabaseConnection) -> QiflowSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    pseudonymiser: std::sync::Arc<engine::events::identifiers::Pseudonymiser>,
+) -> QiflowSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(db)
+    .data(pseudonymiser)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()

@@ -371,6 +371,13 @@ impl MeasureView {
     async fn kind(&self) -> MeasureKind {
         self.0.measure.kind.into()
     }
+    /// Where the points come from when they are computed from an event log.
+    async fn from_log(&self) -> Option<super::event_logs::LogMeasureSourceView> {
+        self.0
+            .from_log
+            .as_ref()
+            .map(super::event_logs::LogMeasureSourceView::new)
+    }
     /// Exactly what is counted and how.
     async fn definition(&self) -> &str {
         &self.0.measure.definition
@@ -609,8 +616,8 @@ pub struct DataPointInput {
 
 #[derive(SimpleObject)]
 pub struct MeasurePayload {
-    project: ProjectView,
-    measure: MeasureView,
+    pub(crate) project: ProjectView,
+    pub(crate) measure: MeasureView,
 }
 
 /// What recording did: sending a period again replaces it, and says so.
@@ -774,8 +781,15 @@ impl ProjectMutation {
         )
         .map_err(crate::Error::from)?;
         let db = db(ctx)?;
-        let (project, id) =
-            projects::add_measure(db, &caller, project_id, input.expected_version, measure).await?;
+        let (project, id) = projects::add_measure(
+            db,
+            &caller,
+            project_id,
+            input.expected_version,
+            measure,
+            None,
+        )
+        .await?;
         let measure = projects::measure(db, &caller, id).await?;
         Ok(MeasurePayload {
             project: ProjectView(project),

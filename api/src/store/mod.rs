@@ -4,6 +4,9 @@
 
 pub mod cycles;
 pub mod drivers;
+pub mod events;
+pub mod log_measures;
+pub mod mining;
 pub mod organisations;
 pub mod pathways;
 pub mod projects;

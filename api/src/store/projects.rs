@@ -42,6 +42,15 @@ pub struct MeasureRecord {
     pub id: Uuid,
     pub project_id: Uuid,
     pub measure: Measure,
+    /// Set when the measure's points are computed from an event log.
+    pub from_log: Option<LogSource>,
+}
+
+/// The event log a measure is computed from, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogSource {
+    pub log_id: Uuid,
+    pub definition: engine::events::log_measure::LogMeasureDefinition,
 }
 
 /// A new project, checked.
@@ -225,22 +234,38 @@ fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
         row.chart_type.parse().map_err(bad)?,
     )
     .map_err(|e| corrupt("measure", row.id, e))?;
+    let from_log = match (row.event_log_id, &row.log_definition) {
+        (Some(log_id), Some(json)) => Some(LogSource {
+            log_id,
+            definition: super::log_measures::definition_from_json(row.id, json)?,
+        }),
+        _ => None,
+    };
     Ok(MeasureRecord {
         id: row.id,
         project_id: row.project_id,
         measure,
+        from_log,
     })
 }
 
-/// Adds a measure to a project, taking the project's next version (`CONFLICT` when stale).
+/// Adds a measure to a project, taking the project's next version (`CONFLICT` when stale). A
+/// measure from a log gets its data points computed at once (and again whenever the log grows).
 pub async fn add_measure(
     db: &DatabaseConnection,
     caller: &Caller,
     project_id: Uuid,
     expected_version: i64,
     m: Measure,
+    from_log: Option<LogSource>,
 ) -> Result<(ProjectRecord, Uuid)> {
     let tx = begin_write(db).await?;
+    if let Some(source) = &from_log {
+        source.definition.check()?;
+        super::events::get_log(&tx, caller, source.log_id)
+            .await
+            .map_err(|_| Error::invalid("logId", format!("no event log {}", source.log_id)))?;
+    }
     let current = get(&tx, caller, project_id).await?;
     let claimed = improvement_project::Entity::update_many()
         .col_expr(
@@ -278,9 +303,18 @@ pub async fn add_measure(
         target: Set(m.target),
         chart_type: Set(m.chart_type.as_str().to_string()),
         created_at: Set(Utc::now()),
+        event_log_id: Set(from_log.as_ref().map(|s| s.log_id)),
+        log_definition: Set(match &from_log {
+            Some(s) => Some(serde_json::to_value(&s.definition).map_err(Error::internal)?),
+            None => None,
+        }),
     })
     .exec_without_returning(&tx)
     .await?;
+    if let Some(source) = &from_log {
+        let log = super::events::load(&tx, caller, source.log_id).await?;
+        super::log_measures::recompute(&tx, id, &log, &source.definition).await?;
+    }
     let project = get(&tx, caller, project_id).await?;
     tx.commit().await?;
     Ok((project, id))

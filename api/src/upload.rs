@@ -1,0 +1,184 @@
+//! `POST /logs/{id}/events`: an event-log file as the request body (CSV, or XES with
+//! `?format=xes`; `?columns=case_id=PatientRef,...` maps CSV headers). The body is streamed to
+//! a temporary file under its own size limit, never held in memory, then staged and imported
+//! all or nothing like `qiflow import-events`.
+
+use crate::caller::Caller;
+use crate::error::Error;
+use crate::store::events::{self, ImportRecord, ImportSource};
+use engine::events::LogFormat;
+use engine::events::csv::ColumnMapping;
+use engine::events::identifiers::Pseudonymiser;
+use poem::http::StatusCode;
+use poem::web::{Data, Json, Path, Query};
+use poem::{Body, IntoResponse, Response, handler};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use tokio::io::AsyncReadExt;
+
+/// Largest upload accepted: about 5 million events of CSV.
+pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
+
+#[derive(Deserialize)]
+pub struct UploadParams {
+    /// `csv` (default) or `xes`.
+    format: Option<String>,
+    /// CSV header names as field=header pairs.
+    columns: Option<String>,
+}
+
+fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message.into()}})),
+    )
+        .into_response()
+}
+
+fn from_error(error: Error) -> Response {
+    let status = match &error {
+        Error::Validation(_) | Error::Problems(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Error::Internal(e) => {
+            tracing::error!(error = ?e, "upload failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let code = match status {
+        StatusCode::UNPROCESSABLE_ENTITY => "VALIDATION",
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::CONFLICT => "CONFLICT",
+        StatusCode::FORBIDDEN => "FORBIDDEN",
+        StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
+        _ => "INTERNAL",
+    };
+    problem(status, code, error.message())
+}
+
+/// The JSON an import is reported as (also by `qiflow import-events --format json`).
+pub fn import_json(record: &ImportRecord) -> serde_json::Value {
+    json!({
+        "id": record.id,
+        "logId": record.log_id,
+        "source": record.source,
+        "status": record.status,
+        "rows": record.rows,
+        "events": record.events,
+        "message": record.message,
+        "errors": record.errors,
+        "startedAt": record.started_at,
+        "finishedAt": record.finished_at,
+    })
+}
+
+#[handler]
+pub async fn upload_events(
+    Path(id): Path<String>,
+    Query(params): Query<UploadParams>,
+    db: Data<&DatabaseConnection>,
+    pseudonymiser: Data<&Arc<Pseudonymiser>>,
+    body: Body,
+) -> Response {
+    let caller = Caller::Installation;
+    let Ok(log_id) = uuid::Uuid::parse_str(&id) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("event log {id} was not found"),
+        );
+    };
+    if let Err(e) = events::get_log(db.0, &caller, log_id).await {
+        return from_error(e);
+    }
+    let format = match params.format.as_deref().unwrap_or("csv") {
+        "xes" => LogFormat::Xes,
+        "csv" => match ColumnMapping::parse(params.columns.as_deref().unwrap_or("")) {
+            Ok(m) => LogFormat::Csv(m),
+            Err(e) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "VALIDATION",
+                    format!("columns: {e}"),
+                );
+            }
+        },
+        other => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION",
+                format!("format: '{other}' is not csv or xes"),
+            );
+        }
+    };
+    let started = chrono::Utc::now();
+    // Spool the body to disk, counting the bytes actually read.
+    let spool = match tempfile::NamedTempFile::new() {
+        Ok(f) => f,
+        Err(e) => return from_error(Error::internal(e)),
+    };
+    let written = async {
+        let mut file = tokio::fs::File::create(spool.path()).await?;
+        let mut reader = body.into_async_read().take(MAX_UPLOAD_BYTES + 1);
+        let n = tokio::io::copy(&mut reader, &mut file).await?;
+        tokio::io::AsyncWriteExt::flush(&mut file).await?;
+        Ok::<u64, std::io::Error>(n)
+    }
+    .await;
+    match written {
+        Ok(n) if n > MAX_UPLOAD_BYTES => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "VALIDATION",
+                format!("uploads are limited to {} MiB", MAX_UPLOAD_BYTES >> 20),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION",
+                format!("reading the body: {e}"),
+            );
+        }
+    }
+    let path = spool.path().to_path_buf();
+    let key = pseudonymiser.0.clone();
+    let staged = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        let input = std::io::BufReader::with_capacity(1 << 20, file);
+        Ok::<_, std::io::Error>(events::stage_file(input, &format, &key, |_| {}))
+    })
+    .await;
+    drop(spool);
+    let staged = match staged {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return from_error(Error::internal(e)),
+        Err(e) => return from_error(Error::internal(e)),
+    };
+    match events::import(
+        db.0,
+        &caller,
+        log_id,
+        ImportSource::Upload,
+        None,
+        staged,
+        started,
+    )
+    .await
+    {
+        Ok(record) => {
+            let status = if record.succeeded() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (status, Json(json!({"import": import_json(&record)}))).into_response()
+        }
+        Err(e) => from_error(e),
+    }
+}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// One import into a log (a file, an upload or an API batch), kept whether it succeeded or not.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "event_import")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub log_id: Uuid,
+    /// FILE, UPLOAD or API.
+    pub source: String,
+    /// The client's key for an API batch: the same key twice stores the events once.
+    pub batch_key: Option<String>,
+    /// SUCCEEDED or FAILED.
+    pub status: String,
+    pub rows: i64,
+    pub events: i64,
+    /// Row errors: `[{row, column, message}]`, never the offending values.
+    pub errors: Json,
+    pub message: Option<String>,
+    pub started_at: DateTimeUtc,
+    pub finished_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
