@@ -144,6 +144,31 @@ impl TestApp {
             .expect("GET")
     }
 
+    /// Uploads an event-log file body to `POST /logs/{id}/events?{query}`: status and JSON.
+    pub async fn upload(&self, log_id: &str, query: &str, body: Vec<u8>) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/logs/{log_id}/events?{query}", self.address))
+            .body(body)
+            .send()
+            .await
+            .expect("POST /logs/{id}/events");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON response"))
+    }
+
+    /// Creates an event log and returns its id.
+    pub async fn event_log(&self, name: &str) -> String {
+        self.data(
+            "mutation($i: CreateEventLogInput!) { createEventLog(input: $i) { id } }",
+            json!({"i": {"name": name}}),
+        )
+        .await["createEventLog"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// The whole GraphQL response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         let response = self

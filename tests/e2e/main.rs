@@ -8,6 +8,7 @@ mod cycles;
 mod demo;
 mod documents;
 mod editing;
+mod event_logs;
 mod helpers;
 mod organisations;
 mod projects;

@@ -30,13 +30,24 @@ pub struct Calibration {
 
 #[derive(Default, Clone)]
 struct Observed {
+    /// Times taken (including into silent END steps, where no wait can be seen).
+    taken: u64,
     waits_ms: Vec<i64>,
     cases: u64,
     last_case: Option<usize>,
 }
 
 impl Observed {
+    fn taken_by(&mut self, case: usize) {
+        self.taken += 1;
+        if self.last_case != Some(case) {
+            self.last_case = Some(case);
+            self.cases += 1;
+        }
+    }
+
     fn add(&mut self, case: usize, value_ms: i64) {
+        self.taken += 1;
         self.waits_ms.push(value_ms.max(0));
         if self.last_case != Some(case) {
             self.last_case = Some(case);
@@ -66,7 +77,8 @@ fn round4(x: f64) -> f64 {
 
 /// Calibrates `map` from `log`: for each map transition taken directly in the log, the median
 /// wait (from the end of one visit to the start of the next); for each step with two or more
-/// ways out seen at least once, the share of moves along each; for each step whose activity has
+/// ways out, each taken at least once, the share of moves along each (a case ending at a step
+/// whose only silent way out is an END step counts as taking it); for each step whose activity has
 /// start and complete events, the median touch time. Values the log cannot speak to are left
 /// alone; only values that change are listed. O(n log n) for n events.
 pub fn calibrate(log: &EventLog, map: &PathwayMap) -> Calibration {
@@ -84,6 +96,14 @@ pub fn calibrate(log: &EventLog, map: &PathwayMap) -> Calibration {
         }
     }
     let mut waits = vec![Observed::default(); map.transitions.len()];
+    let mut silent_exits: Vec<Vec<usize>> = vec![Vec::new(); map.steps.len()];
+    for (t, e) in ends.iter().enumerate() {
+        if let Some((a, b)) = e
+            && map.steps[*b].activity_code.is_none()
+        {
+            silent_exits[*a].push(t);
+        }
+    }
     let mut touches = vec![Observed::default(); map.steps.len()];
     let mut visits: Vec<Visit> = Vec::new();
     for (c, case) in log.cases().enumerate() {
@@ -97,6 +117,13 @@ pub fn calibrate(log: &EventLog, map: &PathwayMap) -> Calibration {
             if let Some(&t) = transition_of.get(&(w[0].step, w[1].step)) {
                 waits[t].add(c, w[1].start_ms - w[0].end_ms);
             }
+        }
+        // A case that ends where the map's only silent way out leads (an END step without an
+        // activity code) took that way, though no wait can be seen.
+        if let Some(last) = visits.last()
+            && let [t] = silent_exits[last.step].as_slice()
+        {
+            waits[*t].taken_by(c);
         }
     }
 
@@ -115,13 +142,15 @@ pub fn calibrate(log: &EventLog, map: &PathwayMap) -> Calibration {
         if out.len() < 2 {
             continue;
         }
-        let total: usize = out.iter().map(|&t| waits[t].waits_ms.len()).sum();
-        if total == 0 {
+        let total: u64 = out.iter().map(|&t| waits[t].taken).sum();
+        // A way out never taken would need a probability of 0, which removes it from the map:
+        // leave such steps as they are (conformance lists the way under unseen transitions).
+        if total == 0 || out.iter().any(|&t| waits[t].taken == 0) {
             continue;
         }
         let mut shares: Vec<f64> = out
             .iter()
-            .map(|&t| round4(waits[t].waits_ms.len() as f64 / total as f64))
+            .map(|&t| round4(waits[t].taken as f64 / total as f64))
             .collect();
         // Rounding must not break the sum: the largest share absorbs the difference.
         let largest = (0..shares.len())

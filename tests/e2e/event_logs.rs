@@ -1,0 +1,537 @@
+//! Event logs end to end: imports (upload, appendEvents, the CLI), pseudonymisation, refusals
+//! that store nothing, discovery (also as SQL in PostgreSQL), conformance, calibration and
+//! measures from a log.
+
+use crate::helpers::{TestApp, code, spawn_app, spawn_app_with};
+use engine::events::discovery::{DiscoveryOptions, discover};
+use engine::events::{LogFormat, read_log};
+use serde_json::{Value, json};
+use std::process::Command;
+
+const DISCOVERY: &str = "events cases variantCount topVariantCoverage
+    edges { from to count meanSeconds medianSeconds p90Seconds minSeconds maxSeconds }
+    startActivities { activity count } endActivities { activity count }
+    topVariants { count share activities }
+    caseDuration { count meanSeconds medianSeconds p90Seconds minSeconds maxSeconds }
+    rework { activity cases repeats }
+    handoffs { total meanPerCase medianPerCase maxPerCase pairs { from to count } }";
+
+/// A small log written by hand: case ids that must never reach the database.
+fn csv_log(cases: usize) -> String {
+    let mut out = String::from("case_id,activity,timestamp,organisation,resource\n");
+    for c in 0..cases {
+        let id = format!("RAWCASE-{c:04}");
+        let base = 1_700_000_000 + c as i64 * 3_600;
+        let mut steps = vec![
+            ("Referral", 0, "GP01"),
+            ("Triage", 600 + c as i64 * 7 % 300, "ACU01"),
+        ];
+        if c % 3 == 0 {
+            steps.push(("Triage", 1_500, "ACU01"));
+        }
+        steps.push(("Treatment", 5_000 + (c as i64 * 131) % 4_000, "ACU01"));
+        steps.push(("Discharge", 9_500 + (c as i64 * 17) % 900, "COM01"));
+        for (activity, offset, org) in steps {
+            let t = chrono::DateTime::from_timestamp(base + offset, 0).unwrap();
+            out.push_str(&format!(
+                "{id},{activity},{},{org},staff-{}\n",
+                t.format("%Y-%m-%dT%H:%M:%SZ"),
+                c % 5
+            ));
+        }
+    }
+    out
+}
+
+fn expected_discovery(csv: &str) -> Value {
+    let (log, report) = read_log(csv.as_bytes(), &LogFormat::from_file_name("x.csv")).unwrap();
+    assert!(report.errors.is_empty());
+    serde_json::to_value(discover(
+        &log,
+        &DiscoveryOptions {
+            top_variants: 20,
+            collapse_repeats: false,
+        },
+    ))
+    .unwrap()
+}
+
+fn close(a: &Value, b: &Value, what: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-6 * y.abs().max(1.0),
+                "{what}: {x} != {y}"
+            );
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{what}: lengths");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                close(p, q, &format!("{what}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in y {
+                close(&x[k], v, &format!("{what}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{what}"),
+    }
+}
+
+async fn discovery(app: &TestApp, log_id: &str) -> Value {
+    app.data(
+        &format!("query($id: ID!) {{ eventLog(id: $id) {{ eventCount caseCount discovery {{ {DISCOVERY} }} }} }}"),
+        json!({"id": log_id}),
+    )
+    .await["eventLog"]
+        .clone()
+}
+
+/// Every byte the database holds: the SQLite file and its write-ahead log, or on PostgreSQL
+/// every text column of the events and imports.
+async fn stored_text(app: &TestApp) -> String {
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        let mut bytes = Vec::new();
+        for suffix in ["", "-wal"] {
+            if let Ok(b) = std::fs::read(format!("{path}{suffix}")) {
+                bytes.extend(b);
+            }
+        }
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT case_key || ' ' || activity || ' ' || COALESCE(organisation, '') || ' ' || COALESCE(resource, '') FROM log_event \
+             UNION ALL SELECT COALESCE(message, '') || ' ' || CAST(errors AS TEXT) FROM event_import",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn an_uploaded_log_is_pseudonymised_and_discovered_as_the_engine_discovers_it() {
+    let app = spawn_app().await;
+    let log = app.event_log("Acute referrals").await;
+    let csv = csv_log(60);
+    let (status, body) = app
+        .upload(&log, "format=csv", csv.clone().into_bytes())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["import"]["status"], "SUCCEEDED");
+    assert_eq!(body["import"]["events"], 60 * 4 + 20);
+
+    let found = discovery(&app, &log).await;
+    assert_eq!(found["eventCount"], 260);
+    assert_eq!(found["caseCount"], 60);
+    close(&found["discovery"], &expected_discovery(&csv), "discovery");
+
+    let stored = stored_text(&app).await;
+    assert!(
+        stored.contains("Treatment"),
+        "the check reads the stored events"
+    );
+    assert!(
+        !stored.contains("RAWCASE"),
+        "a raw case id reached the database"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_row_at_ninety_percent_stores_nothing_and_the_import_says_why() {
+    let app = spawn_app().await;
+    let log = app.event_log("Broken extract").await;
+    let csv = csv_log(250);
+    let mut lines: Vec<&str> = csv.lines().collect();
+    let bad_at = lines.len() * 9 / 10;
+    let mut fields: Vec<&str> = lines[bad_at].split(',').collect();
+    fields[2] = "31/02/2024 25:00";
+    let broken = fields.join(",");
+    lines[bad_at] = &broken;
+    let body = lines.join("\n") + "\n";
+    let (status, response) = app.upload(&log, "", body.into_bytes()).await;
+    assert_eq!(status, 422, "{response}");
+    let import = &response["import"];
+    assert_eq!(import["status"], "FAILED");
+    assert_eq!(import["events"], 0);
+    assert_eq!(import["errors"][0]["row"], bad_at as u64 + 1);
+    assert_eq!(import["errors"][0]["column"], "timestamp");
+
+    let found = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { eventCount caseCount imports { status events message errors { row column } } } }",
+            json!({"id": log}),
+        )
+        .await;
+    assert_eq!(found["eventLog"]["eventCount"], 0);
+    assert_eq!(found["eventLog"]["imports"][0]["status"], "FAILED");
+    assert!(
+        found["eventLog"]["imports"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was stored")
+    );
+    assert!(
+        !stored_text(&app).await.contains("Treatment"),
+        "no event was stored"
+    );
+}
+
+#[tokio::test]
+async fn an_nhs_number_outside_the_case_id_refuses_the_log_without_repeating_it() {
+    let app = spawn_app().await;
+    let log = app.event_log("Leaky extract").await;
+    let mut csv = csv_log(5);
+    csv = csv
+        .replacen("staff-1", "943 476 5919", 1)
+        .replacen("staff-2", "9434765919", 1);
+    let (status, response) = app.upload(&log, "", csv.into_bytes()).await;
+    assert_eq!(status, 422);
+    let text = response.to_string();
+    assert!(
+        !text.contains("9434765919") && !text.contains("943 476 5919"),
+        "{text}"
+    );
+    assert!(text.contains("2 row(s) in column 'resource'"), "{text}");
+
+    // The same through appendEvents: a VALIDATION error, nothing stored, the number not echoed.
+    let response = app
+        .graphql(
+            "mutation($log: ID!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: \"b1\", events: $e) { duplicate } }",
+            json!({"log": log, "e": [
+                {"caseId": "9434765919", "activity": "Triage", "timestamp": "2024-01-01T10:00:00Z"},
+                {"caseId": "c2", "activity": "Triage", "timestamp": "2024-01-01T10:00:00Z", "resource": "4010232137"}
+            ]}),
+        )
+        .await;
+    assert_eq!(code(&response["errors"][0]), "VALIDATION");
+    let text = response.to_string();
+    assert!(!text.contains("4010232137"), "{text}");
+    assert!(text.contains("column 'resource'"), "{text}");
+    assert!(!stored_text(&app).await.contains("4010232137"));
+}
+
+#[tokio::test]
+async fn append_events_stores_a_batch_once_and_names_bad_rows() {
+    let app = spawn_app().await;
+    let log = app.event_log("System feed").await;
+    let batch = json!([
+        {"caseId": "p1", "activity": "Referral", "timestamp": "2024-03-01T09:00:00Z", "organisation": "GP01"},
+        {"caseId": "p1", "activity": "Triage", "timestamp": "2024-03-01 10:30:00", "organisation": "ACU01"},
+        {"caseId": "p2", "activity": "Referral", "timestamp": "2024-03-01T11:00:00+00:00"}
+    ]);
+    let append = "mutation($log: ID!, $key: String!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: $key, events: $e) { duplicate import { status events } log { eventCount caseCount } } }";
+    let first = app
+        .data(append, json!({"log": log, "key": "2024-03-01", "e": batch}))
+        .await;
+    assert_eq!(first["appendEvents"]["duplicate"], false);
+    assert_eq!(first["appendEvents"]["log"]["eventCount"], 3);
+    assert_eq!(first["appendEvents"]["log"]["caseCount"], 2);
+    let again = app
+        .data(append, json!({"log": log, "key": "2024-03-01", "e": batch}))
+        .await;
+    assert_eq!(again["appendEvents"]["duplicate"], true);
+    assert_eq!(again["appendEvents"]["log"]["eventCount"], 3);
+
+    // The naive time is London local time (GMT in March before the clocks change): 90 minutes.
+    let found = discovery(&app, &log).await;
+    let edge = &found["discovery"]["edges"][0];
+    assert_eq!(
+        (edge["from"].as_str(), edge["to"].as_str()),
+        (Some("Referral"), Some("Triage"))
+    );
+    assert_eq!(edge["medianSeconds"], 5400.0);
+
+    let bad = app
+        .graphql(
+            append,
+            json!({"log": log, "key": "k2", "e": [
+                {"caseId": "p3", "activity": "", "timestamp": "2024-03-02T09:00:00Z"},
+                {"caseId": "p3", "activity": "X", "timestamp": "yesterday"}
+            ]}),
+        )
+        .await;
+    let fields: Vec<&str> = bad["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(code(&bad["errors"][0]), "VALIDATION", "{bad}");
+    let message = bad["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("events[0].activity") || fields.contains(&"events[0].activity"),
+        "{bad}"
+    );
+    assert!(
+        message.contains("events[1].timestamp") || fields.contains(&"events[1].timestamp"),
+        "{bad}"
+    );
+    // A refused batch does not hold its key: fixed and resent, it is stored.
+    let fixed = app
+        .data(
+            append,
+            json!({"log": log, "key": "k2", "e": [
+                {"caseId": "p3", "activity": "Referral", "timestamp": "2024-03-02T09:00:00Z"}
+            ]}),
+        )
+        .await;
+    assert_eq!(fixed["appendEvents"]["log"]["eventCount"], 4);
+}
+
+#[tokio::test]
+async fn the_demo_log_is_checked_against_its_pathway_calibrates_it_and_feeds_a_measure() {
+    let app = spawn_app_with(true).await;
+    let logs = app
+        .data(
+            "{ eventLogs { id name eventCount caseCount pathway { id name } } }",
+            json!({}),
+        )
+        .await;
+    let log = &logs["eventLogs"][0];
+    assert_eq!(log["caseCount"], 2000);
+    let log_id = log["id"].as_str().unwrap();
+    let pathway_id = log["pathway"]["id"].as_str().unwrap();
+
+    let c = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { conformance { cases moves allowedMoves fitness fittingCases fittingCaseShare
+                unknownActivities { activity events cases } skippedSteps { step cases }
+                missingTransitions { from to count } unseenTransitions { from to } } } }",
+            json!({"id": log_id}),
+        )
+        .await["eventLog"]["conformance"]
+        .clone();
+    assert_eq!(c["cases"], 2000);
+    // The demo's deliberate deviations: a CT scan the map lacks, and X-rays not recorded.
+    assert_eq!(c["unknownActivities"][0]["activity"], "CT_HIP");
+    let skipped: Vec<&str> = c["skippedSteps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert!(
+        skipped.contains(&"xray") && skipped.contains(&"image_ok"),
+        "{c}"
+    );
+    assert_eq!(c["missingTransitions"][0]["from"], "ed_assess");
+    assert_eq!(c["missingTransitions"][0]["to"], "ortho_clerk");
+    let fitness = c["fitness"].as_f64().unwrap();
+    let expected = c["allowedMoves"].as_f64().unwrap() / c["moves"].as_f64().unwrap();
+    assert!(
+        (fitness - expected).abs() < 1e-12 && fitness > 0.9 && fitness < 1.0,
+        "{c}"
+    );
+
+    let calibrated = app
+        .data(
+            "mutation($p: ID!, $l: ID!) { calibratePathway(pathwayId: $p, logId: $l) { pathway { id status } changes { subject field old new cases } } }",
+            json!({"p": pathway_id, "l": log_id}),
+        )
+        .await["calibratePathway"]
+        .clone();
+    assert_eq!(calibrated["pathway"]["status"], "DRAFT");
+    let changes = calibrated["changes"].as_array().unwrap();
+    let surgery_touch = changes
+        .iter()
+        .find(|v| v["subject"] == "step surgery")
+        .expect("surgery has start and complete events");
+    assert_eq!(surgery_touch["field"], "touchMinutes");
+    assert!(
+        changes
+            .iter()
+            .any(|v| v["field"] == "probability" && v["subject"] == "transition image_ok → xray")
+    );
+
+    let projects = app
+        .data("{ projects { measures { name fromLog { logId fromActivity toActivity statistic period } points { date value } } } }", json!({}))
+        .await;
+    let measures = projects["projects"][0]["measures"].as_array().unwrap();
+    let from_log = measures
+        .iter()
+        .find(|m| !m["fromLog"].is_null())
+        .expect("a measure from the log");
+    assert_eq!(from_log["fromLog"]["logId"], log_id);
+    let points = from_log["points"].as_array().unwrap();
+    assert!(
+        points.len() >= 50,
+        "a year of weekly points: {}",
+        points.len()
+    );
+}
+
+#[tokio::test]
+async fn measures_from_a_log_follow_appended_events() {
+    let app = spawn_app_with(true).await;
+    let log = app.event_log("Weekly feed").await;
+    let project = app.data("{ projects { id version } }", json!({})).await["projects"][0].clone();
+    let added = app
+        .data(
+            "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { id unit points { date value } } } }",
+            json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "logId": log, "name": "Median hours referral to triage",
+                   "fromActivity": "Referral", "toActivity": "Triage", "statistic": "MEDIAN_TIME", "direction": "DECREASE"}}),
+        )
+        .await;
+    assert_eq!(added["addLogMeasure"]["measure"]["points"], json!([]));
+    let measure_id = added["addLogMeasure"]["measure"]["id"].clone();
+    // Monday 4 March 2024: waits of 1 h and 3 h; Monday 11 March: 2 h.
+    let append = "mutation($log: ID!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: \"w\", events: $e) { import { events } } }";
+    let e = |case: &str, activity: &str, t: &str| json!({"caseId": case, "activity": activity, "timestamp": t});
+    app.data(
+        append,
+        json!({"log": log, "e": [
+            e("a", "Referral", "2024-03-04T09:00:00Z"), e("a", "Triage", "2024-03-04T10:00:00Z"),
+            e("b", "Referral", "2024-03-05T09:00:00Z"), e("b", "Triage", "2024-03-05T12:00:00Z"),
+            e("c", "Referral", "2024-03-11T09:00:00Z"), e("c", "Triage", "2024-03-11T11:00:00Z"),
+        ]}),
+    )
+    .await;
+    let points = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { points { date value } } }",
+            json!({"id": measure_id}),
+        )
+        .await;
+    assert_eq!(
+        points["measure"]["points"],
+        json!([{"date": "2024-03-04", "value": 2.0}, {"date": "2024-03-11", "value": 2.0}])
+    );
+}
+
+#[tokio::test]
+async fn discovery_in_postgres_equals_discovery_in_memory() {
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        eprintln!("skipped on SQLite: discovery runs as SQL only in PostgreSQL");
+        return;
+    }
+    let app = spawn_app_with(true).await;
+    let log = app.event_log("Repeats and hand-offs").await;
+    let (status, _) = app.upload(&log, "", csv_log(80).into_bytes()).await;
+    assert_eq!(status, 200);
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let caller = api::caller::Caller::Installation;
+    let logs = api::store::events::list_logs(&db, &caller).await.unwrap();
+    assert_eq!(logs.len(), 2);
+    for record in logs {
+        for collapse_repeats in [false, true] {
+            let options = DiscoveryOptions {
+                top_variants: 20,
+                collapse_repeats,
+            };
+            let in_sql = api::store::mining::discover_in_postgres(&db, &record, &options)
+                .await
+                .unwrap();
+            let in_memory =
+                api::store::mining::discovery_in_memory(&db, &caller, record.id, &options)
+                    .await
+                    .unwrap();
+            assert!(!in_memory.edges.is_empty());
+            close(
+                &serde_json::to_value(&in_sql).unwrap(),
+                &serde_json::to_value(&in_memory).unwrap(),
+                &format!("{} (collapse {collapse_repeats})", record.name),
+            );
+        }
+    }
+}
+
+fn qiflow(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(args)
+        .output()
+        .expect("running qiflow");
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    (output.status.code().unwrap_or(-1), text)
+}
+
+#[tokio::test]
+async fn import_events_on_the_command_line_refuses_nhs_numbers_and_imports_good_files() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let leaky = dir.path().join("leaky.csv");
+    std::fs::write(&leaky, csv_log(4).replacen("staff-0", "9434765919", 1)).unwrap();
+    let key = app.key_file.to_str().unwrap();
+    let args = |file: &str| {
+        vec![
+            "import-events".to_string(),
+            file.to_string(),
+            "--log".into(),
+            "CLI log".into(),
+            "--database-url".into(),
+            app.database_url.clone(),
+            "--key-file".into(),
+            key.to_string(),
+        ]
+    };
+    let run = |a: Vec<String>| qiflow(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let (status, out) = run(args(leaky.to_str().unwrap()));
+    assert_eq!(status, 1, "{out}");
+    assert!(
+        out.contains("refused") && out.contains("column 'resource'"),
+        "{out}"
+    );
+    assert!(!out.contains("9434765919"), "{out}");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, csv_log(10)).unwrap();
+    let mut json_args = args(good.to_str().unwrap());
+    json_args.extend(["--format".to_string(), "json".to_string()]);
+    let (status, out) = run(json_args);
+    assert_eq!(status, 0, "{out}");
+    let report: Value = serde_json::from_str(&out[..out.rfind('}').unwrap() + 1]).unwrap();
+    assert_eq!(report["import"]["status"], "SUCCEEDED");
+    assert_eq!(report["log"]["caseCount"], 10);
+    // The server (same database, same key) sees the imported log.
+    let logs = app
+        .data(
+            "{ eventLogs { name eventCount imports { status source } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(logs["eventLogs"][0]["eventCount"], 44);
+    assert_eq!(logs["eventLogs"][0]["imports"][0]["source"], "FILE");
+}
+
+#[test]
+fn mine_prints_the_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.csv");
+    let csv = csv_log(30);
+    std::fs::write(&file, &csv).unwrap();
+    let (status, out) = qiflow(&["mine", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(status, 0, "{out}");
+    let printed: Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "events",
+        "cases",
+        "edges",
+        "startActivities",
+        "endActivities",
+        "variantCount",
+        "topVariants",
+    ] {
+        assert!(printed.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(printed["startActivities"], json!({"Referral": 30}));
+    let expected = expected_discovery(&csv);
+    close(&printed["edges"], &expected["edges"], "edges");
+    assert_eq!(printed["variantCount"], expected["variantCount"]);
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "case_id,activity,timestamp\nc,,2024-01-01T00:00:00Z\n",
+    )
+    .unwrap();
+    let (status, out) = qiflow(&["mine", bad.to_str().unwrap()]);
+    assert_eq!(status, 1);
+    assert!(out.contains("row 2 column 'activity': is empty"), "{out}");
+}
