@@ -111,8 +111,16 @@ enum Command {
     /// any row is wrong.
     Mine {
         /// The event log: CSV with a header (case_id, activity, timestamp, optional
-        /// organisation, resource, lifecycle) or XES (by the .xes extension).
-        file: PathBuf,
+        /// organisation, resource, lifecycle) or XES (by the .xes extension). Leave it out
+        /// with --log to mine a stored log instead.
+        #[arg(required_unless_present = "log")]
+        file: Option<PathBuf>,
+        /// Mine the stored log of this name (SQL inside PostgreSQL; in memory on SQLite).
+        #[arg(long, conflicts_with = "file")]
+        log: Option<String>,
+        /// Database holding --log: sqlite://FILE or postgres://USER@HOST/DB.
+        #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
+        database_url: String,
         /// Other header names for CSV columns, as field=header pairs:
         /// `case_id=PatientRef,timestamp=EventTime`.
         #[arg(long, default_value = "")]
@@ -129,6 +137,9 @@ enum Command {
         /// `table` for people, `json` for programs (the same fields as GraphQL discovery).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Print how long loading and computing took to standard error (for benchmarks).
+        #[arg(long)]
+        timings: bool,
     },
     /// Import an event log (CSV or XES) into the database, all or nothing: every row is
     /// checked first (bad rows are named by row and column), case ids are pseudonymised with
@@ -282,19 +293,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Mine {
             file,
+            log,
+            database_url,
             columns,
             xes,
             top,
             collapse_repeats,
             format,
+            timings,
         } => {
-            let log_format = log_format(&file, &columns, xes)?;
             let options = engine::events::discovery::DiscoveryOptions {
                 top_variants: top,
                 collapse_repeats,
             };
             let json = matches!(format, Format::Json);
-            match mine_command::run(&file, &log_format, &options, json)? {
+            let outcome = match (file, log) {
+                (Some(file), _) => {
+                    let log_format = log_format(&file, &columns, xes)?;
+                    mine_command::run(&file, &log_format, &options, json, timings)?
+                }
+                (None, Some(name)) => {
+                    mine_command::run_stored(&database_url, &name, &options, json).await?
+                }
+                (None, None) => anyhow::bail!("give a FILE or --log NAME"),
+            };
+            match outcome {
                 Ok(output) => {
                     print!("{output}");
                     Ok(ExitCode::SUCCESS)

@@ -88,7 +88,9 @@ pub fn run(
     format: &LogFormat,
     options: &DiscoveryOptions,
     json: bool,
+    timings: bool,
 ) -> anyhow::Result<Result<String, String>> {
+    let started = std::time::Instant::now();
     let log = match read(file, format)? {
         Ok(log) => log,
         Err(errors) => {
@@ -100,13 +102,54 @@ pub fn run(
             )));
         }
     };
+    let read_at = started.elapsed();
     let found = discover(&log, options);
+    let discovered_at = started.elapsed();
+    let output = if json {
+        serde_json::to_string_pretty(&MineOutput::new(&found))? + "\n"
+    } else {
+        table(file, &found)
+    };
+    if timings {
+        // The same split pm4py_ref.py prints: loading, then computing (here with the output).
+        eprintln!("TIMING load_total {:9.4} s", read_at.as_secs_f64());
+        eprintln!(
+            "TIMING compute_total {:9.4} s",
+            (started.elapsed() - read_at).as_secs_f64()
+        );
+        eprintln!(
+            "TIMING discover {:9.4} s",
+            (discovered_at - read_at).as_secs_f64()
+        );
+    }
+    Ok(Ok(output))
+}
+
+/// Discovery of a stored log (by name) as JSON or a table.
+pub async fn run_stored(
+    database_url: &str,
+    name: &str,
+    options: &DiscoveryOptions,
+    json: bool,
+) -> anyhow::Result<Result<String, String>> {
+    let db = api::db::connect(database_url).await?;
+    api::db::migrate(&db).await?;
+    let caller = api::caller::Caller::Installation;
+    let Some(log) = api::store::events::find_log_by_name(&db, &caller, name)
+        .await
+        .map_err(api::Error::into_anyhow)?
+    else {
+        return Ok(Err(format!("no event log named '{name}'\n")));
+    };
+    let found = api::store::mining::discovery(&db, &caller, log.id, options)
+        .await
+        .map_err(api::Error::into_anyhow)?;
     if json {
         return Ok(Ok(
             serde_json::to_string_pretty(&MineOutput::new(&found))? + "\n"
         ));
     }
-    Ok(Ok(table(file, &found)))
+    Ok(Ok(table(Path::new(name), &found)))
 }
 
 fn duration(seconds: f64) -> String {

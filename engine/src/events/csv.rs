@@ -60,6 +60,21 @@ impl ColumnMapping {
     }
 }
 
+/// `str::trim`, answering at once for the usual field with nothing to trim.
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b))
+            if !a.is_ascii_whitespace()
+                && !b.is_ascii_whitespace()
+                && a.is_ascii()
+                && b.is_ascii() =>
+        {
+            text
+        }
+        _ => text.trim(),
+    }
+}
+
 /// What a read found: how many rows, the rows in error (at most [`MAX_ROW_ERRORS`]; then the
 /// read stopped) and which columns hold NHS numbers.
 #[derive(Debug, Default)]
@@ -158,27 +173,44 @@ pub fn read_csv<R: Read>(
         }
         row += 1;
         report.rows += 1;
+        // One UTF-8 check for the whole record, then each field is a slice of it (a field
+        // boundary inside a character makes that field invalid, as the csv crate does).
+        let whole = match std::str::from_utf8(record.as_slice()) {
+            Ok(whole) => whole,
+            Err(e) => {
+                let at = e.valid_up_to();
+                let column = (0..record.len())
+                    .find(|&i| record.range(i).is_some_and(|r| r.end > at))
+                    .map_or("", |i| names.get(i).map_or("", String::as_str));
+                if !report.error(row, column, "is not valid UTF-8") {
+                    break;
+                }
+                continue;
+            }
+        };
+        let field = |i: usize| record.range(i).and_then(|r| whole.get(r));
         // Screen every field but the case id, whether qiflow keeps it or not.
-        let mut bad_utf8 = None;
-        for (i, field) in record.iter().enumerate() {
-            match std::str::from_utf8(field) {
-                Ok(text) if i != case_col => report.screen.check(&names[i], text),
-                Ok(_) => {}
-                Err(_) => bad_utf8 = bad_utf8.or(Some(i)),
+        let mut split_char = None;
+        for i in 0..record.len() {
+            match field(i) {
+                Some(text) if i != case_col => report
+                    .screen
+                    .check(names.get(i).map_or("", String::as_str), text),
+                Some(_) => {}
+                None => split_char = split_char.or(Some(i)),
             }
         }
-        if let Some(i) = bad_utf8 {
-            if !report.error(row, &names[i], "is not valid UTF-8") {
+        if let Some(i) = split_char {
+            if !report.error(
+                row,
+                names.get(i).map_or("", String::as_str),
+                "is not valid UTF-8",
+            ) {
                 break;
             }
             continue;
         }
-        let text = |col: usize| {
-            record
-                .get(col)
-                .and_then(|f| std::str::from_utf8(f).ok())
-                .map(str::trim)
-        };
+        let text = |col: usize| field(col).map(trim);
         let optional = |col: Option<usize>| col.and_then(text).filter(|t| !t.is_empty());
         let Some(case_id) = text(case_col).filter(|t| !t.is_empty()) else {
             if !report.error(row, &mapping.case_id, "is empty") {
@@ -262,6 +294,17 @@ mod tests {
             .map(|e| (e.row, e.column.as_str()))
             .collect();
         assert_eq!(found, [(3, "activity"), (4, "timestamp"), (5, "activity")]);
+        // Extra or missing fields on a row are tolerated or named, never a crash.
+        let (ragged_rows, ragged) = read(
+            b"case_id,activity,timestamp\nc,A,2024-01-01T00:00:00Z,extra,9434765919\nc,B\n",
+            &ColumnMapping::default(),
+        );
+        assert_eq!(ragged_rows.len(), 1);
+        assert_eq!(
+            (ragged.errors[0].row, ragged.errors[0].column.as_str()),
+            (3, "timestamp")
+        );
+        assert_eq!(ragged.screen.findings(), [(String::new(), 1)]);
         assert!(report.errors[2].message.contains("UTF-8"));
     }
 

@@ -221,7 +221,13 @@ impl LogBuilder {
         organisation: Option<&str>,
         lifecycle: Lifecycle,
     ) {
-        self.case.push(self.cases.intern(case_key));
+        // Exports group events by case, so the case is usually the previous row's: one string
+        // comparison instead of a hash lookup.
+        let case = match self.case.last() {
+            Some(&last) if self.cases.name(last) == case_key => last,
+            _ => self.cases.intern(case_key),
+        };
+        self.case.push(case);
         self.activity.push(self.activities.intern(activity));
         self.time_ms.push(time_ms);
         self.organisation.push(match organisation {

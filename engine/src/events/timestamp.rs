@@ -9,6 +9,9 @@ use chrono_tz::Europe::London;
 /// without an offset is Europe/London local time: in the autumn hour that happens twice the
 /// earlier is taken; a time in the spring gap does not exist and is an error. O(len).
 pub fn parse_timestamp(text: &str) -> Result<i64, String> {
+    if let Some(ms) = fast_utc(text.as_bytes()) {
+        return Ok(ms);
+    }
     let text = text.trim();
     if let Some(ms) = fast_utc(text.as_bytes()) {
         return Ok(ms);
