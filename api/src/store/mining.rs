@@ -14,7 +14,7 @@ use engine::events::discovery::{
     ActivityCount, Discovery, DiscoveryOptions, Edge, Handoffs, OrganisationHandoff, Rework,
     Variant, discover,
 };
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait};
 use uuid::Uuid;
 
 /// Discovery over a stored log: in PostgreSQL when the log lives there, else in memory.
@@ -51,31 +51,44 @@ const ORDERED: &str = "SELECT case_key, activity, time_ms, organisation, \
      LEAD(time_ms) OVER (PARTITION BY case_key ORDER BY time_ms, seq) AS next_time, \
      LAG(activity) OVER (PARTITION BY case_key ORDER BY time_ms, seq) AS previous_activity, \
      LEAD(organisation) OVER (PARTITION BY case_key ORDER BY time_ms, seq) AS next_organisation \
-     FROM log_event WHERE log_id = $1";
+     FROM log_event WHERE log_id = ";
 
-async fn rows(
-    db: &impl ConnectionTrait,
-    sql: String,
-    log_id: Uuid,
-) -> Result<Vec<sea_orm::QueryResult>> {
-    let values: Vec<Value> = vec![log_id.into()];
+/// Runs an aggregate over `qiflow_ordered` (no parameters: the log is fixed by the table).
+async fn rows(db: &impl ConnectionTrait, sql: String) -> Result<Vec<sea_orm::QueryResult>> {
     Ok(db
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            values,
-        ))
+        .query_all_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
         .await?)
 }
 
 /// The same [`Discovery`] as the engine computes, as SQL in PostgreSQL: only aggregates (one
-/// row per edge, activity, variant or organisation pair) come back.
+/// row per edge, activity, variant or organisation pair) come back. The events are ordered
+/// once into a temporary table (dropped at commit) that every aggregate reads.
 pub async fn discover_in_postgres(
+    db: &DatabaseConnection,
+    log: &EventLogRecord,
+    options: &DiscoveryOptions,
+) -> Result<Discovery> {
+    let tx = db.begin().await?;
+    // Sorting a large log in memory is far faster than spilling to disk; for this query only.
+    tx.execute_unprepared("SET LOCAL work_mem = '256MB'")
+        .await?;
+    // A Uuid prints as hex digits and dashes only, so it is safe inline (CREATE TABLE AS takes
+    // no bind parameters).
+    tx.execute_unprepared(&format!(
+        "CREATE TEMP TABLE qiflow_ordered ON COMMIT DROP AS {ORDERED}'{}'::uuid",
+        log.id
+    ))
+    .await?;
+    let found = aggregate_in_postgres(&tx, log, options).await;
+    tx.commit().await?;
+    found
+}
+
+async fn aggregate_in_postgres(
     db: &impl ConnectionTrait,
     log: &EventLogRecord,
     options: &DiscoveryOptions,
 ) -> Result<Discovery> {
-    let id = log.id;
     let mut edges = Vec::new();
     for r in rows(
         db,
@@ -85,9 +98,8 @@ pub async fn discover_in_postgres(
              percentile_cont(0.5) WITHIN GROUP (ORDER BY (next_time - time_ms)::float8) / 1000.0, \
              percentile_cont(0.9) WITHIN GROUP (ORDER BY (next_time - time_ms)::float8) / 1000.0, \
              MIN(next_time - time_ms)::float8 / 1000.0, MAX(next_time - time_ms)::float8 / 1000.0 \
-             FROM ({ORDERED}) e WHERE next_activity IS NOT NULL GROUP BY activity, next_activity"
+             FROM qiflow_ordered e WHERE next_activity IS NOT NULL GROUP BY activity, next_activity"
         ),
-        id,
     )
     .await?
     {
@@ -120,16 +132,18 @@ pub async fn discover_in_postgres(
     let start_activities = counts(
         rows(
             db,
-            format!("SELECT activity, COUNT(*) FROM ({ORDERED}) e WHERE pos = 1 GROUP BY activity"),
-            id,
+            format!(
+                "SELECT activity, COUNT(*) FROM qiflow_ordered e WHERE pos = 1 GROUP BY activity"
+            ),
         )
         .await?,
     )?;
     let end_activities = counts(
         rows(
             db,
-            format!("SELECT activity, COUNT(*) FROM ({ORDERED}) e WHERE pos = n GROUP BY activity"),
-            id,
+            format!(
+                "SELECT activity, COUNT(*) FROM qiflow_ordered e WHERE pos = n GROUP BY activity"
+            ),
         )
         .await?,
     )?;
@@ -140,9 +154,8 @@ pub async fn discover_in_postgres(
          percentile_cont(0.5) WITHIN GROUP (ORDER BY d::float8) / 1000.0, \
          percentile_cont(0.9) WITHIN GROUP (ORDER BY d::float8) / 1000.0, \
          MIN(d)::float8 / 1000.0, MAX(d)::float8 / 1000.0 \
-         FROM (SELECT MAX(time_ms) - MIN(time_ms) AS d FROM log_event WHERE log_id = $1 GROUP BY case_key) c"
+         FROM (SELECT MAX(time_ms) - MIN(time_ms) AS d FROM qiflow_ordered GROUP BY case_key) c"
             .to_string(),
-        id,
     )
     .await?;
     let case_duration = match duration_row.first() {
@@ -167,9 +180,8 @@ pub async fn discover_in_postgres(
         db,
         format!(
             "SELECT v, COUNT(*) FROM (SELECT case_key, string_agg(activity, chr(31) ORDER BY pos) AS v \
-             FROM ({ORDERED}) e {keep} GROUP BY case_key) c GROUP BY v"
+             FROM qiflow_ordered e {keep} GROUP BY case_key) c GROUP BY v"
         ),
-        id,
     )
     .await?;
     let cases = log.case_count.max(0) as u64;
@@ -205,10 +217,9 @@ pub async fn discover_in_postgres(
     for r in rows(
         db,
         "SELECT activity, COUNT(*), SUM(k - 1)::bigint FROM (SELECT case_key, activity, COUNT(*) AS k \
-         FROM log_event WHERE log_id = $1 GROUP BY case_key, activity HAVING COUNT(*) > 1) x \
+         FROM qiflow_ordered GROUP BY case_key, activity HAVING COUNT(*) > 1) x \
          GROUP BY activity"
             .to_string(),
-        id,
     )
     .await?
     {
@@ -228,11 +239,10 @@ pub async fn discover_in_postgres(
     for r in rows(
         db,
         format!(
-            "SELECT organisation, next_organisation, COUNT(*) FROM ({ORDERED}) e \
+            "SELECT organisation, next_organisation, COUNT(*) FROM qiflow_ordered e \
              WHERE organisation IS NOT NULL AND next_organisation IS NOT NULL \
              AND organisation <> next_organisation GROUP BY organisation, next_organisation"
         ),
-        id,
     )
     .await?
     {
@@ -253,9 +263,8 @@ pub async fn discover_in_postgres(
             "SELECT COALESCE(SUM(h), 0)::float8, \
              COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY h::float8), 0), COALESCE(MAX(h), 0) \
              FROM (SELECT case_key, COUNT(*) FILTER (WHERE organisation IS NOT NULL AND next_organisation IS NOT NULL \
-             AND organisation <> next_organisation) AS h FROM ({ORDERED}) e GROUP BY case_key) c"
+             AND organisation <> next_organisation) AS h FROM qiflow_ordered e GROUP BY case_key) c"
         ),
-        id,
     )
     .await?;
     let (total, median, max) = match per_case.first() {
