@@ -92,14 +92,13 @@ async fn aggregate_in_postgres(
     let mut edges = Vec::new();
     for r in rows(
         db,
-        format!(
-            "SELECT activity, next_activity, COUNT(*), \
+        "SELECT activity, next_activity, COUNT(*), \
              AVG((next_time - time_ms)::float8) / 1000.0, \
              percentile_cont(0.5) WITHIN GROUP (ORDER BY (next_time - time_ms)::float8) / 1000.0, \
              percentile_cont(0.9) WITHIN GROUP (ORDER BY (next_time - time_ms)::float8) / 1000.0, \
              MIN(next_time - time_ms)::float8 / 1000.0, MAX(next_time - time_ms)::float8 / 1000.0 \
              FROM qiflow_ordered e WHERE next_activity IS NOT NULL GROUP BY activity, next_activity"
-        ),
+            .to_string(),
     )
     .await?
     {
@@ -132,18 +131,16 @@ async fn aggregate_in_postgres(
     let start_activities = counts(
         rows(
             db,
-            format!(
-                "SELECT activity, COUNT(*) FROM qiflow_ordered e WHERE pos = 1 GROUP BY activity"
-            ),
+            "SELECT activity, COUNT(*) FROM qiflow_ordered e WHERE pos = 1 GROUP BY activity"
+                .to_string(),
         )
         .await?,
     )?;
     let end_activities = counts(
         rows(
             db,
-            format!(
-                "SELECT activity, COUNT(*) FROM qiflow_ordered e WHERE pos = n GROUP BY activity"
-            ),
+            "SELECT activity, COUNT(*) FROM qiflow_ordered e WHERE pos = n GROUP BY activity"
+                .to_string(),
         )
         .await?,
     )?;
@@ -238,11 +235,10 @@ async fn aggregate_in_postgres(
     let mut pairs = Vec::new();
     for r in rows(
         db,
-        format!(
-            "SELECT organisation, next_organisation, COUNT(*) FROM qiflow_ordered e \
+        "SELECT organisation, next_organisation, COUNT(*) FROM qiflow_ordered e \
              WHERE organisation IS NOT NULL AND next_organisation IS NOT NULL \
              AND organisation <> next_organisation GROUP BY organisation, next_organisation"
-        ),
+            .to_string(),
     )
     .await?
     {
@@ -259,12 +255,10 @@ async fn aggregate_in_postgres(
     });
     let per_case = rows(
         db,
-        format!(
-            "SELECT COALESCE(SUM(h), 0)::float8, \
+        "SELECT COALESCE(SUM(h), 0)::float8, \
              COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY h::float8), 0), COALESCE(MAX(h), 0) \
              FROM (SELECT case_key, COUNT(*) FILTER (WHERE organisation IS NOT NULL AND next_organisation IS NOT NULL \
-             AND organisation <> next_organisation) AS h FROM qiflow_ordered e GROUP BY case_key) c"
-        ),
+             AND organisation <> next_organisation) AS h FROM qiflow_ordered e GROUP BY case_key) c".to_string(),
     )
     .await?;
     let (total, median, max) = match per_case.first() {
