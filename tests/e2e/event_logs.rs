@@ -273,6 +273,18 @@ async fn append_events_stores_a_batch_once_and_names_bad_rows() {
         message.contains("events[1].timestamp") || fields.contains(&"events[1].timestamp"),
         "{bad}"
     );
+    // More than 10,000 events in one call is refused before anything is stored.
+    let too_many: Vec<Value> = (0..10_001)
+        .map(|i| json!({"caseId": format!("q{i}"), "activity": "Referral", "timestamp": "2024-03-02T09:00:00Z"}))
+        .collect();
+    let refused = app
+        .graphql(append, json!({"log": log, "key": "big", "e": too_many}))
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "VALIDATION");
+    assert!(
+        refused.to_string().contains("at most 10000 events a call"),
+        "{refused}"
+    );
     // A refused batch does not hold its key: fixed and resent, it is stored.
     let fixed = app
         .data(

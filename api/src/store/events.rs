@@ -327,7 +327,7 @@ impl Staged {
     /// Why the import must be refused, if it must: never quoting a value.
     pub fn refusal(&self) -> Option<String> {
         if let Some(f) = &self.fatal {
-            return Some(format!("the file cannot be read: {}", f.message));
+            return Some(format!("the input cannot be read: {}", f.message));
         }
         if let Some(r) = self.report.screen.refusal() {
             return Some(r);
