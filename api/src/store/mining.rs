@@ -12,7 +12,7 @@ use engine::events::calibration::{CalibratedValue, calibrate};
 use engine::events::conformance::{Conformance, conformance};
 use engine::events::discovery::{
     ActivityCount, Discovery, DiscoveryOptions, Edge, Handoffs, OrganisationHandoff, Rework,
-    Variant, discover,
+    discover, rank_variants,
 };
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait};
 use uuid::Uuid;
@@ -182,7 +182,7 @@ async fn aggregate_in_postgres(
     )
     .await?;
     let cases = log.case_count.max(0) as u64;
-    let mut variants: Vec<(u64, Vec<String>)> = variant_rows
+    let variants: Vec<(u64, Vec<String>)> = variant_rows
         .into_iter()
         .map(|r| {
             let v: String = r.try_get_by_index(0)?;
@@ -191,24 +191,7 @@ async fn aggregate_in_postgres(
         })
         .collect::<Result<_>>()?;
     let variant_count = variants.len() as u64;
-    variants.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| x.1.cmp(&y.1)));
-    variants.truncate(options.top_variants);
-    let share = |n: u64| {
-        if cases == 0 {
-            0.0
-        } else {
-            n as f64 / cases as f64
-        }
-    };
-    let top_variants: Vec<Variant> = variants
-        .into_iter()
-        .map(|(count, activities)| Variant {
-            count,
-            share: share(count),
-            activities,
-        })
-        .collect();
-    let top_variant_coverage = share(top_variants.iter().map(|v| v.count).sum());
+    let (top_variants, top_variant_coverage) = rank_variants(variants, cases, options.top_variants);
 
     let mut rework = Vec::new();
     for r in rows(

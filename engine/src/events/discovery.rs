@@ -218,7 +218,7 @@ pub fn discover(log: &EventLog, options: &DiscoveryOptions) -> Discovery {
         out
     };
 
-    let mut all_variants: Vec<(u64, Vec<&str>)> = if options.collapse_repeats {
+    let all_variants: Vec<(u64, Vec<&str>)> = if options.collapse_repeats {
         variants
             .iter()
             .map(|(seq, n)| (*n, seq.iter().map(|&i| names.name(i)).collect()))
@@ -230,30 +230,8 @@ pub fn discover(log: &EventLog, options: &DiscoveryOptions) -> Discovery {
             .collect()
     };
     let variant_count = all_variants.len() as u64;
-    let k = options.top_variants.min(all_variants.len());
-    let by_count =
-        |x: &(u64, Vec<&str>), y: &(u64, Vec<&str>)| y.0.cmp(&x.0).then_with(|| x.1.cmp(&y.1));
-    if k < all_variants.len() && k > 0 {
-        all_variants.select_nth_unstable_by(k - 1, by_count);
-    }
-    all_variants.truncate(k);
-    all_variants.sort_by(by_count);
-    let share = |n: u64| {
-        if cases == 0 {
-            0.0
-        } else {
-            n as f64 / cases as f64
-        }
-    };
-    let top_variants: Vec<Variant> = all_variants
-        .into_iter()
-        .map(|(n, seq)| Variant {
-            count: n,
-            share: share(n),
-            activities: seq.into_iter().map(str::to_string).collect(),
-        })
-        .collect();
-    let top_variant_coverage = share(top_variants.iter().map(|v| v.count).sum());
+    let (top_variants, top_variant_coverage) =
+        rank_variants(all_variants, cases, options.top_variants);
 
     let mut rework: Vec<Rework> = (0..a)
         .filter(|&i| rework_cases[i] > 0)
@@ -310,6 +288,39 @@ pub fn discover(log: &EventLog, options: &DiscoveryOptions) -> Discovery {
         rework,
         handoffs,
     }
+}
+
+/// The `top` most frequent variants (ties by activity sequence) with each one's share of
+/// `cases`, and the share all of them cover. O(v + top log top) for v variants.
+pub fn rank_variants<S: AsRef<str> + Ord>(
+    mut variants: Vec<(u64, Vec<S>)>,
+    cases: u64,
+    top: usize,
+) -> (Vec<Variant>, f64) {
+    let k = top.min(variants.len());
+    let by_count = |x: &(u64, Vec<S>), y: &(u64, Vec<S>)| y.0.cmp(&x.0).then_with(|| x.1.cmp(&y.1));
+    if k > 0 && k < variants.len() {
+        variants.select_nth_unstable_by(k - 1, by_count);
+    }
+    variants.truncate(k);
+    variants.sort_by(by_count);
+    let share = |n: u64| {
+        if cases == 0 {
+            0.0
+        } else {
+            n as f64 / cases as f64
+        }
+    };
+    let ranked: Vec<Variant> = variants
+        .into_iter()
+        .map(|(count, seq)| Variant {
+            count,
+            share: share(count),
+            activities: seq.iter().map(|a| a.as_ref().to_string()).collect(),
+        })
+        .collect();
+    let coverage = share(ranked.iter().map(|v| v.count).sum());
+    (ranked, coverage)
 }
 
 #[cfg(test)]
