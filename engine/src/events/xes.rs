@@ -28,8 +28,8 @@ enum Scope {
 /// Reads an XES log, calling `on_event` for each good event with its position (1-based,
 /// counted over the whole file) and the trace's `concept:name` as the case id. Used keys:
 /// `concept:name`, `time:timestamp`, `lifecycle:transition`, `org:resource`, `org:group` (an
-/// `organisation` attribute is taken when `org:group` is absent). Every string attribute of an
-/// event is screened for NHS numbers. Malformed XML is returned as `Err`; event errors are
+/// `organisation` attribute is taken when `org:group` is absent). Every attribute value but the
+/// trace's `concept:name` (the case id) is screened for NHS numbers. Malformed XML is returned as `Err`; event errors are
 /// collected in the report. O(bytes).
 pub fn read_xes<R: BufRead>(
     input: R,
@@ -171,7 +171,8 @@ fn take_attribute(
     let (Some(key), Some(value)) = (key, value) else {
         return Ok(());
     };
-    if is_event {
+    // The trace's name is the case id (pseudonymised); every other value is screened.
+    if is_event || key != "concept:name" {
         report.screen.check(&key, &value);
     }
     match key.as_str() {
@@ -299,6 +300,22 @@ mod tests {
             .map(|e| (e.row, e.column.as_str()))
             .collect();
         assert_eq!(errors, [(3, "concept:name"), (4, "time:timestamp")]);
+    }
+
+    #[test]
+    fn nhs_numbers_anywhere_but_the_case_id_are_found() {
+        let log = r#"<log><trace><string key="concept:name" value="9434765919"/>
+            <string key="patient:nhs" value="4010232137"/>
+            <event><string key="concept:name" value="A"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/>
+            <string key="org:resource" value="943 476 5919"/></event></trace></log>"#;
+        let report = read_xes(log.as_bytes(), |_, _| {}).unwrap();
+        assert_eq!(
+            report.screen.findings(),
+            [
+                ("patient:nhs".to_string(), 1),
+                ("org:resource".to_string(), 1)
+            ]
+        );
     }
 
     #[test]
