@@ -1,6 +1,5 @@
 //! The HTTP server: routes, per-request context, graceful shutdown.
 
-use crate::caller::Caller;
 use crate::db;
 use crate::graphql::{ContentLoader, QiflowSchema, build_schema};
 use anyhow::Context as _;
@@ -36,6 +35,7 @@ pub struct Application {
     port: u16,
     db: DatabaseConnection,
     demo: Option<crate::demo::DemoSummary>,
+    demo_token: Option<String>,
     pseudonymiser: Arc<Pseudonymiser>,
 }
 
@@ -45,13 +45,16 @@ impl Application {
         let pseudonymiser = Arc::new(crate::keys::load_or_create(&settings.key_file)?);
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
-        let demo = if settings.demo {
+        let (demo, demo_token) = if settings.demo {
             let summary = crate::demo::load(&db, &pseudonymiser)
                 .await
                 .map_err(|e| e.into_anyhow().context("loading the demo"))?;
-            Some(summary)
+            let token = crate::store::access::demo_administrator_token(&db)
+                .await
+                .map_err(|e| e.into_anyhow().context("creating the demo token"))?;
+            (Some(summary), Some(token))
         } else {
-            None
+            (None, None)
         };
         let acceptor = TcpListener::bind(settings.bind.clone())
             .into_acceptor()
@@ -67,12 +70,18 @@ impl Application {
             port,
             db,
             demo,
+            demo_token,
             pseudonymiser,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The demo administrator's token (shown once), when the demo was loaded.
+    pub fn demo_token(&self) -> Option<&str> {
+        self.demo_token.as_deref()
     }
 
     /// What loading the demo did, when it was asked for.
@@ -112,12 +121,22 @@ pub fn routes(db: DatabaseConnection, pseudonymiser: Arc<Pseudonymiser>) -> impl
 
 #[handler]
 async fn graphql(
+    http: &poem::Request,
     schema: Data<&QiflowSchema>,
     db: Data<&DatabaseConnection>,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    // The one place a request's caller is decided (authentication plugs in here).
-    let caller = Caller::Installation;
+    // The one place a request's caller is decided.
+    let caller = match crate::auth::authenticate(db.0, http.headers()).await {
+        Ok(caller) => caller,
+        Err(error) => {
+            let error: async_graphql::Error = error.into();
+            let response = async_graphql::Response::from_errors(vec![
+                error.into_server_error(async_graphql::Pos::default()),
+            ]);
+            return response.into();
+        }
+    };
     let loader = DataLoader::new(
         ContentLoader::new(db.0.clone(), caller.clone()),
         tokio::spawn,

@@ -3,7 +3,6 @@
 //! a temporary file under its own size limit, never held in memory, then staged and imported
 //! all or nothing like `qiflow import-events`.
 
-use crate::caller::Caller;
 use crate::error::Error;
 use crate::store::events::{self, ImportRecord, ImportSource};
 use engine::events::LogFormat;
@@ -78,13 +77,17 @@ pub fn import_json(record: &ImportRecord) -> serde_json::Value {
 
 #[handler]
 pub async fn upload_events(
+    http: &poem::Request,
     Path(id): Path<String>,
     Query(params): Query<UploadParams>,
     db: Data<&DatabaseConnection>,
     pseudonymiser: Data<&Arc<Pseudonymiser>>,
     body: Body,
 ) -> Response {
-    let caller = Caller::Installation;
+    let caller = match crate::auth::authenticate(db.0, http.headers()).await {
+        Ok(caller) => caller,
+        Err(e) => return from_error(e),
+    };
     let Ok(log_id) = uuid::Uuid::parse_str(&id) else {
         return problem(
             StatusCode::NOT_FOUND,
@@ -93,6 +96,10 @@ pub async fn upload_events(
         );
     };
     if let Err(e) = events::get_log(db.0, &caller, log_id).await {
+        return from_error(e);
+    }
+    // Refuse before reading a byte of patient data the caller may not write.
+    if let Err(e) = crate::store::access::require_events_write(db.0, &caller, log_id).await {
         return from_error(e);
     }
     let format = match params.format.as_deref().unwrap_or("csv") {

@@ -2,6 +2,8 @@
 //! maps them to and from the engine's domain types. Enumerations are stored as their upper-case
 //! names (text), so both SQLite and PostgreSQL hold the same values.
 
+pub mod api_token;
+pub mod audit_event;
 pub mod cycle_move;
 pub mod cycle_observation;
 pub mod data_point;
@@ -11,10 +13,13 @@ pub mod event_log;
 pub mod improvement_project;
 pub mod log_event;
 pub mod measure;
+pub mod membership;
 pub mod organisation;
 pub mod pathway;
 pub mod pdsa_cycle;
+pub mod principal;
 pub mod project_member;
+pub mod share;
 pub mod step;
 pub mod transition;
 

@@ -6,6 +6,7 @@ mod m20261126_000001_pathways;
 mod m20261126_000002_projects;
 mod m20261126_000003_pdsa;
 mod m20261126_000004_event_logs;
+mod m20261126_000005_access;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_projects::Migration),
             Box::new(m20261126_000003_pdsa::Migration),
             Box::new(m20261126_000004_event_logs::Migration),
+            Box::new(m20261126_000005_access::Migration),
         ]
     }
 }

@@ -477,6 +477,8 @@ async fn import_events_on_the_command_line_refuses_nhs_numbers_and_imports_good_
             file.to_string(),
             "--log".into(),
             "CLI log".into(),
+            "--organisation".into(),
+            crate::helpers::BOOTSTRAP_ORGANISATION.into(),
             "--database-url".into(),
             app.database_url.clone(),
             "--key-file".into(),

@@ -11,6 +11,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The pseudonymisation key file the server uses (for CLI runs against the same data).
     pub key_file: PathBuf,
+    /// The administrator's API token every request of `client` carries.
+    pub token: String,
     client: reqwest::Client,
     _sqlite_file: Option<TempFile>,
     _key_file: Option<TempFile>,
@@ -89,7 +91,23 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(demo: bool) -> TestApp {
     init_tracing();
     let (database_url, sqlite_file) = fresh_database().await;
-    spawn_on(database_url, sqlite_file, demo, None).await
+    spawn_on(database_url, sqlite_file, demo, None, None).await
+}
+
+/// The ODS code of the organisation a test's administrator is made in.
+pub const BOOTSTRAP_ORGANISATION: &str = "XQ1";
+
+/// A client whose every request carries `token`.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("a header value"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client")
 }
 
 async fn spawn_on(
@@ -97,6 +115,7 @@ async fn spawn_on(
     sqlite_file: Option<TempFile>,
     demo: bool,
     shared_key: Option<PathBuf>,
+    shared_token: Option<String>,
 ) -> TestApp {
     // Replicas of one installation share its key; a new installation gets its own.
     let owned_key = shared_key.is_none();
@@ -113,12 +132,38 @@ async fn spawn_on(
         .await
         .expect("building the app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let token = match (shared_token, app.demo_token()) {
+        (Some(token), _) => token,
+        (None, Some(token)) => token.to_string(),
+        // The first administrator of a new installation, as `qiflow token create --org-name`
+        // makes one (a system client, so it may also write events).
+        (None, None) => {
+            api::store::access::create_token(
+                app.database(),
+                &api::caller::Caller::Installation,
+                api::store::access::NewToken {
+                    principal: "test administrator".into(),
+                    system: true,
+                    organisation: BOOTSTRAP_ORGANISATION.into(),
+                    organisation_name: Some("Test installation".into()),
+                    role: api::caller::Role::Admin,
+                    expires_in_days: 1,
+                    name: None,
+                    oidc_subject: None,
+                },
+            )
+            .await
+            .expect("the first administrator")
+            .0
+        }
+    };
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         database_url,
         key_file: key_file.clone(),
-        client: reqwest::Client::new(),
+        client: client_with(&token),
+        token,
         _sqlite_file: sqlite_file,
         _key_file: owned_key.then(|| TempFile(key_file)),
     }
@@ -132,6 +177,7 @@ impl TestApp {
             None,
             demo,
             Some(self.key_file.clone()),
+            Some(self.token.clone()),
         )
         .await
     }
@@ -157,11 +203,21 @@ impl TestApp {
         (status, response.json().await.expect("a JSON response"))
     }
 
-    /// Creates an event log and returns its id.
+    /// Creates an event log (of the administrator's own organisation) and returns its id.
     pub async fn event_log(&self, name: &str) -> String {
+        let organisations = self
+            .data("{ organisations { id odsCode } }", json!({}))
+            .await;
+        let list = organisations["organisations"].as_array().unwrap();
+        let org = list
+            .iter()
+            .find(|o| o["odsCode"] == BOOTSTRAP_ORGANISATION)
+            .or_else(|| list.first())
+            .expect("an organisation")["id"]
+            .clone();
         self.data(
             "mutation($i: CreateEventLogInput!) { createEventLog(input: $i) { id } }",
-            json!({"i": {"name": name}}),
+            json!({"i": {"name": name, "organisationId": org}}),
         )
         .await["createEventLog"]["id"]
             .as_str()

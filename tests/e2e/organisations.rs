@@ -23,7 +23,7 @@ async fn organisations_are_created_listed_and_found() {
         .await;
     assert_eq!(
         data["organisations"],
-        json!([{"odsCode": "RX1", "kind": "ACUTE_TRUST"}, {"odsCode": "Y05794", "kind": "PRIMARY_CARE"}])
+        json!([{"odsCode": "RX1", "kind": "ACUTE_TRUST"}, {"odsCode": "XQ1", "kind": "OTHER"}, {"odsCode": "Y05794", "kind": "PRIMARY_CARE"}])
     );
     let one = app
         .data(
@@ -63,7 +63,8 @@ async fn a_taken_ods_code_is_a_conflict_and_a_bad_one_is_invalid() {
         .await;
     assert_eq!(field(&err), "name");
     let data = app.data("{ organisations { odsCode } }", json!({})).await;
-    assert_eq!(data["organisations"].as_array().unwrap().len(), 1);
+    // The installation's own organisation and the one created.
+    assert_eq!(data["organisations"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -185,8 +185,12 @@ impl PathwayMutation {
         let caller = Caller::from_context(ctx);
         let document = PathwayDocument::from_json(document.0).map_err(crate::Error::from)?;
         let parsed = document.parse().map_err(crate::Error::from)?;
-        let record = store::pathways::import(db(ctx)?, &caller, parsed).await?;
-        view(ctx, record).await
+        let db = db(ctx)?;
+        let record = store::pathways::import(db, &caller, parsed).await?;
+        // The import may have made the caller administrator of new organisations.
+        let caller = store::access::refresh(db, &caller).await?;
+        let content = store::pathways::content(db, &caller, record.id).await?;
+        Ok(PathwayView::with_content(record, content))
     }
 
     /// Creates an empty draft pathway.

@@ -170,6 +170,7 @@ pub async fn plan(
 ) -> Result<CycleRecord> {
     let tx = begin_write(db).await?;
     projects::get(&tx, caller, project_id).await?;
+    super::access::require_project(&tx, caller, project_id, crate::caller::Role::Editor).await?;
     let mut errors = engine::InputErrors::default();
     for (i, p) in cycle.predictions.iter().enumerate() {
         let belongs = match Uuid::parse_str(&p.measure) {
@@ -244,6 +245,8 @@ pub async fn advance_cycle(
 ) -> Result<Advanced> {
     let tx = begin_write(db).await?;
     let current = get(&tx, caller, id).await?;
+    super::access::require_project(&tx, caller, current.project_id, crate::caller::Role::Editor)
+        .await?;
     if current.version != expected_version {
         return Err(Error::Conflict(format!(
             "cycle {id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
@@ -343,6 +346,8 @@ pub async fn observe(
 ) -> Result<CycleRecord> {
     let tx = begin_write(db).await?;
     let current = get(&tx, caller, id).await?;
+    super::access::require_project(&tx, caller, current.project_id, crate::caller::Role::Editor)
+        .await?;
     if current.cycle.stage != Stage::Do {
         return Err(Error::invalid(
             "cycleId",

@@ -139,11 +139,7 @@ struct StoredRowError {
 }
 
 fn condition_for(caller: &Caller) -> sea_orm::Condition {
-    // Logs follow their organisation's visibility; access control narrows it per caller.
-    let _ = visible_organisations(caller);
-    match caller {
-        Caller::Installation => sea_orm::Condition::all(),
-    }
+    super::visible_logs(caller)
 }
 
 /// A new, empty log. The name must be unique; the organisation and pathway must exist.
@@ -157,12 +153,24 @@ pub async fn create_log(
     let name = engine::values::parse_text(name, engine::pathway::MAX_NAME)
         .map_err(|e| Error::invalid("name", e))?;
     let tx = begin_write(db).await?;
-    if let Some(org) = organisation_id {
-        organisation::Entity::find_by_id(org)
-            .filter(visible_organisations(caller))
-            .one(&tx)
-            .await?
-            .ok_or_else(|| Error::invalid("organisationId", format!("no organisation {org}")))?;
+    match organisation_id {
+        Some(org) => {
+            organisation::Entity::find_by_id(org)
+                .filter(visible_organisations(caller))
+                .one(&tx)
+                .await?
+                .ok_or_else(|| {
+                    Error::invalid("organisationId", format!("no organisation {org}"))
+                })?;
+            super::access::require_organisation(caller, org, crate::caller::Role::Editor)?;
+        }
+        None if !matches!(caller, Caller::Installation) => {
+            return Err(Error::invalid(
+                "organisationId",
+                "name the organisation whose patients the log holds",
+            ));
+        }
+        None => {}
     }
     if let Some(p) = pathway_id {
         super::pathways::get(&tx, caller, p)
@@ -523,6 +531,7 @@ pub async fn import(
     started_at: DateTime<Utc>,
 ) -> Result<ImportRecord> {
     get_log(db, caller, log_id).await?;
+    super::access::require_events_write(db, caller, log_id).await?;
     if let Some(key) = batch_key {
         if key.trim().is_empty() || key.len() > 200 {
             return Err(Error::invalid("batchKey", "must be 1 to 200 characters"));

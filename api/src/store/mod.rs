@@ -2,6 +2,7 @@
 //! to the caller. Every function takes the caller; each write runs in one transaction, so nothing
 //! is ever half-saved.
 
+pub mod access;
 pub mod cycles;
 pub mod drivers;
 pub mod events;
@@ -14,23 +15,69 @@ pub mod reports;
 mod rows;
 
 use crate::caller::Caller;
-use sea_orm::Condition;
+use entity::{event_log, improvement_project, organisation, pathway, share, step};
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition};
+use uuid::Uuid;
 
 pub use organisations::OrganisationRecord;
 pub use pathways::{PathwayContent, PathwayRecord};
 
-/// Which pathways the caller may see. Access control narrows this; until then the installation
-/// sees everything.
+/// The ids of objects of `kind` shared with any of `organisations`.
+fn shared_with(kind: &str, organisations: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(share::Column::ObjectId)
+        .from(share::Entity)
+        .and_where(share::Column::ObjectKind.eq(kind))
+        .and_where(share::Column::OrganisationId.is_in(organisations.iter().copied()))
+        .to_owned()
+}
+
+/// Which pathways the caller may see: those its organisations own, those shared with them, and
+/// published pathways with steps of its organisations. Deny by default: nobody sees nothing.
 pub(crate) fn visible_pathways(caller: &Caller) -> Condition {
-    match caller {
-        Caller::Installation => Condition::all(),
+    let Some(orgs) = caller.organisation_ids() else {
+        return Condition::all();
+    };
+    let with_their_steps = Query::select()
+        .column(step::Column::PathwayId)
+        .from(step::Entity)
+        .and_where(step::Column::OrganisationId.is_in(orgs.iter().copied()))
+        .to_owned();
+    Condition::any()
+        .add(pathway::Column::OwnerId.is_in(orgs.iter().copied()))
+        .add(pathway::Column::Id.in_subquery(shared_with(access::PATHWAY, &orgs)))
+        .add(
+            Condition::all()
+                .add(pathway::Column::Status.eq(engine::PathwayStatus::Published.as_str()))
+                .add(pathway::Column::Id.in_subquery(with_their_steps)),
+        )
+}
+
+/// Which improvement projects the caller may see: owned by or shared with its organisations.
+pub(crate) fn visible_projects(caller: &Caller) -> Condition {
+    let Some(orgs) = caller.organisation_ids() else {
+        return Condition::all();
+    };
+    Condition::any()
+        .add(improvement_project::Column::OwnerId.is_in(orgs.iter().copied()))
+        .add(improvement_project::Column::Id.in_subquery(shared_with(access::PROJECT, &orgs)))
+}
+
+/// Which event logs the caller may see (as aggregates): those of its organisations.
+pub(crate) fn visible_logs(caller: &Caller) -> Condition {
+    match caller.organisation_ids() {
+        None => Condition::all(),
+        Some(orgs) => Condition::all().add(event_log::Column::OrganisationId.is_in(orgs)),
     }
 }
 
-/// Which organisations the caller may see.
+/// Which organisations the caller may see: every one, to any authenticated caller (names and
+/// ODS codes are public); nothing to nobody.
 pub(crate) fn visible_organisations(caller: &Caller) -> Condition {
     match caller {
-        Caller::Installation => Condition::all(),
+        Caller::Anonymous => Condition::all().add(organisation::Column::Id.is_null()),
+        _ => Condition::all(),
     }
 }
 

@@ -47,9 +47,14 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<O
 /// Creates an organisation; `CONFLICT` when its ODS code is taken.
 pub async fn create(
     db: &DatabaseConnection,
-    _caller: &Caller,
+    caller: &Caller,
     organisation: Organisation,
 ) -> Result<OrganisationRecord> {
+    if !caller.is_admin_somewhere() {
+        return Err(Error::Forbidden(
+            "creating an organisation needs the ADMIN role in an organisation".into(),
+        ));
+    }
     let tx = begin_write(db).await?;
     if !by_codes(&tx, std::slice::from_ref(&organisation.ods_code))
         .await?
@@ -61,6 +66,7 @@ pub async fn create(
         )));
     }
     let record = insert(&tx, organisation).await?;
+    super::access::grant_creator(&tx, caller, record.id).await?;
     tx.commit().await?;
     Ok(record)
 }

@@ -4,7 +4,7 @@
 use super::organisations::{self, OrganisationRecord};
 use super::rows::{header_from_row, step_from_row, step_row, transition_from_row, transition_row};
 use super::{INSERT_CHUNK, visible_pathways};
-use crate::caller::Caller;
+use crate::caller::{Caller, Role};
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -251,6 +251,7 @@ async fn claim(
         .one(tx)
         .await?
         .ok_or_else(|| Error::not_found("pathway", id))?;
+    super::access::require_pathway(tx, caller, id, Role::Editor).await?;
     if !allowed.iter().any(|s| s.as_str() == row.status) {
         return Err(Error::Conflict(
             if row.status == PathwayStatus::Published.as_str() {
@@ -398,6 +399,7 @@ pub async fn create(
 ) -> Result<PathwayRecord> {
     let tx = begin_write(db).await?;
     let owner = existing_organisations(&tx, &[("owner".into(), header.owner.clone())]).await?;
+    super::access::require_organisation(caller, owner[&header.owner].id, Role::Editor)?;
     let id = insert_pathway(&tx, &header, owner[&header.owner].id, None).await?;
     finish(tx, caller, id).await
 }
@@ -421,14 +423,19 @@ pub async fn import(
         .map(|(code, r)| (code, r.id))
         .collect();
     let external_references = document.external_organisation_references();
+    let mut caller = caller.clone();
     for organisation in document.organisations {
         if !ids.contains_key(&organisation.ods_code) {
             let record = organisations::insert(&tx, organisation).await?;
+            super::access::grant_creator(&tx, &caller, record.id).await?;
+            caller = super::access::with_created(&caller, record.id);
             ids.insert(record.organisation.ods_code.clone(), record.id);
         }
     }
+    let caller = &caller;
     let external = existing_organisations(&tx, &external_references).await?;
     ids.extend(external.into_iter().map(|(code, r)| (code, r.id)));
+    super::access::require_organisation(caller, ids[&document.header.owner], Role::Editor)?;
     let id = insert_pathway(&tx, &document.header, ids[&document.header.owner], None).await?;
     insert_map(&tx, id, &document.map, &ids).await?;
     finish(tx, caller, id).await
@@ -815,6 +822,7 @@ pub(crate) async fn new_version_with_changes(
     changes: &[engine::Change],
 ) -> Result<Uuid> {
     let original = get(tx, caller, pathway_id).await?;
+    super::access::require_pathway(tx, caller, pathway_id, Role::Editor).await?;
     let content = content(tx, caller, pathway_id).await?;
     let changed = engine::whatif::apply(&content.map, changes)?;
     let mut ids: HashMap<OdsCode, Uuid> = content
@@ -840,6 +848,7 @@ pub(crate) async fn new_version_with_changes(
 pub async fn clone(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
     let tx = begin_write(db).await?;
     let original = get(&tx, caller, id).await?;
+    super::access::require_pathway(&tx, caller, id, Role::Editor).await?;
     let content = content(&tx, caller, id).await?;
     let new_id = insert_pathway(&tx, &original.header, original.owner.id, Some(id)).await?;
     let ids: HashMap<OdsCode, Uuid> = content

@@ -1,7 +1,7 @@
 //! Improvement projects, their measures and data points.
 
 use super::organisations::{self, OrganisationRecord};
-use super::{INSERT_CHUNK, visible_pathways};
+use super::{INSERT_CHUNK, visible_pathways, visible_projects};
 use crate::caller::Caller;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
@@ -15,13 +15,6 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
-
-/// Which projects the caller may see. Access control narrows this.
-fn visible_projects(caller: &Caller) -> sea_orm::Condition {
-    match caller {
-        Caller::Installation => sea_orm::Condition::all(),
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectRecord {
@@ -144,6 +137,7 @@ pub async fn create(
         .await?
         .remove(&new.owner)
         .ok_or_else(|| Error::invalid("owner", format!("unknown organisation '{}'", new.owner)))?;
+    super::access::require_organisation(caller, owner.id, crate::caller::Role::Editor)?;
     if let Some(pathway_id) = new.pathway_id {
         let found = pathway::Entity::find_by_id(pathway_id)
             .filter(visible_pathways(caller))
@@ -200,6 +194,7 @@ pub(crate) async fn claim(
     expected_version: i64,
 ) -> Result<ProjectRecord> {
     let current = get(tx, caller, project_id).await?;
+    super::access::require_project(tx, caller, project_id, crate::caller::Role::Editor).await?;
     let claimed = improvement_project::Entity::update_many()
         .col_expr(
             improvement_project::Column::Version,
@@ -260,6 +255,8 @@ pub async fn add_measure(
     from_log: Option<LogSource>,
 ) -> Result<(ProjectRecord, Uuid)> {
     let tx = begin_write(db).await?;
+    get(&tx, caller, project_id).await?;
+    super::access::require_project(&tx, caller, project_id, crate::caller::Role::Editor).await?;
     if let Some(source) = &from_log {
         source.definition.check()?;
         super::events::get_log(&tx, caller, source.log_id)
@@ -394,7 +391,9 @@ pub async fn record_points(
     points: Vec<DataPoint>,
 ) -> Result<Recorded> {
     let tx = begin_write(db).await?;
-    measure(&tx, caller, measure_id).await?;
+    let record = measure(&tx, caller, measure_id).await?;
+    super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
+        .await?;
     let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
     let mut replaced = 0;
     for chunk in dates.chunks(INSERT_CHUNK) {

@@ -1,0 +1,707 @@
+//! Access control in the store: principals and their API tokens (only hashes are kept),
+//! memberships, shares, the caller's role on a pathway or project, and the audit trail.
+
+use crate::caller::{Caller, Membership, Principal, Role};
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    api_token, audit_event, event_log, improvement_project, membership, organisation, pathway,
+    principal, share,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Object kinds that can be shared.
+pub const PATHWAY: &str = "PATHWAY";
+pub const PROJECT: &str = "PROJECT";
+
+/// Prefix of qiflow API tokens, so leaked ones are recognisable.
+pub const TOKEN_PREFIX: &str = "qf_";
+
+/// A fresh token secret: 256 random bits as hex after the prefix.
+pub fn new_secret() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal(anyhow::anyhow!("no randomness: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{TOKEN_PREFIX}{hex}"))
+}
+
+/// What is stored for a secret: its SHA-256, as hex. A 256-bit random secret needs no salt or
+/// slow hash: there is nothing to guess.
+pub fn token_hash(secret: &str) -> String {
+    Sha256::digest(secret.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A principal with its memberships, as the store loads it.
+pub async fn load_principal(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Principal>> {
+    let Some(row) = principal::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::PrincipalId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            Some(Membership {
+                organisation_id: m.organisation_id,
+                role: Role::parse(&m.role)?,
+                events_write: m.events_write,
+            })
+        })
+        .collect();
+    Ok(Some(Principal {
+        id: row.id,
+        name: row.name,
+        system: row.kind == "SYSTEM",
+        memberships,
+    }))
+}
+
+/// The caller with its memberships read again (after it created organisations, say).
+pub async fn refresh(db: &impl ConnectionTrait, caller: &Caller) -> Result<Caller> {
+    match caller {
+        Caller::Principal(p) => Ok(load_principal(db, p.id)
+            .await?
+            .map_or(Caller::Anonymous, |p| Caller::Principal(Arc::new(p)))),
+        other => Ok(other.clone()),
+    }
+}
+
+/// The caller an API token stands for: `UNAUTHENTICATED` when it is unknown, expired or
+/// revoked (the same answer for each, so a guesser learns nothing).
+pub async fn authenticate_token(db: &impl ConnectionTrait, secret: &str) -> Result<Caller> {
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token_hash(secret)))
+        .one(db)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if row.revoked_at.is_some() || row.expires_at <= Utc::now() {
+        return Err(Error::Unauthenticated);
+    }
+    let principal = load_principal(db, row.principal_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    Ok(Caller::Principal(Arc::new(principal)))
+}
+
+/// The caller an identity provider's subject maps to, if a principal has it.
+pub async fn caller_for_subject(db: &impl ConnectionTrait, subject: &str) -> Result<Caller> {
+    let row = principal::Entity::find()
+        .filter(principal::Column::OidcSubject.eq(subject))
+        .one(db)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let principal = load_principal(db, row.id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    Ok(Caller::Principal(Arc::new(principal)))
+}
+
+/// A token to issue.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// The principal's name; created if new.
+    pub principal: String,
+    pub system: bool,
+    /// ODS code of the organisation the principal gets `role` in.
+    pub organisation: String,
+    /// Creates the organisation when the ODS code is new (how the first administrator of an
+    /// installation is made).
+    pub organisation_name: Option<String>,
+    pub role: Role,
+    pub expires_in_days: i64,
+    /// A label for the token (defaults to the principal's name).
+    pub name: Option<String>,
+    /// The identity provider's subject for this principal, if it signs in with OIDC.
+    pub oidc_subject: Option<String>,
+}
+
+/// An issued token, without its secret.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: Uuid,
+    pub principal: String,
+    pub name: String,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Issues a token: creates the principal (and the organisation, when named) if needed, sets its
+/// membership, and returns the secret, shown once. System clients may write events for their
+/// own organisation. One transaction; audited.
+pub async fn create_token(
+    db: &DatabaseConnection,
+    actor: &Caller,
+    new: NewToken,
+) -> Result<(String, TokenRecord)> {
+    let name = engine::values::parse_text(&new.principal, engine::pathway::MAX_NAME)
+        .map_err(|e| Error::invalid("principal", e))?;
+    if !(1..=3650).contains(&new.expires_in_days) {
+        return Err(Error::invalid("expires", "must be 1 to 3650 days"));
+    }
+    let tx = begin_write(db).await?;
+    let code = engine::OdsCode::parse(&new.organisation).map_err(|e| Error::invalid("org", e))?;
+    let org = match organisation::Entity::find()
+        .filter(organisation::Column::OdsCode.eq(code.as_str()))
+        .one(&tx)
+        .await?
+    {
+        Some(org) => org.id,
+        None => {
+            let Some(org_name) = &new.organisation_name else {
+                return Err(Error::invalid(
+                    "org",
+                    format!("no organisation {code}; give --org-name to create it"),
+                ));
+            };
+            let parsed = engine::pathway::OrganisationInput {
+                ods_code: code.to_string(),
+                name: org_name.clone(),
+                kind: engine::OrganisationKind::Other,
+            }
+            .parse()?;
+            super::organisations::insert(&tx, parsed).await?.id
+        }
+    };
+    if actor.role_in(org) != Some(Role::Admin) {
+        return Err(Error::Forbidden(format!(
+            "only an administrator of {code} may issue its tokens"
+        )));
+    }
+    let now = Utc::now();
+    let principal_id = match principal::Entity::find()
+        .filter(principal::Column::Name.eq(name.clone()))
+        .one(&tx)
+        .await?
+    {
+        Some(p) => p.id,
+        None => {
+            let id = Uuid::now_v7();
+            principal::Entity::insert(principal::ActiveModel {
+                id: Set(id),
+                name: Set(name.clone()),
+                kind: Set(if new.system { "SYSTEM" } else { "PERSON" }.into()),
+                oidc_subject: Set(new.oidc_subject.clone()),
+                created_at: Set(now),
+            })
+            .exec_without_returning(&tx)
+            .await?;
+            id
+        }
+    };
+    membership::Entity::delete_many()
+        .filter(membership::Column::PrincipalId.eq(principal_id))
+        .filter(membership::Column::OrganisationId.eq(org))
+        .exec(&tx)
+        .await?;
+    membership::Entity::insert(membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        principal_id: Set(principal_id),
+        organisation_id: Set(org),
+        role: Set(new.role.as_str().into()),
+        events_write: Set(new.system),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    let secret = new_secret()?;
+    let id = Uuid::now_v7();
+    let token_name = new.name.clone().unwrap_or_else(|| name.clone());
+    let expires_at = now + Duration::days(new.expires_in_days);
+    api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(id),
+        principal_id: Set(principal_id),
+        name: Set(token_name.clone()),
+        token_hash: Set(token_hash(&secret)),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    record(
+        &tx,
+        actor,
+        "token create",
+        &[id, principal_id],
+        &[org],
+        "OK",
+        "cli",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        secret,
+        TokenRecord {
+            id,
+            principal: name,
+            name: token_name,
+            expires_at,
+            revoked_at: None,
+            created_at: now,
+        },
+    ))
+}
+
+/// The demo's administrator: ADMIN (with EVENTS_WRITE) in every organisation there is, and a
+/// fresh 30-day token for it, whose secret is returned (printed by `serve --demo`).
+pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String> {
+    const NAME: &str = "demo administrator";
+    let tx = begin_write(db).await?;
+    let now = Utc::now();
+    let principal_id = match principal::Entity::find()
+        .filter(principal::Column::Name.eq(NAME))
+        .one(&tx)
+        .await?
+    {
+        Some(p) => p.id,
+        None => {
+            let id = Uuid::now_v7();
+            principal::Entity::insert(principal::ActiveModel {
+                id: Set(id),
+                name: Set(NAME.into()),
+                kind: Set("PERSON".into()),
+                oidc_subject: Set(None),
+                created_at: Set(now),
+            })
+            .exec_without_returning(&tx)
+            .await?;
+            id
+        }
+    };
+    membership::Entity::delete_many()
+        .filter(membership::Column::PrincipalId.eq(principal_id))
+        .exec(&tx)
+        .await?;
+    for org in organisation::Entity::find().all(&tx).await? {
+        membership::Entity::insert(membership::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            principal_id: Set(principal_id),
+            organisation_id: Set(org.id),
+            role: Set(Role::Admin.as_str().into()),
+            events_write: Set(true),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&tx)
+        .await?;
+    }
+    let secret = new_secret()?;
+    let id = Uuid::now_v7();
+    api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(id),
+        principal_id: Set(principal_id),
+        name: Set("demo".into()),
+        token_hash: Set(token_hash(&secret)),
+        expires_at: Set(now + Duration::days(30)),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    record(
+        &tx,
+        &Caller::Installation,
+        "token create",
+        &[id, principal_id],
+        &[],
+        "OK",
+        "demo",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// Every token (never a secret), newest first.
+pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<TokenRecord>> {
+    let principals: std::collections::HashMap<Uuid, String> = principal::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(api_token::Entity::find()
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| TokenRecord {
+            id: t.id,
+            principal: principals.get(&t.principal_id).cloned().unwrap_or_default(),
+            name: t.name,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            created_at: t.created_at,
+        })
+        .collect())
+}
+
+/// Revokes a token by id; audited. `NOT_FOUND` when there is no such token.
+pub async fn revoke_token(db: &DatabaseConnection, actor: &Caller, id: Uuid) -> Result<()> {
+    let tx = begin_write(db).await?;
+    let updated = api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&tx)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::not_found("active token", id));
+    }
+    record(&tx, actor, "token revoke", &[id], &[], "OK", "cli").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The best role a share of `kind` gives any of the caller's organisations on the object.
+async fn shared_role(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    kind: &str,
+    object: Uuid,
+) -> Result<Option<Role>> {
+    let Some(orgs) = caller.organisation_ids() else {
+        return Ok(Some(Role::Admin));
+    };
+    Ok(share::Entity::find()
+        .filter(share::Column::ObjectKind.eq(kind))
+        .filter(share::Column::ObjectId.eq(object))
+        .filter(share::Column::OrganisationId.is_in(orgs))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|s| Role::parse(&s.role))
+        .max())
+}
+
+/// The caller's role on an object owned by `owner`: the highest of its membership of the owner
+/// and its organisations' shares.
+async fn role_on(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    kind: &str,
+    object: Uuid,
+    owner: Uuid,
+) -> Result<Option<Role>> {
+    let shared = shared_role(db, caller, kind, object).await?;
+    Ok(caller.role_in(owner).max(shared))
+}
+
+/// `FORBIDDEN` unless the caller has at least `needed` on the pathway (which it can see).
+pub async fn require_pathway(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    pathway_id: Uuid,
+    needed: Role,
+) -> Result<()> {
+    let row = pathway::Entity::find_by_id(pathway_id)
+        .filter(super::visible_pathways(caller))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("pathway", pathway_id))?;
+    let role = role_on(db, caller, PATHWAY, pathway_id, row.owner_id).await?;
+    if role.is_some_and(|r| r >= needed) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!(
+        "you may view pathway {pathway_id} but changing it needs the {} role",
+        needed.as_str()
+    )))
+}
+
+/// `FORBIDDEN` unless the caller has at least `needed` on the project (which it can see).
+pub async fn require_project(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    project_id: Uuid,
+    needed: Role,
+) -> Result<()> {
+    let row = improvement_project::Entity::find_by_id(project_id)
+        .filter(super::visible_projects(caller))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("project", project_id))?;
+    let role = role_on(db, caller, PROJECT, project_id, row.owner_id).await?;
+    if role.is_some_and(|r| r >= needed) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!(
+        "you may view project {project_id} but changing it needs the {} role",
+        needed.as_str()
+    )))
+}
+
+/// Makes a principal that creates an organisation its first administrator.
+pub async fn grant_creator(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    organisation_id: Uuid,
+) -> Result<()> {
+    let Some(principal_id) = caller.principal_id() else {
+        return Ok(());
+    };
+    membership::Entity::insert(membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        principal_id: Set(principal_id),
+        organisation_id: Set(organisation_id),
+        role: Set(Role::Admin.as_str().into()),
+        events_write: Set(false),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The caller as it stands after `organisation_id` was created by it (ADMIN there too).
+pub fn with_created(caller: &Caller, organisation_id: Uuid) -> Caller {
+    match caller {
+        Caller::Principal(p) => {
+            let mut p = (**p).clone();
+            p.memberships.push(Membership {
+                organisation_id,
+                role: Role::Admin,
+                events_write: false,
+            });
+            Caller::Principal(Arc::new(p))
+        }
+        other => other.clone(),
+    }
+}
+
+/// `FORBIDDEN` unless the caller has at least `needed` in the organisation.
+pub fn require_organisation(caller: &Caller, organisation_id: Uuid, needed: Role) -> Result<()> {
+    if caller.role_in(organisation_id).is_some_and(|r| r >= needed) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!(
+        "this needs the {} role in organisation {organisation_id}",
+        needed.as_str()
+    )))
+}
+
+/// `FORBIDDEN` unless the caller may write patient-level events into the log (an explicit
+/// capability on the log's organisation).
+pub async fn require_events_write(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    log_id: Uuid,
+) -> Result<()> {
+    let row = event_log::Entity::find_by_id(log_id)
+        .filter(super::visible_logs(caller))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("event log", log_id))?;
+    match (caller, row.organisation_id) {
+        (Caller::Installation, _) => Ok(()),
+        (_, Some(org)) if caller.may_write_events(org) => Ok(()),
+        _ => Err(Error::Forbidden(format!(
+            "writing events into log {log_id} needs the EVENTS_WRITE capability on its organisation"
+        ))),
+    }
+}
+
+/// Shares a pathway or project with another organisation (`VIEWER` or `EDITOR`); the caller
+/// must administer the owner. Replaces an earlier share with the same organisation.
+pub async fn share(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    kind: &'static str,
+    object: Uuid,
+    organisation_id: Uuid,
+    role: Role,
+) -> Result<()> {
+    if role == Role::Admin {
+        return Err(Error::invalid("role", "a share grants VIEWER or EDITOR"));
+    }
+    let tx = begin_write(db).await?;
+    let owner = match kind {
+        PATHWAY => pathway::Entity::find_by_id(object)
+            .filter(super::visible_pathways(caller))
+            .one(&tx)
+            .await?
+            .map(|p| p.owner_id),
+        _ => improvement_project::Entity::find_by_id(object)
+            .filter(super::visible_projects(caller))
+            .one(&tx)
+            .await?
+            .map(|p| p.owner_id),
+    }
+    .ok_or_else(|| {
+        Error::not_found(
+            if kind == PATHWAY {
+                "pathway"
+            } else {
+                "project"
+            },
+            object,
+        )
+    })?;
+    require_organisation(caller, owner, Role::Admin)?;
+    organisation::Entity::find_by_id(organisation_id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| {
+            Error::invalid(
+                "organisationId",
+                format!("no organisation {organisation_id}"),
+            )
+        })?;
+    share::Entity::delete_many()
+        .filter(share::Column::ObjectKind.eq(kind))
+        .filter(share::Column::ObjectId.eq(object))
+        .filter(share::Column::OrganisationId.eq(organisation_id))
+        .exec(&tx)
+        .await?;
+    share::Entity::insert(share::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        object_kind: Set(kind.into()),
+        object_id: Set(object),
+        organisation_id: Set(organisation_id),
+        role: Set(role.as_str().into()),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Appends one entry to the audit trail (inside the caller's transaction when given one).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    operation: &str,
+    object_ids: &[Uuid],
+    organisation_ids: &[Uuid],
+    outcome: &str,
+    request_id: &str,
+) -> Result<()> {
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(Utc::now()),
+        principal_id: Set(caller.principal_id()),
+        principal_name: Set(caller.name().to_string()),
+        operation: Set(operation.to_string()),
+        object_ids: Set(serde_json::json!(object_ids)),
+        organisation_ids: Set(serde_json::json!(organisation_ids)),
+        outcome: Set(outcome.to_string()),
+        request_id: Set(request_id.to_string()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// One audit entry as it is read back.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub principal_id: Option<Uuid>,
+    pub principal_name: String,
+    pub operation: String,
+    pub object_ids: Vec<Uuid>,
+    pub outcome: String,
+    pub request_id: String,
+}
+
+/// What to read of the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Entries naming this organisation (the caller must administer it); all for the
+    /// installation when `None`.
+    pub organisation_id: Option<Uuid>,
+    pub principal_id: Option<Uuid>,
+    pub object_id: Option<Uuid>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Entries after this one (by id, which orders by time).
+    pub after: Option<Uuid>,
+    pub limit: u64,
+}
+
+/// Audit entries in time order. A principal must administer the organisation asked for.
+pub async fn audit_trail(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    filter: &AuditFilter,
+) -> Result<Vec<AuditRecord>> {
+    match (caller, filter.organisation_id) {
+        (Caller::Installation, _) => {}
+        (_, Some(org)) => require_organisation(caller, org, Role::Admin)?,
+        (_, None) => {
+            return Err(Error::invalid(
+                "organisationId",
+                "name the organisation whose trail to read",
+            ));
+        }
+    }
+    let mut query = audit_event::Entity::find().order_by_asc(audit_event::Column::Id);
+    if let Some(p) = filter.principal_id {
+        query = query.filter(audit_event::Column::PrincipalId.eq(p));
+    }
+    if let Some(t) = filter.since {
+        query = query.filter(audit_event::Column::At.gte(t));
+    }
+    if let Some(t) = filter.until {
+        query = query.filter(audit_event::Column::At.lt(t));
+    }
+    if let Some(after) = filter.after {
+        query = query.filter(audit_event::Column::Id.gt(after));
+    }
+    // JSON containment differs between SQLite and PostgreSQL: filter ids here, page by page.
+    let mut out = Vec::new();
+    let mut cursor = filter.after;
+    loop {
+        let mut page = query.clone();
+        if let Some(c) = cursor {
+            page = page.filter(audit_event::Column::Id.gt(c));
+        }
+        let rows = page.limit(500).all(db).await?;
+        let done = rows.len() < 500;
+        for row in rows {
+            cursor = Some(row.id);
+            let ids: Vec<Uuid> = serde_json::from_value(row.object_ids).unwrap_or_default();
+            let orgs: Vec<Uuid> = serde_json::from_value(row.organisation_ids).unwrap_or_default();
+            if filter.organisation_id.is_some_and(|o| !orgs.contains(&o)) {
+                continue;
+            }
+            if filter.object_id.is_some_and(|o| !ids.contains(&o)) {
+                continue;
+            }
+            out.push(AuditRecord {
+                id: row.id,
+                at: row.at,
+                principal_id: row.principal_id,
+                principal_name: row.principal_name,
+                operation: row.operation,
+                object_ids: ids,
+                outcome: row.outcome,
+                request_id: row.request_id,
+            });
+            if out.len() as u64 >= filter.limit.max(1) {
+                return Ok(out);
+            }
+        }
+        if done {
+            return Ok(out);
+        }
+    }
+}
