@@ -4,6 +4,7 @@
 //! Data flows one way: HTTP → graphql (parse input into engine types, caller from context) →
 //! store (one transaction: load → engine → save) → response.
 
+pub mod audit;
 pub mod auth;
 pub mod caller;
 pub mod db;

@@ -141,7 +141,25 @@ async fn graphql(
         ContentLoader::new(db.0.clone(), caller.clone()),
         tokio::spawn,
     );
-    let mut response = schema.execute(request.0.data(caller).data(loader)).await;
+    let request_id = uuid::Uuid::now_v7().to_string();
+    let request = request.0;
+    let mutations = crate::audit::mutation_fields(&request);
+    let mut ids = Vec::new();
+    if !mutations.is_empty() {
+        crate::audit::ids_in_text(&request.query, &mut ids);
+        if let Ok(variables) = serde_json::to_value(&request.variables) {
+            crate::audit::ids_in(&variables, &mut ids);
+        }
+    }
+    let mut response = schema
+        .execute(
+            request
+                .data(caller.clone())
+                .data(loader)
+                .data(RequestId(request_id.clone())),
+        )
+        .await;
+    crate::audit::record_mutations(db.0, &caller, &mutations, ids, &response, &request_id).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request
     // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
     for error in &mut response.errors {
@@ -152,6 +170,10 @@ async fn graphql(
     }
     response.into()
 }
+
+/// The id of a request, in the server's log lines and the audit trail.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 #[handler]
 fn graphiql() -> impl IntoResponse {

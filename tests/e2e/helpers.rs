@@ -225,6 +225,45 @@ impl TestApp {
             .to_string()
     }
 
+    /// Issues a token as `qiflow token create` does (creating the organisation when new).
+    pub async fn token_for(&self, principal: &str, org: &str, role: &str, system: bool) -> String {
+        let db = sea_orm::Database::connect(&self.database_url)
+            .await
+            .unwrap();
+        api::store::access::create_token(
+            &db,
+            &api::caller::Caller::Installation,
+            api::store::access::NewToken {
+                principal: principal.into(),
+                system,
+                organisation: org.into(),
+                organisation_name: Some(format!("Organisation {org}")),
+                role: api::caller::Role::parse(role).expect("a role"),
+                expires_in_days: 1,
+                name: None,
+                oidc_subject: None,
+            },
+        )
+        .await
+        .expect("a token")
+        .0
+    }
+
+    /// The whole GraphQL response to a request carrying `token` (or none).
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let client = match token {
+            Some(t) => client_with(t),
+            None => reqwest::Client::new(),
+        };
+        let response = client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql");
+        response.json().await.expect("a JSON response")
+    }
+
     /// The whole GraphQL response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         let response = self

@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real server on a random port over a fresh database (an SQLite
 //! file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and talks GraphQL over HTTP.
 
+mod access;
 mod analysis;
 mod cli;
 mod concurrency;

@@ -95,7 +95,9 @@ impl EventLogView {
             top_variants: top_variants as usize,
             collapse_repeats,
         };
-        let found = mining::discovery(db(ctx)?, &caller, self.0.id, &options).await?;
+        let db = db(ctx)?;
+        let found = mining::discovery(db, &caller, self.0.id, &options).await?;
+        audit_read(ctx, db, &caller, "eventLog.discovery", &self.0).await?;
         Ok(DiscoveryView::from(found))
     }
     /// The log replayed over a pathway's map: the log's own pathway unless `pathwayId` is given.
@@ -108,10 +110,36 @@ impl EventLogView {
         let pathway_id = pathway_id
             .map(|id| parse_id("pathwayId", &id))
             .transpose()?;
-        let (pathway_id, c) =
-            mining::conformance_of(db(ctx)?, &caller, self.0.id, pathway_id).await?;
+        let db = db(ctx)?;
+        let (pathway_id, c) = mining::conformance_of(db, &caller, self.0.id, pathway_id).await?;
+        audit_read(ctx, db, &caller, "eventLog.conformance", &self.0).await?;
         Ok(ConformanceView::new(pathway_id, c))
     }
+}
+
+/// Records a read of a log's aggregates in the audit trail (patient-level data behind them).
+async fn audit_read(
+    ctx: &Context<'_>,
+    db: &sea_orm::DatabaseConnection,
+    caller: &Caller,
+    operation: &str,
+    log: &events::EventLogRecord,
+) -> Result<()> {
+    let request_id = ctx
+        .data_opt::<crate::server::RequestId>()
+        .map_or("", |r| r.0.as_str());
+    let organisations: Vec<uuid::Uuid> = log.organisation_id.into_iter().collect();
+    store::access::record(
+        db,
+        caller,
+        operation,
+        &[log.id],
+        &organisations,
+        "OK",
+        request_id,
+    )
+    .await?;
+    Ok(())
 }
 
 /// One import into a log.

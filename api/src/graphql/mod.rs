@@ -1,5 +1,6 @@
 //! The GraphQL schema: one query and one mutation object per feature area, merged.
 
+mod access;
 mod analysis;
 mod cycles;
 mod drivers;
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     projects::ProjectQuery,
     cycles::CycleQuery,
     event_logs::EventLogQuery,
+    access::AccessQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +37,7 @@ pub struct MutationRoot(
     cycles::CycleMutation,
     drivers::DriverMutation,
     event_logs::EventLogMutation,
+    access::AccessMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

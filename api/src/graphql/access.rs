@@ -1,0 +1,203 @@
+//! Access over GraphQL: who the caller is, sharing pathways and projects with other
+//! organisations, and the audit trail for administrators.
+
+use super::{db, parse_id};
+use crate::caller::{Caller, Role};
+use crate::store::access::{self, AuditFilter, AuditRecord};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+/// The role a share grants.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ShareRole {
+    Viewer,
+    Editor,
+}
+
+impl From<ShareRole> for Role {
+    fn from(r: ShareRole) -> Self {
+        match r {
+            ShareRole::Viewer => Role::Viewer,
+            ShareRole::Editor => Role::Editor,
+        }
+    }
+}
+
+/// A principal's role in an organisation.
+#[derive(SimpleObject)]
+pub struct MembershipView {
+    organisation_id: ID,
+    /// VIEWER, EDITOR or ADMIN.
+    role: String,
+    events_write: bool,
+}
+
+/// The authenticated caller.
+#[derive(SimpleObject)]
+pub struct Me {
+    name: String,
+    system: bool,
+    memberships: Vec<MembershipView>,
+}
+
+/// One audited action.
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    id: ID,
+    at: DateTime<Utc>,
+    principal_id: Option<ID>,
+    principal_name: String,
+    operation: String,
+    object_ids: Vec<ID>,
+    /// OK, or the error code.
+    outcome: String,
+    request_id: String,
+}
+
+impl From<AuditRecord> for AuditEntry {
+    fn from(r: AuditRecord) -> Self {
+        Self {
+            id: ID(r.id.to_string()),
+            at: r.at,
+            principal_id: r.principal_id.map(|p| ID(p.to_string())),
+            principal_name: r.principal_name,
+            operation: r.operation,
+            object_ids: r
+                .object_ids
+                .into_iter()
+                .map(|i| ID(i.to_string()))
+                .collect(),
+            outcome: r.outcome,
+            request_id: r.request_id,
+        }
+    }
+}
+
+/// A page of the audit trail; pass `endCursor` as `after` for the next.
+#[derive(SimpleObject)]
+pub struct AuditPage {
+    entries: Vec<AuditEntry>,
+    end_cursor: Option<String>,
+    has_next_page: bool,
+}
+
+#[derive(Default)]
+pub struct AccessQuery;
+
+#[Object]
+impl AccessQuery {
+    /// Who the token belongs to and its memberships.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        let caller = Caller::from_context(ctx);
+        let Caller::Principal(p) = &caller else {
+            return Err(crate::Error::Unauthenticated.into());
+        };
+        Ok(Me {
+            name: p.name.clone(),
+            system: p.system,
+            memberships: p
+                .memberships
+                .iter()
+                .map(|m| MembershipView {
+                    organisation_id: ID(m.organisation_id.to_string()),
+                    role: m.role.as_str().into(),
+                    events_write: m.events_write,
+                })
+                .collect(),
+        })
+    }
+
+    /// An organisation's audit trail, oldest first (its administrators only): filter by
+    /// principal, object and time; at most 100 entries a page.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        principal_id: Option<ID>,
+        object_id: Option<ID>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        after: Option<String>,
+        #[graphql(default = 50)] first: i32,
+    ) -> Result<AuditPage> {
+        if !(1..=100).contains(&first) {
+            return Err(crate::Error::invalid("first", "must be between 1 and 100").into());
+        }
+        let caller = Caller::from_context(ctx);
+        let after = after
+            .map(|a| {
+                uuid::Uuid::parse_str(&a)
+                    .map_err(|_| crate::Error::invalid("after", "is not a cursor from this trail"))
+            })
+            .transpose()?;
+        let filter = AuditFilter {
+            organisation_id: Some(parse_id("organisationId", &organisation_id)?),
+            principal_id: principal_id
+                .map(|p| parse_id("principalId", &p))
+                .transpose()?,
+            object_id: object_id.map(|o| parse_id("objectId", &o)).transpose()?,
+            since,
+            until,
+            after,
+            limit: first as u64 + 1,
+        };
+        let mut entries = access::audit_trail(db(ctx)?, &caller, &filter).await?;
+        let has_next_page = entries.len() > first as usize;
+        entries.truncate(first as usize);
+        Ok(AuditPage {
+            end_cursor: entries.last().map(|e| e.id.to_string()),
+            has_next_page,
+            entries: entries.into_iter().map(Into::into).collect(),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct AccessMutation;
+
+#[Object]
+impl AccessMutation {
+    /// Grants another organisation VIEWER or EDITOR on a pathway (the owner's administrators
+    /// only): how an ICS co-owns a cross-organisation pathway.
+    async fn share_pathway(
+        &self,
+        ctx: &Context<'_>,
+        pathway_id: ID,
+        organisation_id: ID,
+        role: ShareRole,
+    ) -> Result<bool> {
+        let caller = Caller::from_context(ctx);
+        access::share(
+            db(ctx)?,
+            &caller,
+            access::PATHWAY,
+            parse_id("pathwayId", &pathway_id)?,
+            parse_id("organisationId", &organisation_id)?,
+            role.into(),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Grants another organisation VIEWER or EDITOR on an improvement project.
+    async fn share_project(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        organisation_id: ID,
+        role: ShareRole,
+    ) -> Result<bool> {
+        let caller = Caller::from_context(ctx);
+        access::share(
+            db(ctx)?,
+            &caller,
+            access::PROJECT,
+            parse_id("projectId", &project_id)?,
+            parse_id("organisationId", &organisation_id)?,
+            role.into(),
+        )
+        .await?;
+        Ok(true)
+    }
+}

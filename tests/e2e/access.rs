@@ -1,0 +1,315 @@
+//! Access control end to end: tokens, deny by default, organisations seeing only what is theirs
+//! or shared with them, the EVENTS_WRITE capability, and the audit trail.
+
+use crate::helpers::{code, example_document, spawn_app};
+use serde_json::{Value, json};
+
+fn first_code(response: &Value) -> &str {
+    code(&response["errors"][0])
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_unauthenticated() {
+    let app = spawn_app().await;
+    let query = "{ organisations { odsCode } }";
+    for token in [
+        None,
+        Some("nonsense"),
+        Some("qf_0000000000000000000000000000000000000000000000000000000000000000"),
+    ] {
+        let response = app.graphql_as(token, query, json!({})).await;
+        assert_eq!(
+            first_code(&response),
+            "UNAUTHENTICATED",
+            "{token:?}: {response}"
+        );
+        assert!(response["data"].is_null());
+    }
+    // A bearer that is not a bearer.
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .header("Authorization", format!("Basic {}", app.token))
+        .json(&json!({"query": query}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(first_code(&response), "UNAUTHENTICATED");
+
+    // Revoked and expired tokens.
+    let revoked = app.token_for("leaver", "XQ1", "VIEWER", false).await;
+    assert!(app.graphql_as(Some(&revoked), query, json!({})).await["errors"].is_null());
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let tokens = api::store::access::list_tokens(&db).await.unwrap();
+    let id = tokens.iter().find(|t| t.principal == "leaver").unwrap().id;
+    api::store::access::revoke_token(&db, &api::caller::Caller::Installation, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        first_code(&app.graphql_as(Some(&revoked), query, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+
+    let expired = app.token_for("temporary", "XQ1", "VIEWER", false).await;
+    use sea_orm::{ConnectionTrait, Statement};
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                "UPDATE api_token SET expires_at = $1 WHERE token_hash = $2"
+            }
+            _ => "UPDATE api_token SET expires_at = ? WHERE token_hash = ?",
+        },
+        [
+            (chrono::Utc::now() - chrono::Duration::minutes(1)).into(),
+            api::store::access::token_hash(&expired).into(),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        first_code(&app.graphql_as(Some(&expired), query, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+
+    // Other routes answer 401; the health check needs no token.
+    let upload = reqwest::Client::new()
+        .post(format!(
+            "{}/logs/{}/events",
+            app.address,
+            uuid::Uuid::now_v7()
+        ))
+        .body("case_id,activity,timestamp\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status().as_u16(), 401);
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn organisations_see_only_what_is_theirs_or_shared_and_change_only_with_the_role() {
+    let app = spawn_app().await;
+    // The administrator imports a draft owned by RX1 (created by the import: it administers it).
+    let pathway = app.import(&example_document()).await;
+    let id = pathway["id"].as_str().unwrap().to_string();
+    let other = app
+        .token_for("Other trust analyst", "RA7", "EDITOR", false)
+        .await;
+    let read = "query($id: ID!) { pathway(id: $id) { name version } }";
+    let update = "mutation($id: ID!, $v: Int!) { updatePathway(input: {id: $id, expectedVersion: $v, name: \"Renamed\"}) { version } }";
+
+    // Not theirs, not shared: it does not exist for them, in lists or by id or to change.
+    let listed = app
+        .graphql_as(Some(&other), "{ pathways { totalCount } }", json!({}))
+        .await;
+    assert_eq!(listed["data"]["pathways"]["totalCount"], 0);
+    assert_eq!(
+        first_code(&app.graphql_as(Some(&other), read, json!({"id": id})).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        first_code(
+            &app.graphql_as(Some(&other), update, json!({"id": id, "v": 1}))
+                .await
+        ),
+        "NOT_FOUND"
+    );
+
+    // Shared as VIEWER: visible, but changing it is FORBIDDEN.
+    let orgs = app
+        .data("{ organisations { id odsCode } }", json!({}))
+        .await;
+    let org_id = |code: &str| {
+        orgs["organisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["odsCode"] == code)
+            .unwrap()["id"]
+            .clone()
+    };
+    let share = "mutation($p: ID!, $o: ID!, $r: ShareRole!) { sharePathway(pathwayId: $p, organisationId: $o, role: $r) }";
+    app.data(share, json!({"p": id, "o": org_id("RA7"), "r": "VIEWER"}))
+        .await;
+    let seen = app.graphql_as(Some(&other), read, json!({"id": id})).await;
+    assert_eq!(seen["data"]["pathway"]["version"], 1, "{seen}");
+    assert_eq!(
+        first_code(
+            &app.graphql_as(Some(&other), update, json!({"id": id, "v": 1}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    // Only the owner's administrators share.
+    assert_eq!(
+        first_code(
+            &app.graphql_as(
+                Some(&other),
+                share,
+                json!({"p": id, "o": org_id("RA7"), "r": "EDITOR"})
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+
+    // Shared as EDITOR: they may change it.
+    app.data(share, json!({"p": id, "o": org_id("RA7"), "r": "EDITOR"}))
+        .await;
+    let changed = app
+        .graphql_as(Some(&other), update, json!({"id": id, "v": 1}))
+        .await;
+    assert_eq!(changed["data"]["updatePathway"]["version"], 2, "{changed}");
+
+    // A viewer of the owner sees it but may not change it.
+    let viewer = app.token_for("Owner viewer", "RX1", "VIEWER", false).await;
+    assert!(app.graphql_as(Some(&viewer), read, json!({"id": id})).await["errors"].is_null());
+    assert_eq!(
+        first_code(
+            &app.graphql_as(Some(&viewer), update, json!({"id": id, "v": 2}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+}
+
+#[tokio::test]
+async fn organisations_with_steps_in_a_published_pathway_can_view_it() {
+    let app = spawn_app_with_demo().await;
+    // The demo's hip fracture pathway has GP steps (X99001) but belongs to RX8.
+    let gp = app.token_for("GP partner", "X99001", "EDITOR", false).await;
+    let unrelated = app.token_for("Elsewhere", "ZZ999", "ADMIN", false).await;
+    let query = "{ pathways { totalCount edges { node { name owner { odsCode } } } } }";
+    let seen = app.graphql_as(Some(&gp), query, json!({})).await;
+    let names: Vec<&str> = seen["data"]["pathways"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("Hip fracture")),
+        "{seen}"
+    );
+    assert_eq!(
+        app.graphql_as(Some(&unrelated), query, json!({})).await["data"]["pathways"]["totalCount"],
+        0
+    );
+    // Seeing is not changing: a draft made from it would be RX8's, which needs the EDITOR role.
+    let ids = app
+        .graphql_as(
+            Some(&gp),
+            "{ pathways { edges { node { id name } } } }",
+            json!({}),
+        )
+        .await;
+    let hip = ids["data"]["pathways"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["name"].as_str().unwrap().starts_with("Hip"))
+        .unwrap()["node"]["id"]
+        .clone();
+    let clone = app
+        .graphql_as(
+            Some(&gp),
+            "mutation($id: ID!) { clonePathway(id: $id) { id } }",
+            json!({"id": hip}),
+        )
+        .await;
+    assert_eq!(first_code(&clone), "FORBIDDEN", "{clone}");
+    let projects = app
+        .graphql_as(
+            Some(&unrelated),
+            "{ projects { id } eventLogs { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(projects["data"]["projects"], json!([]));
+    assert_eq!(projects["data"]["eventLogs"], json!([]));
+}
+
+async fn spawn_app_with_demo() -> crate::helpers::TestApp {
+    crate::helpers::spawn_app_with(true).await
+}
+
+#[tokio::test]
+async fn writing_events_needs_the_capability_and_reads_of_aggregates_are_audited() {
+    let app = spawn_app().await;
+    let log = app.event_log("Feed").await;
+    let append = "mutation($log: ID!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: \"b\", events: $e) { import { events } } }";
+    let events = json!([{"caseId": "c1", "activity": "A", "timestamp": "2024-01-01T00:00:00Z"}]);
+    // An administrator of the organisation who is a person, not its system: no EVENTS_WRITE.
+    let person = app.token_for("Data manager", "XQ1", "ADMIN", false).await;
+    assert_eq!(
+        first_code(
+            &app.graphql_as(Some(&person), append, json!({"log": log, "e": events}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    // Another organisation's system client cannot even see the log.
+    let stranger = app.token_for("Other system", "RA7", "EDITOR", true).await;
+    assert_eq!(
+        first_code(
+            &app.graphql_as(Some(&stranger), append, json!({"log": log, "e": events}))
+                .await
+        ),
+        "NOT_FOUND"
+    );
+    // The organisation's own system client writes.
+    let system = app.token_for("XQ1 feed", "XQ1", "EDITOR", true).await;
+    let ok = app
+        .graphql_as(Some(&system), append, json!({"log": log, "e": events}))
+        .await;
+    assert_eq!(ok["data"]["appendEvents"]["import"]["events"], 1, "{ok}");
+
+    // Reading the aggregates is recorded; administrators read the trail, others may not.
+    app.graphql_as(
+        Some(&person),
+        "query($id: ID!) { eventLog(id: $id) { discovery { events } } }",
+        json!({"id": log}),
+    )
+    .await;
+    let orgs = app
+        .data("{ organisations { id odsCode } }", json!({}))
+        .await;
+    let xq1 = orgs["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["odsCode"] == "XQ1")
+        .unwrap()["id"]
+        .clone();
+    let trail = app
+        .data(
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { entries { operation principalName outcome objectIds } hasNextPage } }",
+            json!({"o": xq1}),
+        )
+        .await;
+    let entries = trail["auditTrail"]["entries"].as_array().unwrap();
+    let find = |op: &str, who: &str, outcome: &str| {
+        entries
+            .iter()
+            .any(|e| e["operation"] == op && e["principalName"] == who && e["outcome"] == outcome)
+    };
+    assert!(find("appendEvents", "Data manager", "FORBIDDEN"), "{trail}");
+    assert!(find("appendEvents", "XQ1 feed", "OK"), "{trail}");
+    assert!(find("eventLog.discovery", "Data manager", "OK"), "{trail}");
+    assert!(
+        find("createEventLog", "test administrator", "OK"),
+        "{trail}"
+    );
+    let viewer = app.token_for("Viewer", "XQ1", "VIEWER", false).await;
+    let refused = app
+        .graphql_as(
+            Some(&viewer),
+            "query($o: ID!) { auditTrail(organisationId: $o) { entries { id } } }",
+            json!({"o": xq1}),
+        )
+        .await;
+    assert_eq!(first_code(&refused), "FORBIDDEN");
+}
