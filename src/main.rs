@@ -44,6 +44,24 @@ enum Command {
         /// of the database. Replicas sharing one database must share this file.
         #[arg(long, env = "QIFLOW_KEY_FILE", default_value = api::keys::DEFAULT_KEY_FILE)]
         key_file: PathBuf,
+        /// Introspection for every caller, not only administrators (for development).
+        #[arg(long)]
+        dev: bool,
+        /// Deepest GraphQL query accepted.
+        #[arg(long, default_value_t = 10)]
+        max_depth: usize,
+        /// Highest query complexity accepted (a list field costs `first` times its children).
+        #[arg(long, default_value_t = 2_000)]
+        max_complexity: usize,
+        /// Largest /graphql body in bytes, counted as it is read.
+        #[arg(long, default_value_t = 1024 * 1024)]
+        max_body_bytes: usize,
+        /// Seconds a request may run before it is stopped.
+        #[arg(long, default_value_t = 10)]
+        timeout_seconds: u64,
+        /// Rate-limit points per principal per minute (a query costs 1, a mutation 5).
+        #[arg(long, default_value_t = 1_200)]
+        points_per_minute: u32,
     },
     /// Create or bring the database schema up to date, then exit.
     Migrate {
@@ -277,12 +295,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             demo,
             key_file,
+            dev,
+            max_depth,
+            max_complexity,
+            max_body_bytes,
+            timeout_seconds,
+            points_per_minute,
         } => {
             let settings = api::Settings {
                 database_url,
                 bind,
                 demo,
                 key_file,
+                limits: api::limits::Limits {
+                    depth: max_depth,
+                    complexity: max_complexity,
+                    body_bytes: max_body_bytes,
+                    timeout: std::time::Duration::from_secs(timeout_seconds),
+                    points_per_minute,
+                    dev,
+                    ..Default::default()
+                },
             };
             let app = api::Application::build(&settings).await?;
             let url = format!("http://{}:{}", host_of(&settings.bind), app.port());

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod graphql;
 pub mod keys;
+pub mod limits;
 pub mod server;
 pub mod store;
 pub mod upload;

@@ -5,18 +5,16 @@ use crate::graphql::{ContentLoader, QiflowSchema, build_schema};
 use anyhow::Context as _;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
 use engine::events::identifiers::Pseudonymiser;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::{SizeLimit, Tracing};
+use poem::middleware::Tracing;
 use poem::web::{Data, Html};
 use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest request body accepted (a pathway document of a thousand steps fits easily).
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub use crate::limits::Limits;
 
 /// How the server is set up.
 #[derive(Debug, Clone)]
@@ -27,6 +25,8 @@ pub struct Settings {
     pub demo: bool,
     /// The pseudonymisation key file (created on first start).
     pub key_file: std::path::PathBuf,
+    /// Query, body, time and rate limits.
+    pub limits: Limits,
 }
 
 /// A server bound to its port, with its database migrated, ready to run.
@@ -37,6 +37,7 @@ pub struct Application {
     demo: Option<crate::demo::DemoSummary>,
     demo_token: Option<String>,
     pseudonymiser: Arc<Pseudonymiser>,
+    limits: Limits,
 }
 
 impl Application {
@@ -72,6 +73,7 @@ impl Application {
             demo,
             demo_token,
             pseudonymiser,
+            limits: settings.limits.clone(),
         })
     }
 
@@ -95,7 +97,7 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 seconds).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(self.db, self.pseudonymiser);
+        let app = routes(self.db, self.pseudonymiser, self.limits);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
             .await
@@ -103,29 +105,95 @@ impl Application {
 }
 
 /// Every route of the server.
-pub fn routes(db: DatabaseConnection, pseudonymiser: Arc<Pseudonymiser>) -> impl poem::Endpoint {
-    let schema = build_schema(db.clone(), pseudonymiser.clone());
+pub fn routes(
+    db: DatabaseConnection,
+    pseudonymiser: Arc<Pseudonymiser>,
+    limits: Limits,
+) -> impl poem::Endpoint {
+    let schema = build_schema(db.clone(), pseudonymiser.clone(), &limits);
+    let limiter = Arc::new(crate::limits::RateLimiter::new(limits.points_per_minute));
     Route::new()
-        // The size limit needs a Content-Length, so it guards only the route that takes a body.
-        .at(
-            "/graphql",
-            get(graphiql).post(graphql.with(SizeLimit::new(MAX_BODY_BYTES))),
-        )
+        .at("/graphql", get(graphiql).post(graphql))
         .at("/healthz", get(healthz))
         .at("/logs/:id/events", poem::post(crate::upload::upload_events))
         .with(Tracing)
         .data(schema)
         .data(db)
         .data(pseudonymiser)
+        .data(limits)
+        .data(limiter)
 }
 
+fn graphql_error(status: StatusCode, code: &str, message: &str) -> poem::Response {
+    let body = serde_json::json!({
+        "errors": [{"message": message, "extensions": {"code": code}}]
+    });
+    (status, poem::web::Json(body)).into_response()
+}
+
+/// `POST /graphql`: JSON only, the body read under its limit, authenticated, rate-limited,
+/// at most `max_batch` operations, each under the time limit.
 #[handler]
 async fn graphql(
     http: &poem::Request,
+    body: poem::Body,
     schema: Data<&QiflowSchema>,
     db: Data<&DatabaseConnection>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
+    limits: Data<&Limits>,
+    limiter: Data<&Arc<crate::limits::RateLimiter>>,
+) -> poem::Response {
+    let limits = limits.0;
+    // JSON only: no form posts or text/plain from another site's page.
+    let json = http.content_type().is_some_and(|t| {
+        t.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if !json {
+        return graphql_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "VALIDATION",
+            "POST /graphql takes application/json",
+        );
+    }
+    let bytes = match crate::limits::read_limited(body, limits.body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(crate::limits::BodyError::TooLarge) => {
+            return graphql_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "VALIDATION",
+                &format!("the request body is limited to {} bytes", limits.body_bytes),
+            );
+        }
+        Err(crate::limits::BodyError::Unreadable) => {
+            return graphql_error(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION",
+                "the request body could not be read",
+            );
+        }
+    };
+    let batch: async_graphql::BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(_) => {
+            return graphql_error(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION",
+                "the body is not a GraphQL request in JSON",
+            );
+        }
+    };
+    let requests = match batch {
+        async_graphql::BatchRequest::Single(r) => vec![r],
+        async_graphql::BatchRequest::Batch(rs) => rs,
+    };
+    if requests.is_empty() || requests.len() > limits.max_batch {
+        return graphql_error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION",
+            &format!("a batch holds 1 to {} operations", limits.max_batch),
+        );
+    }
     // The one place a request's caller is decided.
     let caller = match crate::auth::authenticate(db.0, http.headers()).await {
         Ok(caller) => caller,
@@ -134,15 +202,75 @@ async fn graphql(
             let response = async_graphql::Response::from_errors(vec![
                 error.into_server_error(async_graphql::Pos::default()),
             ]);
-            return response.into();
+            return poem::web::Json(response).into_response();
         }
     };
-    let loader = DataLoader::new(
-        ContentLoader::new(db.0.clone(), caller.clone()),
-        tokio::spawn,
-    );
+    // Shape checks before anything runs: directives and the number of fields (aliases), and
+    // introspection only for administrators (and everyone with --dev).
+    for request in &requests {
+        if let Err(message) = crate::limits::check_shape(&request.query, limits) {
+            return graphql_error(StatusCode::OK, "VALIDATION", &message);
+        }
+        if !(limits.dev || caller.is_admin_somewhere())
+            && crate::limits::asks_for_introspection(&request.query)
+        {
+            return graphql_error(
+                StatusCode::OK,
+                "FORBIDDEN",
+                "introspection is for administrators",
+            );
+        }
+    }
+    let cost: u32 = requests
+        .iter()
+        .map(|r| {
+            if crate::audit::mutation_fields(r).is_empty() {
+                1
+            } else {
+                limits.mutation_cost
+            }
+        })
+        .sum();
+    if let Some(principal) = caller.principal_id()
+        && let Err(retry_after) = limiter.0.take(principal, cost)
+    {
+        let mut response = graphql_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "VALIDATION",
+            &format!("too many requests: try again in {retry_after} s"),
+        );
+        if let Ok(value) = retry_after.to_string().parse() {
+            response
+                .headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let mut responses = Vec::with_capacity(requests.len());
+    for request in requests {
+        responses.push(execute(&schema, db.0, &caller, request, limits).await);
+    }
+    if responses.len() == 1 {
+        return poem::web::Json(responses.remove(0)).into_response();
+    }
+    poem::web::Json(responses).into_response()
+}
+
+/// Runs one operation for the caller, under the time limit, audited.
+async fn execute(
+    schema: &QiflowSchema,
+    db: &DatabaseConnection,
+    caller: &crate::caller::Caller,
+    mut request: async_graphql::Request,
+    limits: &Limits,
+) -> async_graphql::Response {
+    use tracing::Instrument as _;
+    let loader = DataLoader::new(ContentLoader::new(db.clone(), caller.clone()), tokio::spawn);
     let request_id = uuid::Uuid::now_v7().to_string();
-    let request = request.0;
+    // Introspection is for administrators (and everyone with --dev).
+    if !(limits.dev || caller.is_admin_somewhere()) {
+        request = request.disable_introspection();
+    }
     let mutations = crate::audit::mutation_fields(&request);
     let mut ids = Vec::new();
     if !mutations.is_empty() {
@@ -151,24 +279,41 @@ async fn graphql(
             crate::audit::ids_in(&variables, &mut ids);
         }
     }
-    let mut response = schema
-        .execute(
-            request
-                .data(caller.clone())
-                .data(loader)
-                .data(RequestId(request_id.clone())),
-        )
-        .await;
-    crate::audit::record_mutations(db.0, &caller, &mutations, ids, &response, &request_id).await;
+    let span = tracing::info_span!("graphql", request_id = %request_id, caller = caller.name());
+    let run = schema.execute(
+        request
+            .data(caller.clone())
+            .data(loader)
+            .data(RequestId(request_id.clone())),
+    );
+    let mut response = match tokio::time::timeout(limits.timeout, run.instrument(span)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(request_id, "a request ran out of time");
+            async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+                format!(
+                    "the request took longer than {} s and was stopped",
+                    limits.timeout.as_secs()
+                ),
+                None,
+            )])
+        }
+    };
+    crate::audit::record_mutations(db, caller, &mutations, ids, &response, &request_id).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request
     // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "VALIDATION");
+        match extensions.get("code") {
+            None => extensions.set("code", "VALIDATION"),
+            Some(code) if code.to_string().contains("INTERNAL") => {
+                // The details are in the server's log under this id, never in the response.
+                extensions.set("requestId", request_id.clone());
+            }
+            Some(_) => {}
         }
     }
-    response.into()
+    response
 }
 
 /// The id of a request, in the server's log lines and the audit trail.

@@ -89,9 +89,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(demo: bool) -> TestApp {
+    spawn_app_limited(demo, api::limits::Limits::default()).await
+}
+
+/// A server with other limits (a low rate limit, say).
+pub async fn spawn_app_limited(demo: bool, limits: api::limits::Limits) -> TestApp {
     init_tracing();
     let (database_url, sqlite_file) = fresh_database().await;
-    spawn_on(database_url, sqlite_file, demo, None, None).await
+    spawn_on(database_url, sqlite_file, demo, None, None, limits).await
 }
 
 /// The ODS code of the organisation a test's administrator is made in.
@@ -116,6 +121,7 @@ async fn spawn_on(
     demo: bool,
     shared_key: Option<PathBuf>,
     shared_token: Option<String>,
+    limits: api::limits::Limits,
 ) -> TestApp {
     // Replicas of one installation share its key; a new installation gets its own.
     let owned_key = shared_key.is_none();
@@ -127,6 +133,7 @@ async fn spawn_on(
         bind: "127.0.0.1:0".into(),
         demo,
         key_file: key_file.clone(),
+        limits,
     };
     let app = Application::build(&settings)
         .await
@@ -178,6 +185,7 @@ impl TestApp {
             demo,
             Some(self.key_file.clone()),
             Some(self.token.clone()),
+            api::limits::Limits::default(),
         )
         .await
     }

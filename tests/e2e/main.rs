@@ -10,6 +10,7 @@ mod demo;
 mod documents;
 mod editing;
 mod event_logs;
+mod hardening;
 mod helpers;
 mod organisations;
 mod projects;

@@ -35,7 +35,13 @@ async fn pathways_come_in_pages_with_cursors_and_first_is_capped() {
     assert_eq!(next["edges"][0]["node"]["name"], "Pathway 002");
     assert_eq!(next["pageInfo"]["hasPreviousPage"], true);
 
-    let capped = app.data(LIST, json!({"first": 1000})).await["pathways"].clone();
+    // `first` above 100 is refused (a huge one already by the complexity limit); 100 is the
+    // largest page.
+    let err = app.error(LIST, json!({"first": 100_000})).await;
+    assert_eq!(code(&err), "VALIDATION");
+    let err = app.error(LIST, json!({"first": 101})).await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "first"));
+    let capped = app.data(LIST, json!({"first": 100})).await["pathways"].clone();
     assert_eq!(capped["edges"].as_array().unwrap().len(), 100);
     assert_eq!(capped["pageInfo"]["hasNextPage"], true);
     let rest = app
@@ -56,6 +62,8 @@ async fn pathways_come_in_pages_with_cursors_and_first_is_capped() {
 
     let err = app.error(LIST, json!({"after": "nonsense"})).await;
     assert_eq!((code(&err), field(&err)), ("VALIDATION", "after"));
-    let err = app.error(LIST, json!({"first": -1})).await;
-    assert_eq!((code(&err), field(&err)), ("VALIDATION", "first"));
+    for bad in [-1, 0] {
+        let err = app.error(LIST, json!({"first": bad})).await;
+        assert_eq!((code(&err), field(&err)), ("VALIDATION", "first"));
+    }
 }

@@ -42,16 +42,12 @@ pub struct MutationRoot(
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Deepest query accepted: deep enough for pathway → transitions → from → organisation.
-pub const MAX_DEPTH: usize = 12;
-/// Most fields one query may ask for.
-pub const MAX_COMPLEXITY: usize = 5_000;
-
 /// The schema over a database. Per-request data (the caller and the data loader) is added by the
 /// HTTP layer; without it the schema still works (as the installation, without batching).
 pub fn build_schema(
     db: DatabaseConnection,
     pseudonymiser: std::sync::Arc<engine::events::identifiers::Pseudonymiser>,
+    limits: &crate::limits::Limits,
 ) -> QiflowSchema {
     Schema::build(
         QueryRoot::default(),
@@ -60,8 +56,10 @@ pub fn build_schema(
     )
     .data(db)
     .data(pseudonymiser)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .limit_directives(limits.directives)
+    .disable_suggestions()
     .finish()
 }
 

@@ -356,7 +356,10 @@ pub struct PathwayQuery;
 
 #[Object]
 impl PathwayQuery {
-    /// Pathways, oldest first, a page at a time (`first` is capped at 100; 20 by default).
+    /// Pathways, oldest first, a page at a time (`first` from 1 to 100; 20 by default).
+    #[graphql(
+        complexity = "(first.unwrap_or(20).max(1) as usize).saturating_mul(child_complexity)"
+    )]
     async fn pathways(
         &self,
         ctx: &Context<'_>,
@@ -368,10 +371,14 @@ impl PathwayQuery {
         let db = db(ctx)?;
         let first = match first {
             None => DEFAULT_PAGE,
-            Some(n) if n < 0 => {
-                return Err(crate::Error::invalid("first", "must be 0 or more").into());
+            Some(n) if !(1..=MAX_PAGE as i32).contains(&n) => {
+                return Err(crate::Error::invalid(
+                    "first",
+                    format!("must be between 1 and {MAX_PAGE}"),
+                )
+                .into());
             }
-            Some(n) => (n as usize).min(MAX_PAGE),
+            Some(n) => n as usize,
         };
         let after = after
             .map(|cursor| {

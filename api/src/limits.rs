@@ -1,0 +1,218 @@
+//! What keeps a public GraphQL endpoint standing: limits on queries, bodies, time and rate.
+//! Every number is a default that `qiflow serve` flags can change.
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+use uuid::Uuid;
+
+/// The limits of one server.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub depth: usize,
+    pub complexity: usize,
+    /// Directives in one query.
+    pub directives: usize,
+    /// Fields (with aliases) in one query, fragments included.
+    pub fields: usize,
+    /// Bytes of a `/graphql` body, counted as they are read.
+    pub body_bytes: usize,
+    /// Operations in one batch.
+    pub max_batch: usize,
+    pub timeout: Duration,
+    /// Rate-limit points a principal gets per minute: a query costs 1, a mutation more.
+    pub points_per_minute: u32,
+    pub mutation_cost: u32,
+    /// Introspection for every caller (development), not only administrators.
+    pub dev: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            depth: 10,
+            complexity: 2_000,
+            directives: 5,
+            fields: 500,
+            body_bytes: 1024 * 1024,
+            max_batch: 5,
+            timeout: Duration::from_secs(10),
+            points_per_minute: 1_200,
+            mutation_cost: 5,
+            dev: false,
+        }
+    }
+}
+
+/// Why a body was not read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// Reads a body, stopping as soon as it passes `limit` bytes (whatever `Content-Length` says,
+/// and with chunked bodies that have none).
+pub async fn read_limited(body: poem::Body, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let mut bytes = Vec::new();
+    body.into_async_read()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|_| BodyError::Unreadable)?;
+    if bytes.len() > limit {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Counts fields and directives of a query (fragments once each): a cheap check before the
+/// schema's own validation, against documents built to exhaust it. Documents that do not parse
+/// pass here and are refused by the schema with its own message.
+pub fn check_shape(query: &str, limits: &Limits) -> Result<(), String> {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return Ok(());
+    };
+    let (fields, directives) = count(&document);
+    if directives > limits.directives {
+        return Err(format!(
+            "the query has {directives} directives; at most {} are allowed",
+            limits.directives
+        ));
+    }
+    if fields > limits.fields {
+        return Err(format!(
+            "the query asks for {fields} fields; at most {} are allowed",
+            limits.fields
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a query asks for the schema (`__schema` or `__type`; `__typename` is fine).
+pub fn asks_for_introspection(query: &str) -> bool {
+    fn walk(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                matches!(f.node.name.node.as_str(), "__schema" | "__type")
+                    || walk(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => walk(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    document
+        .operations
+        .iter()
+        .any(|(_, op)| walk(&op.node.selection_set.node))
+        || document
+            .fragments
+            .values()
+            .any(|f| walk(&f.node.selection_set.node))
+}
+
+fn count(document: &ExecutableDocument) -> (usize, usize) {
+    fn walk(set: &SelectionSet, fields: &mut usize, directives: &mut usize) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    *fields += 1;
+                    *directives += f.node.directives.len();
+                    walk(&f.node.selection_set.node, fields, directives);
+                }
+                Selection::FragmentSpread(s) => *directives += s.node.directives.len(),
+                Selection::InlineFragment(i) => {
+                    *directives += i.node.directives.len();
+                    walk(&i.node.selection_set.node, fields, directives);
+                }
+            }
+        }
+    }
+    let (mut fields, mut directives) = (0, 0);
+    for (_, op) in document.operations.iter() {
+        directives += op.node.directives.len();
+        walk(&op.node.selection_set.node, &mut fields, &mut directives);
+    }
+    for fragment in document.fragments.values() {
+        directives += fragment.node.directives.len();
+        walk(
+            &fragment.node.selection_set.node,
+            &mut fields,
+            &mut directives,
+        );
+    }
+    (fields, directives)
+}
+
+/// A token bucket per principal, refilled continuously: `per_minute` points a minute, at most
+/// a minute's worth saved up. In memory, per server: each replica limits on its own.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_minute: f64,
+    buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute: per_minute.max(1) as f64,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes `cost` points, or says in how many whole seconds they will be there.
+    pub fn take(&self, principal: Uuid, cost: u32) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (points, at) = buckets.entry(principal).or_insert((self.per_minute, now));
+        let refill = now.duration_since(*at).as_secs_f64() * self.per_minute / 60.0;
+        *points = (*points + refill).min(self.per_minute);
+        *at = now;
+        let cost = cost as f64;
+        if *points >= cost {
+            *points -= cost;
+            return Ok(());
+        }
+        let missing = cost - *points;
+        Err((missing * 60.0 / self.per_minute).ceil().max(1.0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_are_counted_with_fragments_and_directives() {
+        let limits = Limits {
+            fields: 3,
+            directives: 1,
+            ..Limits::default()
+        };
+        assert!(check_shape("{ a b }", &limits).is_ok());
+        assert!(check_shape("{ a b c d }", &limits).is_err());
+        assert!(check_shape("{ ...F } fragment F on Query { a b c d }", &limits).is_err());
+        assert!(check_shape("{ a @skip(if: true) b @skip(if: true) }", &limits).is_err());
+    }
+
+    #[test]
+    fn the_bucket_empties_and_says_when_to_come_back() {
+        let limiter = RateLimiter::new(60);
+        let p = Uuid::now_v7();
+        for _ in 0..12 {
+            assert!(limiter.take(p, 5).is_ok());
+        }
+        // 60 points spent; 5 more come back at one a second.
+        let wait = limiter.take(p, 5).unwrap_err();
+        assert!((4..=5).contains(&wait), "{wait}");
+        assert!(
+            limiter.take(Uuid::now_v7(), 5).is_ok(),
+            "buckets are per principal"
+        );
+    }
+}

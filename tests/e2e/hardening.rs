@@ -1,0 +1,190 @@
+//! Hostile requests are refused before any resolver runs; limits hold; nothing internal leaks.
+
+use crate::helpers::{code, spawn_app, spawn_app_limited};
+use serde_json::{Value, json};
+
+/// A refusal of the whole request: an error with a code and no data at all.
+fn refused(response: &Value, what: &str) {
+    assert!(
+        response["data"].is_null(),
+        "{what}: data came back: {response}"
+    );
+    assert!(
+        !code(&response["errors"][0]).is_empty(),
+        "{what}: {response}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_queries_are_refused_before_any_resolver_runs() {
+    let app = spawn_app().await;
+
+    // Depth 11 (the limit is 10).
+    let mut deep = String::from("id");
+    for _ in 0..5 {
+        deep = format!(
+            "owner {{ id }} steps {{ organisation {{ id }} }} transitions {{ from {{ {deep} }} }}"
+        );
+    }
+    let response = app
+        .graphql(
+            &format!("{{ pathways {{ edges {{ node {{ {deep} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    refused(&response, "depth");
+
+    // 1,000 aliases.
+    let aliases: String = (0..1000)
+        .map(|i| format!("a{i}: organisations {{ id }} "))
+        .collect();
+    refused(
+        &app.graphql(&format!("{{ {aliases} }}"), json!({})).await,
+        "aliases",
+    );
+
+    // Complexity over the limit: 100 pathways of many fields each.
+    let fields = "id name description condition status version demandPerDay createdAt updatedAt";
+    let heavy = format!(
+        "{{ pathways(first: 100) {{ edges {{ node {{ {fields} steps {{ id key name kind touchMinutes }} transitions {{ id waitMinutes probability }} }} }} }} }}"
+    );
+    refused(&app.graphql(&heavy, json!({})).await, "complexity");
+
+    // 10,000 directives.
+    let directives = "@skip(if: false) ".repeat(10_000);
+    refused(
+        &app.graphql(
+            &format!("{{ organisations {directives} {{ id }} }}"),
+            json!({}),
+        )
+        .await,
+        "directives",
+    );
+
+    // first: 100000 is over the complexity limit before the resolver could refuse it.
+    refused(
+        &app.graphql("{ pathways(first: 100000) { totalCount } }", json!({}))
+            .await,
+        "first",
+    );
+
+    // Fragment cycles.
+    refused(
+        &app.graphql(
+            "{ ...A } fragment A on QueryRoot { ...B } fragment B on QueryRoot { ...A }",
+            json!({}),
+        )
+        .await,
+        "fragment cycle",
+    );
+
+    // A batch of 100 operations (5 are allowed).
+    let batch: Vec<Value> = (0..100)
+        .map(|_| json!({"query": "{ organisations { id } }"}))
+        .collect();
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&app.token)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let five: Vec<Value> = (0..5)
+        .map(|_| json!({"query": "{ organisations { id } }"}))
+        .collect();
+    let response: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&app.token)
+        .json(&five)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response.as_array().map(Vec::len), Some(5), "{response}");
+
+    // Introspection as a viewer; an administrator may.
+    let viewer = app.token_for("Viewer", "XQ1", "VIEWER", false).await;
+    refused(
+        &app.graphql_as(Some(&viewer), "{ __schema { types { name } } }", json!({}))
+            .await,
+        "introspection",
+    );
+    assert!(
+        app.graphql("{ __schema { types { name } } }", json!({}))
+            .await["errors"]
+            .is_null()
+    );
+    // No suggestions of field names to a prober.
+    let typo = app.graphql("{ organisationz { id } }", json!({})).await;
+    assert!(!typo.to_string().contains("Did you mean"), "{typo}");
+}
+
+#[tokio::test]
+async fn only_json_posts_under_the_body_limit_are_read() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", app.address);
+    let text = client
+        .post(&url)
+        .bearer_auth(&app.token)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"query": "mutation { createOrganisation(input: {odsCode: \"AB1\", name: \"x\", kind: OTHER}) { id } }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status().as_u16(), 415);
+    // 2 MiB sent chunked (no Content-Length): refused on the bytes read.
+    let chunk = vec![b' '; 64 * 1024];
+    let stream =
+        futures::stream::iter((0..32).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let big = client
+        .post(&url)
+        .bearer_auth(&app.token)
+        .header("Content-Type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status().as_u16(), 413);
+    let organisations = app.data("{ organisations { odsCode } }", json!({})).await;
+    assert!(!organisations.to_string().contains("AB1"));
+}
+
+#[tokio::test]
+async fn a_principal_over_its_rate_gets_429_with_retry_after() {
+    let limits = api::limits::Limits {
+        points_per_minute: 12,
+        ..Default::default()
+    };
+    let app = spawn_app_limited(false, limits).await;
+    // A mutation costs 5, a query 1: two mutations and two queries spend 12.
+    let create = "mutation($c: String!) { createOrganisation(input: {odsCode: $c, name: \"Trust\", kind: OTHER}) { id } }";
+    app.data(create, json!({"c": "AB1"})).await;
+    app.data(create, json!({"c": "AB2"})).await;
+    app.data("{ organisations { id } }", json!({})).await;
+    app.data("{ organisations { id } }", json!({})).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&app.token)
+        .json(&json!({"query": "{ organisations { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    // Another principal has its own budget.
+    let other = app.token_for("Someone else", "XQ1", "VIEWER", false).await;
+    assert!(
+        app.graphql_as(Some(&other), "{ organisations { id } }", json!({}))
+            .await["errors"]
+            .is_null()
+    );
+}
