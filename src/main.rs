@@ -62,6 +62,15 @@ enum Command {
         /// Rate-limit points per principal per minute (a query costs 1, a mutation 5).
         #[arg(long, default_value_t = 1_200)]
         points_per_minute: u32,
+        /// Accept JWTs from this OpenID Connect issuer (with --oidc-audience and --oidc-jwks).
+        #[arg(long, env = "QIFLOW_OIDC_ISSUER", requires_all = ["oidc_audience", "oidc_jwks"])]
+        oidc_issuer: Option<String>,
+        /// The audience (`aud`) qiflow's tokens carry.
+        #[arg(long, env = "QIFLOW_OIDC_AUDIENCE")]
+        oidc_audience: Option<String>,
+        /// The issuer's keys: a JWKS file, or an https:// URL fetched at start.
+        #[arg(long, env = "QIFLOW_OIDC_JWKS")]
+        oidc_jwks: Option<String>,
     },
     /// Create or bring the database schema up to date, then exit.
     Migrate {
@@ -301,7 +310,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_body_bytes,
             timeout_seconds,
             points_per_minute,
+            oidc_issuer,
+            oidc_audience,
+            oidc_jwks,
         } => {
+            let oidc = match (oidc_issuer, oidc_audience, oidc_jwks) {
+                (Some(issuer), Some(audience), Some(jwks)) => Some(api::auth::OidcSettings {
+                    issuer,
+                    audience,
+                    jwks,
+                }),
+                (None, None, None) => None,
+                _ => anyhow::bail!("--oidc-issuer, --oidc-audience and --oidc-jwks go together"),
+            };
             let settings = api::Settings {
                 database_url,
                 bind,
@@ -316,6 +337,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     dev,
                     ..Default::default()
                 },
+                oidc,
             };
             let app = api::Application::build(&settings).await?;
             let url = format!("http://{}:{}", host_of(&settings.bind), app.port());

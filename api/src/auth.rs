@@ -5,6 +5,8 @@
 use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::store::access;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use poem::http::HeaderMap;
 use sea_orm::DatabaseConnection;
 
@@ -21,11 +23,102 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// The caller a request's headers identify.
-pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Caller> {
+/// The caller a request's headers identify: a qiflow API token, or a JWT from the configured
+/// OpenID Connect issuer.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    headers: &HeaderMap,
+    oidc: Option<&OidcVerifier>,
+) -> Result<Caller> {
     let token = bearer(headers).ok_or(Error::Unauthenticated)?;
     if token.starts_with(access::TOKEN_PREFIX) {
         return access::authenticate_token(db, token).await;
     }
-    Err(Error::Unauthenticated)
+    match oidc {
+        Some(verifier) => {
+            let subject = verifier.subject(token)?;
+            access::caller_for_subject(db, &subject).await
+        }
+        None => Err(Error::Unauthenticated),
+    }
+}
+
+/// The verifier of the server, if OIDC is configured (request data).
+#[derive(Debug, Clone, Default)]
+pub struct Oidc(pub Option<std::sync::Arc<OidcVerifier>>);
+
+/// Where the identity provider is and what its tokens must say.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub audience: String,
+    /// A JWKS file, or an `http(s)://` URL to fetch it from at start.
+    pub jwks: String,
+}
+
+/// Algorithms accepted: asymmetric only (`none` and HMAC are refused).
+pub const ALLOWED_ALGORITHMS: [Algorithm; 3] =
+    [Algorithm::RS256, Algorithm::RS512, Algorithm::ES256];
+
+/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECONDS: u64 = 60;
+
+/// Verifies bearer JWTs against the issuer's keys.
+#[derive(Debug, Clone)]
+pub struct OidcVerifier {
+    settings: OidcSettings,
+    keys: JwkSet,
+}
+
+#[derive(serde::Deserialize)]
+struct Claims {
+    sub: String,
+}
+
+impl OidcVerifier {
+    /// A verifier over a key set already read.
+    pub fn new(settings: OidcSettings, keys: JwkSet) -> Self {
+        Self { settings, keys }
+    }
+
+    /// Reads the key set from the file or URL the settings name.
+    pub async fn load(settings: OidcSettings) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let text = if settings.jwks.starts_with("http://") || settings.jwks.starts_with("https://")
+        {
+            reqwest::get(&settings.jwks)
+                .await
+                .and_then(|r| r.error_for_status())
+                .with_context(|| format!("fetching the JWKS from {}", settings.jwks))?
+                .text()
+                .await?
+        } else {
+            std::fs::read_to_string(&settings.jwks)
+                .with_context(|| format!("reading the JWKS file {}", settings.jwks))?
+        };
+        let keys: JwkSet = serde_json::from_str(&text).context("the JWKS is not a JSON key set")?;
+        Ok(Self::new(settings, keys))
+    }
+
+    /// The subject of a valid token: signed by a known key (`kid`) with an allowed algorithm,
+    /// from the issuer, for the audience, within `exp`/`nbf` (60 s of skew).
+    pub fn subject(&self, token: &str) -> Result<String> {
+        let header = decode_header(token).map_err(|_| Error::Unauthenticated)?;
+        if !ALLOWED_ALGORITHMS.contains(&header.alg) {
+            return Err(Error::Unauthenticated);
+        }
+        let kid = header.kid.as_deref().ok_or(Error::Unauthenticated)?;
+        let jwk = self.keys.find(kid).ok_or(Error::Unauthenticated)?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|_| Error::Unauthenticated)?;
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = vec![header.alg];
+        validation.set_issuer(&[&self.settings.issuer]);
+        validation.set_audience(&[&self.settings.audience]);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let data =
+            decode::<Claims>(token, &key, &validation).map_err(|_| Error::Unauthenticated)?;
+        Ok(data.claims.sub)
+    }
 }

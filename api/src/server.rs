@@ -27,6 +27,8 @@ pub struct Settings {
     pub key_file: std::path::PathBuf,
     /// Query, body, time and rate limits.
     pub limits: Limits,
+    /// The OpenID Connect issuer whose JWTs are accepted, if any.
+    pub oidc: Option<crate::auth::OidcSettings>,
 }
 
 /// A server bound to its port, with its database migrated, ready to run.
@@ -38,12 +40,19 @@ pub struct Application {
     demo_token: Option<String>,
     pseudonymiser: Arc<Pseudonymiser>,
     limits: Limits,
+    oidc: crate::auth::Oidc,
 }
 
 impl Application {
     /// Connects, migrates, loads the demo if asked, and binds (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let pseudonymiser = Arc::new(crate::keys::load_or_create(&settings.key_file)?);
+        let oidc = match &settings.oidc {
+            Some(o) => crate::auth::Oidc(Some(Arc::new(
+                crate::auth::OidcVerifier::load(o.clone()).await?,
+            ))),
+            None => crate::auth::Oidc(None),
+        };
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let (demo, demo_token) = if settings.demo {
@@ -74,6 +83,7 @@ impl Application {
             demo_token,
             pseudonymiser,
             limits: settings.limits.clone(),
+            oidc,
         })
     }
 
@@ -97,7 +107,7 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 seconds).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(self.db, self.pseudonymiser, self.limits);
+        let app = routes(self.db, self.pseudonymiser, self.limits, self.oidc);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
             .await
@@ -109,6 +119,7 @@ pub fn routes(
     db: DatabaseConnection,
     pseudonymiser: Arc<Pseudonymiser>,
     limits: Limits,
+    oidc: crate::auth::Oidc,
 ) -> impl poem::Endpoint {
     let schema = build_schema(db.clone(), pseudonymiser.clone(), &limits);
     let limiter = Arc::new(crate::limits::RateLimiter::new(limits.points_per_minute));
@@ -122,6 +133,7 @@ pub fn routes(
         .data(pseudonymiser)
         .data(limits)
         .data(limiter)
+        .data(oidc)
 }
 
 fn graphql_error(status: StatusCode, code: &str, message: &str) -> poem::Response {
@@ -141,6 +153,7 @@ async fn graphql(
     db: Data<&DatabaseConnection>,
     limits: Data<&Limits>,
     limiter: Data<&Arc<crate::limits::RateLimiter>>,
+    oidc: Data<&crate::auth::Oidc>,
 ) -> poem::Response {
     let limits = limits.0;
     // JSON only: no form posts or text/plain from another site's page.
@@ -195,7 +208,7 @@ async fn graphql(
         );
     }
     // The one place a request's caller is decided.
-    let caller = match crate::auth::authenticate(db.0, http.headers()).await {
+    let caller = match crate::auth::authenticate(db.0, http.headers(), oidc.0.0.as_deref()).await {
         Ok(caller) => caller,
         Err(error) => {
             let error: async_graphql::Error = error.into();

@@ -82,9 +82,10 @@ pub async fn upload_events(
     Query(params): Query<UploadParams>,
     db: Data<&DatabaseConnection>,
     pseudonymiser: Data<&Arc<Pseudonymiser>>,
+    oidc: Data<&crate::auth::Oidc>,
     body: Body,
 ) -> Response {
-    let caller = match crate::auth::authenticate(db.0, http.headers()).await {
+    let caller = match crate::auth::authenticate(db.0, http.headers(), oidc.0.0.as_deref()).await {
         Ok(caller) => caller,
         Err(e) => return from_error(e),
     };

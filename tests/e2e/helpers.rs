@@ -96,7 +96,23 @@ pub async fn spawn_app_with(demo: bool) -> TestApp {
 pub async fn spawn_app_limited(demo: bool, limits: api::limits::Limits) -> TestApp {
     init_tracing();
     let (database_url, sqlite_file) = fresh_database().await;
-    spawn_on(database_url, sqlite_file, demo, None, None, limits).await
+    spawn_on(database_url, sqlite_file, demo, None, None, limits, None).await
+}
+
+/// A server that also accepts JWTs from an OpenID Connect issuer.
+pub async fn spawn_app_with_oidc(oidc: api::auth::OidcSettings) -> TestApp {
+    init_tracing();
+    let (database_url, sqlite_file) = fresh_database().await;
+    spawn_on(
+        database_url,
+        sqlite_file,
+        false,
+        None,
+        None,
+        Default::default(),
+        Some(oidc),
+    )
+    .await
 }
 
 /// The ODS code of the organisation a test's administrator is made in.
@@ -122,6 +138,7 @@ async fn spawn_on(
     shared_key: Option<PathBuf>,
     shared_token: Option<String>,
     limits: api::limits::Limits,
+    oidc: Option<api::auth::OidcSettings>,
 ) -> TestApp {
     // Replicas of one installation share its key; a new installation gets its own.
     let owned_key = shared_key.is_none();
@@ -134,6 +151,7 @@ async fn spawn_on(
         demo,
         key_file: key_file.clone(),
         limits,
+        oidc,
     };
     let app = Application::build(&settings)
         .await
@@ -186,6 +204,7 @@ impl TestApp {
             Some(self.key_file.clone()),
             Some(self.token.clone()),
             api::limits::Limits::default(),
+            None,
         )
         .await
     }
