@@ -12,6 +12,7 @@ mod editing;
 mod event_logs;
 mod hardening;
 mod helpers;
+mod isolation;
 mod oidc;
 mod organisations;
 mod projects;

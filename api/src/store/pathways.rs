@@ -647,19 +647,9 @@ pub async fn add_transition(
     fields: TransitionFields,
 ) -> Result<(PathwayRecord, Uuid)> {
     let tx = begin_write(db).await?;
-    // The steps are part of the input here, so an unknown one is a validation error.
-    let unknown = |field: &'static str, id: Uuid| {
-        move |e: Error| match e {
-            Error::NotFound { .. } => Error::invalid(field, format!("unknown step {id}")),
-            other => other,
-        }
-    };
-    let from = find_step(&tx, caller, from_step_id)
-        .await
-        .map_err(unknown("fromStepId", from_step_id))?;
-    let to = find_step(&tx, caller, to_step_id)
-        .await
-        .map_err(unknown("toStepId", to_step_id))?;
+    // A step the caller cannot see is NOT_FOUND, like any object (never revealing it).
+    let from = find_step(&tx, caller, from_step_id).await?;
+    let to = find_step(&tx, caller, to_step_id).await?;
     if from.pathway_id != to.pathway_id {
         return Err(Error::invalid(
             "toStepId",

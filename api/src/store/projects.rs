@@ -144,10 +144,7 @@ pub async fn create(
             .count(&tx)
             .await?;
         if found == 0 {
-            return Err(Error::invalid(
-                "pathwayId",
-                format!("unknown pathway {pathway_id}"),
-            ));
+            return Err(Error::not_found("pathway", pathway_id));
         }
     }
     let id = Uuid::now_v7();
