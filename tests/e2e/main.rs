@@ -13,6 +13,7 @@ mod event_logs;
 mod hardening;
 mod helpers;
 mod isolation;
+mod masking;
 mod oidc;
 mod organisations;
 mod projects;
