@@ -313,3 +313,85 @@ async fn writing_events_needs_the_capability_and_reads_of_aggregates_are_audited
         .await;
     assert_eq!(first_code(&refused), "FORBIDDEN");
 }
+
+fn qiflow(args: &[&str]) -> (i32, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(args)
+        .output()
+        .expect("running qiflow");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_first_administrator_is_made_on_the_command_line_and_audited() {
+    let app = spawn_app().await;
+    let url = app.database_url.as_str();
+    let (status, out, err) = qiflow(&[
+        "token",
+        "create",
+        "--principal",
+        "Jo Bloggs",
+        "--org",
+        "NEW1",
+        "--org-name",
+        "New Trust",
+        "--role",
+        "ADMIN",
+        "--database-url",
+        url,
+    ]);
+    assert_eq!(status, 0, "{err}");
+    // The token alone on standard output, so scripts can capture it.
+    let token = out.trim();
+    assert!(
+        token.starts_with("qf_") && token.len() == 67 && !out.trim_end().contains('\n'),
+        "{out}"
+    );
+    let me = app
+        .graphql_as(
+            Some(token),
+            "{ me { name memberships { role } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["data"]["me"]["name"], "Jo Bloggs", "{me}");
+    assert_eq!(me["data"]["me"]["memberships"][0]["role"], "ADMIN");
+
+    let (_, list, _) = qiflow(&["token", "list", "--database-url", url]);
+    assert!(
+        list.contains("Jo Bloggs") && !list.contains(token),
+        "{list}"
+    );
+    let (status, _, err) = qiflow(&[
+        "token",
+        "create",
+        "--principal",
+        "x",
+        "--org",
+        "NOPE1",
+        "--role",
+        "ADMIN",
+        "--database-url",
+        url,
+    ]);
+    assert_ne!(status, 0);
+    assert!(err.contains("--org-name"), "{err}");
+
+    let (status, export, err) =
+        qiflow(&["audit", "export", "--org", "NEW1", "--database-url", url]);
+    assert_eq!(status, 0, "{err}");
+    let entries: Vec<Value> = export
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["operation"] == "token create" && e["principalName"] == "installation"),
+        "{export}"
+    );
+}
