@@ -95,7 +95,15 @@ pub async fn record_mutations(
                 "VALIDATION".to_string()
             }
         });
-    let organisations = caller.organisation_ids().unwrap_or_default();
+    // The caller's organisations and those owning what it named: both sides' administrators
+    // see the entry.
+    let mut organisations = caller.organisation_ids().unwrap_or_default();
+    match access::owners_of(db, &ids).await {
+        Ok(owners) => organisations.extend(owners),
+        Err(e) => tracing::error!(error = ?e, request_id, "could not attribute an audit entry"),
+    }
+    organisations.sort();
+    organisations.dedup();
     for field in fields {
         if let Err(e) = access::record(
             db,

@@ -608,6 +608,93 @@ pub async fn record(
     Ok(())
 }
 
+/// The organisations owning the objects behind `ids` (pathways and their steps and transitions,
+/// projects and their measures, drivers and cycles, event logs, organisations themselves), so
+/// an owner's administrators see what anyone did, or tried, with their objects.
+pub async fn owners_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    use entity::{driver, measure, pdsa_cycle, step, transition};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = || ids.iter().copied();
+    let mut pathways: Vec<Uuid> = list().collect();
+    pathways.extend(
+        step::Entity::find()
+            .filter(step::Column::Id.is_in(list()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.pathway_id),
+    );
+    pathways.extend(
+        transition::Entity::find()
+            .filter(transition::Column::Id.is_in(list()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.pathway_id),
+    );
+    let mut projects: Vec<Uuid> = list().collect();
+    projects.extend(
+        measure::Entity::find()
+            .filter(measure::Column::Id.is_in(list()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.project_id),
+    );
+    projects.extend(
+        driver::Entity::find()
+            .filter(driver::Column::Id.is_in(list()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| d.project_id),
+    );
+    projects.extend(
+        pdsa_cycle::Entity::find()
+            .filter(pdsa_cycle::Column::Id.is_in(list()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.project_id),
+    );
+    let mut owners: Vec<Uuid> = pathway::Entity::find()
+        .filter(pathway::Column::Id.is_in(pathways))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.owner_id)
+        .collect();
+    owners.extend(
+        improvement_project::Entity::find()
+            .filter(improvement_project::Column::Id.is_in(projects))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.owner_id),
+    );
+    owners.extend(
+        event_log::Entity::find()
+            .filter(event_log::Column::Id.is_in(list()))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|l| l.organisation_id),
+    );
+    owners.extend(
+        organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(list()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| o.id),
+    );
+    owners.sort();
+    owners.dedup();
+    Ok(owners)
+}
+
 /// One audit entry as it is read back.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
