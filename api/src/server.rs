@@ -299,19 +299,7 @@ async fn execute(
             .data(loader)
             .data(RequestId(request_id.clone())),
     );
-    let mut response = match tokio::time::timeout(limits.timeout, run.instrument(span)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(request_id, "a request ran out of time");
-            async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-                format!(
-                    "the request took longer than {} s and was stopped",
-                    limits.timeout.as_secs()
-                ),
-                None,
-            )])
-        }
-    };
+    let mut response = within(limits.timeout, run.instrument(span)).await;
     crate::audit::record_mutations(db, caller, &mutations, ids, &response, &request_id).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request
     // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
@@ -327,6 +315,53 @@ async fn execute(
         }
     }
     response
+}
+
+/// Runs a request, stopping it (and answering with a coded error) when it takes longer than
+/// `limit`; the server's other requests carry on.
+async fn within(
+    limit: Duration,
+    run: impl std::future::Future<Output = async_graphql::Response>,
+) -> async_graphql::Response {
+    match tokio::time::timeout(limit, run).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("a request ran out of time");
+            let mut error = async_graphql::ServerError::new(
+                format!(
+                    "the request took longer than {} s and was stopped",
+                    limit.as_secs_f64()
+                ),
+                None,
+            );
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "INTERNAL");
+            error.extensions = Some(extensions);
+            async_graphql::Response::from_errors(vec![error])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_over_the_time_limit_is_stopped() {
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            async_graphql::Response::new(async_graphql::Value::Null)
+        };
+        let response = within(Duration::from_secs(10), slow).await;
+        assert!(response.errors[0].message.contains("took longer than 10 s"));
+        let quick = async { async_graphql::Response::new(async_graphql::Value::Null) };
+        assert!(
+            within(Duration::from_secs(10), quick)
+                .await
+                .errors
+                .is_empty()
+        );
+    }
 }
 
 /// The id of a request, in the server's log lines and the audit trail.
