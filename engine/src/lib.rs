@@ -12,6 +12,7 @@ pub mod graph;
 pub mod measure;
 pub mod pathway;
 pub mod pdsa;
+pub mod render;
 pub mod report;
 pub mod spc;
 #[cfg(feature = "testing")]

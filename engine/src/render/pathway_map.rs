@@ -1,0 +1,325 @@
+//! The cross-organisation pathway map as SVG: swimlanes, steps by kind, waits and branch
+//! probabilities on the arrows, rework loops as back arrows, hotspots marked on their steps and
+//! transitions (colour, a badge with minutes per patient, and a text marker `H1`...), a legend.
+
+use super::layout::{BOX_HEIGHT, BOX_WIDTH, LANE_LABEL, Layout, layout};
+use super::{Svg, escape, minutes_label, n, shorten};
+use crate::analysis::RenderedHotspot;
+use crate::pathway::PathwayMap;
+use crate::values::StepKind;
+use std::fmt::Write as _;
+
+/// Colour-blind-safe palette (Okabe–Ito), with shapes and text so colour is never the only cue.
+const HOTSPOT: &str = "#D55E00";
+const LANE_FILL: [&str; 2] = ["#F4F6F8", "#E9EEF3"];
+const STEP_FILL: &str = "#FFFFFF";
+const STEP_STROKE: &str = "#3B4B5C";
+const ARROW: &str = "#56677A";
+
+/// An organisation's lane label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneLabel {
+    pub ods_code: String,
+    pub name: String,
+    /// e.g. `ACUTE_TRUST`.
+    pub kind: String,
+}
+
+/// The map of `map` as SVG, with the given hotspots (already ranked; the first is `H1`) marked.
+/// O(S + T + H·(S + T)) for H hotspots shown.
+pub fn pathway_svg(
+    title: &str,
+    map: &PathwayMap,
+    organisations: &[LaneLabel],
+    hotspots: &[RenderedHotspot],
+) -> String {
+    let layout = layout(map);
+    let legend_height = 30.0 + 18.0 * hotspots.len() as f64;
+    let width = layout.width.max(720.0);
+    let height = layout.height + legend_height + 10.0;
+    let mut svg = Svg::new(width, height, title);
+    svg.raw(&format!(
+        r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{ARROW}"/></marker><marker id="arrow-hot" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{HOTSPOT}"/></marker></defs>"#
+    ));
+    svg.text(
+        16.0,
+        28.0,
+        title,
+        r##"font-size="18" font-weight="bold" fill="#1B2631""##,
+    );
+
+    lanes(&mut svg, &layout, organisations, width);
+
+    // Which steps and transitions each hotspot touches (by rank).
+    let marks_step = |key: &str| -> Vec<usize> {
+        (0..hotspots.len())
+            .filter(|&h| hotspots[h].step_keys.iter().any(|k| k == key))
+            .collect()
+    };
+    let marks_transition = |from: &str, to: &str| -> Vec<usize> {
+        let label = format!("{from}->{to}");
+        (0..hotspots.len())
+            .filter(|&h| hotspots[h].transitions.contains(&label))
+            .collect()
+    };
+
+    let ends = map.ends();
+    let out_count: Vec<usize> = (0..map.steps.len())
+        .map(|s| {
+            ends.iter()
+                .filter(|e| e.is_some_and(|(a, _)| a == s))
+                .count()
+        })
+        .collect();
+    for (t, transition) in map.transitions.iter().enumerate() {
+        let Some((a, b)) = ends[t] else { continue };
+        let hot = marks_transition(&transition.from.to_string(), &transition.to.to_string());
+        let mut label = minutes_label(transition.wait_minutes.get());
+        if out_count[a] > 1
+            && let Some(p) = transition.probability
+        {
+            label = format!("{:.0}% · {label}", p.get() * 100.0);
+        }
+        if !hot.is_empty() {
+            let marks: Vec<String> = hot.iter().map(|h| format!("H{}", h + 1)).collect();
+            label = format!("{label} ⚠{}", marks.join(","));
+        }
+        arrow(&mut svg, &layout, a, b, &label, !hot.is_empty());
+    }
+    for (s, step) in map.steps.iter().enumerate() {
+        let hot = marks_step(&step.key.to_string());
+        let badge = hot.first().map(|&h| (h, hotspots[h].minutes_per_patient));
+        draw_step(
+            &mut svg,
+            &layout,
+            s,
+            &step.name,
+            step.kind,
+            &step.key.to_string(),
+            badge,
+            &hot,
+        );
+    }
+    legend(&mut svg, hotspots, layout.height + 10.0);
+    svg.finish()
+}
+
+fn lanes(svg: &mut Svg, layout: &Layout, organisations: &[LaneLabel], width: f64) {
+    for (i, code) in layout.lanes.iter().enumerate() {
+        let (top, height) = layout.lane_spans[i];
+        svg.rect(
+            0.0,
+            top,
+            width,
+            height,
+            &format!(r##"fill="{}" stroke="#C9D1D9""##, LANE_FILL[i % 2]),
+        );
+        let (name, kind) = organisations
+            .iter()
+            .find(|o| o.ods_code == *code)
+            .map_or((code.as_str(), ""), |o| (o.name.as_str(), o.kind.as_str()));
+        svg.text(
+            10.0,
+            top + 22.0,
+            &shorten(name, 24),
+            r##"font-weight="bold" fill="#1B2631""##,
+        );
+        let kind_words = kind.replace('_', " ").to_lowercase();
+        svg.text(
+            10.0,
+            top + 38.0,
+            &format!("{code} · {kind_words}"),
+            r##"font-size="11" fill="#4A5A6A""##,
+        );
+        svg.line(
+            LANE_LABEL,
+            top,
+            LANE_LABEL,
+            top + height,
+            r##"stroke="#C9D1D9""##,
+        );
+    }
+}
+
+fn arrow(svg: &mut Svg, layout: &Layout, a: usize, b: usize, label: &str, hot: bool) {
+    let (ax, ay) = layout.boxes[a];
+    let (bx, by) = layout.boxes[b];
+    let colour = if hot { HOTSPOT } else { ARROW };
+    let marker = if hot { "arrow-hot" } else { "arrow" };
+    let width = if hot { 2.5 } else { 1.4 };
+    let forward = layout.cells[b].1 > layout.cells[a].1;
+    let (path, lx, ly) = if forward {
+        let (x1, y1) = (ax + BOX_WIDTH, ay + BOX_HEIGHT / 2.0);
+        let (x2, y2) = (bx, by + BOX_HEIGHT / 2.0);
+        let mid = (x1 + x2) / 2.0;
+        (
+            format!(
+                "M{},{} C{},{} {},{} {},{}",
+                n(x1),
+                n(y1),
+                n(mid),
+                n(y1),
+                n(mid),
+                n(y2),
+                n(x2),
+                n(y2)
+            ),
+            mid,
+            (y1 + y2) / 2.0 - 4.0,
+        )
+    } else {
+        // Rework: back over the top of the boxes, dashed.
+        let (x1, y1) = (ax + BOX_WIDTH / 2.0, ay);
+        let (x2, y2) = (bx + BOX_WIDTH / 2.0, by);
+        let lift = y1.min(y2) - 24.0;
+        (
+            format!(
+                "M{},{} C{},{} {},{} {},{}",
+                n(x1),
+                n(y1),
+                n(x1),
+                n(lift),
+                n(x2),
+                n(lift),
+                n(x2),
+                n(y2)
+            ),
+            (x1 + x2) / 2.0,
+            lift + 2.0,
+        )
+    };
+    let mut element = String::new();
+    let _ = write!(
+        element,
+        r#"<path d="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{} marker-end="url(#{marker})"/>"#,
+        if forward {
+            ""
+        } else {
+            r#" stroke-dasharray="6 4""#
+        }
+    );
+    svg.raw(&element);
+    let label_width = 7.0 * label.chars().count() as f64 + 8.0;
+    svg.rect(
+        lx - label_width / 2.0,
+        ly - 11.0,
+        label_width,
+        15.0,
+        r##"fill="#FFFFFF" fill-opacity="0.85" rx="3""##,
+    );
+    let weight = if hot { r#" font-weight="bold""# } else { "" };
+    svg.text(
+        lx,
+        ly,
+        label,
+        &format!(r#"font-size="11" text-anchor="middle" fill="{colour}"{weight}"#),
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_step(
+    svg: &mut Svg,
+    layout: &Layout,
+    s: usize,
+    name: &str,
+    kind: StepKind,
+    key: &str,
+    badge: Option<(usize, f64)>,
+    hot: &[usize],
+) {
+    let (x, y) = layout.boxes[s];
+    let stroke = if hot.is_empty() { STEP_STROKE } else { HOTSPOT };
+    let stroke_width = if hot.is_empty() { 1.5 } else { 3.0 };
+    let style = format!(r#"fill="{STEP_FILL}" stroke="{stroke}" stroke-width="{stroke_width}""#);
+    let (cx, cy) = layout.centre(s);
+    match kind {
+        StepKind::Start | StepKind::End => {
+            svg.rect(x, y, BOX_WIDTH, BOX_HEIGHT, &format!(r#"{style} rx="23""#));
+        }
+        StepKind::Decision => {
+            let points = format!(
+                "{},{} {},{} {},{} {},{}",
+                n(x),
+                n(cy),
+                n(cx),
+                n(y - 6.0),
+                n(x + BOX_WIDTH),
+                n(cy),
+                n(cx),
+                n(y + BOX_HEIGHT + 6.0)
+            );
+            svg.raw(&format!(r#"<polygon points="{points}" {style}/>"#));
+        }
+        StepKind::Activity => svg.rect(x, y, BOX_WIDTH, BOX_HEIGHT, &format!(r#"{style} rx="4""#)),
+    }
+    svg.raw(&format!(r#"<g data-step="{}">"#, escape(key)));
+    svg.text(
+        cx,
+        cy - 2.0,
+        &shorten(name, 22),
+        r##"text-anchor="middle" fill="#1B2631""##,
+    );
+    let kind_word = match kind {
+        StepKind::Start => "start",
+        StepKind::End => "end",
+        StepKind::Decision => "decision",
+        StepKind::Activity => "",
+    };
+    if !kind_word.is_empty() {
+        svg.text(
+            cx,
+            cy + 13.0,
+            kind_word,
+            r##"font-size="10" text-anchor="middle" fill="#4A5A6A""##,
+        );
+    }
+    svg.raw("</g>");
+    if let Some((h, minutes)) = badge {
+        let marks: Vec<String> = hot.iter().map(|h| format!("H{}", h + 1)).collect();
+        let text = format!("⚠ {} · {}", marks.join(","), minutes_label(minutes));
+        let w = 7.0 * text.chars().count() as f64 + 10.0;
+        svg.raw(&format!(r#"<g data-hotspot="H{}">"#, h + 1));
+        svg.rect(
+            x + BOX_WIDTH - w + 8.0,
+            y - 12.0,
+            w,
+            18.0,
+            &format!(r#"fill="{HOTSPOT}" rx="9""#),
+        );
+        svg.text(
+            x + BOX_WIDTH - w / 2.0 + 8.0,
+            y + 1.0,
+            &text,
+            r##"font-size="11" text-anchor="middle" fill="#FFFFFF" font-weight="bold""##,
+        );
+        svg.raw("</g>");
+    }
+}
+
+fn legend(svg: &mut Svg, hotspots: &[RenderedHotspot], top: f64) {
+    svg.text(
+        16.0,
+        top + 14.0,
+        "Hotspots (minutes per patient entering the pathway)",
+        r##"font-weight="bold" fill="#1B2631""##,
+    );
+    if hotspots.is_empty() {
+        svg.text(16.0, top + 32.0, "none found", r##"fill="#4A5A6A""##);
+        return;
+    }
+    for (i, h) in hotspots.iter().enumerate() {
+        let y = top + 32.0 + 18.0 * i as f64;
+        svg.rect(16.0, y - 10.0, 12.0, 12.0, &format!(r#"fill="{HOTSPOT}""#));
+        svg.text(
+            34.0,
+            y,
+            &format!(
+                "H{} {} · {}",
+                i + 1,
+                shorten(&h.title, 90),
+                minutes_label(h.minutes_per_patient)
+            ),
+            r##"fill="#1B2631""##,
+        );
+    }
+}
