@@ -127,6 +127,9 @@ pub fn routes(
         .at("/graphql", get(graphiql).post(graphql))
         .at("/healthz", get(healthz))
         .at("/logs/:id/events", poem::post(crate::upload::upload_events))
+        .at("/pathways/:id/map.svg", get(picture))
+        .at("/measures/:id/chart.svg", get(picture))
+        .at("/logs/:id/map.svg", get(picture))
         .with(Tracing)
         .data(schema)
         .data(db)
@@ -315,6 +318,72 @@ async fn execute(
         }
     }
     response
+}
+
+/// `GET /pathways/{id}/map.svg`, `/measures/{id}/chart.svg`, `/logs/{id}/map.svg`: the same
+/// pictures as the GraphQL fields, with the same authorisation (they run through the schema).
+#[handler]
+async fn picture(
+    http: &poem::Request,
+    poem::web::Path(id): poem::web::Path<String>,
+    schema: Data<&QiflowSchema>,
+    db: Data<&DatabaseConnection>,
+    limits: Data<&Limits>,
+    oidc: Data<&crate::auth::Oidc>,
+) -> poem::Response {
+    let caller = match crate::auth::authenticate(db.0, http.headers(), oidc.0.0.as_deref()).await {
+        Ok(caller) => caller,
+        Err(_) => {
+            return (StatusCode::UNAUTHORIZED, "a valid token is required\n").into_response();
+        }
+    };
+    let path = http.uri().path();
+    let (query, object, field) = if path.starts_with("/pathways/") {
+        (
+            "query($id: ID!) { pathway(id: $id) { mapSvg } }",
+            "pathway",
+            "mapSvg",
+        )
+    } else if path.starts_with("/measures/") {
+        (
+            "query($id: ID!) { measure(id: $id) { chartSvg } }",
+            "measure",
+            "chartSvg",
+        )
+    } else {
+        (
+            "query($id: ID!) { eventLog(id: $id) { mapSvg } }",
+            "eventLog",
+            "mapSvg",
+        )
+    };
+    let request = async_graphql::Request::new(query).variables(
+        async_graphql::Variables::from_json(serde_json::json!({ "id": id })),
+    );
+    let response = execute(&schema, db.0, &caller, request, limits.0).await;
+    if let Some(error) = response.errors.first() {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .map(|c| c.to_string().trim_matches('"').to_string())
+            .unwrap_or_default();
+        let status = match code.as_str() {
+            "NOT_FOUND" => StatusCode::NOT_FOUND,
+            "FORBIDDEN" => StatusCode::FORBIDDEN,
+            "VALIDATION" => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        return (status, format!("{}\n", error.message)).into_response();
+    }
+    let svg = serde_json::to_value(&response.data)
+        .ok()
+        .and_then(|v| v[object][field].as_str().map(str::to_string))
+        .unwrap_or_default();
+    poem::Response::builder()
+        .content_type("image/svg+xml")
+        .header("Cache-Control", "no-store")
+        .body(svg)
 }
 
 /// Runs a request, stopping it (and answering with a coded error) when it takes longer than

@@ -16,5 +16,6 @@ mod isolation;
 mod masking;
 mod oidc;
 mod organisations;
+mod pictures;
 mod projects;
 mod queries;

@@ -100,6 +100,30 @@ impl EventLogView {
         audit_read(ctx, db, &caller, "eventLog.discovery", &self.0).await?;
         Ok(DiscoveryView::from(found))
     }
+    /// The discovered process map as SVG: edges taken at least `minCount` times, thickness by
+    /// count, labels with the median wait.
+    async fn map_svg(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 1)] min_count: i32,
+    ) -> Result<String> {
+        if min_count < 1 {
+            return Err(crate::Error::invalid("minCount", "must be 1 or more").into());
+        }
+        let caller = Caller::from_context(ctx);
+        let db = db(ctx)?;
+        let options = DiscoveryOptions {
+            top_variants: 0,
+            collapse_repeats: false,
+        };
+        let found = mining::discovery(db, &caller, self.0.id, &options).await?;
+        audit_read(ctx, db, &caller, "eventLog.mapSvg", &self.0).await?;
+        Ok(engine::render::log_map::log_map_svg(
+            &self.0.name,
+            &found,
+            min_count as u64,
+        ))
+    }
     /// The log replayed over a pathway's map: the log's own pathway unless `pathwayId` is given.
     async fn conformance(
         &self,

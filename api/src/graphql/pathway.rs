@@ -186,6 +186,52 @@ impl PathwayView {
             &content,
         )?))
     }
+    /// The map as SVG: a swimlane per organisation, steps by kind, waits and branch
+    /// probabilities on the arrows, rework as back arrows, and the top `hotspots` marked (none
+    /// when the pathway has structural problems).
+    async fn map_svg(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] hotspots: i32,
+    ) -> Result<String> {
+        if !(0..=20).contains(&hotspots) {
+            return Err(crate::Error::invalid("hotspots", "must be between 0 and 20").into());
+        }
+        let content = self.content(ctx).await?;
+        let shown: Vec<engine::analysis::RenderedHotspot> =
+            match super::analysis::analysis_of(ctx, &self.record, &content) {
+                Ok(a) => a
+                    .hotspots
+                    .iter()
+                    .take(hotspots as usize)
+                    .map(|h| a.render(h))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+        let lanes: Vec<engine::render::pathway_map::LaneLabel> = content
+            .organisations
+            .iter()
+            .map(|o| engine::render::pathway_map::LaneLabel {
+                ods_code: o.organisation.ods_code.to_string(),
+                name: o.organisation.name.clone(),
+                kind: o.organisation.kind.as_str().to_string(),
+            })
+            .collect();
+        Ok(engine::render::pathway_map::pathway_svg(
+            &self.record.header.name,
+            &content.map,
+            &lanes,
+            &shown,
+        ))
+    }
+    /// The map as a Mermaid flowchart, for pasting into documents.
+    async fn mermaid(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(engine::render::text::mermaid(&self.content(ctx).await?.map))
+    }
+    /// The map in Graphviz DOT.
+    async fn dot(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(engine::render::text::dot(&self.content(ctx).await?.map))
+    }
     /// The whole pathway as a pathway document (the import/export format).
     async fn document(&self, ctx: &Context<'_>) -> Result<Json<engine::PathwayDocument>> {
         let content = self.content(ctx).await?;

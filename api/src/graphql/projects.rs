@@ -321,6 +321,37 @@ pub struct SpcChart {
 /// A measure of an improvement project.
 pub struct MeasureView(pub MeasureRecord);
 
+/// The chart of a measure's points as its chart type reads them.
+fn chart_view(
+    m: &Measure,
+    points: &[DataPoint],
+    dates: &[NaiveDate],
+    options: &XmrOptions,
+) -> Result<engine::spc::view::ChartView, crate::Error> {
+    let invalid = |e: String| crate::Error::invalid("options", e);
+    Ok(match m.chart_type {
+        engine::ChartType::P | engine::ChartType::U => {
+            let kind = if m.chart_type == engine::ChartType::P {
+                AttributeKind::P
+            } else {
+                AttributeKind::U
+            };
+            let x: Vec<f64> = points.iter().map(|p| p.numerator.unwrap_or(0.0)).collect();
+            let n: Vec<f64> = points
+                .iter()
+                .map(|p| p.denominator.unwrap_or(1.0))
+                .collect();
+            let chart = attribute_chart(kind, &x, &n, options).map_err(invalid)?;
+            attribute_view(dates, &chart, options)
+        }
+        engine::ChartType::Xmr | engine::ChartType::Run => {
+            let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
+            let chart = xmr(&values, options).map_err(invalid)?;
+            xmr_view(dates, &chart, options)
+        }
+    })
+}
+
 fn spc_options(
     measure: &Measure,
     input: &SpcOptionsInput,
@@ -484,34 +515,42 @@ impl MeasureView {
     }
     /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
     /// here), as Making Data Count reads it.
+    /// The Making Data Count chart as SVG (default options): coloured points, limits, the
+    /// target, the project's PDSA cycle windows, and the variation and assurance icons.
+    async fn chart_svg(&self, ctx: &Context<'_>) -> Result<String> {
+        let caller = Caller::from_context(ctx);
+        let db = db(ctx)?;
+        let points: Vec<DataPoint> = projects::points(db, &caller, self.0.id).await?;
+        let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
+        let m = &self.0.measure;
+        let options = spc_options(m, &SpcOptionsInput::default(), &dates)?;
+        let view = chart_view(m, &points, &dates, &options)?;
+        let windows: Vec<engine::render::spc_chart::Window> =
+            crate::store::cycles::list(db, &caller, self.0.project_id)
+                .await?
+                .into_iter()
+                .filter_map(|c| {
+                    let start = c.cycle.actual_start.or(c.cycle.planned_start)?;
+                    let end = c.cycle.actual_end.or(c.cycle.planned_end)?;
+                    Some(engine::render::spc_chart::Window {
+                        label: c.change_idea.clone(),
+                        start,
+                        end,
+                    })
+                })
+                .collect();
+        Ok(engine::render::spc_chart::chart_svg(
+            &m.name, &m.unit, &view, m.target, &windows,
+        ))
+    }
+
     async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
         let caller = Caller::from_context(ctx);
         let points: Vec<DataPoint> = projects::points(db(ctx)?, &caller, self.0.id).await?;
         let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
         let m = &self.0.measure;
         let options = spc_options(m, &options.unwrap_or_default(), &dates)?;
-        let invalid = |e: String| crate::Error::invalid("options", e);
-        let view = match m.chart_type {
-            engine::ChartType::P | engine::ChartType::U => {
-                let kind = if m.chart_type == engine::ChartType::P {
-                    AttributeKind::P
-                } else {
-                    AttributeKind::U
-                };
-                let x: Vec<f64> = points.iter().map(|p| p.numerator.unwrap_or(0.0)).collect();
-                let n: Vec<f64> = points
-                    .iter()
-                    .map(|p| p.denominator.unwrap_or(1.0))
-                    .collect();
-                let chart = attribute_chart(kind, &x, &n, &options).map_err(invalid)?;
-                attribute_view(&dates, &chart, &options)
-            }
-            engine::ChartType::Xmr | engine::ChartType::Run => {
-                let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
-                let chart = xmr(&values, &options).map_err(invalid)?;
-                xmr_view(&dates, &chart, &options)
-            }
-        };
+        let view = chart_view(m, &points, &dates, &options)?;
         let chart = SpcChart {
             chart_type: m.chart_type.into(),
             groups: view
