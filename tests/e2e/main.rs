@@ -3,6 +3,7 @@
 
 mod access;
 mod analysis;
+mod browser;
 mod cli;
 mod concurrency;
 mod cycles;

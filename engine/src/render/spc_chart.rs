@@ -96,7 +96,7 @@ pub fn chart_svg(
     let y = |v: f64| TOP + plot_h * (hi - v) / (hi - lo);
 
     // Cycle windows behind everything.
-    for w in windows {
+    for (k, w) in windows.iter().enumerate() {
         let first = points.iter().position(|p| p.date >= w.start);
         let last = points.iter().rposition(|p| p.date <= w.end);
         if let (Some(a), Some(b)) = (first, last)
@@ -110,9 +110,10 @@ pub fn chart_svg(
                 plot_h,
                 r##"fill="#2E7D32" fill-opacity="0.10""##,
             );
+            // Alternate rows so labels of neighbouring cycles do not overprint.
             svg.text(
                 xa + 3.0,
-                TOP + 12.0,
+                TOP + 12.0 + 12.0 * (k % 2) as f64,
                 &shorten(&w.label, 30),
                 r##"font-size="10" fill="#2E7D32""##,
             );
@@ -253,7 +254,7 @@ pub fn chart_svg(
 
 /// The variation and assurance icons, drawn: a coloured ring with a letter and a caption.
 fn icons(svg: &mut Svg, chart: &ChartView) {
-    let x = WIDTH - 50.0;
+    let x = WIDTH - 60.0;
     if let Some(v) = chart.variation {
         let letter = match v {
             PointType::CommonCause => "~",
@@ -291,11 +292,17 @@ fn icons(svg: &mut Svg, chart: &ChartView) {
             "variation",
             r##"font-size="10" text-anchor="middle" fill="#4A5A6A""##,
         );
+        let caption = match v {
+            PointType::CommonCause => "common cause",
+            PointType::SpecialCauseImprovement => "improvement",
+            PointType::SpecialCauseConcern => "concern",
+            _ => "neutral",
+        };
         svg.text(
             x,
             TOP + 82.0,
-            &shorten(words(v), 26),
-            r##"font-size="9" text-anchor="middle" fill="#4A5A6A""##,
+            caption,
+            r##"font-size="10" text-anchor="middle" fill="#4A5A6A""##,
         );
         svg.raw("</g>");
     }

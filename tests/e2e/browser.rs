@@ -1,0 +1,295 @@
+//! The web page in a real browser (Debian's chromium and chromium-driver, over WebDriver):
+//! sign in with the demo token, open the demo pathway, check the map marks the hotspots the API
+//! reports, run a what-if, open the project and check its charts and icon table. Screenshots go
+//! to `target/screenshots/`. Without a browser the test says it skipped; under CI
+//! (`CI=true`) that is a failure.
+
+use crate::helpers::spawn_app_with;
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromedriver() -> Option<PathBuf> {
+    let found = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but chromium-driver is not installed (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("skipped: no chromedriver (install Debian's chromium and chromium-driver)");
+    }
+    found
+}
+
+async fn wait_for(client: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+}
+
+async fn screenshot(client: &fantoccini::Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test]
+async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
+    let Some(driver_path) = chromedriver() else {
+        return;
+    };
+    // Two TLS back ends are linked into the tests; pick one (only localhost is spoken to).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = spawn_app_with(true).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _driver = Driver(
+        Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting chromedriver"),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--window-size=1280,800"
+        ]}),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let client = client.expect("connecting to chromedriver");
+
+    // Sign in with the demo token.
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    wait_for(&client, "#token")
+        .await
+        .send_keys(&app.token)
+        .await
+        .unwrap();
+    screenshot(&client, "sign-in").await;
+    client
+        .find(Locator::Css("#signin-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//a[starts-with(., 'Hip fracture')]"))
+        .await
+        .expect("the demo pathway is listed");
+    screenshot(&client, "pathways").await;
+    link.click().await.unwrap();
+
+    // The map marks the hotspots the API reports.
+    wait_for(&client, "#map svg").await;
+    wait_for(&client, "#hotspots").await;
+    let api = app
+        .data(
+            "{ pathways { edges { node { name analysis { hotspots { title } } } } } }",
+            json!({}),
+        )
+        .await;
+    let hip = api["pathways"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["name"].as_str().unwrap().starts_with("Hip"))
+        .unwrap();
+    let reported = hip["node"]["analysis"]["hotspots"]
+        .as_array()
+        .unwrap()
+        .len()
+        .min(5);
+    let marked = client
+        .find_all(Locator::Css("#map svg [data-hotspot]"))
+        .await
+        .unwrap();
+    let mut marks = Vec::new();
+    for m in &marked {
+        marks.push(m.attr("data-hotspot").await.unwrap().unwrap_or_default());
+    }
+    marks.sort();
+    marks.dedup();
+    assert!(!marks.is_empty() && marks.len() <= reported, "{marks:?}");
+    assert!(marks.contains(&"H1".to_string()), "{marks:?}");
+    let legend = client
+        .find(Locator::Css("#map svg"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let first = hip["node"]["analysis"]["hotspots"][0]["title"]
+        .as_str()
+        .unwrap();
+    let prefix: String = first.chars().take(20).collect();
+    assert!(
+        legend.contains(&format!("H1 {prefix}")),
+        "the legend names the API's top hotspot: {legend}"
+    );
+    let table = client
+        .find(Locator::Css("#hotspots"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(table.contains(&prefix), "{table}");
+    screenshot(&client, "pathway").await;
+
+    // A what-if predicts a lead time.
+    client
+        .find(Locator::Css("#wait-minutes"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#wait-minutes"))
+        .await
+        .unwrap()
+        .send_keys("30")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#whatif button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let predicted = wait_for(&client, "#predicted").await.text().await.unwrap();
+    assert!(
+        predicted.contains("day") || predicted.contains("hour"),
+        "{predicted}"
+    );
+    screenshot(&client, "what-if").await;
+
+    // The project: a chart per measure and the icon table.
+    client
+        .goto(&format!("{}/#/projects", app.address))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//a[starts-with(., 'Hip fracture')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#summary").await;
+    let charts = client
+        .find_all(Locator::Css(".chart svg [data-icon='variation']"))
+        .await
+        .unwrap();
+    let rows = client
+        .find_all(Locator::Css("#summary tbody tr"))
+        .await
+        .unwrap();
+    let measures = app
+        .data("{ projects { measures { id } } }", json!({}))
+        .await;
+    let count = measures["projects"][0]["measures"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rows.len(), count);
+    assert_eq!(charts.len(), count);
+    screenshot(&client, "project").await;
+
+    // The event log and its conformance.
+    client
+        .goto(&format!("{}/#/logs", app.address))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//a[contains(., 'demo')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, ".picture svg").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//h3[.='Against the pathway map']"))
+        .await
+        .unwrap();
+    screenshot(&client, "event-log").await;
+
+    // Signing out returns to sign-in; a bad token says so.
+    client
+        .find(Locator::Css("#sign-out"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#token")
+        .await
+        .send_keys("qf_not-a-token")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#signin-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let message = wait_for(&client, ".signin .error")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(message.contains("sign in again"), "{message}");
+    client.close().await.unwrap();
+}
