@@ -359,7 +359,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ));
             }
             banner.push_str(&format!(
-                "qiflow is serving {}\nGraphiQL: {url}/graphql\nHealth:   {url}/healthz\n\
+                "qiflow is serving {}\nWeb page: {url}/\nGraphiQL: {url}/graphql\nHealth:   {url}/healthz\n\
                  First query to paste into GraphiQL:\n{FIRST_QUERY}\n",
                 api::db::redact(&settings.database_url)
             ));
