@@ -177,7 +177,31 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     assert!(table.contains(&prefix), "{table}");
+    client
+        .execute("document.getElementById('map').scrollIntoView()", vec![])
+        .await
+        .unwrap();
     screenshot(&client, "pathway").await;
+    // At a tablet's width the page reflows instead of scrolling sideways (pictures scroll inside
+    // their own frames).
+    client.set_window_size(800, 1100).await.unwrap();
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the page is wider than a tablet: {overflow}"
+    );
+    screenshot(&client, "pathway-tablet").await;
+    client.set_window_size(1280, 800).await.unwrap();
+    client
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
 
     // A what-if predicts a lead time.
     client
@@ -241,6 +265,11 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
     assert_eq!(rows.len(), count);
     assert_eq!(charts.len(), count);
     screenshot(&client, "project").await;
+    client
+        .execute("document.querySelector('.chart').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    screenshot(&client, "project-chart").await;
 
     // The event log and its conformance.
     client
