@@ -44,6 +44,19 @@ async fn wait_for(client: &fantoccini::Client, css: &str) -> fantoccini::element
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
 }
 
+/// Waits for the element at `xpath` and clicks it.
+async fn click(client: &fantoccini::Client, xpath: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn screenshot(client: &fantoccini::Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -237,15 +250,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .goto(&format!("{}/#/projects", app.address))
         .await
         .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//a[starts-with(., 'Hip fracture')]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "//a[starts-with(., 'Hip fracture')]").await;
     wait_for(&client, "#summary").await;
     let charts = client
         .find_all(Locator::Css(".chart svg [data-icon='variation']"))
@@ -276,15 +281,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .goto(&format!("{}/#/logs", app.address))
         .await
         .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//a[contains(., 'demo')]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "//a[contains(., 'demo')]").await;
     wait_for(&client, ".picture svg").await;
     client
         .wait()

@@ -616,83 +616,61 @@ pub async fn owners_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uu
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = || ids.iter().copied();
-    let mut pathways: Vec<Uuid> = list().collect();
+    let mut pathways: Vec<Uuid> = ids.to_vec();
+    pathways
+        .extend(related::<step::Entity>(db, ids, step::Column::Id, |s| Some(s.pathway_id)).await?);
     pathways.extend(
-        step::Entity::find()
-            .filter(step::Column::Id.is_in(list()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| s.pathway_id),
+        related::<transition::Entity>(db, ids, transition::Column::Id, |t| Some(t.pathway_id))
+            .await?,
     );
-    pathways.extend(
-        transition::Entity::find()
-            .filter(transition::Column::Id.is_in(list()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| t.pathway_id),
-    );
-    let mut projects: Vec<Uuid> = list().collect();
+    let mut projects: Vec<Uuid> = ids.to_vec();
     projects.extend(
-        measure::Entity::find()
-            .filter(measure::Column::Id.is_in(list()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.project_id),
+        related::<measure::Entity>(db, ids, measure::Column::Id, |m| Some(m.project_id)).await?,
     );
     projects.extend(
-        driver::Entity::find()
-            .filter(driver::Column::Id.is_in(list()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| d.project_id),
+        related::<driver::Entity>(db, ids, driver::Column::Id, |d| Some(d.project_id)).await?,
     );
     projects.extend(
-        pdsa_cycle::Entity::find()
-            .filter(pdsa_cycle::Column::Id.is_in(list()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| c.project_id),
+        related::<pdsa_cycle::Entity>(db, ids, pdsa_cycle::Column::Id, |c| Some(c.project_id))
+            .await?,
     );
-    let mut owners: Vec<Uuid> = pathway::Entity::find()
-        .filter(pathway::Column::Id.is_in(pathways))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.owner_id)
-        .collect();
+    let mut owners =
+        related::<pathway::Entity>(db, &pathways, pathway::Column::Id, |p| Some(p.owner_id))
+            .await?;
     owners.extend(
-        improvement_project::Entity::find()
-            .filter(improvement_project::Column::Id.is_in(projects))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| p.owner_id),
+        related::<improvement_project::Entity>(
+            db,
+            &projects,
+            improvement_project::Column::Id,
+            |p| Some(p.owner_id),
+        )
+        .await?,
     );
     owners.extend(
-        event_log::Entity::find()
-            .filter(event_log::Column::Id.is_in(list()))
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|l| l.organisation_id),
+        related::<event_log::Entity>(db, ids, event_log::Column::Id, |l| l.organisation_id).await?,
     );
     owners.extend(
-        organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(list()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| o.id),
+        related::<organisation::Entity>(db, ids, organisation::Column::Id, |o| Some(o.id)).await?,
     );
     owners.sort();
     owners.dedup();
     Ok(owners)
+}
+
+/// For the rows of `column`'s table whose id is in `ids`, what `pick` takes from each.
+async fn related<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    column: E::Column,
+    pick: impl Fn(E::Model) -> Option<Uuid>,
+) -> Result<Vec<Uuid>> {
+    Ok(E::find()
+        .filter(column.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(pick)
+        .collect())
 }
 
 /// One audit entry as it is read back.
