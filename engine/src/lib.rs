@@ -1,4 +1,5 @@
-//! qiflow's pure domain: care pathways as graphs, their validation and the pathway document.
+//! qiflow's pure domain: care pathways as graphs, their validation and the pathway document,
+//! analysis and what-if, SPC and PDSA cycles, event logs and process mining, and the pictures.
 //!
 //! Nothing here touches a database, the network or an async runtime: data in, data out. The API
 //! layer parses user input into these types once (so the rest of qiflow never re-checks it), and the
