@@ -187,8 +187,9 @@ pub async fn create_log(
         )));
     }
     let now = Utc::now();
+    let id = Uuid::now_v7();
     let row = event_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         name: Set(name),
         organisation_id: Set(organisation_id),
         pathway_id: Set(pathway_id),
@@ -199,7 +200,6 @@ pub async fn create_log(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let id = row.id.clone().unwrap();
     event_log::Entity::insert(row)
         .exec_without_returning(&tx)
         .await?;
