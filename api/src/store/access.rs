@@ -402,6 +402,57 @@ async fn role_on(
     Ok(caller.role_in(owner).max(shared))
 }
 
+/// The word users know an object kind by.
+fn noun(kind: &str) -> &'static str {
+    if kind == PATHWAY {
+        "pathway"
+    } else {
+        "project"
+    }
+}
+
+/// The owning organisation of a pathway or project the caller can see, else `NOT_FOUND`.
+async fn visible_owner(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    kind: &str,
+    object: Uuid,
+) -> Result<Uuid> {
+    let owner = match kind {
+        PATHWAY => pathway::Entity::find_by_id(object)
+            .filter(super::visible_pathways(caller))
+            .one(db)
+            .await?
+            .map(|p| p.owner_id),
+        _ => improvement_project::Entity::find_by_id(object)
+            .filter(super::visible_projects(caller))
+            .one(db)
+            .await?
+            .map(|p| p.owner_id),
+    };
+    owner.ok_or_else(|| Error::not_found(noun(kind), object))
+}
+
+/// `NOT_FOUND` when the caller cannot see the object, `FORBIDDEN` when it lacks `needed` on it.
+async fn require(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    kind: &str,
+    object: Uuid,
+    needed: Role,
+) -> Result<()> {
+    let owner = visible_owner(db, caller, kind, object).await?;
+    let role = role_on(db, caller, kind, object, owner).await?;
+    if role.is_some_and(|r| r >= needed) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!(
+        "you may view {} {object} but changing it needs the {} role",
+        noun(kind),
+        needed.as_str()
+    )))
+}
+
 /// `FORBIDDEN` unless the caller has at least `needed` on the pathway (which it can see).
 pub async fn require_pathway(
     db: &impl ConnectionTrait,
@@ -409,19 +460,7 @@ pub async fn require_pathway(
     pathway_id: Uuid,
     needed: Role,
 ) -> Result<()> {
-    let row = pathway::Entity::find_by_id(pathway_id)
-        .filter(super::visible_pathways(caller))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("pathway", pathway_id))?;
-    let role = role_on(db, caller, PATHWAY, pathway_id, row.owner_id).await?;
-    if role.is_some_and(|r| r >= needed) {
-        return Ok(());
-    }
-    Err(Error::Forbidden(format!(
-        "you may view pathway {pathway_id} but changing it needs the {} role",
-        needed.as_str()
-    )))
+    require(db, caller, PATHWAY, pathway_id, needed).await
 }
 
 /// `FORBIDDEN` unless the caller has at least `needed` on the project (which it can see).
@@ -431,19 +470,7 @@ pub async fn require_project(
     project_id: Uuid,
     needed: Role,
 ) -> Result<()> {
-    let row = improvement_project::Entity::find_by_id(project_id)
-        .filter(super::visible_projects(caller))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("project", project_id))?;
-    let role = role_on(db, caller, PROJECT, project_id, row.owner_id).await?;
-    if role.is_some_and(|r| r >= needed) {
-        return Ok(());
-    }
-    Err(Error::Forbidden(format!(
-        "you may view project {project_id} but changing it needs the {} role",
-        needed.as_str()
-    )))
+    require(db, caller, PROJECT, project_id, needed).await
 }
 
 /// Makes a principal that creates an organisation its first administrator.
@@ -530,28 +557,7 @@ pub async fn share(
         return Err(Error::invalid("role", "a share grants VIEWER or EDITOR"));
     }
     let tx = begin_write(db).await?;
-    let owner = match kind {
-        PATHWAY => pathway::Entity::find_by_id(object)
-            .filter(super::visible_pathways(caller))
-            .one(&tx)
-            .await?
-            .map(|p| p.owner_id),
-        _ => improvement_project::Entity::find_by_id(object)
-            .filter(super::visible_projects(caller))
-            .one(&tx)
-            .await?
-            .map(|p| p.owner_id),
-    }
-    .ok_or_else(|| {
-        Error::not_found(
-            if kind == PATHWAY {
-                "pathway"
-            } else {
-                "project"
-            },
-            object,
-        )
-    })?;
+    let owner = visible_owner(&tx, caller, kind, object).await?;
     require_organisation(caller, owner, Role::Admin)?;
     organisation::Entity::find_by_id(organisation_id)
         .one(&tx)
