@@ -82,19 +82,12 @@ pub async fn record_mutations(
     if let Ok(data) = serde_json::to_value(&response.data) {
         ids_in(&data, &mut ids);
     }
-    let outcome = response
-        .errors
-        .first()
-        .and_then(|e| e.extensions.as_ref())
-        .and_then(|x| x.get("code"))
-        .map(|c| c.to_string().trim_matches('"').to_string())
-        .unwrap_or_else(|| {
-            if response.errors.is_empty() {
-                "OK".to_string()
-            } else {
-                "VALIDATION".to_string()
-            }
-        });
+    // Uncoded errors are async-graphql refusing the request: VALIDATION, as the client sees.
+    let outcome = match response.errors.first().map(crate::error::code_of) {
+        None => "OK".to_string(),
+        Some(code) if code.is_empty() => "VALIDATION".to_string(),
+        Some(code) => code,
+    };
     // The caller's organisations and those owning what it named: both sides' administrators
     // see the entry.
     let mut organisations = caller.organisation_ids().unwrap_or_default();

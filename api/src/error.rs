@@ -92,6 +92,29 @@ impl Error {
     }
 }
 
+/// The HTTP status an error code answers with on the routes other than `/graphql`.
+pub fn http_status(code: &str) -> poem::http::StatusCode {
+    use poem::http::StatusCode;
+    match code {
+        "VALIDATION" => StatusCode::UNPROCESSABLE_ENTITY,
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        "CONFLICT" => StatusCode::CONFLICT,
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The `extensions.code` of an error GraphQL returned ("" when it has none).
+pub fn code_of(error: &async_graphql::ServerError) -> String {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .map(|c| c.to_string().trim_matches('"').to_string())
+        .unwrap_or_default()
+}
+
 impl From<InputErrors> for Error {
     fn from(errors: InputErrors) -> Self {
         Error::Validation(errors)

@@ -365,18 +365,7 @@ async fn picture(
     );
     let response = execute(&schema, db.0, &caller, request, limits.0).await;
     if let Some(error) = response.errors.first() {
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .map(|c| c.to_string().trim_matches('"').to_string())
-            .unwrap_or_default();
-        let status = match code.as_str() {
-            "NOT_FOUND" => StatusCode::NOT_FOUND,
-            "FORBIDDEN" => StatusCode::FORBIDDEN,
-            "VALIDATION" => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = crate::error::http_status(&crate::error::code_of(error));
         return (status, format!("{}\n", error.message)).into_response();
     }
     let svg = serde_json::to_value(&response.data)

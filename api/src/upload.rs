@@ -37,26 +37,11 @@ fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
 }
 
 fn from_error(error: Error) -> Response {
-    let status = match &error {
-        Error::Validation(_) | Error::Problems(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::Unauthenticated => StatusCode::UNAUTHORIZED,
-        Error::Internal(e) => {
-            tracing::error!(error = ?e, "upload failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
-    let code = match status {
-        StatusCode::UNPROCESSABLE_ENTITY => "VALIDATION",
-        StatusCode::NOT_FOUND => "NOT_FOUND",
-        StatusCode::CONFLICT => "CONFLICT",
-        StatusCode::FORBIDDEN => "FORBIDDEN",
-        StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
-        _ => "INTERNAL",
-    };
-    problem(status, code, error.message())
+    if let Error::Internal(e) = &error {
+        tracing::error!(error = ?e, "upload failed");
+    }
+    let code = error.code();
+    problem(crate::error::http_status(code), code, error.message())
 }
 
 /// The JSON an import is reported as (also by `qiflow import-events --format json`).
