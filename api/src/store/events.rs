@@ -139,10 +139,6 @@ struct StoredRowError {
     message: String,
 }
 
-fn condition_for(caller: &Caller) -> sea_orm::Condition {
-    super::visible_logs(caller)
-}
-
 /// A new, empty log. The name must be unique; the organisation and pathway must exist.
 pub async fn create_log(
     db: &DatabaseConnection,
@@ -217,7 +213,7 @@ pub async fn find_log_by_name(
 ) -> Result<Option<EventLogRecord>> {
     Ok(event_log::Entity::find()
         .filter(event_log::Column::Name.eq(name.trim()))
-        .filter(condition_for(caller))
+        .filter(super::visible_logs(caller))
         .one(db)
         .await?
         .map(Into::into))
@@ -226,7 +222,7 @@ pub async fn find_log_by_name(
 /// Every log the caller may see, by name.
 pub async fn list_logs(db: &impl ConnectionTrait, caller: &Caller) -> Result<Vec<EventLogRecord>> {
     Ok(event_log::Entity::find()
-        .filter(condition_for(caller))
+        .filter(super::visible_logs(caller))
         .order_by_asc(event_log::Column::Name)
         .all(db)
         .await?
@@ -242,7 +238,7 @@ pub async fn get_log(
     id: Uuid,
 ) -> Result<EventLogRecord> {
     event_log::Entity::find_by_id(id)
-        .filter(condition_for(caller))
+        .filter(super::visible_logs(caller))
         .one(db)
         .await?
         .map(Into::into)
