@@ -2,7 +2,7 @@
 //! bar on a terminal.
 
 use anyhow::Context;
-use api::caller::Caller;
+use api::context::RequestContext;
 use api::store::events::{self, ImportRecord, ImportSource};
 use engine::events::LogFormat;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -27,8 +27,9 @@ pub async fn run(
     let pseudonymiser = api::keys::load_or_create(request.key_file)?;
     let db = api::db::connect(request.database_url).await?;
     api::db::migrate(&db).await?;
-    let caller = Caller::Installation;
-    let log = match events::find_log_by_name(&db, &caller, request.log)
+    let ctx = RequestContext::command("import-events");
+    let caller = &ctx.caller;
+    let log = match events::find_log_by_name(&db, caller, request.log)
         .await
         .map_err(api::Error::into_anyhow)?
     {
@@ -36,7 +37,7 @@ pub async fn run(
         None => {
             let organisation = match request.organisation {
                 Some(code) => Some(
-                    api::store::organisations::list(&db, &caller)
+                    api::store::organisations::list(&db, caller)
                         .await
                         .map_err(api::Error::into_anyhow)?
                         .into_iter()
@@ -46,7 +47,7 @@ pub async fn run(
                 ),
                 None => None,
             };
-            events::create_log(&db, &caller, request.log, organisation, request.pathway)
+            events::create_log(&db, &ctx, request.log, organisation, request.pathway)
                 .await
                 .map_err(api::Error::into_anyhow)?
         }
@@ -72,19 +73,12 @@ pub async fn run(
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("writing {} events", staged.events.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let record = events::import(
-        &db,
-        &caller,
-        log.id,
-        ImportSource::File,
-        None,
-        staged,
-        started,
-    )
-    .await;
+    let mut ctx = ctx;
+    ctx.named = vec![log.id];
+    let record = events::import(&db, &ctx, log.id, ImportSource::File, None, staged, started).await;
     spinner.finish_and_clear();
     let record = record.map_err(api::Error::into_anyhow)?;
-    let log = events::get_log(&db, &caller, log.id)
+    let log = events::get_log(&db, &ctx.caller, log.id)
         .await
         .map_err(api::Error::into_anyhow)?;
     Ok((record, log))

@@ -512,7 +512,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let db = api::db::connect(&database_url).await?;
             api::db::migrate(&db).await?;
-            let installation = api::caller::Caller::Installation;
             match action {
                 TokenAction::Create {
                     principal,
@@ -528,7 +527,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     })?;
                     let (secret, _) = api::store::access::create_token(
                         &db,
-                        &installation,
+                        &api::context::RequestContext::command("token create"),
                         api::store::access::NewToken {
                             principal,
                             system,
@@ -558,7 +557,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
                 TokenAction::Revoke { id } => {
-                    api::store::access::revoke_token(&db, &installation, id)
+                    let ctx = api::context::RequestContext::command("token revoke");
+                    api::store::access::revoke_token(&db, &ctx, id)
                         .await
                         .map_err(api::Error::into_anyhow)?;
                     println!("revoked {id}");
@@ -585,14 +585,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 None => None,
             };
-            let filter = api::store::access::AuditFilter {
+            let filter = api::store::audit::AuditFilter {
                 organisation_id,
                 since,
                 limit: u64::MAX,
                 ..Default::default()
             };
             let mut stdout = std::io::stdout().lock();
-            for entry in api::store::access::audit_trail(&db, &installation, &filter)
+            for entry in api::store::audit::audit_trail(&db, &installation, &filter)
                 .await
                 .map_err(api::Error::into_anyhow)?
             {

@@ -1,15 +1,21 @@
-//! The audit trail of the GraphQL API: every mutation is recorded after it ran (who, when, which
-//! mutation, the ids it named or returned, the outcome). Reads of event-log aggregates are
-//! recorded by their resolvers. Entries are only ever inserted.
+//! The GraphQL edge's part of the audit trail. A mutation that changes anything records itself
+//! in its own transaction (`store::audit::commit`); what is left for the edge is the attempts
+//! that changed nothing because they were refused, recorded here with the refusal's code.
 
-use crate::caller::Caller;
-use crate::store::access;
+use crate::context::RequestContext;
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+/// One top-level field of a mutation: its response key (alias or name) and its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MutationField {
+    pub key: String,
+    pub name: String,
+}
+
 /// The top-level fields of the request's operation when it is a mutation, else nothing.
-pub fn mutation_fields(request: &async_graphql::Request) -> Vec<String> {
+pub fn mutation_fields(request: &async_graphql::Request) -> Vec<MutationField> {
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return Vec::new();
     };
@@ -32,7 +38,10 @@ pub fn mutation_fields(request: &async_graphql::Request) -> Vec<String> {
         .items
         .iter()
         .filter_map(|s| match &s.node {
-            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            Selection::Field(f) => Some(MutationField {
+                key: f.node.response_key().node.to_string(),
+                name: f.node.name.node.to_string(),
+            }),
             _ => None,
         })
         .collect()
@@ -66,50 +75,42 @@ pub fn ids_in_text(text: &str, out: &mut Vec<Uuid>) {
     }
 }
 
-/// Records each mutation of a finished request. Failures to record are logged, never hidden
-/// from the operator, but do not change the response.
-pub async fn record_mutations(
+/// Records each mutation field of a finished request that was refused (it has no data and the
+/// response has errors): nothing was committed, so the entry is written on its own. Failures to
+/// record are logged, never hidden from the operator, but do not change the response.
+pub async fn record_refusals(
     db: &DatabaseConnection,
-    caller: &Caller,
-    fields: &[String],
-    mut ids: Vec<Uuid>,
+    ctx: &RequestContext,
+    fields: &[MutationField],
+    named: Vec<Uuid>,
     response: &async_graphql::Response,
-    request_id: &str,
 ) {
-    if fields.is_empty() {
+    if fields.is_empty() || response.errors.is_empty() {
         return;
     }
-    if let Ok(data) = serde_json::to_value(&response.data) {
-        ids_in(&data, &mut ids);
-    }
-    // Uncoded errors are async-graphql refusing the request: VALIDATION, as the client sees.
-    let outcome = match response.errors.first().map(crate::error::code_of) {
-        None => "OK".to_string(),
-        Some(code) if code.is_empty() => "VALIDATION".to_string(),
-        Some(code) => code,
-    };
-    // The caller's organisations and those owning what it named: both sides' administrators
-    // see the entry.
-    let mut organisations = caller.organisation_ids().unwrap_or_default();
-    match access::owners_of(db, &ids).await {
-        Ok(owners) => organisations.extend(owners),
-        Err(e) => tracing::error!(error = ?e, request_id, "could not attribute an audit entry"),
-    }
-    organisations.sort();
-    organisations.dedup();
+    let data = serde_json::to_value(&response.data).unwrap_or_default();
     for field in fields {
-        if let Err(e) = access::record(
-            db,
-            caller,
-            field,
-            &ids,
-            &organisations,
-            &outcome,
-            request_id,
-        )
-        .await
+        if !data.get(&field.key).is_none_or(serde_json::Value::is_null) {
+            continue;
+        }
+        // The field's own error, else the request's (async-graphql refusing it before it ran:
+        // VALIDATION, as the client sees).
+        let error = response
+            .errors
+            .iter()
+            .find(|e| {
+                matches!(e.path.first(), Some(async_graphql::PathSegment::Field(k)) if *k == field.key)
+            })
+            .or(response.errors.first());
+        let outcome = match error.map(crate::error::code_of) {
+            Some(code) if !code.is_empty() => code,
+            _ => "VALIDATION".to_string(),
+        };
+        let ctx = ctx.operation(&field.name, named.clone());
+        if let Err(e) =
+            crate::store::audit::record_alone(db, &ctx, &field.name, &[], &outcome).await
         {
-            tracing::error!(error = ?e, request_id, "could not record an audit entry");
+            tracing::error!(error = ?e, request_id = %ctx.request_id, "could not record an audit entry");
         }
     }
 }
@@ -124,9 +125,16 @@ mod tests {
         let request = async_graphql::Request::new(format!(
             "mutation {{ publishPathway(id: \"{id}\", expectedVersion: 1) {{ id }} other: archivePathway(id: \"x\", expectedVersion: 2) {{ id }} }}"
         ));
+        let names: Vec<_> = mutation_fields(&request)
+            .into_iter()
+            .map(|f| (f.key, f.name))
+            .collect();
         assert_eq!(
-            mutation_fields(&request),
-            ["publishPathway", "archivePathway"]
+            names,
+            [
+                ("publishPathway".to_string(), "publishPathway".to_string()),
+                ("other".to_string(), "archivePathway".to_string())
+            ]
         );
         let mut ids = Vec::new();
         ids_in_text(&request.query, &mut ids);

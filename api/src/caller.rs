@@ -123,13 +123,6 @@ impl Caller {
             Caller::Anonymous => false,
         }
     }
-
-    /// The caller of the current GraphQL request (nobody when the HTTP layer set none).
-    pub fn from_context(ctx: &async_graphql::Context<'_>) -> Self {
-        ctx.data_opt::<Caller>()
-            .cloned()
-            .unwrap_or(Caller::Anonymous)
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The demo integrated care system: believable organisations and published pathways, loaded
 //! idempotently by `serve --demo` so a newcomer has something real to query.
 
-use crate::caller::Caller;
+use crate::context::RequestContext;
 use crate::error::{Error, Result};
 use crate::store;
 use engine::PathwayDocument;
@@ -34,7 +34,8 @@ pub const PROJECT_TITLE: &str = "Hip fracture: surgery within 36 hours";
 /// Imports and publishes each demo pathway unless a pathway of the same name already exists
 /// (so running it twice changes nothing).
 pub async fn load(db: &DatabaseConnection, pseudonymiser: &Pseudonymiser) -> Result<DemoSummary> {
-    let caller = Caller::Installation;
+    let ctx = RequestContext::command("load demo");
+    let caller = ctx.caller.clone();
     let mut summary = DemoSummary::default();
     for (name, text) in DOCUMENTS {
         let value: serde_json::Value = serde_json::from_str(text)
@@ -48,15 +49,15 @@ pub async fn load(db: &DatabaseConnection, pseudonymiser: &Pseudonymiser) -> Res
             summary.pathways_present += 1;
             continue;
         }
-        let record = store::pathways::import(db, &caller, document.parse()?).await?;
-        store::pathways::publish(db, &caller, record.id, record.version).await?;
+        let record = store::pathways::import(db, &ctx, document.parse()?).await?;
+        store::pathways::publish(db, &ctx, record.id, record.version).await?;
         summary.pathways_created += 1;
     }
     if store::events::find_log_by_name(db, &caller, DEMO_LOG)
         .await?
         .is_none()
     {
-        demo_log(db, &caller, pseudonymiser).await?;
+        demo_log(db, &ctx, pseudonymiser).await?;
         summary.logs_created += 1;
     }
     if !store::projects::list(db, &caller)
@@ -64,7 +65,7 @@ pub async fn load(db: &DatabaseConnection, pseudonymiser: &Pseudonymiser) -> Res
         .iter()
         .any(|p| p.title == PROJECT_TITLE)
     {
-        project(db, &caller).await?;
+        project(db, &ctx).await?;
         summary.projects_created += 1;
     }
     Ok(summary)
@@ -78,7 +79,8 @@ fn week(weeks: i64) -> chrono::NaiveDate {
 /// The hip fracture improvement project: a year of weekly hours-to-theatre (a ring-fenced trauma
 /// list from week 30 brings a real shift), a driver diagram whose change idea carries a what-if
 /// change set, and two PDSA cycles (adapt, then adopt, which drafts the next pathway version).
-async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
+async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
+    let caller = &ctx.caller;
     use engine::pdsa::{Cycle, Decision, Expectation, Move, Prediction};
     use engine::{ChartType, DriverKind, ImprovementDirection, MeasureKind, MemberRole, OdsCode};
     let hip = pathway::Entity::find()
@@ -89,7 +91,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
     let owner = OdsCode::parse("RX8").map_err(|e| Error::internal(anyhow::anyhow!(e)))?;
     let project = store::projects::create(
         db,
-        caller,
+        ctx,
         store::projects::NewProject {
             title: PROJECT_TITLE.into(),
             aim: "90% of patients with a hip fracture in theatre within 36 hours of arrival by March 2026".into(),
@@ -116,8 +118,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
         ChartType::Xmr,
     )?;
     let (project_now, measure_id) =
-        store::projects::add_measure(db, caller, project.id, project.version, measure, None)
-            .await?;
+        store::projects::add_measure(db, ctx, project.id, project.version, measure, None).await?;
     // Deterministic week-to-week variation around 41 hours, then around 31 once the list runs.
     let points: Vec<engine::measure::DataPoint> = (0..52)
         .map(|i| {
@@ -132,7 +133,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
             }
         })
         .collect();
-    store::projects::record_points(db, caller, measure_id, points).await?;
+    store::projects::record_points(db, ctx, measure_id, points).await?;
     let project_now = match store::events::find_log_by_name(db, caller, DEMO_LOG).await? {
         Some(log) => {
             use engine::events::log_measure::{
@@ -161,7 +162,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
             };
             store::projects::add_measure(
                 db,
-                caller,
+                ctx,
                 project.id,
                 project_now.version,
                 measure,
@@ -182,7 +183,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
     };
     let (p, primary) = store::drivers::add(
         db,
-        caller,
+        ctx,
         project.id,
         project_now.version,
         node(
@@ -195,7 +196,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
     .await?;
     let (p, secondary) = store::drivers::add(
         db,
-        caller,
+        ctx,
         project.id,
         p.version,
         node(
@@ -213,7 +214,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
     }];
     let (_, idea) = store::drivers::add(
         db,
-        caller,
+        ctx,
         project.id,
         p.version,
         node(
@@ -238,7 +239,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
     };
     let first = store::cycles::plan(
         db,
-        caller,
+        ctx,
         project.id,
         None,
         Some(idea),
@@ -272,7 +273,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
         Decision::Adapt,
         "Extend the list to weekends before adopting",
     ) {
-        let moved = store::cycles::advance_cycle(db, caller, first.id, version, m).await?;
+        let moved = store::cycles::advance_cycle(db, ctx, first.id, version, m).await?;
         version = moved.cycle.version;
         next = moved.next_cycle.or(next);
     }
@@ -285,7 +286,7 @@ async fn project(db: &DatabaseConnection, caller: &Caller) -> Result<()> {
             Decision::Adopt,
             "Sustained improvement on the SPC chart; make it the standard pathway",
         ) {
-            version = store::cycles::advance_cycle(db, caller, second.id, version, m)
+            version = store::cycles::advance_cycle(db, ctx, second.id, version, m)
                 .await?
                 .cycle
                 .version;
@@ -424,7 +425,7 @@ pub fn demo_events() -> Vec<(String, String, i64, String, Lifecycle)> {
 /// Creates the demo event log, linked to the hip fracture pathway, and imports its events.
 async fn demo_log(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     pseudonymiser: &Pseudonymiser,
 ) -> Result<()> {
     let hip = pathway::Entity::find()
@@ -437,7 +438,7 @@ async fn demo_log(
         .await?;
     let log = store::events::create_log(
         db,
-        caller,
+        ctx,
         DEMO_LOG,
         organisation.map(|o| o.id),
         hip.map(|p| p.id),
@@ -464,7 +465,7 @@ async fn demo_log(
     };
     let record = store::events::import(
         db,
-        caller,
+        ctx,
         log.id,
         store::events::ImportSource::File,
         None,

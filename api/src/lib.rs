@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod caller;
+pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -1,5 +1,6 @@
 //! The HTTP server: routes, per-request context, graceful shutdown.
 
+use crate::context::RequestContext;
 use crate::db;
 use crate::graphql::{ContentLoader, QiflowSchema, build_schema};
 use anyhow::Context as _;
@@ -275,7 +276,8 @@ async fn graphql(
     poem::web::Json(responses).into_response()
 }
 
-/// Runs one operation for the caller, under the time limit, audited.
+/// Runs one operation for the caller, under the time limit. Writes record themselves in their
+/// transactions; refused mutations are recorded here.
 async fn execute(
     schema: &QiflowSchema,
     db: &DatabaseConnection,
@@ -285,7 +287,8 @@ async fn execute(
 ) -> async_graphql::Response {
     use tracing::Instrument as _;
     let loader = DataLoader::new(ContentLoader::new(db.clone(), caller.clone()), tokio::spawn);
-    let request_id = uuid::Uuid::now_v7().to_string();
+    let ctx = RequestContext::new(caller.clone(), "");
+    let request_id = ctx.request_id.to_string();
     // Introspection is for administrators (and everyone with --dev).
     if !(limits.dev || caller.is_admin_somewhere()) {
         request = request.disable_introspection();
@@ -299,14 +302,9 @@ async fn execute(
         }
     }
     let span = tracing::info_span!("graphql", request_id = %request_id, caller = caller.name());
-    let run = schema.execute(
-        request
-            .data(caller.clone())
-            .data(loader)
-            .data(RequestId(request_id.clone())),
-    );
+    let run = schema.execute(request.data(ctx.clone()).data(loader));
     let mut response = within(limits.timeout, run.instrument(span)).await;
-    crate::audit::record_mutations(db, caller, &mutations, ids, &response, &request_id).await;
+    crate::audit::record_refusals(db, &ctx, &mutations, ids, &response).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request
     // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
     for error in &mut response.errors {
@@ -424,10 +422,6 @@ mod tests {
         );
     }
 }
-
-/// The id of a request, in the server's log lines and the audit trail.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 /// The web page: static files embedded in the binary (no build step, no CDN). They hold no
 /// data: the page signs in with a token and asks the GraphQL API for everything.

@@ -3,6 +3,7 @@
 //! a temporary file under its own size limit, never held in memory, then staged and imported
 //! all or nothing like `qiflow import-events`.
 
+use crate::context::RequestContext;
 use crate::error::Error;
 use crate::store::events::{self, ImportRecord, ImportSource};
 use engine::events::LogFormat;
@@ -81,12 +82,15 @@ pub async fn upload_events(
             format!("event log {id} was not found"),
         );
     };
-    if let Err(e) = events::get_log(db.0, &caller, log_id).await {
-        return from_error(e);
-    }
-    // Refuse before reading a byte of patient data the caller may not write.
-    if let Err(e) = crate::store::access::require_events_write(db.0, &caller, log_id).await {
-        return from_error(e);
+    let mut ctx = RequestContext::new(caller, "uploadEvents");
+    ctx.named = vec![log_id];
+    let allowed = async {
+        events::get_log(db.0, &ctx.caller, log_id).await?;
+        // Refuse before reading a byte of patient data the caller may not write.
+        crate::store::access::require_events_write(db.0, &ctx.caller, log_id).await
+    };
+    if let Err(e) = allowed.await {
+        return refused(db.0, &ctx, e).await;
     }
     let format = match params.format.as_deref().unwrap_or("csv") {
         "xes" => LogFormat::Xes,
@@ -155,7 +159,7 @@ pub async fn upload_events(
     };
     match events::import(
         db.0,
-        &caller,
+        &ctx,
         log_id,
         ImportSource::Upload,
         None,
@@ -172,6 +176,16 @@ pub async fn upload_events(
             };
             (status, Json(json!({"import": import_json(&record)}))).into_response()
         }
-        Err(e) => from_error(e),
+        Err(e) => refused(db.0, &ctx, e).await,
     }
+}
+
+/// Records a refused upload (nothing was stored) and answers with the error.
+async fn refused(db: &DatabaseConnection, ctx: &RequestContext, error: Error) -> Response {
+    if let Err(e) =
+        crate::store::audit::record_alone(db, ctx, &ctx.operation, &[], error.code()).await
+    {
+        tracing::error!(error = ?e, request_id = %ctx.request_id, "could not record an audit entry");
+    }
+    from_error(error)
 }

@@ -44,9 +44,13 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let tokens = api::store::access::list_tokens(&db).await.unwrap();
     let id = tokens.iter().find(|t| t.principal == "leaver").unwrap().id;
-    api::store::access::revoke_token(&db, &api::caller::Caller::Installation, id)
-        .await
-        .unwrap();
+    api::store::access::revoke_token(
+        &db,
+        &api::context::RequestContext::command("token revoke"),
+        id,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         first_code(&app.graphql_as(Some(&revoked), query, json!({})).await),
         "UNAUTHENTICATED"

@@ -165,7 +165,7 @@ async fn spawn_on(
         (None, None) => {
             api::store::access::create_token(
                 app.database(),
-                &api::caller::Caller::Installation,
+                &api::context::RequestContext::command("token create"),
                 api::store::access::NewToken {
                     principal: "test administrator".into(),
                     system: true,
@@ -259,7 +259,7 @@ impl TestApp {
             .unwrap();
         api::store::access::create_token(
             &db,
-            &api::caller::Caller::Installation,
+            &api::context::RequestContext::command("token create"),
             api::store::access::NewToken {
                 principal: principal.into(),
                 system,

@@ -74,7 +74,7 @@ async fn only_well_formed_tokens_from_the_issuer_for_qiflow_get_in() {
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     api::store::access::create_token(
         &db,
-        &api::caller::Caller::Installation,
+        &api::context::RequestContext::command("token create"),
         api::store::access::NewToken {
             principal: "Dr Ada Jones".into(),
             system: false,

@@ -1,9 +1,10 @@
 //! Access over GraphQL: who the caller is, sharing pathways and projects with other
 //! organisations, and the audit trail for administrators.
 
-use super::{db, parse_id};
+use super::{change, db, parse_id};
 use crate::caller::{Caller, Role};
-use crate::store::access::{self, AuditFilter, AuditRecord};
+use crate::store::access;
+use crate::store::audit::{self, AuditFilter, AuditRecord};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -88,7 +89,7 @@ pub struct AccessQuery;
 impl AccessQuery {
     /// Who the token belongs to and its memberships.
     async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let Caller::Principal(p) = &caller else {
             return Err(crate::Error::Unauthenticated.into());
         };
@@ -124,7 +125,7 @@ impl AccessQuery {
         if !(1..=100).contains(&first) {
             return Err(crate::Error::invalid("first", "must be between 1 and 100").into());
         }
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let after = after
             .map(|a| {
                 uuid::Uuid::parse_str(&a)
@@ -142,7 +143,7 @@ impl AccessQuery {
             after,
             limit: first as u64 + 1,
         };
-        let mut entries = access::audit_trail(db(ctx)?, &caller, &filter).await?;
+        let mut entries = audit::audit_trail(db(ctx)?, &caller, &filter).await?;
         let has_next_page = entries.len() > first as usize;
         entries.truncate(first as usize);
         Ok(AuditPage {
@@ -167,10 +168,9 @@ impl AccessMutation {
         organisation_id: ID,
         role: ShareRole,
     ) -> Result<bool> {
-        let caller = Caller::from_context(ctx);
         access::share(
             db(ctx)?,
-            &caller,
+            &change(ctx),
             access::PATHWAY,
             parse_id("pathwayId", &pathway_id)?,
             parse_id("organisationId", &organisation_id)?,
@@ -188,10 +188,9 @@ impl AccessMutation {
         organisation_id: ID,
         role: ShareRole,
     ) -> Result<bool> {
-        let caller = Caller::from_context(ctx);
         access::share(
             db(ctx)?,
-            &caller,
+            &change(ctx),
             access::PROJECT,
             parse_id("projectId", &project_id)?,
             parse_id("organisationId", &organisation_id)?,

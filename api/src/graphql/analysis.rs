@@ -2,7 +2,6 @@
 //! field (the CLI's `analyse --format json` prints the same object).
 
 use super::{db, parse_id};
-use crate::caller::Caller;
 use crate::store::{self, PathwayContent, PathwayRecord};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
 use engine::analysis::hotspots::ChangeKind as EngineChangeKind;
@@ -444,7 +443,7 @@ impl AnalysisQuery {
         pathway_id: ID,
         changes: Vec<ChangeInput>,
     ) -> Result<WhatIfView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = parse_id("pathwayId", &pathway_id)?;
         if changes.len() > MAX_CHANGES {
             return Err(

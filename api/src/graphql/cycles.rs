@@ -2,8 +2,7 @@
 //! and study the predictions against the measures' data.
 
 use super::projects::{ImprovementDirection, PointType, SpcRule};
-use super::{db, parse_id};
-use crate::caller::Caller;
+use super::{change, db, parse_id};
 use crate::store::{cycles, cycles::CycleRecord, projects};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -259,7 +258,7 @@ impl CycleView {
         let (Some(start), Some(end)) = (self.0.cycle.actual_start, self.0.cycle.actual_end) else {
             return Ok(vec![]);
         };
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let db = db(ctx)?;
         let mut out = Vec::new();
         for p in &self.0.cycle.predictions {
@@ -315,7 +314,7 @@ pub struct CycleQuery;
 #[Object]
 impl CycleQuery {
     async fn cycle(&self, ctx: &Context<'_>, id: ID) -> Result<CycleView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(CycleView(cycles::get(db(ctx)?, &caller, id).await?))
     }
@@ -328,7 +327,6 @@ pub struct CycleMutation;
 impl CycleMutation {
     /// Plans a PDSA cycle.
     async fn plan_cycle(&self, ctx: &Context<'_>, input: PlanCycleInput) -> Result<CycleView> {
-        let caller = Caller::from_context(ctx);
         let project_id = parse_id("projectId", &input.project_id)?;
         let change_idea_id = input
             .change_idea_id
@@ -404,7 +402,7 @@ impl CycleMutation {
         };
         let record = cycles::plan(
             db(ctx)?,
-            &caller,
+            &change(ctx),
             project_id,
             previous,
             change_idea_id,
@@ -424,7 +422,6 @@ impl CycleMutation {
         expected_version: i64,
         action: CycleMoveInput,
     ) -> Result<AdvanceCyclePayload> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("cycleId", &cycle_id)?;
         let action = match action {
             CycleMoveInput::Start(m) => Move::Start {
@@ -442,7 +439,7 @@ impl CycleMutation {
             },
         };
         let advanced =
-            cycles::advance_cycle(db(ctx)?, &caller, id, expected_version, action).await?;
+            cycles::advance_cycle(db(ctx)?, &change(ctx), id, expected_version, action).await?;
         Ok(AdvanceCyclePayload {
             cycle: CycleView(advanced.cycle),
             next_cycle: advanced.next_cycle.map(CycleView),
@@ -457,12 +454,11 @@ impl CycleMutation {
         cycle_id: ID,
         text: String,
     ) -> Result<CycleView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("cycleId", &cycle_id)?;
         let text = engine::values::parse_text(&text, 10_000)
             .map_err(|m| crate::Error::invalid("text", m))?;
         Ok(CycleView(
-            cycles::observe(db(ctx)?, &caller, id, &text).await?,
+            cycles::observe(db(ctx)?, &change(ctx), id, &text).await?,
         ))
     }
 }

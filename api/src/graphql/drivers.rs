@@ -3,8 +3,7 @@
 
 use super::analysis::ChangeInput;
 use super::projects::ProjectView;
-use super::{db, parse_id};
-use crate::caller::Caller;
+use super::{change, db, parse_id};
 use crate::store::{drivers, drivers::DriverRecord, pathways, projects};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
 
@@ -71,7 +70,7 @@ impl DriverView {
         let (Some(changes), Some(pathway_id)) = (&self.record.changes, self.project_pathway) else {
             return Ok(None);
         };
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let db = db(ctx)?;
         let record = pathways::get(db, &caller, pathway_id).await?;
         let content = pathways::content(db, &caller, pathway_id).await?;
@@ -93,7 +92,7 @@ pub(crate) async fn diagram(
     ctx: &Context<'_>,
     project: &projects::ProjectRecord,
 ) -> Result<Vec<DriverView>> {
-    let caller = Caller::from_context(ctx);
+    let caller = super::caller_of(ctx);
     Ok(drivers::list(db(ctx)?, &caller, project.id)
         .await?
         .into_iter()
@@ -143,7 +142,6 @@ impl DriverMutation {
         input: UpdateDriverInput,
     ) -> Result<ProjectView> {
         use async_graphql::MaybeUndefined::{Null, Undefined, Value};
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &input.id)?;
         let text = input
             .text
@@ -166,7 +164,7 @@ impl DriverMutation {
         };
         let project = drivers::update(
             db(ctx)?,
-            &caller,
+            &change(ctx),
             id,
             input.expected_version,
             text,
@@ -179,7 +177,6 @@ impl DriverMutation {
 
     /// Adds a primary driver, secondary driver or change idea to a project's driver diagram.
     async fn add_driver(&self, ctx: &Context<'_>, input: AddDriverInput) -> Result<ProjectView> {
-        let caller = Caller::from_context(ctx);
         let project_id = parse_id("projectId", &input.project_id)?;
         let parent = input
             .parent_id
@@ -201,8 +198,14 @@ impl DriverMutation {
                 step_keys: h.step_keys,
             }),
         };
-        let (project, _) =
-            drivers::add(db(ctx)?, &caller, project_id, input.expected_version, node).await?;
+        let (project, _) = drivers::add(
+            db(ctx)?,
+            &change(ctx),
+            project_id,
+            input.expected_version,
+            node,
+        )
+        .await?;
         Ok(ProjectView(project))
     }
 }

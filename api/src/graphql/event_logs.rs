@@ -5,8 +5,7 @@
 use super::organisation::OrganisationView;
 use super::pathway::PathwayView;
 use super::projects::{MeasurePayload, MeasureView, ProjectView};
-use super::{db, parse_id};
-use crate::caller::Caller;
+use super::{change, db, parse_id};
 use crate::store::{self, events, mining};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -37,7 +36,7 @@ impl EventLogView {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
         };
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(Some(OrganisationView(
             store::organisations::get(db(ctx)?, &caller, id).await?,
         )))
@@ -47,7 +46,7 @@ impl EventLogView {
         let Some(id) = self.0.pathway_id else {
             return Ok(None);
         };
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(Some(PathwayView::new(
             store::pathways::get(db(ctx)?, &caller, id).await?,
         )))
@@ -69,7 +68,7 @@ impl EventLogView {
     }
     /// Every import into the log, newest first, with its status and row errors.
     async fn imports(&self, ctx: &Context<'_>) -> Result<Vec<EventImportView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(events::imports(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
@@ -90,14 +89,14 @@ impl EventLogView {
             )
             .into());
         }
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let options = DiscoveryOptions {
             top_variants: top_variants as usize,
             collapse_repeats,
         };
         let db = db(ctx)?;
         let found = mining::discovery(db, &caller, self.0.id, &options).await?;
-        audit_read(ctx, db, &caller, "eventLog.discovery", &self.0).await?;
+        audit_read(ctx, db, "eventLog.discovery", &self.0).await?;
         Ok(DiscoveryView::from(found))
     }
     /// The discovered process map as SVG: edges taken at least `minCount` times, thickness by
@@ -110,14 +109,14 @@ impl EventLogView {
         if min_count < 1 {
             return Err(crate::Error::invalid("minCount", "must be 1 or more").into());
         }
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let db = db(ctx)?;
         let options = DiscoveryOptions {
             top_variants: 0,
             collapse_repeats: false,
         };
         let found = mining::discovery(db, &caller, self.0.id, &options).await?;
-        audit_read(ctx, db, &caller, "eventLog.mapSvg", &self.0).await?;
+        audit_read(ctx, db, "eventLog.mapSvg", &self.0).await?;
         Ok(engine::render::log_map::log_map_svg(
             &self.0.name,
             &found,
@@ -130,13 +129,13 @@ impl EventLogView {
         ctx: &Context<'_>,
         pathway_id: Option<ID>,
     ) -> Result<ConformanceView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let pathway_id = pathway_id
             .map(|id| parse_id("pathwayId", &id))
             .transpose()?;
         let db = db(ctx)?;
         let (pathway_id, c) = mining::conformance_of(db, &caller, self.0.id, pathway_id).await?;
-        audit_read(ctx, db, &caller, "eventLog.conformance", &self.0).await?;
+        audit_read(ctx, db, "eventLog.conformance", &self.0).await?;
         Ok(ConformanceView::new(pathway_id, c))
     }
 }
@@ -145,24 +144,10 @@ impl EventLogView {
 async fn audit_read(
     ctx: &Context<'_>,
     db: &sea_orm::DatabaseConnection,
-    caller: &Caller,
     operation: &str,
     log: &events::EventLogRecord,
 ) -> Result<()> {
-    let request_id = ctx
-        .data_opt::<crate::server::RequestId>()
-        .map_or("", |r| r.0.as_str());
-    let organisations: Vec<uuid::Uuid> = log.organisation_id.into_iter().collect();
-    store::access::record(
-        db,
-        caller,
-        operation,
-        &[log.id],
-        &organisations,
-        "OK",
-        request_id,
-    )
-    .await?;
+    store::audit::record_alone(db, &super::request(ctx), operation, &[log.id], "OK").await?;
     Ok(())
 }
 
@@ -522,7 +507,7 @@ pub struct EventLogQuery;
 impl EventLogQuery {
     /// Every event log the caller may see, by name.
     async fn event_logs(&self, ctx: &Context<'_>) -> Result<Vec<EventLogView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(events::list_logs(db(ctx)?, &caller)
             .await?
             .into_iter()
@@ -530,7 +515,7 @@ impl EventLogQuery {
             .collect())
     }
     async fn event_log(&self, ctx: &Context<'_>, id: ID) -> Result<EventLogView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(EventLogView(events::get_log(db(ctx)?, &caller, id).await?))
     }
@@ -678,7 +663,6 @@ impl EventLogMutation {
         ctx: &Context<'_>,
         input: CreateEventLogInput,
     ) -> Result<EventLogView> {
-        let caller = Caller::from_context(ctx);
         let organisation_id = input
             .organisation_id
             .map(|id| parse_id("organisationId", &id))
@@ -688,7 +672,14 @@ impl EventLogMutation {
             .map(|id| parse_id("pathwayId", &id))
             .transpose()?;
         Ok(EventLogView(
-            events::create_log(db(ctx)?, &caller, &input.name, organisation_id, pathway_id).await?,
+            events::create_log(
+                db(ctx)?,
+                &change(ctx),
+                &input.name,
+                organisation_id,
+                pathway_id,
+            )
+            .await?,
         ))
     }
 
@@ -703,7 +694,7 @@ impl EventLogMutation {
         batch_key: String,
         events: Vec<EventInput>,
     ) -> Result<AppendEventsPayload> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let log_id = parse_id("logId", &log_id)?;
         let db = db(ctx)?;
         let started = Utc::now();
@@ -721,7 +712,7 @@ impl EventLogMutation {
         let staged = events::stage_batch(&inputs, pseudonymiser(ctx)?);
         let record = events::import(
             db,
-            &caller,
+            &change(ctx),
             log_id,
             events::ImportSource::Api,
             Some(&batch_key),
@@ -757,11 +748,10 @@ impl EventLogMutation {
         pathway_id: ID,
         log_id: ID,
     ) -> Result<CalibratePathwayPayload> {
-        let caller = Caller::from_context(ctx);
         let pathway_id = parse_id("pathwayId", &pathway_id)?;
         let log_id = parse_id("logId", &log_id)?;
         let (record, values) =
-            mining::calibrate_pathway(db(ctx)?, &caller, pathway_id, log_id).await?;
+            mining::calibrate_pathway(db(ctx)?, &change(ctx), pathway_id, log_id).await?;
         Ok(CalibratePathwayPayload {
             pathway: PathwayView::new(record),
             changes: values
@@ -784,7 +774,7 @@ impl EventLogMutation {
         ctx: &Context<'_>,
         input: AddLogMeasureInput,
     ) -> Result<MeasurePayload> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let project_id = parse_id("projectId", &input.project_id)?;
         let log_id = parse_id("logId", &input.log_id)?;
         let definition = LogMeasureDefinition {
@@ -815,7 +805,7 @@ impl EventLogMutation {
         let source = store::projects::LogSource { log_id, definition };
         let (project, id) = store::projects::add_measure(
             db,
-            &caller,
+            &change(ctx),
             project_id,
             input.expected_version,
             measure,

@@ -11,6 +11,8 @@ mod pathway;
 mod pathway_mutations;
 mod projects;
 
+use crate::caller::Caller;
+use crate::context::RequestContext;
 use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -72,6 +74,36 @@ pub fn schema_sdl() -> String {
     )
     .finish()
     .sdl()
+}
+
+/// The request's context as the HTTP edge made it; a schema run without one (tests, the
+/// schema export) acts for nobody.
+fn request(ctx: &Context<'_>) -> RequestContext {
+    ctx.data_opt::<RequestContext>()
+        .cloned()
+        .unwrap_or_else(|| RequestContext::new(Caller::Anonymous, ""))
+}
+
+/// Who is asking.
+fn caller_of(ctx: &Context<'_>) -> Caller {
+    ctx.data_opt::<RequestContext>()
+        .map(|r| r.caller.clone())
+        .unwrap_or(Caller::Anonymous)
+}
+
+/// The context of a mutation field's write: the request's, naming this field and the ids in its
+/// arguments (variables resolved), which the store records with the write in its transaction.
+fn change(ctx: &Context<'_>) -> RequestContext {
+    let field = ctx.field();
+    let mut named = Vec::new();
+    if let Ok(arguments) = field.arguments() {
+        for (_, value) in arguments {
+            if let Ok(json) = value.into_json() {
+                crate::audit::ids_in(&json, &mut named);
+            }
+        }
+    }
+    request(ctx).operation(field.name(), named)
 }
 
 fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {

@@ -1,8 +1,7 @@
 //! Organisations: the view, queries and the create mutation.
 
 use super::enums::OrganisationKind;
-use super::{db, parse_id};
-use crate::caller::Caller;
+use super::{change, db, parse_id};
 use crate::store::{self, OrganisationRecord};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -37,14 +36,14 @@ pub struct OrganisationQuery;
 impl OrganisationQuery {
     /// Every organisation, ordered by ODS code.
     async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let list = store::organisations::list(db(ctx)?, &caller).await?;
         Ok(list.into_iter().map(OrganisationView).collect())
     }
 
     /// One organisation by id.
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<OrganisationView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(OrganisationView(
             store::organisations::get(db(ctx)?, &caller, id).await?,
@@ -72,7 +71,6 @@ impl OrganisationMutation {
         ctx: &Context<'_>,
         input: CreateOrganisationInput,
     ) -> Result<OrganisationView> {
-        let caller = Caller::from_context(ctx);
         let organisation = engine::pathway::OrganisationInput {
             ods_code: input.ods_code,
             name: input.name,
@@ -80,7 +78,7 @@ impl OrganisationMutation {
         }
         .parse()
         .map_err(crate::Error::from)?;
-        let record = store::organisations::create(db(ctx)?, &caller, organisation).await?;
+        let record = store::organisations::create(db(ctx)?, &change(ctx), organisation).await?;
         Ok(OrganisationView(record))
     }
 }

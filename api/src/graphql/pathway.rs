@@ -76,7 +76,7 @@ impl PathwayView {
         let loaded = match ctx.data_opt::<DataLoader<ContentLoader>>() {
             Some(loader) => loader.load_one(id).await?,
             None => {
-                let caller = Caller::from_context(ctx);
+                let caller = super::caller_of(ctx);
                 Some(Arc::new(
                     store::pathways::content(db(ctx)?, &caller, id).await?,
                 ))
@@ -125,7 +125,7 @@ impl PathwayView {
         let Some(parent) = self.record.parent_id else {
             return Ok(None);
         };
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         match store::pathways::get(db(ctx)?, &caller, parent).await {
             Ok(record) => Ok(Some(PathwayView::new(record))),
             Err(crate::Error::NotFound { .. }) => Ok(None),
@@ -413,7 +413,7 @@ impl PathwayQuery {
         after: Option<String>,
         status: Option<PathwayStatus>,
     ) -> Result<Connection<String, PathwayView, PathwayConnectionFields>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let db = db(ctx)?;
         let first = match first {
             None => DEFAULT_PAGE,
@@ -451,7 +451,7 @@ impl PathwayQuery {
 
     /// One pathway by id.
     async fn pathway(&self, ctx: &Context<'_>, id: ID) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(PathwayView::new(
             store::pathways::get(db(ctx)?, &caller, id).await?,

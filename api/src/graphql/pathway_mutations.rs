@@ -3,8 +3,7 @@
 
 use super::enums::{Handoff, StepKind, ValueClass, WasteKind};
 use super::pathway::{PathwayView, StepView, TransitionView};
-use super::{db, parse_id};
-use crate::caller::Caller;
+use super::{change, db, parse_id};
 use crate::store::{self, PathwayRecord, pathways::HeaderPatch, pathways::TransitionFields};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 use engine::{PathwayDocument, PathwayHeader, StepInput};
@@ -129,7 +128,7 @@ fn overlay<T>(target: &mut Option<T>, change: MaybeUndefined<T>) {
 
 /// The pathway as it is after a change, read fresh (not from the request's loader).
 async fn view(ctx: &Context<'_>, record: PathwayRecord) -> Result<PathwayView> {
-    let caller = Caller::from_context(ctx);
+    let caller = super::caller_of(ctx);
     let content = store::pathways::content(db(ctx)?, &caller, record.id).await?;
     Ok(PathwayView::with_content(record, content))
 }
@@ -139,7 +138,7 @@ async fn step_payload(
     record: PathwayRecord,
     step_id: Uuid,
 ) -> Result<StepPayload> {
-    let caller = Caller::from_context(ctx);
+    let caller = super::caller_of(ctx);
     let content = Arc::new(store::pathways::content(db(ctx)?, &caller, record.id).await?);
     let index = content
         .step_ids
@@ -157,7 +156,7 @@ async fn transition_payload(
     record: PathwayRecord,
     transition_id: Uuid,
 ) -> Result<TransitionPayload> {
-    let caller = Caller::from_context(ctx);
+    let caller = super::caller_of(ctx);
     let content = Arc::new(store::pathways::content(db(ctx)?, &caller, record.id).await?);
     let index = content
         .transition_ids
@@ -182,11 +181,11 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         document: Json<serde_json::Value>,
     ) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let document = PathwayDocument::from_json(document.0).map_err(crate::Error::from)?;
         let parsed = document.parse().map_err(crate::Error::from)?;
         let db = db(ctx)?;
-        let record = store::pathways::import(db, &caller, parsed).await?;
+        let record = store::pathways::import(db, &change(ctx), parsed).await?;
         // The import may have made the caller administrator of new organisations.
         let caller = store::access::refresh(db, &caller).await?;
         let content = store::pathways::content(db, &caller, record.id).await?;
@@ -199,7 +198,6 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         input: CreatePathwayInput,
     ) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
         let header = PathwayHeader::parse(
             &input.name,
             &input.description,
@@ -208,7 +206,7 @@ impl PathwayMutation {
             input.demand_per_day,
         )
         .map_err(crate::Error::from)?;
-        let record = store::pathways::create(db(ctx)?, &caller, header).await?;
+        let record = store::pathways::create(db(ctx)?, &change(ctx), header).await?;
         view(ctx, record).await
     }
 
@@ -218,7 +216,6 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         input: UpdatePathwayInput,
     ) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &input.id)?;
         let patch = HeaderPatch {
             name: input.name,
@@ -231,13 +228,13 @@ impl PathwayMutation {
             },
         };
         let record =
-            store::pathways::update(db(ctx)?, &caller, id, input.expected_version, patch).await?;
+            store::pathways::update(db(ctx)?, &change(ctx), id, input.expected_version, patch)
+                .await?;
         view(ctx, record).await
     }
 
     /// Adds a step to a draft.
     async fn add_step(&self, ctx: &Context<'_>, input: AddStepInput) -> Result<StepPayload> {
-        let caller = Caller::from_context(ctx);
         let pathway_id = parse_id("pathwayId", &input.pathway_id)?;
         let step = StepInput {
             key: input.key,
@@ -255,18 +252,22 @@ impl PathwayMutation {
         }
         .parse()
         .map_err(crate::Error::from)?;
-        let (record, step_id) =
-            store::pathways::add_step(db(ctx)?, &caller, pathway_id, input.expected_version, step)
-                .await?;
+        let (record, step_id) = store::pathways::add_step(
+            db(ctx)?,
+            &change(ctx),
+            pathway_id,
+            input.expected_version,
+            step,
+        )
+        .await?;
         step_payload(ctx, record, step_id).await
     }
 
     /// Changes a step of a draft.
     async fn update_step(&self, ctx: &Context<'_>, input: UpdateStepInput) -> Result<StepPayload> {
-        let caller = Caller::from_context(ctx);
         let step_id = parse_id("id", &input.id)?;
         let expected = input.expected_version;
-        let record = store::pathways::update_step(db(ctx)?, &caller, step_id, expected, |s| {
+        let record = store::pathways::update_step(db(ctx)?, &change(ctx), step_id, expected, |s| {
             if let Some(v) = input.key {
                 s.key = v;
             }
@@ -310,10 +311,9 @@ impl PathwayMutation {
         id: ID,
         expected_version: i64,
     ) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
         let step_id = parse_id("id", &id)?;
         let record =
-            store::pathways::remove_step(db(ctx)?, &caller, step_id, expected_version).await?;
+            store::pathways::remove_step(db(ctx)?, &change(ctx), step_id, expected_version).await?;
         view(ctx, record).await
     }
 
@@ -323,7 +323,6 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         input: AddTransitionInput,
     ) -> Result<TransitionPayload> {
-        let caller = Caller::from_context(ctx);
         let from = parse_id("fromStepId", &input.from_step_id)?;
         let to = parse_id("toStepId", &input.to_step_id)?;
         let fields = TransitionFields {
@@ -333,7 +332,7 @@ impl PathwayMutation {
         };
         let (record, id) = store::pathways::add_transition(
             db(ctx)?,
-            &caller,
+            &change(ctx),
             from,
             to,
             input.expected_version,
@@ -349,11 +348,10 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         input: UpdateTransitionInput,
     ) -> Result<TransitionPayload> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &input.id)?;
         let record = store::pathways::update_transition(
             db(ctx)?,
-            &caller,
+            &change(ctx),
             id,
             input.expected_version,
             |t| {
@@ -377,10 +375,10 @@ impl PathwayMutation {
         id: ID,
         expected_version: i64,
     ) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &id)?;
         let record =
-            store::pathways::remove_transition(db(ctx)?, &caller, id, expected_version).await?;
+            store::pathways::remove_transition(db(ctx)?, &change(ctx), id, expected_version)
+                .await?;
         view(ctx, record).await
     }
 
@@ -392,9 +390,8 @@ impl PathwayMutation {
         id: ID,
         expected_version: i64,
     ) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &id)?;
-        let record = store::pathways::publish(db(ctx)?, &caller, id, expected_version).await?;
+        let record = store::pathways::publish(db(ctx)?, &change(ctx), id, expected_version).await?;
         view(ctx, record).await
     }
 
@@ -405,18 +402,16 @@ impl PathwayMutation {
         id: ID,
         expected_version: i64,
     ) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &id)?;
-        let record = store::pathways::archive(db(ctx)?, &caller, id, expected_version).await?;
+        let record = store::pathways::archive(db(ctx)?, &change(ctx), id, expected_version).await?;
         view(ctx, record).await
     }
 
     /// Copies a pathway into a new draft whose parent is the original: how a published map
     /// changes.
     async fn clone_pathway(&self, ctx: &Context<'_>, id: ID) -> Result<PathwayView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &id)?;
-        let record = store::pathways::clone(db(ctx)?, &caller, id).await?;
+        let record = store::pathways::clone(db(ctx)?, &change(ctx), id).await?;
         view(ctx, record).await
     }
 }

@@ -1,8 +1,7 @@
 //! Improvement projects, measures, data points and their SPC charts.
 
 use super::organisation::OrganisationView;
-use super::{db, parse_id};
-use crate::caller::Caller;
+use super::{change, db, parse_id};
 use crate::store::projects::{self, MeasureRecord, NewProject, ProjectRecord};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
@@ -147,7 +146,7 @@ impl ProjectView {
     /// One row per measure with its latest value, variation and assurance: the board's icon
     /// table, as data.
     async fn summary(&self, ctx: &Context<'_>) -> Result<Vec<MeasureSummaryView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(crate::store::reports::summary(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
@@ -169,7 +168,7 @@ impl ProjectView {
         ctx: &Context<'_>,
         #[graphql(default_with = "ReportFormat::Markdown")] format: ReportFormat,
     ) -> Result<String> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let report = crate::store::reports::project_report(db(ctx)?, &caller, self.0.id).await?;
         Ok(match format {
             ReportFormat::Markdown => engine::report::markdown(&report),
@@ -181,7 +180,7 @@ impl ProjectView {
     }
     /// PDSA cycles, oldest first.
     async fn cycles(&self, ctx: &Context<'_>) -> Result<Vec<super::cycles::CycleView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(crate::store::cycles::list(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
@@ -189,7 +188,7 @@ impl ProjectView {
             .collect())
     }
     async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(projects::measures(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
@@ -427,7 +426,7 @@ impl MeasureView {
     }
     /// The data, by date.
     async fn points(&self, ctx: &Context<'_>) -> Result<Vec<DataPointView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(projects::points(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
@@ -448,7 +447,7 @@ impl MeasureView {
         baseline_points: Option<i32>,
         #[graphql(default)] astronomical_dates: Vec<String>,
     ) -> Result<RunChartView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let points = projects::points(db(ctx)?, &caller, self.0.id).await?;
         let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
         let mut astronomical = Vec::with_capacity(astronomical_dates.len());
@@ -495,7 +494,7 @@ impl MeasureView {
     /// The windows of the PDSA cycles that predict something about this measure, to shade on
     /// its chart.
     async fn cycle_windows(&self, ctx: &Context<'_>) -> Result<Vec<CycleWindow>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = self.0.id.to_string();
         Ok(
             crate::store::cycles::list(db(ctx)?, &caller, self.0.project_id)
@@ -518,7 +517,7 @@ impl MeasureView {
     /// The Making Data Count chart as SVG (default options): coloured points, limits, the
     /// target, the project's PDSA cycle windows, and the variation and assurance icons.
     async fn chart_svg(&self, ctx: &Context<'_>) -> Result<String> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let db = db(ctx)?;
         let points: Vec<DataPoint> = projects::points(db, &caller, self.0.id).await?;
         let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
@@ -545,7 +544,7 @@ impl MeasureView {
     }
 
     async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let points: Vec<DataPoint> = projects::points(db(ctx)?, &caller, self.0.id).await?;
         let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
         let m = &self.0.measure;
@@ -592,7 +591,7 @@ pub struct ProjectQuery;
 impl ProjectQuery {
     /// Every improvement project, oldest first.
     async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<ProjectView>> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         Ok(projects::list(db(ctx)?, &caller)
             .await?
             .into_iter()
@@ -601,13 +600,13 @@ impl ProjectQuery {
     }
 
     async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<ProjectView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(ProjectView(projects::get(db(ctx)?, &caller, id).await?))
     }
 
     async fn measure(&self, ctx: &Context<'_>, id: ID) -> Result<MeasureView> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(MeasureView(projects::measure(db(ctx)?, &caller, id).await?))
     }
@@ -703,7 +702,6 @@ impl ProjectMutation {
         ctx: &Context<'_>,
         input: CreateProjectInput,
     ) -> Result<ProjectView> {
-        let caller = Caller::from_context(ctx);
         let mut errors = engine::InputErrors::default();
         let title = errors.check("title", engine::values::parse_text(&input.title, 200));
         let aim = errors.check("aim", engine::values::parse_text(&input.aim, 10_000));
@@ -730,7 +728,7 @@ impl ProjectMutation {
         }
         let record = projects::create(
             db(ctx)?,
-            &caller,
+            &change(ctx),
             NewProject {
                 title,
                 aim,
@@ -749,7 +747,6 @@ impl ProjectMutation {
         ctx: &Context<'_>,
         input: UpdateProjectInput,
     ) -> Result<ProjectView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &input.id)?;
         let mut errors = engine::InputErrors::default();
         let title = input
@@ -769,7 +766,7 @@ impl ProjectMutation {
             status: input.status.map(Into::into),
         };
         Ok(ProjectView(
-            projects::update(db(ctx)?, &caller, id, input.expected_version, patch).await?,
+            projects::update(db(ctx)?, &change(ctx), id, input.expected_version, patch).await?,
         ))
     }
 
@@ -779,25 +776,25 @@ impl ProjectMutation {
         ctx: &Context<'_>,
         input: UpdateMeasureInput,
     ) -> Result<MeasureView> {
-        let caller = Caller::from_context(ctx);
         let id = parse_id("id", &input.id)?;
-        let record = projects::update_measure(db(ctx)?, &caller, id, input.expected_version, |m| {
-            let target = match input.target {
-                async_graphql::MaybeUndefined::Undefined => m.target,
-                async_graphql::MaybeUndefined::Null => None,
-                async_graphql::MaybeUndefined::Value(t) => Some(t),
-            };
-            Measure::parse(
-                input.name.as_deref().unwrap_or(&m.name),
-                input.kind.map_or(m.kind, Into::into),
-                input.definition.as_deref().unwrap_or(&m.definition),
-                input.unit.as_deref().unwrap_or(&m.unit),
-                input.direction.map_or(m.direction, Into::into),
-                target,
-                input.chart_type.map_or(m.chart_type, Into::into),
-            )
-        })
-        .await?;
+        let record =
+            projects::update_measure(db(ctx)?, &change(ctx), id, input.expected_version, |m| {
+                let target = match input.target {
+                    async_graphql::MaybeUndefined::Undefined => m.target,
+                    async_graphql::MaybeUndefined::Null => None,
+                    async_graphql::MaybeUndefined::Value(t) => Some(t),
+                };
+                Measure::parse(
+                    input.name.as_deref().unwrap_or(&m.name),
+                    input.kind.map_or(m.kind, Into::into),
+                    input.definition.as_deref().unwrap_or(&m.definition),
+                    input.unit.as_deref().unwrap_or(&m.unit),
+                    input.direction.map_or(m.direction, Into::into),
+                    target,
+                    input.chart_type.map_or(m.chart_type, Into::into),
+                )
+            })
+            .await?;
         Ok(MeasureView(record))
     }
 
@@ -807,7 +804,7 @@ impl ProjectMutation {
         ctx: &Context<'_>,
         input: AddMeasureInput,
     ) -> Result<MeasurePayload> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let project_id = parse_id("projectId", &input.project_id)?;
         let measure = Measure::parse(
             &input.name,
@@ -822,7 +819,7 @@ impl ProjectMutation {
         let db = db(ctx)?;
         let (project, id) = projects::add_measure(
             db,
-            &caller,
+            &change(ctx),
             project_id,
             input.expected_version,
             measure,
@@ -845,7 +842,7 @@ impl ProjectMutation {
         measure_id: ID,
         points: Vec<DataPointInput>,
     ) -> Result<RecordDataPointsPayload> {
-        let caller = Caller::from_context(ctx);
+        let caller = super::caller_of(ctx);
         let measure_id = parse_id("measureId", &measure_id)?;
         let db = db(ctx)?;
         let measure = projects::measure(db, &caller, measure_id).await?;
@@ -861,7 +858,7 @@ impl ProjectMutation {
             .collect();
         let checked =
             parse_points(measure.measure.chart_type, &inputs).map_err(crate::Error::from)?;
-        let recorded = projects::record_points(db, &caller, measure_id, checked).await?;
+        let recorded = projects::record_points(db, &change(ctx), measure_id, checked).await?;
         Ok(RecordDataPointsPayload {
             measure: MeasureView(measure),
             inserted: recorded.inserted,

@@ -2,16 +2,16 @@
 //! memberships, shares, the caller's role on a pathway or project, and the audit trail.
 
 use crate::caller::{Caller, Membership, Principal, Role};
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    api_token, audit_event, event_log, improvement_project, membership, organisation, pathway,
-    principal, share,
+    api_token, event_log, improvement_project, membership, organisation, pathway, principal, share,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -143,7 +143,7 @@ pub struct TokenRecord {
 /// own organisation. One transaction; audited.
 pub async fn create_token(
     db: &DatabaseConnection,
-    actor: &Caller,
+    ctx: &RequestContext,
     new: NewToken,
 ) -> Result<(String, TokenRecord)> {
     let name = engine::values::parse_text(&new.principal, engine::pathway::MAX_NAME)
@@ -175,7 +175,7 @@ pub async fn create_token(
             super::organisations::insert(&tx, parsed).await?.id
         }
     };
-    if actor.role_in(org) != Some(Role::Admin) {
+    if ctx.caller.role_in(org) != Some(Role::Admin) {
         return Err(Error::Forbidden(format!(
             "only an administrator of {code} may issue its tokens"
         )));
@@ -231,17 +231,7 @@ pub async fn create_token(
     })
     .exec_without_returning(&tx)
     .await?;
-    record(
-        &tx,
-        actor,
-        "token create",
-        &[id, principal_id],
-        &[org],
-        "OK",
-        "cli",
-    )
-    .await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id, principal_id, org]).await?;
     Ok((
         secret,
         TokenRecord {
@@ -310,17 +300,12 @@ pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String>
     })
     .exec_without_returning(&tx)
     .await?;
-    record(
-        &tx,
-        &Caller::Installation,
-        "token create",
+    super::audit::commit(
+        tx,
+        &RequestContext::command("demo token create"),
         &[id, principal_id],
-        &[],
-        "OK",
-        "demo",
     )
     .await?;
-    tx.commit().await?;
     Ok(secret)
 }
 
@@ -349,7 +334,7 @@ pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<TokenRecord>> {
 }
 
 /// Revokes a token by id; audited. `NOT_FOUND` when there is no such token.
-pub async fn revoke_token(db: &DatabaseConnection, actor: &Caller, id: Uuid) -> Result<()> {
+pub async fn revoke_token(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid) -> Result<()> {
     let tx = begin_write(db).await?;
     let updated = api_token::Entity::update_many()
         .col_expr(
@@ -363,8 +348,7 @@ pub async fn revoke_token(db: &DatabaseConnection, actor: &Caller, id: Uuid) -> 
     if updated.rows_affected == 0 {
         return Err(Error::not_found("active token", id));
     }
-    record(&tx, actor, "token revoke", &[id], &[], "OK", "cli").await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id]).await?;
     Ok(())
 }
 
@@ -547,12 +531,13 @@ pub async fn require_events_write(
 /// must administer the owner. Replaces an earlier share with the same organisation.
 pub async fn share(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     kind: &'static str,
     object: Uuid,
     organisation_id: Uuid,
     role: Role,
 ) -> Result<()> {
+    let caller = &ctx.caller;
     if role == Role::Admin {
         return Err(Error::invalid("role", "a share grants VIEWER or EDITOR"));
     }
@@ -584,195 +569,6 @@ pub async fn share(
     })
     .exec_without_returning(&tx)
     .await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[object, organisation_id]).await?;
     Ok(())
-}
-
-/// Appends one entry to the audit trail (inside the caller's transaction when given one).
-pub async fn record(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    operation: &str,
-    object_ids: &[Uuid],
-    organisation_ids: &[Uuid],
-    outcome: &str,
-    request_id: &str,
-) -> Result<()> {
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        at: Set(Utc::now()),
-        principal_id: Set(caller.principal_id()),
-        principal_name: Set(caller.name().to_string()),
-        operation: Set(operation.to_string()),
-        object_ids: Set(serde_json::json!(object_ids)),
-        organisation_ids: Set(serde_json::json!(organisation_ids)),
-        outcome: Set(outcome.to_string()),
-        request_id: Set(request_id.to_string()),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
-/// The organisations owning the objects behind `ids` (pathways and their steps and transitions,
-/// projects and their measures, drivers and cycles, event logs, organisations themselves), so
-/// an owner's administrators see what anyone did, or tried, with their objects.
-pub async fn owners_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>> {
-    use entity::{driver, measure, pdsa_cycle, step, transition};
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut pathways: Vec<Uuid> = ids.to_vec();
-    pathways
-        .extend(related::<step::Entity>(db, ids, step::Column::Id, |s| Some(s.pathway_id)).await?);
-    pathways.extend(
-        related::<transition::Entity>(db, ids, transition::Column::Id, |t| Some(t.pathway_id))
-            .await?,
-    );
-    let mut projects: Vec<Uuid> = ids.to_vec();
-    projects.extend(
-        related::<measure::Entity>(db, ids, measure::Column::Id, |m| Some(m.project_id)).await?,
-    );
-    projects.extend(
-        related::<driver::Entity>(db, ids, driver::Column::Id, |d| Some(d.project_id)).await?,
-    );
-    projects.extend(
-        related::<pdsa_cycle::Entity>(db, ids, pdsa_cycle::Column::Id, |c| Some(c.project_id))
-            .await?,
-    );
-    let mut owners =
-        related::<pathway::Entity>(db, &pathways, pathway::Column::Id, |p| Some(p.owner_id))
-            .await?;
-    owners.extend(
-        related::<improvement_project::Entity>(
-            db,
-            &projects,
-            improvement_project::Column::Id,
-            |p| Some(p.owner_id),
-        )
-        .await?,
-    );
-    owners.extend(
-        related::<event_log::Entity>(db, ids, event_log::Column::Id, |l| l.organisation_id).await?,
-    );
-    owners.extend(
-        related::<organisation::Entity>(db, ids, organisation::Column::Id, |o| Some(o.id)).await?,
-    );
-    owners.sort();
-    owners.dedup();
-    Ok(owners)
-}
-
-/// For the rows of `column`'s table whose id is in `ids`, what `pick` takes from each.
-async fn related<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-    column: E::Column,
-    pick: impl Fn(E::Model) -> Option<Uuid>,
-) -> Result<Vec<Uuid>> {
-    Ok(E::find()
-        .filter(column.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(pick)
-        .collect())
-}
-
-/// One audit entry as it is read back.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditRecord {
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    pub principal_id: Option<Uuid>,
-    pub principal_name: String,
-    pub operation: String,
-    pub object_ids: Vec<Uuid>,
-    pub outcome: String,
-    pub request_id: String,
-}
-
-/// What to read of the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// Entries naming this organisation (the caller must administer it); all for the
-    /// installation when `None`.
-    pub organisation_id: Option<Uuid>,
-    pub principal_id: Option<Uuid>,
-    pub object_id: Option<Uuid>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-    /// Entries after this one (by id, which orders by time).
-    pub after: Option<Uuid>,
-    pub limit: u64,
-}
-
-/// Audit entries in time order. A principal must administer the organisation asked for.
-pub async fn audit_trail(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    filter: &AuditFilter,
-) -> Result<Vec<AuditRecord>> {
-    match (caller, filter.organisation_id) {
-        (Caller::Installation, _) => {}
-        (_, Some(org)) => require_organisation(caller, org, Role::Admin)?,
-        (_, None) => {
-            return Err(Error::invalid(
-                "organisationId",
-                "name the organisation whose trail to read",
-            ));
-        }
-    }
-    let mut query = audit_event::Entity::find().order_by_asc(audit_event::Column::Id);
-    if let Some(p) = filter.principal_id {
-        query = query.filter(audit_event::Column::PrincipalId.eq(p));
-    }
-    if let Some(t) = filter.since {
-        query = query.filter(audit_event::Column::At.gte(t));
-    }
-    if let Some(t) = filter.until {
-        query = query.filter(audit_event::Column::At.lt(t));
-    }
-    if let Some(after) = filter.after {
-        query = query.filter(audit_event::Column::Id.gt(after));
-    }
-    // JSON containment differs between SQLite and PostgreSQL: filter ids here, page by page.
-    let mut out = Vec::new();
-    let mut cursor = filter.after;
-    loop {
-        let mut page = query.clone();
-        if let Some(c) = cursor {
-            page = page.filter(audit_event::Column::Id.gt(c));
-        }
-        let rows = page.limit(500).all(db).await?;
-        let done = rows.len() < 500;
-        for row in rows {
-            cursor = Some(row.id);
-            let ids: Vec<Uuid> = serde_json::from_value(row.object_ids).unwrap_or_default();
-            let orgs: Vec<Uuid> = serde_json::from_value(row.organisation_ids).unwrap_or_default();
-            if filter.organisation_id.is_some_and(|o| !orgs.contains(&o)) {
-                continue;
-            }
-            if filter.object_id.is_some_and(|o| !ids.contains(&o)) {
-                continue;
-            }
-            out.push(AuditRecord {
-                id: row.id,
-                at: row.at,
-                principal_id: row.principal_id,
-                principal_name: row.principal_name,
-                operation: row.operation,
-                object_ids: ids,
-                outcome: row.outcome,
-                request_id: row.request_id,
-            });
-            if out.len() as u64 >= filter.limit.max(1) {
-                return Ok(out);
-            }
-        }
-        if done {
-            return Ok(out);
-        }
-    }
 }

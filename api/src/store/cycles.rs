@@ -2,6 +2,7 @@
 
 use super::projects;
 use crate::caller::Caller;
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -161,13 +162,14 @@ async fn insert(
 /// name `predictions[i].measureId`); a previous cycle must be of the same project.
 pub async fn plan(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     project_id: Uuid,
     previous: Option<Uuid>,
     change_idea_id: Option<Uuid>,
     change_idea: &str,
     cycle: Cycle,
 ) -> Result<CycleRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     projects::get(&tx, caller, project_id).await?;
     super::access::require_project(&tx, caller, project_id, crate::caller::Role::Editor).await?;
@@ -217,7 +219,7 @@ pub async fn plan(
     )
     .await?;
     let created = get(&tx, caller, id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id]).await?;
     Ok(created)
 }
 
@@ -238,11 +240,12 @@ pub struct Advanced {
 /// transaction.
 pub async fn advance_cycle(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
     action: Move,
 ) -> Result<Advanced> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let current = get(&tx, caller, id).await?;
     super::access::require_project(&tx, caller, current.project_id, crate::caller::Role::Editor)
@@ -329,7 +332,8 @@ pub async fn advance_cycle(
         }
     }
     let moved = get(&tx, caller, id).await?;
-    tx.commit().await?;
+    let touched: Vec<Uuid> = std::iter::once(id).chain(new_pathway_version).collect();
+    super::audit::commit(tx, ctx, &touched).await?;
     Ok(Advanced {
         cycle: moved,
         next_cycle,
@@ -340,10 +344,11 @@ pub async fn advance_cycle(
 /// Appends an observation to a cycle in DO.
 pub async fn observe(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     id: Uuid,
     text: &str,
 ) -> Result<CycleRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let current = get(&tx, caller, id).await?;
     super::access::require_project(&tx, caller, current.project_id, crate::caller::Role::Editor)
@@ -366,7 +371,7 @@ pub async fn observe(
     })
     .exec_without_returning(&tx)
     .await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id]).await?;
     Ok(current)
 }
 

@@ -2,6 +2,7 @@
 
 use super::projects::{self, ProjectRecord};
 use crate::caller::Caller;
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use engine::{Change, DriverKind};
@@ -106,11 +107,12 @@ pub struct NewDriver {
 /// change set. Takes the project's next version.
 pub async fn add(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     project_id: Uuid,
     expected_version: i64,
     node: NewDriver,
 ) -> Result<(ProjectRecord, Uuid)> {
+    let caller = &ctx.caller;
     let NewDriver {
         parent,
         kind,
@@ -172,7 +174,7 @@ pub async fn add(
     .exec_without_returning(&tx)
     .await?;
     let project = projects::get(&tx, caller, project_id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[project_id, id]).await?;
     Ok((project, id))
 }
 
@@ -180,13 +182,14 @@ pub async fn add(
 /// clears it). Takes the project's next version.
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
     text: Option<String>,
     changes: Option<Option<Vec<Change>>>,
     hotspot: Option<Option<HotspotRef>>,
 ) -> Result<ProjectRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = driver::Entity::find_by_id(id)
         .one(&tx)
@@ -236,6 +239,6 @@ pub async fn update(
         .exec(&tx)
         .await?;
     let project = projects::get(&tx, caller, project_id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id]).await?;
     Ok(project)
 }

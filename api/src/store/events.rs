@@ -4,6 +4,7 @@
 
 use super::visible_organisations;
 use crate::caller::Caller;
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -142,11 +143,12 @@ struct StoredRowError {
 /// A new, empty log. The name must be unique; the organisation and pathway must exist.
 pub async fn create_log(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     name: &str,
     organisation_id: Option<Uuid>,
     pathway_id: Option<Uuid>,
 ) -> Result<EventLogRecord> {
+    let caller = &ctx.caller;
     let name = engine::values::parse_text(name, engine::pathway::MAX_NAME)
         .map_err(|e| Error::invalid("name", e))?;
     let tx = begin_write(db).await?;
@@ -201,7 +203,7 @@ pub async fn create_log(
         .exec_without_returning(&tx)
         .await?;
     let log = get_log(&tx, caller, id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id]).await?;
     Ok(log)
 }
 
@@ -480,8 +482,10 @@ fn errors_json(staged: &Staged) -> serde_json::Value {
 }
 
 /// Records a refused import: no events, the reason and the row errors (never values).
+#[allow(clippy::too_many_arguments)] // the import's own fields, passed through as `import` received them
 async fn record_failure(
     db: &DatabaseConnection,
+    ctx: &RequestContext,
     log_id: Uuid,
     source: ImportSource,
     batch_key: Option<&str>,
@@ -507,9 +511,11 @@ async fn record_failure(
         started_at: Set(started_at),
         finished_at: Set(Utc::now()),
     };
+    let tx = begin_write(db).await?;
     let model = event_import::Entity::insert(row)
-        .exec_with_returning(db)
+        .exec_with_returning(&tx)
         .await?;
+    super::audit::commit_as(tx, ctx, &[model.id, log_id], "VALIDATION").await?;
     Ok(import_from_row(model))
 }
 
@@ -520,13 +526,14 @@ async fn record_failure(
 /// nothing.
 pub async fn import(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     log_id: Uuid,
     source: ImportSource,
     batch_key: Option<&str>,
     staged: Staged,
     started_at: DateTime<Utc>,
 ) -> Result<ImportRecord> {
+    let caller = &ctx.caller;
     get_log(db, caller, log_id).await?;
     super::access::require_events_write(db, caller, log_id).await?;
     if let Some(key) = batch_key {
@@ -538,9 +545,12 @@ pub async fn import(
         }
     }
     if let Some(message) = staged.refusal() {
-        return record_failure(db, log_id, source, batch_key, &staged, message, started_at).await;
+        return record_failure(
+            db, ctx, log_id, source, batch_key, &staged, message, started_at,
+        )
+        .await;
     }
-    match write(db, caller, log_id, source, batch_key, &staged, started_at).await {
+    match write(db, ctx, log_id, source, batch_key, &staged, started_at).await {
         Ok(record) => Ok(record),
         Err(Error::Conflict(_)) if batch_key.is_some() => {
             // Another request stored the same batch first.
@@ -553,6 +563,7 @@ pub async fn import(
             tracing::error!(error = ?e, %log_id, "event import failed");
             record_failure(
                 db,
+                ctx,
                 log_id,
                 source,
                 batch_key,
@@ -585,13 +596,14 @@ async fn stored_batch(
 
 async fn write(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     log_id: Uuid,
     source: ImportSource,
     batch_key: Option<&str>,
     staged: &Staged,
     started_at: DateTime<Utc>,
 ) -> Result<ImportRecord> {
+    let caller = &ctx.caller;
     let events = &staged.events;
     let n = events.len() as i64;
     let tx = begin_write(db).await?;
@@ -656,7 +668,7 @@ async fn write(
         .one(&tx)
         .await?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("import row vanished")))?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[import_id, log_id]).await?;
     Ok(import_from_row(row))
 }
 

@@ -5,6 +5,7 @@
 use super::events::{self, EventLogRecord};
 use super::pathways::{self, PathwayRecord};
 use crate::caller::Caller;
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use engine::events::DurationStats;
@@ -62,7 +63,8 @@ async fn rows(db: &impl ConnectionTrait, sql: String) -> Result<Vec<sea_orm::Que
 
 /// The same [`Discovery`] as the engine computes, as SQL in PostgreSQL: only aggregates (one
 /// row per edge, activity, variant or organisation pair) come back. The events are ordered
-/// once into a temporary table (dropped at commit) that every aggregate reads.
+/// once into a temporary table (dropped when the read-only transaction ends) that every
+/// aggregate reads.
 pub async fn discover_in_postgres(
     db: &DatabaseConnection,
     log: &EventLogRecord,
@@ -80,7 +82,7 @@ pub async fn discover_in_postgres(
     ))
     .await?;
     let found = aggregate_in_postgres(&tx, log, options).await;
-    tx.commit().await?;
+    tx.rollback().await?;
     found
 }
 
@@ -301,10 +303,11 @@ pub async fn conformance_of(
 /// A new DRAFT version of the pathway calibrated from the log, with every value changed.
 pub async fn calibrate_pathway(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     pathway_id: Uuid,
     log_id: Uuid,
 ) -> Result<(PathwayRecord, Vec<CalibratedValue>)> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let content = pathways::content(&tx, caller, pathway_id).await?;
     let log = events::load(&tx, caller, log_id).await?;
@@ -312,6 +315,6 @@ pub async fn calibrate_pathway(
     let new_id =
         pathways::new_version_with_changes(&tx, caller, pathway_id, &calibration.changes).await?;
     let record = pathways::get(&tx, caller, new_id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[new_id, pathway_id, log_id]).await?;
     Ok((record, calibration.values))
 }

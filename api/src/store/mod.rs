@@ -3,6 +3,7 @@
 //! is ever half-saved.
 
 pub mod access;
+pub mod audit;
 pub mod cycles;
 pub mod drivers;
 pub mod events;

@@ -3,6 +3,7 @@
 use super::rows::{organisation_from_row, organisation_row};
 use super::visible_organisations;
 use crate::caller::Caller;
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{DbResultExt, Error, Result};
 use chrono::{DateTime, Utc};
@@ -47,9 +48,10 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<O
 /// Creates an organisation; `CONFLICT` when its ODS code is taken.
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     organisation: Organisation,
 ) -> Result<OrganisationRecord> {
+    let caller = &ctx.caller;
     if !caller.is_admin_somewhere() {
         return Err(Error::Forbidden(
             "creating an organisation needs the ADMIN role in an organisation".into(),
@@ -67,7 +69,7 @@ pub async fn create(
     }
     let record = insert(&tx, organisation).await?;
     super::access::grant_creator(&tx, caller, record.id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[record.id]).await?;
     Ok(record)
 }
 

@@ -5,6 +5,7 @@ use super::organisations::{self, OrganisationRecord};
 use super::rows::{header_from_row, step_from_row, step_row, transition_from_row, transition_row};
 use super::{INSERT_CHUNK, visible_pathways};
 use crate::caller::{Caller, Role};
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -288,9 +289,17 @@ fn stale(id: Uuid, expected: i64, actual: i64) -> Error {
 
 const DRAFT: &[PathwayStatus] = &[PathwayStatus::Draft];
 
-async fn finish(tx: DatabaseTransaction, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
-    let record = get(&tx, caller, id).await?;
-    tx.commit().await?;
+/// Reads the pathway back as the write left it, then records the write and commits.
+async fn finish(
+    tx: DatabaseTransaction,
+    ctx: &RequestContext,
+    id: Uuid,
+    touched: &[Uuid],
+) -> Result<PathwayRecord> {
+    let record = get(&tx, &ctx.caller, id).await?;
+    let mut ids = vec![id];
+    ids.extend_from_slice(touched);
+    super::audit::commit(tx, ctx, &ids).await?;
     Ok(record)
 }
 
@@ -394,23 +403,25 @@ async fn insert_map(
 /// Creates an empty draft pathway.
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     header: PathwayHeader,
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let owner = existing_organisations(&tx, &[("owner".into(), header.owner.clone())]).await?;
     super::access::require_organisation(caller, owner[&header.owner].id, Role::Editor)?;
     let id = insert_pathway(&tx, &header, owner[&header.owner].id, None).await?;
-    finish(tx, caller, id).await
+    finish(tx, ctx, id, &[]).await
 }
 
 /// Stores a parsed pathway document as a new draft, creating the organisations it defines that do
 /// not exist yet. All or nothing.
 pub async fn import(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     document: ParsedDocument,
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let defined: Vec<OdsCode> = document
         .organisations
@@ -432,23 +443,26 @@ pub async fn import(
             ids.insert(record.organisation.ods_code.clone(), record.id);
         }
     }
-    let caller = &caller;
+    let ctx = &ctx.as_caller(caller);
+    let caller = &ctx.caller;
     let external = existing_organisations(&tx, &external_references).await?;
     ids.extend(external.into_iter().map(|(code, r)| (code, r.id)));
     super::access::require_organisation(caller, ids[&document.header.owner], Role::Editor)?;
     let id = insert_pathway(&tx, &document.header, ids[&document.header.owner], None).await?;
     insert_map(&tx, id, &document.map, &ids).await?;
-    finish(tx, caller, id).await
+    let created: Vec<Uuid> = ids.values().copied().collect();
+    finish(tx, ctx, id, &created).await
 }
 
 /// Changes a draft's own fields.
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
     patch: HeaderPatch,
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let current = get(&tx, caller, id).await?;
     let h = &current.header;
@@ -476,7 +490,7 @@ pub async fn update(
         .filter(pathway::Column::Id.eq(id))
         .exec(&tx)
         .await?;
-    finish(tx, caller, id).await
+    finish(tx, ctx, id, &[]).await
 }
 
 async fn next_position<E, C>(
@@ -528,11 +542,12 @@ async fn ensure_key_free(
 /// Adds a step to a draft; returns the pathway and the new step's id.
 pub async fn add_step(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     pathway_id: Uuid,
     expected_version: i64,
     step: Step,
 ) -> Result<(PathwayRecord, Uuid)> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     claim(&tx, caller, pathway_id, expected_version, DRAFT).await?;
     ensure_key_free(&tx, pathway_id, step.key.as_str(), None).await?;
@@ -548,7 +563,7 @@ pub async fn add_step(
     step::Entity::insert(step_row(id, pathway_id, position, org, &step))
         .exec_without_returning(&tx)
         .await?;
-    Ok((finish(tx, caller, pathway_id).await?, id))
+    Ok((finish(tx, ctx, pathway_id, &[id]).await?, id))
 }
 
 /// `NOT_FOUND` for a step or transition unless the caller may see its pathway (so that nothing
@@ -585,11 +600,12 @@ async fn find_step(
 /// is checked like a new step.
 pub async fn update_step(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     step_id: Uuid,
     expected_version: i64,
     edit: impl FnOnce(&mut StepInput),
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_step(&tx, caller, step_id).await?;
     claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
@@ -602,16 +618,17 @@ pub async fn update_step(
     let mut model = step_row(step_id, row.pathway_id, row.position, org, &step);
     model.id = sea_orm::ActiveValue::Unchanged(step_id);
     step::Entity::update(model).exec(&tx).await?;
-    finish(tx, caller, row.pathway_id).await
+    finish(tx, ctx, row.pathway_id, &[]).await
 }
 
 /// Removes a step of a draft, with its transitions.
 pub async fn remove_step(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     step_id: Uuid,
     expected_version: i64,
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_step(&tx, caller, step_id).await?;
     claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
@@ -626,7 +643,7 @@ pub async fn remove_step(
         .exec(&tx)
         .await?;
     step::Entity::delete_by_id(step_id).exec(&tx).await?;
-    finish(tx, caller, row.pathway_id).await
+    finish(tx, ctx, row.pathway_id, &[]).await
 }
 
 /// The numbers of a new transition, as the user sent them.
@@ -640,12 +657,13 @@ pub struct TransitionFields {
 /// Adds a transition between two steps of the same draft; returns the pathway and its id.
 pub async fn add_transition(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     from_step_id: Uuid,
     to_step_id: Uuid,
     expected_version: i64,
     fields: TransitionFields,
 ) -> Result<(PathwayRecord, Uuid)> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     // A step the caller cannot see is NOT_FOUND, like any object (never revealing it).
     let from = find_step(&tx, caller, from_step_id).await?;
@@ -686,7 +704,7 @@ pub async fn add_transition(
     ))
     .exec_without_returning(&tx)
     .await?;
-    Ok((finish(tx, caller, from.pathway_id).await?, id))
+    Ok((finish(tx, ctx, from.pathway_id, &[id]).await?, id))
 }
 
 async fn find_transition(
@@ -705,11 +723,12 @@ async fn find_transition(
 /// Changes the probability, wait or hand-off of a transition of a draft.
 pub async fn update_transition(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     transition_id: Uuid,
     expected_version: i64,
     edit: impl FnOnce(&mut TransitionInput),
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_transition(&tx, caller, transition_id).await?;
     claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
@@ -737,23 +756,24 @@ pub async fn update_transition(
     );
     model.id = sea_orm::ActiveValue::Unchanged(transition_id);
     transition::Entity::update(model).exec(&tx).await?;
-    finish(tx, caller, row.pathway_id).await
+    finish(tx, ctx, row.pathway_id, &[]).await
 }
 
 /// Removes a transition of a draft.
 pub async fn remove_transition(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     transition_id: Uuid,
     expected_version: i64,
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_transition(&tx, caller, transition_id).await?;
     claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
     transition::Entity::delete_by_id(transition_id)
         .exec(&tx)
         .await?;
-    finish(tx, caller, row.pathway_id).await
+    finish(tx, ctx, row.pathway_id, &[]).await
 }
 
 async fn set_status(tx: &DatabaseTransaction, id: Uuid, status: PathwayStatus) -> Result<()> {
@@ -768,10 +788,11 @@ async fn set_status(tx: &DatabaseTransaction, id: Uuid, status: PathwayStatus) -
 /// Publishes a draft that has no structural problems; after this it never changes.
 pub async fn publish(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     claim(&tx, caller, id, expected_version, DRAFT).await?;
     let content = content(&tx, caller, id).await?;
@@ -780,16 +801,17 @@ pub async fn publish(
         return Err(Error::Problems(problems));
     }
     set_status(&tx, id, PathwayStatus::Published).await?;
-    finish(tx, caller, id).await
+    finish(tx, ctx, id, &[]).await
 }
 
 /// Retires a draft or published pathway.
 pub async fn archive(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
 ) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     claim(
         &tx,
@@ -800,7 +822,7 @@ pub async fn archive(
     )
     .await?;
     set_status(&tx, id, PathwayStatus::Archived).await?;
-    finish(tx, caller, id).await
+    finish(tx, ctx, id, &[]).await
 }
 
 /// A new draft version of a pathway with a what-if change set applied for real (how an adopted
@@ -835,7 +857,12 @@ pub(crate) async fn new_version_with_changes(
 }
 
 /// Copies any pathway into a new draft whose parent is the original (how a published map changes).
-pub async fn clone(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
+pub async fn clone(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> Result<PathwayRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let original = get(&tx, caller, id).await?;
     super::access::require_pathway(&tx, caller, id, Role::Editor).await?;
@@ -847,5 +874,5 @@ pub async fn clone(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result
         .map(|o| (o.organisation.ods_code.clone(), o.id))
         .collect();
     insert_map(&tx, new_id, &content.map, &ids).await?;
-    finish(tx, caller, new_id).await
+    finish(tx, ctx, new_id, &[id]).await
 }

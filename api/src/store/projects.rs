@@ -3,6 +3,7 @@
 use super::organisations::{self, OrganisationRecord};
 use super::{INSERT_CHUNK, visible_pathways, visible_projects};
 use crate::caller::Caller;
+use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -129,9 +130,10 @@ pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result
 /// Creates a project with its team. The owner and the pathway (if any) must exist.
 pub async fn create(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     new: NewProject,
 ) -> Result<ProjectRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let owner = organisations::by_codes(&tx, std::slice::from_ref(&new.owner))
         .await?
@@ -178,7 +180,7 @@ pub async fn create(
         .exec_without_returning(&tx)
         .await?;
     let created = get(&tx, caller, id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id]).await?;
     Ok(created)
 }
 
@@ -245,12 +247,13 @@ fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
 /// measure from a log gets its data points computed at once (and again whenever the log grows).
 pub async fn add_measure(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     project_id: Uuid,
     expected_version: i64,
     m: Measure,
     from_log: Option<LogSource>,
 ) -> Result<(ProjectRecord, Uuid)> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     get(&tx, caller, project_id).await?;
     super::access::require_project(&tx, caller, project_id, crate::caller::Role::Editor).await?;
@@ -310,7 +313,7 @@ pub async fn add_measure(
         super::log_measures::recompute(&tx, id, &log, &source.definition).await?;
     }
     let project = get(&tx, caller, project_id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[project_id, id]).await?;
     Ok((project, id))
 }
 
@@ -383,10 +386,11 @@ pub struct Recorded {
 /// period twice stores it once). One transaction.
 pub async fn record_points(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     measure_id: Uuid,
     points: Vec<DataPoint>,
 ) -> Result<Recorded> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let record = measure(&tx, caller, measure_id).await?;
     super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
@@ -418,7 +422,7 @@ pub async fn record_points(
             .exec_without_returning(&tx)
             .await?;
     }
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[measure_id]).await?;
     Ok(Recorded {
         inserted: points.len() - replaced,
         replaced,
@@ -436,11 +440,12 @@ pub struct ProjectPatch {
 /// Changes a project's title, aim or status (`CONFLICT` when `expected_version` is stale).
 pub async fn update(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
     patch: ProjectPatch,
 ) -> Result<ProjectRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let current = claim(&tx, caller, id, expected_version).await?;
     improvement_project::Entity::update_many()
@@ -460,7 +465,7 @@ pub async fn update(
         .exec(&tx)
         .await?;
     let updated = get(&tx, caller, id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[id]).await?;
     Ok(updated)
 }
 
@@ -468,11 +473,12 @@ pub async fn update(
 /// (checked again). Takes the project's next version.
 pub async fn update_measure(
     db: &DatabaseConnection,
-    caller: &Caller,
+    ctx: &RequestContext,
     measure_id: Uuid,
     expected_version: i64,
     edit: impl FnOnce(&Measure) -> std::result::Result<Measure, engine::InputErrors>,
 ) -> Result<MeasureRecord> {
+    let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let current = measure(&tx, caller, measure_id).await?;
     claim(&tx, caller, current.project_id, expected_version).await?;
@@ -495,6 +501,6 @@ pub async fn update_measure(
         .exec(&tx)
         .await?;
     let updated = measure(&tx, caller, measure_id).await?;
-    tx.commit().await?;
+    super::audit::commit(tx, ctx, &[measure_id]).await?;
     Ok(updated)
 }
