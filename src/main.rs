@@ -400,7 +400,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 rebase: &rebase,
                 no_screen,
                 json: matches!(format, Format::Json)
-                    || !matches!(chart, spc_command::ChartKind::Xmr),
+                    || matches!(chart, spc_command::ChartKind::Run),
             })?;
             print!("{output}");
             Ok(ExitCode::SUCCESS)

@@ -2,9 +2,11 @@
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
-use engine::spc::attribute::{AttributeKind, attribute_chart};
+use engine::measure::{DataPoint, Measure};
+use engine::spc::chart::{ChartRequest, chart};
 use engine::spc::run_chart::{RunChartOptions, run_chart};
-use engine::spc::{Direction, XmrOptions, xmr};
+use engine::spc::view::ChartView;
+use engine::{ChartType, ImprovementDirection, MeasureKind};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -123,47 +125,18 @@ struct Output<T: Serialize> {
     result: T,
 }
 
-/// Runs the command and returns what to print.
+/// Runs the command and returns what to print. XmR, P and U charts are built by the same engine
+/// function as GraphQL's `Measure.spc` (so `--format json` prints the same object).
 pub fn run(request: &SpcRequest<'_>) -> anyhow::Result<String> {
     let attribute = matches!(request.chart, ChartKind::P | ChartKind::U);
     let rows = read_rows(request.file, attribute)?;
     let direction = match request.direction {
-        DirectionArg::Increase => Direction::Increase,
-        DirectionArg::Decrease => Direction::Decrease,
-        DirectionArg::Neutral => Direction::Neutral,
+        DirectionArg::Increase => ImprovementDirection::Increase,
+        DirectionArg::Decrease => ImprovementDirection::Decrease,
+        DirectionArg::Neutral => ImprovementDirection::Neutral,
     };
-    let mut options = match request.preset {
-        Preset::PlotTheDots => XmrOptions::plot_the_dots(direction),
-        Preset::MdcExcel => XmrOptions::mdc_excel(direction),
-    };
-    if request.no_screen {
-        options.screen_outliers = false;
-    }
-    options.fix_after_n_points = request.fix_after;
-    options.target = request.target;
-    options.rebase_at = request
-        .rebase
-        .iter()
-        .map(|d| {
-            rows.dates
-                .iter()
-                .position(|x| x >= d)
-                .with_context(|| format!("--rebase {d} is after the last date"))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let dates = rows.dates.clone();
-    let error = |e: String| anyhow::anyhow!(e);
-    Ok(match request.chart {
-        ChartKind::Xmr => {
-            let chart = xmr(&rows.first, &options).map_err(error)?;
-            if request.json {
-                serde_json::to_string_pretty(&engine::spc::view::xmr_view(
-                    &dates, &chart, &options,
-                ))? + "\n"
-            } else {
-                xmr_table(&dates, &chart, &options)
-            }
-        }
+    let error = |e: engine::InputErrors| anyhow::anyhow!(e.to_string());
+    let chart_type = match request.chart {
         ChartKind::Run => {
             let chart = run_chart(
                 &rows.first,
@@ -172,23 +145,54 @@ pub fn run(request: &SpcRequest<'_>) -> anyhow::Result<String> {
                     ..Default::default()
                 },
             )
-            .map_err(error)?;
-            json("RUN", dates, &chart)?
+            .map_err(|e| anyhow::anyhow!(e))?;
+            return json("RUN", rows.dates, &chart);
         }
-        ChartKind::P | ChartKind::U => {
-            let kind = if matches!(request.chart, ChartKind::P) {
-                AttributeKind::P
-            } else {
-                AttributeKind::U
-            };
-            let chart =
-                attribute_chart(kind, &rows.first, &rows.second, &options).map_err(error)?;
-            json(
-                if kind == AttributeKind::P { "P" } else { "U" },
-                dates,
-                &chart,
-            )?
-        }
+        ChartKind::Xmr => ChartType::Xmr,
+        ChartKind::P => ChartType::P,
+        ChartKind::U => ChartType::U,
+    };
+    let measure = Measure::parse(
+        &request
+            .file
+            .file_name()
+            .map_or("chart".into(), |n| n.to_string_lossy()),
+        MeasureKind::Outcome,
+        "from a file",
+        "",
+        direction,
+        request.target,
+        chart_type,
+    )
+    .map_err(error)?;
+    let points: Vec<DataPoint> = (0..rows.dates.len())
+        .map(|i| DataPoint {
+            date: rows.dates[i],
+            value: (!attribute).then_some(rows.first[i]),
+            numerator: attribute.then_some(rows.first[i]),
+            denominator: attribute.then_some(rows.second[i]),
+            annotation: None,
+        })
+        .collect();
+    let chart_request = ChartRequest {
+        preset: match request.preset {
+            Preset::PlotTheDots => engine::spc::chart::Preset::PlotTheDots,
+            Preset::MdcExcel => engine::spc::chart::Preset::MdcExcel,
+        },
+        screen_outliers: request.no_screen.then_some(false),
+        fix_after_n_points: request.fix_after,
+        trend_length: None,
+        shift_length: None,
+        rebase_dates: request.rebase.to_vec(),
+    };
+    let view = chart(&measure, &points, &chart_request).map_err(|e| {
+        // Name the command's flags rather than GraphQL's fields.
+        anyhow::anyhow!(e.to_string().replace("rebaseDates", "--rebase"))
+    })?;
+    Ok(if request.json {
+        serde_json::to_string_pretty(&view)? + "\n"
+    } else {
+        table(&view)
     })
 }
 
@@ -204,18 +208,21 @@ fn json<T: Serialize>(
     })? + "\n")
 }
 
-fn xmr_table(dates: &[NaiveDate], chart: &engine::spc::XmrChart, options: &XmrOptions) -> String {
+fn table(chart: &ChartView) -> String {
     let mut out = String::new();
+    let dates: Vec<NaiveDate> = chart.points.iter().map(|p| p.date).collect();
     for (i, g) in chart.groups.iter().enumerate() {
+        let limits = match (g.lower_limit, g.upper_limit) {
+            (Some(l), Some(u)) => format!(", limits {l:.4} to {u:.4}"),
+            _ => ", limits per point".to_string(),
+        };
         let _ = writeln!(
             out,
-            "Group {} from {}: {} points, mean {:.4}, limits {:.4} to {:.4}{}",
+            "Group {} from {}: {} points, mean {:.4}{limits}{}",
             i + 1,
             dates[g.first_index],
             g.n,
             g.mean,
-            g.lower_limit,
-            g.upper_limit,
             if g.short_group_warning {
                 " (trial limits: fewer than 13 points)"
             } else {
@@ -228,13 +235,13 @@ fn xmr_table(dates: &[NaiveDate], chart: &engine::spc::XmrChart, options: &XmrOp
         "\n{:<12}{:>14}  {:<30}point type",
         "date", "value", "rule"
     );
-    for (date, p) in dates.iter().zip(&chart.points) {
+    for p in &chart.points {
         let _ = writeln!(
             out,
             "{:<12}{:>14.4}  {:<30}{}",
-            date.to_string(),
+            p.date.to_string(),
             p.value,
-            p.rule.label(options.trend_length, options.shift_length),
+            p.rule_label,
             p.point_type.reference_name()
         );
     }

@@ -27,7 +27,13 @@ async fn serve(database_url: &str, key_file: &str) -> (Child, String) {
         .expect("a free port")
         .port();
     let child = Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args(["serve", "--database-url", database_url, "--key-file", key_file])
+        .args([
+            "serve",
+            "--database-url",
+            database_url,
+            "--key-file",
+            key_file,
+        ])
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .args(["--points-per-minute", "1000000"])
         .env_remove("DATABASE_URL")
@@ -111,7 +117,10 @@ async fn every_committed_write_has_its_audit_entry_after_kill_9() {
             answered_ok += writer.await.expect("writer task");
         }
     }
-    assert!(answered_ok >= KILLS, "too few writes got through: {answered_ok}");
+    assert!(
+        answered_ok >= KILLS,
+        "too few writes got through: {answered_ok}"
+    );
 
     // Every organisation that exists (beyond the first) was committed: each must have its entry;
     // every OK entry must name an organisation that exists.

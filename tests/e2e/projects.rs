@@ -272,3 +272,106 @@ async fn projects_and_measures_change_under_their_version() {
         json!({"status": "SUSTAINING", "version": 4, "title": "Faster hip surgery"})
     );
 }
+
+#[tokio::test]
+async fn one_chart_for_graphql_the_icon_table_and_the_cli_and_no_switch_to_a_chart_the_points_cannot_make()
+ {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "DECREASE", "XMR", Some(0.2)).await;
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }";
+    // Plain values cannot be drawn as a P chart: refused, naming chartType (they used to be
+    // plotted as 0 of 1).
+    let values: Vec<Value> = (0..3)
+        .map(|i| json!({"date": format!("2025-02-{:02}", i + 1), "value": 0.3}))
+        .collect();
+    app.data(record, json!({"id": id, "p": values})).await;
+    let update = "mutation($i: UpdateMeasureInput!) { updateMeasure(input: $i) { chartType } }";
+    let err = app
+        .error(
+            update,
+            json!({"i": {"id": id, "expectedVersion": version + 1, "chartType": "P"}}),
+        )
+        .await;
+    assert_eq!(
+        (code(&err), field(&err)),
+        ("VALIDATION", "chartType"),
+        "{err:#}"
+    );
+    assert!(err.to_string().contains("2025-02-01"), "{err:#}");
+    let stored = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { chartType } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(stored["measure"]["chartType"], "XMR");
+
+    // A P measure with a shift: GraphQL's chart, the icon table and `qiflow spc --chart p`
+    // agree, field for field.
+    let id = measure(&app, &project_id, version + 1, "DECREASE", "P", Some(0.2)).await;
+    let points: Vec<Value> = (0..24)
+        .map(|i| {
+            let (x, n) = if i < 14 {
+                (6 + i % 3, 20 + i % 5)
+            } else {
+                (2 + i % 2, 25)
+            };
+            json!({"date": format!("2025-03-{:02}", i + 1), "numerator": x, "denominator": n})
+        })
+        .collect();
+    app.data(record, json!({"id": id, "p": points})).await;
+    let full = app
+        .data(
+            "query($id: ID!, $p: ID!) { measure(id: $id) { spc { chartType
+               groups { mean lowerLimit upperLimit firstIndex n shortGroupWarning }
+               points { date value pointType rule ruleLabel lowerLimit upperLimit } variation assurance } }
+               project(id: $p) { summary { measureId variation assurance } } }",
+            json!({"id": id, "p": project_id}),
+        )
+        .await;
+    let spc = &full["measure"]["spc"];
+    assert_eq!(spc["chartType"], "P");
+    let row = full["project"]["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["measureId"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(row["variation"], spc["variation"], "{full:#}");
+    assert_eq!(row["assurance"], spc["assurance"], "{full:#}");
+    assert!(spc["variation"].is_string());
+    let csv: String = std::iter::once("date,numerator,denominator".to_string())
+        .chain(points.iter().map(|p| {
+            format!(
+                "{},{},{}",
+                p["date"].as_str().unwrap(),
+                p["numerator"],
+                p["denominator"]
+            )
+        }))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = std::env::temp_dir().join(format!("qiflow-spc-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&path, csv).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args([
+            "spc",
+            path.to_str().unwrap(),
+            "--chart",
+            "p",
+            "--direction",
+            "decrease",
+        ])
+        .args(["--target", "0.2", "--format", "json"])
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).ok();
+    let cli: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(
+        crate::helpers::numbers_as_floats(&cli),
+        crate::helpers::numbers_as_floats(spc)
+    );
+}

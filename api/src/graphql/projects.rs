@@ -6,8 +6,7 @@ use crate::store::projects::{self, MeasureRecord, NewProject, ProjectRecord};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use engine::measure::{DataPoint, Measure, PointInput, parse_points};
-use engine::spc::view::{attribute_view, xmr_view};
-use engine::spc::{XmrOptions, attribute::AttributeKind, attribute::attribute_chart, xmr};
+use engine::spc::chart::{ChartRequest, Preset};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "engine::ProjectStatus")]
@@ -320,74 +319,36 @@ pub struct SpcChart {
 /// A measure of an improvement project.
 pub struct MeasureView(pub MeasureRecord);
 
-/// The chart of a measure's points as its chart type reads them.
-fn chart_view(
-    m: &Measure,
-    points: &[DataPoint],
-    dates: &[NaiveDate],
-    options: &XmrOptions,
-) -> Result<engine::spc::view::ChartView, crate::Error> {
-    let invalid = |e: String| crate::Error::invalid("options", e);
-    Ok(match m.chart_type {
-        engine::ChartType::P | engine::ChartType::U => {
-            let kind = if m.chart_type == engine::ChartType::P {
-                AttributeKind::P
-            } else {
-                AttributeKind::U
-            };
-            let x: Vec<f64> = points.iter().map(|p| p.numerator.unwrap_or(0.0)).collect();
-            let n: Vec<f64> = points
-                .iter()
-                .map(|p| p.denominator.unwrap_or(1.0))
-                .collect();
-            let chart = attribute_chart(kind, &x, &n, options).map_err(invalid)?;
-            attribute_view(dates, &chart, options)
-        }
-        engine::ChartType::Xmr | engine::ChartType::Run => {
-            let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
-            let chart = xmr(&values, options).map_err(invalid)?;
-            xmr_view(dates, &chart, options)
-        }
+/// The engine's chart request from the GraphQL input; errors name the input's field.
+fn chart_request(input: &SpcOptionsInput) -> Result<ChartRequest, crate::Error> {
+    let count = |field: &str, v: Option<i32>| {
+        v.map(|v| usize::try_from(v).map_err(|_| crate::Error::invalid(field, "must be 0 or more")))
+            .transpose()
+    };
+    let rebase_dates = input
+        .rebase_dates
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                crate::Error::invalid(
+                    format!("rebaseDates[{i}]"),
+                    format!("'{text}' is not a YYYY-MM-DD date"),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(ChartRequest {
+        preset: match input.preset.unwrap_or(SpcPreset::PlotTheDots) {
+            SpcPreset::PlotTheDots => Preset::PlotTheDots,
+            SpcPreset::MdcExcel => Preset::MdcExcel,
+        },
+        screen_outliers: input.screen_outliers,
+        fix_after_n_points: count("fixAfterNPoints", input.fix_after_n_points)?,
+        trend_length: count("trendLength", input.trend_length)?,
+        shift_length: count("shiftLength", input.shift_length)?,
+        rebase_dates,
     })
-}
-
-fn spc_options(
-    measure: &Measure,
-    input: &SpcOptionsInput,
-    dates: &[NaiveDate],
-) -> Result<XmrOptions, crate::Error> {
-    let direction = measure.direction.into();
-    let mut options = match input.preset.unwrap_or(SpcPreset::PlotTheDots) {
-        SpcPreset::PlotTheDots => XmrOptions::plot_the_dots(direction),
-        SpcPreset::MdcExcel => XmrOptions::mdc_excel(direction),
-    };
-    options.target = measure.target;
-    if let Some(s) = input.screen_outliers {
-        options.screen_outliers = s;
-    }
-    let positive = |field: &str, v: i32| {
-        usize::try_from(v).map_err(|_| crate::Error::invalid(field, "must be 0 or more"))
-    };
-    if let Some(n) = input.fix_after_n_points {
-        options.fix_after_n_points = Some(positive("fixAfterNPoints", n)?);
-    }
-    if let Some(n) = input.trend_length {
-        options.trend_length = positive("trendLength", n)?;
-    }
-    if let Some(n) = input.shift_length {
-        options.shift_length = positive("shiftLength", n)?;
-    }
-    for (i, text) in input.rebase_dates.iter().enumerate() {
-        let field = format!("rebaseDates[{i}]");
-        let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-            crate::Error::invalid(field.clone(), format!("'{text}' is not a YYYY-MM-DD date"))
-        })?;
-        let index = dates.iter().position(|d| *d >= date).ok_or_else(|| {
-            crate::Error::invalid(field, format!("{date} is after the last point"))
-        })?;
-        options.rebase_at.push(index);
-    }
-    Ok(options)
 }
 
 #[Object(name = "Measure")]
@@ -512,18 +473,15 @@ impl MeasureView {
                 .collect(),
         )
     }
-    /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
-    /// here), as Making Data Count reads it.
     /// The Making Data Count chart as SVG (default options): coloured points, limits, the
     /// target, the project's PDSA cycle windows, and the variation and assurance icons.
     async fn chart_svg(&self, ctx: &Context<'_>) -> Result<String> {
         let caller = super::caller_of(ctx);
         let db = db(ctx)?;
         let points: Vec<DataPoint> = projects::points(db, &caller, self.0.id).await?;
-        let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
         let m = &self.0.measure;
-        let options = spc_options(m, &SpcOptionsInput::default(), &dates)?;
-        let view = chart_view(m, &points, &dates, &options)?;
+        let view = engine::spc::chart::chart(m, &points, &ChartRequest::default())
+            .map_err(crate::Error::from)?;
         let windows: Vec<engine::render::spc_chart::Window> =
             crate::store::cycles::list(db, &caller, self.0.project_id)
                 .await?
@@ -543,13 +501,14 @@ impl MeasureView {
         ))
     }
 
+    /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
+    /// here), as Making Data Count reads it.
     async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
         let caller = super::caller_of(ctx);
+        let request = chart_request(&options.unwrap_or_default())?;
         let points: Vec<DataPoint> = projects::points(db(ctx)?, &caller, self.0.id).await?;
-        let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
         let m = &self.0.measure;
-        let options = spc_options(m, &options.unwrap_or_default(), &dates)?;
-        let view = chart_view(m, &points, &dates, &options)?;
+        let view = engine::spc::chart::chart(m, &points, &request).map_err(crate::Error::from)?;
         let chart = SpcChart {
             chart_type: m.chart_type.into(),
             groups: view

@@ -483,6 +483,24 @@ pub async fn update_measure(
     let current = measure(&tx, caller, measure_id).await?;
     claim(&tx, caller, current.project_id, expected_version).await?;
     let m = edit(&current.measure)?;
+    if m.chart_type != current.measure.chart_type {
+        let recorded = points(&tx, caller, measure_id).await?;
+        if let Err(problems) = engine::spc::chart::check_points(m.chart_type, &recorded) {
+            let first = problems
+                .0
+                .first()
+                .map_or(String::new(), |p| p.message.clone());
+            return Err(Error::invalid(
+                "chartType",
+                format!(
+                    "a {} chart cannot draw {} of this measure's {} points (first: {first}); correct or withdraw them first",
+                    m.chart_type.as_str(),
+                    problems.0.len(),
+                    recorded.len()
+                ),
+            ));
+        }
+    }
     measure::Entity::update_many()
         .col_expr(measure::Column::Name, Expr::value(m.name))
         .col_expr(measure::Column::Kind, Expr::value(m.kind.as_str()))

@@ -7,7 +7,6 @@ use crate::error::Result;
 use engine::measure::DataPoint;
 use engine::pdsa::Expectation;
 use engine::report::{CycleLine, MeasureLine, ProjectReport};
-use engine::spc::{XmrOptions, attribute::AttributeKind, attribute::attribute_chart, xmr};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -18,7 +17,8 @@ pub struct MeasureSummary {
     pub line: MeasureLine,
 }
 
-/// Variation and assurance of a measure's chart (default options), when it has data.
+/// Variation and assurance of a measure's chart (default options), when it has data and can be
+/// drawn (a chart that cannot be drawn has no icons).
 fn icons(
     measure: &engine::measure::Measure,
     points: &[DataPoint],
@@ -26,38 +26,16 @@ fn icons(
     if points.is_empty() {
         return (None, None);
     }
-    let mut options = XmrOptions::plot_the_dots(measure.direction.into());
-    options.target = measure.target;
-    match measure.chart_type {
-        engine::ChartType::P | engine::ChartType::U => {
-            let kind = if measure.chart_type == engine::ChartType::P {
-                AttributeKind::P
-            } else {
-                AttributeKind::U
-            };
-            let x: Vec<f64> = points.iter().map(|p| p.numerator.unwrap_or(0.0)).collect();
-            let n: Vec<f64> = points
-                .iter()
-                .map(|p| p.denominator.unwrap_or(1.0))
-                .collect();
-            match attribute_chart(kind, &x, &n, &options) {
-                Ok(c) => (
-                    c.variation.map(|v| v.reference_name().to_uppercase()),
-                    c.assurance.map(|a| a.reference_name().to_uppercase()),
-                ),
-                Err(_) => (None, None),
-            }
-        }
-        _ => {
-            let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
-            match xmr(&values, &options) {
-                Ok(c) => (
-                    c.variation.map(|v| v.reference_name().to_uppercase()),
-                    c.assurance.map(|a| a.reference_name().to_uppercase()),
-                ),
-                Err(_) => (None, None),
-            }
-        }
+    match engine::spc::chart::chart(
+        measure,
+        points,
+        &engine::spc::chart::ChartRequest::default(),
+    ) {
+        Ok(c) => (
+            c.variation.map(|v| v.reference_name().to_uppercase()),
+            c.assurance.map(|a| a.reference_name().to_uppercase()),
+        ),
+        Err(_) => (None, None),
     }
 }
 
@@ -147,7 +125,7 @@ pub async fn project_report(
                     &values,
                     start,
                     end,
-                    &XmrOptions::plot_the_dots(better),
+                    &engine::spc::XmrOptions::plot_the_dots(better),
                 ) {
                     let mean =
                         |v: Option<f64>| v.map_or("no data".to_string(), |v| format!("{v:.2}"));

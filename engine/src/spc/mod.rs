@@ -3,6 +3,7 @@
 //! which must already be in date order.
 
 pub mod attribute;
+pub mod chart;
 pub mod rules;
 pub mod run_chart;
 pub mod view;

@@ -1,0 +1,214 @@
+//! The chart of a measure: the one place where a measure, its points and what the user asked
+//! for (a preset and its adjustments) become a Making Data Count chart. GraphQL's `Measure.spc`,
+//! the board's icon table, the report, the SVG picture and `qiflow spc` all call [`chart`], so
+//! they cannot disagree.
+
+use super::attribute::{AttributeKind, attribute_chart};
+use super::view::{ChartView, attribute_view, xmr_view};
+use super::{XmrOptions, xmr};
+use crate::measure::{DataPoint, Measure};
+use crate::{ChartType, InputErrors};
+use chrono::NaiveDate;
+
+/// The rule sets a chart can follow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Preset {
+    /// NHSRplotthedots: trend and shift 7, screening on, two-in-three between 2 and 3 sigma.
+    #[default]
+    PlotTheDots,
+    /// The Making Data Count Excel tool: no screening, two-in-three beyond 2 sigma.
+    MdcExcel,
+}
+
+/// What the user asked of a chart beyond the measure's own settings; `None` keeps the preset's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChartRequest {
+    pub preset: Preset,
+    pub screen_outliers: Option<bool>,
+    pub fix_after_n_points: Option<usize>,
+    pub trend_length: Option<usize>,
+    pub shift_length: Option<usize>,
+    /// Limits are recalculated from the first point on or after each date.
+    pub rebase_dates: Vec<NaiveDate>,
+}
+
+/// The options of a chart of `measure` over points on `dates` (in order): the preset for the
+/// measure's direction, its target, the request's adjustments, and each rebase date as the index
+/// of the first point on or after it. Errors name `rebaseDates[i]`. O(points × rebases).
+pub fn options(
+    measure: &Measure,
+    request: &ChartRequest,
+    dates: &[NaiveDate],
+) -> Result<XmrOptions, InputErrors> {
+    let direction = measure.direction.into();
+    let mut options = match request.preset {
+        Preset::PlotTheDots => XmrOptions::plot_the_dots(direction),
+        Preset::MdcExcel => XmrOptions::mdc_excel(direction),
+    };
+    options.target = measure.target;
+    if let Some(s) = request.screen_outliers {
+        options.screen_outliers = s;
+    }
+    if request.fix_after_n_points.is_some() {
+        options.fix_after_n_points = request.fix_after_n_points;
+    }
+    if let Some(n) = request.trend_length {
+        options.trend_length = n;
+    }
+    if let Some(n) = request.shift_length {
+        options.shift_length = n;
+    }
+    let mut errors = InputErrors::default();
+    for (i, date) in request.rebase_dates.iter().enumerate() {
+        match dates.iter().position(|d| d >= date) {
+            Some(index) => options.rebase_at.push(index),
+            None => errors.push(
+                format!("rebaseDates[{i}]"),
+                format!("{date} is after the last point"),
+            ),
+        }
+    }
+    errors.into_result(|| options)
+}
+
+/// Whether every point can be drawn on a chart of this type: P and U charts need a numerator and
+/// a denominator above 0 on every point (a P numerator no larger than its denominator), XmR and
+/// run charts a finite value (or a numerator and denominator to divide). Errors name the point
+/// as `points[3].numerator` with its date. O(points).
+pub fn check_points(chart_type: ChartType, points: &[DataPoint]) -> Result<(), InputErrors> {
+    let mut errors = InputErrors::default();
+    for (i, p) in points.iter().enumerate() {
+        let at = |f: &str| format!("points[{i}].{f}");
+        match chart_type {
+            ChartType::P | ChartType::U => match (p.numerator, p.denominator) {
+                (Some(x), Some(n)) if n > 0.0 && x >= 0.0 => {
+                    if chart_type == ChartType::P && x > n {
+                        errors.push(
+                            at("numerator"),
+                            format!("{}: a proportion cannot exceed 1 ({x} of {n})", p.date),
+                        );
+                    }
+                }
+                (Some(_), Some(n)) if n <= 0.0 => errors.push(
+                    at("denominator"),
+                    format!("{}: must be more than 0, got {n}", p.date),
+                ),
+                (Some(x), Some(_)) => errors.push(
+                    at("numerator"),
+                    format!("{}: must be 0 or more, got {x}", p.date),
+                ),
+                _ => errors.push(
+                    at("numerator"),
+                    format!(
+                        "{}: a {} chart needs a numerator and a denominator",
+                        p.date,
+                        chart_type.as_str()
+                    ),
+                ),
+            },
+            ChartType::Xmr | ChartType::Run => {
+                if !p.charted().is_finite() {
+                    errors.push(at("value"), format!("{}: has no value to chart", p.date));
+                }
+            }
+        }
+    }
+    errors.into_result(|| ())
+}
+
+/// The chart of a measure's points (in date order) as its chart type reads them: P and U charts
+/// from numerators and denominators with limits per point, XmR (and, until run charts have their
+/// own view, RUN) from the charted values. Refuses points the chart type cannot draw rather than
+/// filling gaps. O(points).
+pub fn chart(
+    measure: &Measure,
+    points: &[DataPoint],
+    request: &ChartRequest,
+) -> Result<ChartView, InputErrors> {
+    check_points(measure.chart_type, points)?;
+    let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
+    let options = options(measure, request, &dates)?;
+    let refused = |e: String| InputErrors::from(crate::FieldError::new("options", e));
+    Ok(match measure.chart_type {
+        ChartType::P | ChartType::U => {
+            let kind = if measure.chart_type == ChartType::P {
+                AttributeKind::P
+            } else {
+                AttributeKind::U
+            };
+            // check_points has made sure every point has both.
+            let x: Vec<f64> = points.iter().filter_map(|p| p.numerator).collect();
+            let n: Vec<f64> = points.iter().filter_map(|p| p.denominator).collect();
+            let chart = attribute_chart(kind, &x, &n, &options).map_err(refused)?;
+            attribute_view(&dates, &chart, &options)
+        }
+        ChartType::Xmr | ChartType::Run => {
+            let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
+            let chart = xmr(&values, &options).map_err(refused)?;
+            xmr_view(&dates, &chart, &options)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ImprovementDirection, MeasureKind};
+
+    fn measure(chart_type: ChartType) -> Measure {
+        Measure::parse(
+            "Readmissions",
+            MeasureKind::Outcome,
+            "count",
+            "",
+            ImprovementDirection::Decrease,
+            None,
+            chart_type,
+        )
+        .unwrap()
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 1, d).unwrap()
+    }
+
+    fn value(d: u32, v: f64) -> DataPoint {
+        DataPoint {
+            date: day(d),
+            value: Some(v),
+            numerator: None,
+            denominator: None,
+            annotation: None,
+        }
+    }
+
+    #[test]
+    fn points_without_numerators_are_refused_for_a_p_chart_not_plotted_as_zeros() {
+        let points: Vec<DataPoint> = (1..=15).map(|d| value(d, 3.0)).collect();
+        let errors = chart(&measure(ChartType::P), &points, &ChartRequest::default())
+            .expect_err("a P chart of plain values");
+        assert_eq!(errors.0.len(), 15);
+        assert_eq!(errors.0[0].field, "points[0].numerator");
+        assert!(errors.0[0].message.contains("2025-01-01"));
+        assert!(chart(&measure(ChartType::Xmr), &points, &ChartRequest::default()).is_ok());
+    }
+
+    #[test]
+    fn rebase_dates_become_indexes_and_a_late_one_is_named() {
+        let points: Vec<DataPoint> = (1..=20).map(|d| value(d, f64::from(d % 3))).collect();
+        let request = ChartRequest {
+            rebase_dates: vec![day(10), day(31)],
+            ..Default::default()
+        };
+        let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
+        let errors = options(&measure(ChartType::Xmr), &request, &dates).unwrap_err();
+        assert_eq!(errors.0[0].field, "rebaseDates[1]");
+        let request = ChartRequest {
+            rebase_dates: vec![day(10)],
+            ..Default::default()
+        };
+        let built = chart(&measure(ChartType::Xmr), &points, &request).unwrap();
+        assert_eq!(built.groups.len(), 2);
+        assert_eq!(built.groups[1].first_index, 9);
+    }
+}
