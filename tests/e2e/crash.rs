@@ -26,7 +26,7 @@ async fn serve(database_url: &str, key_file: &str) -> (Child, String) {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qiflow"))
         .args([
             "serve",
             "--database-url",
@@ -51,6 +51,8 @@ async fn serve(database_url: &str, key_file: &str) -> (Child, String) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    child.kill().ok();
+    child.wait().ok();
     panic!("qiflow serve did not start");
 }
 
