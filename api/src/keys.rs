@@ -15,7 +15,7 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<Pseudonymiser> {
     if !path.exists() {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
-        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(key);
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -40,15 +40,9 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<Pseudonymiser> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the key file {}", path.display()))?;
     let text = text.trim();
-    let bytes: Option<Vec<u8>> = (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    let bytes = bytes
-        .filter(|b| text.len() % 2 == 0 && !b.is_empty())
+    let bytes = hex::decode(text)
+        .ok()
+        .filter(|b| !b.is_empty())
         .with_context(|| format!("the key file {} does not hold hex digits", path.display()))?;
     Pseudonymiser::new(&bytes).map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))
 }

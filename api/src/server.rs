@@ -203,7 +203,7 @@ async fn graphql(
             );
         }
     };
-    let requests = match batch {
+    let mut requests = match batch {
         async_graphql::BatchRequest::Single(r) => vec![r],
         async_graphql::BatchRequest::Batch(rs) => rs,
     };
@@ -225,14 +225,22 @@ async fn graphql(
             return poem::web::Json(response).into_response();
         }
     };
-    // Shape checks before anything runs: directives and the number of fields (aliases), and
-    // introspection only for administrators (and everyone with --dev).
-    for request in &requests {
-        if let Err(message) = crate::limits::check_shape(&request.query, limits) {
+    // Each query is parsed once, here; the schema runs the same document. Shape checks before
+    // anything runs: directives and the number of fields (aliases), and introspection only for
+    // administrators (and everyone with --dev). A query that does not parse is left to the
+    // schema, which refuses it with its own message.
+    let mut cost = 0;
+    for request in &mut requests {
+        let operation_name = request.operation_name.clone();
+        let Ok(document) = request.parsed_query() else {
+            cost += 1;
+            continue;
+        };
+        if let Err(message) = crate::limits::check_shape(document, limits) {
             return graphql_error(StatusCode::OK, "VALIDATION", &message);
         }
         if !(limits.dev || caller.is_admin_somewhere())
-            && crate::limits::asks_for_introspection(&request.query)
+            && crate::limits::asks_for_introspection(document)
         {
             return graphql_error(
                 StatusCode::OK,
@@ -240,17 +248,12 @@ async fn graphql(
                 "introspection is for administrators",
             );
         }
+        cost += if crate::audit::mutation_fields(document, operation_name.as_deref()).is_empty() {
+            1
+        } else {
+            limits.mutation_cost
+        };
     }
-    let cost: u32 = requests
-        .iter()
-        .map(|r| {
-            if crate::audit::mutation_fields(r).is_empty() {
-                1
-            } else {
-                limits.mutation_cost
-            }
-        })
-        .sum();
     if let Some(principal) = caller.principal_id()
         && let Err(retry_after) = limiter.0.take(principal, cost)
     {
@@ -293,7 +296,11 @@ async fn execute(
     if !(limits.dev || caller.is_admin_somewhere()) {
         request = request.disable_introspection();
     }
-    let mutations = crate::audit::mutation_fields(&request);
+    let operation_name = request.operation_name.clone();
+    let mutations = request
+        .parsed_query()
+        .map(|document| crate::audit::mutation_fields(document, operation_name.as_deref()))
+        .unwrap_or_default();
     let mut ids = Vec::new();
     if !mutations.is_empty() {
         crate::audit::ids_in_text(&request.query, &mut ids);

@@ -58,6 +58,7 @@ pub fn build_schema(
     )
     .data(db)
     .data(pseudonymiser)
+    .data(AnalysisCache::default())
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_directives(limits.directives)

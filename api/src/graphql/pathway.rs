@@ -37,11 +37,7 @@ impl Loader<Uuid> for ContentLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let contents = store::pathways::contents(&self.db, &self.caller, keys).await?;
-        Ok(contents
-            .into_iter()
-            .map(|(k, v)| (k, Arc::new(v)))
-            .collect())
+        Ok(store::pathways::contents_for_read(&self.db, &self.caller, keys).await?)
     }
 }
 
@@ -73,6 +69,11 @@ impl PathwayView {
             return Ok(content.clone());
         }
         let id = self.record.id;
+        // The record was read through the caller's visibility check; its version's content
+        // never changes.
+        if let Some(content) = store::pathways::cached_content(id, self.record.version) {
+            return Ok(content);
+        }
         let loaded = match ctx.data_opt::<DataLoader<ContentLoader>>() {
             Some(loader) => loader.load_one(id).await?,
             None => {

@@ -5,6 +5,7 @@ use crate::caller::{Caller, Membership, Principal, Role};
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
+use crate::store::Unique as _;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     api_token, event_log, improvement_project, membership, organisation, pathway, principal, share,
@@ -29,22 +30,23 @@ pub fn new_secret() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| Error::internal(anyhow::anyhow!("no randomness: {e}")))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{TOKEN_PREFIX}{hex}"))
+    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
 }
 
 /// What is stored for a secret: its SHA-256, as hex. A 256-bit random secret needs no salt or
 /// slow hash: there is nothing to guess.
 pub fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(secret.trim().as_bytes()))
 }
 
 /// A principal with its memberships, as the store loads it.
 pub async fn load_principal(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Principal>> {
-    let Some(row) = principal::Entity::find_by_id(id).one(db).await? else {
+    let Some(row) = principal::Entity::find_by_id(id)
+        .all(db)
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Ok(None);
     };
     let memberships = membership::Entity::find()
@@ -80,19 +82,33 @@ pub async fn refresh(db: &impl ConnectionTrait, caller: &Caller) -> Result<Calle
 
 /// The caller an API token stands for: `UNAUTHENTICATED` when it is unknown, expired or
 /// revoked (the same answer for each, so a guesser learns nothing).
+/// Recently verified tokens are answered from [`super::caller_cache`].
 pub async fn authenticate_token(db: &impl ConnectionTrait, secret: &str) -> Result<Caller> {
+    let hash = token_hash(secret);
+    if let Some(caller) = super::caller_cache::get(&hash) {
+        return Ok(caller);
+    }
+    let generation = super::caller_cache::generation();
+    // A unique key: `all` rather than `one`, whose bound LIMIT makes SQLite prepare the
+    // statement afresh every time.
     let row = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(token_hash(secret)))
-        .one(db)
+        .filter(api_token::Column::TokenHash.eq(hash.clone()))
+        .all(db)
         .await?
+        .into_iter()
+        .next()
         .ok_or(Error::Unauthenticated)?;
-    if row.revoked_at.is_some() || row.expires_at <= Utc::now() {
+    let now = Utc::now();
+    if row.revoked_at.is_some() || row.expires_at <= now {
         return Err(Error::Unauthenticated);
     }
     let principal = load_principal(db, row.principal_id)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    Ok(Caller::Principal(Arc::new(principal)))
+    let caller = Caller::Principal(Arc::new(principal));
+    let expires_in = (row.expires_at - now).to_std().unwrap_or_default();
+    super::caller_cache::put(hash, caller.clone(), generation, expires_in);
+    Ok(caller)
 }
 
 /// The caller an identity provider's subject maps to, if a principal has it.
@@ -405,7 +421,7 @@ async fn visible_owner(
     let owner = match kind {
         PATHWAY => pathway::Entity::find_by_id(object)
             .filter(super::visible_pathways(caller))
-            .one(db)
+            .unique(db)
             .await?
             .map(|p| p.owner_id),
         _ => improvement_project::Entity::find_by_id(object)
@@ -515,7 +531,7 @@ pub async fn require_events_write(
 ) -> Result<()> {
     let row = event_log::Entity::find_by_id(log_id)
         .filter(super::visible_logs(caller))
-        .one(db)
+        .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("event log", log_id))?;
     match (caller, row.organisation_id) {
@@ -545,7 +561,7 @@ pub async fn share(
     let owner = visible_owner(&tx, caller, kind, object).await?;
     require_organisation(caller, owner, Role::Admin)?;
     organisation::Entity::find_by_id(organisation_id)
-        .one(&tx)
+        .unique(&tx)
         .await?
         .ok_or_else(|| {
             Error::invalid(

@@ -6,12 +6,13 @@
 
 use crate::caller::Caller;
 use crate::context::RequestContext;
+use crate::db::WriteTransaction;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use entity::{audit_event, event_log, improvement_project, organisation, pathway};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -22,21 +23,22 @@ use crate::caller::Role;
 /// the only way a store write commits. `touched` are the ids of what the write made or changed;
 /// with the ids the request named, they decide which organisations' administrators see the
 /// entry.
-#[allow(clippy::disallowed_methods)]
-pub async fn commit(tx: DatabaseTransaction, ctx: &RequestContext, touched: &[Uuid]) -> Result<()> {
+pub async fn commit(tx: WriteTransaction, ctx: &RequestContext, touched: &[Uuid]) -> Result<()> {
     commit_as(tx, ctx, touched, "OK").await
 }
 
 /// [`commit`] with another outcome, for writes that store a refusal (a FAILED import record).
 #[allow(clippy::disallowed_methods)]
 pub async fn commit_as(
-    tx: DatabaseTransaction,
+    tx: WriteTransaction,
     ctx: &RequestContext,
     touched: &[Uuid],
     outcome: &str,
 ) -> Result<()> {
     entry(&tx, ctx, &ctx.operation, touched, outcome).await?;
     tx.commit().await?;
+    // The write may have changed who may do what (a membership, a token, a new organisation).
+    super::caller_cache::forget_all();
     Ok(())
 }
 

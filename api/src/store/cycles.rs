@@ -5,6 +5,7 @@ use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
+use crate::store::Unique as _;
 use chrono::{DateTime, Utc};
 use engine::pdsa::{Cycle, Decision, Move, Prediction, Stage, advance};
 use entity::{cycle_move, cycle_observation, measure, pdsa_cycle};
@@ -93,7 +94,7 @@ fn predictions_json(cycle: &Cycle) -> Result<serde_json::Value> {
 /// One cycle the caller may see (through its project), or `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<CycleRecord> {
     let row = pdsa_cycle::Entity::find_by_id(id)
-        .one(db)
+        .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("cycle", id))?;
     match projects::get(db, caller, row.project_id).await {
@@ -178,7 +179,7 @@ pub async fn plan(
         let belongs = match Uuid::parse_str(&p.measure) {
             Ok(m) => measure::Entity::find_by_id(m)
                 .filter(measure::Column::ProjectId.eq(project_id))
-                .one(&tx)
+                .unique(&tx)
                 .await?
                 .is_some(),
             Err(_) => false,

@@ -5,6 +5,7 @@ use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
+use crate::store::Unique as _;
 use engine::{Change, DriverKind};
 use entity::driver;
 use sea_orm::{
@@ -68,7 +69,7 @@ pub(crate) async fn find(
 ) -> Result<Option<DriverRecord>> {
     driver::Entity::find_by_id(id)
         .filter(driver::Column::ProjectId.eq(project_id))
-        .one(db)
+        .unique(db)
         .await?
         .map(from_row)
         .transpose()
@@ -192,7 +193,7 @@ pub async fn update(
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = driver::Entity::find_by_id(id)
-        .one(&tx)
+        .unique(&tx)
         .await?
         .ok_or_else(|| Error::not_found("driver", id))?;
     let project_id = row.project_id;

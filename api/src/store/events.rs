@@ -7,6 +7,7 @@ use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
+use crate::store::Unique as _;
 use chrono::{DateTime, Utc};
 use engine::events::csv::{ReadReport, read_csv};
 use engine::events::identifiers::Pseudonymiser;
@@ -156,7 +157,7 @@ pub async fn create_log(
         Some(org) => {
             organisation::Entity::find_by_id(org)
                 .filter(visible_organisations(caller))
-                .one(&tx)
+                .unique(&tx)
                 .await?
                 .ok_or_else(|| {
                     Error::invalid("organisationId", format!("no organisation {org}"))
@@ -241,7 +242,7 @@ pub async fn get_log(
 ) -> Result<EventLogRecord> {
     event_log::Entity::find_by_id(id)
         .filter(super::visible_logs(caller))
-        .one(db)
+        .unique(db)
         .await?
         .map(Into::into)
         .ok_or_else(|| Error::not_found("event log", id))
@@ -639,7 +640,7 @@ async fn write(
         .exec(&tx)
         .await?;
     let log = event_log::Entity::find_by_id(log_id)
-        .one(&tx)
+        .unique(&tx)
         .await?
         .ok_or_else(|| Error::not_found("event log", log_id))?;
     let first_seq = log.next_seq - n;
@@ -665,7 +666,7 @@ async fn write(
         .await?;
     super::log_measures::recompute_for_log(&tx, caller, log_id).await?;
     let row = event_import::Entity::find_by_id(import_id)
-        .one(&tx)
+        .unique(&tx)
         .await?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("import row vanished")))?;
     super::audit::commit(tx, ctx, &[import_id, log_id]).await?;

@@ -6,6 +6,7 @@ use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{DbResultExt, Error, Result};
+use crate::store::Unique as _;
 use chrono::{DateTime, Utc};
 use engine::{OdsCode, Organisation};
 use entity::organisation;
@@ -39,7 +40,7 @@ pub async fn list(db: &DatabaseConnection, caller: &Caller) -> Result<Vec<Organi
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<OrganisationRecord> {
     let row = organisation::Entity::find_by_id(id)
         .filter(visible_organisations(caller))
-        .one(db)
+        .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("organisation", id))?;
     organisation_from_row(row)

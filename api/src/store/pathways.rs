@@ -6,21 +6,23 @@ use super::rows::{header_from_row, step_from_row, step_row, transition_from_row,
 use super::{INSERT_CHUNK, visible_pathways};
 use crate::caller::{Caller, Role};
 use crate::context::RequestContext;
-use crate::db::begin_write;
+use crate::db::{WriteTransaction, begin_write};
 use crate::error::{Error, Result};
+use crate::store::Unique as _;
 use chrono::{DateTime, Utc};
 use engine::{
     InputErrors, OdsCode, ParsedDocument, PathwayHeader, PathwayMap, PathwayStatus, Step,
     StepInput, TransitionInput, validate,
 };
 use entity::{pathway, step, transition};
+use quick_cache::sync::Cache;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use uuid::Uuid;
 
 /// A pathway's own fields as stored.
@@ -140,7 +142,7 @@ pub async fn count(
 pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
     let row = pathway::Entity::find_by_id(id)
         .filter(visible_pathways(caller))
-        .one(db)
+        .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("pathway", id))?;
     Ok(records(db, vec![row]).await?.remove(0))
@@ -237,6 +239,79 @@ pub async fn content(
         .ok_or_else(|| Error::not_found("pathway", id))
 }
 
+/// Contents of pathway versions already read. Every change to a pathway's steps or transitions
+/// takes a new version in the same transaction, so a version's content never changes and can be
+/// shared by every request and replica-local reader. (Organisation names inside the content do
+/// not change either; a future rename must clear this cache.)
+static CONTENTS: LazyLock<Cache<(Uuid, i64), Arc<PathwayContent>>> =
+    LazyLock::new(|| Cache::new(1_024));
+
+/// The content of a pathway version already read, if it is in the cache. The caller must have
+/// read `id` at `version` through a visibility check first (a [`PathwayRecord`] it was given).
+/// O(1).
+pub fn cached_content(id: Uuid, version: i64) -> Option<Arc<PathwayContent>> {
+    CONTENTS.get(&(id, version))
+}
+
+/// The content of the pathways among `ids` that the caller may see, for a read: from the cache
+/// where the version is there, the rest loaded in one round of statements and remembered when
+/// the version did not move while they were read (outside a transaction, a write could commit
+/// between the statements; it would have moved the version).
+pub async fn contents_for_read(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Arc<PathwayContent>>> {
+    let versions = |ids: Vec<Uuid>| {
+        pathway::Entity::find()
+            .select_only()
+            .column(pathway::Column::Id)
+            .column(pathway::Column::Version)
+            .filter(pathway::Column::Id.is_in(ids))
+            .into_tuple::<(Uuid, i64)>()
+            .all(db)
+    };
+    let before: HashMap<Uuid, i64> = versions(ids.to_vec()).await?.into_iter().collect();
+    let mut out = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match before.get(id).and_then(|v| CONTENTS.get(&(*id, *v))) {
+            // Cached contents were read through someone's visibility check; this caller's is
+            // made by the pathway record it was given (see `cached_content`), and again below.
+            Some(content) => {
+                out.insert(*id, content);
+            }
+            None => missing.push(*id),
+        }
+    }
+    if !out.is_empty() {
+        let visible: Vec<Uuid> = pathway::Entity::find()
+            .select_only()
+            .column(pathway::Column::Id)
+            .filter(visible_pathways(caller))
+            .filter(pathway::Column::Id.is_in(out.keys().copied()))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?;
+        out.retain(|id, _| visible.contains(id));
+    }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let loaded = contents(db, caller, &missing).await?;
+    let after: HashMap<Uuid, i64> = versions(missing).await?.into_iter().collect();
+    for (id, content) in loaded {
+        let content = Arc::new(content);
+        if let (Some(v), Some(w)) = (before.get(&id), after.get(&id))
+            && v == w
+        {
+            CONTENTS.insert((id, *v), content.clone());
+        }
+        out.insert(id, content);
+    }
+    Ok(out)
+}
+
 /// Checks the caller's `expected_version` and the pathway's status, then takes the next version.
 /// Under concurrency exactly one of several writers with the same expected version wins: the
 /// version-guarded UPDATE matches one row for the first and none for the rest.
@@ -249,7 +324,7 @@ async fn claim(
 ) -> Result<pathway::Model> {
     let row = pathway::Entity::find_by_id(id)
         .filter(visible_pathways(caller))
-        .one(tx)
+        .unique(tx)
         .await?
         .ok_or_else(|| Error::not_found("pathway", id))?;
     super::access::require_pathway(tx, caller, id, Role::Editor).await?;
@@ -291,7 +366,7 @@ const DRAFT: &[PathwayStatus] = &[PathwayStatus::Draft];
 
 /// Reads the pathway back as the write left it, then records the write and commits.
 async fn finish(
-    tx: DatabaseTransaction,
+    tx: WriteTransaction,
     ctx: &RequestContext,
     id: Uuid,
     touched: &[Uuid],
@@ -589,7 +664,7 @@ async fn find_step(
     step_id: Uuid,
 ) -> Result<step::Model> {
     let row = step::Entity::find_by_id(step_id)
-        .one(tx)
+        .unique(tx)
         .await?
         .ok_or_else(|| Error::not_found("step", step_id))?;
     ensure_visible(tx, caller, row.pathway_id, "step", step_id).await?;
@@ -713,7 +788,7 @@ async fn find_transition(
     id: Uuid,
 ) -> Result<transition::Model> {
     let row = transition::Entity::find_by_id(id)
-        .one(tx)
+        .unique(tx)
         .await?
         .ok_or_else(|| Error::not_found("transition", id))?;
     ensure_visible(tx, caller, row.pathway_id, "transition", id).await?;

@@ -6,6 +6,7 @@ use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
+use crate::store::Unique as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use engine::measure::{DataPoint, Measure};
 use engine::{MemberRole, OdsCode, ProjectStatus};
@@ -121,7 +122,7 @@ pub async fn list(db: &DatabaseConnection, caller: &Caller) -> Result<Vec<Projec
 pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<ProjectRecord> {
     let row = improvement_project::Entity::find_by_id(id)
         .filter(visible_projects(caller))
-        .one(db)
+        .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("project", id))?;
     record(db, row).await
@@ -341,7 +342,7 @@ pub async fn measure(
     id: Uuid,
 ) -> Result<MeasureRecord> {
     let row = measure::Entity::find_by_id(id)
-        .one(db)
+        .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("measure", id))?;
     match get(db, caller, row.project_id).await {

@@ -124,12 +124,7 @@ impl Pseudonymiser {
         let mut mac = self.mac.clone();
         mac.update(case_id.trim().as_bytes());
         let digest = mac.finalize().into_bytes();
-        let mut out = String::with_capacity(32);
-        for b in &digest[..16] {
-            out.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
-            out.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
-        }
-        out
+        hex::encode(&digest[..16])
     }
 }
 

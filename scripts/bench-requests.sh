@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# What a request costs, side by side in one run: wrk against a release `qiflow serve --demo`
+# on SQLite and on PostgreSQL. Prints one table: requests a second, p50 and p99 latency, and
+# each read's throughput as a share of /healthz on the same store.
+#
+#   scripts/bench-requests.sh                 # both stores, 50 connections, 10 s each
+#   CONNECTIONS=50 DURATION=10s STORES="sqlite" scripts/bench-requests.sh
+#
+# Needs wrk (Debian package `wrk`) and, for the PostgreSQL rows, a server at PG_URL
+# (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is made and dropped).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONNECTIONS=${CONNECTIONS:-50}
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+STORES=${STORES:-"sqlite postgres"}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+cargo build --release --quiet
+BIN=target/release/qiflow
+WORK=$(mktemp -d)
+SERVER=""
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A wrk script that POSTs one GraphQL request (body from $BODY_FILE) with the token.
+cat > "$WORK/post.lua" <<'LUA'
+local f = io.open(os.getenv("BODY_FILE"), "r")
+wrk.body = f:read("*a")
+f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+LUA
+# recordDataPoints with a new date on every request (a write each time).
+cat > "$WORK/write.lua" <<'LUA'
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+local measure = os.getenv("MEASURE")
+request = function()
+  n = n + 1
+  local day = os.time({year = 2030, month = 1, day = 1}) + 86400 * (n + 100000 * math.random(0, 50))
+  local body = string.format(
+    '{"query":"mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted replaced } }","variables":{"id":"%s","p":[{"date":"%s","value":%d}]}}',
+    measure, os.date("!%Y-%m-%d", day), n % 17)
+  return wrk.format(nil, nil, nil, body)
+end
+LUA
+# The latency percentiles wrk prints with --latency, as milliseconds.
+summary() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%s %.2f %.2f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }'
+}
+
+run_store() {
+  local store=$1 url port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  if [ "$store" = sqlite ]; then
+    url="sqlite://$WORK/bench.db"
+  else
+    psql "$PG_URL" -qc "DROP DATABASE IF EXISTS qiflow_bench" >/dev/null
+    psql "$PG_URL" -qc "CREATE DATABASE qiflow_bench" >/dev/null
+    url="${PG_URL%/*}/qiflow_bench"
+  fi
+  RUST_LOG=warn "$BIN" serve --demo --database-url "$url" --bind "127.0.0.1:$port" \
+    --key-file "$WORK/key" --points-per-minute 1000000000 > "$WORK/serve.out" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 600); do
+    grep -q '^Health:' "$WORK/serve.out" 2>/dev/null && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+    sleep 0.1
+  done
+  export TOKEN
+  TOKEN=$(sed -n 's/.*header: Authorization: Bearer \(qf_[0-9a-f]*\)$/\1/p' "$WORK/serve.out" | head -n 1)
+  local base="http://127.0.0.1:$port"
+  gql() { curl -sf "$base/graphql" -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" -d "$1"; }
+  local pathway measure
+  pathway=$(gql '{"query":"{ pathways(first: 10) { nodes { id name steps { id } } } }"}' |
+    python3 -c 'import json,sys; n=json.load(sys.stdin)["data"]["pathways"]["nodes"]; print(next(p["id"] for p in n if p["name"].startswith("Hip fracture") and len(p["steps"])==16))')
+  measure=$(gql '{"query":"{ projects { measures { id fromLog { logId } } } }"}' |
+    python3 -c 'import json,sys; ps=json.load(sys.stdin)["data"]["projects"]; print(next(m["id"] for p in ps for m in p["measures"] if not m["fromLog"]))')
+  export MEASURE=$measure
+  printf '{"query":"query($id: ID!) { pathway(id: $id) { id name version status owner { odsCode } steps { id key name kind touchMinutes organisation { odsCode name } } transitions { id from { key } to { key } probability waitMinutes handoff } } }","variables":{"id":"%s"}}' \
+    "$pathway" > "$WORK/pathway.json"
+  printf '{"query":"query($id: ID!) { pathway(id: $id) { analysis { expectedLeadTimeMinutes valueAddedMinutes flowEfficiency expectedHandoffs steps { key expectedVisits expectedMinutes } hotspots(first: 5) { kind title explanation minutesPerPatient } } } }","variables":{"id":"%s"}}' \
+    "$pathway" > "$WORK/analysis.json"
+  # Warm up once, then measure each request kind in turn.
+  wrk -t1 -c4 -d2s "$base/healthz" >/dev/null
+  local healthz
+  healthz=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$base/healthz" | summary)
+  local hrps=${healthz%% *}
+  row "$store" "GET /healthz" "$healthz" "$hrps"
+  for q in pathway analysis; do
+    local r
+    r=$(BODY_FILE="$WORK/$q.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/post.lua" "$base/graphql" | summary)
+    row "$store" "read 16-step $q" "$r" "$hrps"
+  done
+  local w
+  w=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/write.lua" "$base/graphql" | summary)
+  row "$store" "write recordDataPoints" "$w" "$hrps"
+  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+  [ "$store" = postgres ] && psql "$PG_URL" -qc "DROP DATABASE IF EXISTS qiflow_bench" >/dev/null
+  return 0
+}
+
+row() {
+  local rps p50 p99 bad
+  read -r rps p50 p99 bad <<< "$3"
+  printf '| %-8s | %-24s | %10.0f | %8.2f | %8.2f | %6.0f%% | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
+    "$(python3 -c "print(100*$rps/$4)")" "$bad"
+}
+
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each; $(nproc) cores"
+echo
+echo "| store    | request                  | requests/s | p50 (ms) | p99 (ms) | of /healthz | non-2xx |"
+echo "|----------|--------------------------|-----------:|---------:|---------:|------------:|--------:|"
+for store in $STORES; do run_store "$store"; done
