@@ -1,7 +1,7 @@
 //! Access over GraphQL: who the caller is, sharing pathways and projects with other
 //! organisations, and the audit trail for administrators.
 
-use super::{change, db, parse_id};
+use super::context::{change, db, parse_id};
 use crate::caller::{Caller, Role};
 use crate::store::access;
 use crate::store::audit::{self, AuditFilter, AuditRecord};
@@ -89,7 +89,7 @@ pub struct AccessQuery;
 impl AccessQuery {
     /// Who the token belongs to and its memberships.
     async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let Caller::Principal(p) = &caller else {
             return Err(crate::Error::Unauthenticated.into());
         };
@@ -125,7 +125,7 @@ impl AccessQuery {
         if !(1..=100).contains(&first) {
             return Err(crate::Error::invalid("first", "must be between 1 and 100").into());
         }
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let after = after
             .map(|a| {
                 uuid::Uuid::parse_str(&a)

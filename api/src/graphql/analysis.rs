@@ -1,7 +1,7 @@
 //! Pathway analysis and what-if through GraphQL. The types mirror the engine's values field for
 //! field (the CLI's `analyse --format json` prints the same object).
 
-use super::{db, parse_id};
+use super::context::{db, parse_id};
 use crate::store::{self, PathwayContent, PathwayRecord};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
 use engine::analysis::hotspots::ChangeKind as EngineChangeKind;
@@ -443,7 +443,7 @@ impl AnalysisQuery {
         pathway_id: ID,
         changes: Vec<ChangeInput>,
     ) -> Result<WhatIfView> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let id = parse_id("pathwayId", &pathway_id)?;
         if changes.len() > MAX_CHANGES {
             return Err(

@@ -1,8 +1,8 @@
 //! PDSA cycles through GraphQL: plan, move on (one `advanceCycle` with a typed move), observe,
 //! and study the predictions against the measures' data.
 
-use super::projects::{ImprovementDirection, PointType, SpcRule};
-use super::{change, db, parse_id};
+use super::context::{change, db, parse_id};
+use super::enums::*;
 use crate::store::{cycles, cycles::CycleRecord, projects};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -258,7 +258,7 @@ impl CycleView {
         let (Some(start), Some(end)) = (self.0.cycle.actual_start, self.0.cycle.actual_end) else {
             return Ok(vec![]);
         };
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
         let mut out = Vec::new();
         for p in &self.0.cycle.predictions {
@@ -314,7 +314,7 @@ pub struct CycleQuery;
 #[Object]
 impl CycleQuery {
     async fn cycle(&self, ctx: &Context<'_>, id: ID) -> Result<CycleView> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(CycleView(cycles::get(db(ctx)?, &caller, id).await?))
     }

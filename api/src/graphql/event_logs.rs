@@ -2,22 +2,20 @@
 //! calibration and measures computed from a log. Only aggregates: no patient-level row is ever
 //! returned.
 
+use super::context::{db, parse_id};
 use super::organisation::OrganisationView;
 use super::pathway::PathwayView;
-use super::projects::{MeasurePayload, MeasureView, ProjectView};
-use super::{change, db, parse_id};
 use crate::store::{self, events, mining};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use engine::events::identifiers::Pseudonymiser;
-use engine::events::log_measure::LogMeasureDefinition;
 use engine::events::{DurationStats, RowError, discovery, discovery::DiscoveryOptions};
 use std::sync::Arc;
 
 /// Most variants a discovery lists.
 const MAX_TOP_VARIANTS: i32 = 100;
 
-fn pseudonymiser<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Pseudonymiser>> {
+pub(super) fn pseudonymiser<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Pseudonymiser>> {
     ctx.data::<Arc<Pseudonymiser>>()
 }
 
@@ -36,7 +34,7 @@ impl EventLogView {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
         };
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         Ok(Some(OrganisationView(
             store::organisations::get(db(ctx)?, &caller, id).await?,
         )))
@@ -46,7 +44,7 @@ impl EventLogView {
         let Some(id) = self.0.pathway_id else {
             return Ok(None);
         };
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         Ok(Some(PathwayView::new(
             store::pathways::get(db(ctx)?, &caller, id).await?,
         )))
@@ -68,7 +66,7 @@ impl EventLogView {
     }
     /// Every import into the log, newest first, with its status and row errors.
     async fn imports(&self, ctx: &Context<'_>) -> Result<Vec<EventImportView>> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         Ok(events::imports(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
@@ -89,7 +87,7 @@ impl EventLogView {
             )
             .into());
         }
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let options = DiscoveryOptions {
             top_variants: top_variants as usize,
             collapse_repeats,
@@ -109,7 +107,7 @@ impl EventLogView {
         if min_count < 1 {
             return Err(crate::Error::invalid("minCount", "must be 1 or more").into());
         }
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
         let options = DiscoveryOptions {
             top_variants: 0,
@@ -129,7 +127,7 @@ impl EventLogView {
         ctx: &Context<'_>,
         pathway_id: Option<ID>,
     ) -> Result<ConformanceView> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let pathway_id = pathway_id
             .map(|id| parse_id("pathwayId", &id))
             .transpose()?;
@@ -147,7 +145,14 @@ async fn audit_read(
     operation: &str,
     log: &events::EventLogRecord,
 ) -> Result<()> {
-    store::audit::record_alone(db, &super::request(ctx), operation, &[log.id], "OK").await?;
+    store::audit::record_alone(
+        db,
+        &super::context::request(ctx),
+        operation,
+        &[log.id],
+        "OK",
+    )
+    .await?;
     Ok(())
 }
 
@@ -507,7 +512,7 @@ pub struct EventLogQuery;
 impl EventLogQuery {
     /// Every event log the caller may see, by name.
     async fn event_logs(&self, ctx: &Context<'_>) -> Result<Vec<EventLogView>> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         Ok(events::list_logs(db(ctx)?, &caller)
             .await?
             .into_iter()
@@ -515,307 +520,8 @@ impl EventLogQuery {
             .collect())
     }
     async fn event_log(&self, ctx: &Context<'_>, id: ID) -> Result<EventLogView> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(EventLogView(events::get_log(db(ctx)?, &caller, id).await?))
-    }
-}
-
-/// A new, empty event log.
-#[derive(InputObject)]
-pub struct CreateEventLogInput {
-    pub name: String,
-    /// The organisation whose data it is.
-    pub organisation_id: Option<ID>,
-    /// The pathway it is checked against by default.
-    pub pathway_id: Option<ID>,
-}
-
-/// One event pushed by a system. Timestamps are ISO 8601; without an offset they are
-/// Europe/London local time.
-#[derive(InputObject)]
-pub struct EventInput {
-    /// The patient's case id: pseudonymised before anything is stored.
-    pub case_id: String,
-    pub activity: String,
-    pub timestamp: String,
-    pub organisation: Option<String>,
-    pub resource: Option<String>,
-    /// `start`, `complete` or another XES lifecycle transition.
-    pub lifecycle: Option<String>,
-}
-
-/// What `appendEvents` did.
-#[derive(SimpleObject)]
-pub struct AppendEventsPayload {
-    import: EventImportView,
-    /// True when this batch key had already been stored: nothing new was written.
-    duplicate: bool,
-    log: EventLogView,
-}
-
-/// One value calibration changed.
-#[derive(SimpleObject)]
-#[graphql(name = "CalibratedValue")]
-pub struct CalibratedValueView {
-    /// `step xray` or `transition image_ok → xray`.
-    subject: String,
-    /// `probability`, `waitMinutes` or `touchMinutes`.
-    field: String,
-    /// The old value (null for a probability the map left implicit).
-    old: Option<f64>,
-    new: f64,
-    /// Cases the new value rests on.
-    cases: u64,
-}
-
-#[derive(SimpleObject)]
-pub struct CalibratePathwayPayload {
-    /// The new DRAFT version with the calibrated values.
-    pathway: PathwayView,
-    changes: Vec<CalibratedValueView>,
-}
-
-/// What a measure from a log computes per period.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "engine::events::log_measure::LogStatistic")]
-pub enum LogStatistic {
-    MedianTime,
-    MeanTime,
-    P90Time,
-    CaseCount,
-    PercentWithinTarget,
-}
-
-/// How a measure from a log groups cases: weeks start on Monday; England dates.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "engine::events::log_measure::Period")]
-pub enum LogPeriod {
-    Week,
-    Month,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "engine::events::log_measure::TimeUnit")]
-pub enum TimeUnit {
-    Minutes,
-    Hours,
-    Days,
-}
-
-/// A measure computed from an event log: the time from the first `fromActivity` of each case
-/// to the next `toActivity`, summarised per week or month.
-#[derive(InputObject)]
-pub struct AddLogMeasureInput {
-    pub project_id: ID,
-    pub expected_version: i64,
-    pub log_id: ID,
-    pub name: String,
-    pub from_activity: String,
-    pub to_activity: String,
-    pub statistic: LogStatistic,
-    #[graphql(default_with = "LogPeriod::Week")]
-    pub period: LogPeriod,
-    #[graphql(default_with = "TimeUnit::Hours")]
-    pub unit: TimeUnit,
-    /// Needed for PERCENT_WITHIN_TARGET.
-    pub target_minutes: Option<f64>,
-    pub direction: super::projects::ImprovementDirection,
-    pub target: Option<f64>,
-}
-
-/// Where a measure's points come from when it is computed from a log.
-#[derive(SimpleObject)]
-#[graphql(name = "LogMeasureSource")]
-pub struct LogMeasureSourceView {
-    log_id: ID,
-    from_activity: String,
-    to_activity: String,
-    statistic: LogStatistic,
-    period: LogPeriod,
-    unit: TimeUnit,
-    target_minutes: Option<f64>,
-}
-
-impl LogMeasureSourceView {
-    pub fn new(source: &store::projects::LogSource) -> Self {
-        let d = &source.definition;
-        Self {
-            log_id: ID(source.log_id.to_string()),
-            from_activity: d.from_activity.clone(),
-            to_activity: d.to_activity.clone(),
-            statistic: d.statistic.into(),
-            period: d.period.into(),
-            unit: d.unit.into(),
-            target_minutes: d.target_minutes,
-        }
-    }
-}
-
-#[derive(Default)]
-pub struct EventLogMutation;
-
-#[Object]
-impl EventLogMutation {
-    /// Creates an empty event log (names are unique).
-    async fn create_event_log(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateEventLogInput,
-    ) -> Result<EventLogView> {
-        let organisation_id = input
-            .organisation_id
-            .map(|id| parse_id("organisationId", &id))
-            .transpose()?;
-        let pathway_id = input
-            .pathway_id
-            .map(|id| parse_id("pathwayId", &id))
-            .transpose()?;
-        Ok(EventLogView(
-            events::create_log(
-                db(ctx)?,
-                &change(ctx),
-                &input.name,
-                organisation_id,
-                pathway_id,
-            )
-            .await?,
-        ))
-    }
-
-    /// Appends a batch of at most 10,000 events, all or nothing. Sending the same `batchKey`
-    /// again stores the events once (`duplicate` is true). Bad rows or an NHS number outside
-    /// `caseId` refuse the whole batch with a `VALIDATION` error naming rows and fields, and a
-    /// FAILED import is recorded.
-    async fn append_events(
-        &self,
-        ctx: &Context<'_>,
-        log_id: ID,
-        batch_key: String,
-        events: Vec<EventInput>,
-    ) -> Result<AppendEventsPayload> {
-        let caller = super::caller_of(ctx);
-        let log_id = parse_id("logId", &log_id)?;
-        let db = db(ctx)?;
-        let started = Utc::now();
-        let inputs: Vec<events::EventInput> = events
-            .into_iter()
-            .map(|e| events::EventInput {
-                case_id: e.case_id,
-                activity: e.activity,
-                timestamp: e.timestamp,
-                organisation: e.organisation,
-                resource: e.resource,
-                lifecycle: e.lifecycle,
-            })
-            .collect();
-        let staged = events::stage_batch(&inputs, pseudonymiser(ctx)?);
-        let record = events::import(
-            db,
-            &change(ctx),
-            log_id,
-            events::ImportSource::Api,
-            Some(&batch_key),
-            staged,
-            started,
-        )
-        .await?;
-        if !record.succeeded() {
-            // The FAILED import is recorded; the caller gets every bad row and the reason.
-            let mut errors = engine::InputErrors::default();
-            for e in &record.errors {
-                errors.push(e.column.clone(), e.message.clone());
-            }
-            if let Some(message) = &record.message {
-                errors.push("events", message.clone());
-            }
-            return Err(crate::Error::Validation(errors).into());
-        }
-        let duplicate = record.duplicate;
-        let log = events::get_log(db, &caller, log_id).await?;
-        Ok(AppendEventsPayload {
-            import: EventImportView(record),
-            duplicate,
-            log: EventLogView(log),
-        })
-    }
-
-    /// A new DRAFT version of the pathway whose branch probabilities, waits and (where the log
-    /// has start and complete events) touch times come from the log, with every value changed.
-    async fn calibrate_pathway(
-        &self,
-        ctx: &Context<'_>,
-        pathway_id: ID,
-        log_id: ID,
-    ) -> Result<CalibratePathwayPayload> {
-        let pathway_id = parse_id("pathwayId", &pathway_id)?;
-        let log_id = parse_id("logId", &log_id)?;
-        let (record, values) =
-            mining::calibrate_pathway(db(ctx)?, &change(ctx), pathway_id, log_id).await?;
-        Ok(CalibratePathwayPayload {
-            pathway: PathwayView::new(record),
-            changes: values
-                .into_iter()
-                .map(|v| CalibratedValueView {
-                    subject: v.subject,
-                    field: v.field,
-                    old: v.old.is_finite().then_some(v.old),
-                    new: v.new,
-                    cases: v.cases,
-                })
-                .collect(),
-        })
-    }
-
-    /// Adds a measure whose data points are computed from an event log (and recomputed when
-    /// events are appended), charted with SPC like any measure.
-    async fn add_log_measure(
-        &self,
-        ctx: &Context<'_>,
-        input: AddLogMeasureInput,
-    ) -> Result<MeasurePayload> {
-        let caller = super::caller_of(ctx);
-        let project_id = parse_id("projectId", &input.project_id)?;
-        let log_id = parse_id("logId", &input.log_id)?;
-        let definition = LogMeasureDefinition {
-            from_activity: input.from_activity.trim().to_string(),
-            to_activity: input.to_activity.trim().to_string(),
-            statistic: input.statistic.into(),
-            period: input.period.into(),
-            unit: input.unit.into(),
-            target_minutes: input.target_minutes,
-        };
-        definition.check().map_err(crate::Error::from)?;
-        let unit = match definition.statistic {
-            engine::events::log_measure::LogStatistic::CaseCount => "cases".to_string(),
-            engine::events::log_measure::LogStatistic::PercentWithinTarget => "%".to_string(),
-            _ => definition.unit.word().to_string(),
-        };
-        let measure = engine::measure::Measure::parse(
-            &input.name,
-            engine::MeasureKind::Outcome,
-            &definition.describe(),
-            &unit,
-            input.direction.into(),
-            input.target,
-            engine::ChartType::Xmr,
-        )
-        .map_err(crate::Error::from)?;
-        let db = db(ctx)?;
-        let source = store::projects::LogSource { log_id, definition };
-        let (project, id) = store::projects::add_measure(
-            db,
-            &change(ctx),
-            project_id,
-            input.expected_version,
-            measure,
-            Some(source),
-        )
-        .await?;
-        let measure = store::projects::measure(db, &caller, id).await?;
-        Ok(MeasurePayload {
-            project: ProjectView(project),
-            measure: MeasureView(measure),
-        })
     }
 }

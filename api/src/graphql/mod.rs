@@ -2,20 +2,22 @@
 
 mod access;
 mod analysis;
+mod context;
 mod cycles;
+mod driver_mutations;
 mod drivers;
 mod enums;
+mod event_log_mutations;
 mod event_logs;
+mod measures;
 mod organisation;
 mod pathway;
 mod pathway_mutations;
+mod project_mutations;
 mod projects;
 
-use crate::caller::Caller;
-use crate::context::RequestContext;
-use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 pub use analysis::AnalysisCache;
 pub use pathway::ContentLoader;
@@ -35,10 +37,10 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     organisation::OrganisationMutation,
     pathway_mutations::PathwayMutation,
-    projects::ProjectMutation,
+    project_mutations::ProjectMutation,
     cycles::CycleMutation,
-    drivers::DriverMutation,
-    event_logs::EventLogMutation,
+    driver_mutations::DriverMutation,
+    event_log_mutations::EventLogMutation,
     access::AccessMutation,
 );
 
@@ -75,44 +77,4 @@ pub fn schema_sdl() -> String {
     )
     .finish()
     .sdl()
-}
-
-/// The request's context as the HTTP edge made it; a schema run without one (tests, the
-/// schema export) acts for nobody.
-fn request(ctx: &Context<'_>) -> RequestContext {
-    ctx.data_opt::<RequestContext>()
-        .cloned()
-        .unwrap_or_else(|| RequestContext::new(Caller::Anonymous, ""))
-}
-
-/// Who is asking.
-fn caller_of(ctx: &Context<'_>) -> Caller {
-    ctx.data_opt::<RequestContext>()
-        .map(|r| r.caller.clone())
-        .unwrap_or(Caller::Anonymous)
-}
-
-/// The context of a mutation field's write: the request's, naming this field and the ids in its
-/// arguments (variables resolved), which the store records with the write in its transaction.
-fn change(ctx: &Context<'_>) -> RequestContext {
-    let field = ctx.field();
-    let mut named = Vec::new();
-    if let Ok(arguments) = field.arguments() {
-        for (_, value) in arguments {
-            if let Ok(json) = value.into_json() {
-                crate::audit::ids_in(&json, &mut named);
-            }
-        }
-    }
-    request(ctx).operation(field.name(), named)
-}
-
-fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
-    ctx.data::<DatabaseConnection>()
-}
-
-/// Parses an id argument, naming the argument when it is not an id.
-fn parse_id(field: &str, id: &ID) -> Result<Uuid, crate::Error> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| crate::Error::invalid(field, format!("'{}' is not an id", id.as_str())))
 }

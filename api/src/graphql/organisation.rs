@@ -1,7 +1,7 @@
 //! Organisations: the view, queries and the create mutation.
 
+use super::context::{change, db, parse_id};
 use super::enums::OrganisationKind;
-use super::{change, db, parse_id};
 use crate::store::{self, OrganisationRecord};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -36,14 +36,14 @@ pub struct OrganisationQuery;
 impl OrganisationQuery {
     /// Every organisation, ordered by ODS code.
     async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationView>> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let list = store::organisations::list(db(ctx)?, &caller).await?;
         Ok(list.into_iter().map(OrganisationView).collect())
     }
 
     /// One organisation by id.
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<OrganisationView> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(OrganisationView(
             store::organisations::get(db(ctx)?, &caller, id).await?,

@@ -1,9 +1,9 @@
 //! Pathways, steps and transitions as GraphQL views, and the pathway queries. Views are thin
 //! wrappers over the store's records and the engine's values.
 
+use super::context::{db, parse_id};
 use super::enums::{Handoff, PathwayStatus, ProblemCode, StepKind, ValueClass, WasteKind};
 use super::organisation::OrganisationView;
-use super::{db, parse_id};
 use crate::caller::Caller;
 use crate::store::{self, PathwayContent, PathwayRecord};
 use async_graphql::connection::{Connection, Edge};
@@ -77,7 +77,7 @@ impl PathwayView {
         let loaded = match ctx.data_opt::<DataLoader<ContentLoader>>() {
             Some(loader) => loader.load_one(id).await?,
             None => {
-                let caller = super::caller_of(ctx);
+                let caller = super::context::caller_of(ctx);
                 Some(Arc::new(
                     store::pathways::content(db(ctx)?, &caller, id).await?,
                 ))
@@ -126,7 +126,7 @@ impl PathwayView {
         let Some(parent) = self.record.parent_id else {
             return Ok(None);
         };
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         match store::pathways::get(db(ctx)?, &caller, parent).await {
             Ok(record) => Ok(Some(PathwayView::new(record))),
             Err(crate::Error::NotFound { .. }) => Ok(None),
@@ -414,7 +414,7 @@ impl PathwayQuery {
         after: Option<String>,
         status: Option<PathwayStatus>,
     ) -> Result<Connection<String, PathwayView, PathwayConnectionFields>> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
         let first = match first {
             None => DEFAULT_PAGE,
@@ -452,7 +452,7 @@ impl PathwayQuery {
 
     /// One pathway by id.
     async fn pathway(&self, ctx: &Context<'_>, id: ID) -> Result<PathwayView> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(PathwayView::new(
             store::pathways::get(db(ctx)?, &caller, id).await?,

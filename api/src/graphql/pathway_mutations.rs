@@ -1,9 +1,9 @@
 //! Pathway mutations. Each one parses its input into engine types, then makes one store call,
 //! which runs one transaction guarded by `expectedVersion`.
 
+use super::context::{change, db, parse_id};
 use super::enums::{Handoff, StepKind, ValueClass, WasteKind};
 use super::pathway::{PathwayView, StepView, TransitionView};
-use super::{change, db, parse_id};
 use crate::store::{self, PathwayRecord, pathways::HeaderPatch, pathways::TransitionFields};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 use engine::{PathwayDocument, PathwayHeader, StepInput};
@@ -128,7 +128,7 @@ fn overlay<T>(target: &mut Option<T>, change: MaybeUndefined<T>) {
 
 /// The pathway as it is after a change, read fresh (not from the request's loader).
 async fn view(ctx: &Context<'_>, record: PathwayRecord) -> Result<PathwayView> {
-    let caller = super::caller_of(ctx);
+    let caller = super::context::caller_of(ctx);
     let content = store::pathways::content(db(ctx)?, &caller, record.id).await?;
     Ok(PathwayView::with_content(record, content))
 }
@@ -138,7 +138,7 @@ async fn step_payload(
     record: PathwayRecord,
     step_id: Uuid,
 ) -> Result<StepPayload> {
-    let caller = super::caller_of(ctx);
+    let caller = super::context::caller_of(ctx);
     let content = Arc::new(store::pathways::content(db(ctx)?, &caller, record.id).await?);
     let index = content
         .step_ids
@@ -156,7 +156,7 @@ async fn transition_payload(
     record: PathwayRecord,
     transition_id: Uuid,
 ) -> Result<TransitionPayload> {
-    let caller = super::caller_of(ctx);
+    let caller = super::context::caller_of(ctx);
     let content = Arc::new(store::pathways::content(db(ctx)?, &caller, record.id).await?);
     let index = content
         .transition_ids
@@ -181,7 +181,7 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         document: Json<serde_json::Value>,
     ) -> Result<PathwayView> {
-        let caller = super::caller_of(ctx);
+        let caller = super::context::caller_of(ctx);
         let document = PathwayDocument::from_json(document.0).map_err(crate::Error::from)?;
         let parsed = document.parse().map_err(crate::Error::from)?;
         let db = db(ctx)?;

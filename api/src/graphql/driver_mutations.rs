@@ -1,0 +1,115 @@
+//! Adding and changing drivers and change ideas of a project's driver diagram.
+
+use super::analysis::ChangeInput;
+use super::context::{change, db, parse_id};
+use super::drivers::{DriverKind, HotspotRefView};
+use super::projects::ProjectView;
+use crate::store::drivers;
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+/// A new node of a driver diagram.
+#[derive(InputObject)]
+pub struct AddDriverInput {
+    pub project_id: ID,
+    /// The project's version.
+    pub expected_version: i64,
+    /// The node above; leave out for a primary driver (under the aim).
+    pub parent_id: Option<ID>,
+    pub kind: DriverKind,
+    pub text: String,
+    /// For a change idea: the what-if change set that the change would make to the pathway.
+    pub changes: Option<Vec<ChangeInput>>,
+    /// For a change idea: the hotspot of the pathway it answers.
+    pub hotspot: Option<HotspotRefView>,
+}
+
+/// Changes to a driver-diagram node; leave out what stays the same, `null` clears.
+#[derive(InputObject)]
+pub struct UpdateDriverInput {
+    pub id: ID,
+    /// The project's version.
+    pub expected_version: i64,
+    pub text: Option<String>,
+    pub changes: async_graphql::MaybeUndefined<Vec<ChangeInput>>,
+    pub hotspot: async_graphql::MaybeUndefined<HotspotRefView>,
+}
+
+#[derive(Default)]
+pub struct DriverMutation;
+
+#[Object]
+impl DriverMutation {
+    /// Changes a node's text, a change idea's change set or its hotspot.
+    async fn update_driver(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDriverInput,
+    ) -> Result<ProjectView> {
+        use async_graphql::MaybeUndefined::{Null, Undefined, Value};
+        let id = parse_id("id", &input.id)?;
+        let text = input
+            .text
+            .map(|t| {
+                engine::values::parse_text(&t, 1_000).map_err(|m| crate::Error::invalid("text", m))
+            })
+            .transpose()?;
+        let changes = match input.changes {
+            Undefined => None,
+            Null => Some(None),
+            Value(c) => Some(Some(c.into_iter().map(engine::Change::from).collect())),
+        };
+        let hotspot = match input.hotspot {
+            Undefined => None,
+            Null => Some(None),
+            Value(h) => Some(Some(drivers::HotspotRef {
+                kind: h.kind.into(),
+                step_keys: h.step_keys,
+            })),
+        };
+        let project = drivers::update(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            input.expected_version,
+            text,
+            changes,
+            hotspot,
+        )
+        .await?;
+        Ok(ProjectView(project))
+    }
+
+    /// Adds a primary driver, secondary driver or change idea to a project's driver diagram.
+    async fn add_driver(&self, ctx: &Context<'_>, input: AddDriverInput) -> Result<ProjectView> {
+        let project_id = parse_id("projectId", &input.project_id)?;
+        let parent = input
+            .parent_id
+            .as_ref()
+            .map(|id| parse_id("parentId", id))
+            .transpose()?;
+        let text = engine::values::parse_text(&input.text, 1_000)
+            .map_err(|m| crate::Error::invalid("text", m))?;
+        let changes = input
+            .changes
+            .map(|c| c.into_iter().map(engine::Change::from).collect::<Vec<_>>());
+        let node = drivers::NewDriver {
+            parent,
+            kind: input.kind.into(),
+            text,
+            changes,
+            hotspot: input.hotspot.map(|h| drivers::HotspotRef {
+                kind: h.kind.into(),
+                step_keys: h.step_keys,
+            }),
+        };
+        let (project, _) = drivers::add(
+            db(ctx)?,
+            &change(ctx),
+            project_id,
+            input.expected_version,
+            node,
+        )
+        .await?;
+        Ok(ProjectView(project))
+    }
+}

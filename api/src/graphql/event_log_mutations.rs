@@ -1,0 +1,257 @@
+//! Creating event logs, appending events, calibrating pathways and measures from logs.
+
+use super::context::{change, db, parse_id};
+use super::enums::*;
+use super::event_logs::{EventImportView, EventLogView, pseudonymiser};
+use super::measures::*;
+use super::pathway::PathwayView;
+use super::project_mutations::MeasurePayload;
+use super::projects::ProjectView;
+use crate::store::{self, events, mining};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::Utc;
+use engine::events::log_measure::LogMeasureDefinition;
+
+/// A new, empty event log.
+#[derive(InputObject)]
+pub struct CreateEventLogInput {
+    pub name: String,
+    /// The organisation whose data it is.
+    pub organisation_id: Option<ID>,
+    /// The pathway it is checked against by default.
+    pub pathway_id: Option<ID>,
+}
+
+/// One event pushed by a system. Timestamps are ISO 8601; without an offset they are
+/// Europe/London local time.
+#[derive(InputObject)]
+pub struct EventInput {
+    /// The patient's case id: pseudonymised before anything is stored.
+    pub case_id: String,
+    pub activity: String,
+    pub timestamp: String,
+    pub organisation: Option<String>,
+    pub resource: Option<String>,
+    /// `start`, `complete` or another XES lifecycle transition.
+    pub lifecycle: Option<String>,
+}
+
+/// What `appendEvents` did.
+#[derive(SimpleObject)]
+pub struct AppendEventsPayload {
+    import: EventImportView,
+    /// True when this batch key had already been stored: nothing new was written.
+    duplicate: bool,
+    log: EventLogView,
+}
+
+/// One value calibration changed.
+#[derive(SimpleObject)]
+#[graphql(name = "CalibratedValue")]
+pub struct CalibratedValueView {
+    /// `step xray` or `transition image_ok → xray`.
+    subject: String,
+    /// `probability`, `waitMinutes` or `touchMinutes`.
+    field: String,
+    /// The old value (null for a probability the map left implicit).
+    old: Option<f64>,
+    new: f64,
+    /// Cases the new value rests on.
+    cases: u64,
+}
+
+#[derive(SimpleObject)]
+pub struct CalibratePathwayPayload {
+    /// The new DRAFT version with the calibrated values.
+    pathway: PathwayView,
+    changes: Vec<CalibratedValueView>,
+}
+
+/// A measure computed from an event log: the time from the first `fromActivity` of each case
+/// to the next `toActivity`, summarised per week or month.
+#[derive(InputObject)]
+pub struct AddLogMeasureInput {
+    pub project_id: ID,
+    pub expected_version: i64,
+    pub log_id: ID,
+    pub name: String,
+    pub from_activity: String,
+    pub to_activity: String,
+    pub statistic: LogStatistic,
+    #[graphql(default_with = "LogPeriod::Week")]
+    pub period: LogPeriod,
+    #[graphql(default_with = "TimeUnit::Hours")]
+    pub unit: TimeUnit,
+    /// Needed for PERCENT_WITHIN_TARGET.
+    pub target_minutes: Option<f64>,
+    pub direction: ImprovementDirection,
+    pub target: Option<f64>,
+}
+
+#[derive(Default)]
+pub struct EventLogMutation;
+
+#[Object]
+impl EventLogMutation {
+    /// Creates an empty event log (names are unique).
+    async fn create_event_log(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEventLogInput,
+    ) -> Result<EventLogView> {
+        let organisation_id = input
+            .organisation_id
+            .map(|id| parse_id("organisationId", &id))
+            .transpose()?;
+        let pathway_id = input
+            .pathway_id
+            .map(|id| parse_id("pathwayId", &id))
+            .transpose()?;
+        Ok(EventLogView(
+            events::create_log(
+                db(ctx)?,
+                &change(ctx),
+                &input.name,
+                organisation_id,
+                pathway_id,
+            )
+            .await?,
+        ))
+    }
+
+    /// Appends a batch of at most 10,000 events, all or nothing. Sending the same `batchKey`
+    /// again stores the events once (`duplicate` is true). Bad rows or an NHS number outside
+    /// `caseId` refuse the whole batch with a `VALIDATION` error naming rows and fields, and a
+    /// FAILED import is recorded.
+    async fn append_events(
+        &self,
+        ctx: &Context<'_>,
+        log_id: ID,
+        batch_key: String,
+        events: Vec<EventInput>,
+    ) -> Result<AppendEventsPayload> {
+        let caller = super::context::caller_of(ctx);
+        let log_id = parse_id("logId", &log_id)?;
+        let db = db(ctx)?;
+        let started = Utc::now();
+        let inputs: Vec<events::EventInput> = events
+            .into_iter()
+            .map(|e| events::EventInput {
+                case_id: e.case_id,
+                activity: e.activity,
+                timestamp: e.timestamp,
+                organisation: e.organisation,
+                resource: e.resource,
+                lifecycle: e.lifecycle,
+            })
+            .collect();
+        let staged = events::stage_batch(&inputs, pseudonymiser(ctx)?);
+        let record = events::import(
+            db,
+            &change(ctx),
+            log_id,
+            events::ImportSource::Api,
+            Some(&batch_key),
+            staged,
+            started,
+        )
+        .await?;
+        if !record.succeeded() {
+            // The FAILED import is recorded; the caller gets every bad row and the reason.
+            let mut errors = engine::InputErrors::default();
+            for e in &record.errors {
+                errors.push(e.column.clone(), e.message.clone());
+            }
+            if let Some(message) = &record.message {
+                errors.push("events", message.clone());
+            }
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let duplicate = record.duplicate;
+        let log = events::get_log(db, &caller, log_id).await?;
+        Ok(AppendEventsPayload {
+            import: EventImportView(record),
+            duplicate,
+            log: EventLogView(log),
+        })
+    }
+
+    /// A new DRAFT version of the pathway whose branch probabilities, waits and (where the log
+    /// has start and complete events) touch times come from the log, with every value changed.
+    async fn calibrate_pathway(
+        &self,
+        ctx: &Context<'_>,
+        pathway_id: ID,
+        log_id: ID,
+    ) -> Result<CalibratePathwayPayload> {
+        let pathway_id = parse_id("pathwayId", &pathway_id)?;
+        let log_id = parse_id("logId", &log_id)?;
+        let (record, values) =
+            mining::calibrate_pathway(db(ctx)?, &change(ctx), pathway_id, log_id).await?;
+        Ok(CalibratePathwayPayload {
+            pathway: PathwayView::new(record),
+            changes: values
+                .into_iter()
+                .map(|v| CalibratedValueView {
+                    subject: v.subject,
+                    field: v.field,
+                    old: v.old.is_finite().then_some(v.old),
+                    new: v.new,
+                    cases: v.cases,
+                })
+                .collect(),
+        })
+    }
+
+    /// Adds a measure whose data points are computed from an event log (and recomputed when
+    /// events are appended), charted with SPC like any measure.
+    async fn add_log_measure(
+        &self,
+        ctx: &Context<'_>,
+        input: AddLogMeasureInput,
+    ) -> Result<MeasurePayload> {
+        let caller = super::context::caller_of(ctx);
+        let project_id = parse_id("projectId", &input.project_id)?;
+        let log_id = parse_id("logId", &input.log_id)?;
+        let definition = LogMeasureDefinition {
+            from_activity: input.from_activity.trim().to_string(),
+            to_activity: input.to_activity.trim().to_string(),
+            statistic: input.statistic.into(),
+            period: input.period.into(),
+            unit: input.unit.into(),
+            target_minutes: input.target_minutes,
+        };
+        definition.check().map_err(crate::Error::from)?;
+        let unit = match definition.statistic {
+            engine::events::log_measure::LogStatistic::CaseCount => "cases".to_string(),
+            engine::events::log_measure::LogStatistic::PercentWithinTarget => "%".to_string(),
+            _ => definition.unit.word().to_string(),
+        };
+        let measure = engine::measure::Measure::parse(
+            &input.name,
+            engine::MeasureKind::Outcome,
+            &definition.describe(),
+            &unit,
+            input.direction.into(),
+            input.target,
+            engine::ChartType::Xmr,
+        )
+        .map_err(crate::Error::from)?;
+        let db = db(ctx)?;
+        let source = store::projects::LogSource { log_id, definition };
+        let (project, id) = store::projects::add_measure(
+            db,
+            &change(ctx),
+            project_id,
+            input.expected_version,
+            measure,
+            Some(source),
+        )
+        .await?;
+        let measure = store::projects::measure(db, &caller, id).await?;
+        Ok(MeasurePayload {
+            project: ProjectView(project),
+            measure: MeasureView(measure),
+        })
+    }
+}

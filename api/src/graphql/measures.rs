@@ -1,0 +1,363 @@
+//! Measures of improvement projects: their points, SPC and run charts, pictures, and where a
+//! measure computed from an event log comes from.
+
+use super::context::db;
+use super::enums::*;
+use crate::store;
+use crate::store::projects::{self, MeasureRecord};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use engine::measure::DataPoint;
+use engine::spc::chart::{ChartRequest, Preset};
+
+/// A run chart point.
+#[derive(SimpleObject)]
+pub struct RunPointView {
+    date: NaiveDate,
+    value: f64,
+    /// −1, 0 or 1: below, on or above the median.
+    relative_to_median: i32,
+    shift: bool,
+    trend: bool,
+    /// Marked by the team as obviously different.
+    astronomical: bool,
+}
+
+/// A run chart read with the IHI rules.
+#[derive(SimpleObject)]
+pub struct RunChartView {
+    median: f64,
+    points: Vec<RunPointView>,
+    useful_points: usize,
+    runs: usize,
+    /// Fewer runs than this is a signal (5% two-sided, from the exact runs distribution).
+    runs_lower_limit: usize,
+    /// More runs than this is a signal.
+    runs_upper_limit: usize,
+    too_few_runs: bool,
+    too_many_runs: bool,
+}
+
+/// A PDSA cycle's window on a measure's chart.
+#[derive(SimpleObject)]
+pub struct CycleWindow {
+    cycle_id: ID,
+    change_idea: String,
+    start: NaiveDate,
+    /// Absent while the cycle runs.
+    end: Option<NaiveDate>,
+}
+
+/// One period of a measure.
+#[derive(SimpleObject)]
+pub struct DataPointView {
+    date: NaiveDate,
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    annotation: Option<String>,
+}
+
+/// How to draw a chart; leave out what the preset decides.
+#[derive(InputObject, Default)]
+pub struct SpcOptionsInput {
+    pub preset: Option<SpcPreset>,
+    /// Limits from the first N points of each group (at least 12).
+    pub fix_after_n_points: Option<i32>,
+    /// Start a new group (rebase) at these dates, YYYY-MM-DD.
+    #[graphql(default)]
+    pub rebase_dates: Vec<String>,
+    pub screen_outliers: Option<bool>,
+    pub trend_length: Option<i32>,
+    pub shift_length: Option<i32>,
+}
+
+/// A group of an SPC chart (a rebase segment).
+#[derive(SimpleObject)]
+pub struct SpcGroup {
+    mean: f64,
+    /// The process limits (for P and U charts they differ per point: see the points).
+    lower_limit: Option<f64>,
+    upper_limit: Option<f64>,
+    first_index: usize,
+    n: usize,
+    /// Fewer than 13 points: trial limits.
+    short_group_warning: bool,
+}
+
+/// A point of an SPC chart.
+#[derive(SimpleObject)]
+pub struct SpcPoint {
+    date: NaiveDate,
+    value: f64,
+    point_type: PointType,
+    rule: SpcRule,
+    /// The rule as Making Data Count labels it, e.g. "7 Points Below CL".
+    rule_label: String,
+    lower_limit: f64,
+    upper_limit: f64,
+}
+
+/// A Making Data Count chart of a measure.
+#[derive(SimpleObject)]
+pub struct SpcChart {
+    chart_type: ChartType,
+    groups: Vec<SpcGroup>,
+    points: Vec<SpcPoint>,
+    /// The point type of the last point (the variation icon).
+    variation: Option<PointType>,
+    /// With a target and a direction: whether the process will meet it.
+    assurance: Option<Assurance>,
+}
+
+/// A measure of an improvement project.
+pub struct MeasureView(pub MeasureRecord);
+
+/// The engine's chart request from the GraphQL input; errors name the input's field.
+fn chart_request(input: &SpcOptionsInput) -> Result<ChartRequest, crate::Error> {
+    let count = |field: &str, v: Option<i32>| {
+        v.map(|v| usize::try_from(v).map_err(|_| crate::Error::invalid(field, "must be 0 or more")))
+            .transpose()
+    };
+    let rebase_dates = input
+        .rebase_dates
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                crate::Error::invalid(
+                    format!("rebaseDates[{i}]"),
+                    format!("'{text}' is not a YYYY-MM-DD date"),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(ChartRequest {
+        preset: match input.preset.unwrap_or(SpcPreset::PlotTheDots) {
+            SpcPreset::PlotTheDots => Preset::PlotTheDots,
+            SpcPreset::MdcExcel => Preset::MdcExcel,
+        },
+        screen_outliers: input.screen_outliers,
+        fix_after_n_points: count("fixAfterNPoints", input.fix_after_n_points)?,
+        trend_length: count("trendLength", input.trend_length)?,
+        shift_length: count("shiftLength", input.shift_length)?,
+        rebase_dates,
+    })
+}
+
+#[Object(name = "Measure")]
+impl MeasureView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.measure.name
+    }
+    async fn kind(&self) -> MeasureKind {
+        self.0.measure.kind.into()
+    }
+    /// Where the points come from when they are computed from an event log.
+    async fn from_log(&self) -> Option<LogMeasureSourceView> {
+        self.0.from_log.as_ref().map(LogMeasureSourceView::new)
+    }
+    /// Exactly what is counted and how.
+    async fn definition(&self) -> &str {
+        &self.0.measure.definition
+    }
+    async fn unit(&self) -> &str {
+        &self.0.measure.unit
+    }
+    async fn direction(&self) -> ImprovementDirection {
+        self.0.measure.direction.into()
+    }
+    async fn target(&self) -> Option<f64> {
+        self.0.measure.target
+    }
+    async fn chart_type(&self) -> ChartType {
+        self.0.measure.chart_type.into()
+    }
+    /// The data, by date.
+    async fn points(&self, ctx: &Context<'_>) -> Result<Vec<DataPointView>> {
+        let caller = super::context::caller_of(ctx);
+        Ok(projects::points(db(ctx)?, &caller, self.0.id)
+            .await?
+            .into_iter()
+            .map(|p| DataPointView {
+                date: p.date,
+                value: p.value,
+                numerator: p.numerator,
+                denominator: p.denominator,
+                annotation: p.annotation,
+            })
+            .collect())
+    }
+    /// The measure's run chart (IHI rules), from the first `baselinePoints` or all points;
+    /// `astronomicalDates` are the points the team marks as obviously different.
+    async fn run_chart(
+        &self,
+        ctx: &Context<'_>,
+        baseline_points: Option<i32>,
+        #[graphql(default)] astronomical_dates: Vec<String>,
+    ) -> Result<RunChartView> {
+        let caller = super::context::caller_of(ctx);
+        let points = projects::points(db(ctx)?, &caller, self.0.id).await?;
+        let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
+        let mut astronomical = Vec::with_capacity(astronomical_dates.len());
+        for (i, text) in astronomical_dates.iter().enumerate() {
+            let field = format!("astronomicalDates[{i}]");
+            let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                crate::Error::invalid(field.clone(), format!("'{text}' is not a YYYY-MM-DD date"))
+            })?;
+            let index = points.iter().position(|p| p.date == date).ok_or_else(|| {
+                crate::Error::invalid(field, format!("the measure has no point on {date}"))
+            })?;
+            astronomical.push(index);
+        }
+        let options = engine::spc::run_chart::RunChartOptions {
+            baseline_points: baseline_points.map(|n| n.max(1) as usize),
+            astronomical,
+            ..Default::default()
+        };
+        let chart = engine::spc::run_chart::run_chart(&values, &options)
+            .map_err(|e| crate::Error::invalid("baselinePoints", e))?;
+        Ok(RunChartView {
+            median: chart.median,
+            points: chart
+                .points
+                .iter()
+                .zip(&points)
+                .map(|(p, d)| RunPointView {
+                    date: d.date,
+                    value: p.value,
+                    relative_to_median: p.relative_to_median.into(),
+                    shift: p.shift,
+                    trend: p.trend,
+                    astronomical: p.astronomical,
+                })
+                .collect(),
+            useful_points: chart.useful_points,
+            runs: chart.runs,
+            runs_lower_limit: chart.runs_lower_limit,
+            runs_upper_limit: chart.runs_upper_limit,
+            too_few_runs: chart.too_few_runs,
+            too_many_runs: chart.too_many_runs,
+        })
+    }
+    /// The windows of the PDSA cycles that predict something about this measure, to shade on
+    /// its chart.
+    async fn cycle_windows(&self, ctx: &Context<'_>) -> Result<Vec<CycleWindow>> {
+        let caller = super::context::caller_of(ctx);
+        let id = self.0.id.to_string();
+        Ok(
+            crate::store::cycles::list(db(ctx)?, &caller, self.0.project_id)
+                .await?
+                .into_iter()
+                .filter(|c| c.cycle.predictions.iter().any(|p| p.measure == id))
+                .filter_map(|c| {
+                    Some(CycleWindow {
+                        cycle_id: ID(c.id.to_string()),
+                        change_idea: c.change_idea.clone(),
+                        start: c.cycle.actual_start.or(c.cycle.planned_start)?,
+                        end: c.cycle.actual_end.or(c.cycle.planned_end),
+                    })
+                })
+                .collect(),
+        )
+    }
+    /// The Making Data Count chart as SVG (default options): coloured points, limits, the
+    /// target, the project's PDSA cycle windows, and the variation and assurance icons.
+    async fn chart_svg(&self, ctx: &Context<'_>) -> Result<String> {
+        let caller = super::context::caller_of(ctx);
+        let db = db(ctx)?;
+        let points: Vec<DataPoint> = projects::points(db, &caller, self.0.id).await?;
+        let m = &self.0.measure;
+        let view = engine::spc::chart::chart(m, &points, &ChartRequest::default())
+            .map_err(crate::Error::from)?;
+        let windows: Vec<engine::render::spc_chart::Window> =
+            crate::store::cycles::list(db, &caller, self.0.project_id)
+                .await?
+                .into_iter()
+                .filter_map(|c| {
+                    let start = c.cycle.actual_start.or(c.cycle.planned_start)?;
+                    let end = c.cycle.actual_end.or(c.cycle.planned_end)?;
+                    Some(engine::render::spc_chart::Window {
+                        label: c.change_idea.clone(),
+                        start,
+                        end,
+                    })
+                })
+                .collect();
+        Ok(engine::render::spc_chart::chart_svg(
+            &m.name, &m.unit, &view, m.target, &windows,
+        ))
+    }
+
+    /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
+    /// here), as Making Data Count reads it.
+    async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
+        let caller = super::context::caller_of(ctx);
+        let request = chart_request(&options.unwrap_or_default())?;
+        let points: Vec<DataPoint> = projects::points(db(ctx)?, &caller, self.0.id).await?;
+        let m = &self.0.measure;
+        let view = engine::spc::chart::chart(m, &points, &request).map_err(crate::Error::from)?;
+        let chart = SpcChart {
+            chart_type: m.chart_type.into(),
+            groups: view
+                .groups
+                .into_iter()
+                .map(|g| SpcGroup {
+                    mean: g.mean,
+                    lower_limit: g.lower_limit,
+                    upper_limit: g.upper_limit,
+                    first_index: g.first_index,
+                    n: g.n,
+                    short_group_warning: g.short_group_warning,
+                })
+                .collect(),
+            points: view
+                .points
+                .into_iter()
+                .map(|p| SpcPoint {
+                    date: p.date,
+                    value: p.value,
+                    point_type: p.point_type.into(),
+                    rule: p.rule.into(),
+                    rule_label: p.rule_label,
+                    lower_limit: p.lower_limit,
+                    upper_limit: p.upper_limit,
+                })
+                .collect(),
+            variation: view.variation.map(Into::into),
+            assurance: view.assurance.map(Into::into),
+        };
+        Ok(chart)
+    }
+}
+
+/// Where a measure's points come from when it is computed from a log.
+#[derive(SimpleObject)]
+#[graphql(name = "LogMeasureSource")]
+pub struct LogMeasureSourceView {
+    log_id: ID,
+    from_activity: String,
+    to_activity: String,
+    statistic: LogStatistic,
+    period: LogPeriod,
+    unit: TimeUnit,
+    target_minutes: Option<f64>,
+}
+
+impl LogMeasureSourceView {
+    pub fn new(source: &store::projects::LogSource) -> Self {
+        let d = &source.definition;
+        Self {
+            log_id: ID(source.log_id.to_string()),
+            from_activity: d.from_activity.clone(),
+            to_activity: d.to_activity.clone(),
+            statistic: d.statistic.into(),
+            period: d.period.into(),
+            unit: d.unit.into(),
+            target_minutes: d.target_minutes,
+        }
+    }
+}

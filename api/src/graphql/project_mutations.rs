@@ -1,0 +1,264 @@
+//! Creating and changing improvement projects, their measures and data points.
+
+use super::context::{change, db, parse_id};
+use super::enums::*;
+use super::measures::*;
+use super::projects::{Member, ProjectView};
+use crate::store::projects::{self, NewProject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use engine::measure::{Measure, PointInput, parse_points};
+
+/// A new improvement project.
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    pub title: String,
+    /// What, how much, by when.
+    pub aim: String,
+    /// ODS code of the owning organisation.
+    pub owner: String,
+    pub pathway_id: Option<ID>,
+    #[graphql(default)]
+    pub members: Vec<Member>,
+}
+
+/// A new measure of a project.
+#[derive(InputObject)]
+pub struct AddMeasureInput {
+    pub project_id: ID,
+    pub expected_version: i64,
+    pub name: String,
+    pub kind: MeasureKind,
+    pub definition: String,
+    #[graphql(default)]
+    pub unit: String,
+    pub direction: ImprovementDirection,
+    pub target: Option<f64>,
+    #[graphql(default_with = "ChartType::Xmr")]
+    pub chart_type: ChartType,
+}
+
+/// One period's data.
+#[derive(InputObject)]
+pub struct DataPointInput {
+    /// YYYY-MM-DD: the period.
+    pub date: String,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub annotation: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct MeasurePayload {
+    pub(crate) project: ProjectView,
+    pub(crate) measure: MeasureView,
+}
+
+/// What recording did: sending a period again replaces it, and says so.
+#[derive(SimpleObject)]
+pub struct RecordDataPointsPayload {
+    measure: MeasureView,
+    inserted: usize,
+    replaced: usize,
+}
+
+/// Changes to a project; leave out what stays the same.
+#[derive(InputObject)]
+pub struct UpdateProjectInput {
+    pub id: ID,
+    pub expected_version: i64,
+    pub title: Option<String>,
+    pub aim: Option<String>,
+    pub status: Option<ProjectStatus>,
+}
+
+/// Changes to a measure; leave out what stays the same (`null` clears the target).
+#[derive(InputObject)]
+pub struct UpdateMeasureInput {
+    pub id: ID,
+    /// The project's version.
+    pub expected_version: i64,
+    pub name: Option<String>,
+    pub kind: Option<MeasureKind>,
+    pub definition: Option<String>,
+    pub unit: Option<String>,
+    pub direction: Option<ImprovementDirection>,
+    pub target: async_graphql::MaybeUndefined<f64>,
+    pub chart_type: Option<ChartType>,
+}
+
+#[derive(Default)]
+pub struct ProjectMutation;
+
+#[Object]
+impl ProjectMutation {
+    /// Creates an improvement project with its team.
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> Result<ProjectView> {
+        let mut errors = engine::InputErrors::default();
+        let title = errors.check("title", engine::values::parse_text(&input.title, 200));
+        let aim = errors.check("aim", engine::values::parse_text(&input.aim, 10_000));
+        let owner = errors.check("owner", engine::OdsCode::parse(&input.owner));
+        let mut members = Vec::new();
+        for (i, m) in input.members.iter().enumerate() {
+            if let Some(name) = errors.check(
+                &format!("members[{i}].name"),
+                engine::values::parse_text(&m.name, 200),
+            ) {
+                members.push((name, m.role.into()));
+            }
+        }
+        let pathway_id = input
+            .pathway_id
+            .as_ref()
+            .map(|id| parse_id("pathwayId", id))
+            .transpose()?;
+        let (Some(title), Some(aim), Some(owner)) = (title, aim, owner) else {
+            return Err(crate::Error::Validation(errors).into());
+        };
+        if !errors.is_empty() {
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let record = projects::create(
+            db(ctx)?,
+            &change(ctx),
+            NewProject {
+                title,
+                aim,
+                owner,
+                pathway_id,
+                members,
+            },
+        )
+        .await?;
+        Ok(ProjectView(record))
+    }
+
+    /// Changes a project's title, aim or status.
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProjectInput,
+    ) -> Result<ProjectView> {
+        let id = parse_id("id", &input.id)?;
+        let mut errors = engine::InputErrors::default();
+        let title = input
+            .title
+            .map(|t| errors.check("title", engine::values::parse_text(&t, 200)))
+            .unwrap_or(None);
+        let aim = input
+            .aim
+            .map(|a| errors.check("aim", engine::values::parse_text(&a, 10_000)))
+            .unwrap_or(None);
+        if !errors.is_empty() {
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let patch = projects::ProjectPatch {
+            title,
+            aim,
+            status: input.status.map(Into::into),
+        };
+        Ok(ProjectView(
+            projects::update(db(ctx)?, &change(ctx), id, input.expected_version, patch).await?,
+        ))
+    }
+
+    /// Changes a measure (`expectedVersion` is the project's).
+    async fn update_measure(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateMeasureInput,
+    ) -> Result<MeasureView> {
+        let id = parse_id("id", &input.id)?;
+        let record =
+            projects::update_measure(db(ctx)?, &change(ctx), id, input.expected_version, |m| {
+                let target = match input.target {
+                    async_graphql::MaybeUndefined::Undefined => m.target,
+                    async_graphql::MaybeUndefined::Null => None,
+                    async_graphql::MaybeUndefined::Value(t) => Some(t),
+                };
+                Measure::parse(
+                    input.name.as_deref().unwrap_or(&m.name),
+                    input.kind.map_or(m.kind, Into::into),
+                    input.definition.as_deref().unwrap_or(&m.definition),
+                    input.unit.as_deref().unwrap_or(&m.unit),
+                    input.direction.map_or(m.direction, Into::into),
+                    target,
+                    input.chart_type.map_or(m.chart_type, Into::into),
+                )
+            })
+            .await?;
+        Ok(MeasureView(record))
+    }
+
+    /// Adds a measure to a project (`expectedVersion` is the project's).
+    async fn add_measure(
+        &self,
+        ctx: &Context<'_>,
+        input: AddMeasureInput,
+    ) -> Result<MeasurePayload> {
+        let caller = super::context::caller_of(ctx);
+        let project_id = parse_id("projectId", &input.project_id)?;
+        let measure = Measure::parse(
+            &input.name,
+            input.kind.into(),
+            &input.definition,
+            &input.unit,
+            input.direction.into(),
+            input.target,
+            input.chart_type.into(),
+        )
+        .map_err(crate::Error::from)?;
+        let db = db(ctx)?;
+        let (project, id) = projects::add_measure(
+            db,
+            &change(ctx),
+            project_id,
+            input.expected_version,
+            measure,
+            None,
+        )
+        .await?;
+        let measure = projects::measure(db, &caller, id).await?;
+        Ok(MeasurePayload {
+            project: ProjectView(project),
+            measure: MeasureView(measure),
+        })
+    }
+
+    /// Records data points (at most 10,000 a call). Re-sending a date replaces its point. Bad
+    /// dates, non-finite numbers, a zero denominator or a date twice in one request are
+    /// `VALIDATION` errors naming the row, and nothing is stored.
+    async fn record_data_points(
+        &self,
+        ctx: &Context<'_>,
+        measure_id: ID,
+        points: Vec<DataPointInput>,
+    ) -> Result<RecordDataPointsPayload> {
+        let caller = super::context::caller_of(ctx);
+        let measure_id = parse_id("measureId", &measure_id)?;
+        let db = db(ctx)?;
+        let measure = projects::measure(db, &caller, measure_id).await?;
+        let inputs: Vec<PointInput> = points
+            .into_iter()
+            .map(|p| PointInput {
+                date: p.date,
+                value: p.value,
+                numerator: p.numerator,
+                denominator: p.denominator,
+                annotation: p.annotation,
+            })
+            .collect();
+        let checked =
+            parse_points(measure.measure.chart_type, &inputs).map_err(crate::Error::from)?;
+        let recorded = projects::record_points(db, &change(ctx), measure_id, checked).await?;
+        Ok(RecordDataPointsPayload {
+            measure: MeasureView(measure),
+            inserted: recorded.inserted,
+            replaced: recorded.replaced,
+        })
+    }
+}
