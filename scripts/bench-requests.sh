@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # What a request costs, side by side in one run: wrk against a release `qiflow serve --demo`
 # on SQLite and on PostgreSQL. Prints one table: requests a second, p50 and p99 latency, and
-# each read's throughput as a share of /healthz on the same store.
+# each read's throughput as a share of /healthz on the same store; "failed" counts non-2xx
+# answers and answers with GraphQL errors.
 #
 #   scripts/bench-requests.sh                 # both stores, 50 connections, 10 s each
 #   CONNECTIONS=50 DURATION=10s STORES="sqlite" scripts/bench-requests.sh
+#   BIN=/tmp/old/target/release/qiflow scripts/bench-requests.sh
 #
 # Needs wrk (Debian package `wrk`) and, for the PostgreSQL rows, a server at PG_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is made and dropped).
@@ -16,8 +18,11 @@ THREADS=${THREADS:-2}
 STORES=${STORES:-"sqlite postgres"}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
-cargo build --release --quiet
-BIN=target/release/qiflow
+# BIN=path/to/qiflow compares another build (an older commit's, say) under the same load.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=target/release/qiflow
+fi
 WORK=$(mktemp -d)
 SERVER=""
 cleanup() {
@@ -34,6 +39,18 @@ f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+-- Counts responses that carry GraphQL errors (a refused request answers 200).
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) errors = 0 end
+function response(status, headers, body)
+  if string.find(body, '"errors"', 1, true) then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("errors") end
+  io.write(string.format("GraphQL errors: %d\n", total))
+end
 LUA
 # recordDataPoints with a new date on every request (a write each time).
 cat > "$WORK/write.lua" <<'LUA'
@@ -44,11 +61,23 @@ wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 local measure = os.getenv("MEASURE")
 request = function()
   n = n + 1
-  local day = os.time({year = 2030, month = 1, day = 1}) + 86400 * (n + 100000 * math.random(0, 50))
+  local day = os.time({year = 2030, month = 1, day = 1}) + 86400 * (n + 1000 * math.random(0, 200))
   local body = string.format(
     '{"query":"mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted replaced } }","variables":{"id":"%s","p":[{"date":"%s","value":%d}]}}',
     measure, os.date("!%Y-%m-%d", day), n % 17)
   return wrk.format(nil, nil, nil, body)
+end
+-- Counts responses that carry GraphQL errors (a refused request answers 200).
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) errors = 0 end
+function response(status, headers, body)
+  if string.find(body, '"errors"', 1, true) then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("errors") end
+  io.write(string.format("GraphQL errors: %d\n", total))
 end
 LUA
 # The latency percentiles wrk prints with --latency, as milliseconds.
@@ -56,8 +85,8 @@ summary() {
   awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%s %.2f %.2f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }'
+    /Non-2xx/ { bad += $NF } /^GraphQL errors:/ { bad += $NF }
+    END { printf "%s %.2f %.2f %d\n", rps, p50, p99, bad }'
 }
 
 run_store() {
@@ -119,6 +148,6 @@ row() {
 
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each; $(nproc) cores"
 echo
-echo "| store    | request                  | requests/s | p50 (ms) | p99 (ms) | of /healthz | non-2xx |"
-echo "|----------|--------------------------|-----------:|---------:|---------:|------------:|--------:|"
+echo "| store    | request                  | requests/s | p50 (ms) | p99 (ms) | of /healthz | failed |"
+echo "|----------|--------------------------|-----------:|---------:|---------:|------------:|-------:|"
 for store in $STORES; do run_store "$store"; done

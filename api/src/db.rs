@@ -88,9 +88,23 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 pub struct WriteTransaction {
     tx: DatabaseTransaction,
     _turn: Option<OwnedMutexGuard<()>>,
+    access_changed: std::sync::atomic::AtomicBool,
 }
 
 impl WriteTransaction {
+    /// Notes that the write changes who may do what (a membership, a token), so verified
+    /// callers must be forgotten once it commits.
+    pub(crate) fn changes_access(&self) {
+        self.access_changed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`Self::changes_access`] was called.
+    pub(crate) fn access_changed(&self) -> bool {
+        self.access_changed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Commits. Store writes commit through `store::audit::commit`, which writes the audit
     /// entry first.
     pub(crate) async fn commit(self) -> Result<(), DbErr> {
@@ -156,7 +170,11 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, Db
             ..Default::default()
         })
         .await?;
-    Ok(WriteTransaction { tx, _turn: turn })
+    Ok(WriteTransaction {
+        tx,
+        _turn: turn,
+        access_changed: Default::default(),
+    })
 }
 
 /// Whether the database answers (for `/healthz`).

@@ -64,3 +64,45 @@ async fn concurrent_step_additions_to_different_pathways_all_succeed() {
         assert!(response.get("errors").is_none(), "{response:#}");
     }
 }
+
+/// Re-sending a period replaces it, also when several clients send it at once (an integration
+/// retrying): every request succeeds and the period is stored once. On PostgreSQL two writers
+/// used to delete the old point side by side and then both insert, one failing on the unique
+/// (measure, date) key.
+#[tokio::test]
+async fn the_same_period_sent_at_once_by_many_clients_is_stored_once() {
+    let app = spawn_app().await;
+    let project = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Retries", "aim": "Count once", "owner": "XQ1", "members": []}}),
+        )
+        .await;
+    let measure = app
+        .data(
+            "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+            json!({"i": {"projectId": project["createProject"]["id"], "expectedVersion": project["createProject"]["version"],
+                         "name": "Breaches", "kind": "OUTCOME", "definition": "x", "direction": "DECREASE"}}),
+        )
+        .await;
+    let id = measure["addMeasure"]["measure"]["id"].clone();
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted replaced } }";
+    for round in 0..3 {
+        let requests = (0..12).map(|n| {
+            app.graphql(
+                record,
+                json!({"id": id, "p": [{"date": format!("2025-0{}-01", round + 1), "value": n}]}),
+            )
+        });
+        for response in futures::future::join_all(requests).await {
+            assert!(response.get("errors").is_none(), "round {round}: {response:#}");
+        }
+    }
+    let stored = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { points { date } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(stored["measure"]["points"].as_array().unwrap().len(), 3);
+}

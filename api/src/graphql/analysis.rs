@@ -451,7 +451,7 @@ impl AnalysisQuery {
             );
         }
         let db = db(ctx)?;
-        let record = store::pathways::get(db, &caller, id).await?;
+        let record = store::pathways::get_for_read(db, &caller, id).await?;
         let content = store::pathways::content(db, &caller, id).await?;
         let changes: Vec<engine::Change> = changes.into_iter().map(Into::into).collect();
         let demand = record.header.demand_per_day.map(|d| d.get());

@@ -455,7 +455,7 @@ impl PathwayQuery {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(PathwayView::new(
-            store::pathways::get(db(ctx)?, &caller, id).await?,
+            store::pathways::get_for_read(db(ctx)?, &caller, id).await?,
         ))
     }
 }

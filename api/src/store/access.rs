@@ -3,7 +3,7 @@
 
 use crate::caller::{Caller, Membership, Principal, Role};
 use crate::context::RequestContext;
-use crate::db::begin_write;
+use crate::db::{WriteTransaction, begin_write};
 use crate::error::{Error, Result};
 use crate::store::Unique as _;
 use chrono::{DateTime, Duration, Utc};
@@ -168,6 +168,7 @@ pub async fn create_token(
         return Err(Error::invalid("expires", "must be 1 to 3650 days"));
     }
     let tx = begin_write(db).await?;
+    tx.changes_access();
     let code = engine::OdsCode::parse(&new.organisation).map_err(|e| Error::invalid("org", e))?;
     let org = match organisation::Entity::find()
         .filter(organisation::Column::OdsCode.eq(code.as_str()))
@@ -266,6 +267,7 @@ pub async fn create_token(
 pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String> {
     const NAME: &str = "demo administrator";
     let tx = begin_write(db).await?;
+    tx.changes_access();
     let now = Utc::now();
     let principal_id = match principal::Entity::find()
         .filter(principal::Column::Name.eq(NAME))
@@ -352,6 +354,7 @@ pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<TokenRecord>> {
 /// Revokes a token by id; audited. `NOT_FOUND` when there is no such token.
 pub async fn revoke_token(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid) -> Result<()> {
     let tx = begin_write(db).await?;
+    tx.changes_access();
     let updated = api_token::Entity::update_many()
         .col_expr(
             api_token::Column::RevokedAt,
@@ -475,13 +478,14 @@ pub async fn require_project(
 
 /// Makes a principal that creates an organisation its first administrator.
 pub async fn grant_creator(
-    db: &impl ConnectionTrait,
+    db: &WriteTransaction,
     caller: &Caller,
     organisation_id: Uuid,
 ) -> Result<()> {
     let Some(principal_id) = caller.principal_id() else {
         return Ok(());
     };
+    db.changes_access();
     membership::Entity::insert(membership::ActiveModel {
         id: Set(Uuid::now_v7()),
         principal_id: Set(principal_id),

@@ -36,14 +36,18 @@ pub async fn commit_as(
     outcome: &str,
 ) -> Result<()> {
     entry(&tx, ctx, &ctx.operation, touched, outcome).await?;
+    let access_changed = tx.access_changed();
     tx.commit().await?;
-    // The write may have changed who may do what (a membership, a token, a new organisation).
-    super::caller_cache::forget_all();
+    if access_changed {
+        super::caller_cache::forget_all();
+    }
     Ok(())
 }
 
 /// Records an operation that changed nothing (refused, or a read of patient-level aggregates)
-/// on its own.
+/// in a write of its own, queued with every other write (on SQLite, an insert outside the
+/// writers' queue would wait on the busy timeout, in steps of 100 ms).
+#[allow(clippy::disallowed_methods)] // nothing to audit but the entry itself
 pub async fn record_alone(
     db: &DatabaseConnection,
     ctx: &RequestContext,
@@ -51,7 +55,10 @@ pub async fn record_alone(
     touched: &[Uuid],
     outcome: &str,
 ) -> Result<()> {
-    entry(db, ctx, operation, touched, outcome).await
+    let tx = crate::db::begin_write(db).await?;
+    entry(&tx, ctx, operation, touched, outcome).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Appends one entry naming `touched` and what the request named, attributed to the caller's
@@ -113,67 +120,93 @@ async fn record(
 
 /// The organisations owning the objects behind `ids` (pathways and their steps and transitions,
 /// projects and their measures, drivers and cycles, event logs, organisations themselves), so
-/// an owner's administrators see what anyone did, or tried, with their objects.
+/// an owner's administrators see what anyone did, or tried, with their objects. One statement:
+/// it runs inside the write's transaction, where every round trip holds the write lock longer.
 pub async fn owners_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     use entity::{driver, measure, pdsa_cycle, step, transition};
+    use sea_orm::sea_query::{Query, SelectStatement, UnionType};
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut pathways: Vec<Uuid> = ids.to_vec();
-    pathways
-        .extend(related::<step::Entity>(db, ids, step::Column::Id, |s| Some(s.pathway_id)).await?);
-    pathways.extend(
-        related::<transition::Entity>(db, ids, transition::Column::Id, |t| Some(t.pathway_id))
-            .await?,
-    );
-    let mut projects: Vec<Uuid> = ids.to_vec();
-    projects.extend(
-        related::<measure::Entity>(db, ids, measure::Column::Id, |m| Some(m.project_id)).await?,
-    );
-    projects.extend(
-        related::<driver::Entity>(db, ids, driver::Column::Id, |d| Some(d.project_id)).await?,
-    );
-    projects.extend(
-        related::<pdsa_cycle::Entity>(db, ids, pdsa_cycle::Column::Id, |c| Some(c.project_id))
-            .await?,
-    );
-    let mut owners =
-        related::<pathway::Entity>(db, &pathways, pathway::Column::Id, |p| Some(p.owner_id))
-            .await?;
-    owners.extend(
-        related::<improvement_project::Entity>(
-            db,
-            &projects,
-            improvement_project::Column::Id,
-            |p| Some(p.owner_id),
+    let ids = || ids.iter().copied();
+    /// `SELECT parent FROM table WHERE id IN ids`.
+    fn parents<E: EntityTrait>(id: E::Column, parent: E::Column, ids: &[Uuid]) -> SelectStatement {
+        Query::select()
+            .column(parent)
+            .from(E::default())
+            .and_where(id.is_in(ids.iter().copied()))
+            .to_owned()
+    }
+    let all: Vec<Uuid> = ids().collect();
+    let mut query = Query::select()
+        .column(pathway::Column::OwnerId)
+        .from(pathway::Entity)
+        .cond_where(
+            sea_orm::Condition::any()
+                .add(pathway::Column::Id.is_in(ids()))
+                .add(pathway::Column::Id.in_subquery(parents::<step::Entity>(
+                    step::Column::Id,
+                    step::Column::PathwayId,
+                    &all,
+                )))
+                .add(
+                    pathway::Column::Id.in_subquery(parents::<transition::Entity>(
+                        transition::Column::Id,
+                        transition::Column::PathwayId,
+                        &all,
+                    )),
+                ),
         )
-        .await?,
-    );
-    owners.extend(
-        related::<event_log::Entity>(db, ids, event_log::Column::Id, |l| l.organisation_id).await?,
-    );
-    owners.extend(
-        related::<organisation::Entity>(db, ids, organisation::Column::Id, |o| Some(o.id)).await?,
-    );
+        .to_owned();
+    let projects = Query::select()
+        .column(improvement_project::Column::OwnerId)
+        .from(improvement_project::Entity)
+        .cond_where(
+            sea_orm::Condition::any()
+                .add(improvement_project::Column::Id.is_in(ids()))
+                .add(
+                    improvement_project::Column::Id.in_subquery(parents::<measure::Entity>(
+                        measure::Column::Id,
+                        measure::Column::ProjectId,
+                        &all,
+                    )),
+                )
+                .add(
+                    improvement_project::Column::Id.in_subquery(parents::<driver::Entity>(
+                        driver::Column::Id,
+                        driver::Column::ProjectId,
+                        &all,
+                    )),
+                )
+                .add(
+                    improvement_project::Column::Id.in_subquery(parents::<pdsa_cycle::Entity>(
+                        pdsa_cycle::Column::Id,
+                        pdsa_cycle::Column::ProjectId,
+                        &all,
+                    )),
+                ),
+        )
+        .to_owned();
+    let logs = Query::select()
+        .column(event_log::Column::OrganisationId)
+        .from(event_log::Entity)
+        .and_where(event_log::Column::Id.is_in(ids()))
+        .and_where(event_log::Column::OrganisationId.is_not_null())
+        .to_owned();
+    let organisations =
+        parents::<organisation::Entity>(organisation::Column::Id, organisation::Column::Id, &all);
+    query
+        .union(UnionType::Distinct, projects)
+        .union(UnionType::Distinct, logs)
+        .union(UnionType::Distinct, organisations);
+    let rows = db.query_all(&query).await?;
+    let mut owners = rows
+        .iter()
+        .map(|row| row.try_get_by_index::<Uuid>(0))
+        .collect::<Result<Vec<_>, _>>()?;
     owners.sort();
     owners.dedup();
     Ok(owners)
-}
-
-/// For the rows of `column`'s table whose id is in `ids`, what `pick` takes from each.
-async fn related<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-    column: E::Column,
-    pick: impl Fn(E::Model) -> Option<Uuid>,
-) -> Result<Vec<Uuid>> {
-    Ok(E::find()
-        .filter(column.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(pick)
-        .collect())
 }
 
 /// One audit entry as it is read back.

@@ -2,10 +2,10 @@
 //! statements and a hash lookup to learn who is asking.
 //!
 //! Two rules keep it honest:
-//! - any write committed by this process forgets everything (a new membership, a revoked
-//!   token or a new organisation must show on the very next request); an entry records the
-//!   generation it was read under, so a caller read before a change and stored after it is
-//!   never served;
+//! - a write committed by this process that changes access (a new membership, a token issued
+//!   or revoked, a new organisation's administrator) forgets everything, so the change shows on
+//!   the very next request; an entry records the generation it was read under, so a caller read
+//!   before such a change and stored after it is never served;
 //! - a token revoked, or a membership changed, by another process (the `qiflow token` command,
 //!   another replica) is seen within [`TTL`].
 

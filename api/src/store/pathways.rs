@@ -138,6 +138,31 @@ pub async fn count(
         .await?)
 }
 
+/// Pathway records already read, by id and version: every change to a pathway's own fields takes
+/// a new version, so a version's record never changes (its owner's name neither; a future
+/// organisation rename must clear this cache).
+static RECORDS: LazyLock<Cache<(Uuid, i64), PathwayRecord>> = LazyLock::new(|| Cache::new(1_024));
+
+/// One pathway for a read outside any transaction, or `NOT_FOUND`: one statement (the row,
+/// through the caller's visibility) when its version was read before.
+pub async fn get_for_read(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<PathwayRecord> {
+    let row = pathway::Entity::find_by_id(id)
+        .filter(visible_pathways(caller))
+        .unique(db)
+        .await?
+        .ok_or_else(|| Error::not_found("pathway", id))?;
+    if let Some(record) = RECORDS.get(&(id, row.version)) {
+        return Ok(record);
+    }
+    let record = records(db, vec![row]).await?.remove(0);
+    RECORDS.insert((id, record.version), record.clone());
+    Ok(record)
+}
+
 /// One pathway, or `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<PathwayRecord> {
     let row = pathway::Entity::find_by_id(id)

@@ -396,6 +396,14 @@ pub async fn record_points(
     let record = measure(&tx, caller, measure_id).await?;
     super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
         .await?;
+    // Writers of one measure take turns on its row (a no-op update holds the row lock until
+    // commit on PostgreSQL; SQLite has one writer anyway), so two that replace the same period
+    // cannot both delete the old point and then both insert a new one.
+    measure::Entity::update_many()
+        .col_expr(measure::Column::Id, Expr::col(measure::Column::Id))
+        .filter(measure::Column::Id.eq(measure_id))
+        .exec(&tx)
+        .await?;
     let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
     let mut replaced = 0;
     for chunk in dates.chunks(INSERT_CHUNK) {
