@@ -95,7 +95,10 @@ async fn the_same_period_sent_at_once_by_many_clients_is_stored_once() {
             )
         });
         for response in futures::future::join_all(requests).await {
-            assert!(response.get("errors").is_none(), "round {round}: {response:#}");
+            assert!(
+                response.get("errors").is_none(),
+                "round {round}: {response:#}"
+            );
         }
     }
     let stored = app

@@ -13,11 +13,11 @@ use engine::events::csv::{ReadReport, read_csv};
 use engine::events::identifiers::Pseudonymiser;
 use engine::events::xes::read_xes;
 use engine::events::{EventLog, Interner, Lifecycle, LogBuilder, LogFormat, RawEvent, RowError};
-use entity::{event_import, event_log, organisation};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use entity::{event_import, event_log, log_event, organisation};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Statement, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Value,
 };
 use std::io::BufRead;
 use uuid::Uuid;
@@ -646,14 +646,13 @@ async fn write(
     let first_seq = log.next_seq - n;
     insert_events(&tx, log_id, first_seq, events).await?;
     let counts = tx
-        .query_one_raw(Statement::from_sql_and_values(
-            tx.get_database_backend(),
-            placeholders(
-                tx.get_database_backend(),
-                "SELECT COUNT(*), COUNT(DISTINCT case_key) FROM log_event WHERE log_id = ?",
-            ),
-            [log_id.into()],
-        ))
+        .query_one(
+            Query::select()
+                .expr(Func::count(Expr::col(log_event::Column::Seq)))
+                .expr(Func::count_distinct(Expr::col(log_event::Column::CaseKey)))
+                .from(log_event::Entity)
+                .and_where(log_event::Column::LogId.eq(log_id)),
+        )
         .await?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("no count row")))?;
     let event_count: i64 = counts.try_get_by_index(0)?;
@@ -673,45 +672,13 @@ async fn write(
     Ok(import_from_row(row))
 }
 
-/// Rewrites `?` placeholders as `$1, $2, ...` for PostgreSQL.
-fn placeholders(backend: DatabaseBackend, sql: &str) -> String {
-    if backend != DatabaseBackend::Postgres {
-        return sql.to_string();
-    }
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 async fn insert_events(
     tx: &DatabaseTransaction,
     log_id: Uuid,
     first_seq: i64,
     events: &StagedEvents,
 ) -> Result<()> {
-    let backend = tx.get_database_backend();
-    let row_sql = |count: usize| {
-        let mut sql = String::from(
-            "INSERT INTO log_event (log_id, seq, case_key, activity, time_ms, organisation, resource, lifecycle) VALUES ",
-        );
-        for i in 0..count {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?,?,?,?,?,?,?,?)");
-        }
-        placeholders(backend, &sql)
-    };
-    let full_sql = row_sql(EVENT_INSERT_CHUNK);
+    use log_event::Column as C;
     let text = |interner: &Interner, i: u32| -> Value {
         if i == NONE {
             Value::String(None)
@@ -720,25 +687,34 @@ async fn insert_events(
         }
     };
     for (chunk_index, chunk) in events.rows.chunks(EVENT_INSERT_CHUNK).enumerate() {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
+        let mut insert = Query::insert();
+        insert.into_table(log_event::Entity).columns([
+            C::LogId,
+            C::Seq,
+            C::CaseKey,
+            C::Activity,
+            C::TimeMs,
+            C::Organisation,
+            C::Resource,
+            C::Lifecycle,
+        ]);
         for (i, row) in chunk.iter().enumerate() {
             let seq = first_seq + (chunk_index * EVENT_INSERT_CHUNK + i) as i64;
-            values.push(log_id.into());
-            values.push(seq.into());
-            values.push(events.case_keys[row.case as usize].clone().into());
-            values.push(events.activities.name(row.activity).to_string().into());
-            values.push(row.time_ms.into());
-            values.push(text(&events.organisations, row.organisation));
-            values.push(text(&events.resources, row.resource));
-            values.push(row.lifecycle.as_str().map(str::to_string).into());
+            let values: [Value; 8] = [
+                log_id.into(),
+                seq.into(),
+                events.case_keys[row.case as usize].clone().into(),
+                events.activities.name(row.activity).to_string().into(),
+                row.time_ms.into(),
+                text(&events.organisations, row.organisation),
+                text(&events.resources, row.resource),
+                row.lifecycle.as_str().map(str::to_string).into(),
+            ];
+            insert
+                .values(values.map(Into::into))
+                .map_err(|e| Error::internal(anyhow::anyhow!("building an event insert: {e}")))?;
         }
-        let sql = if chunk.len() == EVENT_INSERT_CHUNK {
-            full_sql.clone()
-        } else {
-            row_sql(chunk.len())
-        };
-        tx.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
+        tx.execute(&insert).await?;
     }
     Ok(())
 }
@@ -747,21 +723,27 @@ async fn insert_events(
 /// sort is needed in the database), grouping by pseudonymised case. O(n).
 pub async fn load(db: &impl ConnectionTrait, caller: &Caller, log_id: Uuid) -> Result<EventLog> {
     get_log(db, caller, log_id).await?;
-    let backend = db.get_database_backend();
-    let sql = placeholders(
-        backend,
-        "SELECT seq, case_key, activity, time_ms, organisation, lifecycle FROM log_event \
-         WHERE log_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
-    );
+    use log_event::Column as C;
     let mut builder = LogBuilder::new();
     let mut from = 0i64;
     loop {
         let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                sql.clone(),
-                [log_id.into(), from.into(), (EVENT_PAGE as i64).into()],
-            ))
+            .query_all(
+                Query::select()
+                    .columns([
+                        C::Seq,
+                        C::CaseKey,
+                        C::Activity,
+                        C::TimeMs,
+                        C::Organisation,
+                        C::Lifecycle,
+                    ])
+                    .from(log_event::Entity)
+                    .and_where(C::LogId.eq(log_id))
+                    .and_where(C::Seq.gte(from))
+                    .order_by(C::Seq, Order::Asc)
+                    .limit(EVENT_PAGE),
+            )
             .await?;
         let count = rows.len();
         for row in rows {
