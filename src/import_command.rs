@@ -66,7 +66,7 @@ pub async fn run(
     let input = std::io::BufReader::with_capacity(1 << 20, bar.wrap_read(handle));
     let format = request.format;
     let staged = tokio::task::spawn_blocking(move || {
-        events::stage_file(input, &format, &pseudonymiser, |_| {})
+        engine::events::staging::stage_file(input, &format, &pseudonymiser, |_| {})
     })
     .await?;
     bar.finish_and_clear();
@@ -75,7 +75,9 @@ pub async fn run(
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let mut ctx = ctx;
     ctx.named = vec![log.id];
-    let record = events::import(&db, &ctx, log.id, ImportSource::File, None, staged, started).await;
+    let record =
+        api::store::imports::import(&db, &ctx, log.id, ImportSource::File, None, staged, started)
+            .await;
     spinner.finish_and_clear();
     let record = record.map_err(api::Error::into_anyhow)?;
     let log = events::get_log(&db, &ctx.caller, log.id)

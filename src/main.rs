@@ -532,10 +532,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let role = api::caller::Role::parse(&role).with_context(|| {
                         format!("--role: '{role}' is not VIEWER, EDITOR or ADMIN")
                     })?;
-                    let (secret, _) = api::store::access::create_token(
+                    let (secret, _) = api::store::tokens::create_token(
                         &db,
                         &api::context::RequestContext::command("token create"),
-                        api::store::access::NewToken {
+                        api::store::tokens::NewToken {
                             principal,
                             system,
                             organisation: org,
@@ -551,7 +551,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{secret}");
                 }
                 TokenAction::List => {
-                    for t in api::store::access::list_tokens(&db)
+                    for t in api::store::tokens::list_tokens(&db)
                         .await
                         .map_err(api::Error::into_anyhow)?
                     {
@@ -565,7 +565,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 TokenAction::Revoke { id } => {
                     let ctx = api::context::RequestContext::command("token revoke");
-                    api::store::access::revoke_token(&db, &ctx, id)
+                    api::store::tokens::revoke_token(&db, &ctx, id)
                         .await
                         .map_err(api::Error::into_anyhow)?;
                     println!("revoked {id}");

@@ -4,7 +4,6 @@
 
 use crate::caller::Caller;
 use crate::error::{Error, Result};
-use crate::store::access;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use poem::http::HeaderMap;
@@ -31,13 +30,13 @@ pub async fn authenticate(
     oidc: Option<&OidcVerifier>,
 ) -> Result<Caller> {
     let token = bearer(headers).ok_or(Error::Unauthenticated)?;
-    if token.starts_with(access::TOKEN_PREFIX) {
-        return access::authenticate_token(db, token).await;
+    if token.starts_with(crate::store::tokens::TOKEN_PREFIX) {
+        return crate::store::tokens::authenticate_token(db, token).await;
     }
     match oidc {
         Some(verifier) => {
             let subject = verifier.subject(token)?;
-            access::caller_for_subject(db, &subject).await
+            crate::store::tokens::caller_for_subject(db, &subject).await
         }
         None => Err(Error::Unauthenticated),
     }

@@ -49,8 +49,8 @@ pub async fn load(db: &DatabaseConnection, pseudonymiser: &Pseudonymiser) -> Res
             summary.pathways_present += 1;
             continue;
         }
-        let record = store::pathways::import(db, &ctx, document.parse()?).await?;
-        store::pathways::publish(db, &ctx, record.id, record.version).await?;
+        let record = store::pathway_edits::import(db, &ctx, document.parse()?).await?;
+        store::pathway_edits::publish(db, &ctx, record.id, record.version).await?;
         summary.pathways_created += 1;
     }
     if store::events::find_log_by_name(db, &caller, DEMO_LOG)
@@ -118,7 +118,7 @@ async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
         ChartType::Xmr,
     )?;
     let (project_now, measure_id) =
-        store::projects::add_measure(db, ctx, project.id, project.version, measure, None).await?;
+        store::measures::add_measure(db, ctx, project.id, project.version, measure, None).await?;
     // Deterministic week-to-week variation around 41 hours, then around 31 once the list runs.
     let points: Vec<engine::measure::DataPoint> = (0..52)
         .map(|i| {
@@ -133,7 +133,7 @@ async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
             }
         })
         .collect();
-    store::projects::record_points(db, ctx, measure_id, points).await?;
+    store::measures::record_points(db, ctx, measure_id, points).await?;
     let project_now = match store::events::find_log_by_name(db, caller, DEMO_LOG).await? {
         Some(log) => {
             use engine::events::log_measure::{
@@ -160,7 +160,7 @@ async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
                 log_id: log.id,
                 definition,
             };
-            store::projects::add_measure(
+            store::measures::add_measure(
                 db,
                 ctx,
                 project.id,
@@ -444,7 +444,7 @@ async fn demo_log(
         hip.map(|p| p.id),
     )
     .await?;
-    let mut staged = store::events::StagedEvents::default();
+    let mut staged = engine::events::staging::StagedEvents::default();
     for (case, activity, time_ms, organisation, lifecycle) in demo_events() {
         staged.push(
             pseudonymiser,
@@ -458,12 +458,12 @@ async fn demo_log(
             },
         );
     }
-    let staged = store::events::Staged {
+    let staged = engine::events::staging::Staged {
         events: staged,
         report: Default::default(),
         fatal: None,
     };
-    let record = store::events::import(
+    let record = store::imports::import(
         db,
         ctx,
         log.id,

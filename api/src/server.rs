@@ -60,7 +60,7 @@ impl Application {
             let summary = crate::demo::load(&db, &pseudonymiser)
                 .await
                 .map_err(|e| e.into_anyhow().context("loading the demo"))?;
-            let token = crate::store::access::demo_administrator_token(&db)
+            let token = crate::store::tokens::demo_administrator_token(&db)
                 .await
                 .map_err(|e| e.into_anyhow().context("creating the demo token"))?;
             (Some(summary), Some(token))

@@ -148,7 +148,12 @@ pub async fn upload_events(
     let staged = tokio::task::spawn_blocking(move || {
         let file = std::fs::File::open(&path)?;
         let input = std::io::BufReader::with_capacity(1 << 20, file);
-        Ok::<_, std::io::Error>(events::stage_file(input, &format, &key, |_| {}))
+        Ok::<_, std::io::Error>(engine::events::staging::stage_file(
+            input,
+            &format,
+            &key,
+            |_| {},
+        ))
     })
     .await;
     drop(spool);
@@ -157,7 +162,7 @@ pub async fn upload_events(
         Ok(Err(e)) => return from_error(Error::internal(e)),
         Err(e) => return from_error(Error::internal(e)),
     };
-    match events::import(
+    match crate::store::imports::import(
         db.0,
         &ctx,
         log_id,

@@ -42,9 +42,9 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
     let revoked = app.token_for("leaver", "XQ1", "VIEWER", false).await;
     assert!(app.graphql_as(Some(&revoked), query, json!({})).await["errors"].is_null());
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    let tokens = api::store::access::list_tokens(&db).await.unwrap();
+    let tokens = api::store::tokens::list_tokens(&db).await.unwrap();
     let id = tokens.iter().find(|t| t.principal == "leaver").unwrap().id;
-    api::store::access::revoke_token(
+    api::store::tokens::revoke_token(
         &db,
         &api::context::RequestContext::command("token revoke"),
         id,
@@ -68,7 +68,7 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
         },
         [
             (chrono::Utc::now() - chrono::Duration::minutes(1)).into(),
-            api::store::access::token_hash(&expired).into(),
+            api::store::tokens::token_hash(&expired).into(),
         ],
     ))
     .await

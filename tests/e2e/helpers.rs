@@ -163,10 +163,10 @@ async fn spawn_on(
         // The first administrator of a new installation, as `qiflow token create --org-name`
         // makes one (a system client, so it may also write events).
         (None, None) => {
-            api::store::access::create_token(
+            api::store::tokens::create_token(
                 app.database(),
                 &api::context::RequestContext::command("token create"),
-                api::store::access::NewToken {
+                api::store::tokens::NewToken {
                     principal: "test administrator".into(),
                     system: true,
                     organisation: BOOTSTRAP_ORGANISATION.into(),
@@ -257,10 +257,10 @@ impl TestApp {
         let db = sea_orm::Database::connect(&self.database_url)
             .await
             .unwrap();
-        api::store::access::create_token(
+        api::store::tokens::create_token(
             &db,
             &api::context::RequestContext::command("token create"),
-            api::store::access::NewToken {
+            api::store::tokens::NewToken {
                 principal: principal.into(),
                 system,
                 organisation: org.into(),

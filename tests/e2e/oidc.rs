@@ -72,10 +72,10 @@ async fn only_well_formed_tokens_from_the_issuer_for_qiflow_get_in() {
     .await;
     // The subject maps to a local principal; its role comes from qiflow's own tables.
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    api::store::access::create_token(
+    api::store::tokens::create_token(
         &db,
         &api::context::RequestContext::command("token create"),
-        api::store::access::NewToken {
+        api::store::tokens::NewToken {
             principal: "Dr Ada Jones".into(),
             system: false,
             organisation: "XQ1".into(),

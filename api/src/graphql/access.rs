@@ -168,7 +168,7 @@ impl AccessMutation {
         organisation_id: ID,
         role: ShareRole,
     ) -> Result<bool> {
-        access::share(
+        crate::store::shares::share(
             db(ctx)?,
             &change(ctx),
             access::PATHWAY,
@@ -188,7 +188,7 @@ impl AccessMutation {
         organisation_id: ID,
         role: ShareRole,
     ) -> Result<bool> {
-        access::share(
+        crate::store::shares::share(
             db(ctx)?,
             &change(ctx),
             access::PROJECT,

@@ -3,7 +3,7 @@
 
 use super::context::{change, db, parse_id};
 use super::enums::*;
-use crate::store::{cycles, cycles::CycleRecord, projects};
+use crate::store::{cycles, cycles::CycleRecord};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use engine::pdsa::{Cycle, Expectation, Move, Prediction};
@@ -263,8 +263,8 @@ impl CycleView {
         let mut out = Vec::new();
         for p in &self.0.cycle.predictions {
             let measure_id = parse_id("measureId", &ID(p.measure.clone()))?;
-            let measure = projects::measure(db, &caller, measure_id).await?;
-            let points = projects::points(db, &caller, measure_id).await?;
+            let measure = crate::store::measures::measure(db, &caller, measure_id).await?;
+            let points = crate::store::measures::points(db, &caller, measure_id).await?;
             let dates: Vec<NaiveDate> = points.iter().map(|d| d.date).collect();
             let values: Vec<f64> = points.iter().map(|d| d.charted()).collect();
             let better = measure.measure.direction.into();

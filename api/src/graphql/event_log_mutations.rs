@@ -134,9 +134,9 @@ impl EventLogMutation {
         let log_id = parse_id("logId", &log_id)?;
         let db = db(ctx)?;
         let started = Utc::now();
-        let inputs: Vec<events::EventInput> = events
+        let inputs: Vec<engine::events::staging::EventInput> = events
             .into_iter()
-            .map(|e| events::EventInput {
+            .map(|e| engine::events::staging::EventInput {
                 case_id: e.case_id,
                 activity: e.activity,
                 timestamp: e.timestamp,
@@ -145,8 +145,8 @@ impl EventLogMutation {
                 lifecycle: e.lifecycle,
             })
             .collect();
-        let staged = events::stage_batch(&inputs, pseudonymiser(ctx)?);
-        let record = events::import(
+        let staged = engine::events::staging::stage_batch(&inputs, pseudonymiser(ctx)?);
+        let record = crate::store::imports::import(
             db,
             &change(ctx),
             log_id,
@@ -239,7 +239,7 @@ impl EventLogMutation {
         .map_err(crate::Error::from)?;
         let db = db(ctx)?;
         let source = store::projects::LogSource { log_id, definition };
-        let (project, id) = store::projects::add_measure(
+        let (project, id) = store::measures::add_measure(
             db,
             &change(ctx),
             project_id,
@@ -248,7 +248,7 @@ impl EventLogMutation {
             Some(source),
         )
         .await?;
-        let measure = store::projects::measure(db, &caller, id).await?;
+        let measure = store::measures::measure(db, &caller, id).await?;
         Ok(MeasurePayload {
             project: ProjectView(project),
             measure: MeasureView(measure),

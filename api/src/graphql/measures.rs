@@ -4,7 +4,7 @@
 use super::context::db;
 use super::enums::*;
 use crate::store;
-use crate::store::projects::{self, MeasureRecord};
+use crate::store::projects::MeasureRecord;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use engine::measure::DataPoint;
@@ -179,7 +179,7 @@ impl MeasureView {
     /// The data, by date.
     async fn points(&self, ctx: &Context<'_>) -> Result<Vec<DataPointView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(projects::points(db(ctx)?, &caller, self.0.id)
+        Ok(crate::store::measures::points(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
             .map(|p| DataPointView {
@@ -200,7 +200,7 @@ impl MeasureView {
         #[graphql(default)] astronomical_dates: Vec<String>,
     ) -> Result<RunChartView> {
         let caller = super::context::caller_of(ctx);
-        let points = projects::points(db(ctx)?, &caller, self.0.id).await?;
+        let points = crate::store::measures::points(db(ctx)?, &caller, self.0.id).await?;
         let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
         let mut astronomical = Vec::with_capacity(astronomical_dates.len());
         for (i, text) in astronomical_dates.iter().enumerate() {
@@ -269,7 +269,7 @@ impl MeasureView {
     async fn chart_svg(&self, ctx: &Context<'_>) -> Result<String> {
         let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
-        let points: Vec<DataPoint> = projects::points(db, &caller, self.0.id).await?;
+        let points: Vec<DataPoint> = crate::store::measures::points(db, &caller, self.0.id).await?;
         let m = &self.0.measure;
         let view = engine::spc::chart::chart(m, &points, &ChartRequest::default())
             .map_err(crate::Error::from)?;
@@ -297,7 +297,8 @@ impl MeasureView {
     async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
         let caller = super::context::caller_of(ctx);
         let request = chart_request(&options.unwrap_or_default())?;
-        let points: Vec<DataPoint> = projects::points(db(ctx)?, &caller, self.0.id).await?;
+        let points: Vec<DataPoint> =
+            crate::store::measures::points(db(ctx)?, &caller, self.0.id).await?;
         let m = &self.0.measure;
         let view = engine::spc::chart::chart(m, &points, &request).map_err(crate::Error::from)?;
         let chart = SpcChart {

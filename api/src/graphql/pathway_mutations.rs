@@ -4,7 +4,8 @@
 use super::context::{change, db, parse_id};
 use super::enums::{Handoff, StepKind, ValueClass, WasteKind};
 use super::pathway::{PathwayView, StepView, TransitionView};
-use crate::store::{self, PathwayRecord, pathways::HeaderPatch, pathways::TransitionFields};
+use crate::store::pathway_edits::{HeaderPatch, TransitionFields};
+use crate::store::{self, PathwayRecord};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 use engine::{PathwayDocument, PathwayHeader, StepInput};
 use std::sync::Arc;
@@ -185,9 +186,9 @@ impl PathwayMutation {
         let document = PathwayDocument::from_json(document.0).map_err(crate::Error::from)?;
         let parsed = document.parse().map_err(crate::Error::from)?;
         let db = db(ctx)?;
-        let record = store::pathways::import(db, &change(ctx), parsed).await?;
+        let record = store::pathway_edits::import(db, &change(ctx), parsed).await?;
         // The import may have made the caller administrator of new organisations.
-        let caller = store::access::refresh(db, &caller).await?;
+        let caller = store::tokens::refresh(db, &caller).await?;
         let content = store::pathways::content(db, &caller, record.id).await?;
         Ok(PathwayView::with_content(record, content))
     }
@@ -206,7 +207,7 @@ impl PathwayMutation {
             input.demand_per_day,
         )
         .map_err(crate::Error::from)?;
-        let record = store::pathways::create(db(ctx)?, &change(ctx), header).await?;
+        let record = store::pathway_edits::create(db(ctx)?, &change(ctx), header).await?;
         view(ctx, record).await
     }
 
@@ -228,7 +229,7 @@ impl PathwayMutation {
             },
         };
         let record =
-            store::pathways::update(db(ctx)?, &change(ctx), id, input.expected_version, patch)
+            store::pathway_edits::update(db(ctx)?, &change(ctx), id, input.expected_version, patch)
                 .await?;
         view(ctx, record).await
     }
@@ -252,7 +253,7 @@ impl PathwayMutation {
         }
         .parse()
         .map_err(crate::Error::from)?;
-        let (record, step_id) = store::pathways::add_step(
+        let (record, step_id) = store::pathway_edits::add_step(
             db(ctx)?,
             &change(ctx),
             pathway_id,
@@ -267,40 +268,41 @@ impl PathwayMutation {
     async fn update_step(&self, ctx: &Context<'_>, input: UpdateStepInput) -> Result<StepPayload> {
         let step_id = parse_id("id", &input.id)?;
         let expected = input.expected_version;
-        let record = store::pathways::update_step(db(ctx)?, &change(ctx), step_id, expected, |s| {
-            if let Some(v) = input.key {
-                s.key = v;
-            }
-            if let Some(v) = input.name {
-                s.name = v;
-            }
-            if let Some(v) = input.kind {
-                s.kind = v.into();
-            }
-            if let Some(v) = input.organisation {
-                s.organisation = v;
-            }
-            overlay(&mut s.site, input.site);
-            overlay(&mut s.activity_code, input.activity_code);
-            if let Some(v) = input.touch_minutes {
-                s.touch_minutes = v;
-            }
-            if let Some(v) = input.value_class {
-                s.value_class = v.into();
-            }
-            if let Some(v) = input.waste_kinds {
-                s.waste_kinds = v.into_iter().map(Into::into).collect();
-            }
-            if let Some(v) = input.data_items {
-                s.data_items = v;
-            }
-            overlay(&mut s.capacity_per_day, input.capacity_per_day);
-            overlay(
-                &mut s.percent_complete_accurate,
-                input.percent_complete_accurate,
-            );
-        })
-        .await?;
+        let record =
+            store::pathway_edits::update_step(db(ctx)?, &change(ctx), step_id, expected, |s| {
+                if let Some(v) = input.key {
+                    s.key = v;
+                }
+                if let Some(v) = input.name {
+                    s.name = v;
+                }
+                if let Some(v) = input.kind {
+                    s.kind = v.into();
+                }
+                if let Some(v) = input.organisation {
+                    s.organisation = v;
+                }
+                overlay(&mut s.site, input.site);
+                overlay(&mut s.activity_code, input.activity_code);
+                if let Some(v) = input.touch_minutes {
+                    s.touch_minutes = v;
+                }
+                if let Some(v) = input.value_class {
+                    s.value_class = v.into();
+                }
+                if let Some(v) = input.waste_kinds {
+                    s.waste_kinds = v.into_iter().map(Into::into).collect();
+                }
+                if let Some(v) = input.data_items {
+                    s.data_items = v;
+                }
+                overlay(&mut s.capacity_per_day, input.capacity_per_day);
+                overlay(
+                    &mut s.percent_complete_accurate,
+                    input.percent_complete_accurate,
+                );
+            })
+            .await?;
         step_payload(ctx, record, step_id).await
     }
 
@@ -313,7 +315,8 @@ impl PathwayMutation {
     ) -> Result<PathwayView> {
         let step_id = parse_id("id", &id)?;
         let record =
-            store::pathways::remove_step(db(ctx)?, &change(ctx), step_id, expected_version).await?;
+            store::pathway_edits::remove_step(db(ctx)?, &change(ctx), step_id, expected_version)
+                .await?;
         view(ctx, record).await
     }
 
@@ -330,7 +333,7 @@ impl PathwayMutation {
             wait_minutes: input.wait_minutes,
             handoff: input.handoff.into(),
         };
-        let (record, id) = store::pathways::add_transition(
+        let (record, id) = store::pathway_edits::add_transition(
             db(ctx)?,
             &change(ctx),
             from,
@@ -349,7 +352,7 @@ impl PathwayMutation {
         input: UpdateTransitionInput,
     ) -> Result<TransitionPayload> {
         let id = parse_id("id", &input.id)?;
-        let record = store::pathways::update_transition(
+        let record = store::pathway_edits::update_transition(
             db(ctx)?,
             &change(ctx),
             id,
@@ -377,7 +380,7 @@ impl PathwayMutation {
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
         let record =
-            store::pathways::remove_transition(db(ctx)?, &change(ctx), id, expected_version)
+            store::pathway_edits::remove_transition(db(ctx)?, &change(ctx), id, expected_version)
                 .await?;
         view(ctx, record).await
     }
@@ -391,7 +394,8 @@ impl PathwayMutation {
         expected_version: i64,
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
-        let record = store::pathways::publish(db(ctx)?, &change(ctx), id, expected_version).await?;
+        let record =
+            store::pathway_edits::publish(db(ctx)?, &change(ctx), id, expected_version).await?;
         view(ctx, record).await
     }
 
@@ -403,7 +407,8 @@ impl PathwayMutation {
         expected_version: i64,
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
-        let record = store::pathways::archive(db(ctx)?, &change(ctx), id, expected_version).await?;
+        let record =
+            store::pathway_edits::archive(db(ctx)?, &change(ctx), id, expected_version).await?;
         view(ctx, record).await
     }
 
@@ -411,7 +416,7 @@ impl PathwayMutation {
     /// changes.
     async fn clone_pathway(&self, ctx: &Context<'_>, id: ID) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
-        let record = store::pathways::clone(db(ctx)?, &change(ctx), id).await?;
+        let record = store::pathway_edits::clone(db(ctx)?, &change(ctx), id).await?;
         view(ctx, record).await
     }
 }

@@ -173,8 +173,12 @@ impl ProjectMutation {
         input: UpdateMeasureInput,
     ) -> Result<MeasureView> {
         let id = parse_id("id", &input.id)?;
-        let record =
-            projects::update_measure(db(ctx)?, &change(ctx), id, input.expected_version, |m| {
+        let record = crate::store::measures::update_measure(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            input.expected_version,
+            |m| {
                 let target = match input.target {
                     async_graphql::MaybeUndefined::Undefined => m.target,
                     async_graphql::MaybeUndefined::Null => None,
@@ -189,8 +193,9 @@ impl ProjectMutation {
                     target,
                     input.chart_type.map_or(m.chart_type, Into::into),
                 )
-            })
-            .await?;
+            },
+        )
+        .await?;
         Ok(MeasureView(record))
     }
 
@@ -213,7 +218,7 @@ impl ProjectMutation {
         )
         .map_err(crate::Error::from)?;
         let db = db(ctx)?;
-        let (project, id) = projects::add_measure(
+        let (project, id) = crate::store::measures::add_measure(
             db,
             &change(ctx),
             project_id,
@@ -222,7 +227,7 @@ impl ProjectMutation {
             None,
         )
         .await?;
-        let measure = projects::measure(db, &caller, id).await?;
+        let measure = crate::store::measures::measure(db, &caller, id).await?;
         Ok(MeasurePayload {
             project: ProjectView(project),
             measure: MeasureView(measure),
@@ -241,7 +246,7 @@ impl ProjectMutation {
         let caller = super::context::caller_of(ctx);
         let measure_id = parse_id("measureId", &measure_id)?;
         let db = db(ctx)?;
-        let measure = projects::measure(db, &caller, measure_id).await?;
+        let measure = crate::store::measures::measure(db, &caller, measure_id).await?;
         let inputs: Vec<PointInput> = points
             .into_iter()
             .map(|p| PointInput {
@@ -254,7 +259,8 @@ impl ProjectMutation {
             .collect();
         let checked =
             parse_points(measure.measure.chart_type, &inputs).map_err(crate::Error::from)?;
-        let recorded = projects::record_points(db, &change(ctx), measure_id, checked).await?;
+        let recorded =
+            crate::store::measures::record_points(db, &change(ctx), measure_id, checked).await?;
         Ok(RecordDataPointsPayload {
             measure: MeasureView(measure),
             inserted: recorded.inserted,

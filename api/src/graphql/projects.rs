@@ -100,11 +100,13 @@ impl ProjectView {
     }
     async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(projects::measures(db(ctx)?, &caller, self.0.id)
-            .await?
-            .into_iter()
-            .map(MeasureView)
-            .collect())
+        Ok(
+            crate::store::measures::measures(db(ctx)?, &caller, self.0.id)
+                .await?
+                .into_iter()
+                .map(MeasureView)
+                .collect(),
+        )
     }
 }
 
@@ -138,7 +140,9 @@ impl ProjectQuery {
     async fn measure(&self, ctx: &Context<'_>, id: ID) -> Result<MeasureView> {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
-        Ok(MeasureView(projects::measure(db(ctx)?, &caller, id).await?))
+        Ok(MeasureView(
+            crate::store::measures::measure(db(ctx)?, &caller, id).await?,
+        ))
     }
 }
 

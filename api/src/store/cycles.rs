@@ -1,11 +1,11 @@
 //! PDSA cycles: planned, moved through their stages (every move recorded), observed.
 
 use super::projects;
+use super::scope::Unique as _;
 use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
-use crate::store::Unique as _;
 use chrono::{DateTime, Utc};
 use engine::pdsa::{Cycle, Decision, Move, Prediction, Stage, advance};
 use entity::{cycle_move, cycle_observation, measure, pdsa_cycle};
@@ -327,7 +327,7 @@ pub async fn advance_cycle(
             (project.pathway_id, idea.and_then(|d| d.changes))
         {
             new_pathway_version = Some(
-                super::pathways::new_version_with_changes(&tx, caller, pathway_id, &changes)
+                super::pathway_edits::new_version_with_changes(&tx, caller, pathway_id, &changes)
                     .await?,
             );
         }

@@ -1,11 +1,11 @@
 //! Driver diagrams: aim → primary drivers → secondary drivers → change ideas (a tree per project).
 
 use super::projects::{self, ProjectRecord};
+use super::scope::Unique as _;
 use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
-use crate::store::Unique as _;
 use engine::{Change, DriverKind};
 use entity::driver;
 use sea_orm::{

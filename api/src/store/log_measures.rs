@@ -44,7 +44,7 @@ pub(crate) async fn recompute(
             annotation: Set(None),
         })
         .collect();
-    for chunk in rows.chunks(super::INSERT_CHUNK) {
+    for chunk in rows.chunks(super::scope::INSERT_CHUNK) {
         data_point::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(tx)
             .await?;

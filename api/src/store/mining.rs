@@ -312,8 +312,13 @@ pub async fn calibrate_pathway(
     let content = pathways::content(&tx, caller, pathway_id).await?;
     let log = events::load(&tx, caller, log_id).await?;
     let calibration = calibrate(&log, &content.map);
-    let new_id =
-        pathways::new_version_with_changes(&tx, caller, pathway_id, &calibration.changes).await?;
+    let new_id = super::pathway_edits::new_version_with_changes(
+        &tx,
+        caller,
+        pathway_id,
+        &calibration.changes,
+    )
+    .await?;
     let record = pathways::get(&tx, caller, new_id).await?;
     super::audit::commit(tx, ctx, &[new_id, pathway_id, log_id]).await?;
     Ok((record, calibration.values))

@@ -1,6 +1,7 @@
 //! The store: the only place that maps rows to engine types and the only place that scopes data
-//! to the caller. Every function takes the caller; each write runs in one transaction, so nothing
-//! is ever half-saved.
+//! to the caller ([`scope`]). Every function takes the caller (reads) or the request context
+//! (writes); each write runs in one transaction that records its audit entry before it commits
+//! ([`audit::commit`]), so nothing is ever half-saved or unrecorded.
 
 pub mod access;
 pub mod audit;
@@ -8,100 +9,19 @@ pub mod caller_cache;
 pub mod cycles;
 pub mod drivers;
 pub mod events;
+pub mod imports;
 pub mod log_measures;
+pub mod measures;
 pub mod mining;
 pub mod organisations;
+pub mod pathway_edits;
 pub mod pathways;
 pub mod projects;
 pub mod reports;
 mod rows;
-
-use crate::caller::Caller;
-use entity::{event_log, improvement_project, organisation, pathway, share, step};
-use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
-use uuid::Uuid;
+pub mod scope;
+pub mod shares;
+pub mod tokens;
 
 pub use organisations::OrganisationRecord;
 pub use pathways::{PathwayContent, PathwayRecord};
-
-/// The ids of objects of `kind` shared with any of `organisations`.
-fn shared_with(kind: &str, organisations: &[Uuid]) -> SelectStatement {
-    Query::select()
-        .column(share::Column::ObjectId)
-        .from(share::Entity)
-        .and_where(share::Column::ObjectKind.eq(kind))
-        .and_where(share::Column::OrganisationId.is_in(organisations.iter().copied()))
-        .to_owned()
-}
-
-/// Which pathways the caller may see: those its organisations own, those shared with them, and
-/// published pathways with steps of its organisations. Deny by default: nobody sees nothing.
-pub(crate) fn visible_pathways(caller: &Caller) -> Condition {
-    let Some(orgs) = caller.organisation_ids() else {
-        return Condition::all();
-    };
-    let with_their_steps = Query::select()
-        .column(step::Column::PathwayId)
-        .from(step::Entity)
-        .and_where(step::Column::OrganisationId.is_in(orgs.iter().copied()))
-        .to_owned();
-    Condition::any()
-        .add(pathway::Column::OwnerId.is_in(orgs.iter().copied()))
-        .add(pathway::Column::Id.in_subquery(shared_with(access::PATHWAY, &orgs)))
-        .add(
-            Condition::all()
-                .add(pathway::Column::Status.eq(engine::PathwayStatus::Published.as_str()))
-                .add(pathway::Column::Id.in_subquery(with_their_steps)),
-        )
-}
-
-/// Which improvement projects the caller may see: owned by or shared with its organisations.
-pub(crate) fn visible_projects(caller: &Caller) -> Condition {
-    let Some(orgs) = caller.organisation_ids() else {
-        return Condition::all();
-    };
-    Condition::any()
-        .add(improvement_project::Column::OwnerId.is_in(orgs.iter().copied()))
-        .add(improvement_project::Column::Id.in_subquery(shared_with(access::PROJECT, &orgs)))
-}
-
-/// Which event logs the caller may see (as aggregates): those of its organisations.
-pub(crate) fn visible_logs(caller: &Caller) -> Condition {
-    match caller.organisation_ids() {
-        None => Condition::all(),
-        Some(orgs) => Condition::all().add(event_log::Column::OrganisationId.is_in(orgs)),
-    }
-}
-
-/// Which organisations the caller may see: every one, to any authenticated caller (names and
-/// ODS codes are public); nothing to nobody.
-pub(crate) fn visible_organisations(caller: &Caller) -> Condition {
-    match caller {
-        Caller::Anonymous => Condition::all().add(organisation::Column::Id.is_null()),
-        _ => Condition::all(),
-    }
-}
-
-/// Lookups by a unique key. sea-orm's `one` binds `LIMIT ?`, and SQLite prepares a statement
-/// with a bound limit afresh on every call (12% of a pathway read was spent there); a unique key
-/// needs no limit.
-pub(crate) trait Unique<M> {
-    fn unique<C: ConnectionTrait>(
-        self,
-        db: &C,
-    ) -> impl std::future::Future<Output = Result<Option<M>, sea_orm::DbErr>> + Send;
-}
-
-impl<E> Unique<E::Model> for sea_orm::Select<E>
-where
-    E: sea_orm::EntityTrait,
-    E::Model: Send + Sync,
-{
-    async fn unique<C: ConnectionTrait>(self, db: &C) -> Result<Option<E::Model>, sea_orm::DbErr> {
-        Ok(self.all(db).await?.into_iter().next())
-    }
-}
-
-/// Rows are inserted in chunks to stay under SQLite's bound-parameter limit.
-pub(crate) const INSERT_CHUNK: usize = 200;

@@ -1,13 +1,13 @@
 //! Organisations: listed, found by id or ODS code, created.
 
 use super::rows::{organisation_from_row, organisation_row};
-use super::visible_organisations;
+use super::scope::Unique as _;
+use super::scope::visible_organisations;
 use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{DbResultExt, Error, Result};
-use crate::store::Unique as _;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use engine::{OdsCode, Organisation};
 use entity::organisation;
 use sea_orm::{
@@ -16,13 +16,7 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// An organisation as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrganisationRecord {
-    pub id: Uuid,
-    pub organisation: Organisation,
-    pub created_at: DateTime<Utc>,
-}
+pub use super::rows::OrganisationRecord;
 
 /// Every organisation the caller may see, by ODS code.
 pub async fn list(db: &DatabaseConnection, caller: &Caller) -> Result<Vec<OrganisationRecord>> {

@@ -46,8 +46,8 @@ pub async fn summary(
     project_id: Uuid,
 ) -> Result<Vec<MeasureSummary>> {
     let mut out = Vec::new();
-    for m in projects::measures(db, caller, project_id).await? {
-        let points = projects::points(db, caller, m.id).await?;
+    for m in super::measures::measures(db, caller, project_id).await? {
+        let points = super::measures::points(db, caller, m.id).await?;
         let (variation, assurance) = icons(&m.measure, &points);
         out.push(MeasureSummary {
             measure_id: m.id,
@@ -113,8 +113,8 @@ pub async fn project_report(
                 let Ok(measure_id) = Uuid::parse_str(&p.measure) else {
                     continue;
                 };
-                let m = projects::measure(db, caller, measure_id).await?;
-                let points = projects::points(db, caller, measure_id).await?;
+                let m = super::measures::measure(db, caller, measure_id).await?;
+                let points = super::measures::points(db, caller, measure_id).await?;
                 let dates: Vec<_> = points.iter().map(|d| d.date).collect();
                 let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
                 let better = m.measure.direction.into();

@@ -2,7 +2,6 @@
 //! through the same parsers, so a corrupt row is an internal error, never a wrong answer.
 
 use crate::error::{Error, Result};
-use crate::store::OrganisationRecord;
 use engine::{
     Organisation, OrganisationKind, PathwayHeader, Step, StepInput, Transition, TransitionInput,
 };
@@ -15,6 +14,14 @@ fn corrupt(what: &str, id: Uuid, detail: impl std::fmt::Display) -> Error {
     Error::internal(anyhow::anyhow!(
         "stored {what} {id} is unreadable: {detail}"
     ))
+}
+
+/// An organisation as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganisationRecord {
+    pub id: Uuid,
+    pub organisation: Organisation,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub(crate) fn organisation_from_row(row: organisation::Model) -> Result<OrganisationRecord> {

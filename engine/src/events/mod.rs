@@ -13,6 +13,7 @@ pub mod csv;
 pub mod discovery;
 pub mod identifiers;
 pub mod log_measure;
+pub mod staging;
 pub mod timestamp;
 pub mod xes;
 

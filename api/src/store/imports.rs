@@ -1,0 +1,260 @@
+//! Writing staged events into a log, all or nothing, with the import's record, the log's new
+//! counts and the measures built on it, in one audited transaction; a refused import stores only
+//! its FAILED record.
+
+use super::events::*;
+use super::scope::Unique as _;
+use crate::context::RequestContext;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use engine::events::RowError;
+use entity::{event_import, event_log, log_event};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Value,
+};
+use uuid::Uuid;
+
+/// Events a statement: 8 bound values each stays under SQLite's 32,766 and PostgreSQL's
+/// 65,535 bound values a statement; fewer, larger statements import faster.
+const EVENT_INSERT_CHUNK: usize = 4_000;
+use engine::events::staging::*;
+
+fn errors_json(staged: &Staged) -> serde_json::Value {
+    let mut errors: Vec<&RowError> = staged.fatal.iter().collect();
+    errors.extend(staged.report.errors.iter());
+    serde_json::to_value(errors).unwrap_or_default()
+}
+
+/// Records a refused import: no events, the reason and the row errors (never values).
+#[allow(clippy::too_many_arguments)] // the import's own fields, passed through as `import` received them
+async fn record_failure(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    log_id: Uuid,
+    source: ImportSource,
+    batch_key: Option<&str>,
+    staged: &Staged,
+    message: String,
+    started_at: DateTime<Utc>,
+) -> Result<ImportRecord> {
+    let message = match batch_key {
+        // Failed batches do not hold their key, so the client can fix and resend it.
+        Some(key) => format!("{message} (batch key '{key}')"),
+        None => message,
+    };
+    let row = event_import::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        log_id: Set(log_id),
+        source: Set(source.as_str().into()),
+        batch_key: Set(None),
+        status: Set("FAILED".into()),
+        rows: Set(staged.report.rows as i64),
+        events: Set(0),
+        errors: Set(errors_json(staged)),
+        message: Set(Some(message)),
+        started_at: Set(started_at),
+        finished_at: Set(Utc::now()),
+    };
+    let tx = begin_write(db).await?;
+    let model = event_import::Entity::insert(row)
+        .exec_with_returning(&tx)
+        .await?;
+    super::audit::commit_as(tx, ctx, &[model.id, log_id], "VALIDATION").await?;
+    Ok(import_from_row(model))
+}
+
+/// Stores staged events in `log_id`, all or nothing: one transaction writes the import record,
+/// every event and the log's new counts, and recomputes the measures built on the log. A
+/// refused input (row errors, NHS numbers, nothing to store) writes only a FAILED import record
+/// saying why. A batch key already stored returns that import, marked duplicate, writing
+/// nothing.
+pub async fn import(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    log_id: Uuid,
+    source: ImportSource,
+    batch_key: Option<&str>,
+    staged: Staged,
+    started_at: DateTime<Utc>,
+) -> Result<ImportRecord> {
+    let caller = &ctx.caller;
+    get_log(db, caller, log_id).await?;
+    super::access::require_events_write(db, caller, log_id).await?;
+    if let Some(key) = batch_key {
+        if key.trim().is_empty() || key.len() > 200 {
+            return Err(Error::invalid("batchKey", "must be 1 to 200 characters"));
+        }
+        if let Some(existing) = stored_batch(db, log_id, key).await? {
+            return Ok(existing);
+        }
+    }
+    if let Some(message) = staged.refusal() {
+        return record_failure(
+            db, ctx, log_id, source, batch_key, &staged, message, started_at,
+        )
+        .await;
+    }
+    match write(db, ctx, log_id, source, batch_key, &staged, started_at).await {
+        Ok(record) => Ok(record),
+        Err(Error::Conflict(_)) if batch_key.is_some() => {
+            // Another request stored the same batch first.
+            let key = batch_key.unwrap_or_default();
+            stored_batch(db, log_id, key)
+                .await?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("batch key vanished")))
+        }
+        Err(Error::Internal(e)) => {
+            tracing::error!(error = ?e, %log_id, "event import failed");
+            record_failure(
+                db,
+                ctx,
+                log_id,
+                source,
+                batch_key,
+                &staged,
+                "the import failed inside qiflow; nothing was stored".into(),
+                started_at,
+            )
+            .await?;
+            Err(Error::Internal(e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn stored_batch(
+    db: &impl ConnectionTrait,
+    log_id: Uuid,
+    key: &str,
+) -> Result<Option<ImportRecord>> {
+    Ok(event_import::Entity::find()
+        .filter(event_import::Column::LogId.eq(log_id))
+        .filter(event_import::Column::BatchKey.eq(key))
+        .one(db)
+        .await?
+        .map(|row| ImportRecord {
+            duplicate: true,
+            ..import_from_row(row)
+        }))
+}
+
+async fn write(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    log_id: Uuid,
+    source: ImportSource,
+    batch_key: Option<&str>,
+    staged: &Staged,
+    started_at: DateTime<Utc>,
+) -> Result<ImportRecord> {
+    let caller = &ctx.caller;
+    let events = &staged.events;
+    let n = events.len() as i64;
+    let tx = begin_write(db).await?;
+    let import_id = Uuid::now_v7();
+    // The import row goes first so a second copy of the same batch fails at once on the key.
+    event_import::Entity::insert(event_import::ActiveModel {
+        id: Set(import_id),
+        log_id: Set(log_id),
+        source: Set(source.as_str().into()),
+        batch_key: Set(batch_key.map(str::to_string)),
+        status: Set("SUCCEEDED".into()),
+        rows: Set(staged.report.rows as i64),
+        events: Set(n),
+        errors: Set(serde_json::json!([])),
+        message: Set(None),
+        started_at: Set(started_at),
+        finished_at: Set(Utc::now()),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    // Claim the sequence numbers; the row lock also queues concurrent imports into one log.
+    event_log::Entity::update_many()
+        .col_expr(
+            event_log::Column::NextSeq,
+            Expr::col(event_log::Column::NextSeq).add(n),
+        )
+        .col_expr(
+            event_log::Column::Version,
+            Expr::col(event_log::Column::Version).add(1),
+        )
+        .col_expr(event_log::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(event_log::Column::Id.eq(log_id))
+        .exec(&tx)
+        .await?;
+    let log = event_log::Entity::find_by_id(log_id)
+        .unique(&tx)
+        .await?
+        .ok_or_else(|| Error::not_found("event log", log_id))?;
+    let first_seq = log.next_seq - n;
+    insert_events(&tx, log_id, first_seq, events).await?;
+    let counts = tx
+        .query_one(
+            Query::select()
+                .expr(Func::count(Expr::col(log_event::Column::Seq)))
+                .expr(Func::count_distinct(Expr::col(log_event::Column::CaseKey)))
+                .from(log_event::Entity)
+                .and_where(log_event::Column::LogId.eq(log_id)),
+        )
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("no count row")))?;
+    let event_count: i64 = counts.try_get_by_index(0)?;
+    let case_count: i64 = counts.try_get_by_index(1)?;
+    event_log::Entity::update_many()
+        .col_expr(event_log::Column::EventCount, Expr::value(event_count))
+        .col_expr(event_log::Column::CaseCount, Expr::value(case_count))
+        .filter(event_log::Column::Id.eq(log_id))
+        .exec(&tx)
+        .await?;
+    super::log_measures::recompute_for_log(&tx, caller, log_id).await?;
+    let row = event_import::Entity::find_by_id(import_id)
+        .unique(&tx)
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("import row vanished")))?;
+    super::audit::commit(tx, ctx, &[import_id, log_id]).await?;
+    Ok(import_from_row(row))
+}
+
+async fn insert_events(
+    tx: &DatabaseTransaction,
+    log_id: Uuid,
+    first_seq: i64,
+    events: &StagedEvents,
+) -> Result<()> {
+    use log_event::Column as C;
+    let rows: Vec<_> = events.events().collect();
+    for (chunk_index, chunk) in rows.chunks(EVENT_INSERT_CHUNK).enumerate() {
+        let mut insert = Query::insert();
+        insert.into_table(log_event::Entity).columns([
+            C::LogId,
+            C::Seq,
+            C::CaseKey,
+            C::Activity,
+            C::TimeMs,
+            C::Organisation,
+            C::Resource,
+            C::Lifecycle,
+        ]);
+        for (i, event) in chunk.iter().enumerate() {
+            let seq = first_seq + (chunk_index * EVENT_INSERT_CHUNK + i) as i64;
+            let values: [Value; 8] = [
+                log_id.into(),
+                seq.into(),
+                event.case_key.to_string().into(),
+                event.activity.to_string().into(),
+                event.time_ms.into(),
+                event.organisation.map(str::to_string).into(),
+                event.resource.map(str::to_string).into(),
+                event.lifecycle.as_str().map(str::to_string).into(),
+            ];
+            insert
+                .values(values.map(Into::into))
+                .map_err(|e| Error::internal(anyhow::anyhow!("building an event insert: {e}")))?;
+        }
+        tx.execute(&insert).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! Measures of improvement projects and their data points: reads, adding and editing a measure,
+//! and recording points (a period sent again replaces the one stored).
+
+use super::projects::*;
+use super::scope::INSERT_CHUNK;
+use super::scope::Unique as _;
+use crate::caller::Caller;
+use crate::context::RequestContext;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{NaiveDate, Utc};
+use engine::measure::{DataPoint, Measure};
+use entity::{data_point, improvement_project, measure};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
+    let bad = |e: String| corrupt("measure", row.id, e);
+    let measure = Measure::parse(
+        &row.name,
+        row.kind.parse().map_err(bad)?,
+        &row.definition,
+        &row.unit,
+        row.direction.parse().map_err(bad)?,
+        row.target,
+        row.chart_type.parse().map_err(bad)?,
+    )
+    .map_err(|e| corrupt("measure", row.id, e))?;
+    let from_log = match (row.event_log_id, &row.log_definition) {
+        (Some(log_id), Some(json)) => Some(LogSource {
+            log_id,
+            definition: super::log_measures::definition_from_json(row.id, json)?,
+        }),
+        _ => None,
+    };
+    Ok(MeasureRecord {
+        id: row.id,
+        project_id: row.project_id,
+        measure,
+        from_log,
+    })
+}
+
+/// Adds a measure to a project, taking the project's next version (`CONFLICT` when stale). A
+/// measure from a log gets its data points computed at once (and again whenever the log grows).
+pub async fn add_measure(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    project_id: Uuid,
+    expected_version: i64,
+    m: Measure,
+    from_log: Option<LogSource>,
+) -> Result<(ProjectRecord, Uuid)> {
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    get(&tx, caller, project_id).await?;
+    super::access::require_project(&tx, caller, project_id, crate::caller::Role::Editor).await?;
+    if let Some(source) = &from_log {
+        source.definition.check()?;
+        super::events::get_log(&tx, caller, source.log_id)
+            .await
+            .map_err(|_| Error::invalid("logId", format!("no event log {}", source.log_id)))?;
+    }
+    let current = get(&tx, caller, project_id).await?;
+    let claimed = improvement_project::Entity::update_many()
+        .col_expr(
+            improvement_project::Column::Version,
+            Expr::value(expected_version + 1),
+        )
+        .col_expr(
+            improvement_project::Column::UpdatedAt,
+            Expr::value(Utc::now()),
+        )
+        .filter(improvement_project::Column::Id.eq(project_id))
+        .filter(improvement_project::Column::Version.eq(expected_version))
+        .exec(&tx)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(Error::Conflict(format!(
+            "project {project_id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
+            current.version
+        )));
+    }
+    let position = measure::Entity::find()
+        .filter(measure::Column::ProjectId.eq(project_id))
+        .count(&tx)
+        .await? as i32;
+    let id = Uuid::now_v7();
+    measure::Entity::insert(measure::ActiveModel {
+        id: Set(id),
+        project_id: Set(project_id),
+        position: Set(position),
+        name: Set(m.name),
+        kind: Set(m.kind.as_str().to_string()),
+        definition: Set(m.definition),
+        unit: Set(m.unit),
+        direction: Set(m.direction.as_str().to_string()),
+        target: Set(m.target),
+        chart_type: Set(m.chart_type.as_str().to_string()),
+        created_at: Set(Utc::now()),
+        event_log_id: Set(from_log.as_ref().map(|s| s.log_id)),
+        log_definition: Set(match &from_log {
+            Some(s) => Some(serde_json::to_value(&s.definition).map_err(Error::internal)?),
+            None => None,
+        }),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    if let Some(source) = &from_log {
+        let log = super::events::load(&tx, caller, source.log_id).await?;
+        super::log_measures::recompute(&tx, id, &log, &source.definition).await?;
+    }
+    let project = get(&tx, caller, project_id).await?;
+    super::audit::commit(tx, ctx, &[project_id, id]).await?;
+    Ok((project, id))
+}
+
+/// The measures of a project, in the order they were added.
+pub async fn measures(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    project_id: Uuid,
+) -> Result<Vec<MeasureRecord>> {
+    get(db, caller, project_id).await?;
+    measure::Entity::find()
+        .filter(measure::Column::ProjectId.eq(project_id))
+        .order_by_asc(measure::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(measure_from_row)
+        .collect()
+}
+
+/// One measure the caller may see, or `NOT_FOUND`.
+pub async fn measure(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<MeasureRecord> {
+    let row = measure::Entity::find_by_id(id)
+        .unique(db)
+        .await?
+        .ok_or_else(|| Error::not_found("measure", id))?;
+    match get(db, caller, row.project_id).await {
+        Ok(_) => measure_from_row(row),
+        Err(Error::NotFound { .. }) => Err(Error::not_found("measure", id)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A measure's data points, by date.
+pub async fn points(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    measure_id: Uuid,
+) -> Result<Vec<DataPoint>> {
+    measure(db, caller, measure_id).await?;
+    Ok(data_point::Entity::find()
+        .filter(data_point::Column::MeasureId.eq(measure_id))
+        .order_by_asc(data_point::Column::Date)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| DataPoint {
+            date: p.date,
+            value: p.value,
+            numerator: p.numerator,
+            denominator: p.denominator,
+            annotation: p.annotation,
+        })
+        .collect())
+}
+
+/// How a batch of points landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub inserted: usize,
+    /// Points for dates the measure already had: the new value replaced the old.
+    pub replaced: usize,
+}
+
+/// Records checked points, replacing any the measure already has for the same dates (so sending a
+/// period twice stores it once). One transaction.
+pub async fn record_points(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    measure_id: Uuid,
+    points: Vec<DataPoint>,
+) -> Result<Recorded> {
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let record = measure(&tx, caller, measure_id).await?;
+    super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
+        .await?;
+    // Writers of one measure take turns on its row (a no-op update holds the row lock until
+    // commit on PostgreSQL; SQLite has one writer anyway), so two that replace the same period
+    // cannot both delete the old point and then both insert a new one.
+    measure::Entity::update_many()
+        .col_expr(measure::Column::Id, Expr::col(measure::Column::Id))
+        .filter(measure::Column::Id.eq(measure_id))
+        .exec(&tx)
+        .await?;
+    let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
+    let mut replaced = 0;
+    for chunk in dates.chunks(INSERT_CHUNK) {
+        replaced += data_point::Entity::delete_many()
+            .filter(data_point::Column::MeasureId.eq(measure_id))
+            .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
+            .exec(&tx)
+            .await?
+            .rows_affected as usize;
+    }
+    let rows: Vec<data_point::ActiveModel> = points
+        .iter()
+        .map(|p| data_point::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            measure_id: Set(measure_id),
+            date: Set(p.date),
+            value: Set(p.value),
+            numerator: Set(p.numerator),
+            denominator: Set(p.denominator),
+            annotation: Set(p.annotation.clone()),
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        data_point::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&tx)
+            .await?;
+    }
+    super::audit::commit(tx, ctx, &[measure_id]).await?;
+    Ok(Recorded {
+        inserted: points.len() - replaced,
+        replaced,
+    })
+}
+
+/// Changes a measure: `edit` receives the measure as it is and returns it as it should be
+/// (checked again). Takes the project's next version.
+pub async fn update_measure(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    measure_id: Uuid,
+    expected_version: i64,
+    edit: impl FnOnce(&Measure) -> std::result::Result<Measure, engine::InputErrors>,
+) -> Result<MeasureRecord> {
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let current = measure(&tx, caller, measure_id).await?;
+    claim(&tx, caller, current.project_id, expected_version).await?;
+    let m = edit(&current.measure)?;
+    if m.chart_type != current.measure.chart_type {
+        let recorded = points(&tx, caller, measure_id).await?;
+        if let Err(problems) = engine::spc::chart::check_points(m.chart_type, &recorded) {
+            let first = problems
+                .0
+                .first()
+                .map_or(String::new(), |p| p.message.clone());
+            return Err(Error::invalid(
+                "chartType",
+                format!(
+                    "a {} chart cannot draw {} of this measure's {} points (first: {first}); correct or withdraw them first",
+                    m.chart_type.as_str(),
+                    problems.0.len(),
+                    recorded.len()
+                ),
+            ));
+        }
+    }
+    measure::Entity::update_many()
+        .col_expr(measure::Column::Name, Expr::value(m.name))
+        .col_expr(measure::Column::Kind, Expr::value(m.kind.as_str()))
+        .col_expr(measure::Column::Definition, Expr::value(m.definition))
+        .col_expr(measure::Column::Unit, Expr::value(m.unit))
+        .col_expr(
+            measure::Column::Direction,
+            Expr::value(m.direction.as_str()),
+        )
+        .col_expr(measure::Column::Target, Expr::value(m.target))
+        .col_expr(
+            measure::Column::ChartType,
+            Expr::value(m.chart_type.as_str()),
+        )
+        .filter(measure::Column::Id.eq(measure_id))
+        .exec(&tx)
+        .await?;
+    let updated = measure(&tx, caller, measure_id).await?;
+    super::audit::commit(tx, ctx, &[measure_id]).await?;
+    Ok(updated)
+}

@@ -1,0 +1,365 @@
+//! Principals and their API tokens: secrets are shown once and only their hashes kept; a token
+//! is checked into the caller it stands for (recent ones from the caller cache).
+
+use crate::caller::{Caller, Membership, Principal, Role};
+use crate::context::RequestContext;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Duration, Utc};
+use entity::{api_token, membership, organisation, principal};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Prefix of qiflow API tokens, so leaked ones are recognisable.
+pub const TOKEN_PREFIX: &str = "qf_";
+
+/// A fresh token secret: 256 random bits as hex after the prefix.
+pub fn new_secret() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
+}
+
+/// What is stored for a secret: its SHA-256, as hex. A 256-bit random secret needs no salt or
+/// slow hash: there is nothing to guess.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.trim().as_bytes()))
+}
+
+/// A principal with its memberships, as the store loads it.
+pub async fn load_principal(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Principal>> {
+    let Some(row) = principal::Entity::find_by_id(id)
+        .all(db)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::PrincipalId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            Some(Membership {
+                organisation_id: m.organisation_id,
+                role: Role::parse(&m.role)?,
+                events_write: m.events_write,
+            })
+        })
+        .collect();
+    Ok(Some(Principal {
+        id: row.id,
+        name: row.name,
+        system: row.kind == "SYSTEM",
+        memberships,
+    }))
+}
+
+/// The caller with its memberships read again (after it created organisations, say).
+pub async fn refresh(db: &impl ConnectionTrait, caller: &Caller) -> Result<Caller> {
+    match caller {
+        Caller::Principal(p) => Ok(load_principal(db, p.id)
+            .await?
+            .map_or(Caller::Anonymous, |p| Caller::Principal(Arc::new(p)))),
+        other => Ok(other.clone()),
+    }
+}
+
+/// The caller an API token stands for: `UNAUTHENTICATED` when it is unknown, expired or
+/// revoked (the same answer for each, so a guesser learns nothing).
+/// Recently verified tokens are answered from [`super::caller_cache`].
+pub async fn authenticate_token(db: &impl ConnectionTrait, secret: &str) -> Result<Caller> {
+    let hash = token_hash(secret);
+    if let Some(caller) = super::caller_cache::get(&hash) {
+        return Ok(caller);
+    }
+    let generation = super::caller_cache::generation();
+    // A unique key: `all` rather than `one`, whose bound LIMIT makes SQLite prepare the
+    // statement afresh every time.
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Error::Unauthenticated)?;
+    let now = Utc::now();
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(Error::Unauthenticated);
+    }
+    let principal = load_principal(db, row.principal_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let caller = Caller::Principal(Arc::new(principal));
+    let expires_in = (row.expires_at - now).to_std().unwrap_or_default();
+    super::caller_cache::put(hash, caller.clone(), generation, expires_in);
+    Ok(caller)
+}
+
+/// The caller an identity provider's subject maps to, if a principal has it.
+pub async fn caller_for_subject(db: &impl ConnectionTrait, subject: &str) -> Result<Caller> {
+    let row = principal::Entity::find()
+        .filter(principal::Column::OidcSubject.eq(subject))
+        .one(db)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let principal = load_principal(db, row.id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    Ok(Caller::Principal(Arc::new(principal)))
+}
+
+/// A token to issue.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// The principal's name; created if new.
+    pub principal: String,
+    pub system: bool,
+    /// ODS code of the organisation the principal gets `role` in.
+    pub organisation: String,
+    /// Creates the organisation when the ODS code is new (how the first administrator of an
+    /// installation is made).
+    pub organisation_name: Option<String>,
+    pub role: Role,
+    pub expires_in_days: i64,
+    /// A label for the token (defaults to the principal's name).
+    pub name: Option<String>,
+    /// The identity provider's subject for this principal, if it signs in with OIDC.
+    pub oidc_subject: Option<String>,
+}
+
+/// An issued token, without its secret.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: Uuid,
+    pub principal: String,
+    pub name: String,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Issues a token: creates the principal (and the organisation, when named) if needed, sets its
+/// membership, and returns the secret, shown once. System clients may write events for their
+/// own organisation. One transaction; audited.
+pub async fn create_token(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    new: NewToken,
+) -> Result<(String, TokenRecord)> {
+    let name = engine::values::parse_text(&new.principal, engine::pathway::MAX_NAME)
+        .map_err(|e| Error::invalid("principal", e))?;
+    if !(1..=3650).contains(&new.expires_in_days) {
+        return Err(Error::invalid("expires", "must be 1 to 3650 days"));
+    }
+    let tx = begin_write(db).await?;
+    tx.changes_access();
+    let code = engine::OdsCode::parse(&new.organisation).map_err(|e| Error::invalid("org", e))?;
+    let org = match organisation::Entity::find()
+        .filter(organisation::Column::OdsCode.eq(code.as_str()))
+        .one(&tx)
+        .await?
+    {
+        Some(org) => org.id,
+        None => {
+            let Some(org_name) = &new.organisation_name else {
+                return Err(Error::invalid(
+                    "org",
+                    format!("no organisation {code}; give --org-name to create it"),
+                ));
+            };
+            let parsed = engine::pathway::OrganisationInput {
+                ods_code: code.to_string(),
+                name: org_name.clone(),
+                kind: engine::OrganisationKind::Other,
+            }
+            .parse()?;
+            super::organisations::insert(&tx, parsed).await?.id
+        }
+    };
+    if ctx.caller.role_in(org) != Some(Role::Admin) {
+        return Err(Error::Forbidden(format!(
+            "only an administrator of {code} may issue its tokens"
+        )));
+    }
+    let now = Utc::now();
+    let principal_id = match principal::Entity::find()
+        .filter(principal::Column::Name.eq(name.clone()))
+        .one(&tx)
+        .await?
+    {
+        Some(p) => p.id,
+        None => {
+            let id = Uuid::now_v7();
+            principal::Entity::insert(principal::ActiveModel {
+                id: Set(id),
+                name: Set(name.clone()),
+                kind: Set(if new.system { "SYSTEM" } else { "PERSON" }.into()),
+                oidc_subject: Set(new.oidc_subject.clone()),
+                created_at: Set(now),
+            })
+            .exec_without_returning(&tx)
+            .await?;
+            id
+        }
+    };
+    membership::Entity::delete_many()
+        .filter(membership::Column::PrincipalId.eq(principal_id))
+        .filter(membership::Column::OrganisationId.eq(org))
+        .exec(&tx)
+        .await?;
+    membership::Entity::insert(membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        principal_id: Set(principal_id),
+        organisation_id: Set(org),
+        role: Set(new.role.as_str().into()),
+        events_write: Set(new.system),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    let secret = new_secret()?;
+    let id = Uuid::now_v7();
+    let token_name = new.name.clone().unwrap_or_else(|| name.clone());
+    let expires_at = now + Duration::days(new.expires_in_days);
+    api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(id),
+        principal_id: Set(principal_id),
+        name: Set(token_name.clone()),
+        token_hash: Set(token_hash(&secret)),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    super::audit::commit(tx, ctx, &[id, principal_id, org]).await?;
+    Ok((
+        secret,
+        TokenRecord {
+            id,
+            principal: name,
+            name: token_name,
+            expires_at,
+            revoked_at: None,
+            created_at: now,
+        },
+    ))
+}
+
+/// The demo's administrator: ADMIN (with EVENTS_WRITE) in every organisation there is, and a
+/// fresh 30-day token for it, whose secret is returned (printed by `serve --demo`).
+pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String> {
+    const NAME: &str = "demo administrator";
+    let tx = begin_write(db).await?;
+    tx.changes_access();
+    let now = Utc::now();
+    let principal_id = match principal::Entity::find()
+        .filter(principal::Column::Name.eq(NAME))
+        .one(&tx)
+        .await?
+    {
+        Some(p) => p.id,
+        None => {
+            let id = Uuid::now_v7();
+            principal::Entity::insert(principal::ActiveModel {
+                id: Set(id),
+                name: Set(NAME.into()),
+                kind: Set("PERSON".into()),
+                oidc_subject: Set(None),
+                created_at: Set(now),
+            })
+            .exec_without_returning(&tx)
+            .await?;
+            id
+        }
+    };
+    membership::Entity::delete_many()
+        .filter(membership::Column::PrincipalId.eq(principal_id))
+        .exec(&tx)
+        .await?;
+    for org in organisation::Entity::find().all(&tx).await? {
+        membership::Entity::insert(membership::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            principal_id: Set(principal_id),
+            organisation_id: Set(org.id),
+            role: Set(Role::Admin.as_str().into()),
+            events_write: Set(true),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&tx)
+        .await?;
+    }
+    let secret = new_secret()?;
+    let id = Uuid::now_v7();
+    api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(id),
+        principal_id: Set(principal_id),
+        name: Set("demo".into()),
+        token_hash: Set(token_hash(&secret)),
+        expires_at: Set(now + Duration::days(30)),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    super::audit::commit(
+        tx,
+        &RequestContext::command("demo token create"),
+        &[id, principal_id],
+    )
+    .await?;
+    Ok(secret)
+}
+
+/// Every token (never a secret), newest first.
+pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<TokenRecord>> {
+    let principals: std::collections::HashMap<Uuid, String> = principal::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(api_token::Entity::find()
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| TokenRecord {
+            id: t.id,
+            principal: principals.get(&t.principal_id).cloned().unwrap_or_default(),
+            name: t.name,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            created_at: t.created_at,
+        })
+        .collect())
+}
+
+/// Revokes a token by id; audited. `NOT_FOUND` when there is no such token.
+pub async fn revoke_token(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid) -> Result<()> {
+    let tx = begin_write(db).await?;
+    tx.changes_access();
+    let updated = api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&tx)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::not_found("active token", id));
+    }
+    super::audit::commit(tx, ctx, &[id]).await?;
+    Ok(())
+}
