@@ -1,13 +1,14 @@
 //! The qiflow command line: serve the API, migrate the database, validate pathway documents.
 
+mod admin_command;
 mod import_command;
 mod mine_command;
 mod report;
+mod serve_command;
 mod spc_command;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -29,49 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the GraphQL API (and GraphiQL at /graphql) until SIGINT or SIGTERM.
-    Serve {
-        /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
-        #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
-        database_url: String,
-        /// Address to listen on.
-        #[arg(long, env = "QIFLOW_BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
-        /// Load the demo integrated care system (organisations, published pathways, an event
-        /// log and an improvement project) if it is not there yet.
-        #[arg(long)]
-        demo: bool,
-        /// The pseudonymisation key file: created with a random key on first start, kept out
-        /// of the database. Replicas sharing one database must share this file.
-        #[arg(long, env = "QIFLOW_KEY_FILE", default_value = api::keys::DEFAULT_KEY_FILE)]
-        key_file: PathBuf,
-        /// Introspection for every caller, not only administrators (for development).
-        #[arg(long)]
-        dev: bool,
-        /// Deepest GraphQL query accepted.
-        #[arg(long, default_value_t = 10)]
-        max_depth: usize,
-        /// Highest query complexity accepted (a list field costs `first` times its children).
-        #[arg(long, default_value_t = 2_000)]
-        max_complexity: usize,
-        /// Largest /graphql body in bytes, counted as it is read.
-        #[arg(long, default_value_t = 1024 * 1024)]
-        max_body_bytes: usize,
-        /// Seconds a request may run before it is stopped.
-        #[arg(long, default_value_t = 10)]
-        timeout_seconds: u64,
-        /// Rate-limit points per principal per minute (a query costs 1, a mutation 5).
-        #[arg(long, default_value_t = 1_200)]
-        points_per_minute: u32,
-        /// Accept JWTs from this OpenID Connect issuer (with --oidc-audience and --oidc-jwks).
-        #[arg(long, env = "QIFLOW_OIDC_ISSUER", requires_all = ["oidc_audience", "oidc_jwks"])]
-        oidc_issuer: Option<String>,
-        /// The audience (`aud`) qiflow's tokens carry.
-        #[arg(long, env = "QIFLOW_OIDC_AUDIENCE")]
-        oidc_audience: Option<String>,
-        /// The issuer's keys: a JWKS file, or an https:// URL fetched at start.
-        #[arg(long, env = "QIFLOW_OIDC_JWKS")]
-        oidc_jwks: Option<String>,
-    },
+    Serve(serve_command::ServeArgs),
     /// Create or bring the database schema up to date, then exit.
     Migrate {
         /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
@@ -205,7 +164,7 @@ enum Command {
     /// server).
     Token {
         #[command(subcommand)]
-        action: TokenAction,
+        action: admin_command::TokenAction,
         /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, global = true, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
         database_url: String,
@@ -214,63 +173,13 @@ enum Command {
     /// membership change).
     Audit {
         #[command(subcommand)]
-        action: AuditAction,
+        action: admin_command::AuditAction,
         /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, global = true, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
     /// Print the GraphQL schema (SDL).
     Schema,
-}
-
-#[derive(Subcommand)]
-enum TokenAction {
-    /// Issue a token and print it alone on standard output (shown once; only its hash is kept).
-    /// With --org-name and an ODS code that does not exist yet, the organisation is created
-    /// first: this is how the first administrator of a new installation is made.
-    Create {
-        /// The person or system the token is for (created if new).
-        #[arg(long)]
-        principal: String,
-        /// ODS code of the organisation the principal gets the role in.
-        #[arg(long)]
-        org: String,
-        /// VIEWER, EDITOR or ADMIN.
-        #[arg(long)]
-        role: String,
-        /// A system client (another trust's system): may also write events for its organisation.
-        #[arg(long)]
-        system: bool,
-        /// Days until the token expires.
-        #[arg(long, default_value_t = 90)]
-        expires: i64,
-        /// Create the organisation with this name if the ODS code is new.
-        #[arg(long)]
-        org_name: Option<String>,
-        /// The identity provider's subject (`sub`) for this principal, for OIDC sign-in.
-        #[arg(long)]
-        oidc_subject: Option<String>,
-    },
-    /// List tokens (never their secrets).
-    List,
-    /// Revoke a token by id.
-    Revoke {
-        /// The token's id (from `token list`).
-        id: uuid::Uuid,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditAction {
-    /// Print audit entries as JSON lines, oldest first.
-    Export {
-        /// Only entries naming this organisation (ODS code).
-        #[arg(long)]
-        org: Option<String>,
-        /// Only entries since this instant (RFC 3339).
-        #[arg(long)]
-        since: Option<chrono::DateTime<chrono::Utc>>,
-    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -306,78 +215,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve {
-            database_url,
-            bind,
-            demo,
-            key_file,
-            dev,
-            max_depth,
-            max_complexity,
-            max_body_bytes,
-            timeout_seconds,
-            points_per_minute,
-            oidc_issuer,
-            oidc_audience,
-            oidc_jwks,
-        } => {
-            let oidc = match (oidc_issuer, oidc_audience, oidc_jwks) {
-                (Some(issuer), Some(audience), Some(jwks)) => Some(api::auth::OidcSettings {
-                    issuer,
-                    audience,
-                    jwks,
-                }),
-                (None, None, None) => None,
-                _ => anyhow::bail!("--oidc-issuer, --oidc-audience and --oidc-jwks go together"),
-            };
-            let settings = api::Settings {
-                database_url,
-                bind,
-                demo,
-                key_file,
-                limits: api::limits::Limits {
-                    depth: max_depth,
-                    complexity: max_complexity,
-                    body_bytes: max_body_bytes,
-                    timeout: std::time::Duration::from_secs(timeout_seconds),
-                    points_per_minute,
-                    dev,
-                    ..Default::default()
-                },
-                oidc,
-            };
-            let app = api::Application::build(&settings).await?;
-            let url = format!("http://{}:{}", host_of(&settings.bind), app.port());
-            let mut banner = String::new();
-            if let Some(token) = app.demo_token() {
-                banner.push_str(&format!(
-                    "Demo administrator token (shown once, valid 30 days):\n  {token}\n\
-                     Every request needs it as a header: Authorization: Bearer {token}\n\
-                     In GraphiQL, open Headers and paste: {{\"Authorization\": \"Bearer {token}\"}}\n"
-                ));
-            }
-            if let Some(summary) = app.demo() {
-                banner.push_str(&format!(
-                    "Demo loaded: {} pathway(s) created, {} already present, {} event log(s) and {} improvement project(s) created.\n",
-                    summary.pathways_created,
-                    summary.pathways_present,
-                    summary.logs_created,
-                    summary.projects_created
-                ));
-            }
-            banner.push_str(&format!(
-                "qiflow is serving {}\nWeb page: {url}/\nGraphiQL: {url}/graphql\nHealth:   {url}/healthz\n\
-                 First query to paste into GraphiQL:\n{FIRST_QUERY}\n",
-                api::db::redact(&settings.database_url)
-            ));
-            // A closed standard output (`qiflow serve | head -1`) must not stop the server, so the
-            // banner ignores write errors where println! would panic.
-            let mut stdout = std::io::stdout();
-            let _ = stdout.write_all(banner.as_bytes());
-            let _ = stdout.flush();
-            app.run_until_stopped().await.context("serving")?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Serve(args) => serve_command::run(args).await,
         Command::Migrate { database_url } => {
             let db = api::db::connect(&database_url).await?;
             api::db::migrate(&db).await?;
@@ -516,97 +354,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token {
             action,
             database_url,
-        } => {
-            let db = api::db::connect(&database_url).await?;
-            api::db::migrate(&db).await?;
-            match action {
-                TokenAction::Create {
-                    principal,
-                    org,
-                    role,
-                    system,
-                    expires,
-                    org_name,
-                    oidc_subject,
-                } => {
-                    let role = api::caller::Role::parse(&role).with_context(|| {
-                        format!("--role: '{role}' is not VIEWER, EDITOR or ADMIN")
-                    })?;
-                    let (secret, _) = api::store::tokens::create_token(
-                        &db,
-                        &api::context::RequestContext::command("token create"),
-                        api::store::tokens::NewToken {
-                            principal,
-                            system,
-                            organisation: org,
-                            organisation_name: org_name,
-                            role,
-                            expires_in_days: expires,
-                            name: None,
-                            oidc_subject,
-                        },
-                    )
-                    .await
-                    .map_err(api::Error::into_anyhow)?;
-                    println!("{secret}");
-                }
-                TokenAction::List => {
-                    for t in api::store::tokens::list_tokens(&db)
-                        .await
-                        .map_err(api::Error::into_anyhow)?
-                    {
-                        let state = match t.revoked_at {
-                            Some(at) => format!("revoked {}", at.format("%Y-%m-%d")),
-                            None if t.expires_at <= chrono::Utc::now() => "expired".to_string(),
-                            None => format!("expires {}", t.expires_at.format("%Y-%m-%d")),
-                        };
-                        println!("{}  {}  {}  {state}", t.id, t.principal, t.name);
-                    }
-                }
-                TokenAction::Revoke { id } => {
-                    let ctx = api::context::RequestContext::command("token revoke");
-                    api::store::tokens::revoke_token(&db, &ctx, id)
-                        .await
-                        .map_err(api::Error::into_anyhow)?;
-                    println!("revoked {id}");
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => admin_command::token(action, database_url).await,
         Command::Audit {
-            action: AuditAction::Export { org, since },
+            action,
             database_url,
-        } => {
-            let db = api::db::connect(&database_url).await?;
-            api::db::migrate(&db).await?;
-            let installation = api::caller::Caller::Installation;
-            let organisation_id = match org {
-                Some(code) => Some(
-                    api::store::organisations::list(&db, &installation)
-                        .await
-                        .map_err(api::Error::into_anyhow)?
-                        .into_iter()
-                        .find(|o| o.organisation.ods_code.as_str() == code)
-                        .with_context(|| format!("--org: no organisation {code}"))?
-                        .id,
-                ),
-                None => None,
-            };
-            let filter = api::store::audit::AuditFilter {
-                organisation_id,
-                since,
-                limit: u64::MAX,
-                ..Default::default()
-            };
-            let mut stdout = std::io::stdout().lock();
-            for entry in api::store::audit::audit_trail(&db, &installation, &filter)
-                .await
-                .map_err(api::Error::into_anyhow)?
-            {
-                writeln!(stdout, "{}", serde_json::to_string(&entry)?)?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => admin_command::audit(action, database_url).await,
         Command::Schema => {
             print!("{}", api::schema_sdl());
             Ok(ExitCode::SUCCESS)
@@ -626,17 +378,6 @@ fn log_format(file: &Path, columns: &str, xes: bool) -> anyhow::Result<engine::e
     let mapping = engine::events::csv::ColumnMapping::parse(columns)
         .map_err(|e| anyhow::anyhow!("--columns: {e}"))?;
     Ok(engine::events::LogFormat::Csv(mapping))
-}
-
-const FIRST_QUERY: &str = "  { pathways(first: 10) { totalCount edges { node { id name status version \
-owner { odsCode name } problems { code message } } } } }";
-
-fn host_of(bind: &str) -> &str {
-    match bind.rsplit_once(':') {
-        Some(("0.0.0.0", _)) | Some(("[::]", _)) => "localhost",
-        Some((host, _)) => host,
-        None => bind,
-    }
 }
 
 /// Prints the problems of a document that cannot be used, and gives exit code 1.

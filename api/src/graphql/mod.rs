@@ -10,6 +10,7 @@ mod enums;
 mod event_log_mutations;
 mod event_logs;
 mod measures;
+mod mining;
 mod organisation;
 mod pathway;
 mod pathway_mutations;

@@ -4,7 +4,8 @@
 use super::context::{change, db, parse_id};
 use super::enums::{Handoff, StepKind, ValueClass, WasteKind};
 use super::pathway::{PathwayView, StepView, TransitionView};
-use crate::store::pathway_edits::{HeaderPatch, TransitionFields};
+use crate::store::pathway_edits::HeaderPatch;
+use crate::store::step_edits::TransitionFields;
 use crate::store::{self, PathwayRecord};
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 use engine::{PathwayDocument, PathwayHeader, StepInput};
@@ -253,7 +254,7 @@ impl PathwayMutation {
         }
         .parse()
         .map_err(crate::Error::from)?;
-        let (record, step_id) = store::pathway_edits::add_step(
+        let (record, step_id) = store::step_edits::add_step(
             db(ctx)?,
             &change(ctx),
             pathway_id,
@@ -269,7 +270,7 @@ impl PathwayMutation {
         let step_id = parse_id("id", &input.id)?;
         let expected = input.expected_version;
         let record =
-            store::pathway_edits::update_step(db(ctx)?, &change(ctx), step_id, expected, |s| {
+            store::step_edits::update_step(db(ctx)?, &change(ctx), step_id, expected, |s| {
                 if let Some(v) = input.key {
                     s.key = v;
                 }
@@ -315,7 +316,7 @@ impl PathwayMutation {
     ) -> Result<PathwayView> {
         let step_id = parse_id("id", &id)?;
         let record =
-            store::pathway_edits::remove_step(db(ctx)?, &change(ctx), step_id, expected_version)
+            store::step_edits::remove_step(db(ctx)?, &change(ctx), step_id, expected_version)
                 .await?;
         view(ctx, record).await
     }
@@ -333,7 +334,7 @@ impl PathwayMutation {
             wait_minutes: input.wait_minutes,
             handoff: input.handoff.into(),
         };
-        let (record, id) = store::pathway_edits::add_transition(
+        let (record, id) = store::step_edits::add_transition(
             db(ctx)?,
             &change(ctx),
             from,
@@ -352,7 +353,7 @@ impl PathwayMutation {
         input: UpdateTransitionInput,
     ) -> Result<TransitionPayload> {
         let id = parse_id("id", &input.id)?;
-        let record = store::pathway_edits::update_transition(
+        let record = store::step_edits::update_transition(
             db(ctx)?,
             &change(ctx),
             id,
@@ -380,7 +381,7 @@ impl PathwayMutation {
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
         let record =
-            store::pathway_edits::remove_transition(db(ctx)?, &change(ctx), id, expected_version)
+            store::step_edits::remove_transition(db(ctx)?, &change(ctx), id, expected_version)
                 .await?;
         view(ctx, record).await
     }

@@ -21,6 +21,7 @@ pub mod reports;
 mod rows;
 pub mod scope;
 pub mod shares;
+pub mod step_edits;
 pub mod tokens;
 
 pub use organisations::OrganisationRecord;
