@@ -91,7 +91,7 @@ pub async fn token(action: TokenAction, database_url: String) -> anyhow::Result<
             println!("{secret}");
         }
         TokenAction::List => {
-            for t in api::store::tokens::list_tokens(&db)
+            for t in api::store::tokens::list_tokens(&db, &api::caller::Caller::Installation)
                 .await
                 .map_err(api::Error::into_anyhow)?
             {

@@ -42,7 +42,9 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
     let revoked = app.token_for("leaver", "XQ1", "VIEWER", false).await;
     assert!(app.graphql_as(Some(&revoked), query, json!({})).await["errors"].is_null());
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    let tokens = api::store::tokens::list_tokens(&db).await.unwrap();
+    let tokens = api::store::tokens::list_tokens(&db, &api::caller::Caller::Installation)
+        .await
+        .unwrap();
     let id = tokens.iter().find(|t| t.principal == "leaver").unwrap().id;
     api::store::tokens::revoke_token(
         &db,
@@ -398,4 +400,29 @@ async fn the_first_administrator_is_made_on_the_command_line_and_audited() {
             .any(|e| e["operation"] == "token create" && e["principalName"] == "installation"),
         "{export}"
     );
+}
+
+#[tokio::test]
+async fn an_administrator_lists_the_tokens_of_its_own_organisations_only() {
+    let app = spawn_app().await;
+    let admin = app.token_for("XQ1 admin", "XQ1", "ADMIN", false).await;
+    app.token_for("XQ1 viewer", "XQ1", "VIEWER", false).await;
+    app.token_for("Other admin", "RA7", "ADMIN", false).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let caller = api::store::tokens::authenticate_token(&db, &admin)
+        .await
+        .unwrap();
+    let names: Vec<String> = api::store::tokens::list_tokens(&db, &caller)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.principal)
+        .collect();
+    assert!(names.contains(&"XQ1 viewer".to_string()), "{names:?}");
+    assert!(names.contains(&"XQ1 admin".to_string()), "{names:?}");
+    assert!(!names.contains(&"Other admin".to_string()), "{names:?}");
+    let everyone = api::store::tokens::list_tokens(&db, &api::caller::Caller::Installation)
+        .await
+        .unwrap();
+    assert!(everyone.iter().any(|t| t.principal == "Other admin"));
 }

@@ -230,27 +230,31 @@ impl CycleView {
     }
     /// Every move: from, to, when, by whom.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<CycleMoveView>> {
-        Ok(cycles::history(db(ctx)?, self.0.id)
-            .await?
-            .into_iter()
-            .map(|m| CycleMoveView {
-                from: m.from.into(),
-                to: m.to.into(),
-                at: m.at,
-                by: m.by,
-            })
-            .collect())
+        Ok(
+            cycles::history(db(ctx)?, &super::context::caller_of(ctx), self.0.id)
+                .await?
+                .into_iter()
+                .map(|m| CycleMoveView {
+                    from: m.from.into(),
+                    to: m.to.into(),
+                    at: m.at,
+                    by: m.by,
+                })
+                .collect(),
+        )
     }
     async fn observations(&self, ctx: &Context<'_>) -> Result<Vec<ObservationView>> {
-        Ok(cycles::observations(db(ctx)?, self.0.id)
-            .await?
-            .into_iter()
-            .map(|o| ObservationView {
-                at: o.at,
-                author: o.author,
-                text: o.text,
-            })
-            .collect())
+        Ok(
+            cycles::observations(db(ctx)?, &super::context::caller_of(ctx), self.0.id)
+                .await?
+                .into_iter()
+                .map(|o| ObservationView {
+                    at: o.at,
+                    author: o.author,
+                    text: o.text,
+                })
+                .collect(),
+        )
     }
     /// Each prediction against its measure's data in the cycle's window (once the cycle has
     /// started and ended; empty before).

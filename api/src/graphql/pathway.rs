@@ -57,10 +57,10 @@ impl PathwayView {
     }
 
     /// A view over content already loaded (after a change, so it reflects the change).
-    pub fn with_content(record: PathwayRecord, content: PathwayContent) -> Self {
+    pub fn with_content(record: PathwayRecord, content: Arc<PathwayContent>) -> Self {
         Self {
             record,
-            content: Some(Arc::new(content)),
+            content: Some(content),
         }
     }
 

@@ -128,10 +128,24 @@ fn overlay<T>(target: &mut Option<T>, change: MaybeUndefined<T>) {
     }
 }
 
-/// The pathway as it is after a change, read fresh (not from the request's loader).
+/// The content of the version a write made: remembered by the store when the write committed
+/// (read again only if the cache has let it go), so the response's version and content agree.
+async fn written_content(
+    ctx: &Context<'_>,
+    record: &PathwayRecord,
+) -> Result<Arc<store::PathwayContent>> {
+    if let Some(content) = store::pathways::cached_content(record.id, record.version) {
+        return Ok(content);
+    }
+    let caller = store::tokens::refresh(db(ctx)?, &super::context::caller_of(ctx)).await?;
+    Ok(Arc::new(
+        store::pathways::content(db(ctx)?, &caller, record.id).await?,
+    ))
+}
+
+/// The pathway as the change left it.
 async fn view(ctx: &Context<'_>, record: PathwayRecord) -> Result<PathwayView> {
-    let caller = super::context::caller_of(ctx);
-    let content = store::pathways::content(db(ctx)?, &caller, record.id).await?;
+    let content = written_content(ctx, &record).await?;
     Ok(PathwayView::with_content(record, content))
 }
 
@@ -140,15 +154,14 @@ async fn step_payload(
     record: PathwayRecord,
     step_id: Uuid,
 ) -> Result<StepPayload> {
-    let caller = super::context::caller_of(ctx);
-    let content = Arc::new(store::pathways::content(db(ctx)?, &caller, record.id).await?);
+    let content = written_content(ctx, &record).await?;
     let index = content
         .step_ids
         .iter()
         .position(|&id| id == step_id)
         .ok_or_else(|| crate::Error::not_found("step", step_id))?;
     Ok(StepPayload {
-        pathway: PathwayView::with_content(record, (*content).clone()),
+        pathway: PathwayView::with_content(record, content.clone()),
         step: StepView { content, index },
     })
 }
@@ -158,15 +171,14 @@ async fn transition_payload(
     record: PathwayRecord,
     transition_id: Uuid,
 ) -> Result<TransitionPayload> {
-    let caller = super::context::caller_of(ctx);
-    let content = Arc::new(store::pathways::content(db(ctx)?, &caller, record.id).await?);
+    let content = written_content(ctx, &record).await?;
     let index = content
         .transition_ids
         .iter()
         .position(|&id| id == transition_id)
         .ok_or_else(|| crate::Error::not_found("transition", transition_id))?;
     Ok(TransitionPayload {
-        pathway: PathwayView::with_content(record, (*content).clone()),
+        pathway: PathwayView::with_content(record, content.clone()),
         transition: TransitionView { content, index },
     })
 }
@@ -183,15 +195,10 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         document: Json<serde_json::Value>,
     ) -> Result<PathwayView> {
-        let caller = super::context::caller_of(ctx);
         let document = PathwayDocument::from_json(document.0).map_err(crate::Error::from)?;
         let parsed = document.parse().map_err(crate::Error::from)?;
-        let db = db(ctx)?;
-        let record = store::pathway_edits::import(db, &change(ctx), parsed).await?;
-        // The import may have made the caller administrator of new organisations.
-        let caller = store::tokens::refresh(db, &caller).await?;
-        let content = store::pathways::content(db, &caller, record.id).await?;
-        Ok(PathwayView::with_content(record, content))
+        let record = store::pathway_edits::import(db(ctx)?, &change(ctx), parsed).await?;
+        view(ctx, record).await
     }
 
     /// Creates an empty draft pathway.

@@ -240,7 +240,7 @@ pub struct AuditFilter {
 
 /// Audit entries in time order. A principal must administer the organisation asked for.
 pub async fn audit_trail(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     filter: &AuditFilter,
 ) -> Result<Vec<AuditRecord>> {

@@ -106,7 +106,7 @@ pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result
 
 /// The cycles of a project, oldest first.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<CycleRecord>> {
@@ -377,7 +377,12 @@ pub async fn observe(
 }
 
 /// Every move of a cycle, oldest first.
-pub async fn history(db: &DatabaseConnection, id: Uuid) -> Result<Vec<MoveRecord>> {
+pub async fn history(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Vec<MoveRecord>> {
+    get(db, caller, id).await?;
     cycle_move::Entity::find()
         .filter(cycle_move::Column::CycleId.eq(id))
         .order_by_asc(cycle_move::Column::Id)
@@ -396,7 +401,12 @@ pub async fn history(db: &DatabaseConnection, id: Uuid) -> Result<Vec<MoveRecord
 }
 
 /// Every observation of a cycle, oldest first.
-pub async fn observations(db: &DatabaseConnection, id: Uuid) -> Result<Vec<ObservationRecord>> {
+pub async fn observations(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Vec<ObservationRecord>> {
+    get(db, caller, id).await?;
     Ok(cycle_observation::Entity::find()
         .filter(cycle_observation::Column::CycleId.eq(id))
         .order_by_asc(cycle_observation::Column::Id)

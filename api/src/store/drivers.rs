@@ -77,7 +77,7 @@ pub(crate) async fn find(
 
 /// The whole diagram of a project, in the order nodes were added.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<DriverRecord>> {

@@ -121,7 +121,7 @@ pub async fn add_measure(
 
 /// The measures of a project, in the order they were added.
 pub async fn measures(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<MeasureRecord>> {

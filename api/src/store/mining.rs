@@ -283,7 +283,7 @@ async fn aggregate_in_postgres(
 
 /// The log replayed over a pathway's map (the log's own pathway when none is given).
 pub async fn conformance_of(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     log_id: Uuid,
     pathway_id: Option<Uuid>,

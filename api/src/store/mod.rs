@@ -1,7 +1,10 @@
 //! The store: the only place that maps rows to engine types and the only place that scopes data
 //! to the caller ([`scope`]). Every function takes the caller (reads) or the request context
 //! (writes); each write runs in one transaction that records its audit entry before it commits
-//! ([`audit::commit`]), so nothing is ever half-saved or unrecorded.
+//! ([`audit::commit`]), so nothing is ever half-saved or unrecorded. Reads take
+//! `&impl ConnectionTrait` (so a write can call them inside its transaction); writes take the
+//! connection and open their one transaction themselves; the `*_for_read` functions that fill
+//! the per-version caches run outside any transaction on purpose.
 
 pub mod access;
 pub mod audit;

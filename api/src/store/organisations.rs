@@ -19,7 +19,7 @@ use uuid::Uuid;
 pub use super::rows::OrganisationRecord;
 
 /// Every organisation the caller may see, by ODS code.
-pub async fn list(db: &DatabaseConnection, caller: &Caller) -> Result<Vec<OrganisationRecord>> {
+pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> Result<Vec<OrganisationRecord>> {
     organisation::Entity::find()
         .filter(visible_organisations(caller))
         .order_by_asc(organisation::Column::OdsCode)
@@ -31,7 +31,11 @@ pub async fn list(db: &DatabaseConnection, caller: &Caller) -> Result<Vec<Organi
 }
 
 /// One organisation, or `NOT_FOUND`.
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<OrganisationRecord> {
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<OrganisationRecord> {
     let row = organisation::Entity::find_by_id(id)
         .filter(visible_organisations(caller))
         .unique(db)

@@ -85,7 +85,9 @@ fn stale(id: Uuid, expected: i64, actual: i64) -> Error {
 
 pub(super) const DRAFT: &[PathwayStatus] = &[PathwayStatus::Draft];
 
-/// Reads the pathway back as the write left it, then records the write and commits.
+/// Reads the pathway back as the write left it (record and content, in the write's
+/// transaction), records the write and commits; the version's record and content are then
+/// remembered, so the response shows exactly the version the write made.
 pub(super) async fn finish(
     tx: WriteTransaction,
     ctx: &RequestContext,
@@ -93,9 +95,12 @@ pub(super) async fn finish(
     touched: &[Uuid],
 ) -> Result<PathwayRecord> {
     let record = get(&tx, &ctx.caller, id).await?;
+    let content = content(&tx, &ctx.caller, id).await?;
     let mut ids = vec![id];
     ids.extend_from_slice(touched);
     super::audit::commit(tx, ctx, &ids).await?;
+    // Committed: this version can no longer change.
+    remember(&record, content);
     Ok(record)
 }
 

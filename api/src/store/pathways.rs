@@ -87,7 +87,7 @@ fn status_filter(status: Option<PathwayStatus>) -> sea_orm::Condition {
 /// A page of the pathways the caller may see, oldest first, starting after `after`; the flag says
 /// whether more follow.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     status: Option<PathwayStatus>,
     after: Option<Uuid>,
@@ -111,7 +111,7 @@ pub async fn list(
 
 /// How many pathways the caller may see (with this status).
 pub async fn count(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     status: Option<PathwayStatus>,
 ) -> Result<u64> {
@@ -254,6 +254,12 @@ pub async fn content(
 /// not change either; a future rename must clear this cache.)
 static CONTENTS: LazyLock<Cache<(Uuid, i64), Arc<PathwayContent>>> =
     LazyLock::new(|| Cache::new(1_024));
+
+/// Remembers a version's record and content once its write has committed.
+pub(super) fn remember(record: &PathwayRecord, content: PathwayContent) {
+    RECORDS.insert((record.id, record.version), record.clone());
+    CONTENTS.insert((record.id, record.version), Arc::new(content));
+}
 
 /// The content of a pathway version already read, if it is in the cache. The caller must have
 /// read `id` at `version` through a visibility check first (a [`PathwayRecord`] it was given).

@@ -105,7 +105,7 @@ async fn record(
 }
 
 /// Every project the caller may see, oldest first.
-pub async fn list(db: &DatabaseConnection, caller: &Caller) -> Result<Vec<ProjectRecord>> {
+pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> Result<Vec<ProjectRecord>> {
     let rows = improvement_project::Entity::find()
         .filter(visible_projects(caller))
         .order_by_asc(improvement_project::Column::Id)

@@ -7,7 +7,7 @@ use crate::error::Result;
 use engine::measure::DataPoint;
 use engine::pdsa::Expectation;
 use engine::report::{CycleLine, MeasureLine, ProjectReport};
-use sea_orm::DatabaseConnection;
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 /// One measure's summary line, with its id.
@@ -41,7 +41,7 @@ fn icons(
 
 /// One line per measure: latest value, variation, assurance.
 pub async fn summary(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<MeasureSummary>> {
@@ -67,7 +67,7 @@ pub async fn summary(
 
 /// Everything the project report shows.
 pub async fn project_report(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<ProjectReport> {

@@ -321,14 +321,34 @@ pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String>
 }
 
 /// Every token (never a secret), newest first.
-pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<TokenRecord>> {
-    let principals: std::collections::HashMap<Uuid, String> = principal::Entity::find()
+/// The installation sees every token; a principal those of the members of the organisations it
+/// administers (itself included).
+pub async fn list_tokens(db: &impl ConnectionTrait, caller: &Caller) -> Result<Vec<TokenRecord>> {
+    let mut principals = principal::Entity::find();
+    if let Some(orgs) = caller.organisation_ids() {
+        let administered: Vec<Uuid> = orgs
+            .into_iter()
+            .filter(|o| caller.role_in(*o) == Some(Role::Admin))
+            .collect();
+        let members = sea_orm::sea_query::Query::select()
+            .column(membership::Column::PrincipalId)
+            .from(membership::Entity)
+            .and_where(membership::Column::OrganisationId.is_in(administered))
+            .to_owned();
+        principals = principals.filter(
+            sea_orm::Condition::any()
+                .add(principal::Column::Id.in_subquery(members))
+                .add(principal::Column::Id.is_in(caller.principal_id())),
+        );
+    }
+    let principals: std::collections::HashMap<Uuid, String> = principals
         .all(db)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
     Ok(api_token::Entity::find()
+        .filter(api_token::Column::PrincipalId.is_in(principals.keys().copied()))
         .order_by_desc(api_token::Column::CreatedAt)
         .all(db)
         .await?
