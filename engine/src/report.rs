@@ -1,6 +1,8 @@
 //! The project report in Markdown: what a board paper needs, written from the project's data so
 //! nobody re-types charts.
 
+use crate::pdsa::{Expectation, PredictionResult};
+use crate::spc::view::ChartView;
 use std::fmt::Write;
 
 /// One measure's line of the summary ("icon table").
@@ -45,12 +47,108 @@ pub struct ProjectReport {
     pub cycles: Vec<CycleLine>,
 }
 
+/// A prediction as the report words it: "Hours to theatre reaches 36" or "Falls moves
+/// decrease". O(name).
+pub fn prediction_line(measure_name: &str, expectation: Expectation) -> String {
+    match expectation {
+        Expectation::Value { value } => format!("{measure_name} reaches {value}"),
+        Expectation::Direction { direction } => {
+            format!("{measure_name} moves {direction:?}").to_lowercase()
+        }
+    }
+}
+
+/// What the data said of a prediction, as the report words it. O(name).
+pub fn study_line(measure_name: &str, result: &PredictionResult) -> String {
+    let mean = |v: Option<f64>| v.map_or("no data".to_string(), |v| format!("{v:.2}"));
+    format!(
+        "{measure_name}: mean {} before, {} during; {} special-cause point(s) in the window; prediction {}",
+        mean(result.mean_before),
+        mean(result.mean_during),
+        result.signals.len(),
+        match result.met {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "not judged",
+        }
+    )
+}
+
+/// The depth of each node of a driver diagram given as (id, parent): 0 for a node without a
+/// parent (a primary driver), one more for each parent above it. A parent missing from the list
+/// ends the chain; a loop (which the store never writes) stops after `nodes.len()` steps.
+/// O(nodes × depth).
+pub fn driver_depths<K: Eq + Copy>(nodes: &[(K, Option<K>)]) -> Vec<usize> {
+    nodes
+        .iter()
+        .map(|&(_, mut parent)| {
+            let mut depth = 0;
+            while let Some(p) = parent {
+                if depth >= nodes.len() {
+                    break;
+                }
+                depth += 1;
+                parent = nodes
+                    .iter()
+                    .find(|(id, _)| *id == p)
+                    .and_then(|(_, up)| *up);
+            }
+            depth
+        })
+        .collect()
+}
+
+/// The icon table's variation and assurance of a chart, in the words the API uses
+/// (`SPECIAL_CAUSE_IMPROVEMENT`, `CONSISTENT_PASS`). O(1).
+pub fn icons(chart: &ChartView) -> (Option<String>, Option<String>) {
+    (
+        chart.variation.map(|v| v.reference_name().to_uppercase()),
+        chart.assurance.map(|a| a.reference_name().to_uppercase()),
+    )
+}
+
 fn words(code: &str) -> String {
     let lower = code.replace('_', " ").to_lowercase();
     let mut chars = lower.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn depths_follow_parents_and_stop_on_a_loop() {
+        let nodes = [
+            (1, None),
+            (2, Some(1)),
+            (3, Some(2)),
+            (4, Some(9)),
+            (5, Some(6)),
+            (6, Some(5)),
+        ];
+        assert_eq!(driver_depths(&nodes), [0, 1, 2, 1, 6, 6]);
+    }
+
+    #[test]
+    fn predictions_and_results_are_worded() {
+        assert_eq!(
+            prediction_line("Falls", Expectation::Value { value: 3.0 }),
+            "Falls reaches 3"
+        );
+        let result = PredictionResult {
+            mean_before: Some(1.844),
+            mean_during: None,
+            signals: vec![],
+            met: None,
+        };
+        assert_eq!(
+            study_line("Falls", &result),
+            "Falls: mean 1.84 before, no data during; 0 special-cause point(s) in the window; prediction not judged"
+        );
     }
 }
 

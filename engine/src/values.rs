@@ -168,6 +168,34 @@ impl DriverKind {
                 )
         )
     }
+
+    /// The rules of a node of a driver diagram: it hangs under a parent it may follow, and only a
+    /// change idea carries a what-if change set or points at a hotspot. Errors name `parentId`
+    /// and `changes`. O(1).
+    pub fn check_node(
+        self,
+        parent: Option<DriverKind>,
+        carries_changes: bool,
+        carries_hotspot: bool,
+    ) -> Result<(), crate::InputErrors> {
+        let mut errors = crate::InputErrors::default();
+        if !self.may_follow(parent) {
+            errors.push(
+                "parentId",
+                format!(
+                    "a {self} cannot hang under {}",
+                    parent.map_or("the aim".to_string(), |k| format!("a {k}"))
+                ),
+            );
+        }
+        if self != DriverKind::ChangeIdea && (carries_changes || carries_hotspot) {
+            errors.push(
+                "changes",
+                "only a change idea carries a change set or a hotspot",
+            );
+        }
+        errors.into_result(|| ())
+    }
 }
 
 string_enum! {
@@ -477,5 +505,24 @@ mod tests {
         assert!(parse_text("   ", 10).is_err());
         assert!(parse_text("abcdef", 5).is_err());
         assert_eq!(parse_optional_text(Some("  "), 5), Ok(None));
+    }
+}
+
+#[cfg(test)]
+mod driver_rules {
+    use super::DriverKind::*;
+
+    #[test]
+    fn nodes_hang_in_order_and_only_change_ideas_carry_changes() {
+        assert!(PrimaryDriver.check_node(None, false, false).is_ok());
+        assert!(
+            ChangeIdea
+                .check_node(Some(SecondaryDriver), true, true)
+                .is_ok()
+        );
+        let errors = SecondaryDriver.check_node(None, true, false).unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["parentId", "changes"]);
+        assert!(PrimaryDriver.check_node(None, false, true).is_err());
     }
 }

@@ -222,16 +222,11 @@ impl EventLogMutation {
             target_minutes: input.target_minutes,
         };
         definition.check().map_err(crate::Error::from)?;
-        let unit = match definition.statistic {
-            engine::events::log_measure::LogStatistic::CaseCount => "cases".to_string(),
-            engine::events::log_measure::LogStatistic::PercentWithinTarget => "%".to_string(),
-            _ => definition.unit.word().to_string(),
-        };
         let measure = engine::measure::Measure::parse(
             &input.name,
             engine::MeasureKind::Outcome,
             &definition.describe(),
-            &unit,
+            definition.unit_word(),
             input.direction.into(),
             input.target,
             engine::ChartType::Xmr,

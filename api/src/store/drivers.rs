@@ -134,21 +134,7 @@ pub async fn add(
         ),
         None => None,
     };
-    if !kind.may_follow(parent_kind) {
-        return Err(Error::invalid(
-            "parentId",
-            format!(
-                "a {kind} cannot hang under {}",
-                parent_kind.map_or("the aim".to_string(), |k| format!("a {k}"))
-            ),
-        ));
-    }
-    if changes.is_some() && kind != DriverKind::ChangeIdea {
-        return Err(Error::invalid(
-            "changes",
-            "only a change idea carries a change set",
-        ));
-    }
+    kind.check_node(parent_kind, changes.is_some(), hotspot.is_some())?;
     let position = driver::Entity::find()
         .filter(driver::Column::ProjectId.eq(project_id))
         .count(&tx)
@@ -205,12 +191,14 @@ pub async fn update(
     projects::claim(&tx, caller, project_id, expected_version).await?;
     let changes = changes.unwrap_or(current.changes);
     let hotspot = hotspot.unwrap_or(current.hotspot);
-    if current.kind != DriverKind::ChangeIdea && (changes.is_some() || hotspot.is_some()) {
-        return Err(Error::invalid(
-            "changes",
-            "only a change idea carries a change set or a hotspot",
-        ));
-    }
+    // The node stays where it is; only what it carries changes.
+    let parent_kind = match current.parent_id {
+        Some(p) => find(&tx, project_id, p).await?.map(|d| d.kind),
+        None => None,
+    };
+    current
+        .kind
+        .check_node(parent_kind, changes.is_some(), hotspot.is_some())?;
     driver::Entity::update_many()
         .col_expr(
             driver::Column::Text,

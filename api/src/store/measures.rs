@@ -176,6 +176,37 @@ pub async fn points(
         .collect())
 }
 
+/// The points of every measure of a project the caller may see, by measure, each by date: one
+/// statement for the whole project (the icon table and the report read them all).
+pub async fn points_of_project(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    project_id: Uuid,
+) -> Result<std::collections::HashMap<Uuid, Vec<DataPoint>>> {
+    get(db, caller, project_id).await?;
+    let in_project = sea_orm::sea_query::Query::select()
+        .column(measure::Column::Id)
+        .from(measure::Entity)
+        .and_where(measure::Column::ProjectId.eq(project_id))
+        .to_owned();
+    let mut out: std::collections::HashMap<Uuid, Vec<DataPoint>> = Default::default();
+    for p in data_point::Entity::find()
+        .filter(data_point::Column::MeasureId.in_subquery(in_project))
+        .order_by_asc(data_point::Column::Date)
+        .all(db)
+        .await?
+    {
+        out.entry(p.measure_id).or_default().push(DataPoint {
+            date: p.date,
+            value: p.value,
+            numerator: p.numerator,
+            denominator: p.denominator,
+            annotation: p.annotation,
+        });
+    }
+    Ok(out)
+}
+
 /// How a batch of points landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recorded {

@@ -5,7 +5,6 @@ use super::{cycles, drivers, projects};
 use crate::caller::Caller;
 use crate::error::Result;
 use engine::measure::DataPoint;
-use engine::pdsa::Expectation;
 use engine::report::{CycleLine, MeasureLine, ProjectReport};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -17,104 +16,75 @@ pub struct MeasureSummary {
     pub line: MeasureLine,
 }
 
-/// Variation and assurance of a measure's chart (default options), when it has data and can be
-/// drawn (a chart that cannot be drawn has no icons).
-fn icons(
-    measure: &engine::measure::Measure,
-    points: &[DataPoint],
-) -> (Option<String>, Option<String>) {
-    if points.is_empty() {
-        return (None, None);
-    }
-    match engine::spc::chart::chart(
-        measure,
-        points,
-        &engine::spc::chart::ChartRequest::default(),
-    ) {
-        Ok(c) => (
-            c.variation.map(|v| v.reference_name().to_uppercase()),
-            c.assurance.map(|a| a.reference_name().to_uppercase()),
-        ),
-        Err(_) => (None, None),
-    }
-}
-
-/// One line per measure: latest value, variation, assurance.
+/// One line per measure: latest value, variation, assurance (of the chart with default
+/// options; a chart that cannot be drawn has no icons). Two statements for the whole project.
 pub async fn summary(
     db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<MeasureSummary>> {
-    let mut out = Vec::new();
-    for m in super::measures::measures(db, caller, project_id).await? {
-        let points = super::measures::points(db, caller, m.id).await?;
-        let (variation, assurance) = icons(&m.measure, &points);
-        out.push(MeasureSummary {
-            measure_id: m.id,
-            line: MeasureLine {
-                name: m.measure.name.clone(),
-                kind: m.measure.kind.as_str().to_string(),
-                unit: m.measure.unit.clone(),
-                latest: points.last().map(|p| (p.date.to_string(), p.charted())),
-                variation,
-                assurance,
-                target: m.measure.target,
-            },
-        });
-    }
-    Ok(out)
+    let mut points = super::measures::points_of_project(db, caller, project_id).await?;
+    Ok(super::measures::measures(db, caller, project_id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let points = points.remove(&m.id).unwrap_or_default();
+            let (variation, assurance) = if points.is_empty() {
+                (None, None)
+            } else {
+                engine::spc::chart::chart(&m.measure, &points, &Default::default())
+                    .map_or((None, None), |c| engine::report::icons(&c))
+            };
+            MeasureSummary {
+                measure_id: m.id,
+                line: MeasureLine {
+                    name: m.measure.name.clone(),
+                    kind: m.measure.kind.as_str().to_string(),
+                    unit: m.measure.unit.clone(),
+                    latest: points.last().map(|p| (p.date.to_string(), p.charted())),
+                    variation,
+                    assurance,
+                    target: m.measure.target,
+                },
+            }
+        })
+        .collect())
 }
 
-/// Everything the project report shows.
+/// Everything the project report shows: its wording is the engine's ([`engine::report`]).
 pub async fn project_report(
     db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<ProjectReport> {
     let project = projects::get(db, caller, project_id).await?;
-    let measures = summary(db, caller, project_id).await?;
-    let names: Vec<(String, String)> = measures
-        .iter()
-        .map(|m| (m.measure_id.to_string(), m.line.name.clone()))
-        .collect();
-    let measure_name = |id: &str| {
-        names
-            .iter()
-            .find(|(m, _)| m == id)
-            .map_or(id.to_string(), |(_, n)| n.clone())
-    };
+    let measures = super::measures::measures(db, caller, project_id).await?;
+    let points = super::measures::points_of_project(db, caller, project_id).await?;
+    let lines = summary(db, caller, project_id).await?;
+    let measure_named = |id: &str| measures.iter().find(|m| m.id.to_string() == id);
+    let name_of = |id: &str| measure_named(id).map_or(id.to_string(), |m| m.measure.name.clone());
     let nodes = drivers::list(db, caller, project_id).await?;
-    let depth = |mut parent: Option<Uuid>| {
-        let mut d = 0;
-        while let Some(p) = parent {
-            d += 1;
-            parent = nodes.iter().find(|n| n.id == p).and_then(|n| n.parent_id);
-        }
-        d
-    };
+    let depths = engine::report::driver_depths(
+        &nodes
+            .iter()
+            .map(|n| (n.id, n.parent_id))
+            .collect::<Vec<_>>(),
+    );
     let mut cycle_lines = Vec::new();
     for c in cycles::list(db, caller, project_id).await? {
         let predictions = c
             .cycle
             .predictions
             .iter()
-            .map(|p| match p.expectation {
-                Expectation::Value { value } => {
-                    format!("{} reaches {value}", measure_name(&p.measure))
-                }
-                Expectation::Direction { direction } => {
-                    format!("{} moves {:?}", measure_name(&p.measure), direction).to_lowercase()
-                }
-            })
+            .map(|p| engine::report::prediction_line(&name_of(&p.measure), p.expectation))
             .collect();
         let mut results = Vec::new();
         if let (Some(start), Some(end)) = (c.cycle.actual_start, c.cycle.actual_end) {
             for p in &c.cycle.predictions {
-                let Ok(measure_id) = Uuid::parse_str(&p.measure) else {
+                let Some(m) = measure_named(&p.measure) else {
                     continue;
                 };
-                let m = super::measures::measure(db, caller, measure_id).await?;
-                let points = super::measures::points(db, caller, measure_id).await?;
+                let points = points.get(&m.id).map_or(&[][..], Vec::as_slice);
                 let dates: Vec<_> = points.iter().map(|d| d.date).collect();
                 let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
                 let better = m.measure.direction.into();
@@ -127,20 +97,7 @@ pub async fn project_report(
                     end,
                     &engine::spc::XmrOptions::plot_the_dots(better),
                 ) {
-                    let mean =
-                        |v: Option<f64>| v.map_or("no data".to_string(), |v| format!("{v:.2}"));
-                    results.push(format!(
-                        "{}: mean {} before, {} during; {} special-cause point(s) in the window; prediction {}",
-                        m.measure.name,
-                        mean(r.mean_before),
-                        mean(r.mean_during),
-                        r.signals.len(),
-                        match r.met {
-                            Some(true) => "met",
-                            Some(false) => "not met",
-                            None => "not judged",
-                        }
-                    ));
+                    results.push(engine::report::study_line(&m.measure.name, &r));
                 }
             }
         }
@@ -168,16 +125,11 @@ pub async fn project_report(
             .iter()
             .map(|(n, r)| (n.clone(), r.as_str().to_string()))
             .collect(),
-        measures: measures.into_iter().map(|m| m.line).collect(),
+        measures: lines.into_iter().map(|m| m.line).collect(),
         drivers: nodes
             .iter()
-            .map(|n| {
-                (
-                    depth(n.parent_id),
-                    n.kind.as_str().to_string(),
-                    n.text.clone(),
-                )
-            })
+            .zip(depths)
+            .map(|(n, depth)| (depth, n.kind.as_str().to_string(), n.text.clone()))
             .collect(),
         cycles: cycle_lines,
     })

@@ -69,6 +69,16 @@ pub struct LogMeasureDefinition {
 }
 
 impl LogMeasureDefinition {
+    /// The unit a measure of this definition is charted in: cases for a count, % for a share
+    /// within target, else the time unit. O(1).
+    pub fn unit_word(&self) -> &'static str {
+        match self.statistic {
+            LogStatistic::CaseCount => "cases",
+            LogStatistic::PercentWithinTarget => "%",
+            _ => self.unit.word(),
+        }
+    }
+
     /// Checks the definition; errors name the field.
     pub fn check(&self) -> Result<(), crate::InputErrors> {
         let mut errors = crate::InputErrors::default();
