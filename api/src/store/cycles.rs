@@ -110,7 +110,7 @@ pub async fn list(
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<CycleRecord>> {
-    projects::get(db, caller, project_id).await?;
+    projects::ensure_visible(db, caller, project_id).await?;
     pdsa_cycle::Entity::find()
         .filter(pdsa_cycle::Column::ProjectId.eq(project_id))
         .order_by_asc(pdsa_cycle::Column::Id)

@@ -81,7 +81,7 @@ pub async fn list(
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<DriverRecord>> {
-    projects::get(db, caller, project_id).await?;
+    projects::ensure_visible(db, caller, project_id).await?;
     driver::Entity::find()
         .filter(driver::Column::ProjectId.eq(project_id))
         .order_by_asc(driver::Column::Position)

@@ -125,7 +125,7 @@ pub async fn measures(
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<Vec<MeasureRecord>> {
-    get(db, caller, project_id).await?;
+    ensure_visible(db, caller, project_id).await?;
     measure::Entity::find()
         .filter(measure::Column::ProjectId.eq(project_id))
         .order_by_asc(measure::Column::Position)
@@ -183,7 +183,7 @@ pub async fn points_of_project(
     caller: &Caller,
     project_id: Uuid,
 ) -> Result<std::collections::HashMap<Uuid, Vec<DataPoint>>> {
-    get(db, caller, project_id).await?;
+    ensure_visible(db, caller, project_id).await?;
     let in_project = sea_orm::sea_query::Query::select()
         .column(measure::Column::Id)
         .from(measure::Entity)

@@ -14,7 +14,7 @@ use entity::{improvement_project, pathway, project_member};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -64,44 +64,52 @@ pub(crate) fn corrupt(what: &str, id: Uuid, detail: impl std::fmt::Display) -> E
     ))
 }
 
-async fn record(
+/// Projects as stored, with their owners and teams: three statements however many rows.
+async fn records(
     db: &impl ConnectionTrait,
-    row: improvement_project::Model,
-) -> Result<ProjectRecord> {
-    let owners = organisations::by_ids(db, [row.owner_id]).await?;
-    let owner = owners
-        .get(&row.owner_id)
-        .cloned()
-        .ok_or_else(|| corrupt("project", row.id, "owner is missing"))?;
-    let members = project_member::Entity::find()
-        .filter(project_member::Column::ProjectId.eq(row.id))
+    rows: Vec<improvement_project::Model>,
+) -> Result<Vec<ProjectRecord>> {
+    let owners = organisations::by_ids(db, rows.iter().map(|r| r.owner_id)).await?;
+    let mut members: std::collections::HashMap<Uuid, Vec<(String, MemberRole)>> =
+        Default::default();
+    for m in project_member::Entity::find()
+        .filter(project_member::Column::ProjectId.is_in(rows.iter().map(|r| r.id)))
         .order_by_asc(project_member::Column::Position)
         .all(db)
         .await?
-        .into_iter()
-        .map(|m| {
-            let role = m
-                .role
-                .parse()
-                .map_err(|e| corrupt("project member", m.id, e))?;
-            Ok((m.name, role))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(ProjectRecord {
-        id: row.id,
-        title: row.title,
-        aim: row.aim,
-        owner,
-        pathway_id: row.pathway_id,
-        status: row
-            .status
+    {
+        let role = m
+            .role
             .parse()
-            .map_err(|e| corrupt("project", row.id, e))?,
-        version: row.version,
-        members,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    })
+            .map_err(|e| corrupt("project member", m.id, e))?;
+        members
+            .entry(m.project_id)
+            .or_default()
+            .push((m.name, role));
+    }
+    rows.into_iter()
+        .map(|row| {
+            let owner = owners
+                .get(&row.owner_id)
+                .cloned()
+                .ok_or_else(|| corrupt("project", row.id, "owner is missing"))?;
+            Ok(ProjectRecord {
+                id: row.id,
+                title: row.title,
+                aim: row.aim,
+                owner,
+                pathway_id: row.pathway_id,
+                status: row
+                    .status
+                    .parse()
+                    .map_err(|e| corrupt("project", row.id, e))?,
+                version: row.version,
+                members: members.remove(&row.id).unwrap_or_default(),
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+        })
+        .collect()
 }
 
 /// Every project the caller may see, oldest first.
@@ -111,11 +119,26 @@ pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> Result<Vec<Proj
         .order_by_asc(improvement_project::Column::Id)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(record(db, row).await?);
-    }
-    Ok(out)
+    records(db, rows).await
+}
+
+/// `NOT_FOUND` unless the caller may see the project: one statement, for reads of a project's
+/// children (its measures, cycles, drivers) that need the check but not the project.
+pub(crate) async fn ensure_visible(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<()> {
+    improvement_project::Entity::find_by_id(id)
+        .select_only()
+        .column(improvement_project::Column::Id)
+        .filter(visible_projects(caller))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .first()
+        .map(|_| ())
+        .ok_or_else(|| Error::not_found("project", id))
 }
 
 /// One project, or `NOT_FOUND`.
@@ -125,7 +148,7 @@ pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result
         .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("project", id))?;
-    record(db, row).await
+    Ok(records(db, vec![row]).await?.remove(0))
 }
 
 /// Creates a project with its team. The owner and the pathway (if any) must exist.
