@@ -14,6 +14,7 @@ pub mod error;
 pub mod graphql;
 pub mod keys;
 pub mod limits;
+pub mod parsed;
 pub mod server;
 pub mod store;
 pub mod upload;

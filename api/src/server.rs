@@ -232,10 +232,11 @@ async fn graphql(
     let mut cost = 0;
     for request in &mut requests {
         let operation_name = request.operation_name.clone();
-        let Ok(document) = request.parsed_query() else {
+        let Some(document) = crate::parsed::parse(request) else {
             cost += 1;
             continue;
         };
+        let document = &*document;
         if let Err(message) = crate::limits::check_shape(document, limits) {
             return graphql_error(StatusCode::OK, "VALIDATION", &message);
         }
