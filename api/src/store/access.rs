@@ -71,7 +71,7 @@ pub(crate) async fn visible_owner(
             .map(|p| p.owner_id),
         _ => improvement_project::Entity::find_by_id(object)
             .filter(super::scope::visible_projects(caller))
-            .one(db)
+            .unique(db)
             .await?
             .map(|p| p.owner_id),
     };

@@ -146,8 +146,8 @@ pub async fn measure(
         .unique(db)
         .await?
         .ok_or_else(|| Error::not_found("measure", id))?;
-    match get(db, caller, row.project_id).await {
-        Ok(_) => measure_from_row(row),
+    match ensure_visible(db, caller, row.project_id).await {
+        Ok(()) => measure_from_row(row),
         Err(Error::NotFound { .. }) => Err(Error::not_found("measure", id)),
         Err(e) => Err(e),
     }
