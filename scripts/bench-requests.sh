@@ -31,15 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A wrk script that POSTs one GraphQL request (body from $BODY_FILE) with the token.
-cat > "$WORK/post.lua" <<'LUA'
-local f = io.open(os.getenv("BODY_FILE"), "r")
-wrk.body = f:read("*a")
-f:close()
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
--- Counts responses that carry GraphQL errors (a refused request answers 200).
+# Counts responses that carry GraphQL errors (a refused request answers 200); both scripts load it.
+cat > "$WORK/count.lua" <<'LUA'
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) errors = 0 end
@@ -51,6 +44,17 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do total = total + t:get("errors") end
   io.write(string.format("GraphQL errors: %d\n", total))
 end
+LUA
+export COUNT_LUA="$WORK/count.lua"
+# A wrk script that POSTs one GraphQL request (body from $BODY_FILE) with the token.
+cat > "$WORK/post.lua" <<'LUA'
+local f = io.open(os.getenv("BODY_FILE"), "r")
+wrk.body = f:read("*a")
+f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+dofile(os.getenv("COUNT_LUA"))
 LUA
 # recordDataPoints with a new date on every request (a write each time).
 cat > "$WORK/write.lua" <<'LUA'
@@ -67,18 +71,7 @@ request = function()
     measure, os.date("!%Y-%m-%d", day), n % 17)
   return wrk.format(nil, nil, nil, body)
 end
--- Counts responses that carry GraphQL errors (a refused request answers 200).
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) errors = 0 end
-function response(status, headers, body)
-  if string.find(body, '"errors"', 1, true) then errors = errors + 1 end
-end
-function done(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do total = total + t:get("errors") end
-  io.write(string.format("GraphQL errors: %d\n", total))
-end
+dofile(os.getenv("COUNT_LUA"))
 LUA
 # The latency percentiles wrk prints with --latency, as milliseconds.
 summary() {

@@ -58,6 +58,18 @@ pub struct DataPointView {
     annotation: Option<String>,
 }
 
+impl From<DataPoint> for DataPointView {
+    fn from(p: DataPoint) -> Self {
+        Self {
+            date: p.date,
+            value: p.value,
+            numerator: p.numerator,
+            denominator: p.denominator,
+            annotation: p.annotation,
+        }
+    }
+}
+
 /// How to draw a chart; leave out what the preset decides.
 #[derive(InputObject, Default)]
 pub struct SpcOptionsInput {
@@ -182,13 +194,7 @@ impl MeasureView {
         Ok(crate::store::measures::points(db(ctx)?, &caller, self.0.id)
             .await?
             .into_iter()
-            .map(|p| DataPointView {
-                date: p.date,
-                value: p.value,
-                numerator: p.numerator,
-                denominator: p.denominator,
-                annotation: p.annotation,
-            })
+            .map(DataPointView::from)
             .collect())
     }
     /// The measure's run chart (IHI rules), from the first `baselinePoints` or all points;

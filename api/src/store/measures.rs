@@ -166,14 +166,18 @@ pub async fn points(
         .all(db)
         .await?
         .into_iter()
-        .map(|p| DataPoint {
-            date: p.date,
-            value: p.value,
-            numerator: p.numerator,
-            denominator: p.denominator,
-            annotation: p.annotation,
-        })
+        .map(point_from_row)
         .collect())
+}
+
+fn point_from_row(p: data_point::Model) -> DataPoint {
+    DataPoint {
+        date: p.date,
+        value: p.value,
+        numerator: p.numerator,
+        denominator: p.denominator,
+        annotation: p.annotation,
+    }
 }
 
 /// The points of every measure of a project the caller may see, by measure, each by date: one
@@ -196,13 +200,7 @@ pub async fn points_of_project(
         .all(db)
         .await?
     {
-        out.entry(p.measure_id).or_default().push(DataPoint {
-            date: p.date,
-            value: p.value,
-            numerator: p.numerator,
-            denominator: p.denominator,
-            annotation: p.annotation,
-        });
+        out.entry(p.measure_id).or_default().push(point_from_row(p));
     }
     Ok(out)
 }
