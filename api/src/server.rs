@@ -2,7 +2,7 @@
 
 use crate::context::RequestContext;
 use crate::db;
-use crate::graphql::{ContentLoader, QiflowSchema, build_schema};
+use crate::graphql::{ContentLoader, ProjectChildren, QiflowSchema, build_schema};
 use anyhow::Context as _;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
@@ -310,7 +310,11 @@ async fn execute(
         }
     }
     let span = tracing::info_span!("graphql", request_id = %request_id, caller = caller.name());
-    let run = schema.execute(request.data(ctx.clone()).data(loader));
+    let children = DataLoader::new(
+        ProjectChildren::new(db.clone(), caller.clone()),
+        tokio::spawn,
+    );
+    let run = schema.execute(request.data(ctx.clone()).data(loader).data(children));
     let mut response = within(limits.timeout, run.instrument(span)).await;
     crate::audit::record_refusals(db, &ctx, &mutations, ids, &response).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request

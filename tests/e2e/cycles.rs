@@ -372,3 +372,56 @@ async fn an_adopted_change_idea_becomes_a_new_pathway_version() {
         .clone();
     assert_eq!(wait, json!(15.0));
 }
+
+/// A list of projects loads every project's measures and cycles in one batch: each project still
+/// gets its own.
+#[tokio::test]
+async fn a_list_of_projects_shows_each_its_own_measures_and_cycles() {
+    let app = spawn_app().await;
+    let (first, _) = setup(&app).await;
+    let second = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Fewer falls", "aim": "Halve falls by June", "owner": "RX1"}}),
+        )
+        .await["createProject"]
+        .clone();
+    app.data(
+        "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+        json!({"i": {"projectId": second["id"], "expectedVersion": second["version"], "name": "Falls a month",
+                     "kind": "OUTCOME", "definition": "Inpatient falls", "direction": "DECREASE"}}),
+    )
+    .await;
+    app.data(
+        "mutation($i: PlanCycleInput!) { planCycle(input: $i) { id } }",
+        json!({"i": {"projectId": first, "changeIdea": "Shared theatre list", "objective": "Try it"}}),
+    )
+    .await;
+    let listed = app
+        .data(
+            "{ projects { id title measures { name } cycles { objective } } }",
+            json!({}),
+        )
+        .await;
+    let projects = listed["projects"].as_array().unwrap();
+    let of = |title: &str| {
+        projects
+            .iter()
+            .find(|p| p["title"] == title)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        of("Faster hip surgery")["measures"],
+        json!([{"name": "Hours to theatre"}])
+    );
+    assert_eq!(
+        of("Faster hip surgery")["cycles"],
+        json!([{"objective": "Try it"}])
+    );
+    assert_eq!(
+        of("Fewer falls")["measures"],
+        json!([{"name": "Falls a month"}])
+    );
+    assert_eq!(of("Fewer falls")["cycles"], json!([]));
+}

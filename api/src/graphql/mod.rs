@@ -22,6 +22,7 @@ use sea_orm::DatabaseConnection;
 
 pub use analysis::AnalysisCache;
 pub use pathway::ContentLoader;
+pub use projects::ProjectChildren;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(

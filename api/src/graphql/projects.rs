@@ -5,6 +5,7 @@ use super::enums::*;
 use super::measures::*;
 use super::organisation::OrganisationView;
 use crate::store::projects::{self, ProjectRecord};
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
 /// A team member and their part in the project.
@@ -91,20 +92,93 @@ impl ProjectView {
     }
     /// PDSA cycles, oldest first.
     async fn cycles(&self, ctx: &Context<'_>) -> Result<Vec<super::cycles::CycleView>> {
-        let caller = super::context::caller_of(ctx);
-        Ok(crate::store::cycles::list(db(ctx)?, &caller, self.0.id)
-            .await?
+        let cycles = match ctx.data_opt::<DataLoader<ProjectChildren>>() {
+            Some(loader) => loader.load_one(CyclesOf(self.0.id)).await?,
+            None => Some(
+                crate::store::cycles::list(db(ctx)?, &super::context::caller_of(ctx), self.0.id)
+                    .await?,
+            ),
+        };
+        Ok(cycles
+            .unwrap_or_default()
             .into_iter()
             .map(super::cycles::CycleView)
             .collect())
     }
     async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureView>> {
-        let caller = super::context::caller_of(ctx);
+        let measures = match ctx.data_opt::<DataLoader<ProjectChildren>>() {
+            Some(loader) => loader.load_one(MeasuresOf(self.0.id)).await?,
+            None => Some(
+                crate::store::measures::measures(
+                    db(ctx)?,
+                    &super::context::caller_of(ctx),
+                    self.0.id,
+                )
+                .await?,
+            ),
+        };
+        Ok(measures
+            .unwrap_or_default()
+            .into_iter()
+            .map(MeasureView)
+            .collect())
+    }
+}
+
+/// Loads the cycles and the measures of many projects in one round of statements, for the
+/// caller of one request (so a list of projects with their cycles is not two queries a project).
+pub struct ProjectChildren {
+    db: sea_orm::DatabaseConnection,
+    caller: crate::caller::Caller,
+}
+
+impl ProjectChildren {
+    pub fn new(db: sea_orm::DatabaseConnection, caller: crate::caller::Caller) -> Self {
+        Self { db, caller }
+    }
+}
+
+/// The cycles of a project (a loader key).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CyclesOf(uuid::Uuid);
+
+/// The measures of a project (a loader key).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MeasuresOf(uuid::Uuid);
+
+impl Loader<CyclesOf> for ProjectChildren {
+    type Value = Vec<crate::store::cycles::CycleRecord>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[CyclesOf],
+    ) -> Result<std::collections::HashMap<CyclesOf, Self::Value>, Self::Error> {
+        let ids: Vec<uuid::Uuid> = keys.iter().map(|k| k.0).collect();
         Ok(
-            crate::store::measures::measures(db(ctx)?, &caller, self.0.id)
+            crate::store::cycles::of_projects(&self.db, &self.caller, &ids)
                 .await?
                 .into_iter()
-                .map(MeasureView)
+                .map(|(id, v)| (CyclesOf(id), v))
+                .collect(),
+        )
+    }
+}
+
+impl Loader<MeasuresOf> for ProjectChildren {
+    type Value = Vec<crate::store::projects::MeasureRecord>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[MeasuresOf],
+    ) -> Result<std::collections::HashMap<MeasuresOf, Self::Value>, Self::Error> {
+        let ids: Vec<uuid::Uuid> = keys.iter().map(|k| k.0).collect();
+        Ok(
+            crate::store::measures::of_projects(&self.db, &self.caller, &ids)
+                .await?
+                .into_iter()
+                .map(|(id, v)| (MeasuresOf(id), v))
                 .collect(),
         )
     }

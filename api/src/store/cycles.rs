@@ -121,6 +121,28 @@ pub async fn list(
         .collect()
 }
 
+/// The cycles of each of `projects` the caller may see, oldest first: two statements however
+/// many projects (a list of projects with their cycles).
+pub async fn of_projects(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    projects: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<CycleRecord>>> {
+    let visible = projects::visible_among(db, caller, projects).await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<CycleRecord>> =
+        visible.iter().map(|id| (*id, Vec::new())).collect();
+    for row in pdsa_cycle::Entity::find()
+        .filter(pdsa_cycle::Column::ProjectId.is_in(visible))
+        .order_by_asc(pdsa_cycle::Column::Id)
+        .all(db)
+        .await?
+    {
+        let project = row.project_id;
+        out.entry(project).or_default().push(from_row(row)?);
+    }
+    Ok(out)
+}
+
 async fn insert(
     db: &impl ConnectionTrait,
     project_id: Uuid,

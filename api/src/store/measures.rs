@@ -136,6 +136,28 @@ pub async fn measures(
         .collect()
 }
 
+/// The measures of each of `projects` the caller may see, in order: two statements however many
+/// projects.
+pub async fn of_projects(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    projects: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<MeasureRecord>>> {
+    let visible = super::projects::visible_among(db, caller, projects).await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<MeasureRecord>> =
+        visible.iter().map(|id| (*id, Vec::new())).collect();
+    for row in measure::Entity::find()
+        .filter(measure::Column::ProjectId.is_in(visible))
+        .order_by_asc(measure::Column::Position)
+        .all(db)
+        .await?
+    {
+        let project = row.project_id;
+        out.entry(project).or_default().push(measure_from_row(row)?);
+    }
+    Ok(out)
+}
+
 /// One measure the caller may see, or `NOT_FOUND`.
 pub async fn measure(
     db: &impl ConnectionTrait,

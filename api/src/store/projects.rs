@@ -141,6 +141,22 @@ pub(crate) async fn ensure_visible(
         .ok_or_else(|| Error::not_found("project", id))
 }
 
+/// Which of `ids` the caller may see: one statement.
+pub(crate) async fn visible_among(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>> {
+    Ok(improvement_project::Entity::find()
+        .select_only()
+        .column(improvement_project::Column::Id)
+        .filter(improvement_project::Column::Id.is_in(ids.iter().copied()))
+        .filter(visible_projects(caller))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
 /// One project, or `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<ProjectRecord> {
     let row = improvement_project::Entity::find_by_id(id)
