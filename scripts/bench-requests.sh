@@ -92,7 +92,8 @@ run_store() {
     psql "$PG_URL" -qc "CREATE DATABASE qiflow_bench" >/dev/null
     url="${PG_URL%/*}/qiflow_bench"
   fi
-  RUST_LOG=warn "$BIN" serve --demo --database-url "$url" --bind "127.0.0.1:$port" \
+  # The server runs with its default log filter (what an operator gets); its log goes to a file.
+  env -u RUST_LOG "$BIN" serve --demo --database-url "$url" --bind "127.0.0.1:$port" \
     --key-file "$WORK/key" --points-per-minute 1000000000 > "$WORK/serve.out" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 600); do
