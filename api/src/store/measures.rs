@@ -10,7 +10,7 @@ use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{NaiveDate, Utc};
 use engine::measure::{DataPoint, Measure};
-use entity::{data_point, improvement_project, measure};
+use entity::{data_point, measure};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -65,26 +65,7 @@ pub async fn add_measure(
             .await
             .map_err(|_| Error::invalid("logId", format!("no event log {}", source.log_id)))?;
     }
-    let current = get(&tx, caller, project_id).await?;
-    let claimed = improvement_project::Entity::update_many()
-        .col_expr(
-            improvement_project::Column::Version,
-            Expr::value(expected_version + 1),
-        )
-        .col_expr(
-            improvement_project::Column::UpdatedAt,
-            Expr::value(Utc::now()),
-        )
-        .filter(improvement_project::Column::Id.eq(project_id))
-        .filter(improvement_project::Column::Version.eq(expected_version))
-        .exec(&tx)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Err(Error::Conflict(format!(
-            "project {project_id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
-            current.version
-        )));
-    }
+    claim(&tx, caller, project_id, expected_version).await?;
     let position = measure::Entity::find()
         .filter(measure::Column::ProjectId.eq(project_id))
         .count(&tx)
