@@ -68,8 +68,9 @@ pub async fn read_limited(body: poem::Body, limit: usize) -> Result<Vec<u8>, Bod
     Ok(bytes)
 }
 
-/// Counts fields and directives of a parsed query (fragments once each): a cheap check before
-/// the schema's own validation, against documents built to exhaust it. (Documents that do not
+/// Counts fields and directives of a parsed query with its fragments expanded: a check in time
+/// linear in the document's size before the schema's own validation, against documents built to
+/// exhaust it. (Documents that do not
 /// parse never get here: the schema refuses them with its own message.)
 pub fn check_shape(document: &ExecutableDocument, limits: &Limits) -> Result<(), String> {
     let (fields, directives) = count(document);
@@ -79,9 +80,14 @@ pub fn check_shape(document: &ExecutableDocument, limits: &Limits) -> Result<(),
             limits.directives
         ));
     }
+    if fields == usize::MAX {
+        return Err(format!(
+            "the query's fragments spread one another in a circle, more than {MAX_FRAGMENT_DEPTH} deep, or into too many fields"
+        ));
+    }
     if fields > limits.fields {
         return Err(format!(
-            "the query asks for {fields} fields; at most {} are allowed",
+            "the query asks for {fields} fields once its fragments are spread; at most {} are allowed",
             limits.fields
         ));
     }
@@ -110,35 +116,92 @@ pub fn asks_for_introspection(document: &ExecutableDocument) -> bool {
             .any(|f| walk(&f.node.selection_set.node))
 }
 
+/// Fragments may spread fragments this deep; deeper is refused (no real query comes close, and
+/// it bounds the recursion below).
+const MAX_FRAGMENT_DEPTH: usize = 32;
+
+/// Fields and directives of a query as it would run: every spread of a fragment counts the
+/// fragment's fields again, so a fragment spread twice at each of 30 levels asks for 2^30
+/// fields. Each fragment is counted once and remembered, so this is linear in the document's size
+/// (selection sets nest at most 64 deep, a limit of the parser). Counts saturate; a fragment
+/// cycle, or a chain of spreads deeper than [`MAX_FRAGMENT_DEPTH`], counts as more than any limit;
+/// a spread of an unknown fragment counts nothing (the schema refuses it).
 fn count(document: &ExecutableDocument) -> (usize, usize) {
-    fn walk(set: &SelectionSet, fields: &mut usize, directives: &mut usize) {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => {
-                    *fields += 1;
-                    *directives += f.node.directives.len();
-                    walk(&f.node.selection_set.node, fields, directives);
-                }
-                Selection::FragmentSpread(s) => *directives += s.node.directives.len(),
-                Selection::InlineFragment(i) => {
-                    *directives += i.node.directives.len();
-                    walk(&i.node.selection_set.node, fields, directives);
-                }
+    use async_graphql::parser::types::FragmentDefinition;
+    use async_graphql::{Name, Positioned};
+    use std::collections::HashMap;
+
+    #[derive(Clone, Copy)]
+    enum Seen {
+        Counting,
+        Counted(usize, usize),
+    }
+    const TOO_MANY: (usize, usize) = (usize::MAX, usize::MAX);
+
+    struct Counter<'a> {
+        fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+        seen: HashMap<&'a str, Seen>,
+    }
+
+    impl<'a> Counter<'a> {
+        fn set(&mut self, set: &'a SelectionSet, depth: usize) -> (usize, usize) {
+            let (mut fields, mut directives) = (0usize, 0usize);
+            for item in &set.items {
+                let (f, d) = match &item.node {
+                    Selection::Field(field) => {
+                        let (f, d) = self.set(&field.node.selection_set.node, depth);
+                        (
+                            f.saturating_add(1),
+                            d.saturating_add(field.node.directives.len()),
+                        )
+                    }
+                    Selection::InlineFragment(inline) => {
+                        let (f, d) = self.set(&inline.node.selection_set.node, depth);
+                        (f, d.saturating_add(inline.node.directives.len()))
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        let (f, d) = self.fragment(spread.node.fragment_name.node.as_str(), depth);
+                        (f, d.saturating_add(spread.node.directives.len()))
+                    }
+                };
+                fields = fields.saturating_add(f);
+                directives = directives.saturating_add(d);
             }
+            (fields, directives)
+        }
+
+        fn fragment(&mut self, name: &'a str, depth: usize) -> (usize, usize) {
+            match self.seen.get(name) {
+                Some(Seen::Counted(f, d)) => return (*f, *d),
+                Some(Seen::Counting) => return TOO_MANY,
+                None => {}
+            }
+            if depth >= MAX_FRAGMENT_DEPTH {
+                return TOO_MANY;
+            }
+            let Some((key, fragment)) = self.fragments.get_key_value(name) else {
+                return (0, 0);
+            };
+            self.seen.insert(key.as_str(), Seen::Counting);
+            let (f, d) = self.set(&fragment.node.selection_set.node, depth + 1);
+            let counted = (f, d.saturating_add(fragment.node.directives.len()));
+            self.seen
+                .insert(key.as_str(), Seen::Counted(counted.0, counted.1));
+            counted
         }
     }
-    let (mut fields, mut directives) = (0, 0);
+
+    let mut counter = Counter {
+        fragments: &document.fragments,
+        seen: HashMap::new(),
+    };
+    let (mut fields, mut directives) = (0usize, 0usize);
     for (_, op) in document.operations.iter() {
-        directives += op.node.directives.len();
-        walk(&op.node.selection_set.node, &mut fields, &mut directives);
-    }
-    for fragment in document.fragments.values() {
-        directives += fragment.node.directives.len();
-        walk(
-            &fragment.node.selection_set.node,
-            &mut fields,
-            &mut directives,
-        );
+        let (f, d) = counter.set(&op.node.selection_set.node, 0);
+        fields = fields.saturating_add(f);
+        directives = directives
+            .saturating_add(d)
+            .saturating_add(op.node.directives.len());
     }
     (fields, directives)
 }
@@ -193,6 +256,50 @@ mod tests {
         assert!(check("{ a b c d }").is_err());
         assert!(check("{ ...F } fragment F on Query { a b c d }").is_err());
         assert!(check("{ a @skip(if: true) b @skip(if: true) }").is_err());
+        // A fragment spread twice counts twice.
+        assert!(check("{ ...F ...F } fragment F on Query { a b }").is_err());
+        assert!(check("{ ...F } fragment F on Query { a b }").is_ok());
+    }
+
+    /// F0 spreads F1 twice, F1 spreads F2 twice ... 30 levels: about 1.4 KB asking for 2^30
+    /// fields. Refused by counting each fragment once.
+    fn bomb(levels: usize) -> String {
+        let mut q = String::from("query { ...F0 }\n");
+        for i in 0..levels {
+            q.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
+                i + 1,
+                i + 1
+            ));
+        }
+        q.push_str(&format!("fragment F{levels} on Query {{ __typename }}\n"));
+        q
+    }
+
+    #[test]
+    fn fragments_are_counted_expanded_once_each() {
+        let check = |q: &str| {
+            check_shape(
+                &async_graphql::parser::parse_query(q).unwrap(),
+                &Limits::default(),
+            )
+        };
+        let q = bomb(30);
+        assert!(q.len() < 1_600, "{}", q.len());
+        assert!(check(&q).unwrap_err().contains("fragments"));
+        // 2^8 = 256 fields is within the default 500.
+        assert!(check(&bomb(8)).is_ok());
+        assert!(check(&bomb(9)).is_err());
+        // A circle, and a chain deeper than the limit.
+        assert!(
+            check("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }").is_err()
+        );
+        let mut chain = String::from("{ ...C0 }\n");
+        for i in 0..40 {
+            chain.push_str(&format!("fragment C{i} on Query {{ ...C{} }}\n", i + 1));
+        }
+        chain.push_str("fragment C40 on Query { a }\n");
+        assert!(check(&chain).is_err());
     }
 
     #[test]

@@ -78,6 +78,21 @@ async fn hostile_queries_are_refused_before_any_resolver_runs() {
         "fragment cycle",
     );
 
+    // A fragment bomb: F_i spreads F_(i+1) twice, 30 levels (about 1.4 KB asking for 2^30
+    // fields; it used to cost minutes of validation). Refused before validation, and the server
+    // answers the next request.
+    let mut bomb = String::from("query { ...F0 }\n");
+    for i in 0..30 {
+        bomb.push_str(&format!(
+            "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    bomb.push_str("fragment F30 on QueryRoot { __typename }\n");
+    refused(&app.graphql(&bomb, json!({})).await, "fragment bomb");
+    assert!(app.data("{ organisations { id } }", json!({})).await["organisations"].is_array());
+
     // A batch of 100 operations (5 are allowed).
     let batch: Vec<Value> = (0..100)
         .map(|_| json!({"query": "{ organisations { id } }"}))
