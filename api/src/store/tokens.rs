@@ -3,7 +3,7 @@
 
 use crate::caller::{Caller, Membership, Principal, Role};
 use crate::context::RequestContext;
-use crate::db::begin_write;
+use crate::db::{WriteTransaction, begin_write};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use entity::{api_token, membership, organisation, principal};
@@ -191,26 +191,8 @@ pub async fn create_token(
         )));
     }
     let now = Utc::now();
-    let principal_id = match principal::Entity::find()
-        .filter(principal::Column::Name.eq(name.clone()))
-        .one(&tx)
-        .await?
-    {
-        Some(p) => p.id,
-        None => {
-            let id = Uuid::now_v7();
-            principal::Entity::insert(principal::ActiveModel {
-                id: Set(id),
-                name: Set(name.clone()),
-                kind: Set(if new.system { "SYSTEM" } else { "PERSON" }.into()),
-                oidc_subject: Set(new.oidc_subject.clone()),
-                created_at: Set(now),
-            })
-            .exec_without_returning(&tx)
-            .await?;
-            id
-        }
-    };
+    let principal_id =
+        principal_named(&tx, &name, new.system, new.oidc_subject.clone(), now).await?;
     membership::Entity::delete_many()
         .filter(membership::Column::PrincipalId.eq(principal_id))
         .filter(membership::Column::OrganisationId.eq(org))
@@ -226,21 +208,9 @@ pub async fn create_token(
     })
     .exec_without_returning(&tx)
     .await?;
-    let secret = new_secret()?;
-    let id = Uuid::now_v7();
     let token_name = new.name.clone().unwrap_or_else(|| name.clone());
     let expires_at = now + Duration::days(new.expires_in_days);
-    api_token::Entity::insert(api_token::ActiveModel {
-        id: Set(id),
-        principal_id: Set(principal_id),
-        name: Set(token_name.clone()),
-        token_hash: Set(token_hash(&secret)),
-        expires_at: Set(expires_at),
-        revoked_at: Set(None),
-        created_at: Set(now),
-    })
-    .exec_without_returning(&tx)
-    .await?;
+    let (id, secret) = insert_token(&tx, principal_id, &token_name, expires_at, now).await?;
     super::audit::commit(tx, ctx, &[id, principal_id, org]).await?;
     Ok((
         secret,
@@ -255,6 +225,58 @@ pub async fn create_token(
     ))
 }
 
+/// The principal of this name, created (a person, or a system client) when there is none.
+async fn principal_named(
+    tx: &WriteTransaction,
+    name: &str,
+    system: bool,
+    oidc_subject: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    if let Some(p) = principal::Entity::find()
+        .filter(principal::Column::Name.eq(name))
+        .one(tx)
+        .await?
+    {
+        return Ok(p.id);
+    }
+    let id = Uuid::now_v7();
+    principal::Entity::insert(principal::ActiveModel {
+        id: Set(id),
+        name: Set(name.to_string()),
+        kind: Set(if system { "SYSTEM" } else { "PERSON" }.into()),
+        oidc_subject: Set(oidc_subject),
+        created_at: Set(now),
+    })
+    .exec_without_returning(tx)
+    .await?;
+    Ok(id)
+}
+
+/// A new token for the principal: its id and its secret (only the hash is stored).
+async fn insert_token(
+    tx: &WriteTransaction,
+    principal_id: Uuid,
+    name: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(Uuid, String)> {
+    let secret = new_secret()?;
+    let id = Uuid::now_v7();
+    api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(id),
+        principal_id: Set(principal_id),
+        name: Set(name.to_string()),
+        token_hash: Set(token_hash(&secret)),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(tx)
+    .await?;
+    Ok((id, secret))
+}
+
 /// The demo's administrator: ADMIN (with EVENTS_WRITE) in every organisation there is, and a
 /// fresh 30-day token for it, whose secret is returned (printed by `serve --demo`).
 pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String> {
@@ -262,26 +284,7 @@ pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String>
     let tx = begin_write(db).await?;
     tx.changes_access();
     let now = Utc::now();
-    let principal_id = match principal::Entity::find()
-        .filter(principal::Column::Name.eq(NAME))
-        .one(&tx)
-        .await?
-    {
-        Some(p) => p.id,
-        None => {
-            let id = Uuid::now_v7();
-            principal::Entity::insert(principal::ActiveModel {
-                id: Set(id),
-                name: Set(NAME.into()),
-                kind: Set("PERSON".into()),
-                oidc_subject: Set(None),
-                created_at: Set(now),
-            })
-            .exec_without_returning(&tx)
-            .await?;
-            id
-        }
-    };
+    let principal_id = principal_named(&tx, NAME, false, None, now).await?;
     membership::Entity::delete_many()
         .filter(membership::Column::PrincipalId.eq(principal_id))
         .exec(&tx)
@@ -298,19 +301,8 @@ pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String>
         .exec_without_returning(&tx)
         .await?;
     }
-    let secret = new_secret()?;
-    let id = Uuid::now_v7();
-    api_token::Entity::insert(api_token::ActiveModel {
-        id: Set(id),
-        principal_id: Set(principal_id),
-        name: Set("demo".into()),
-        token_hash: Set(token_hash(&secret)),
-        expires_at: Set(now + Duration::days(30)),
-        revoked_at: Set(None),
-        created_at: Set(now),
-    })
-    .exec_without_returning(&tx)
-    .await?;
+    let (id, secret) =
+        insert_token(&tx, principal_id, "demo", now + Duration::days(30), now).await?;
     super::audit::commit(
         tx,
         &RequestContext::command("demo token create"),
