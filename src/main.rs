@@ -428,10 +428,19 @@ fn analyse(file: &Path, format: Format, top: usize) -> anyhow::Result<ExitCode> 
     };
     let demand = parsed.header.demand_per_day.map(|d| d.get());
     let name = parsed.header.name.clone();
-    let analysis = match engine::analysis::analyse_shared(std::sync::Arc::new(parsed.map), demand) {
-        Ok(a) => a,
-        Err(problems) => return Ok(report_problems(file, problem_lines(&problems))),
-    };
+    // The command line has no time limit: the user can interrupt it.
+    let unlimited = engine::budget::Budget::unlimited();
+    let analysis =
+        match engine::analysis::analyse_shared(std::sync::Arc::new(parsed.map), demand, &unlimited)
+        {
+            Ok(a) => a,
+            Err(engine::analysis::AnalysisError::Problems(problems)) => {
+                return Ok(report_problems(file, problem_lines(&problems)));
+            }
+            Err(engine::analysis::AnalysisError::Stopped) => {
+                anyhow::bail!("the analysis was stopped part-way")
+            }
+        };
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
         Format::Table => print!("{}", report::analysis_table(&name, &analysis, top)),

@@ -127,6 +127,29 @@ impl From<engine::FieldError> for Error {
     }
 }
 
+impl From<engine::analysis::AnalysisError> for Error {
+    fn from(error: engine::analysis::AnalysisError) -> Self {
+        match error {
+            engine::analysis::AnalysisError::Problems(problems) => Error::Problems(problems),
+            engine::analysis::AnalysisError::Stopped => {
+                Error::Internal(anyhow::anyhow!("the analysis was stopped part-way"))
+            }
+        }
+    }
+}
+
+impl From<engine::WhatIfError> for Error {
+    fn from(error: engine::WhatIfError) -> Self {
+        match error {
+            engine::WhatIfError::Input(errors) => Error::Validation(errors),
+            engine::WhatIfError::Problems(problems) => Error::Problems(problems),
+            engine::WhatIfError::Stopped => {
+                Error::Internal(anyhow::anyhow!("the what-if analysis was stopped part-way"))
+            }
+        }
+    }
+}
+
 impl From<DbErr> for Error {
     fn from(error: DbErr) -> Self {
         Error::Internal(error.into())

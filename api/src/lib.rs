@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blocking;
 pub mod caller;
 pub mod context;
 pub mod db;

@@ -1,5 +1,5 @@
 //! Times analyses of a generated pathway, for profiling:
-//! `cargo run --release -p engine --features testing --example profile_analysis -- STEPS ROUNDS`
+//! `cargo run --release -p engine --features testing --example profile_analysis -- STEPS ROUNDS [dense]`
 //! (run it under `perf record` to see where the time goes).
 
 use engine::testing::{Shape, generated_pathway};
@@ -14,15 +14,30 @@ fn main() {
             .unwrap_or(default)
     };
     let (steps, rounds) = (arg(1, 1000), arg(2, 3).max(1));
-    let map = Arc::new(generated_pathway(Shape::benchmark(steps), 42));
+    // A third argument `dense` profiles the dense-loop shape (most steps in one loop).
+    let shape = match std::env::args().nth(3).as_deref() {
+        Some("dense") => Shape::dense_loops(steps),
+        _ => Shape::benchmark(steps),
+    };
+    let map = Arc::new(generated_pathway(shape, 42));
+    eprintln!(
+        "{} steps, {} transitions",
+        map.steps.len(),
+        map.transitions.len()
+    );
     let mut best = std::time::Duration::MAX;
     let mut hotspots = 0;
+    let mut work = 0;
     for _ in 0..rounds {
         let t = Instant::now();
-        let a = engine::analysis::analyse_shared(map.clone(), Some(50.0))
+        let budget = engine::budget::Budget::unlimited();
+        let a = engine::analysis::analyse_shared(map.clone(), Some(50.0), &budget)
             .expect("generated pathways are valid");
         best = best.min(t.elapsed());
         hotspots = a.hotspots.len();
+        work = budget.spent();
     }
-    eprintln!("{steps} steps: best of {rounds} {best:?}, {hotspots} hotspots");
+    eprintln!(
+        "{steps} steps: best of {rounds} {best:?}, {hotspots} hotspots, {work} units of work"
+    );
 }

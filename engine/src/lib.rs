@@ -6,6 +6,7 @@
 //! store maps rows to and from them.
 
 pub mod analysis;
+pub mod budget;
 pub mod document;
 pub mod error;
 pub mod events;

@@ -202,6 +202,20 @@ impl Shape {
             vocabulary: 50,
         }
     }
+
+    /// Dense loops with repeated codes: about 5 transitions per step, nine steps in ten with a
+    /// transition back anywhere upstream (so most of the pathway is one strongly connected loop),
+    /// and codes and data items drawn from blocks of 20 steps. The shape that made duplication
+    /// super-linear (issue 12).
+    pub fn dense_loops(steps: usize) -> Self {
+        Self {
+            steps,
+            extra_forward: 3.1,
+            loop_share: 0.9,
+            loop_span: steps,
+            vocabulary: 20,
+        }
+    }
 }
 
 /// A structurally valid pathway: step 0 is START, the last step END; every other step goes on to

@@ -2,7 +2,7 @@
 //! The PDSA cycle issue stores these change sets as a cycle's prediction, so `Change` is a plain,
 //! serialisable value.
 
-use crate::analysis::{Analysis, HotspotKind, analyse};
+use crate::analysis::{Analysis, HotspotKind};
 use crate::error::InputErrors;
 use crate::pathway::{PathwayMap, Transition};
 use crate::validation::Problem;
@@ -64,6 +64,17 @@ pub enum WhatIfError {
     Input(InputErrors),
     /// The pathway, before or after the changes, has structural problems.
     Problems(Vec<Problem>),
+    /// The budget ran out before both analyses were done.
+    Stopped,
+}
+
+impl From<crate::analysis::AnalysisError> for WhatIfError {
+    fn from(e: crate::analysis::AnalysisError) -> Self {
+        match e {
+            crate::analysis::AnalysisError::Problems(p) => WhatIfError::Problems(p),
+            crate::analysis::AnalysisError::Stopped => WhatIfError::Stopped,
+        }
+    }
 }
 
 /// The two analyses and what changed between them.
@@ -106,17 +117,18 @@ pub struct HotspotDifference {
     pub minutes_after: Option<f64>,
 }
 
-/// Analyses the pathway as it is and with `changes` applied. O(changes × (S + T)) to apply them,
-/// plus two analyses.
+/// Analyses the pathway as it is and with `changes` applied, both within `budget`.
+/// O(changes × (S + T)) to apply them, plus two analyses.
 pub fn what_if(
-    map: &PathwayMap,
+    map: &std::sync::Arc<PathwayMap>,
     demand_per_day: Option<f64>,
     changes: &[Change],
+    budget: &crate::budget::Budget,
 ) -> Result<WhatIf, WhatIfError> {
-    let baseline = analyse(map, demand_per_day).map_err(WhatIfError::Problems)?;
     let changed_map = apply(map, changes).map_err(WhatIfError::Input)?;
-    let changed = crate::analysis::analyse_shared(std::sync::Arc::new(changed_map), demand_per_day)
-        .map_err(WhatIfError::Problems)?;
+    let baseline = crate::analysis::analyse_shared(map.clone(), demand_per_day, budget)?;
+    let changed =
+        crate::analysis::analyse_shared(std::sync::Arc::new(changed_map), demand_per_day, budget)?;
     let differences = differences(&baseline, &changed);
     Ok(WhatIf {
         baseline,
@@ -409,8 +421,10 @@ fn remove_step(map: &mut PathwayMap, field: &str, key: &str) -> Result<(), Input
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::Budget;
     use crate::{PathwayDocument, StepKey};
     use serde_json::json;
+    use std::sync::Arc;
 
     fn map() -> PathwayMap {
         let doc = json!({
@@ -455,7 +469,13 @@ mod tests {
         // The expected lead time keeps the waits: before, E[T] = 10 + 10 + (0.5·30 + 0.5·5)
         // + V_b·20 (V_b = 0.5/0.5 = 1) + 0.5·60 + 5 = 92.5; after, 10 + 10 + 47.5 + 5 = 72.5,
         // i.e. exactly b's 20 minutes of touch time less.
-        let w = what_if(&map(), None, &[Change::RemoveStep { step: "b".into() }]).unwrap();
+        let w = what_if(
+            &Arc::new(map()),
+            None,
+            &[Change::RemoveStep { step: "b".into() }],
+            &Budget::unlimited(),
+        )
+        .unwrap();
         assert!((w.baseline.expected_lead_time_minutes - 92.5).abs() < 1e-9);
         assert!((w.changed.expected_lead_time_minutes - 72.5).abs() < 1e-9);
         assert!((w.differences.expected_lead_time_minutes + 20.0).abs() < 1e-9);
@@ -562,12 +582,13 @@ mod tests {
     #[test]
     fn differences_list_hotspots_that_went_away() {
         let w = what_if(
-            &map(),
+            &Arc::new(map()),
             None,
             &[Change::MergeDuplicate {
                 first: "a".into(),
                 second: "b".into(),
             }],
+            &Budget::unlimited(),
         )
         .unwrap();
         assert!(

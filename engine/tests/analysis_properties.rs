@@ -182,17 +182,18 @@ fn simulate(map: &PathwayMap, patients: usize, seed: u64, pairs: &[(usize, usize
 
 #[test]
 fn a_simulation_of_200k_patients_agrees_with_the_analysis() {
-    for seed in [7, 42] {
-        let map = generated_pathway(
-            Shape {
-                steps: 25,
-                extra_forward: 0.8,
-                loop_share: 0.35,
-                loop_span: 4,
-                vocabulary: 5,
-            },
-            seed,
-        );
+    let sparse = Shape {
+        steps: 25,
+        extra_forward: 0.8,
+        loop_share: 0.35,
+        loop_span: 4,
+        vocabulary: 5,
+    };
+    // Most steps in one loop: duplicated pairs and hand-offs inside it take the fundamental
+    // matrix's shortcuts, which the sparse shape rarely reaches.
+    let dense = Shape::dense_loops(25);
+    for (shape, seed) in [(sparse, 7), (sparse, 42), (dense, 3)] {
+        let map = generated_pathway(shape, seed);
         let analysis = analyse(&map, Some(10.0)).unwrap();
         let key = |k: &str| map.steps.iter().position(|s| s.key.as_str() == k).unwrap();
         let rendered = analysis.rendered_hotspots();
@@ -287,7 +288,7 @@ proptest! {
         prop_assume!(!removable.is_empty());
         let s = removable[pick % removable.len()];
         let key = map.steps[s].key.to_string();
-        let result = engine::what_if(&map, None, &[engine::Change::RemoveStep { step: key.clone() }]).unwrap();
+        let result = engine::what_if(&std::sync::Arc::new(map.clone()), None, &[engine::Change::RemoveStep { step: key.clone() }], &engine::budget::Budget::unlimited()).unwrap();
         let before = &result.baseline;
         let own: f64 = before.steps[s].expected_minutes
             + before.transitions.iter()
@@ -297,5 +298,69 @@ proptest! {
         let expected = before.expected_lead_time_minutes - own;
         prop_assert!((result.changed.expected_lead_time_minutes - expected).abs() < 1e-6 * expected.max(1.0),
             "after removing {key}: {} vs {expected}", result.changed.expected_lead_time_minutes);
+    }
+}
+
+/// Issue 12: 400 steps in dense loops with repeated codes took over 120 s, because every
+/// duplicated pair inverted its loop again. Counted in units of work (multiply-adds), not timed:
+/// one inversion of the loop, one elimination per pair of organisations handing over inside it,
+/// and a few units per step, transition and pair.
+#[test]
+fn dense_loops_cost_one_inversion_per_loop_not_one_per_duplicated_pair() {
+    use engine::budget::Budget;
+    let map = std::sync::Arc::new(generated_pathway(Shape::dense_loops(400), 42));
+    let budget = Budget::unlimited();
+    let analysis = engine::analysis::analyse_shared(map.clone(), Some(50.0), &budget).unwrap();
+    let k = analysis.loops.iter().map(|l| l.steps.len()).max().unwrap() as f64;
+    let pairs = analysis.duplicates.len();
+    let groups = analysis.handoff_groups.len() as f64;
+    assert!(k > 300.0 && pairs > 200, "loop of {k} steps, {pairs} pairs");
+    let linear = 100.0 * (map.steps.len() + map.transitions.len() + pairs) as f64;
+    let bound = (1.5 + groups / 3.0) * k.powi(3) + groups * k * k + linear;
+    let spent = budget.spent() as f64;
+    assert!(
+        spent <= bound,
+        "{spent} units of work, bound {bound} (one inversion per pair would be {})",
+        pairs as f64 * 1.5 * k.powi(3)
+    );
+
+    // A smaller budget stops the analysis part-way, with no answer rather than a wrong one.
+    let short = Budget::with_limit(budget.spent() / 2);
+    assert_eq!(
+        engine::analysis::analyse_shared(map, Some(50.0), &short).err(),
+        Some(engine::analysis::AnalysisError::Stopped)
+    );
+}
+
+/// Visits with some transitions closed, worked out from the open pathway's loops (the Woodbury
+/// correction when few steps change, elimination when many do), equal those of a fresh flow of
+/// the closed pathway.
+#[test]
+fn visits_with_closed_transitions_equal_a_fresh_flow() {
+    use engine::analysis::flow::{Model, flow, flow_with, visits_with};
+    use engine::budget::Budget;
+    let budget = Budget::unlimited();
+    for (steps, seed) in [(30, 1), (80, 2), (150, 3)] {
+        let map = generated_pathway(Shape::dense_loops(steps), seed);
+        let model = Model::new(&map).unwrap();
+        let open = flow(&model, &budget).unwrap();
+        let mut rng = SplitMix::new(seed);
+        // Close a few transitions (few changed rows), then many (most rows change).
+        for share in [0.02, 0.6] {
+            let mut closed = model.probability.clone();
+            for p in closed.iter_mut() {
+                if rng.unit() < share {
+                    *p = 0.0;
+                }
+            }
+            let fast = visits_with(&model, &open, &closed, &budget).unwrap();
+            let fresh = flow_with(&model, &closed, &budget).unwrap().visits;
+            for (s, (a, b)) in fast.iter().zip(&fresh).enumerate() {
+                assert!(
+                    (a - b).abs() < 1e-9 * (1.0 + b.abs()),
+                    "{steps} steps, share {share}, step {s}: {a} vs {b}"
+                );
+            }
+        }
     }
 }

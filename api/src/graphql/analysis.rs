@@ -33,8 +33,9 @@ impl AnalysisCache {
     }
 }
 
-/// The analysis of one pathway version, from the cache or computed now.
-pub(crate) fn analysis_of(
+/// The analysis of one pathway version, from the cache or computed now (on the blocking pool,
+/// stopped if the request stops waiting: see [`crate::blocking`]).
+pub(crate) async fn analysis_of(
     ctx: &Context<'_>,
     record: &PathwayRecord,
     content: &PathwayContent,
@@ -45,9 +46,13 @@ pub(crate) fn analysis_of(
         return Ok(hit);
     }
     let demand = record.header.demand_per_day.map(|d| d.get());
+    let map = content.map.clone();
     let analysis = Arc::new(
-        engine::analysis::analyse_shared(content.map.clone(), demand)
-            .map_err(crate::Error::Problems)?,
+        crate::blocking::compute(move |budget| {
+            engine::analysis::analyse_shared(map, demand, budget)
+        })
+        .await?
+        .map_err(crate::Error::from)?,
     );
     if let Some(cache) = cache {
         cache.put(key, analysis.clone());
@@ -455,10 +460,11 @@ impl AnalysisQuery {
         let content = store::pathways::content(db, &caller, id).await?;
         let changes: Vec<engine::Change> = changes.into_iter().map(Into::into).collect();
         let demand = record.header.demand_per_day.map(|d| d.get());
-        let result = engine::what_if(&content.map, demand, &changes).map_err(|e| match e {
-            engine::WhatIfError::Input(errors) => crate::Error::Validation(errors),
-            engine::WhatIfError::Problems(problems) => crate::Error::Problems(problems),
-        })?;
+        let map = content.map.clone();
+        let result =
+            crate::blocking::compute(move |budget| engine::what_if(&map, demand, &changes, budget))
+                .await?
+                .map_err(crate::Error::from)?;
         Ok(WhatIfView(result))
     }
 }

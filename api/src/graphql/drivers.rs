@@ -73,10 +73,11 @@ impl DriverView {
         let record = pathways::get(db, &caller, pathway_id).await?;
         let content = pathways::content(db, &caller, pathway_id).await?;
         let demand = record.header.demand_per_day.map(|d| d.get());
-        let result = engine::what_if(&content.map, demand, changes).map_err(|e| match e {
-            engine::WhatIfError::Input(errors) => crate::Error::Validation(errors),
-            engine::WhatIfError::Problems(problems) => crate::Error::Problems(problems),
-        })?;
+        let (map, changes) = (content.map.clone(), changes.clone());
+        let result =
+            crate::blocking::compute(move |budget| engine::what_if(&map, demand, &changes, budget))
+                .await?
+                .map_err(crate::Error::from)?;
         Ok(Some(PredictedEffect {
             baseline_lead_time_minutes: result.baseline.expected_lead_time_minutes,
             changed_lead_time_minutes: result.changed.expected_lead_time_minutes,

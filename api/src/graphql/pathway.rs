@@ -181,11 +181,9 @@ impl PathwayView {
     /// A pathway with structural problems gets a `VALIDATION` error listing them.
     async fn analysis(&self, ctx: &Context<'_>) -> Result<super::analysis::AnalysisView> {
         let content = self.content(ctx).await?;
-        Ok(super::analysis::AnalysisView(super::analysis::analysis_of(
-            ctx,
-            &self.record,
-            &content,
-        )?))
+        Ok(super::analysis::AnalysisView(
+            super::analysis::analysis_of(ctx, &self.record, &content).await?,
+        ))
     }
     /// The map as SVG: a swimlane per organisation, steps by kind, waits and branch
     /// probabilities on the arrows, rework as back arrows, and the top `hotspots` marked (none
@@ -200,7 +198,7 @@ impl PathwayView {
         }
         let content = self.content(ctx).await?;
         let shown: Vec<engine::analysis::RenderedHotspot> =
-            match super::analysis::analysis_of(ctx, &self.record, &content) {
+            match super::analysis::analysis_of(ctx, &self.record, &content).await {
                 Ok(a) => a
                     .hotspots
                     .iter()

@@ -2,6 +2,7 @@
 //! same information (a shared data item), where the second can follow the first.
 
 use super::flow::{Flow, LaterVisit, Model};
+use crate::budget::{Budget, Stopped};
 use crate::pathway::PathwayMap;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,9 +25,15 @@ pub struct DuplicatePair {
 ///
 /// Candidates come from grouping steps by activity code and by data item, so unrelated steps are
 /// never compared. P(first, then second) = r_first × P(reach second | at first), the second factor
-/// from [`LaterVisit::probability`]. O(P·R) for P candidate pairs and R steps between the two
-/// steps of a pair: linear in the pathway when few steps share codes or items.
-pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<DuplicatePair> {
+/// from [`LaterVisit::probability`]: O(1) for two steps of one loop (however large the loop),
+/// O(R + Σ k·x) for R steps between the two steps of a pair otherwise. So O(P log P) for P
+/// candidate pairs inside loops, and linear in the pathway when few steps share codes or items.
+pub fn duplicated_pairs(
+    map: &PathwayMap,
+    model: &Model,
+    flow: &Flow,
+    budget: &Budget,
+) -> Result<Vec<DuplicatePair>, Stopped> {
     let mut by_code: HashMap<&str, Vec<usize>> = HashMap::default();
     let mut by_item: HashMap<&str, Vec<usize>> = HashMap::default();
     for (s, step) in map.steps.iter().enumerate() {
@@ -40,6 +47,7 @@ pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<Dup
     // (a, b) with a < b → (same code, shared items)
     let mut candidates: BTreeMap<(usize, usize), (bool, BTreeSet<String>)> = BTreeMap::new();
     for group in by_code.values() {
+        budget.charge((group.len() * group.len()) as u64)?;
         for (i, &a) in group.iter().enumerate() {
             for &b in &group[i + 1..] {
                 candidates.entry((a, b)).or_default().0 = true;
@@ -47,6 +55,7 @@ pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<Dup
         }
     }
     for (item, group) in &by_item {
+        budget.charge((group.len() * group.len()) as u64)?;
         for (i, &a) in group.iter().enumerate() {
             for &b in &group[i + 1..] {
                 candidates
@@ -64,7 +73,8 @@ pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<Dup
             if flow.reach[first] == 0.0 {
                 continue;
             }
-            let probability = flow.reach[first] * later.probability(model, first, second);
+            let probability =
+                flow.reach[first] * later.probability(model, flow, first, second, budget)?;
             if probability > 1e-12 {
                 pairs.push(DuplicatePair {
                     first,
@@ -77,5 +87,5 @@ pub fn duplicated_pairs(map: &PathwayMap, model: &Model, flow: &Flow) -> Vec<Dup
             }
         }
     }
-    pairs
+    Ok(pairs)
 }

@@ -6,7 +6,7 @@
 //! by [`Analysis::render`].
 
 use super::duplication::DuplicatePair;
-use super::flow::{Flow, LoopFlow, Model, visits_with};
+use super::flow::{Flow, FlowError, LoopFlow, Model, visits_with};
 use super::{Analysis, BOTTLENECK_UTILISATION, StepFigures};
 use crate::pathway::PathwayMap;
 use crate::values::{OdsCode, StepKind, ValueClass};
@@ -198,11 +198,13 @@ impl Context<'_> {
 
 /// Every hotspot with a cost (and every bottleneck), largest first; ties by kind, then subject.
 /// Also returns the hand-off groups the HANDOFF hotspots refer to. O(S + T + H log H), plus one
-/// flow computation per pair of organisations that hand patients to each other.
+/// [`visits_with`] per pair of organisations that hand patients to each other (cubic only in the
+/// loops that pair's hand-offs run inside).
 pub fn hotspots(
     cx: &Context<'_>,
     duplicates: &[DuplicatePair],
-) -> (Vec<Hotspot>, Vec<HandoffGroup>) {
+    budget: &crate::budget::Budget,
+) -> Result<(Vec<Hotspot>, Vec<HandoffGroup>), crate::budget::Stopped> {
     let mut out = Vec::with_capacity(cx.map.transitions.len() + cx.map.steps.len() / 4);
     for (e, t) in cx.map.transitions.iter().enumerate() {
         let minutes = cx.flow.traversals[e] * t.wait_minutes.get();
@@ -271,7 +273,7 @@ pub fn hotspots(
             .map(|&e| cx.flow.traversals[e] * cx.map.transitions[e].wait_minutes.get())
             .sum();
         if minutes > 0.0 {
-            let reach = probability_of_any(cx, &mut closed, &group.transitions);
+            let reach = probability_of_any(cx, &mut closed, &group.transitions, budget)?;
             out.push(cx.hotspot(
                 HotspotKind::Handoff,
                 Subject::Organisations(i),
@@ -287,7 +289,7 @@ pub fn hotspots(
             .then(a.kind.cmp(&b.kind))
             .then(a.subject.cmp(&b.subject))
     });
-    (out, groups)
+    Ok((out, groups))
 }
 
 /// Rework minutes of one loop: second and later visits to its steps and transitions.
@@ -343,17 +345,22 @@ fn handoff_groups(cx: &Context<'_>) -> Vec<HandoffGroup> {
 
 /// The probability of taking at least one of `edges`: 1 minus the probability of finishing
 /// without them, found by the flow of the same pathway with those transitions closed (their
-/// probability mass then leaves the pathway instead of reaching an END). O(S + T + Σ k³).
-fn probability_of_any(cx: &Context<'_>, closed: &mut [f64], edges: &[usize]) -> f64 {
+/// probability mass then leaves the pathway instead of reaching an END). See [`visits_with`].
+fn probability_of_any(
+    cx: &Context<'_>,
+    closed: &mut [f64],
+    edges: &[usize],
+    budget: &crate::budget::Budget,
+) -> Result<f64, crate::budget::Stopped> {
     for &e in edges {
         closed[e] = 0.0;
     }
-    let result = visits_with(cx.model, closed);
+    let result = visits_with(cx.model, cx.flow, closed, budget);
     for &e in edges {
         closed[e] = cx.model.probability[e];
     }
-    match result {
-        Some(visits) => {
+    Ok(match result {
+        Ok(visits) => {
             let finished: f64 = cx
                 .map
                 .steps
@@ -364,8 +371,9 @@ fn probability_of_any(cx: &Context<'_>, closed: &mut [f64], edges: &[usize]) -> 
                 .sum();
             (1.0 - finished).clamp(0.0, 1.0)
         }
-        None => 1.0,
-    }
+        Err(FlowError::LoopWithoutExit) => 1.0,
+        Err(FlowError::Stopped) => return Err(crate::budget::Stopped),
+    })
 }
 
 impl Analysis {

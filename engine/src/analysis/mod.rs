@@ -11,6 +11,7 @@ pub mod hotspots;
 pub mod linear;
 pub mod route;
 
+use crate::budget::{Budget, Stopped};
 use crate::pathway::PathwayMap;
 use crate::validation::Problem;
 use crate::values::{Handoff, StepKey, StepKind, ValueClass};
@@ -139,20 +140,43 @@ impl Serialize for Analysis {
 
 /// Analyses a pathway, or returns its structural problems when it has any.
 ///
-/// Complexity: O(S + T + Σ k³) for the flow (k: steps of each loop), O((S + T) log S) for the
-/// route, and for duplication O(P·R) where P is the number of step pairs sharing an activity code
-/// or data item and R the steps between the two of a pair: linear when few steps share codes,
-/// never S² for unrelated steps. Hotspots add one flow per pair of organisations handing over.
+/// Complexity: O(S + T + Σ k³) for the flow (k: steps of each loop; one inversion per loop,
+/// kept for what follows), O((S + T) log S) for the route, and for duplication O(P) lookups for
+/// the P step pairs inside one loop that share an activity code or data item, plus O(R + Σ k·x)
+/// for a pair across loops with R steps between them: never S² for unrelated steps, never an
+/// inversion per pair. Hand-offs add, per pair of organisations handing over, O(S + T + Σ k²)
+/// plus one elimination (k³/3) of each loop the hand-offs run inside.
 pub fn analyse(map: &PathwayMap, demand_per_day: Option<f64>) -> Result<Analysis, Vec<Problem>> {
-    analyse_shared(Arc::new(map.clone()), demand_per_day)
+    match analyse_shared(Arc::new(map.clone()), demand_per_day, &Budget::unlimited()) {
+        Ok(analysis) => Ok(analysis),
+        Err(AnalysisError::Problems(problems)) => Err(problems),
+        Err(AnalysisError::Stopped) => unreachable!("an unlimited budget never stops"),
+    }
 }
 
-/// [`analyse`] of a pathway the caller already shares: the analysis keeps it (for the words of
-/// its hotspots) without copying it.
+/// Why a pathway could not be analysed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnalysisError {
+    /// The pathway has structural problems (analysis needs a valid pathway).
+    Problems(Vec<Problem>),
+    /// The budget ran out first (see [`Budget`]).
+    Stopped,
+}
+
+impl From<Stopped> for AnalysisError {
+    fn from(_: Stopped) -> Self {
+        AnalysisError::Stopped
+    }
+}
+
+/// [`analyse`] of a pathway the caller already shares (the analysis keeps it, for the words of
+/// its hotspots, without copying it), within `budget`: the inversions inside loops, the
+/// duplicated pairs and the hand-off groups are charged to it as they are worked out.
 pub fn analyse_shared(
     map: Arc<PathwayMap>,
     demand_per_day: Option<f64>,
-) -> Result<Analysis, Vec<Problem>> {
+    budget: &Budget,
+) -> Result<Analysis, AnalysisError> {
     let shared = map;
     let map: &PathwayMap = &shared;
     let ends = map.ends();
@@ -160,20 +184,22 @@ pub fn analyse_shared(
     let structure = crate::graph::Structure::new(map.steps.len(), &ends);
     let problems = crate::validation::validate_resolved(map, &ends, &effective, &structure);
     if !problems.is_empty() {
-        return Err(problems);
+        return Err(AnalysisError::Problems(problems));
     }
     let internal = |message: &str| {
-        vec![Problem {
+        AnalysisError::Problems(vec![Problem {
             code: crate::ProblemCode::LoopWithoutExit,
             message: message.to_string(),
             steps: vec![],
             transitions: vec![],
-        }]
+        }])
     };
     let model = flow::Model::resolved(map, &ends, &effective, structure)
         .ok_or_else(|| internal("the pathway needs exactly one START"))?;
-    let flow =
-        flow::flow(&model).ok_or_else(|| internal("a loop of the pathway has no way out"))?;
+    let flow = flow::flow(&model, budget).map_err(|e| match e {
+        flow::FlowError::LoopWithoutExit => internal("a loop of the pathway has no way out"),
+        flow::FlowError::Stopped => AnalysisError::Stopped,
+    })?;
 
     let touch = |s: usize| map.steps[s].touch_minutes.get();
     let wait = |e: usize| map.transitions[e].wait_minutes.get();
@@ -279,7 +305,7 @@ pub fn analyse_shared(
             + route.transitions.iter().map(|&e| wait(e)).sum::<f64>(),
     };
 
-    let duplicates = duplication::duplicated_pairs(map, &model, &flow);
+    let duplicates = duplication::duplicated_pairs(map, &model, &flow, budget)?;
     let context = hotspots::Context {
         map,
         model: &model,
@@ -290,7 +316,7 @@ pub fn analyse_shared(
         lead_time,
         demand_per_day,
     };
-    let (hotspots, handoff_groups) = hotspots::hotspots(&context, &duplicates);
+    let (hotspots, handoff_groups) = hotspots::hotspots(&context, &duplicates, budget)?;
     let ends = model
         .from
         .iter()
