@@ -219,6 +219,74 @@ async fn an_nhs_number_outside_the_case_id_refuses_the_log_without_repeating_it(
     assert!(!stored_text(&app).await.contains("4010232137"));
 }
 
+/// Issue 12: a headerless CSV's first row was echoed and stored in the FAILED import; NHS numbers
+/// inside text and in common spellings were stored; batch keys were not screened.
+#[tokio::test]
+async fn nhs_numbers_in_any_spelling_headerless_files_and_batch_keys_are_never_stored_or_echoed() {
+    let app = spawn_app().await;
+    let log = app.event_log("Careless extract").await;
+    let headerless =
+        "9434765919,Triage,2024-01-01T09:00:00Z\n4010232137,Scan,2024-01-01T10:00:00Z\n";
+    let (status, response) = app.upload(&log, "", headerless.as_bytes().to_vec()).await;
+    assert_eq!(status, 422);
+    let text = response.to_string();
+    assert!(!text.contains("9434765919"), "{text}");
+    assert!(text.contains("header row missing"), "{text}");
+
+    let append = "mutation($log: ID!, $key: String!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: $key, events: $e) { duplicate } }";
+    for (i, spelling) in [
+        "Review for NHS 4010232137",
+        "pt 943 476 5919",
+        "943.476.5919",
+        "(943) 476 5919",
+        "NHS:9434765919",
+        "\u{ff19}\u{ff14}\u{ff13}\u{ff14}\u{ff17}\u{ff16}\u{ff15}\u{ff19}\u{ff11}\u{ff19}",
+        "943\u{200b}476\u{200b}5919",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let response = app
+            .graphql(
+                append,
+                json!({"log": log, "key": format!("k{i}"), "e": [
+                    {"caseId": "c1", "activity": spelling, "timestamp": "2024-01-01T10:00:00Z"}
+                ]}),
+            )
+            .await;
+        assert_eq!(
+            code(&response["errors"][0]),
+            "VALIDATION",
+            "{spelling}: {response}"
+        );
+        assert!(
+            response.to_string().contains("column 'activity'"),
+            "{response}"
+        );
+    }
+    let response = app
+        .graphql(
+            append,
+            json!({"log": log, "key": "resend 943 476 5919", "e": [
+                {"caseId": "c1", "activity": "Triage", "timestamp": "2024-01-01T10:00:00Z"}
+            ]}),
+        )
+        .await;
+    assert_eq!(code(&response["errors"][0]), "VALIDATION", "{response}");
+    assert!(!response.to_string().contains("5919"), "{response}");
+
+    let stored = stored_text(&app).await;
+    for number in [
+        "9434765919",
+        "4010232137",
+        "943 476 5919",
+        "943.476.5919",
+        "476 5919",
+    ] {
+        assert!(!stored.contains(number), "{number} was stored");
+    }
+}
+
 #[tokio::test]
 async fn append_events_stores_a_batch_once_and_names_bad_rows() {
     let app = spawn_app().await;

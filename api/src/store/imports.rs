@@ -87,6 +87,13 @@ pub async fn import(
         if key.trim().is_empty() || key.len() > 200 {
             return Err(Error::invalid("batchKey", "must be 1 to 200 characters"));
         }
+        // A key is stored and shown back like any other field, so it is screened like one.
+        if engine::events::identifiers::contains_nhs_number(key) {
+            return Err(Error::invalid(
+                "batchKey",
+                "looks like it holds an NHS number; use a key that identifies the batch, not a patient",
+            ));
+        }
         if let Some(existing) = stored_batch(db, log_id, key).await? {
             return Ok(existing);
         }

@@ -138,13 +138,31 @@ pub fn read_csv<R: Read>(
         })
         .collect();
     let find = |wanted: &str| names.iter().position(|n| n == wanted);
+    // The first row is echoed back only when it looks like a header: a file without one starts
+    // with patient data, which must never reach the answer or the import's stored message.
+    let listing = if names
+        .iter()
+        .any(|n| super::identifiers::contains_nhs_number(n))
+    {
+        "its first row holds what looks like an NHS number: is the header row missing?".to_string()
+    } else {
+        const SHOWN: usize = 20;
+        let mut shown: Vec<String> = names
+            .iter()
+            .take(SHOWN)
+            .map(|n| n.chars().take(40).collect())
+            .collect();
+        if names.len() > SHOWN {
+            shown.push(format!("and {} more", names.len() - SHOWN));
+        }
+        format!("it has: {}", shown.join(", "))
+    };
     let required = |wanted: &str| {
         find(wanted).ok_or_else(|| RowError {
             row: 1,
             column: wanted.to_string(),
             message: format!(
-                "the header has no column '{wanted}' (it has: {}); map another column with field=header",
-                names.join(", ")
+                "the header has no column '{wanted}' ({listing}); map another column with field=header"
             ),
         })
     };
@@ -257,6 +275,25 @@ pub fn read_csv<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12: a headerless CSV's first row (an NHS number) was quoted back in the refusal.
+    #[test]
+    fn a_missing_header_is_refused_without_quoting_the_first_row() {
+        let input = "9434765919,Triage,2024-01-01T09:00:00Z\n";
+        let err = read_csv(input.as_bytes(), &ColumnMapping::default(), |_, _| {}).unwrap_err();
+        assert!(!err.message.contains("9434765919"), "{}", err.message);
+        assert!(
+            err.message.contains("header row missing"),
+            "{}",
+            err.message
+        );
+        let wide = (0..1000)
+            .map(|i| format!("c{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let err = read_csv(wide.as_bytes(), &ColumnMapping::default(), |_, _| {}).unwrap_err();
+        assert!(err.message.contains("and 980 more") && err.message.len() < 600);
+    }
 
     fn read(text: &[u8], mapping: &ColumnMapping) -> (Vec<(u64, String, String, i64)>, ReadReport) {
         let mut rows = Vec::new();
