@@ -9,18 +9,22 @@ use async_graphql::parser::types::{
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-/// One top-level field of a mutation: its response key (alias or name) and its name.
+/// One top-level field of a mutation: its response key (alias or name), its name and the ids its
+/// own arguments name (with variables substituted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MutationField {
     pub key: String,
     pub name: String,
+    pub named: Vec<Uuid>,
 }
 
 /// The top-level fields of the named (or only) operation of a parsed request when it is a
-/// mutation, else nothing.
+/// mutation, else nothing. The ids come from each field's arguments only, never from the rest
+/// of the query's text: a comment or another field cannot plant an id in a refusal's entry.
 pub fn mutation_fields(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
+    variables: &async_graphql::Variables,
 ) -> Vec<MutationField> {
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(op), _) => Some(op),
@@ -41,10 +45,26 @@ pub fn mutation_fields(
         .items
         .iter()
         .filter_map(|s| match &s.node {
-            Selection::Field(f) => Some(MutationField {
-                key: f.node.response_key().node.to_string(),
-                name: f.node.name.node.to_string(),
-            }),
+            Selection::Field(f) => {
+                let mut named = Vec::new();
+                for (_, value) in &f.node.arguments {
+                    let value = value.node.clone().into_const_with(|variable| {
+                        Ok::<_, std::convert::Infallible>(
+                            variables.get(&variable).cloned().unwrap_or_default(),
+                        )
+                    });
+                    if let Ok(value) = value
+                        && let Ok(json) = value.into_json()
+                    {
+                        ids_in(&json, &mut named);
+                    }
+                }
+                Some(MutationField {
+                    key: f.node.response_key().node.to_string(),
+                    name: f.node.name.node.to_string(),
+                    named,
+                })
+            }
             _ => None,
         })
         .collect()
@@ -66,18 +86,6 @@ pub fn ids_in(value: &serde_json::Value, out: &mut Vec<Uuid>) {
     }
 }
 
-/// Ids written inline in the query text (`pathway(id: "...")`).
-pub fn ids_in_text(text: &str, out: &mut Vec<Uuid>) {
-    for token in text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-')) {
-        if token.len() == 36
-            && let Ok(id) = Uuid::parse_str(token)
-            && !out.contains(&id)
-        {
-            out.push(id);
-        }
-    }
-}
-
 /// Records each mutation field of a finished request that was refused (it has no data and the
 /// response has errors): nothing was committed, so the entry is written on its own. Failures to
 /// record are logged, never hidden from the operator, but do not change the response.
@@ -85,7 +93,6 @@ pub async fn record_refusals(
     db: &DatabaseConnection,
     ctx: &RequestContext,
     fields: &[MutationField],
-    named: Vec<Uuid>,
     response: &async_graphql::Response,
 ) {
     if fields.is_empty() || response.errors.is_empty() {
@@ -109,7 +116,7 @@ pub async fn record_refusals(
             Some(code) if !code.is_empty() => code,
             _ => "VALIDATION".to_string(),
         };
-        let ctx = ctx.operation(&field.name, named.clone());
+        let ctx = ctx.operation(&field.name, field.named.clone());
         if let Err(e) =
             crate::store::audit::record_alone(db, &ctx, &field.name, &[], &outcome).await
         {
@@ -125,14 +132,24 @@ mod tests {
     #[test]
     fn mutations_and_ids_are_found() {
         let id = Uuid::now_v7();
+        let planted = Uuid::now_v7();
+        let variable = Uuid::now_v7();
         let request = async_graphql::Request::new(format!(
-            "mutation {{ publishPathway(id: \"{id}\", expectedVersion: 1) {{ id }} other: archivePathway(id: \"x\", expectedVersion: 2) {{ id }} }}"
+            "mutation($v: ID!) {{ publishPathway(id: \"{id}\", expectedVersion: 1) {{ id }} # {planted}\n other: archivePathway(id: $v, expectedVersion: 2) {{ id }} }}"
         ));
-        let fields =
-            |q: &str| mutation_fields(&async_graphql::parser::parse_query(q).unwrap(), None);
-        let names: Vec<_> = fields(&request.query)
-            .into_iter()
-            .map(|f| (f.key, f.name))
+        let variables =
+            async_graphql::Variables::from_json(serde_json::json!({ "v": variable.to_string() }));
+        let fields = |q: &str| {
+            mutation_fields(
+                &async_graphql::parser::parse_query(q).unwrap(),
+                None,
+                &variables,
+            )
+        };
+        let found = fields(&request.query);
+        let names: Vec<_> = found
+            .iter()
+            .map(|f| (f.key.clone(), f.name.clone()))
             .collect();
         assert_eq!(
             names,
@@ -141,9 +158,9 @@ mod tests {
                 ("other".to_string(), "archivePathway".to_string())
             ]
         );
-        let mut ids = Vec::new();
-        ids_in_text(&request.query, &mut ids);
-        assert_eq!(ids, [id]);
+        // Each field names only the ids of its own arguments; the comment's id is nobody's.
+        assert_eq!(found[0].named, [id]);
+        assert_eq!(found[1].named, [variable]);
         assert!(fields("{ pathways { totalCount } }").is_empty());
     }
 }

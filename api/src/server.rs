@@ -229,7 +229,7 @@ async fn graphql(
     // anything runs: directives and the number of fields (aliases), and introspection only for
     // administrators (and everyone with --dev). A query that does not parse is left to the
     // schema, which refuses it with its own message.
-    let mut cost = 0;
+    let mut cost: u32 = 0;
     for request in &mut requests {
         let operation_name = request.operation_name.clone();
         let Some(document) = crate::parsed::parse(request) else {
@@ -249,11 +249,21 @@ async fn graphql(
                 "introspection is for administrators",
             );
         }
-        cost += if crate::audit::mutation_fields(document, operation_name.as_deref()).is_empty() {
-            1
-        } else {
-            limits.mutation_cost
-        };
+        // Each mutation field is a write: aliases cannot batch writes under one charge.
+        let writes =
+            crate::audit::mutation_fields(document, operation_name.as_deref(), &request.variables)
+                .len() as u32;
+        cost = cost.saturating_add(1.max(writes.saturating_mul(limits.mutation_cost)));
+    }
+    if cost > limits.points_per_minute {
+        return graphql_error(
+            StatusCode::OK,
+            "VALIDATION",
+            &format!(
+                "this request costs {cost} rate-limit points (a query 1, each mutation field {}), more than the {} a minute allows: split it",
+                limits.mutation_cost, limits.points_per_minute
+            ),
+        );
     }
     if let Some(principal) = caller.principal_id()
         && let Err(retry_after) = limiter.0.take(principal, cost)
@@ -298,17 +308,13 @@ async fn execute(
         request = request.disable_introspection();
     }
     let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
     let mutations = request
         .parsed_query()
-        .map(|document| crate::audit::mutation_fields(document, operation_name.as_deref()))
+        .map(|document| {
+            crate::audit::mutation_fields(document, operation_name.as_deref(), &variables)
+        })
         .unwrap_or_default();
-    let mut ids = Vec::new();
-    if !mutations.is_empty() {
-        crate::audit::ids_in_text(&request.query, &mut ids);
-        if let Ok(variables) = serde_json::to_value(&request.variables) {
-            crate::audit::ids_in(&variables, &mut ids);
-        }
-    }
     let span = tracing::info_span!("graphql", request_id = %request_id, caller = caller.name());
     let children = DataLoader::new(
         ProjectChildren::new(db.clone(), caller.clone()),
@@ -316,7 +322,7 @@ async fn execute(
     );
     let run = schema.execute(request.data(ctx.clone()).data(loader).data(children));
     let mut response = within(limits.timeout, run.instrument(span)).await;
-    crate::audit::record_refusals(db, &ctx, &mutations, ids, &response).await;
+    crate::audit::record_refusals(db, &ctx, &mutations, &response).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request
     // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
     for error in &mut response.errors {

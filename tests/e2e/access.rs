@@ -320,6 +320,43 @@ async fn writing_events_needs_the_capability_and_reads_of_aggregates_are_audited
     assert_eq!(first_code(&refused), "FORBIDDEN");
 }
 
+/// Issue 12: a `# <id>` comment in a refused mutation planted an entry in another organisation's
+/// trail. The ids of an entry come from the operation's own arguments.
+#[tokio::test]
+async fn a_comment_cannot_plant_an_entry_in_another_organisations_trail() {
+    let app = spawn_app().await;
+    let log = app.event_log("Feed").await;
+    let planter = app.token_for("Planter", "RA7", "ADMIN", false).await;
+    let bogus = uuid::Uuid::now_v7();
+    let refused = app
+        .graphql_as(
+            Some(&planter),
+            &format!(
+                "mutation {{ archivePathway(id: \"{bogus}\", expectedVersion: 1) {{ id }} }} # {log}"
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(first_code(&refused), "NOT_FOUND", "{refused}");
+    let orgs = app
+        .data("{ organisations { id odsCode } }", json!({}))
+        .await;
+    let xq1 = orgs["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["odsCode"] == "XQ1")
+        .unwrap()["id"]
+        .clone();
+    let trail = app
+        .data(
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { entries { principalName } } }",
+            json!({"o": xq1}),
+        )
+        .await;
+    assert!(!trail.to_string().contains("Planter"), "{trail}");
+}
+
 fn qiflow(args: &[&str]) -> (i32, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
         .args(args)

@@ -202,3 +202,55 @@ async fn a_principal_over_its_rate_gets_429_with_retry_after() {
             .is_null()
     );
 }
+
+/// Issue 12: 100 aliased `updatePathway` in one request cost 5 points (24,300 mutations a minute
+/// against a documented 240). Each mutation field counts.
+#[tokio::test]
+async fn each_aliased_mutation_is_charged_to_the_rate_limit() {
+    let limits = api::limits::Limits {
+        points_per_minute: 20,
+        ..Default::default()
+    };
+    let app = spawn_app_limited(false, limits).await;
+    // Three aliased writes cost 15 of 20 points: the next single write (5) fits, a query does not.
+    let three: String = (0..3)
+        .map(|i| {
+            format!("o{i}: createOrganisation(input: {{odsCode: \"AA{i}\", name: \"Trust\", kind: OTHER}}) {{ id }} ")
+        })
+        .collect();
+    let response = app
+        .graphql(&format!("mutation {{ {three} }}"), json!({}))
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+    let response = app
+        .graphql(
+            "mutation { createOrganisation(input: {odsCode: \"AB9\", name: \"Trust\", kind: OTHER}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+    let refused = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&app.token)
+        .json(&json!({"query": "{ organisations { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+
+    // More writes in one request than a minute allows is refused outright, not retried forever.
+    let other = app.token_for("Second", "XQ1", "ADMIN", false).await;
+    let five: String = (0..5)
+        .map(|i| format!("o{i}: createOrganisation(input: {{odsCode: \"AC{i}\", name: \"T\", kind: OTHER}}) {{ id }} "))
+        .collect();
+    let response = app
+        .graphql_as(Some(&other), &format!("mutation {{ {five} }}"), json!({}))
+        .await;
+    assert_eq!(code(&response["errors"][0]), "VALIDATION", "{response}");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("split it")
+    );
+}
