@@ -280,9 +280,11 @@ async fn graphql(
         }
         return response;
     }
+    // One time limit for the whole HTTP request: a batch shares it.
+    let deadline = tokio::time::Instant::now() + limits.timeout;
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
-        responses.push(execute(&schema, db.0, &caller, request, limits).await);
+        responses.push(execute(&schema, db.0, &caller, request, limits, deadline).await);
     }
     if responses.len() == 1 {
         return poem::web::Json(responses.remove(0)).into_response();
@@ -298,6 +300,7 @@ async fn execute(
     caller: &crate::caller::Caller,
     mut request: async_graphql::Request,
     limits: &Limits,
+    deadline: tokio::time::Instant,
 ) -> async_graphql::Response {
     use tracing::Instrument as _;
     let loader = DataLoader::new(ContentLoader::new(db.clone(), caller.clone()), tokio::spawn);
@@ -321,7 +324,7 @@ async fn execute(
         tokio::spawn,
     );
     let run = schema.execute(request.data(ctx.clone()).data(loader).data(children));
-    let mut response = within(limits.timeout, run.instrument(span)).await;
+    let mut response = within(deadline, limits.timeout, run.instrument(span)).await;
     crate::audit::record_refusals(db, &ctx, &mutations, &response).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request
     // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
@@ -379,7 +382,8 @@ async fn picture(
     let request = async_graphql::Request::new(query).variables(
         async_graphql::Variables::from_json(serde_json::json!({ "id": id })),
     );
-    let response = execute(&schema, db.0, &caller, request, limits.0).await;
+    let deadline = tokio::time::Instant::now() + limits.0.timeout;
+    let response = execute(&schema, db.0, &caller, request, limits.0, deadline).await;
     if let Some(error) = response.errors.first() {
         let status = crate::error::http_status(&crate::error::code_of(error));
         return (status, format!("{}\n", error.message)).into_response();
@@ -394,13 +398,14 @@ async fn picture(
         .body(svg)
 }
 
-/// Runs a request, stopping it (and answering with a coded error) when it takes longer than
-/// `limit`; the server's other requests carry on.
+/// Runs a request, stopping it (and answering with a coded error) at `deadline`, the end of its
+/// HTTP request's time `limit`; the server's other requests carry on.
 async fn within(
+    deadline: tokio::time::Instant,
     limit: Duration,
     run: impl std::future::Future<Output = async_graphql::Response>,
 ) -> async_graphql::Response {
-    match tokio::time::timeout(limit, run).await {
+    match tokio::time::timeout_at(deadline, run).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!("a request ran out of time");
@@ -429,15 +434,25 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(60)).await;
             async_graphql::Response::new(async_graphql::Value::Null)
         };
-        let response = within(Duration::from_secs(10), slow).await;
+        let limit = Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + limit;
+        let response = within(deadline, limit, slow).await;
         assert!(response.errors[0].message.contains("took longer than 10 s"));
         let quick = async { async_graphql::Response::new(async_graphql::Value::Null) };
         assert!(
-            within(Duration::from_secs(10), quick)
+            within(deadline + limit, limit, quick)
                 .await
                 .errors
                 .is_empty()
         );
+        // A batch shares one deadline: the second operation of a batch gets what is left.
+        let deadline = tokio::time::Instant::now() + limit;
+        let six = || async {
+            tokio::time::sleep(Duration::from_secs(6)).await;
+            async_graphql::Response::new(async_graphql::Value::Null)
+        };
+        assert!(within(deadline, limit, six()).await.errors.is_empty());
+        assert!(!within(deadline, limit, six()).await.errors.is_empty());
     }
 }
 
