@@ -170,6 +170,33 @@ async fn organisations_see_only_what_is_theirs_or_shared_and_change_only_with_th
         .await;
     assert_eq!(changed["data"]["updatePathway"]["version"], 2, "{changed}");
 
+    // Issue 12: a share grants at most the receiving member's own role. An EDITOR share lets
+    // RA7's VIEWERs view, not edit; and no sharee may archive the owner's pathway.
+    let their_viewer = app.token_for("RA7 viewer", "RA7", "VIEWER", false).await;
+    assert!(
+        app.graphql_as(Some(&their_viewer), read, json!({"id": id}))
+            .await["errors"]
+            .is_null()
+    );
+    assert_eq!(
+        first_code(
+            &app.graphql_as(Some(&their_viewer), update, json!({"id": id, "v": 2}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let their_admin = app.token_for("RA7 admin", "RA7", "ADMIN", false).await;
+    let archive =
+        "mutation($id: ID!, $v: Int!) { archivePathway(id: $id, expectedVersion: $v) { version } }";
+    for sharee in [&other, &their_admin] {
+        let refused = app
+            .graphql_as(Some(sharee), archive, json!({"id": id, "v": 2}))
+            .await;
+        assert_eq!(first_code(&refused), "FORBIDDEN", "{refused}");
+    }
+    let seen = app.graphql_as(Some(&other), read, json!({"id": id})).await;
+    assert_eq!(seen["data"]["pathway"]["version"], 2, "{seen}");
+
     // A viewer of the owner sees it but may not change it.
     let viewer = app.token_for("Owner viewer", "RX1", "VIEWER", false).await;
     assert!(app.graphql_as(Some(&viewer), read, json!({"id": id})).await["errors"].is_null());

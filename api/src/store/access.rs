@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 pub use super::scope::{PATHWAY, PROJECT};
 
-/// The best role a share of `kind` gives any of the caller's organisations on the object.
+/// The best role a share of `kind` gives the caller on the object through any of its
+/// organisations: a share grants at most the member's own role in the receiving organisation
+/// (an EDITOR share lets that organisation's editors edit and its viewers view).
 async fn shared_role(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -30,7 +32,7 @@ async fn shared_role(
         .all(db)
         .await?
         .iter()
-        .filter_map(|s| Role::parse(&s.role))
+        .filter_map(|s| Some(Role::parse(&s.role)?.min(caller.role_in(s.organisation_id)?)))
         .max())
 }
 

@@ -331,7 +331,7 @@ pub async fn archive(
 ) -> Result<PathwayRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    claim(
+    let row = claim(
         &tx,
         caller,
         id,
@@ -339,6 +339,15 @@ pub async fn archive(
         &[PathwayStatus::Draft, PathwayStatus::Published],
     )
     .await?;
+    // A share lets another organisation edit a pathway, never take it away from its owner.
+    if !caller
+        .role_in(row.owner_id)
+        .is_some_and(|r| r >= Role::Editor)
+    {
+        return Err(Error::Forbidden(format!(
+            "pathway {id} is shared with you: only its owning organisation's editors may archive it"
+        )));
+    }
     set_status(&tx, id, PathwayStatus::Archived).await?;
     finish(tx, ctx, id, &[]).await
 }
