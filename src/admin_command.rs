@@ -33,6 +33,10 @@ pub enum TokenAction {
         /// The identity provider's subject (`sub`) for this principal, for OIDC sign-in.
         #[arg(long)]
         oidc_subject: Option<String>,
+        /// The principal already exists with memberships of other organisations, and this adds
+        /// one (without it, reusing another organisation's principal is refused).
+        #[arg(long)]
+        existing: bool,
     },
     /// List tokens (never their secrets).
     List,
@@ -69,6 +73,7 @@ pub async fn token(action: TokenAction, database_url: String) -> anyhow::Result<
             expires,
             org_name,
             oidc_subject,
+            existing,
         } => {
             let role = api::caller::Role::parse(&role)
                 .with_context(|| format!("--role: '{role}' is not VIEWER, EDITOR or ADMIN"))?;
@@ -84,6 +89,7 @@ pub async fn token(action: TokenAction, database_url: String) -> anyhow::Result<
                     expires_in_days: expires,
                     name: None,
                     oidc_subject,
+                    existing,
                 },
             )
             .await

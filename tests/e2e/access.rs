@@ -466,6 +466,48 @@ async fn the_first_administrator_is_made_on_the_command_line_and_audited() {
     );
 }
 
+/// Issue 12: `token create --principal NAME` for a principal of another organisation silently
+/// gave it a membership (and a token) there; `--system` on an existing person made it a system.
+#[tokio::test]
+async fn token_create_refuses_to_reuse_another_organisations_principal_unless_told() {
+    let app = spawn_app().await;
+    let url = app.database_url.as_str();
+    let create = |principal: &str, org: &str, extra: &[&str]| {
+        let mut args = vec![
+            "token",
+            "create",
+            "--principal",
+            principal,
+            "--org",
+            org,
+            "--org-name",
+            "Trust",
+            "--role",
+            "EDITOR",
+            "--database-url",
+            url,
+        ];
+        args.extend_from_slice(extra);
+        qiflow(&args)
+    };
+    let (status, _, err) = create("Sam Analyst", "RA1", &[]);
+    assert_eq!(status, 0, "{err}");
+    let (status, out, err) = create("Sam Analyst", "RB2", &[]);
+    assert_ne!(status, 0, "{out}");
+    assert!(
+        err.contains("EDITOR in RA1") && err.contains("--existing"),
+        "{err}"
+    );
+    let (status, _, err) = create("Sam Analyst", "RB2", &["--existing"]);
+    assert_eq!(status, 0, "{err}");
+    // Another token in the principal's own organisation needs no flag.
+    let (status, _, err) = create("Sam Analyst", "RA1", &[]);
+    assert_eq!(status, 0, "{err}");
+    let (status, _, err) = create("Sam Analyst", "RA1", &["--system", "--existing"]);
+    assert_ne!(status, 0);
+    assert!(err.contains("is a person"), "{err}");
+}
+
 #[tokio::test]
 async fn an_administrator_lists_the_tokens_of_its_own_organisations_only() {
     let app = spawn_app().await;

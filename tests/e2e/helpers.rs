@@ -175,6 +175,7 @@ async fn spawn_on(
                     expires_in_days: 1,
                     name: None,
                     oidc_subject: None,
+                    existing: true,
                 },
             )
             .await
@@ -269,6 +270,7 @@ impl TestApp {
                 expires_in_days: 1,
                 name: None,
                 oidc_subject: None,
+                existing: true,
             },
         )
         .await

@@ -134,6 +134,10 @@ pub struct NewToken {
     pub name: Option<String>,
     /// The identity provider's subject for this principal, if it signs in with OIDC.
     pub oidc_subject: Option<String>,
+    /// The principal may already exist with memberships of other organisations: without this,
+    /// reusing a name another organisation's principal has is refused (a typo or a clash must not
+    /// silently join two organisations' people).
+    pub existing: bool,
 }
 
 /// An issued token, without its secret.
@@ -191,6 +195,13 @@ pub async fn create_token(
         )));
     }
     let now = Utc::now();
+    if let Some(found) = principal::Entity::find()
+        .filter(principal::Column::Name.eq(name.as_str()))
+        .one(&tx)
+        .await?
+    {
+        check_reuse(&tx, &found, org, &new).await?;
+    }
     let principal_id =
         principal_named(&tx, &name, new.system, new.oidc_subject.clone(), now).await?;
     membership::Entity::delete_many()
@@ -223,6 +234,53 @@ pub async fn create_token(
             created_at: now,
         },
     ))
+}
+
+/// Refuses a token for an existing principal that would change what it is or join it to another
+/// organisation without `existing`, naming the memberships it already has.
+async fn check_reuse(
+    tx: &WriteTransaction,
+    found: &principal::Model,
+    org: Uuid,
+    new: &NewToken,
+) -> Result<()> {
+    if new.system && found.kind != "SYSTEM" {
+        return Err(Error::Conflict(format!(
+            "'{}' is a person, not a system client: a system's token needs a principal of its own",
+            found.name
+        )));
+    }
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::PrincipalId.eq(found.id))
+        .all(tx)
+        .await?;
+    // A principal with no membership yet, or already a member here, joins nobody new.
+    if new.existing
+        || memberships.is_empty()
+        || memberships.iter().any(|m| m.organisation_id == org)
+    {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = memberships.iter().map(|m| m.organisation_id).collect();
+    let codes: std::collections::HashMap<Uuid, String> = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(ids))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.ods_code))
+        .collect();
+    let held: Vec<String> = memberships
+        .iter()
+        .map(|m| {
+            let code = codes.get(&m.organisation_id).map_or("?", String::as_str);
+            format!("{} in {code}", m.role)
+        })
+        .collect();
+    Err(Error::Conflict(format!(
+        "a principal named '{}' already exists ({}); give --existing to add this membership to it, or use another name",
+        found.name,
+        held.join(", ")
+    )))
 }
 
 /// The principal of this name, created (a person, or a system client) when there is none.
