@@ -340,9 +340,9 @@ pub async fn archive(
     )
     .await?;
     // A share lets another organisation edit a pathway, never take it away from its owner.
-    if !caller
+    if caller
         .role_in(row.owner_id)
-        .is_some_and(|r| r >= Role::Editor)
+        .is_none_or(|r| r < Role::Editor)
     {
         return Err(Error::Forbidden(format!(
             "pathway {id} is shared with you: only its owning organisation's editors may archive it"
