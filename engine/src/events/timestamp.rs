@@ -16,6 +16,11 @@ pub fn parse_timestamp(text: &str) -> Result<i64, String> {
     if let Some(ms) = fast_utc(text.as_bytes()) {
         return Ok(ms);
     }
+    // chrono's parsers accept one-digit fields, so a time cut short (`2024-01-01T00:0`) would
+    // be read as a whole one: the layout is checked first.
+    if !well_formed(text.as_bytes()) {
+        return Err(NOT_ISO.to_string());
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.timestamp_millis());
     }
@@ -31,10 +36,7 @@ pub fn parse_timestamp(text: &str) -> Result<i64, String> {
     let naive = NAIVE
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .ok_or_else(|| {
-            "is not an ISO 8601 date-time (like 2024-03-01T09:30:00Z or 2024-03-01 09:30:00)"
-                .to_string()
-        })?;
+        .ok_or_else(|| NOT_ISO.to_string())?;
     match London.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.timestamp_millis()),
         LocalResult::Ambiguous(earlier, _) => Ok(earlier.timestamp_millis()),
@@ -42,6 +44,52 @@ pub fn parse_timestamp(text: &str) -> Result<i64, String> {
             "does not exist in Europe/London local time (the clocks went forward); give an offset"
                 .to_string(),
         ),
+    }
+}
+
+const NOT_ISO: &str =
+    "is not an ISO 8601 date-time (like 2024-03-01T09:30:00Z or 2024-03-01 09:30:00)";
+
+/// Whether `b` has the layout `YYYY-MM-DD(T| )HH:MM[:SS[.f…]][Z|±HH:MM|±HHMM]`, every field
+/// at full width. O(len).
+fn well_formed(b: &[u8]) -> bool {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b'T' | b' '))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16))
+    {
+        return false;
+    }
+    let mut i = 16;
+    if b.get(i) == Some(&b':') {
+        if !digits(i + 1..i + 3) {
+            return false;
+        }
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            let start = i + 1;
+            i = start;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return false;
+            }
+        }
+    }
+    match &b[i..] {
+        [] | [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] | [b'+' | b'-', h1, h2, m1, m2] => {
+            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
+        }
+        _ => false,
     }
 }
 
@@ -182,6 +230,13 @@ mod tests {
             "2024-02-30T10:00:00Z",
             "2024-13-01T10:00:00Z",
             "2024-01-01T25:00:00Z",
+            // Issue 12: cut short, these were read as midnight.
+            "2024-01-01T00:0",
+            "2024-01-01 00:0",
+            "2024-01-01T00:00:0",
+            "2024-01-01T0:00",
+            "2024-01-01T00:00:0+01:00",
+            "2024-1-01T00:00",
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }

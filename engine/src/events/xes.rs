@@ -46,6 +46,10 @@ pub fn read_xes<R: BufRead>(
     let mut event = Attributes::default();
     let mut trace_index = 0u64;
     let mut position = 0u64;
+    // A file cut short (a failed download, a full disk) often still parses up to where it
+    // stops: only the closing </log> shows that it is whole.
+    let mut log_closed = false;
+    let mut reached_end = false;
     let fatal = |reader: &Reader<R>, e: &dyn std::fmt::Display| RowError {
         row: 0,
         column: String::new(),
@@ -60,7 +64,10 @@ pub fn read_xes<R: BufRead>(
             Err(e) => return Err(fatal(&reader, &e)),
         };
         match ev {
-            Event::Eof => break,
+            Event::Eof => {
+                reached_end = true;
+                break;
+            }
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(ev, Event::Empty(_));
                 let local = e.local_name();
@@ -121,6 +128,8 @@ pub fn read_xes<R: BufRead>(
                 let local = e.local_name();
                 if nesting > 0 {
                     nesting -= 1;
+                } else if local.into_inner() == "log" && scope == Scope::Outside {
+                    log_closed = true;
                 } else if local.into_inner() == "event" && scope == Scope::Event {
                     scope = Scope::Trace;
                     if !emit(
@@ -140,6 +149,13 @@ pub fn read_xes<R: BufRead>(
             _ => {}
         }
         buf.clear();
+    }
+    if reached_end && !log_closed {
+        return Err(RowError {
+            row: 0,
+            column: String::new(),
+            message: "the file ends before its closing </log>: it looks cut short (re-export or re-download it)".into(),
+        });
     }
     Ok(report)
 }
@@ -316,6 +332,17 @@ mod tests {
                 ("org:resource".to_string(), 1)
             ]
         );
+    }
+
+    /// Issue 12: a truncated file (no closing `</log>`) was imported as far as it went.
+    #[test]
+    fn a_file_cut_short_is_an_error() {
+        let cut = &LOG[..LOG.rfind("</trace>").unwrap()];
+        let err = read_xes(cut.as_bytes(), |_, _| {}).unwrap_err();
+        assert!(err.message.contains("cut short"), "{}", err.message);
+        let cut = &LOG[..LOG.rfind("</log>").unwrap()];
+        assert!(read_xes(cut.as_bytes(), |_, _| {}).is_err());
+        assert!(read_xes(LOG.as_bytes(), |_, _| {}).is_ok());
     }
 
     #[test]
