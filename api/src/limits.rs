@@ -206,6 +206,43 @@ fn count(document: &ExecutableDocument) -> (usize, usize) {
     (fields, directives)
 }
 
+/// Where a request carries a NUL character, which no database stores in text (PostgreSQL
+/// refuses it, SQLite cuts the text there): a variable's path, or `query` for a literal in the
+/// query (raw or as the `\u0000` escape). O(size of the request).
+pub fn nul_in(request: &async_graphql::Request) -> Option<String> {
+    fn walk(value: &serde_json::Value, path: &mut String) -> bool {
+        match value {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, v)| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let found = walk(v, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                let found = walk(v, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    if request.query.contains('\0') || request.query.contains("\\u0000") {
+        return Some("query".into());
+    }
+    let variables = serde_json::to_value(&request.variables).ok()?;
+    let mut path = String::from("variables");
+    walk(&variables, &mut path).then_some(path)
+}
+
 /// A token bucket per principal, refilled continuously: `per_minute` points a minute, at most
 /// a minute's worth saved up. In memory, per server: each replica limits on its own.
 #[derive(Debug)]
@@ -243,6 +280,22 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_are_found_with_their_path() {
+        let request = async_graphql::Request::new("mutation($i: In!) { f(input: $i) }").variables(
+            async_graphql::Variables::from_json(
+                serde_json::json!({"i": {"steps": [{"name": "ok"}, {"name": "a\u{0}b"}]}}),
+            ),
+        );
+        assert_eq!(
+            nul_in(&request).as_deref(),
+            Some("variables.i.steps[1].name")
+        );
+        let inline = async_graphql::Request::new("mutation { f(name: \"a\\u0000b\") }");
+        assert_eq!(nul_in(&inline).as_deref(), Some("query"));
+        assert_eq!(nul_in(&async_graphql::Request::new("{ a }")), None);
+    }
 
     #[test]
     fn shapes_are_counted_with_fragments_and_directives() {

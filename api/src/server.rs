@@ -231,6 +231,13 @@ async fn graphql(
     // schema, which refuses it with its own message.
     let mut cost: u32 = 0;
     for request in &mut requests {
+        if let Some(path) = crate::limits::nul_in(request) {
+            return graphql_error(
+                StatusCode::OK,
+                "VALIDATION",
+                &format!("{path}: text may not contain NUL characters"),
+            );
+        }
         let operation_name = request.operation_name.clone();
         let Some(document) = crate::parsed::parse(request) else {
             cost += 1;

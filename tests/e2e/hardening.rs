@@ -254,3 +254,34 @@ async fn each_aliased_mutation_is_charged_to_the_rate_limit() {
             .contains("split it")
     );
 }
+
+/// Issue 12: text with a NUL character gave PostgreSQL's error as a 500; both databases now get
+/// a VALIDATION naming where it was, from a variable, a literal or an imported event.
+#[tokio::test]
+async fn text_with_nul_characters_is_refused_with_validation() {
+    let app = spawn_app().await;
+    let create = "mutation($n: String!) { createOrganisation(input: {odsCode: \"NU1\", name: $n, kind: OTHER}) { id } }";
+    let response = app.graphql(create, json!({"n": "Trust\u{0}name"})).await;
+    assert_eq!(code(&response["errors"][0]), "VALIDATION", "{response}");
+    assert!(response.to_string().contains("variables.n"), "{response}");
+    let inline = app
+        .graphql(
+            "mutation { createOrganisation(input: {odsCode: \"NU2\", name: \"a\\u0000b\", kind: OTHER}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&inline["errors"][0]), "VALIDATION", "{inline}");
+
+    let log = app.event_log("Feed").await;
+    let (status, response) = app
+        .upload(
+            &log,
+            "",
+            b"case_id,activity,timestamp\nc1,Tri\0age,2024-01-01T09:00:00Z\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 422, "{response}");
+    assert!(response.to_string().contains("NUL"), "{response}");
+    let organisations = app.data("{ organisations { odsCode } }", json!({})).await;
+    assert!(!organisations.to_string().contains("NU1"));
+}

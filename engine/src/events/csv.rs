@@ -106,6 +106,11 @@ impl ReadReport {
     }
 }
 
+/// Whether a CSV error is the input running on too long without a record ending.
+fn is_too_long(e: &::csv::Error) -> bool {
+    matches!(e.kind(), ::csv::ErrorKind::Io(io) if io.to_string().contains(super::bounded::TOO_LONG))
+}
+
 /// Reads a CSV event log with a header row, calling `on_event` for each good row with its row
 /// number (the header is row 1, as a spreadsheet shows it). Every field except the case id is
 /// screened for NHS numbers. Errors before any row (no header, a required column missing) are
@@ -115,6 +120,8 @@ pub fn read_csv<R: Read>(
     mapping: &ColumnMapping,
     mut on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
+    let input = super::bounded::Bounded::new(input, None);
+    let since_record = input.counter();
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -177,9 +184,21 @@ pub fn read_csv<R: Read>(
     let mut record = ::csv::ByteRecord::new();
     let mut row = 1u64;
     loop {
+        since_record.set(0);
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
+            Err(e) if is_too_long(&e) => {
+                return Err(RowError {
+                    row: row + 1,
+                    column: String::new(),
+                    message: format!(
+                        "row {} runs on for {}: a field there is far too long (is the file CSV?)",
+                        row + 1,
+                        super::bounded::TOO_LONG
+                    ),
+                });
+            }
             Err(e) => {
                 row += 1;
                 report.rows += 1;
@@ -242,6 +261,20 @@ pub fn read_csv<R: Read>(
             }
             continue;
         };
+        let kept = [
+            (&mapping.activity, Some(activity)),
+            (&mapping.organisation, optional(org_col)),
+            (&mapping.resource, optional(resource_col)),
+        ];
+        if let Some((column, message)) = kept.iter().find_map(|(column, value)| {
+            let message = super::bounded::check_kept_field(value.unwrap_or_default()).err()?;
+            Some((column, message))
+        }) {
+            if !report.error(row, column, message) {
+                break;
+            }
+            continue;
+        }
         let time_ms = match text(time_col).map(parse_timestamp) {
             Some(Ok(t)) => t,
             Some(Err(message)) => {
@@ -275,6 +308,29 @@ pub fn read_csv<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12: a 500 MiB field was accepted (3.3 GB peak); NUL characters reached PostgreSQL.
+    #[test]
+    fn long_fields_and_nul_characters_are_row_errors_and_a_runaway_row_stops_the_read() {
+        let long = "x".repeat(super::super::bounded::MAX_FIELD_BYTES + 1);
+        let input = format!(
+            "case_id,activity,timestamp,resource\nc1,{long},2024-01-01T09:00:00Z,\nc2,Triage,2024-01-01T09:00:00Z,a\0b\n"
+        );
+        let report = read_csv(input.as_bytes(), &ColumnMapping::default(), |_, _| {}).unwrap();
+        let errors: Vec<(u64, &str)> = report
+            .errors
+            .iter()
+            .map(|e| (e.row, e.column.as_str()))
+            .collect();
+        assert_eq!(errors, [(2, "activity"), (3, "resource")]);
+        // A field of 2 MiB is never held whole: the read stops at 1 MiB with the row.
+        let runaway = format!(
+            "case_id,activity,timestamp\nc1,Triage,2024-01-01T09:00:00Z\nc2,{},2024-01-01T09:00:00Z\n",
+            "y".repeat(2 << 20)
+        );
+        let err = read_csv(runaway.as_bytes(), &ColumnMapping::default(), |_, _| {}).unwrap_err();
+        assert_eq!(err.row, 3, "{}", err.message);
+    }
 
     /// Issue 12: a headerless CSV's first row (an NHS number) was quoted back in the refusal.
     #[test]

@@ -7,6 +7,7 @@
 //! [`conformance`], [`calibration`] and [`log_measure`] are pure functions over the built
 //! [`EventLog`].
 
+pub mod bounded;
 pub mod calibration;
 pub mod conformance;
 pub mod csv;

@@ -209,6 +209,18 @@ pub fn stage_batch(events: &[EventInput], pseudonymiser: &Pseudonymiser) -> Stag
         } else if e.activity.trim().is_empty() {
             problem = Some(("activity", "is empty".to_string()));
         }
+        for (column, value) in [
+            ("activity", Some(&e.activity)),
+            ("organisation", e.organisation.as_ref()),
+            ("resource", e.resource.as_ref()),
+        ] {
+            if problem.is_none()
+                && let Err(message) =
+                    super::bounded::check_kept_field(value.map_or("", String::as_str))
+            {
+                problem = Some((column, message));
+            }
+        }
         let time = super::timestamp::parse_timestamp(&e.timestamp);
         if problem.is_none()
             && let Err(m) = &time

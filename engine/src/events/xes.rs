@@ -35,7 +35,7 @@ pub fn read_xes<R: BufRead>(
     input: R,
     mut on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
-    let mut reader = Reader::from_reader(input);
+    let mut reader = Reader::from_reader(super::bounded::Bounded::new(input, Some(b'<')));
     let mut buf = Vec::new();
     let mut report = ReadReport::default();
     let mut scope = Scope::Outside;
@@ -50,7 +50,7 @@ pub fn read_xes<R: BufRead>(
     // stops: only the closing </log> shows that it is whole.
     let mut log_closed = false;
     let mut reached_end = false;
-    let fatal = |reader: &Reader<R>, e: &dyn std::fmt::Display| RowError {
+    let fatal = |reader: &Reader<super::bounded::Bounded<R>>, e: &dyn std::fmt::Display| RowError {
         row: 0,
         column: String::new(),
         message: format!(
@@ -235,6 +235,15 @@ fn emit(
         Some(Err(message)) => return report.error(position, "time:timestamp", message),
         None => return report.error(position, "time:timestamp", "is missing"),
     };
+    for (column, value) in [
+        ("concept:name", Some(activity)),
+        ("org:group", event.group.as_deref()),
+        ("org:resource", event.resource.as_deref()),
+    ] {
+        if let Err(message) = super::bounded::check_kept_field(value.unwrap_or_default()) {
+            return report.error(position, column, message);
+        }
+    }
     on_event(
         position,
         RawEvent {
