@@ -89,9 +89,9 @@ fn read_rows(file: &Path, attribute: bool) -> anyhow::Result<Rows> {
         let number = |c: usize| -> anyhow::Result<f64> {
             let text = field(c);
             match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
+                Ok(v) if engine::measure::in_range(v) => Ok(v),
                 _ => bail!(
-                    "row {row}, column {}: '{text}' is not a finite number",
+                    "row {row}, column {}: '{text}' is not a number between -1e12 and 1e12",
                     wanted[c]
                 ),
             }
@@ -130,6 +130,12 @@ struct Output<T: Serialize> {
 pub fn run(request: &SpcRequest<'_>) -> anyhow::Result<String> {
     let attribute = matches!(request.chart, ChartKind::P | ChartKind::U);
     let rows = read_rows(request.file, attribute)?;
+    if rows.dates.is_empty() {
+        bail!(
+            "{}: there are no data rows under the header, so there is nothing to chart",
+            request.file.display()
+        );
+    }
     let direction = match request.direction {
         DirectionArg::Increase => ImprovementDirection::Increase,
         DirectionArg::Decrease => ImprovementDirection::Decrease,

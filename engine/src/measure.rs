@@ -88,6 +88,15 @@ impl DataPoint {
     }
 }
 
+/// The largest magnitude a point's number may have: beyond it a value is a typing or unit
+/// mistake, and sums of squares in the limits would lose all precision.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// Whether `v` is a number a chart can take: finite and within ±[`MAX_MAGNITUDE`].
+pub fn in_range(v: f64) -> bool {
+    v.is_finite() && v.abs() <= MAX_MAGNITUDE
+}
+
 /// Checks a batch of points for a chart type: dates are YYYY-MM-DD and appear once in the
 /// batch, numbers are finite, P and U charts need a numerator and a denominator above 0 (a P
 /// numerator no larger than its denominator), other charts a value. Every error names its row,
@@ -126,8 +135,8 @@ pub fn parse_points(
             ("numerator", p.numerator),
             ("denominator", p.denominator),
         ] {
-            if v.is_some_and(|v| !v.is_finite()) {
-                errors.push(at(field), "must be a finite number");
+            if v.is_some_and(|v| !in_range(v)) {
+                errors.push(at(field), "must be a number between -1e12 and 1e12");
             }
         }
         match chart {
@@ -178,6 +187,31 @@ pub fn parse_points(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12: values past ±1e12 were charted (limits from their squares lose all precision).
+    #[test]
+    fn values_past_a_trillion_are_refused_with_their_row() {
+        let point = |value: f64| PointInput {
+            date: "2025-01-06".into(),
+            value: Some(value),
+            numerator: None,
+            denominator: None,
+            annotation: None,
+        };
+        let mut second = point(-2e12);
+        second.date = "2025-01-13".into();
+        let err = parse_points(ChartType::Xmr, &[point(1e12), second]).unwrap_err();
+        assert!(err.to_string().contains("points[1].value"), "{err}");
+        assert!(!err.to_string().contains("points[0]"), "{err}");
+        let stored = DataPoint {
+            date: chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap(),
+            value: Some(5e12),
+            numerator: None,
+            denominator: None,
+            annotation: None,
+        };
+        assert!(crate::spc::chart::check_points(ChartType::Xmr, &[stored]).is_err());
+    }
 
     #[test]
     fn every_bad_row_is_named() {

@@ -216,5 +216,23 @@ fn spc_names_the_bad_row() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("appears twice"));
+    // Issue 12: a header alone panicked; a value past ±1e12 was charted.
+    for (content, expected) in [
+        ("date,value\n", "no data rows"),
+        (
+            "date,value\n2024-01-01,3\n2024-01-08,2e12\n",
+            "row 3, column value",
+        ),
+    ] {
+        std::fs::write(&path, content).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+            .args(["spc", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        // Refused as an input error (a panic exits with 101).
+        assert_eq!(output.status.code(), Some(2), "{err}");
+        assert!(err.contains(expected) && !err.contains("panicked"), "{err}");
+    }
     std::fs::remove_file(&path).ok();
 }

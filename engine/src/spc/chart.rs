@@ -79,6 +79,18 @@ pub fn check_points(chart_type: ChartType, points: &[DataPoint]) -> Result<(), I
     let mut errors = InputErrors::default();
     for (i, p) in points.iter().enumerate() {
         let at = |f: &str| format!("points[{i}].{f}");
+        for (field, v) in [
+            ("value", p.value),
+            ("numerator", p.numerator),
+            ("denominator", p.denominator),
+        ] {
+            if v.is_some_and(|v| !crate::measure::in_range(v)) {
+                errors.push(
+                    at(field),
+                    format!("{}: must be a number between -1e12 and 1e12", p.date),
+                );
+            }
+        }
         match chart_type {
             ChartType::P | ChartType::U => match (p.numerator, p.denominator) {
                 (Some(x), Some(n)) if n > 0.0 && x >= 0.0 => {
