@@ -5,11 +5,10 @@ use crate::db;
 use crate::graphql::{ContentLoader, ProjectChildren, QiflowSchema, build_schema};
 use anyhow::Context as _;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::http::GraphiQLSource;
 use engine::events::identifiers::Pseudonymiser;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::Tracing;
-use poem::web::{Data, Html};
+use poem::web::Data;
 use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -129,6 +128,7 @@ pub fn routes(
         .at("/app.js", get(web_page))
         .at("/app.css", get(web_page))
         .at("/graphql", get(graphiql).post(graphql))
+        .at("/graphiql/:file", get(graphiql_asset))
         .at("/healthz", get(healthz))
         .at("/logs/:id/events", poem::post(crate::upload::upload_events))
         .at("/pathways/:id/map.svg", get(picture))
@@ -399,9 +399,12 @@ async fn picture(
         .ok()
         .and_then(|v| v[object][field].as_str().map(str::to_string))
         .unwrap_or_default();
+    // An SVG opened on its own is a document: it gets the page's policy (no script runs).
     poem::Response::builder()
         .content_type("image/svg+xml")
         .header("Cache-Control", "no-store")
+        .header("Content-Security-Policy", PAGE_POLICY)
+        .header("X-Content-Type-Options", "nosniff")
         .body(svg)
 }
 
@@ -472,16 +475,59 @@ fn web_page(http: &poem::Request) -> poem::Response {
         "/app.css" => (include_str!("web/app.css"), "text/css; charset=utf-8"),
         _ => (include_str!("web/index.html"), "text/html; charset=utf-8"),
     };
+    embedded(body.as_bytes(), content_type, PAGE_POLICY)
+}
+
+/// The headers every page and picture is served with: nothing may be loaded from elsewhere,
+/// framed or sniffed as another type.
+const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+/// GraphiQL's own stylesheets set inline styles, which its page allows (still no inline script,
+/// and nothing from another origin).
+const GRAPHIQL_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+fn embedded(body: &'static [u8], content_type: &str, policy: &str) -> poem::Response {
     poem::Response::builder()
         .content_type(content_type)
-        .header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+        .header("Content-Security-Policy", policy)
         .header("X-Content-Type-Options", "nosniff")
         .body(body)
 }
 
+/// `GET /graphql`: GraphiQL, embedded (pinned versions and licences in `web/graphiql/`).
 #[handler]
-fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+fn graphiql() -> poem::Response {
+    embedded(
+        include_bytes!("web/graphiql/graphiql.html"),
+        "text/html; charset=utf-8",
+        GRAPHIQL_POLICY,
+    )
+}
+
+/// GraphiQL's scripts and stylesheet.
+#[handler]
+fn graphiql_asset(poem::web::Path(file): poem::web::Path<String>) -> poem::Response {
+    const JS: &str = "text/javascript; charset=utf-8";
+    let (body, content_type): (&'static [u8], &str) = match file.as_str() {
+        "graphiql.js" => (include_bytes!("web/graphiql/graphiql.js"), JS),
+        "graphiql.min.js" => (include_bytes!("web/graphiql/graphiql.min.js"), JS),
+        "react.production.min.js" => (include_bytes!("web/graphiql/react.production.min.js"), JS),
+        "react-dom.production.min.js" => (
+            include_bytes!("web/graphiql/react-dom.production.min.js"),
+            JS,
+        ),
+        "graphiql.min.css" => (
+            include_bytes!("web/graphiql/graphiql.min.css"),
+            "text/css; charset=utf-8",
+        ),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let mut response = embedded(body, content_type, GRAPHIQL_POLICY);
+    response.headers_mut().insert(
+        poem::http::header::CACHE_CONTROL,
+        poem::http::HeaderValue::from_static("public, max-age=86400"),
+    );
+    response
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -317,5 +317,14 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     assert!(message.contains("sign in again"), "{message}");
+
+    // GraphiQL runs from the binary alone, under a policy that allows no other origin and no
+    // inline script (issue 12): it loaded from a CDN before.
+    client
+        .goto(&format!("{}/graphql", app.address))
+        .await
+        .unwrap();
+    wait_for(&client, ".graphiql-container").await;
+    screenshot(&client, "graphiql").await;
     client.close().await.unwrap();
 }

@@ -285,3 +285,52 @@ async fn text_with_nul_characters_is_refused_with_validation() {
     let organisations = app.data("{ organisations { odsCode } }", json!({})).await;
     assert!(!organisations.to_string().contains("NU1"));
 }
+
+/// Issue 12: GraphiQL loaded its scripts from a CDN, and pages and pictures had no policy.
+#[tokio::test]
+async fn graphiql_and_pictures_are_served_from_the_binary_with_a_content_security_policy() {
+    let app = spawn_app().await;
+    let page = reqwest::get(format!("{}/graphql", app.address))
+        .await
+        .unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-eval"),
+        "{policy}"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("http"), "no other origin: {html}");
+    let sources: Vec<&str> = html
+        .split("src=\"")
+        .skip(1)
+        .chain(html.split("href=\"").skip(1))
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    assert_eq!(sources.len(), 5, "{html}");
+    for source in sources {
+        assert!(source.starts_with("/graphiql/"), "{source}");
+        let asset = reqwest::get(format!("{}{source}", app.address))
+            .await
+            .unwrap();
+        assert_eq!(asset.status().as_u16(), 200, "{source}");
+        assert_eq!(asset.headers()["x-content-type-options"], "nosniff");
+    }
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    let picture = reqwest::Client::new()
+        .get(format!(
+            "{}/pathways/{}/map.svg",
+            app.address,
+            pathway["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.status().as_u16(), 200);
+    assert!(picture.headers().contains_key("content-security-policy"));
+    assert_eq!(picture.headers()["x-content-type-options"], "nosniff");
+}
