@@ -152,8 +152,13 @@ mod line_tests {
     }
 }
 
-/// Writes the report as Markdown. O(size of the report).
+/// Writes the report as Markdown, without bidirectional control characters (which could make
+/// it read differently from what is stored). O(size of the report).
 pub fn markdown(r: &ProjectReport) -> String {
+    crate::render::without_bidi_controls(&markdown_text(r))
+}
+
+fn markdown_text(r: &ProjectReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", r.title);
     let _ = writeln!(out, "**Aim:** {}\n", r.aim);

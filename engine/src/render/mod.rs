@@ -10,7 +10,22 @@ pub mod text;
 
 use std::fmt::Write as _;
 
-/// Escapes text for SVG/XML content and attribute values. O(len).
+/// Characters that reorder the text around them (the "Trojan Source" controls): a step name
+/// holding one can make a picture or an export read differently from what is stored.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    )
+}
+
+/// `text` without bidirectional control characters, for text exports. O(len).
+pub fn without_bidi_controls(text: &str) -> String {
+    text.chars().filter(|&c| !is_bidi_control(c)).collect()
+}
+
+/// Escapes text for SVG/XML content and attribute values, dropping control characters and
+/// bidirectional controls. O(len).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -21,6 +36,7 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c if is_bidi_control(c) => {}
             c => out.push(c),
         }
     }
@@ -142,6 +158,12 @@ mod tests {
             escape("<script>alert('x') & \"y\"</script>"),
             "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
         );
+        // Issue 12: bidirectional controls reordered the words drawn and exported.
+        assert_eq!(
+            escape("Triage \u{202e}enilno\u{202c} \u{2067}x\u{2069}"),
+            "Triage enilno x"
+        );
+        assert_eq!(without_bidi_controls("a\u{200f}b\u{2066}c"), "abc");
         assert_eq!(n(-0.01), "0");
         assert_eq!(n(12.0), "12");
         assert_eq!(n(12.26), "12.3");

@@ -33,7 +33,8 @@ fn organisations(map: &PathwayMap) -> Vec<String> {
 pub fn mermaid(map: &PathwayMap) -> String {
     // Mermaid entity codes: no quote ends a label and no tag reaches an HTML label.
     let quote = |s: &str| {
-        s.replace('#', "#35;")
+        super::without_bidi_controls(s)
+            .replace('#', "#35;")
             .replace('"', "#quot;")
             .replace('<', "#lt;")
             .replace('>', "#gt;")
@@ -82,7 +83,8 @@ pub fn mermaid(map: &PathwayMap) -> String {
 /// Graphviz DOT with one cluster per organisation. Labels are escaped for DOT. O(S + T).
 pub fn dot(map: &PathwayMap) -> String {
     let quote = |s: &str| {
-        s.replace('\\', "\\\\")
+        super::without_bidi_controls(s)
+            .replace('\\', "\\\\")
             .replace('"', "\\\"")
             .replace(['\n', '\r'], " ")
     };
