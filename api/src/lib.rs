@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod blocking;
 pub mod caller;
+pub mod connections;
 pub mod context;
 pub mod db;
 pub mod demo;

@@ -5,7 +5,6 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 /// The limits of one server.
@@ -27,6 +26,10 @@ pub struct Limits {
     pub mutation_cost: u32,
     /// Introspection for every caller (development), not only administrators.
     pub dev: bool,
+    /// Open connections, per peer address, and the time a request head may take.
+    pub connections: crate::connections::ConnectionLimits,
+    /// The longest a request body may stop arriving before the request is abandoned.
+    pub body_idle: Duration,
 }
 
 impl Default for Limits {
@@ -42,29 +45,64 @@ impl Default for Limits {
             points_per_minute: 1_200,
             mutation_cost: 5,
             dev: false,
+            connections: Default::default(),
+            body_idle: Duration::from_secs(30),
         }
     }
 }
 
-/// Why a body was not read.
-#[derive(Debug, PartialEq, Eq)]
+/// Why a body was not read (or not kept).
+#[derive(Debug)]
 pub enum BodyError {
     TooLarge,
     Unreadable,
+    /// No byte arrived for the idle limit.
+    Stalled,
+    /// Keeping it failed on our side (a full disk): not the client's fault.
+    NotKept(std::io::Error),
+}
+
+/// Copies a body into `sink` chunk by chunk: at most `limit` bytes, and never waiting more than
+/// `idle` for the next chunk. Reading and writing failures are told apart, because a failure to
+/// write (a full disk) is ours, not the client's. Returns the bytes copied.
+pub async fn spool_body(
+    body: impl tokio::io::AsyncRead + Unpin,
+    sink: &mut (impl tokio::io::AsyncWrite + Unpin),
+    limit: u64,
+    idle: Duration,
+) -> Result<u64, BodyError> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut body = body;
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match tokio::time::timeout(idle, body.read(&mut chunk)).await {
+            Err(_) => return Err(BodyError::Stalled),
+            Ok(Err(_)) => return Err(BodyError::Unreadable),
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => n,
+        };
+        total += n as u64;
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        sink.write_all(&chunk[..n])
+            .await
+            .map_err(BodyError::NotKept)?;
+    }
+    sink.flush().await.map_err(BodyError::NotKept)?;
+    Ok(total)
 }
 
 /// Reads a body, stopping as soon as it passes `limit` bytes (whatever `Content-Length` says,
 /// and with chunked bodies that have none).
-pub async fn read_limited(body: poem::Body, limit: usize) -> Result<Vec<u8>, BodyError> {
+pub async fn read_limited(
+    body: poem::Body,
+    limit: usize,
+    idle: Duration,
+) -> Result<Vec<u8>, BodyError> {
     let mut bytes = Vec::new();
-    body.into_async_read()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|_| BodyError::Unreadable)?;
-    if bytes.len() > limit {
-        return Err(BodyError::TooLarge);
-    }
+    spool_body(body.into_async_read(), &mut bytes, limit as u64, idle).await?;
     Ok(bytes)
 }
 
@@ -280,6 +318,46 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12: a full disk during an upload was a VALIDATION quoting the OS error.
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stalls_or_cannot_be_kept_is_told_apart_from_a_bad_one() {
+        struct FullDisk;
+        impl tokio::io::AsyncWrite for FullDisk {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+                _: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                std::task::Poll::Ready(Err(std::io::Error::from_raw_os_error(28)))
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+        }
+        let idle = Duration::from_secs(30);
+        let kept = spool_body(&b"case_id"[..], &mut FullDisk, 100, idle).await;
+        assert!(matches!(kept, Err(BodyError::NotKept(_))), "{kept:?}");
+        let mut sink = Vec::new();
+        assert!(matches!(
+            spool_body(&b"0123456789"[..], &mut sink, 5, idle).await,
+            Err(BodyError::TooLarge)
+        ));
+        let (_client, server) = tokio::io::duplex(64);
+        assert!(matches!(
+            spool_body(server, &mut sink, 100, idle).await,
+            Err(BodyError::Stalled)
+        ));
+    }
 
     #[test]
     fn nul_characters_are_found_with_their_path() {

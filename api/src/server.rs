@@ -6,7 +6,6 @@ use crate::graphql::{ContentLoader, ProjectChildren, QiflowSchema, build_schema}
 use anyhow::Context as _;
 use async_graphql::dataloader::DataLoader;
 use engine::events::identifiers::Pseudonymiser;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::Tracing;
 use poem::web::Data;
 use poem::{EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode};
@@ -33,7 +32,7 @@ pub struct Settings {
 
 /// A server bound to its port, with its database migrated, ready to run.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    acceptor: crate::connections::GuardedAcceptor,
     port: u16,
     db: DatabaseConnection,
     demo: Option<crate::demo::DemoSummary>,
@@ -66,15 +65,13 @@ impl Application {
         } else {
             (None, None)
         };
-        let acceptor = TcpListener::bind(settings.bind.clone())
-            .into_acceptor()
-            .await
-            .with_context(|| format!("binding {}", settings.bind))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-            .context("reading the bound port")?;
+        let acceptor = crate::connections::GuardedAcceptor::bind(
+            &settings.bind,
+            settings.limits.connections.clone(),
+        )
+        .await
+        .with_context(|| format!("binding {}", settings.bind))?;
+        let port = acceptor.port().context("reading the bound port")?;
         Ok(Self {
             acceptor,
             port,
@@ -108,7 +105,9 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 seconds).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = routes(self.db, self.pseudonymiser, self.limits, self.oidc);
+        // Connections silent for a minute are closed (requests are limited to seconds).
         Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(Duration::from_secs(60))
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
             .await
     }
@@ -176,7 +175,7 @@ async fn graphql(
             "POST /graphql takes application/json",
         );
     }
-    let bytes = match crate::limits::read_limited(body, limits.body_bytes).await {
+    let bytes = match crate::limits::read_limited(body, limits.body_bytes, limits.body_idle).await {
         Ok(bytes) => bytes,
         Err(crate::limits::BodyError::TooLarge) => {
             return graphql_error(
@@ -185,11 +184,21 @@ async fn graphql(
                 &format!("the request body is limited to {} bytes", limits.body_bytes),
             );
         }
-        Err(crate::limits::BodyError::Unreadable) => {
+        Err(crate::limits::BodyError::Unreadable | crate::limits::BodyError::NotKept(_)) => {
             return graphql_error(
                 StatusCode::BAD_REQUEST,
                 "VALIDATION",
                 "the request body could not be read",
+            );
+        }
+        Err(crate::limits::BodyError::Stalled) => {
+            return graphql_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "VALIDATION",
+                &format!(
+                    "the request body stopped arriving for {} s",
+                    limits.body_idle.as_secs()
+                ),
             );
         }
     };

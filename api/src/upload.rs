@@ -16,7 +16,6 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
-use tokio::io::AsyncReadExt;
 
 /// Largest upload accepted: about 5 million events of CSV.
 pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
@@ -38,11 +37,21 @@ fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
 }
 
 fn from_error(error: Error) -> Response {
+    from_error_in(error, None)
+}
+
+/// The error as the client sees it: an internal one only as a bare message with the request id
+/// under which the details are logged.
+fn from_error_in(error: Error, request_id: Option<&str>) -> Response {
     if let Error::Internal(e) = &error {
-        tracing::error!(error = ?e, "upload failed");
+        tracing::error!(error = ?e, request_id, "upload failed");
     }
     let code = error.code();
-    problem(crate::error::http_status(code), code, error.message())
+    let mut body = json!({"error": {"code": code, "message": error.message()}});
+    if let (Some(id), Error::Internal(_)) = (request_id, &error) {
+        body["error"]["requestId"] = json!(id);
+    }
+    (crate::error::http_status(code), Json(body)).into_response()
 }
 
 /// The JSON an import is reported as (also by `qiflow import-events --format json`).
@@ -71,6 +80,10 @@ pub async fn upload_events(
     oidc: Data<&crate::auth::Oidc>,
     body: Body,
 ) -> Response {
+    let body_idle = http.data::<crate::limits::Limits>().map_or_else(
+        || crate::limits::Limits::default().body_idle,
+        |l| l.body_idle,
+    );
     let caller = match crate::auth::authenticate(db.0, http.headers(), oidc.0.0.as_deref()).await {
         Ok(caller) => caller,
         Err(e) => return from_error(e),
@@ -116,31 +129,50 @@ pub async fn upload_events(
     // Spool the body to disk, counting the bytes actually read.
     let spool = match tempfile::NamedTempFile::new() {
         Ok(f) => f,
-        Err(e) => return from_error(Error::internal(e)),
+        Err(e) => return from_error_in(Error::internal(e), Some(&ctx.request_id)),
     };
     let written = async {
-        let mut file = tokio::fs::File::create(spool.path()).await?;
-        let mut reader = body.into_async_read().take(MAX_UPLOAD_BYTES + 1);
-        let n = tokio::io::copy(&mut reader, &mut file).await?;
-        tokio::io::AsyncWriteExt::flush(&mut file).await?;
-        Ok::<u64, std::io::Error>(n)
+        let mut file = tokio::fs::File::create(spool.path())
+            .await
+            .map_err(crate::limits::BodyError::NotKept)?;
+        crate::limits::spool_body(
+            body.into_async_read(),
+            &mut file,
+            MAX_UPLOAD_BYTES,
+            body_idle,
+        )
+        .await
     }
     .await;
     match written {
-        Ok(n) if n > MAX_UPLOAD_BYTES => {
+        Ok(_) => {}
+        Err(crate::limits::BodyError::TooLarge) => {
             return problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "VALIDATION",
                 format!("uploads are limited to {} MiB", MAX_UPLOAD_BYTES >> 20),
             );
         }
-        Ok(_) => {}
-        Err(e) => {
+        Err(crate::limits::BodyError::Stalled) => {
+            return problem(
+                StatusCode::REQUEST_TIMEOUT,
+                "VALIDATION",
+                format!(
+                    "the file stopped arriving for {} s; nothing was stored",
+                    body_idle.as_secs()
+                ),
+            );
+        }
+        Err(crate::limits::BodyError::Unreadable) => {
             return problem(
                 StatusCode::BAD_REQUEST,
                 "VALIDATION",
-                format!("reading the body: {e}"),
+                "the request body could not be read to its end; nothing was stored",
             );
+        }
+        // A full disk is ours to fix, not the client's: no OS error in the answer.
+        Err(crate::limits::BodyError::NotKept(e)) => {
+            return from_error_in(Error::internal(e), Some(&ctx.request_id));
         }
     }
     let path = spool.path().to_path_buf();
@@ -159,8 +191,8 @@ pub async fn upload_events(
     drop(spool);
     let staged = match staged {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return from_error(Error::internal(e)),
-        Err(e) => return from_error(Error::internal(e)),
+        Ok(Err(e)) => return from_error_in(Error::internal(e), Some(&ctx.request_id)),
+        Err(e) => return from_error_in(Error::internal(e), Some(&ctx.request_id)),
     };
     match crate::store::imports::import(
         db.0,
@@ -192,5 +224,5 @@ async fn refused(db: &DatabaseConnection, ctx: &RequestContext, error: Error) ->
     {
         tracing::error!(error = ?e, request_id = %ctx.request_id, "could not record an audit entry");
     }
-    from_error(error)
+    from_error_in(error, Some(&ctx.request_id))
 }

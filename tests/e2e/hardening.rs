@@ -334,3 +334,55 @@ async fn graphiql_and_pictures_are_served_from_the_binary_with_a_content_securit
     assert!(picture.headers().contains_key("content-security-policy"));
     assert_eq!(picture.headers()["x-content-type-options"], "nosniff");
 }
+
+/// Issue 12: 1,100 half-sent requests made the server spin and answer nobody. Against a server
+/// with small caps: one address holds at most its share of connections (more are closed at
+/// once), and a request head that does not arrive in time closes its connection.
+#[tokio::test]
+async fn slow_and_many_connections_are_capped_and_timed_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = api::limits::Limits {
+        connections: api::connections::ConnectionLimits {
+            max_connections: 16,
+            max_connections_per_address: 4,
+            head_timeout: std::time::Duration::from_secs(1),
+        },
+        ..Default::default()
+    };
+    let app = spawn_app_limited(false, limits).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut slow = Vec::new();
+    for _ in 0..4 {
+        let mut s = tokio::net::TcpStream::connect(&address).await.unwrap();
+        s.write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // The fifth from the same address is closed without an answer.
+    let mut fifth = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let _ = fifth
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        fifth.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "{read:?} {}",
+        String::from_utf8_lossy(&answer)
+    );
+    // The half-sent heads are cut off (within a generous bound: the deadline is 1 s).
+    for mut s in slow {
+        let mut rest = Vec::new();
+        let closed =
+            tokio::time::timeout(std::time::Duration::from_secs(30), s.read_to_end(&mut rest))
+                .await;
+        assert!(closed.is_ok(), "a half-sent request was left open");
+    }
+    // And the address may connect again.
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+}
