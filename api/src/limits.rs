@@ -30,6 +30,12 @@ pub struct Limits {
     pub connections: crate::connections::ConnectionLimits,
     /// The longest a request body may stop arriving before the request is abandoned.
     pub body_idle: Duration,
+    /// Most items of unpaginated lists (steps, transitions, their figures, hotspots) one
+    /// operation may resolve: about eight of the largest pathways (1,000 steps and 5,000
+    /// transitions), or a hundred typical ones.
+    pub list_items: usize,
+    /// The largest answer `/graphql` sends, in bytes (a client needing more pages its lists).
+    pub response_bytes: usize,
 }
 
 impl Default for Limits {
@@ -47,6 +53,8 @@ impl Default for Limits {
             dev: false,
             connections: Default::default(),
             body_idle: Duration::from_secs(30),
+            list_items: 50_000,
+            response_bytes: 16 << 20,
         }
     }
 }

@@ -302,10 +302,29 @@ async fn graphql(
     for request in requests {
         responses.push(execute(&schema, db.0, &caller, request, limits, deadline).await);
     }
-    if responses.len() == 1 {
-        return poem::web::Json(responses.remove(0)).into_response();
+    let body = if responses.len() == 1 {
+        serde_json::to_vec(&responses.remove(0))
+    } else {
+        serde_json::to_vec(&responses)
+    };
+    match body {
+        Ok(body) if body.len() <= limits.response_bytes => poem::Response::builder()
+            .content_type("application/json")
+            .body(body),
+        Ok(body) => graphql_error(
+            StatusCode::OK,
+            "VALIDATION",
+            &format!(
+                "the answer would be {} bytes; at most {} are sent: ask for fewer objects or fields",
+                body.len(),
+                limits.response_bytes
+            ),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "could not write a response");
+            graphql_error(StatusCode::OK, "INTERNAL", "internal error")
+        }
     }
-    poem::web::Json(responses).into_response()
 }
 
 /// Runs one operation for the caller, under the time limit. Writes record themselves in their
@@ -339,7 +358,13 @@ async fn execute(
         ProjectChildren::new(db.clone(), caller.clone()),
         tokio::spawn,
     );
-    let run = schema.execute(request.data(ctx.clone()).data(loader).data(children));
+    let run = schema.execute(
+        request
+            .data(ctx.clone())
+            .data(loader)
+            .data(children)
+            .data(crate::graphql::ListBudget::new(limits.list_items)),
+    );
     let mut response = within(deadline, limits.timeout, run.instrument(span)).await;
     crate::audit::record_refusals(db, &ctx, &mutations, &response).await;
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request

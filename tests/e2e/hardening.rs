@@ -386,3 +386,46 @@ async fn slow_and_many_connections_are_capped_and_timed_out() {
     // And the address may connect again.
     assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
 }
+
+/// Issue 12: one VIEWER query for every transition of 100 pathways of 1,000 steps returned
+/// 47 MiB in 30 s. Lists that are not paginated count against the operation by their real sizes
+/// (here against a small budget, with the example pathway's few steps).
+#[tokio::test]
+async fn unpaginated_lists_count_by_their_real_sizes() {
+    let limits = api::limits::Limits {
+        list_items: 40,
+        ..Default::default()
+    };
+    let app = spawn_app_limited(false, limits).await;
+    let document = crate::helpers::example_document();
+    let per_pathway = document["steps"].as_array().unwrap().len()
+        + document["transitions"].as_array().unwrap().len();
+    let count = 40 / per_pathway + 1;
+    for _ in 0..count {
+        app.import(&document).await;
+    }
+    let all =
+        "{ pathways(first: 100) { edges { node { steps { key } transitions { waitMinutes } } } } }";
+    let response = app.graphql(all, json!({})).await;
+    assert_eq!(code(&response["errors"][0]), "VALIDATION", "{response}");
+    assert!(
+        response.to_string().contains("ask for fewer pathways"),
+        "{response}"
+    );
+    let one =
+        "{ pathways(first: 1) { edges { node { steps { key } transitions { waitMinutes } } } } }";
+    let response = app.graphql(one, json!({})).await;
+    assert!(response["errors"].is_null(), "{response}");
+
+    // An answer over the size limit is refused, not sent.
+    let small = api::limits::Limits {
+        response_bytes: 4_000,
+        ..Default::default()
+    };
+    let app = spawn_app_limited(false, small).await;
+    app.import(&document).await;
+    let picture = "{ pathways(first: 1) { edges { node { mapSvg } } } }";
+    let response = app.graphql(picture, json!({})).await;
+    assert_eq!(code(&response["errors"][0]), "VALIDATION", "{response}");
+    assert!(response.to_string().contains("at most 4000"), "{response}");
+}

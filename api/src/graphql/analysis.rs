@@ -205,8 +205,10 @@ impl AnalysisView {
     async fn demand_per_day(&self) -> Option<f64> {
         self.0.demand_per_day
     }
-    async fn steps(&self) -> Vec<StepFigures> {
-        self.0
+    async fn steps(&self, ctx: &Context<'_>) -> Result<Vec<StepFigures>> {
+        super::context::charge_items(ctx, "steps", self.0.steps.len())?;
+        Ok(self
+            .0
             .steps
             .iter()
             .map(|s| StepFigures {
@@ -216,10 +218,12 @@ impl AnalysisView {
                 expected_minutes: s.expected_minutes,
                 utilisation: s.utilisation,
             })
-            .collect()
+            .collect())
     }
-    async fn transitions(&self) -> Vec<TransitionFigures> {
-        self.0
+    async fn transitions(&self, ctx: &Context<'_>) -> Result<Vec<TransitionFigures>> {
+        super::context::charge_items(ctx, "transitions", self.0.transitions.len())?;
+        Ok(self
+            .0
             .transitions
             .iter()
             .map(|t| TransitionFigures {
@@ -230,7 +234,7 @@ impl AnalysisView {
                 expected_wait_minutes: t.expected_wait_minutes,
                 crosses_organisations: t.crosses_organisations,
             })
-            .collect()
+            .collect())
     }
     async fn most_probable_route(&self) -> Route {
         let r = &self.0.most_probable_route;
@@ -242,18 +246,28 @@ impl AnalysisView {
     }
     /// Hotspots ranked by minutes per patient, largest first; optionally only some kinds and
     /// only the first few.
-    async fn hotspots(&self, kinds: Option<Vec<HotspotKind>>, first: Option<i32>) -> Vec<Hotspot> {
+    async fn hotspots(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<HotspotKind>>,
+        first: Option<i32>,
+    ) -> Result<Vec<Hotspot>> {
         let kinds: Option<Vec<engine::HotspotKind>> =
             kinds.map(|k| k.into_iter().map(Into::into).collect());
         let limit = first.map_or(usize::MAX, |n| n.max(0) as usize);
-        self.0
+        let chosen: Vec<&engine::Hotspot> = self
+            .0
             .hotspots
             .iter()
             .filter(|h| kinds.as_ref().is_none_or(|k| k.contains(&h.kind)))
             .take(limit)
-            // Words are written only for the hotspots asked for.
+            .collect();
+        super::context::charge_items(ctx, "hotspots", chosen.len())?;
+        // Words are written only for the hotspots asked for.
+        Ok(chosen
+            .into_iter()
             .map(|h| Hotspot::from(self.0.render(h)))
-            .collect()
+            .collect())
     }
 }
 

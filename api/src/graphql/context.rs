@@ -46,3 +46,44 @@ pub(super) fn parse_id(field: &str, id: &ID) -> Result<Uuid, crate::Error> {
     Uuid::parse_str(id.as_str())
         .map_err(|_| crate::Error::invalid(field, format!("'{}' is not an id", id.as_str())))
 }
+
+/// The items of unpaginated lists (steps, transitions, their figures, hotspots) an operation has
+/// resolved, against its most ([`crate::limits::Limits::list_items`]). Their sizes are only
+/// known once each pathway is read, so static complexity cannot bound them; this does, as they
+/// are resolved.
+#[derive(Debug)]
+pub struct ListBudget {
+    used: std::sync::atomic::AtomicUsize,
+    max: usize,
+}
+
+impl ListBudget {
+    pub fn new(max: usize) -> Self {
+        Self {
+            used: Default::default(),
+            max,
+        }
+    }
+}
+
+/// Charges `n` items of the list `field` to the operation, or refuses it once the operation has
+/// asked for more than its budget.
+pub(super) fn charge_items(ctx: &Context<'_>, field: &str, n: usize) -> Result<(), crate::Error> {
+    let Some(budget) = ctx.data_opt::<ListBudget>() else {
+        return Ok(());
+    };
+    let used = budget
+        .used
+        .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+        .saturating_add(n);
+    if used > budget.max {
+        return Err(crate::Error::invalid(
+            field,
+            format!(
+                "this request asks for more than {} steps, transitions and figures; ask for fewer pathways at a time (first:) or fewer lists",
+                budget.max
+            ),
+        ));
+    }
+    Ok(())
+}

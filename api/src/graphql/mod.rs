@@ -3,6 +3,7 @@
 mod access;
 mod analysis;
 mod context;
+pub use context::ListBudget;
 mod cycles;
 mod driver_mutations;
 mod drivers;

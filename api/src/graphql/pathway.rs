@@ -142,6 +142,7 @@ impl PathwayView {
     /// The steps, in the map's order.
     async fn steps(&self, ctx: &Context<'_>) -> Result<Vec<StepView>> {
         let content = self.content(ctx).await?;
+        super::context::charge_items(ctx, "steps", content.map.steps.len())?;
         Ok((0..content.map.steps.len())
             .map(|index| StepView {
                 content: content.clone(),
@@ -152,6 +153,7 @@ impl PathwayView {
     /// The transitions, in the map's order.
     async fn transitions(&self, ctx: &Context<'_>) -> Result<Vec<TransitionView>> {
         let content = self.content(ctx).await?;
+        super::context::charge_items(ctx, "transitions", content.map.transitions.len())?;
         Ok((0..content.map.transitions.len())
             .map(|index| TransitionView {
                 content: content.clone(),
