@@ -13,6 +13,7 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod gate;
 pub mod graphql;
 pub mod keys;
 pub mod limits;

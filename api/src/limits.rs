@@ -36,6 +36,9 @@ pub struct Limits {
     pub list_items: usize,
     /// The largest answer `/graphql` sends, in bytes (a client needing more pages its lists).
     pub response_bytes: usize,
+    /// Failed sign-ins (a token presented and refused) one peer address may make a minute;
+    /// past them its requests are refused before any token is checked.
+    pub auth_failures_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -55,6 +58,7 @@ impl Default for Limits {
             body_idle: Duration::from_secs(30),
             list_items: 50_000,
             response_bytes: 16 << 20,
+            auth_failures_per_minute: 30,
         }
     }
 }
@@ -289,15 +293,20 @@ pub fn nul_in(request: &async_graphql::Request) -> Option<String> {
     walk(&variables, &mut path).then_some(path)
 }
 
-/// A token bucket per principal, refilled continuously: `per_minute` points a minute, at most
-/// a minute's worth saved up. In memory, per server: each replica limits on its own.
+/// A token bucket per key (a principal, a peer address), refilled continuously: `per_minute`
+/// points a minute, at most a minute's worth saved up. In memory, per server: each replica
+/// limits on its own. Keys whose buckets are full again are forgotten when the map grows past
+/// [`MAX_TRACKED`], so many one-off clients cannot grow it without bound.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = Uuid> {
     per_minute: f64,
-    buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+/// Keys a [`RateLimiter`] holds before it forgets those with full buckets.
+pub const MAX_TRACKED: usize = 100_000;
+
+impl<K: std::hash::Hash + Eq + Copy> RateLimiter<K> {
     pub fn new(per_minute: u32) -> Self {
         Self {
             per_minute: per_minute.max(1) as f64,
@@ -306,16 +315,33 @@ impl RateLimiter {
     }
 
     /// Takes `cost` points, or says in how many whole seconds they will be there.
-    pub fn take(&self, principal: Uuid, cost: u32) -> Result<(), u64> {
+    pub fn take(&self, key: K, cost: u32) -> Result<(), u64> {
+        self.check(key, cost, true)
+    }
+
+    /// Whether `cost` points are there, without taking them.
+    pub fn has(&self, key: K, cost: u32) -> Result<(), u64> {
+        self.check(key, cost, false)
+    }
+
+    fn check(&self, key: K, cost: u32, take: bool) -> Result<(), u64> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let (points, at) = buckets.entry(principal).or_insert((self.per_minute, now));
+        if buckets.len() >= MAX_TRACKED {
+            let per_minute = self.per_minute;
+            buckets.retain(|_, (points, at)| {
+                *points + now.duration_since(*at).as_secs_f64() * per_minute / 60.0 < per_minute
+            });
+        }
+        let (points, at) = buckets.entry(key).or_insert((self.per_minute, now));
         let refill = now.duration_since(*at).as_secs_f64() * self.per_minute / 60.0;
         *points = (*points + refill).min(self.per_minute);
         *at = now;
         let cost = cost as f64;
         if *points >= cost {
-            *points -= cost;
+            if take {
+                *points -= cost;
+            }
             return Ok(());
         }
         let missing = cost - *points;

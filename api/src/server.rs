@@ -121,7 +121,7 @@ pub fn routes(
     oidc: crate::auth::Oidc,
 ) -> impl poem::Endpoint {
     let schema = build_schema(db.clone(), pseudonymiser.clone(), &limits);
-    let limiter = Arc::new(crate::limits::RateLimiter::new(limits.points_per_minute));
+    let gate = Arc::new(crate::gate::Gate::new(&limits));
     Route::new()
         .at("/", get(web_page))
         .at("/app.js", get(web_page))
@@ -138,8 +138,17 @@ pub fn routes(
         .data(db)
         .data(pseudonymiser)
         .data(limits)
-        .data(limiter)
+        .data(gate)
         .data(oidc)
+}
+
+/// A refusal at the gate as a GraphQL answer, with `Retry-After` when there is a wait.
+fn graphql_refusal(refusal: &crate::gate::Refusal) -> poem::Response {
+    refusal.with_retry_after(graphql_error(
+        refusal.status(),
+        refusal.code(),
+        &refusal.message(),
+    ))
 }
 
 fn graphql_error(status: StatusCode, code: &str, message: &str) -> poem::Response {
@@ -158,7 +167,7 @@ async fn graphql(
     schema: Data<&QiflowSchema>,
     db: Data<&DatabaseConnection>,
     limits: Data<&Limits>,
-    limiter: Data<&Arc<crate::limits::RateLimiter>>,
+    gate: Data<&Arc<crate::gate::Gate>>,
     oidc: Data<&crate::auth::Oidc>,
 ) -> poem::Response {
     let limits = limits.0;
@@ -216,24 +225,35 @@ async fn graphql(
         async_graphql::BatchRequest::Single(r) => vec![r],
         async_graphql::BatchRequest::Batch(rs) => rs,
     };
-    if requests.is_empty() || requests.len() > limits.max_batch {
-        return graphql_error(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION",
-            &format!("a batch holds 1 to {} operations", limits.max_batch),
-        );
-    }
     // The one place a request's caller is decided.
-    let caller = match crate::auth::authenticate(db.0, http.headers(), oidc.0.0.as_deref()).await {
+    let caller = match gate.admit(db.0, http, oidc.0).await {
         Ok(caller) => caller,
-        Err(error) => {
+        Err(crate::gate::Refusal::Unauthenticated(error)) => {
             let error: async_graphql::Error = error.into();
             let response = async_graphql::Response::from_errors(vec![
                 error.into_server_error(async_graphql::Pos::default()),
             ]);
             return poem::web::Json(response).into_response();
         }
+        Err(refusal) => return graphql_refusal(&refusal),
     };
+    // A request refused by the limits below is recorded (once a minute per principal).
+    let gate: &crate::gate::Gate = gate.0;
+    let caller = &caller;
+    let refuse = |status: StatusCode, message: String| async move {
+        let peer = crate::gate::peer_of(http);
+        gate.record(db.0, caller, peer, "limits", "VALIDATION")
+            .await;
+        graphql_error(status, "VALIDATION", &message)
+    };
+    let over_limits = |message: String| refuse(StatusCode::OK, message);
+    if requests.is_empty() || requests.len() > limits.max_batch {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("a batch holds 1 to {} operations", limits.max_batch),
+        )
+        .await;
+    }
     // Each query is parsed once, here; the schema runs the same document. Shape checks before
     // anything runs: directives and the number of fields (aliases), and introspection only for
     // administrators (and everyone with --dev). A query that does not parse is left to the
@@ -241,11 +261,7 @@ async fn graphql(
     let mut cost: u32 = 0;
     for request in &mut requests {
         if let Some(path) = crate::limits::nul_in(request) {
-            return graphql_error(
-                StatusCode::OK,
-                "VALIDATION",
-                &format!("{path}: text may not contain NUL characters"),
-            );
+            return over_limits(format!("{path}: text may not contain NUL characters")).await;
         }
         let operation_name = request.operation_name.clone();
         let Some(document) = crate::parsed::parse(request) else {
@@ -254,7 +270,7 @@ async fn graphql(
         };
         let document = &*document;
         if let Err(message) = crate::limits::check_shape(document, limits) {
-            return graphql_error(StatusCode::OK, "VALIDATION", &message);
+            return over_limits(message).await;
         }
         if !(limits.dev || caller.is_admin_somewhere())
             && crate::limits::asks_for_introspection(document)
@@ -272,29 +288,14 @@ async fn graphql(
         cost = cost.saturating_add(1.max(writes.saturating_mul(limits.mutation_cost)));
     }
     if cost > limits.points_per_minute {
-        return graphql_error(
-            StatusCode::OK,
-            "VALIDATION",
-            &format!(
-                "this request costs {cost} rate-limit points (a query 1, each mutation field {}), more than the {} a minute allows: split it",
-                limits.mutation_cost, limits.points_per_minute
-            ),
-        );
+        return over_limits(format!(
+            "this request costs {cost} rate-limit points (a query 1, each mutation field {}), more than the {} a minute allows: split it",
+            limits.mutation_cost, limits.points_per_minute
+        ))
+        .await;
     }
-    if let Some(principal) = caller.principal_id()
-        && let Err(retry_after) = limiter.0.take(principal, cost)
-    {
-        let mut response = graphql_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "VALIDATION",
-            &format!("too many requests: try again in {retry_after} s"),
-        );
-        if let Ok(value) = retry_after.to_string().parse() {
-            response
-                .headers_mut()
-                .insert(poem::http::header::RETRY_AFTER, value);
-        }
-        return response;
+    if let Err(refusal) = gate.charge(db.0, http, caller, cost).await {
+        return graphql_refusal(&refusal);
     }
     // One time limit for the whole HTTP request: a batch shares it.
     let deadline = tokio::time::Instant::now() + limits.timeout;
@@ -392,14 +393,22 @@ async fn picture(
     schema: Data<&QiflowSchema>,
     db: Data<&DatabaseConnection>,
     limits: Data<&Limits>,
+    gate: Data<&Arc<crate::gate::Gate>>,
     oidc: Data<&crate::auth::Oidc>,
 ) -> poem::Response {
-    let caller = match crate::auth::authenticate(db.0, http.headers(), oidc.0.0.as_deref()).await {
-        Ok(caller) => caller,
-        Err(_) => {
-            return (StatusCode::UNAUTHORIZED, "a valid token is required\n").into_response();
-        }
+    let refused = |refusal: crate::gate::Refusal| {
+        refusal.with_retry_after(
+            (refusal.status(), format!("{}\n", refusal.message())).into_response(),
+        )
     };
+    let caller = match gate.admit(db.0, http, oidc.0).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refused(refusal),
+    };
+    // A picture costs what a query does.
+    if let Err(refusal) = gate.charge(db.0, http, &caller, 1).await {
+        return refused(refusal);
+    }
     let path = http.uri().path();
     let (query, object, field) = if path.starts_with("/pathways/") {
         (

@@ -36,13 +36,9 @@ fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
         .into_response()
 }
 
-fn from_error(error: Error) -> Response {
-    from_error_in(error, None)
-}
-
 /// The error as the client sees it: an internal one only as a bare message with the request id
 /// under which the details are logged.
-fn from_error_in(error: Error, request_id: Option<&str>) -> Response {
+fn from_error(error: Error, request_id: Option<&str>) -> Response {
     if let Error::Internal(e) = &error {
         tracing::error!(error = ?e, request_id, "upload failed");
     }
@@ -78,16 +74,27 @@ pub async fn upload_events(
     db: Data<&DatabaseConnection>,
     pseudonymiser: Data<&Arc<Pseudonymiser>>,
     oidc: Data<&crate::auth::Oidc>,
+    gate: Data<&Arc<crate::gate::Gate>>,
     body: Body,
 ) -> Response {
     let body_idle = http.data::<crate::limits::Limits>().map_or_else(
         || crate::limits::Limits::default().body_idle,
         |l| l.body_idle,
     );
-    let caller = match crate::auth::authenticate(db.0, http.headers(), oidc.0.0.as_deref()).await {
-        Ok(caller) => caller,
-        Err(e) => return from_error(e),
+    let refused_at_gate = |refusal: crate::gate::Refusal| {
+        refusal.with_retry_after(problem(refusal.status(), refusal.code(), refusal.message()))
     };
+    let caller = match gate.admit(db.0, http, oidc.0).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refused_at_gate(refusal),
+    };
+    // An upload is a write: it costs what a mutation does.
+    let cost = http
+        .data::<crate::limits::Limits>()
+        .map_or(5, |l| l.mutation_cost);
+    if let Err(refusal) = gate.charge(db.0, http, &caller, cost).await {
+        return refused_at_gate(refusal);
+    }
     let Ok(log_id) = uuid::Uuid::parse_str(&id) else {
         return problem(
             StatusCode::NOT_FOUND,
@@ -129,7 +136,7 @@ pub async fn upload_events(
     // Spool the body to disk, counting the bytes actually read.
     let spool = match tempfile::NamedTempFile::new() {
         Ok(f) => f,
-        Err(e) => return from_error_in(Error::internal(e), Some(&ctx.request_id)),
+        Err(e) => return from_error(Error::internal(e), Some(&ctx.request_id)),
     };
     let written = async {
         let mut file = tokio::fs::File::create(spool.path())
@@ -172,7 +179,7 @@ pub async fn upload_events(
         }
         // A full disk is ours to fix, not the client's: no OS error in the answer.
         Err(crate::limits::BodyError::NotKept(e)) => {
-            return from_error_in(Error::internal(e), Some(&ctx.request_id));
+            return from_error(Error::internal(e), Some(&ctx.request_id));
         }
     }
     let path = spool.path().to_path_buf();
@@ -191,8 +198,8 @@ pub async fn upload_events(
     drop(spool);
     let staged = match staged {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return from_error_in(Error::internal(e), Some(&ctx.request_id)),
-        Err(e) => return from_error_in(Error::internal(e), Some(&ctx.request_id)),
+        Ok(Err(e)) => return from_error(Error::internal(e), Some(&ctx.request_id)),
+        Err(e) => return from_error(Error::internal(e), Some(&ctx.request_id)),
     };
     match crate::store::imports::import(
         db.0,
@@ -224,5 +231,5 @@ async fn refused(db: &DatabaseConnection, ctx: &RequestContext, error: Error) ->
     {
         tracing::error!(error = ?e, request_id = %ctx.request_id, "could not record an audit entry");
     }
-    from_error_in(error, Some(&ctx.request_id))
+    from_error(error, Some(&ctx.request_id))
 }

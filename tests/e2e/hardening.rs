@@ -135,6 +135,19 @@ async fn hostile_queries_are_refused_before_any_resolver_runs() {
     // No suggestions of field names to a prober.
     let typo = app.graphql("{ organisationz { id } }", json!({})).await;
     assert!(!typo.to_string().contains("Did you mean"), "{typo}");
+
+    // Issue 12: the refusals are recorded, once a minute for the same principal.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(["audit", "export", "--database-url", &app.database_url])
+        .output()
+        .unwrap();
+    let export = String::from_utf8_lossy(&output.stdout);
+    let limits: Vec<&str> = export
+        .lines()
+        .filter(|l| l.contains("\"operation\":\"limits\""))
+        .collect();
+    assert_eq!(limits.len(), 1, "{export}");
+    assert!(limits[0].contains("test administrator"), "{export}");
 }
 
 #[tokio::test]
@@ -428,4 +441,109 @@ async fn unpaginated_lists_count_by_their_real_sizes() {
     let response = app.graphql(picture, json!({})).await;
     assert_eq!(code(&response["errors"][0]), "VALIDATION", "{response}");
     assert!(response.to_string().contains("at most 4000"), "{response}");
+}
+
+/// Issue 12: the picture and upload routes were not rate-limited, failed sign-ins were not
+/// limited per address, and refusals left no trace. Refusals are recorded once a minute per
+/// principal or address and operation, so a flood of them cannot flood the audit trail.
+#[tokio::test]
+async fn pictures_uploads_and_failed_sign_ins_are_limited_and_refusals_recorded() {
+    let limits = api::limits::Limits {
+        points_per_minute: 12,
+        mutation_cost: 5,
+        auth_failures_per_minute: 3,
+        ..Default::default()
+    };
+    let app = spawn_app_limited(false, limits).await;
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    let picture = format!(
+        "{}/pathways/{}/map.svg",
+        app.address,
+        pathway["id"].as_str().unwrap()
+    );
+    let log = app.event_log("Feed").await;
+    // A principal of its own, with a full bucket of 12 points (one comes back every 5 s; the
+    // five requests below take milliseconds).
+    let viewer = app.token_for("Board viewer", "RX1", "VIEWER", false).await;
+    let as_viewer = crate::helpers::client_with(&viewer);
+    let upload = as_viewer
+        .post(format!("{}/logs/{log}/events", app.address))
+        .body("case_id,activity,timestamp\nc1,A,2024-01-01T09:00:00Z\n")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        upload.status().as_u16(),
+        429,
+        "the first upload is within the points"
+    );
+    let upload = as_viewer
+        .post(format!("{}/logs/{log}/events", app.address))
+        .body("case_id,activity,timestamp\nc1,A,2024-01-01T09:00:00Z\n")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(upload.status().as_u16(), 429, "so is the second");
+    // Each upload cost a mutation's 5 points: two pictures fit, the next does not.
+    for _ in 0..2 {
+        assert_eq!(
+            as_viewer
+                .get(&picture)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+    let refused = as_viewer.get(&picture).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+
+    // Three refused tokens from one address, then even a good token waits.
+    let bad = |token: &'static str| {
+        let address = app.address.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{address}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({"query": "{ organisations { id } }"}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..3 {
+        let response: Value = bad("qf_wrong").await.json().await.unwrap();
+        assert_eq!(code(&response["errors"][0]), "UNAUTHENTICATED");
+    }
+    let blocked = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&app.token)
+        .json(&json!({"query": "{ organisations { id } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status().as_u16(), 429);
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(["audit", "export", "--database-url", &app.database_url])
+        .output()
+        .unwrap();
+    let export = String::from_utf8_lossy(&output.stdout);
+    let entries: Vec<Value> = export
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |operation: &str, outcome: &str| {
+        entries
+            .iter()
+            .filter(|e| e["operation"] == operation && e["outcome"] == outcome)
+            .count()
+    };
+    assert_eq!(count("rateLimit", "VALIDATION"), 1, "{export}");
+    assert_eq!(count("signIn", "UNAUTHENTICATED"), 1, "{export}");
+    assert_eq!(count("signInBlocked", "VALIDATION"), 1, "{export}");
+    assert!(export.contains("unknown client at 127.0.0.1"), "{export}");
 }

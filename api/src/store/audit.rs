@@ -61,6 +61,36 @@ pub async fn record_alone(
     Ok(())
 }
 
+/// Records a refused request that reached no object (a failed sign-in, a rate limit) under
+/// `name`, which says who it was as far as is known ("unknown client at 203.0.113.9"). Attributed
+/// to the caller's organisations, if any: an unknown client's refusals are the installation's.
+#[allow(clippy::disallowed_methods)] // nothing to audit but the entry itself
+pub async fn record_refusal(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    name: &str,
+    outcome: &str,
+) -> Result<()> {
+    let tx = crate::db::begin_write(db).await?;
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(Utc::now()),
+        principal_id: Set(ctx.caller.principal_id()),
+        principal_name: Set(name.to_string()),
+        operation: Set(ctx.operation.to_string()),
+        object_ids: Set(serde_json::json!([])),
+        organisation_ids: Set(serde_json::json!(
+            ctx.caller.organisation_ids().unwrap_or_default()
+        )),
+        outcome: Set(outcome.to_string()),
+        request_id: Set(ctx.request_id.to_string()),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Appends one entry naming `touched` and what the request named, attributed to the caller's
 /// organisations and to the owners of every object named.
 async fn entry(
