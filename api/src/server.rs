@@ -301,7 +301,7 @@ async fn graphql(
     let deadline = tokio::time::Instant::now() + limits.timeout;
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
-        responses.push(execute(&schema, db.0, &caller, request, limits, deadline).await);
+        responses.push(execute(&schema, db.0, caller, request, limits, deadline).await);
     }
     let body = if responses.len() == 1 {
         serde_json::to_vec(&responses.remove(0))

@@ -74,9 +74,14 @@ pub async fn upload_events(
     db: Data<&DatabaseConnection>,
     pseudonymiser: Data<&Arc<Pseudonymiser>>,
     oidc: Data<&crate::auth::Oidc>,
-    gate: Data<&Arc<crate::gate::Gate>>,
     body: Body,
 ) -> Response {
+    let Some(gate) = http.data::<Arc<crate::gate::Gate>>() else {
+        return from_error(
+            Error::internal(anyhow::anyhow!("the server has no gate")),
+            None,
+        );
+    };
     let body_idle = http.data::<crate::limits::Limits>().map_or_else(
         || crate::limits::Limits::default().body_idle,
         |l| l.body_idle,
