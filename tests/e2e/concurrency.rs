@@ -109,3 +109,42 @@ async fn the_same_period_sent_at_once_by_many_clients_is_stored_once() {
         .await;
     assert_eq!(stored["measure"]["points"].as_array().unwrap().len(), 3);
 }
+
+/// Issue 12: clients racing on one batch key got INTERNAL, and a FAILED import was left for a
+/// batch that was stored. Every racer gets the stored batch (one of them as the new import,
+/// the rest marked duplicate), on both databases.
+#[tokio::test]
+async fn clients_racing_on_one_batch_key_store_it_once_and_all_get_its_answer() {
+    let app = spawn_app().await;
+    let log = app.event_log("Retried feed").await;
+    let append = "mutation($log: ID!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: \"nightly-2025-01-01\", events: $e) { duplicate import { id status events } } }";
+    let events: Vec<_> = (0..50)
+        .map(|i| json!({"caseId": format!("c{}", i % 7), "activity": "Triage", "timestamp": format!("2025-01-01T{:02}:00:00Z", i % 24)}))
+        .collect();
+    let requests = (0..8).map(|_| app.graphql(append, json!({"log": log, "e": events})));
+    let responses = futures::future::join_all(requests).await;
+    let mut ids = std::collections::HashSet::new();
+    let mut fresh = 0;
+    for response in &responses {
+        assert!(response.get("errors").is_none(), "{response:#}");
+        let answer = &response["data"]["appendEvents"];
+        assert_eq!(answer["import"]["status"], "SUCCEEDED", "{response}");
+        ids.insert(answer["import"]["id"].as_str().unwrap().to_string());
+        if answer["duplicate"] == false {
+            fresh += 1;
+        }
+    }
+    assert_eq!((ids.len(), fresh), (1, 1), "{responses:#?}");
+    let stored = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { eventCount imports { status } } }",
+            json!({"id": log}),
+        )
+        .await;
+    assert_eq!(stored["eventLog"]["eventCount"], 50, "{stored}");
+    assert_eq!(
+        stored["eventLog"]["imports"],
+        json!([{"status": "SUCCEEDED"}]),
+        "{stored}"
+    );
+}

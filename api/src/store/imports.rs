@@ -6,7 +6,7 @@ use super::events::*;
 use super::scope::Unique as _;
 use crate::context::RequestContext;
 use crate::db::begin_write;
-use crate::error::{Error, Result};
+use crate::error::{DbResultExt as _, Error, Result};
 use chrono::{DateTime, Utc};
 use engine::events::RowError;
 use entity::{event_import, event_log, log_event};
@@ -177,7 +177,9 @@ async fn write(
         finished_at: Set(Utc::now()),
     })
     .exec_without_returning(&tx)
-    .await?;
+    .await
+    // Another request stored the same batch while this one was staging it.
+    .on_unique_violation(|| "this batch key is already stored".into())?;
     // Claim the sequence numbers; the row lock also queues concurrent imports into one log.
     event_log::Entity::update_many()
         .col_expr(
