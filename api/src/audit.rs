@@ -125,6 +125,27 @@ pub async fn record_refusals(
     }
 }
 
+/// Records each mutation field of a request stopped by its time limit that had not committed
+/// as `NOT_RUN` (those that had are already recorded as done, in their own transactions).
+pub async fn record_not_run(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    fields: &[MutationField],
+    done: &[std::sync::Arc<str>],
+) {
+    for field in fields
+        .iter()
+        .filter(|f| !done.iter().any(|d| **d == *f.key))
+    {
+        let ctx = ctx.operation(&field.name, field.named.clone());
+        if let Err(e) =
+            crate::store::audit::record_alone(db, &ctx, &field.name, &[], "NOT_RUN").await
+        {
+            tracing::error!(error = ?e, request_id = %ctx.request_id, "could not record an audit entry");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,11 @@ pub struct RequestContext {
     pub named: Vec<Uuid>,
     /// When the request arrived (the clock every write of the request reads).
     pub started_at: DateTime<Utc>,
+    /// The response key (alias or name) of the mutation field this context writes for.
+    pub key: Arc<str>,
+    /// The keys of the request's mutation fields whose writes have committed, shared by every
+    /// context of the request: a request stopped by its time limit can say which were done.
+    done: Arc<std::sync::Mutex<Vec<Arc<str>>>>,
 }
 
 impl RequestContext {
@@ -33,6 +38,8 @@ impl RequestContext {
             operation: operation.into(),
             named: Vec::new(),
             started_at: Utc::now(),
+            key: operation.into(),
+            done: Arc::default(),
         }
     }
 
@@ -45,9 +52,31 @@ impl RequestContext {
     pub fn operation(&self, operation: &str, named: Vec<Uuid>) -> Self {
         Self {
             operation: operation.into(),
+            key: operation.into(),
             named,
             ..self.clone()
         }
+    }
+
+    /// The same context answering under the response key `key` (a field's alias).
+    pub fn answering_as(self, key: &str) -> Self {
+        Self {
+            key: key.into(),
+            ..self
+        }
+    }
+
+    /// Notes that this context's write has committed.
+    pub fn mark_done(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        if !done.contains(&self.key) {
+            done.push(self.key.clone());
+        }
+    }
+
+    /// The response keys of the request's mutation fields whose writes have committed.
+    pub fn done(&self) -> Vec<Arc<str>> {
+        self.done.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The same request on behalf of another caller (a caller that has just been made an
@@ -57,5 +86,28 @@ impl RequestContext {
             caller,
             ..self.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_marked_done_is_seen_by_the_whole_request() {
+        let request = RequestContext::command("graphql");
+        let field = request
+            .operation("createOrganisation", vec![])
+            .answering_as("a");
+        field.mark_done();
+        field.mark_done();
+        let other = request
+            .operation("createOrganisation", vec![])
+            .answering_as("b");
+        assert_eq!(other.done(), vec![Arc::<str>::from("a")]);
+        assert_eq!(
+            RequestContext::command("graphql").done(),
+            Vec::<Arc<str>>::new()
+        );
     }
 }

@@ -366,8 +366,17 @@ async fn execute(
             .data(children)
             .data(crate::graphql::ListBudget::new(limits.list_items)),
     );
-    let mut response = within(deadline, limits.timeout, run.instrument(span)).await;
-    crate::audit::record_refusals(db, &ctx, &mutations, &response).await;
+    let mut response = match within(deadline, run.instrument(span)).await {
+        Some(response) => {
+            crate::audit::record_refusals(db, &ctx, &mutations, &response).await;
+            response
+        }
+        None => {
+            let done = ctx.done();
+            crate::audit::record_not_run(db, &ctx, &mutations, &done).await;
+            stopped_answer(limits.timeout, &mutations, &done)
+        }
+    };
     // Our own errors always carry a code; the rest come from async-graphql rejecting the request
     // itself (syntax, unknown fields, wrong variable types, depth or complexity limits).
     for error in &mut response.errors {
@@ -451,30 +460,74 @@ async fn picture(
         .body(svg)
 }
 
-/// Runs a request, stopping it (and answering with a coded error) at `deadline`, the end of its
-/// HTTP request's time `limit`; the server's other requests carry on.
+/// Runs a request until `deadline`, the end of its HTTP request's time limit: `None` when it
+/// was stopped there (the server's other requests carry on).
 async fn within(
     deadline: tokio::time::Instant,
-    limit: Duration,
     run: impl std::future::Future<Output = async_graphql::Response>,
+) -> Option<async_graphql::Response> {
+    tokio::time::timeout_at(deadline, run).await.ok()
+}
+
+/// The answer to a request stopped by its time `limit`: an error for each mutation field that
+/// was not done (nothing of it was saved), none for those whose writes committed (their results
+/// are lost, not their work: `extensions.stopped` names both), and one error for a query.
+fn stopped_answer(
+    limit: Duration,
+    mutations: &[crate::audit::MutationField],
+    done: &[Arc<str>],
 ) -> async_graphql::Response {
-    match tokio::time::timeout_at(deadline, run).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!("a request ran out of time");
-            let mut error = async_graphql::ServerError::new(
-                format!(
-                    "the request took longer than {} s and was stopped",
-                    limit.as_secs_f64()
-                ),
-                None,
-            );
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", "INTERNAL");
-            error.extensions = Some(extensions);
-            async_graphql::Response::from_errors(vec![error])
-        }
+    tracing::warn!("a request ran out of time");
+    let seconds = limit.as_secs_f64();
+    let error = |message: String, key: Option<&str>| {
+        let mut error = async_graphql::ServerError::new(message, None);
+        error.path = key
+            .map(|k| vec![async_graphql::PathSegment::Field(k.to_string())])
+            .unwrap_or_default();
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", "INTERNAL");
+        error.extensions = Some(extensions);
+        error
+    };
+    if mutations.is_empty() {
+        return async_graphql::Response::from_errors(vec![error(
+            format!("the request took longer than {seconds} s and was stopped"),
+            None,
+        )]);
     }
+    let is_done = |f: &crate::audit::MutationField| done.iter().any(|d| **d == *f.key);
+    let not_run: Vec<&str> = mutations
+        .iter()
+        .filter(|f| !is_done(f))
+        .map(|f| f.key.as_str())
+        .collect();
+    let errors = not_run
+        .iter()
+        .map(|key| {
+            error(
+                format!(
+                    "{key} was not done: the request took longer than {seconds} s and was stopped first, and nothing of it was saved"
+                ),
+                Some(key),
+            )
+        })
+        .collect();
+    let done: Vec<&str> = mutations
+        .iter()
+        .filter(|f| is_done(f))
+        .map(|f| f.key.as_str())
+        .collect();
+    let mut response = async_graphql::Response::from_errors(errors);
+    response.extensions.insert(
+        "stopped".to_string(),
+        async_graphql::Value::from_json(serde_json::json!({
+            "afterSeconds": seconds,
+            "done": done,
+            "notRun": not_run,
+        }))
+        .unwrap_or_default(),
+    );
+    response
 }
 
 #[cfg(test)]
@@ -489,23 +542,38 @@ mod tests {
         };
         let limit = Duration::from_secs(10);
         let deadline = tokio::time::Instant::now() + limit;
-        let response = within(deadline, limit, slow).await;
-        assert!(response.errors[0].message.contains("took longer than 10 s"));
+        assert!(within(deadline, slow).await.is_none());
         let quick = async { async_graphql::Response::new(async_graphql::Value::Null) };
-        assert!(
-            within(deadline + limit, limit, quick)
-                .await
-                .errors
-                .is_empty()
-        );
+        assert!(within(deadline + limit, quick).await.is_some());
         // A batch shares one deadline: the second operation of a batch gets what is left.
         let deadline = tokio::time::Instant::now() + limit;
         let six = || async {
             tokio::time::sleep(Duration::from_secs(6)).await;
             async_graphql::Response::new(async_graphql::Value::Null)
         };
-        assert!(within(deadline, limit, six()).await.errors.is_empty());
-        assert!(!within(deadline, limit, six()).await.errors.is_empty());
+        assert!(within(deadline, six()).await.is_some());
+        assert!(within(deadline, six()).await.is_none());
+    }
+
+    /// Issue 12: a request stopped after some of its mutations committed answered INTERNAL for
+    /// all of them.
+    #[test]
+    fn a_stopped_request_says_which_mutations_were_done() {
+        let field = |key: &str| crate::audit::MutationField {
+            key: key.into(),
+            name: "createOrganisation".into(),
+            named: vec![],
+        };
+        let fields = [field("a"), field("b"), field("c")];
+        let done: Vec<Arc<str>> = vec!["a".into(), "b".into()];
+        let answer = stopped_answer(Duration::from_secs(10), &fields, &done);
+        assert_eq!(answer.errors.len(), 1);
+        assert!(answer.errors[0].message.starts_with("c was not done"));
+        let stopped = answer.extensions["stopped"].clone().into_json().unwrap();
+        assert_eq!(stopped["done"], serde_json::json!(["a", "b"]));
+        assert_eq!(stopped["notRun"], serde_json::json!(["c"]));
+        let query = stopped_answer(Duration::from_secs(10), &[], &[]);
+        assert!(query.errors[0].message.contains("took longer than 10 s"));
     }
 }
 

@@ -547,3 +547,76 @@ async fn pictures_uploads_and_failed_sign_ins_are_limited_and_refusals_recorded(
     assert_eq!(count("signInBlocked", "VALIDATION"), 1, "{export}");
     assert!(export.contains("unknown client at 127.0.0.1"), "{export}");
 }
+
+/// Issue 12: a request stopped by the time limit answered one INTERNAL for everything and
+/// recorded nothing true. Here the limit is zero: each mutation either committed before the
+/// stop was noticed (a loaded machine gets that far) or did not run, and the answer, the audit
+/// trail and the data agree on which, field by field.
+#[tokio::test]
+async fn mutations_stopped_by_the_time_limit_are_answered_and_recorded_as_done_or_not() {
+    let limits = api::limits::Limits {
+        timeout: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let app = spawn_app_limited(false, limits).await;
+    let two = "mutation { a: createOrganisation(input: {odsCode: \"TL1\", name: \"T\", kind: OTHER}) { id } b: createOrganisation(input: {odsCode: \"TL2\", name: \"T\", kind: OTHER}) { id } }";
+    let response = app.graphql(two, json!({})).await;
+    let stopped = &response["extensions"]["stopped"];
+    let listed = |list: &str| -> Vec<String> {
+        stopped[list]
+            .as_array()
+            .unwrap_or_else(|| panic!("{response}"))
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (done, not_run) = (listed("done"), listed("notRun"));
+    assert_eq!(done.len() + not_run.len(), 2, "{response}");
+    assert!(
+        !not_run.is_empty(),
+        "a zero limit stops something: {response}"
+    );
+    let errors = response["errors"].as_array().unwrap();
+    assert_eq!(
+        errors.len(),
+        not_run.len(),
+        "errors only for what was not done: {response}"
+    );
+    for (error, key) in errors.iter().zip(&not_run) {
+        assert_eq!(error["path"], json!([key]), "{response}");
+        assert!(error["message"].as_str().unwrap().contains("was not done"));
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(["audit", "export", "--database-url", &app.database_url])
+        .output()
+        .unwrap();
+    let export = String::from_utf8_lossy(&output.stdout);
+    let entries = |outcome: &str| {
+        export
+            .lines()
+            .filter(|l| {
+                l.contains("\"operation\":\"createOrganisation\"")
+                    && l.contains(&format!("\"outcome\":\"{outcome}\""))
+            })
+            .count()
+    };
+    assert_eq!(entries("NOT_RUN"), not_run.len(), "{export}");
+    assert_eq!(entries("OK"), done.len(), "{export}");
+    // The data agrees: a done field's organisation exists, a not-run one's does not.
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    use sea_orm::{ConnectionTrait, Statement};
+    for (key, code) in [("a", "TL1"), ("b", "TL2")] {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT id FROM organisation WHERE ods_code = '{code}'"),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            rows.len(),
+            usize::from(done.contains(&key.to_string())),
+            "{key}"
+        );
+    }
+}

@@ -34,7 +34,10 @@ pub(super) fn change(ctx: &Context<'_>) -> RequestContext {
             }
         }
     }
-    request(ctx).operation(field.name(), named)
+    let key = ctx.item.node.response_key().node.to_string();
+    request(ctx)
+        .operation(field.name(), named)
+        .answering_as(&key)
 }
 
 pub(super) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {

@@ -38,6 +38,7 @@ pub async fn commit_as(
     entry(&tx, ctx, &ctx.operation, touched, outcome).await?;
     let access_changed = tx.access_changed();
     tx.commit().await?;
+    ctx.mark_done();
     if access_changed {
         super::caller_cache::forget_all();
     }
