@@ -17,6 +17,8 @@ pub struct ImportRequest<'a> {
     pub organisation: Option<&'a str>,
     pub database_url: &'a str,
     pub key_file: &'a Path,
+    /// Most bytes of an event's activity, organisation or resource.
+    pub max_field_bytes: usize,
 }
 
 /// Stages the file (checking every row and pseudonymising case ids), then writes it in one
@@ -65,8 +67,9 @@ pub async fn run(
     bar.set_message("reading");
     let input = std::io::BufReader::with_capacity(1 << 20, bar.wrap_read(handle));
     let format = request.format;
+    let max_field_bytes = request.max_field_bytes;
     let staged = tokio::task::spawn_blocking(move || {
-        engine::events::staging::stage_file(input, &format, &pseudonymiser, |_| {})
+        engine::events::staging::stage_file(input, &format, &pseudonymiser, max_field_bytes, |_| {})
     })
     .await?;
     bar.finish_and_clear();

@@ -159,6 +159,10 @@ enum Command {
         /// `table` for people, `json` for programs.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Most bytes of an event's activity, organisation or resource (longer fails the
+        /// import, naming the row and column).
+        #[arg(long, default_value_t = engine::events::bounded::MAX_FIELD_BYTES)]
+        max_field_bytes: usize,
     },
     /// Issue, list and revoke API tokens, directly on the database (with or without a running
     /// server).
@@ -313,6 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database_url,
             key_file,
             format,
+            max_field_bytes,
         } => {
             let request = import_command::ImportRequest {
                 format: log_format(&file, &columns, xes)?,
@@ -322,6 +327,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 organisation: organisation.as_deref(),
                 database_url: &database_url,
                 key_file: &key_file,
+                max_field_bytes,
             };
             let (record, log) = import_command::run(request).await?;
             if matches!(format, Format::Json) {

@@ -41,6 +41,15 @@ pub struct ServeArgs {
     /// Rate-limit points per principal per minute (a query costs 1, a mutation 5).
     #[arg(long, default_value_t = 1_200)]
     points_per_minute: u32,
+    /// Most bytes of an imported event's activity, organisation or resource.
+    #[arg(long, default_value_t = engine::events::bounded::MAX_FIELD_BYTES)]
+    max_field_bytes: usize,
+    /// Most connections open at once (more wait to be accepted).
+    #[arg(long, default_value_t = 1_024)]
+    max_connections: usize,
+    /// Most connections open at once from one peer address (more are closed).
+    #[arg(long, default_value_t = 128)]
+    max_connections_per_address: usize,
     /// Accept JWTs from this OpenID Connect issuer (with --oidc-audience and --oidc-jwks).
     #[arg(long, env = "QIFLOW_OIDC_ISSUER", requires_all = ["oidc_audience", "oidc_jwks"])]
     oidc_issuer: Option<String>,
@@ -65,6 +74,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body_bytes,
         timeout_seconds,
         points_per_minute,
+        max_field_bytes,
+        max_connections,
+        max_connections_per_address,
         oidc_issuer,
         oidc_audience,
         oidc_jwks,
@@ -90,6 +102,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             timeout: std::time::Duration::from_secs(timeout_seconds),
             points_per_minute,
             dev,
+            max_field_bytes,
+            connections: api::connections::ConnectionLimits {
+                max_connections,
+                max_connections_per_address,
+                ..Default::default()
+            },
             ..Default::default()
         },
         oidc,

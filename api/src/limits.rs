@@ -39,6 +39,8 @@ pub struct Limits {
     /// Failed sign-ins (a token presented and refused) one peer address may make a minute;
     /// past them its requests are refused before any token is checked.
     pub auth_failures_per_minute: u32,
+    /// Most bytes of an imported event's activity, organisation or resource.
+    pub max_field_bytes: usize,
 }
 
 impl Default for Limits {
@@ -59,6 +61,7 @@ impl Default for Limits {
             list_items: 50_000,
             response_bytes: 16 << 20,
             auth_failures_per_minute: 30,
+            max_field_bytes: engine::events::bounded::MAX_FIELD_BYTES,
         }
     }
 }

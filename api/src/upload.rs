@@ -82,10 +82,11 @@ pub async fn upload_events(
             None,
         );
     };
-    let body_idle = http.data::<crate::limits::Limits>().map_or_else(
-        || crate::limits::Limits::default().body_idle,
-        |l| l.body_idle,
-    );
+    let limits = http
+        .data::<crate::limits::Limits>()
+        .cloned()
+        .unwrap_or_default();
+    let body_idle = limits.body_idle;
     let refused_at_gate = |refusal: crate::gate::Refusal| {
         refusal.with_retry_after(problem(refusal.status(), refusal.code(), refusal.message()))
     };
@@ -94,10 +95,7 @@ pub async fn upload_events(
         Err(refusal) => return refused_at_gate(refusal),
     };
     // An upload is a write: it costs what a mutation does.
-    let cost = http
-        .data::<crate::limits::Limits>()
-        .map_or(5, |l| l.mutation_cost);
-    if let Err(refusal) = gate.charge(db.0, http, &caller, cost).await {
+    if let Err(refusal) = gate.charge(db.0, http, &caller, limits.mutation_cost).await {
         return refused_at_gate(refusal);
     }
     let Ok(log_id) = uuid::Uuid::parse_str(&id) else {
@@ -196,6 +194,7 @@ pub async fn upload_events(
             input,
             &format,
             &key,
+            limits.max_field_bytes,
             |_| {},
         ))
     })

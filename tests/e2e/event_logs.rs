@@ -580,6 +580,14 @@ async fn import_events_on_the_command_line_refuses_nhs_numbers_and_imports_good_
         .await;
     assert_eq!(logs["eventLogs"][0]["eventCount"], 44);
     assert_eq!(logs["eventLogs"][0]["imports"][0]["source"], "FILE");
+
+    // Issue 12: the longest field kept is configurable; a longer one fails with its row and
+    // column.
+    let mut short = args(good.to_str().unwrap());
+    short.extend(["--max-field-bytes".to_string(), "3".to_string()]);
+    let (status, out) = run(short);
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("row 2") && out.contains("at most 3"), "{out}");
 }
 
 #[test]

@@ -145,7 +145,13 @@ impl EventLogMutation {
                 lifecycle: e.lifecycle,
             })
             .collect();
-        let staged = engine::events::staging::stage_batch(&inputs, pseudonymiser(ctx)?);
+        let max_field_bytes = ctx
+            .data_opt::<crate::limits::Limits>()
+            .map_or(engine::events::bounded::MAX_FIELD_BYTES, |l| {
+                l.max_field_bytes
+            });
+        let staged =
+            engine::events::staging::stage_batch(&inputs, pseudonymiser(ctx)?, max_field_bytes);
         let record = crate::store::imports::import(
             db,
             &change(ctx),

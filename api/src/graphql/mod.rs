@@ -64,6 +64,7 @@ pub fn build_schema(
     .data(db)
     .data(pseudonymiser)
     .data(AnalysisCache::default())
+    .data(limits.clone())
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_directives(limits.directives)

@@ -10,8 +10,8 @@ use std::rc::Rc;
 /// Most bytes of one row (CSV) or one element or text run (XES).
 pub const MAX_ROW_BYTES: u64 = 1 << 20;
 
-/// Most bytes of a field qiflow keeps (activity, organisation, resource): longer is a column
-/// mapped wrongly or a hostile file.
+/// Most bytes of a field qiflow keeps (activity, organisation, resource) unless told otherwise
+/// (`--max-field-bytes`): longer is a column mapped wrongly or a hostile file.
 pub const MAX_FIELD_BYTES: usize = 4 * 1024;
 
 /// The error a [`Bounded`] reader gives, recognisable by its message.
@@ -90,11 +90,11 @@ impl<R: BufRead> BufRead for Bounded<R> {
 }
 
 /// Checks a field qiflow keeps: no NUL character (no database stores one in text) and at most
-/// [`MAX_FIELD_BYTES`]. The message never quotes the value. O(len).
-pub fn check_kept_field(text: &str) -> Result<(), String> {
-    if text.len() > MAX_FIELD_BYTES {
+/// `max_bytes`. The message never quotes the value. O(len).
+pub fn check_kept_field(text: &str, max_bytes: usize) -> Result<(), String> {
+    if text.len() > max_bytes {
         return Err(format!(
-            "is {} bytes long; at most {MAX_FIELD_BYTES} are kept (is the column mapped right?)",
+            "is {} bytes long; at most {max_bytes} are kept (is the column mapped right?)",
             text.len()
         ));
     }
@@ -121,8 +121,9 @@ mod tests {
         let mut reader = Bounded::new(std::io::BufReader::new(&broken[..]), Some(b'<'));
         let mut lines = Vec::new();
         assert!(reader.read_until(b'\n', &mut lines).is_ok());
-        assert!(check_kept_field(&"x".repeat(MAX_FIELD_BYTES + 1)).is_err());
-        assert!(check_kept_field("a\0b").is_err());
-        assert!(check_kept_field("Triage").is_ok());
+        assert!(check_kept_field(&"x".repeat(MAX_FIELD_BYTES + 1), MAX_FIELD_BYTES).is_err());
+        assert!(check_kept_field("Triage", 5).is_err());
+        assert!(check_kept_field("a\0b", MAX_FIELD_BYTES).is_err());
+        assert!(check_kept_field("Triage", MAX_FIELD_BYTES).is_ok());
     }
 }

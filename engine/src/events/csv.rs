@@ -118,6 +118,16 @@ fn is_too_long(e: &::csv::Error) -> bool {
 pub fn read_csv<R: Read>(
     input: R,
     mapping: &ColumnMapping,
+    on_event: impl FnMut(u64, RawEvent<'_>),
+) -> Result<ReadReport, RowError> {
+    read_csv_limited(input, mapping, super::bounded::MAX_FIELD_BYTES, on_event)
+}
+
+/// [`read_csv`] keeping fields of at most `max_field_bytes`.
+pub fn read_csv_limited<R: Read>(
+    input: R,
+    mapping: &ColumnMapping,
+    max_field_bytes: usize,
     mut on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
     let input = super::bounded::Bounded::new(input, None);
@@ -267,7 +277,9 @@ pub fn read_csv<R: Read>(
             (&mapping.resource, optional(resource_col)),
         ];
         if let Some((column, message)) = kept.iter().find_map(|(column, value)| {
-            let message = super::bounded::check_kept_field(value.unwrap_or_default()).err()?;
+            let message =
+                super::bounded::check_kept_field(value.unwrap_or_default(), max_field_bytes)
+                    .err()?;
             Some((column, message))
         }) {
             if !report.error(row, column, message) {

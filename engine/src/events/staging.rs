@@ -2,9 +2,9 @@
 //! for, case ids pseudonymised, and the result held compactly (interned names, 24 bytes an
 //! event) until the store writes it all or nothing.
 
-use super::csv::{ReadReport, read_csv};
+use super::csv::{ReadReport, read_csv_limited};
 use super::identifiers::Pseudonymiser;
-use super::xes::read_xes;
+use super::xes::read_xes_limited;
 use super::{Interner, Lifecycle, LogFormat, RawEvent, RowError};
 use std::io::BufRead;
 
@@ -129,12 +129,14 @@ impl Staged {
     }
 }
 
-/// Reads and checks a whole file, pseudonymising case ids as it goes; `progress` is told the
-/// number of rows read every 64k rows. Nothing touches the database. O(bytes).
+/// Reads and checks a whole file, pseudonymising case ids as it goes and keeping fields of at
+/// most `max_field_bytes`; `progress` is told the number of rows read every 64k rows. Nothing
+/// touches the database. O(bytes).
 pub fn stage_file<R: BufRead>(
     input: R,
     format: &LogFormat,
     pseudonymiser: &Pseudonymiser,
+    max_field_bytes: usize,
     mut progress: impl FnMut(u64),
 ) -> Staged {
     let mut events = StagedEvents::default();
@@ -145,8 +147,8 @@ pub fn stage_file<R: BufRead>(
         }
     };
     let result = match format {
-        LogFormat::Csv(mapping) => read_csv(input, mapping, &mut on_event),
-        LogFormat::Xes => read_xes(input, &mut on_event),
+        LogFormat::Csv(mapping) => read_csv_limited(input, mapping, max_field_bytes, &mut on_event),
+        LogFormat::Xes => read_xes_limited(input, max_field_bytes, &mut on_event),
     };
     match result {
         Ok(report) => Staged {
@@ -174,8 +176,13 @@ pub struct EventInput {
 }
 
 /// Checks a batch from the API like rows of a file (row = position in `events`, from 1),
-/// screening every field but the case id for NHS numbers.
-pub fn stage_batch(events: &[EventInput], pseudonymiser: &Pseudonymiser) -> Staged {
+/// screening every field but the case id for NHS numbers and keeping fields of at most
+/// `max_field_bytes`.
+pub fn stage_batch(
+    events: &[EventInput],
+    pseudonymiser: &Pseudonymiser,
+    max_field_bytes: usize,
+) -> Staged {
     let mut staged = StagedEvents::default();
     let mut report = ReadReport::default();
     if events.len() > MAX_EVENTS_PER_BATCH {
@@ -215,8 +222,10 @@ pub fn stage_batch(events: &[EventInput], pseudonymiser: &Pseudonymiser) -> Stag
             ("resource", e.resource.as_ref()),
         ] {
             if problem.is_none()
-                && let Err(message) =
-                    super::bounded::check_kept_field(value.map_or("", String::as_str))
+                && let Err(message) = super::bounded::check_kept_field(
+                    value.map_or("", String::as_str),
+                    max_field_bytes,
+                )
             {
                 problem = Some((column, message));
             }

@@ -33,6 +33,15 @@ enum Scope {
 /// collected in the report. O(bytes).
 pub fn read_xes<R: BufRead>(
     input: R,
+    on_event: impl FnMut(u64, RawEvent<'_>),
+) -> Result<ReadReport, RowError> {
+    read_xes_limited(input, super::bounded::MAX_FIELD_BYTES, on_event)
+}
+
+/// [`read_xes`] keeping fields of at most `max_field_bytes`.
+pub fn read_xes_limited<R: BufRead>(
+    input: R,
+    max_field_bytes: usize,
     mut on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
     let mut reader = Reader::from_reader(super::bounded::Bounded::new(input, Some(b'<')));
@@ -89,6 +98,7 @@ pub fn read_xes<R: BufRead>(
                                 position,
                                 &mut report,
                                 &mut on_event,
+                                max_field_bytes,
                             ) {
                                 break;
                             }
@@ -139,6 +149,7 @@ pub fn read_xes<R: BufRead>(
                         position,
                         &mut report,
                         &mut on_event,
+                        max_field_bytes,
                     ) {
                         break;
                     }
@@ -211,6 +222,7 @@ fn emit(
     position: u64,
     report: &mut ReadReport,
     on_event: &mut impl FnMut(u64, RawEvent<'_>),
+    max_field_bytes: usize,
 ) -> bool {
     report.rows += 1;
     let fallback_case;
@@ -240,7 +252,9 @@ fn emit(
         ("org:group", event.group.as_deref()),
         ("org:resource", event.resource.as_deref()),
     ] {
-        if let Err(message) = super::bounded::check_kept_field(value.unwrap_or_default()) {
+        if let Err(message) =
+            super::bounded::check_kept_field(value.unwrap_or_default(), max_field_bytes)
+        {
             return report.error(position, column, message);
         }
     }
