@@ -620,3 +620,83 @@ async fn mutations_stopped_by_the_time_limit_are_answered_and_recorded_as_done_o
         );
     }
 }
+
+/// The CPU time (user + system, in seconds) a process has used, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// Issue 12: out of file descriptors, the accept loop retried at once, spinning a core. A server
+/// limited to 48 descriptors is sent 80 connections: while it cannot accept more it pauses
+/// (little CPU used over two seconds: a busy loop would use about two), and once they close it
+/// answers again.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn out_of_file_descriptors_the_server_pauses_instead_of_spinning() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("q.db").display());
+    let key_file = dir.path().join("qiflow.key").display().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new("prlimit")
+        .args(["--nofile=48:48", env!("CARGO_BIN_EXE_qiflow"), "serve"])
+        .args(["--database-url", &database_url, "--key-file", &key_file])
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("prlimit and qiflow serve");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..200 {
+        if reqwest::get(format!("{url}/healthz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "qiflow serve did not start");
+    let mut held = Vec::new();
+    for _ in 0..80 {
+        if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            held.push(s);
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before = cpu_seconds(child.id());
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let used = cpu_seconds(child.id()) - before;
+    drop(held);
+    let mut answered = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/healthz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert!(
+        used < 1.0,
+        "the server used {used} s of CPU in 2 s while out of descriptors"
+    );
+    assert!(
+        answered,
+        "the server did not answer again once connections closed"
+    );
+}
