@@ -20,8 +20,14 @@ fn main() {
         _ => Shape::benchmark(steps),
     };
     let map = Arc::new(generated_pathway(shape, 42));
+    let model = engine::analysis::flow::Model::new(&map).expect("one START");
+    let largest = (0..model.components.len())
+        .filter(|&c| model.is_loop(c))
+        .map(|c| model.components[c].len())
+        .max()
+        .unwrap_or(0);
     eprintln!(
-        "{} steps, {} transitions",
+        "{} steps, {} transitions, largest loop {largest} steps",
         map.steps.len(),
         map.transitions.len()
     );
