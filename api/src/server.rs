@@ -171,6 +171,9 @@ async fn graphql(
     oidc: Data<&crate::auth::Oidc>,
 ) -> poem::Response {
     let limits = limits.0;
+    // One time limit for the whole HTTP request, from here: reading the body, signing in and
+    // every operation of a batch share it.
+    let deadline = tokio::time::Instant::now() + limits.timeout;
     // JSON only: no form posts or text/plain from another site's page.
     let json = http.content_type().is_some_and(|t| {
         t.split(';')
@@ -184,7 +187,11 @@ async fn graphql(
             "POST /graphql takes application/json",
         );
     }
-    let bytes = match crate::limits::read_limited(body, limits.body_bytes, limits.body_idle).await {
+    let read = crate::limits::read_limited(body, limits.body_bytes, limits.body_idle);
+    let read = tokio::time::timeout_at(deadline, read)
+        .await
+        .unwrap_or(Err(crate::limits::BodyError::Stalled));
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(crate::limits::BodyError::TooLarge) => {
             return graphql_error(
@@ -205,8 +212,9 @@ async fn graphql(
                 StatusCode::REQUEST_TIMEOUT,
                 "VALIDATION",
                 &format!(
-                    "the request body stopped arriving for {} s",
-                    limits.body_idle.as_secs()
+                    "the request body stopped arriving for {} s, or took longer than the {} s a request may take",
+                    limits.body_idle.as_secs(),
+                    limits.timeout.as_secs()
                 ),
             );
         }
@@ -297,8 +305,6 @@ async fn graphql(
     if let Err(refusal) = gate.charge(db.0, http, caller, cost).await {
         return graphql_refusal(&refusal);
     }
-    // One time limit for the whole HTTP request: a batch shares it.
-    let deadline = tokio::time::Instant::now() + limits.timeout;
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         responses.push(execute(&schema, db.0, caller, request, limits, deadline).await);
