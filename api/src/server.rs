@@ -171,8 +171,8 @@ async fn graphql(
     oidc: Data<&crate::auth::Oidc>,
 ) -> poem::Response {
     let limits = limits.0;
-    // One time limit for the whole HTTP request, from here: reading the body, signing in and
-    // every operation of a batch share it.
+    // One time limit for the whole HTTP request, from here: the time reading the body and signing
+    // in counts against it, and every operation of a batch shares it.
     let deadline = tokio::time::Instant::now() + limits.timeout;
     // JSON only: no form posts or text/plain from another site's page.
     let json = http.content_type().is_some_and(|t| {
@@ -187,8 +187,11 @@ async fn graphql(
             "POST /graphql takes application/json",
         );
     }
+    // The body may take the request's time and one idle period more: a body trickling in a byte
+    // at a time cannot hold the connection for ever, and a request's operations still get the
+    // time left when it has arrived.
     let read = crate::limits::read_limited(body, limits.body_bytes, limits.body_idle);
-    let read = tokio::time::timeout_at(deadline, read)
+    let read = tokio::time::timeout_at(deadline + limits.body_idle, read)
         .await
         .unwrap_or(Err(crate::limits::BodyError::Stalled));
     let bytes = match read {

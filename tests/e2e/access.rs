@@ -307,16 +307,7 @@ async fn writing_events_needs_the_capability_and_reads_of_aggregates_are_audited
         json!({"id": log}),
     )
     .await;
-    let orgs = app
-        .data("{ organisations { id odsCode } }", json!({}))
-        .await;
-    let xq1 = orgs["organisations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["odsCode"] == "XQ1")
-        .unwrap()["id"]
-        .clone();
+    let xq1 = app.organisation_id("XQ1").await;
     let trail = app
         .data(
             "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { entries { operation principalName outcome objectIds } hasNextPage } }",
@@ -365,16 +356,7 @@ async fn a_comment_cannot_plant_an_entry_in_another_organisations_trail() {
         )
         .await;
     assert_eq!(first_code(&refused), "NOT_FOUND", "{refused}");
-    let orgs = app
-        .data("{ organisations { id odsCode } }", json!({}))
-        .await;
-    let xq1 = orgs["organisations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["odsCode"] == "XQ1")
-        .unwrap()["id"]
-        .clone();
+    let xq1 = app.organisation_id("XQ1").await;
     let trail = app
         .data(
             "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { entries { principalName } } }",

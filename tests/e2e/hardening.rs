@@ -137,11 +137,7 @@ async fn hostile_queries_are_refused_before_any_resolver_runs() {
     assert!(!typo.to_string().contains("Did you mean"), "{typo}");
 
     // Issue 12: the refusals are recorded, once a minute for the same principal.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args(["audit", "export", "--database-url", &app.database_url])
-        .output()
-        .unwrap();
-    let export = String::from_utf8_lossy(&output.stdout);
+    let export = app.audit_export();
     let limits: Vec<&str> = export
         .lines()
         .filter(|l| l.contains("\"operation\":\"limits\""))
@@ -527,11 +523,7 @@ async fn pictures_uploads_and_failed_sign_ins_are_limited_and_refusals_recorded(
         .unwrap();
     assert_eq!(blocked.status().as_u16(), 429);
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args(["audit", "export", "--database-url", &app.database_url])
-        .output()
-        .unwrap();
-    let export = String::from_utf8_lossy(&output.stdout);
+    let export = app.audit_export();
     let entries: Vec<Value> = export
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -586,11 +578,7 @@ async fn mutations_stopped_by_the_time_limit_are_answered_and_recorded_as_done_o
         assert_eq!(error["path"], json!([key]), "{response}");
         assert!(error["message"].as_str().unwrap().contains("was not done"));
     }
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args(["audit", "export", "--database-url", &app.database_url])
-        .output()
-        .unwrap();
-    let export = String::from_utf8_lossy(&output.stdout);
+    let export = app.audit_export();
     let entries = |outcome: &str| {
         export
             .lines()

@@ -196,6 +196,29 @@ async fn spawn_on(
 }
 
 impl TestApp {
+    /// The id of the organisation with this ODS code, as the administrator sees it.
+    pub async fn organisation_id(&self, ods_code: &str) -> Value {
+        let orgs = self
+            .data("{ organisations { id odsCode } }", serde_json::json!({}))
+            .await;
+        orgs["organisations"]
+            .as_array()
+            .expect("a list of organisations")
+            .iter()
+            .find(|o| o["odsCode"] == ods_code)
+            .unwrap_or_else(|| panic!("no organisation {ods_code}"))["id"]
+            .clone()
+    }
+
+    /// The whole audit trail, as `qiflow audit export` prints it: one JSON line an entry.
+    pub fn audit_export(&self) -> String {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+            .args(["audit", "export", "--database-url", &self.database_url])
+            .output()
+            .expect("running qiflow audit export");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// A second server over the same database (as another replica, or a restart).
     pub async fn another_server(&self, demo: bool) -> TestApp {
         spawn_on(
