@@ -97,13 +97,14 @@ pub fn in_range(v: f64) -> bool {
     v.is_finite() && v.abs() <= MAX_MAGNITUDE
 }
 
-/// Checks a batch of points for a chart type: dates are YYYY-MM-DD and appear once in the
+/// Checks a batch of points for a chart type (and, with `latest`, that no date is after it): dates are YYYY-MM-DD and appear once in the
 /// batch, numbers are finite, P and U charts need a numerator and a denominator above 0 (a P
 /// numerator no larger than its denominator), other charts a value. Every error names its row,
 /// as `points[3].denominator`. O(points).
 pub fn parse_points(
     chart: ChartType,
     inputs: &[PointInput],
+    latest: Option<NaiveDate>,
 ) -> Result<Vec<DataPoint>, InputErrors> {
     let mut errors = InputErrors::default();
     if inputs.len() > MAX_POINTS_PER_REQUEST {
@@ -124,6 +125,14 @@ pub fn parse_points(
                 None
             }
         };
+        if let (Some(d), Some(latest)) = (date, latest)
+            && d > latest
+        {
+            errors.push(
+                at("date"),
+                format!("{d} is after {latest}, the latest date accepted (a typing mistake? say allowFuture to record it)"),
+            );
+        }
         if let Some((d, first)) = date.and_then(|d| seen.insert(d, i).map(|first| (d, first))) {
             errors.push(
                 at("date"),
@@ -200,7 +209,7 @@ mod tests {
         };
         let mut second = point(-2e12);
         second.date = "2025-01-13".into();
-        let err = parse_points(ChartType::Xmr, &[point(1e12), second]).unwrap_err();
+        let err = parse_points(ChartType::Xmr, &[point(1e12), second], None).unwrap_err();
         assert!(err.to_string().contains("points[1].value"), "{err}");
         assert!(!err.to_string().contains("points[0]"), "{err}");
         let stored = DataPoint {
@@ -241,7 +250,7 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let errors = parse_points(ChartType::P, &inputs).unwrap_err();
+        let errors = parse_points(ChartType::P, &inputs, None).unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -263,6 +272,7 @@ mod tests {
                 value: Some(4.0),
                 ..Default::default()
             }],
+            None,
         )
         .unwrap();
         assert_eq!(ok[0].charted(), 4.0);
@@ -272,8 +282,30 @@ mod tests {
                 date: "2025-01-06".into(),
                 ..Default::default()
             }],
+            None,
         )
         .unwrap_err();
         assert_eq!(err.0[0].field, "points[0].value");
+    }
+
+    /// Issue 13: a point dated 2030 instead of 2025 became the "latest" value for good.
+    #[test]
+    fn dates_after_the_latest_accepted_are_refused_with_their_row() {
+        let point = |date: &str| PointInput {
+            date: date.into(),
+            value: Some(1.0),
+            ..Default::default()
+        };
+        let latest = NaiveDate::from_ymd_opt(2025, 2, 1);
+        let err = parse_points(
+            ChartType::Xmr,
+            &[point("2025-02-01"), point("2030-01-06")],
+            latest,
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].field, "points[1].date");
+        assert!(err.0[0].message.contains("allowFuture"));
+        assert!(parse_points(ChartType::Xmr, &[point("2030-01-06")], None).is_ok());
     }
 }

@@ -61,7 +61,8 @@ async fn a_reference_chart_comes_out_the_same_through_graphql() {
         .zip(case["values"].as_array().unwrap())
         .map(|(d, v)| json!({"date": d, "value": v}))
         .collect();
-    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted replaced } }";
+    // The reference's dates run years past today: allowFuture says they are meant.
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted replaced } }";
     let data = app.data(record, json!({"id": id, "p": points})).await;
     assert_eq!(
         data["recordDataPoints"],
@@ -373,5 +374,49 @@ async fn one_chart_for_graphql_the_icon_table_and_the_cli_and_no_switch_to_a_cha
     assert_eq!(
         crate::helpers::numbers_as_floats(&cli),
         crate::helpers::numbers_as_floats(spc)
+    );
+}
+
+/// Issue 13: `recordDataPoints` on a measure computed from an event log inserted nothing without
+/// a word, and a point dated years ahead (2030 for 2025) was stored as the "latest" for good.
+#[tokio::test]
+async fn hand_points_on_a_log_measure_and_far_future_dates_are_refused() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let projects = app
+        .data(
+            "{ projects { measures { id fromLog { logId } } } }",
+            json!({}),
+        )
+        .await;
+    let measures = projects["projects"][0]["measures"].as_array().unwrap();
+    let from_log = measures.iter().find(|m| !m["fromLog"].is_null()).unwrap();
+    let by_hand = measures.iter().find(|m| m["fromLog"].is_null()).unwrap();
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!, $f: Boolean! = false) { recordDataPoints(measureId: $id, points: $p, allowFuture: $f) { inserted } }";
+    let refused = app
+        .graphql(
+            record,
+            json!({"id": from_log["id"], "p": [{"date": "2024-01-01", "value": 3}]}),
+        )
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "VALIDATION", "{refused}");
+    assert!(
+        refused.to_string().contains("computed from event log"),
+        "{refused}"
+    );
+
+    let far = json!([{"date": "2024-01-01", "value": 1}, {"date": "2099-01-01", "value": 2}]);
+    let refused = app
+        .graphql(record, json!({"id": by_hand["id"], "p": far}))
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["field"], "points[1].date",
+        "{refused}"
+    );
+    let allowed = app
+        .graphql(record, json!({"id": by_hand["id"], "p": far, "f": true}))
+        .await;
+    assert_eq!(
+        allowed["data"]["recordDataPoints"]["inserted"], 2,
+        "{allowed}"
     );
 }

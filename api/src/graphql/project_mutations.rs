@@ -235,18 +235,22 @@ impl ProjectMutation {
     }
 
     /// Records data points (at most 10,000 a call). Re-sending a date replaces its point. Bad
-    /// dates, non-finite numbers, a zero denominator or a date twice in one request are
-    /// `VALIDATION` errors naming the row, and nothing is stored.
+    /// dates, non-finite numbers, a zero denominator, a date twice in one request or more than 31
+    /// days after today (unless `allowFuture`) are `VALIDATION` errors naming the row, and
+    /// nothing is stored. A measure computed from an event log takes no points by hand.
     async fn record_data_points(
         &self,
         ctx: &Context<'_>,
         measure_id: ID,
         points: Vec<DataPointInput>,
+        #[graphql(default = false)] allow_future: bool,
     ) -> Result<RecordDataPointsPayload> {
         let caller = super::context::caller_of(ctx);
         let measure_id = parse_id("measureId", &measure_id)?;
         let db = db(ctx)?;
         let measure = crate::store::measures::measure(db, &caller, measure_id).await?;
+        let latest = (!allow_future)
+            .then(|| super::context::request(ctx).started_at.date_naive() + chrono::Days::new(31));
         let inputs: Vec<PointInput> = points
             .into_iter()
             .map(|p| PointInput {
@@ -257,8 +261,8 @@ impl ProjectMutation {
                 annotation: p.annotation,
             })
             .collect();
-        let checked =
-            parse_points(measure.measure.chart_type, &inputs).map_err(crate::Error::from)?;
+        let checked = parse_points(measure.measure.chart_type, &inputs, latest)
+            .map_err(crate::Error::from)?;
         let recorded =
             crate::store::measures::record_points(db, &change(ctx), measure_id, checked).await?;
         Ok(RecordDataPointsPayload {

@@ -229,6 +229,15 @@ pub async fn record_points(
     let record = measure(&tx, caller, measure_id).await?;
     super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
         .await?;
+    if let Some(source) = &record.from_log {
+        return Err(Error::invalid(
+            "measureId",
+            format!(
+                "measure {measure_id} is computed from event log {}: its points follow the log, so add events to the log instead",
+                source.log_id
+            ),
+        ));
+    }
     // Writers of one measure take turns on its row (a no-op update holds the row lock until
     // commit on PostgreSQL; SQLite has one writer anyway), so two that replace the same period
     // cannot both delete the old point and then both insert a new one.
