@@ -204,6 +204,32 @@ fn differences(before: &Analysis, after: &Analysis) -> Differences {
     }
 }
 
+/// Every problem a change set and a hotspot reference have against `map`: the change set's
+/// errors as [`apply`] names them (`changes[0].to: ...`), and each step key of the hotspot that
+/// is not a step of the map (`hotspot.stepKeys[1]`). Empty when both fit the map.
+/// O(changes × (S + T) + keys × S).
+pub fn reference_problems(
+    map: &PathwayMap,
+    changes: Option<&[Change]>,
+    hotspot_steps: Option<&[String]>,
+) -> InputErrors {
+    let mut errors = InputErrors::default();
+    if let Some(changes) = changes
+        && let Err(e) = apply(map, changes)
+    {
+        errors.0.extend(e.0);
+    }
+    for (i, key) in hotspot_steps.unwrap_or_default().iter().enumerate() {
+        if !map.steps.iter().any(|s| s.key.as_str() == key) {
+            errors.push(
+                format!("hotspot.stepKeys[{i}]"),
+                format!("the pathway has no step '{key}'"),
+            );
+        }
+    }
+    errors
+}
+
 /// Applies changes in order to a copy of the map; every change is checked and all errors are
 /// reported, named `changes[i].field`. O(changes × (S + T)).
 pub fn apply(map: &PathwayMap, changes: &[Change]) -> Result<PathwayMap, InputErrors> {
@@ -577,6 +603,20 @@ mod tests {
         assert_eq!(c.capacity_per_day.unwrap().get(), 12.0);
         assert_eq!(changed.steps.len(), 4);
         assert_eq!(crate::validate(&changed), vec![]);
+    }
+
+    /// Issue 13: a change idea with a typo in a step key was accepted, then broke every read.
+    #[test]
+    fn references_that_do_not_fit_the_map_are_named() {
+        let m = map();
+        let bad = [Change::RemoveStep {
+            step: "nope".into(),
+        }];
+        let problems = reference_problems(&m, Some(&bad), Some(&["a".into(), "zz".into()]));
+        let fields: Vec<&str> = problems.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["changes[0].step", "hotspot.stepKeys[1]"]);
+        let good = [Change::RemoveStep { step: "b".into() }];
+        assert!(reference_problems(&m, Some(&good), Some(&["a".into()])).is_empty());
     }
 
     #[test]

@@ -425,3 +425,104 @@ async fn a_list_of_projects_shows_each_its_own_measures_and_cycles() {
     );
     assert_eq!(of("Fewer falls")["cycles"], json!([]));
 }
+
+/// Issue 13: a change idea with a typo in a step key was accepted and then broke every read of
+/// the project. Now it is refused with whatIf's paths when written; and when the pathway moves
+/// on under a stored change set, the idea shows it in `problems` and the project still reads.
+#[tokio::test]
+async fn change_sets_are_checked_when_written_and_a_stale_one_never_breaks_a_read() {
+    let app = spawn_app().await;
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    let project = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Faster X-ray", "aim": "X-ray sooner", "owner": "RX1", "pathwayId": pathway["id"]}}),
+        )
+        .await["createProject"]
+        .clone();
+    let add = "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind problems predictedEffect { differenceMinutes } } } }";
+    let primary = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": 1, "kind": "PRIMARY_DRIVER", "text": "Imaging flow"}}))
+        .await["addDriver"]
+        .clone();
+    let idea = |changes: Value, hotspot: Value, version: &Value| {
+        json!({"i": {"projectId": project["id"], "expectedVersion": version,
+                      "parentId": primary["drivers"][0]["id"], "kind": "CHANGE_IDEA", "text": "Radiographer in ED",
+                      "changes": changes, "hotspot": hotspot}})
+    };
+    let typo = app
+        .error(
+            add,
+            idea(
+                json!([{"setWaitMinutes": {"from": "triage", "to": "xrya", "minutes": 15}}]),
+                json!({"kind": "DELAY", "stepKeys": ["triage", "xray"]}),
+                &primary["version"],
+            ),
+        )
+        .await;
+    assert_eq!(code(&typo), "VALIDATION", "{typo}");
+    assert!(field(&typo).starts_with("changes[0]"), "{typo}");
+    let bad_hotspot = app
+        .error(
+            add,
+            idea(
+                Value::Null,
+                json!({"kind": "DELAY", "stepKeys": ["triage", "nowhere"]}),
+                &primary["version"],
+            ),
+        )
+        .await;
+    assert_eq!(field(&bad_hotspot), "hotspot.stepKeys[1]", "{bad_hotspot}");
+
+    let added = app
+        .data(
+            add,
+            idea(
+                json!([{"setTouchMinutes": {"step": "xray", "minutes": 5}}]),
+                Value::Null,
+                &primary["version"],
+            ),
+        )
+        .await["addDriver"]
+        .clone();
+    assert_eq!(added["drivers"][1]["problems"], json!([]), "{added}");
+    assert!(!added["drivers"][1]["predictedEffect"].is_null());
+
+    // The pathway moves on: the step the change set names is removed from the draft.
+    let steps = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { version steps { id key } } }",
+            json!({"id": pathway["id"]}),
+        )
+        .await;
+    let xray = steps["pathway"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "xray")
+        .unwrap()["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!, $v: Int!) { removeStep(id: $id, expectedVersion: $v) { version } }",
+        json!({"id": xray, "v": steps["pathway"]["version"]}),
+    )
+    .await;
+    let read = app
+        .graphql(
+            "query($id: ID!) { project(id: $id) { drivers { kind problems predictedEffect { differenceMinutes } } } }",
+            json!({"id": project["id"]}),
+        )
+        .await;
+    assert!(
+        read["errors"].is_null(),
+        "a stale change set broke the read: {read}"
+    );
+    let stale = &read["data"]["project"]["drivers"][1];
+    assert!(stale["predictedEffect"].is_null(), "{read}");
+    let problems = stale["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{read}");
+    assert!(
+        problems[0].as_str().unwrap().starts_with("changes[0].step"),
+        "{read}"
+    );
+}

@@ -62,8 +62,32 @@ impl DriverView {
     async fn changes(&self) -> Option<Json<Vec<engine::Change>>> {
         self.record.changes.clone().map(Json)
     }
+    /// What no longer fits the current version of the project's pathway (a step the change set
+    /// names was removed, say), as `field: message` lines with the paths `whatIf` uses. Stored
+    /// data never makes a read fail: a stale change set shows here, and `predictedEffect` is
+    /// absent until it is edited.
+    async fn problems(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let Some(pathway_id) = self.project_pathway else {
+            return Ok(Vec::new());
+        };
+        if self.record.changes.is_none() && self.record.hotspot.is_none() {
+            return Ok(Vec::new());
+        }
+        let caller = super::context::caller_of(ctx);
+        let content = pathways::content(db(ctx)?, &caller, pathway_id).await?;
+        Ok(engine::whatif::reference_problems(
+            &content.map,
+            self.record.changes.as_deref(),
+            self.record.hotspot.as_ref().map(|h| h.step_keys.as_slice()),
+        )
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect())
+    }
     /// The lead time of the project's pathway with and without the change set (computed, not
-    /// guessed); absent without a change set or a pathway.
+    /// guessed); absent without a change set or a pathway, or while the change set does not fit
+    /// the pathway (see `problems`).
     async fn predicted_effect(&self, ctx: &Context<'_>) -> Result<Option<PredictedEffect>> {
         let (Some(changes), Some(pathway_id)) = (&self.record.changes, self.project_pathway) else {
             return Ok(None);
@@ -74,10 +98,16 @@ impl DriverView {
         let content = pathways::content(db, &caller, pathway_id).await?;
         let demand = record.header.demand_per_day.map(|d| d.get());
         let (map, changes) = (content.map.clone(), changes.clone());
-        let result =
+        let answer =
             crate::blocking::compute(move |budget| engine::what_if(&map, demand, &changes, budget))
-                .await?
-                .map_err(crate::Error::from)?;
+                .await?;
+        let result = match answer {
+            Ok(result) => result,
+            Err(engine::WhatIfError::Input(_) | engine::WhatIfError::Problems(_)) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(crate::Error::from(e).into()),
+        };
         Ok(Some(PredictedEffect {
             baseline_lead_time_minutes: result.baseline.expected_lead_time_minutes,
             changed_lead_time_minutes: result.changed.expected_lead_time_minutes,

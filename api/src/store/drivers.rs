@@ -92,6 +92,35 @@ pub async fn list(
         .collect()
 }
 
+/// Refuses a change set or hotspot reference that does not fit the current version of the
+/// project's pathway, with the same paths as `whatIf` (`changes[0].to`); without a pathway there
+/// is nothing to check against.
+async fn check_references(
+    tx: &impl ConnectionTrait,
+    caller: &crate::caller::Caller,
+    project: &ProjectRecord,
+    changes: Option<&[Change]>,
+    hotspot: Option<&HotspotRef>,
+) -> Result<()> {
+    let Some(pathway_id) = project.pathway_id else {
+        return Ok(());
+    };
+    if changes.is_none() && hotspot.is_none() {
+        return Ok(());
+    }
+    let content = super::pathways::content(tx, caller, pathway_id).await?;
+    let problems = engine::whatif::reference_problems(
+        &content.map,
+        changes,
+        hotspot.map(|h| h.step_keys.as_slice()),
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(problems))
+    }
+}
+
 /// A node to add to a driver diagram.
 #[derive(Debug, Clone)]
 pub struct NewDriver {
@@ -122,7 +151,8 @@ pub async fn add(
         hotspot,
     } = node;
     let tx = begin_write(db).await?;
-    projects::claim(&tx, caller, project_id, expected_version).await?;
+    let project = projects::claim(&tx, caller, project_id, expected_version).await?;
+    check_references(&tx, caller, &project, changes.as_deref(), hotspot.as_ref()).await?;
     let parent_kind = match parent {
         Some(id) => Some(
             find(&tx, project_id, id)
@@ -188,9 +218,10 @@ pub async fn update(
         Err(Error::NotFound { .. }) => return Err(Error::not_found("driver", id)),
         Err(e) => return Err(e),
     };
-    projects::claim(&tx, caller, project_id, expected_version).await?;
+    let project = projects::claim(&tx, caller, project_id, expected_version).await?;
     let changes = changes.unwrap_or(current.changes);
     let hotspot = hotspot.unwrap_or(current.hotspot);
+    check_references(&tx, caller, &project, changes.as_deref(), hotspot.as_ref()).await?;
     // The node stays where it is; only what it carries changes.
     let parent_kind = match current.parent_id {
         Some(p) => find(&tx, project_id, p).await?.map(|d| d.kind),
