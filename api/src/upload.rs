@@ -1,5 +1,6 @@
 //! `POST /logs/{id}/events`: an event-log file as the request body (CSV, or XES with
-//! `?format=xes`; `?columns=case_id=PatientRef,...` maps CSV headers). The body is streamed to
+//! `?format=xes`; `?columns=case_id=PatientRef,...` maps CSV headers; an `Idempotency-Key`
+//! header makes a retry safe). The body is streamed to
 //! a temporary file under its own size limit, never held in memory, then staged and imported
 //! all or nothing like `qiflow import-events`.
 
@@ -63,6 +64,7 @@ pub fn import_json(record: &ImportRecord) -> serde_json::Value {
         "errors": record.errors,
         "startedAt": record.started_at,
         "finishedAt": record.finished_at,
+        "duplicate": record.duplicate,
     })
 }
 
@@ -135,6 +137,9 @@ pub async fn upload_events(
             );
         }
     };
+    // A client that may send the same file again (a retry after a timeout) names it once: the
+    // same key with the same content answers the first import again (`duplicate: true`).
+    let idempotency_key = http.header("Idempotency-Key").map(str::to_string);
     let started = chrono::Utc::now();
     // Spool the body to disk, counting the bytes actually read.
     let spool = match tempfile::NamedTempFile::new() {
@@ -210,7 +215,7 @@ pub async fn upload_events(
         &ctx,
         log_id,
         ImportSource::Upload,
-        None,
+        idempotency_key.as_deref(),
         staged,
         started,
     )

@@ -20,6 +20,9 @@ pub struct Model {
     pub message: Option<String>,
     pub started_at: DateTimeUtc,
     pub finished_at: DateTimeUtc,
+    /// SHA-256 (hex) of the staged events of a keyed import: a second use of the key must
+    /// carry the same content.
+    pub content_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

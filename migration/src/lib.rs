@@ -7,6 +7,7 @@ mod m20261126_000002_projects;
 mod m20261126_000003_pdsa;
 mod m20261126_000004_event_logs;
 mod m20261126_000005_access;
+mod m20261201_000006_import_content;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_pdsa::Migration),
             Box::new(m20261126_000004_event_logs::Migration),
             Box::new(m20261126_000005_access::Migration),
+            Box::new(m20261201_000006_import_content::Migration),
         ]
     }
 }

@@ -625,3 +625,71 @@ fn mine_prints_the_json_contract() {
     assert_eq!(status, 1);
     assert!(out.contains("row 2 column 'activity': is empty"), "{out}");
 }
+
+/// Issue 13: a trust system that posted the same CSV six times stored six copies of every
+/// event. With an `Idempotency-Key` the same file is stored once (the retry answers the first
+/// import again); the same key with other content is a CONFLICT naming it, for uploads and for
+/// `appendEvents` batch keys alike.
+#[tokio::test]
+async fn the_same_key_with_the_same_content_stores_once_and_with_other_content_conflicts() {
+    let app = spawn_app().await;
+    let log = app.event_log("Nightly feed").await;
+    let client = crate::helpers::client_with(&app.token);
+    let upload = |key: &'static str, body: String| {
+        let request = client
+            .post(format!("{}/logs/{log}/events", app.address))
+            .header("Idempotency-Key", key)
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let csv = csv_log(6);
+    let mut first = None;
+    for _ in 0..3 {
+        let (status, answer) = upload("nightly-2025-01-01", csv.clone()).await;
+        assert_eq!(status, 200, "{answer}");
+        let id = answer["import"]["id"].clone();
+        match &first {
+            None => {
+                assert_eq!(answer["import"]["duplicate"], false, "{answer}");
+                first = Some(id);
+            }
+            Some(first) => {
+                assert_eq!(&id, first, "{answer}");
+                assert_eq!(answer["import"]["duplicate"], true, "{answer}");
+            }
+        }
+    }
+    let (status, answer) = upload("nightly-2025-01-01", csv_log(7)).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer.to_string().contains("nightly-2025-01-01"),
+        "{answer}"
+    );
+    let stored = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { eventCount } }",
+            json!({"id": log}),
+        )
+        .await;
+    let expected = csv.lines().count() as i64 - 1;
+    assert_eq!(stored["eventLog"]["eventCount"], expected, "{stored}");
+
+    let append = "mutation($log: ID!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: \"b-1\", events: $e) { duplicate } }";
+    let one = json!([{"caseId": "c1", "activity": "Triage", "timestamp": "2024-01-01T10:00:00Z"}]);
+    let other = json!([{"caseId": "c1", "activity": "Scan", "timestamp": "2024-01-01T10:00:00Z"}]);
+    assert_eq!(
+        app.data(append, json!({"log": log, "e": one})).await["appendEvents"]["duplicate"],
+        false
+    );
+    assert_eq!(
+        app.data(append, json!({"log": log, "e": one})).await["appendEvents"]["duplicate"],
+        true
+    );
+    let clash = app.graphql(append, json!({"log": log, "e": other})).await;
+    assert_eq!(code(&clash["errors"][0]), "CONFLICT", "{clash}");
+    assert!(clash.to_string().contains("b-1"), "{clash}");
+}

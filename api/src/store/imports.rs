@@ -50,6 +50,7 @@ async fn record_failure(
         log_id: Set(log_id),
         source: Set(source.as_str().into()),
         batch_key: Set(None),
+        content_hash: Set(None),
         status: Set("FAILED".into()),
         rows: Set(staged.report.rows as i64),
         events: Set(0),
@@ -94,7 +95,7 @@ pub async fn import(
                 "looks like it holds an NHS number; use a key that identifies the batch, not a patient",
             ));
         }
-        if let Some(existing) = stored_batch(db, log_id, key).await? {
+        if let Some(existing) = stored_batch(db, log_id, key, &staged).await? {
             return Ok(existing);
         }
     }
@@ -109,7 +110,7 @@ pub async fn import(
         Err(Error::Conflict(_)) if batch_key.is_some() => {
             // Another request stored the same batch first.
             let key = batch_key.unwrap_or_default();
-            stored_batch(db, log_id, key)
+            stored_batch(db, log_id, key, &staged)
                 .await?
                 .ok_or_else(|| Error::internal(anyhow::anyhow!("batch key vanished")))
         }
@@ -132,20 +133,37 @@ pub async fn import(
     }
 }
 
+/// The import already stored under `key`, answered again as a duplicate when `staged` holds the
+/// same events; a `CONFLICT` naming the key when it holds others (a client reusing a key for a
+/// new batch would otherwise lose the new events without a word).
 async fn stored_batch(
     db: &impl ConnectionTrait,
     log_id: Uuid,
     key: &str,
+    staged: &Staged,
 ) -> Result<Option<ImportRecord>> {
-    Ok(event_import::Entity::find()
+    let Some(row) = event_import::Entity::find()
         .filter(event_import::Column::LogId.eq(log_id))
         .filter(event_import::Column::BatchKey.eq(key))
         .one(db)
         .await?
-        .map(|row| ImportRecord {
-            duplicate: true,
-            ..import_from_row(row)
-        }))
+    else {
+        return Ok(None);
+    };
+    if row
+        .content_hash
+        .as_deref()
+        .is_some_and(|stored| stored != staged.events.content_hash())
+    {
+        return Err(Error::Conflict(format!(
+            "the key '{key}' was already used for other events (import {}); send new events under a new key",
+            row.id
+        )));
+    }
+    Ok(Some(row).map(|row| ImportRecord {
+        duplicate: true,
+        ..import_from_row(row)
+    }))
 }
 
 async fn write(
@@ -168,6 +186,7 @@ async fn write(
         log_id: Set(log_id),
         source: Set(source.as_str().into()),
         batch_key: Set(batch_key.map(str::to_string)),
+        content_hash: Set(batch_key.map(|_| staged.events.content_hash())),
         status: Set("SUCCEEDED".into()),
         rows: Set(staged.report.rows as i64),
         events: Set(n),
