@@ -8,6 +8,7 @@ mod m20261126_000003_pdsa;
 mod m20261126_000004_event_logs;
 mod m20261126_000005_access;
 mod m20261201_000006_import_content;
+mod m20261201_000007_withdrawn_points;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_event_logs::Migration),
             Box::new(m20261126_000005_access::Migration),
             Box::new(m20261201_000006_import_content::Migration),
+            Box::new(m20261201_000007_withdrawn_points::Migration),
         ]
     }
 }

@@ -420,3 +420,85 @@ async fn hand_points_on_a_log_measure_and_far_future_dates_are_refused() {
         "{allowed}"
     );
 }
+
+/// Issue 13: a point dated 2030 instead of 2025 was the "latest" for good. It can be retracted
+/// with a reason, and a re-sent period corrects a value: withdrawn points stay in the history,
+/// marked with who, when and why, and leave the chart, which equals the chart of the surviving
+/// points recorded afresh.
+#[tokio::test]
+async fn points_are_corrected_and_retracted_with_history_and_charts_leave_them_out() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "DECREASE", "XMR", None).await;
+    let fresh = measure(&app, &project_id, version + 1, "DECREASE", "XMR", None).await;
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted replaced } }";
+    let monthly: Vec<Value> = (0..15)
+        .map(|i| json!({"date": format!("{}-{:02}-01", 2024 + i / 12, i % 12 + 1), "value": 10 + (i * 7) % 5}))
+        .collect();
+    app.data(record, json!({"id": id, "p": monthly})).await;
+    // A typing mistake (2030), then a correction of March's value.
+    app.data(
+        record,
+        json!({"id": id, "p": [{"date": "2030-01-01", "value": 99}]}),
+    )
+    .await;
+    let corrected = app
+        .data(
+            record,
+            json!({"id": id, "p": [{"date": "2025-03-01", "value": 11}]}),
+        )
+        .await;
+    assert_eq!(
+        corrected["recordDataPoints"],
+        json!({"inserted": 0, "replaced": 1})
+    );
+    let retract = "mutation($id: ID!, $d: [String!]!, $r: String!) { retractDataPoints(measureId: $id, dates: $d, reason: $r) { retracted } }";
+    let missing = app
+        .error(
+            retract,
+            json!({"id": id, "d": ["2030-01-01", "2031-01-01"], "r": "typed 2030 for 2025"}),
+        )
+        .await;
+    assert_eq!(
+        (code(&missing), field(&missing)),
+        ("VALIDATION", "dates[1]"),
+        "{missing}"
+    );
+    let done = app
+        .data(
+            retract,
+            json!({"id": id, "d": ["2030-01-01"], "r": "typed 2030 for 2025"}),
+        )
+        .await;
+    assert_eq!(done["retractDataPoints"]["retracted"], 1);
+
+    let read = "query($id: ID!) { measure(id: $id) { points { date value } history: points(includeWithdrawn: true) { date value withdrawnBy withdrawalReason withdrawnAt } spc { groups { mean lowerLimit upperLimit } points { date value pointType } variation } } }";
+    let seen = app.data(read, json!({"id": id})).await;
+    let current = seen["measure"]["points"].as_array().unwrap();
+    assert_eq!(current.len(), 15, "{seen}");
+    assert!(current.iter().all(|p| p["date"] != "2030-01-01"), "{seen}");
+    let march: Vec<&Value> = seen["measure"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["date"] == "2025-03-01")
+        .collect();
+    assert_eq!(march.len(), 2, "{seen}");
+    assert_eq!(march[0]["withdrawalReason"], "corrected by a new value");
+    assert_eq!(march[1]["value"], 11.0);
+    assert!(march[1]["withdrawnAt"].is_null());
+    let typo = seen["measure"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["date"] == "2030-01-01")
+        .unwrap()
+        .clone();
+    assert_eq!(typo["withdrawalReason"], "typed 2030 for 2025");
+    assert_eq!(typo["withdrawnBy"], "test administrator");
+
+    // The chart equals the chart of the surviving points recorded afresh.
+    app.data(record, json!({"id": fresh, "p": current})).await;
+    let again = app.data(read, json!({"id": fresh})).await;
+    assert_eq!(seen["measure"]["spc"], again["measure"]["spc"]);
+}

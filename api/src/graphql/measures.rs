@@ -56,6 +56,13 @@ pub struct DataPointView {
     numerator: Option<f64>,
     denominator: Option<f64>,
     annotation: Option<String>,
+    /// When the point was retracted or replaced by a correction (only with
+    /// `includeWithdrawn`); absent while it is current.
+    withdrawn_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who withdrew it.
+    withdrawn_by: Option<String>,
+    /// Why: the reason given to `retractDataPoints`, or "corrected by a new value".
+    withdrawal_reason: Option<String>,
 }
 
 impl From<DataPoint> for DataPointView {
@@ -66,6 +73,9 @@ impl From<DataPoint> for DataPointView {
             numerator: p.numerator,
             denominator: p.denominator,
             annotation: p.annotation,
+            withdrawn_at: None,
+            withdrawn_by: None,
+            withdrawal_reason: None,
         }
     }
 }
@@ -188,13 +198,35 @@ impl MeasureView {
     async fn chart_type(&self) -> ChartType {
         self.0.measure.chart_type.into()
     }
-    /// The data, by date.
-    async fn points(&self, ctx: &Context<'_>) -> Result<Vec<DataPointView>> {
+    /// The data, by date: the current points, from which every chart, summary and report is
+    /// drawn; with `includeWithdrawn`, also those retracted or replaced by a correction (each
+    /// date's withdrawn points before its current one), which charts leave out.
+    async fn points(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_withdrawn: bool,
+    ) -> Result<Vec<DataPointView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(crate::store::measures::points(db(ctx)?, &caller, self.0.id)
+        let db = db(ctx)?;
+        if !include_withdrawn {
+            return Ok(crate::store::measures::points(db, &caller, self.0.id)
+                .await?
+                .into_iter()
+                .map(DataPointView::from)
+                .collect());
+        }
+        Ok(crate::store::measures::history(db, &caller, self.0.id)
             .await?
             .into_iter()
-            .map(DataPointView::from)
+            .map(|(point, withdrawal)| {
+                let mut view = DataPointView::from(point);
+                if let Some(w) = withdrawal {
+                    view.withdrawn_at = Some(w.at);
+                    view.withdrawn_by = Some(w.by);
+                    view.withdrawal_reason = Some(w.reason);
+                }
+                view
+            })
             .collect())
     }
     /// The measure's run chart (IHI rules), from the first `baselinePoints` or all points;

@@ -62,6 +62,13 @@ pub struct RecordDataPointsPayload {
     replaced: usize,
 }
 
+#[derive(SimpleObject)]
+pub struct RetractDataPointsPayload {
+    measure: MeasureView,
+    /// Points withdrawn.
+    retracted: usize,
+}
+
 /// Changes to a project; leave out what stays the same.
 #[derive(InputObject)]
 pub struct UpdateProjectInput {
@@ -269,6 +276,55 @@ impl ProjectMutation {
             measure: MeasureView(measure),
             inserted: recorded.inserted,
             replaced: recorded.replaced,
+        })
+    }
+
+    /// Withdraws the measure's points on `dates` (YYYY-MM-DD) for `reason`: they stay in the
+    /// history (`points(includeWithdrawn: true)`, with who, when and why) but leave every chart,
+    /// summary and report. A date without a current point is a `VALIDATION` error naming it
+    /// (`dates[1]`), and nothing changes.
+    async fn retract_data_points(
+        &self,
+        ctx: &Context<'_>,
+        measure_id: ID,
+        dates: Vec<String>,
+        reason: String,
+    ) -> Result<RetractDataPointsPayload> {
+        let caller = super::context::caller_of(ctx);
+        let measure_id = parse_id("measureId", &measure_id)?;
+        if dates.len() > engine::measure::MAX_POINTS_PER_REQUEST {
+            return Err(crate::Error::invalid(
+                "dates",
+                format!(
+                    "at most {} dates a request",
+                    engine::measure::MAX_POINTS_PER_REQUEST
+                ),
+            )
+            .into());
+        }
+        let mut errors = engine::InputErrors::default();
+        let parsed: Vec<chrono::NaiveDate> = dates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                errors.check(
+                    &format!("dates[{i}]"),
+                    chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                        .map_err(|_| format!("'{d}' is not a YYYY-MM-DD date")),
+                )
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let db = db(ctx)?;
+        let retracted =
+            crate::store::measures::retract_points(db, &change(ctx), measure_id, &parsed, &reason)
+                .await?;
+        let measure = crate::store::measures::measure(db, &caller, measure_id).await?;
+        Ok(RetractDataPointsPayload {
+            measure: MeasureView(measure),
+            retracted,
         })
     }
 }

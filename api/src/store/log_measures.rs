@@ -27,6 +27,7 @@ pub(crate) async fn recompute(
     log: &engine::events::EventLog,
     definition: &LogMeasureDefinition,
 ) -> Result<usize> {
+    // Computed points are the log's, not anyone's record: they are replaced, not withdrawn.
     data_point::Entity::delete_many()
         .filter(data_point::Column::MeasureId.eq(measure_id))
         .exec(tx)
@@ -42,6 +43,9 @@ pub(crate) async fn recompute(
             numerator: Set(None),
             denominator: Set(None),
             annotation: Set(None),
+            withdrawn_at: Set(None),
+            withdrawn_by: Set(None),
+            withdrawal_reason: Set(None),
         })
         .collect();
     for chunk in rows.chunks(super::scope::INSERT_CHUNK) {

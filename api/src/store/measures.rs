@@ -156,7 +156,8 @@ pub async fn measure(
     }
 }
 
-/// A measure's data points, by date.
+/// A measure's current data points (not withdrawn), by date: what charts, summaries and
+/// reports are drawn from.
 pub async fn points(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -165,12 +166,146 @@ pub async fn points(
     measure(db, caller, measure_id).await?;
     Ok(data_point::Entity::find()
         .filter(data_point::Column::MeasureId.eq(measure_id))
+        .filter(data_point::Column::WithdrawnAt.is_null())
         .order_by_asc(data_point::Column::Date)
         .all(db)
         .await?
         .into_iter()
         .map(point_from_row)
         .collect())
+}
+
+/// A point that was retracted, or replaced by a correction, with who did it, when and why.
+#[derive(Debug, Clone)]
+pub struct WithdrawnPoint {
+    pub point: DataPoint,
+    pub at: chrono::DateTime<Utc>,
+    pub by: String,
+    pub reason: String,
+}
+
+/// Every point of a measure, current and withdrawn, by date then by when it was withdrawn
+/// (current last): the measure's history.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    measure_id: Uuid,
+) -> Result<Vec<(DataPoint, Option<WithdrawnPoint>)>> {
+    measure(db, caller, measure_id).await?;
+    let mut rows = data_point::Entity::find()
+        .filter(data_point::Column::MeasureId.eq(measure_id))
+        .order_by_asc(data_point::Column::Date)
+        .all(db)
+        .await?;
+    rows.sort_by_key(|p| (p.date, p.withdrawn_at.is_none(), p.withdrawn_at));
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let withdrawal = p.withdrawn_at.map(|at| WithdrawnPoint {
+                point: point_from_row(p.clone()),
+                at,
+                by: p.withdrawn_by.clone().unwrap_or_default(),
+                reason: p.withdrawal_reason.clone().unwrap_or_default(),
+            });
+            (point_from_row(p), withdrawal)
+        })
+        .collect())
+}
+
+/// Withdraws the measure's current points on `dates`, keeping them marked with who, when and
+/// why. Every date must have a current point (`dates[i]` names one that has not), else nothing
+/// changes. One audited transaction; returns how many were withdrawn.
+pub async fn retract_points(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    measure_id: Uuid,
+    dates: &[NaiveDate],
+    reason: &str,
+) -> Result<usize> {
+    let caller = &ctx.caller;
+    let reason = engine::values::parse_text(reason, engine::pathway::MAX_NAME)
+        .map_err(|e| Error::invalid("reason", e))?;
+    let tx = begin_write(db).await?;
+    let record = measure(&tx, caller, measure_id).await?;
+    super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
+        .await?;
+    if record.from_log.is_some() {
+        return Err(Error::invalid(
+            "measureId",
+            "the points of a measure computed from an event log follow the log: retract the import instead",
+        ));
+    }
+    hold_measure(&tx, measure_id).await?;
+    let mut current = std::collections::HashSet::new();
+    for chunk in dates.chunks(INSERT_CHUNK) {
+        for p in data_point::Entity::find()
+            .filter(data_point::Column::MeasureId.eq(measure_id))
+            .filter(data_point::Column::WithdrawnAt.is_null())
+            .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
+            .all(&tx)
+            .await?
+        {
+            current.insert(p.date);
+        }
+    }
+    let mut errors = engine::InputErrors::default();
+    for (i, d) in dates.iter().enumerate() {
+        if !current.contains(d) {
+            errors.push(
+                format!("dates[{i}]"),
+                format!("the measure has no current point on {d}"),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let withdrawn = withdraw(&tx, caller, measure_id, dates, &reason).await?;
+    super::audit::commit(tx, ctx, &[measure_id]).await?;
+    Ok(withdrawn)
+}
+
+/// Writers of one measure take turns on its row (a no-op update holds the row lock until commit
+/// on PostgreSQL; SQLite has one writer anyway), so two that replace the same period cannot
+/// both withdraw the old point and then both insert a new one.
+async fn hold_measure(tx: &impl ConnectionTrait, measure_id: Uuid) -> Result<()> {
+    measure::Entity::update_many()
+        .col_expr(measure::Column::Id, Expr::col(measure::Column::Id))
+        .filter(measure::Column::Id.eq(measure_id))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Marks the current points of `dates` withdrawn by the caller for `reason`; how many there were.
+async fn withdraw(
+    tx: &impl ConnectionTrait,
+    caller: &Caller,
+    measure_id: Uuid,
+    dates: &[NaiveDate],
+    reason: &str,
+) -> Result<usize> {
+    let mut withdrawn = 0;
+    let now = Utc::now();
+    for chunk in dates.chunks(INSERT_CHUNK) {
+        withdrawn += data_point::Entity::update_many()
+            .col_expr(data_point::Column::WithdrawnAt, Expr::value(now))
+            .col_expr(
+                data_point::Column::WithdrawnBy,
+                Expr::value(caller.name().to_string()),
+            )
+            .col_expr(
+                data_point::Column::WithdrawalReason,
+                Expr::value(reason.to_string()),
+            )
+            .filter(data_point::Column::MeasureId.eq(measure_id))
+            .filter(data_point::Column::WithdrawnAt.is_null())
+            .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
+            .exec(tx)
+            .await?
+            .rows_affected as usize;
+    }
+    Ok(withdrawn)
 }
 
 fn point_from_row(p: data_point::Model) -> DataPoint {
@@ -199,6 +334,7 @@ pub async fn points_of_project(
     let mut out: std::collections::HashMap<Uuid, Vec<DataPoint>> = Default::default();
     for p in data_point::Entity::find()
         .filter(data_point::Column::MeasureId.in_subquery(in_project))
+        .filter(data_point::Column::WithdrawnAt.is_null())
         .order_by_asc(data_point::Column::Date)
         .all(db)
         .await?
@@ -216,8 +352,9 @@ pub struct Recorded {
     pub replaced: usize,
 }
 
-/// Records checked points, replacing any the measure already has for the same dates (so sending a
-/// period twice stores it once). One transaction.
+/// Records checked points, correcting any the measure already has for the same dates (the old
+/// point is withdrawn, kept in the history, so sending a period twice charts it once). One
+/// transaction.
 pub async fn record_points(
     db: &DatabaseConnection,
     ctx: &RequestContext,
@@ -238,24 +375,10 @@ pub async fn record_points(
             ),
         ));
     }
-    // Writers of one measure take turns on its row (a no-op update holds the row lock until
-    // commit on PostgreSQL; SQLite has one writer anyway), so two that replace the same period
-    // cannot both delete the old point and then both insert a new one.
-    measure::Entity::update_many()
-        .col_expr(measure::Column::Id, Expr::col(measure::Column::Id))
-        .filter(measure::Column::Id.eq(measure_id))
-        .exec(&tx)
-        .await?;
+    hold_measure(&tx, measure_id).await?;
+    // A point re-sent for a date corrects it: the old value stays, withdrawn, in the history.
     let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
-    let mut replaced = 0;
-    for chunk in dates.chunks(INSERT_CHUNK) {
-        replaced += data_point::Entity::delete_many()
-            .filter(data_point::Column::MeasureId.eq(measure_id))
-            .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
-            .exec(&tx)
-            .await?
-            .rows_affected as usize;
-    }
+    let replaced = withdraw(&tx, caller, measure_id, &dates, "corrected by a new value").await?;
     let rows: Vec<data_point::ActiveModel> = points
         .iter()
         .map(|p| data_point::ActiveModel {
@@ -266,6 +389,9 @@ pub async fn record_points(
             numerator: Set(p.numerator),
             denominator: Set(p.denominator),
             annotation: Set(p.annotation.clone()),
+            withdrawn_at: Set(None),
+            withdrawn_by: Set(None),
+            withdrawal_reason: Set(None),
         })
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
