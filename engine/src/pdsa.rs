@@ -16,6 +16,9 @@ pub enum Stage {
     Act,
     /// Acted on: the decision is made.
     Closed,
+    /// Stopped before ACT (planned by mistake, or overtaken): kept with its reason, left out of
+    /// reports.
+    Abandoned,
 }
 
 impl std::str::FromStr for Stage {
@@ -27,6 +30,7 @@ impl std::str::FromStr for Stage {
             Stage::Study,
             Stage::Act,
             Stage::Closed,
+            Stage::Abandoned,
         ]
         .into_iter()
         .find(|st| st.as_str() == s)
@@ -62,6 +66,7 @@ impl Stage {
             Stage::Study => "STUDY",
             Stage::Act => "ACT",
             Stage::Closed => "CLOSED",
+            Stage::Abandoned => "ABANDONED",
         }
     }
 }
@@ -165,6 +170,9 @@ pub enum Move {
         decision: Decision,
         rationale: String,
     },
+    /// PLAN, DO or STUDY → ABANDONED: the cycle stops, for a reason (in ACT the team decides
+    /// ABANDON instead, with what it learned).
+    Abandon { reason: String },
 }
 
 /// Applies a move, or says why it is not allowed (the message names the stage and what is
@@ -209,12 +217,20 @@ pub fn advance(cycle: &Cycle, action: Move) -> Result<Cycle, String> {
             next.decision = Some(decision);
             next.rationale = Some(rationale.trim().to_string());
         }
+        (Stage::Plan | Stage::Do | Stage::Study, Move::Abandon { reason }) => {
+            if reason.trim().is_empty() {
+                return Err("cannot abandon the cycle: give the reason".into());
+            }
+            next.stage = Stage::Abandoned;
+            next.rationale = Some(reason.trim().to_string());
+        }
         (stage, action) => {
             let wanted = match action {
                 Move::Start { .. } => "start (from PLAN)",
                 Move::Complete { .. } => "complete (from DO)",
                 Move::Learn { .. } => "record learning (from STUDY)",
                 Move::Decide { .. } => "decide (from ACT)",
+                Move::Abandon { .. } => "abandon (before ACT; in ACT decide ABANDON)",
             };
             return Err(format!(
                 "cannot {wanted}: the cycle is in {}",
@@ -309,6 +325,29 @@ pub fn study(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13: a cycle planned by mistake sat in every report as "(Plan)" for good.
+    #[test]
+    fn a_cycle_is_abandoned_with_a_reason_before_act_only() {
+        let plan = Cycle::plan("Test a huddle");
+        let abandon = |reason: &str| Move::Abandon {
+            reason: reason.into(),
+        };
+        assert!(advance(&plan, abandon(" ")).is_err());
+        let gone = advance(&plan, abandon("planned twice by mistake")).unwrap();
+        assert_eq!(gone.stage, Stage::Abandoned);
+        assert_eq!(gone.rationale.as_deref(), Some("planned twice by mistake"));
+        let err = advance(&gone, abandon("again")).unwrap_err();
+        assert!(err.contains("ABANDONED"), "{err}");
+        let mut act = plan.clone();
+        act.stage = Stage::Act;
+        assert!(
+            advance(&act, abandon("late"))
+                .unwrap_err()
+                .contains("decide ABANDON")
+        );
+        assert_eq!("ABANDONED".parse::<Stage>(), Ok(Stage::Abandoned));
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(u64::from(d) * 7)

@@ -526,3 +526,69 @@ async fn change_sets_are_checked_when_written_and_a_stale_one_never_breaks_a_rea
         "{read}"
     );
 }
+
+/// Issue 13: a cycle planned by mistake sat in every report as "(Plan)". It is abandoned with a
+/// reason: kept, with its history, and left out of the report.
+#[tokio::test]
+async fn a_cycle_planned_by_mistake_is_abandoned_with_a_reason_and_leaves_the_report() {
+    let app = spawn_app().await;
+    let (project, measure) = setup(&app).await;
+    let plan = "mutation($i: PlanCycleInput!) { planCycle(input: $i) { id version } }";
+    app.data(plan, json!({"i": {"projectId": project, "changeIdea": "Theatre slot held", "objective": "Hold a slot",
+                                   "predictions": [{"measureId": measure, "expectedValue": 30}]}}))
+        .await;
+    let mistake = app
+        .data(plan, json!({"i": {"projectId": project, "changeIdea": "Duplicate by mistake", "objective": "Oops",
+                                   "predictions": [{"measureId": measure, "expectedValue": 30}]}}))
+        .await["planCycle"]
+        .clone();
+    let abandon = "mutation($id: ID!, $v: Int!, $r: String!) { abandonCycle(cycleId: $id, expectedVersion: $v, reason: $r) { stage rationale version history { from to } } }";
+    let blank = app
+        .error(
+            abandon,
+            json!({"id": mistake["id"], "v": mistake["version"], "r": " "}),
+        )
+        .await;
+    assert_eq!(code(&blank), "VALIDATION", "{blank}");
+    let gone = app
+        .data(
+            abandon,
+            json!({"id": mistake["id"], "v": mistake["version"], "r": "planned twice by mistake"}),
+        )
+        .await["abandonCycle"]
+        .clone();
+    assert_eq!(gone["stage"], "ABANDONED");
+    assert_eq!(gone["rationale"], "planned twice by mistake");
+    assert_eq!(
+        gone["history"],
+        json!([{"from": "PLAN", "to": "ABANDONED"}])
+    );
+    let again = app
+        .error(
+            abandon,
+            json!({"id": mistake["id"], "v": gone["version"], "r": "again"}),
+        )
+        .await;
+    assert_eq!(code(&again), "VALIDATION", "{again}");
+
+    let report = app
+        .data(
+            "query($id: ID!) { project(id: $id) { report cycles { changeIdea stage } } }",
+            json!({"id": project}),
+        )
+        .await;
+    let text = report["project"]["report"].as_str().unwrap();
+    assert!(text.contains("Theatre slot held"), "{text}");
+    assert!(!text.contains("Duplicate by mistake"), "{text}");
+    let stages: Vec<&str> = report["project"]["cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        ["PLAN", "ABANDONED"],
+        "the history keeps it: {report}"
+    );
+}

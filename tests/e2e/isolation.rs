@@ -239,6 +239,7 @@ fn probes() -> BTreeMap<&'static str, Probe> {
     m.insert("MutationRoot.recordDataPoints", ("mutation($id: ID!) { recordDataPoints(measureId: $id, points: [{date: \"2025-01-06\", value: 1}]) { inserted } }", |o| json!({"id": o["measure"]})));
     m.insert("MutationRoot.retractDataPoints", ("mutation($id: ID!) { retractDataPoints(measureId: $id, dates: [\"2025-01-06\"], reason: \"r\") { retracted } }", |o| json!({"id": o["measure"]})));
     m.insert("MutationRoot.planCycle", ("mutation($id: ID!) { planCycle(input: {projectId: $id, changeIdea: \"c\", objective: \"o\"}) { id } }", |o| json!({"id": o["project"]})));
+    m.insert("MutationRoot.abandonCycle", ("mutation($id: ID!) { abandonCycle(cycleId: $id, expectedVersion: 1, reason: \"r\") { id } }", |o| json!({"id": o["cycle"]})));
     m.insert("MutationRoot.advanceCycle", ("mutation($id: ID!) { advanceCycle(cycleId: $id, expectedVersion: 1, action: {start: {actualStart: \"2025-01-06\"}}) { cycle { id } } }", |o| json!({"id": o["cycle"]})));
     m.insert(
         "MutationRoot.addObservation",

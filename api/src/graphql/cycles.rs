@@ -17,6 +17,7 @@ pub enum PdsaStage {
     Study,
     Act,
     Closed,
+    Abandoned,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -449,6 +450,28 @@ impl CycleMutation {
             next_cycle: advanced.next_cycle.map(CycleView),
             new_pathway_version_id: advanced.new_pathway_version.map(|id| ID(id.to_string())),
         })
+    }
+
+    /// Stops a cycle in PLAN, DO or STUDY for `reason` (planned by mistake, overtaken): it stays
+    /// in the project's history, stage ABANDONED with the reason as its rationale, and leaves the
+    /// report. In ACT the team decides ABANDON instead.
+    async fn abandon_cycle(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        expected_version: i64,
+        reason: String,
+    ) -> Result<CycleView> {
+        let id = parse_id("cycleId", &cycle_id)?;
+        let advanced = cycles::advance_cycle(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            expected_version,
+            Move::Abandon { reason },
+        )
+        .await?;
+        Ok(CycleView(advanced.cycle))
     }
 
     /// Records an observation on a cycle in DO.

@@ -71,7 +71,12 @@ pub async fn project_report(
             .collect::<Vec<_>>(),
     );
     let mut cycle_lines = Vec::new();
-    for c in cycles::list(db, caller, project_id).await? {
+    // An abandoned cycle stays in the project's history, not in the board's report.
+    for c in cycles::list(db, caller, project_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.cycle.stage != engine::pdsa::Stage::Abandoned)
+    {
         let predictions = c
             .cycle
             .predictions
