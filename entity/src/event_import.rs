@@ -23,6 +23,12 @@ pub struct Model {
     /// SHA-256 (hex) of the staged events of a keyed import: a second use of the key must
     /// carry the same content.
     pub content_hash: Option<String>,
+    /// The sequence number of the import's first event (its events are one contiguous run).
+    pub first_seq: Option<i64>,
+    /// When the import was retracted (its events removed from the log); `None` while it stands.
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub withdrawn_by: Option<String>,
+    pub withdrawal_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261126_000004_event_logs;
 mod m20261126_000005_access;
 mod m20261201_000006_import_content;
 mod m20261201_000007_withdrawn_points;
+mod m20261201_000008_import_withdrawal;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_access::Migration),
             Box::new(m20261201_000006_import_content::Migration),
             Box::new(m20261201_000007_withdrawn_points::Migration),
+            Box::new(m20261201_000008_import_withdrawal::Migration),
         ]
     }
 }

@@ -693,3 +693,62 @@ async fn the_same_key_with_the_same_content_stores_once_and_with_other_content_c
     assert_eq!(code(&clash["errors"][0]), "CONFLICT", "{clash}");
     assert!(clash.to_string().contains("b-1"), "{clash}");
 }
+
+/// Issue 13: a CSV posted twice stored two copies of every event, and nothing could remove them.
+/// Retracting the second import takes its events out of the log and its discovery, and keeps
+/// the import, marked with who, when and why.
+#[tokio::test]
+async fn a_retracted_import_leaves_the_log_and_its_discovery() {
+    let app = spawn_app().await;
+    let log = app.event_log("Sent twice").await;
+    let csv = csv_log(8);
+    let (status, first) = app.upload(&log, "", csv.clone().into_bytes()).await;
+    assert_eq!(status, 200, "{first}");
+    let once = discovery(&app, &log).await;
+    let (_, second) = app.upload(&log, "", csv.into_bytes()).await;
+    let twice = discovery(&app, &log).await;
+    assert_eq!(
+        twice["eventCount"].as_i64().unwrap(),
+        2 * once["eventCount"].as_i64().unwrap()
+    );
+    let retract = "mutation($id: ID!, $r: String!) { retractImport(importId: $id, reason: $r) { id events withdrawnBy withdrawalReason withdrawnAt } }";
+    let viewer = app.token_for("Viewer", "XQ1", "VIEWER", false).await;
+    let refused = app
+        .graphql_as(
+            Some(&viewer),
+            retract,
+            json!({"id": second["import"]["id"], "r": "sent twice"}),
+        )
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "FORBIDDEN", "{refused}");
+    let retracted = app
+        .data(
+            retract,
+            json!({"id": second["import"]["id"], "r": "sent twice"}),
+        )
+        .await["retractImport"]
+        .clone();
+    assert_eq!(retracted["withdrawalReason"], "sent twice");
+    assert_eq!(retracted["withdrawnBy"], "test administrator");
+    assert!(!retracted["withdrawnAt"].is_null());
+    let after = discovery(&app, &log).await;
+    assert_eq!(
+        after, once,
+        "discovery after the retraction equals discovery of one copy"
+    );
+    let again = app
+        .graphql(retract, json!({"id": second["import"]["id"], "r": "again"}))
+        .await;
+    assert_eq!(code(&again["errors"][0]), "CONFLICT", "{again}");
+    let imports = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { imports { id withdrawalReason } } }",
+            json!({"id": log}),
+        )
+        .await;
+    assert_eq!(
+        imports["eventLog"]["imports"].as_array().unwrap().len(),
+        2,
+        "{imports}"
+    );
+}

@@ -117,7 +117,15 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         .await["planCycle"]["id"]
         .clone();
     let log = app.event_log("First organisation's log").await;
+    let import = app
+        .data(
+            "mutation($id: ID!) { appendEvents(logId: $id, batchKey: \"first\", events: [{caseId: \"c\", activity: \"a\", timestamp: \"2025-01-06T00:00:00Z\"}]) { import { id } } }",
+            json!({"id": log}),
+        )
+        .await["appendEvents"]["import"]["id"]
+        .clone();
     BTreeMap::from([
+        ("import", import),
         ("pathway", pathway_id),
         ("step", content["pathway"]["steps"][0]["id"].clone()),
         ("step2", content["pathway"]["steps"][1]["id"].clone()),
@@ -251,6 +259,13 @@ fn probes() -> BTreeMap<&'static str, Probe> {
     m.insert("MutationRoot.addDriver", ("mutation($id: ID!) { addDriver(input: {projectId: $id, expectedVersion: 1, kind: PRIMARY_DRIVER, text: \"t\"}) { id } }", |o| json!({"id": o["project"]})));
     m.insert("MutationRoot.updateDriver", ("mutation($id: ID!) { updateDriver(input: {id: $id, expectedVersion: 1, text: \"x\"}) { id } }", |o| json!({"id": o["driver"]})));
     m.insert("MutationRoot.createEventLog", ("mutation($id: ID!) { createEventLog(input: {name: \"steal\", organisationId: $id}) { id } }", |o| json!({"id": o["organisation"]})));
+    m.insert(
+        "MutationRoot.retractImport",
+        (
+            "mutation($id: ID!) { retractImport(importId: $id, reason: \"r\") { id } }",
+            |o| json!({"id": o["import"]}),
+        ),
+    );
     m.insert("MutationRoot.appendEvents", ("mutation($id: ID!) { appendEvents(logId: $id, batchKey: \"k\", events: [{caseId: \"c\", activity: \"a\", timestamp: \"2025-01-06T00:00:00Z\"}]) { duplicate } }", |o| json!({"id": o["log"]})));
     m.insert("MutationRoot.calibratePathway", ("mutation($p: ID!, $l: ID!) { calibratePathway(pathwayId: $p, logId: $l) { changes { field } } }", |o| json!({"p": o["pathway"], "l": o["attacker_log"]})));
     m.insert("MutationRoot.addLogMeasure", ("mutation($p: ID!, $l: ID!) { addLogMeasure(input: {projectId: $p, expectedVersion: 1, logId: $l, name: \"n\", fromActivity: \"a\", toActivity: \"b\", statistic: MEDIAN_TIME, direction: DECREASE}) { measure { id } } }", |o| json!({"p": o["project"], "l": o["attacker_log"]})));

@@ -119,6 +119,21 @@ impl EventLogMutation {
         ))
     }
 
+    /// Retracts an import (a file sent twice, the wrong extract): its events leave the log, the
+    /// log's counts and the measures computed from it follow at once, and the import stays in
+    /// the log's `imports`, marked with who retracted it, when and why. Needs the right to write
+    /// the log's events.
+    async fn retract_import(
+        &self,
+        ctx: &Context<'_>,
+        import_id: ID,
+        reason: String,
+    ) -> Result<EventImportView> {
+        let id = parse_id("importId", &import_id)?;
+        let record = crate::store::imports::retract(db(ctx)?, &change(ctx), id, &reason).await?;
+        Ok(EventImportView(record))
+    }
+
     /// Appends a batch of at most 10,000 events, all or nothing. Sending the same `batchKey`
     /// again stores the events once (`duplicate` is true). Bad rows or an NHS number outside
     /// `caseId` refuse the whole batch with a `VALIDATION` error naming rows and fields, and a

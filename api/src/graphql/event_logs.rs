@@ -196,6 +196,18 @@ impl EventImportView {
     async fn events(&self) -> i64 {
         self.0.events
     }
+    /// When the import was retracted (its events left the log); absent while it stands.
+    async fn withdrawn_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.withdrawal.as_ref().map(|w| w.0)
+    }
+    /// Who retracted it.
+    async fn withdrawn_by(&self) -> Option<&str> {
+        self.0.withdrawal.as_ref().map(|w| w.1.as_str())
+    }
+    /// Why.
+    async fn withdrawal_reason(&self) -> Option<&str> {
+        self.0.withdrawal.as_ref().map(|w| w.2.as_str())
+    }
     async fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }

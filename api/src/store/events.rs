@@ -89,6 +89,8 @@ pub struct ImportRecord {
     pub finished_at: DateTime<Utc>,
     /// True when this batch key had been stored before, so nothing new was written.
     pub duplicate: bool,
+    /// When, by whom and why the import was retracted (its events left the log).
+    pub withdrawal: Option<(DateTime<Utc>, String, String)>,
 }
 
 impl ImportRecord {
@@ -120,6 +122,13 @@ pub(crate) fn import_from_row(row: event_import::Model) -> ImportRecord {
         started_at: row.started_at,
         finished_at: row.finished_at,
         duplicate: false,
+        withdrawal: row.withdrawn_at.map(|at| {
+            (
+                at,
+                row.withdrawn_by.unwrap_or_default(),
+                row.withdrawal_reason.unwrap_or_default(),
+            )
+        }),
     }
 }
 

@@ -51,6 +51,10 @@ async fn record_failure(
         source: Set(source.as_str().into()),
         batch_key: Set(None),
         content_hash: Set(None),
+        first_seq: Set(None),
+        withdrawn_at: Set(None),
+        withdrawn_by: Set(None),
+        withdrawal_reason: Set(None),
         status: Set("FAILED".into()),
         rows: Set(staged.report.rows as i64),
         events: Set(0),
@@ -187,6 +191,10 @@ async fn write(
         source: Set(source.as_str().into()),
         batch_key: Set(batch_key.map(str::to_string)),
         content_hash: Set(batch_key.map(|_| staged.events.content_hash())),
+        first_seq: Set(None),
+        withdrawn_at: Set(None),
+        withdrawn_by: Set(None),
+        withdrawal_reason: Set(None),
         status: Set("SUCCEEDED".into()),
         rows: Set(staged.report.rows as i64),
         events: Set(n),
@@ -219,6 +227,27 @@ async fn write(
         .ok_or_else(|| Error::not_found("event log", log_id))?;
     let first_seq = log.next_seq - n;
     insert_events(&tx, log_id, first_seq, events).await?;
+    event_import::Entity::update_many()
+        .col_expr(event_import::Column::FirstSeq, Expr::value(first_seq))
+        .filter(event_import::Column::Id.eq(import_id))
+        .exec(&tx)
+        .await?;
+    refresh_log(&tx, caller, log_id).await?;
+    let row = event_import::Entity::find_by_id(import_id)
+        .unique(&tx)
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("import row vanished")))?;
+    super::audit::commit(tx, ctx, &[import_id, log_id]).await?;
+    Ok(import_from_row(row))
+}
+
+/// Counts a log's events and cases again and recomputes the measures built on it, after events
+/// were added or removed (in the same transaction).
+async fn refresh_log(
+    tx: &DatabaseTransaction,
+    caller: &crate::caller::Caller,
+    log_id: Uuid,
+) -> Result<()> {
     let counts = tx
         .query_one(
             Query::select()
@@ -235,9 +264,74 @@ async fn write(
         .col_expr(event_log::Column::EventCount, Expr::value(event_count))
         .col_expr(event_log::Column::CaseCount, Expr::value(case_count))
         .filter(event_log::Column::Id.eq(log_id))
+        .exec(tx)
+        .await?;
+    super::log_measures::recompute_for_log(tx, caller, log_id).await?;
+    Ok(())
+}
+
+/// Retracts an import: its events leave the log (the log's counts and the measures computed
+/// from it follow, in the same transaction), and the import stays, marked with who retracted
+/// it, when and why. Needs the right to write the log's events; a failed, already retracted or
+/// import from before sequences were recorded is refused saying which.
+pub async fn retract(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    import_id: Uuid,
+    reason: &str,
+) -> Result<ImportRecord> {
+    let caller = &ctx.caller;
+    let reason = engine::values::parse_text(reason, engine::pathway::MAX_NAME)
+        .map_err(|e| Error::invalid("reason", e))?;
+    let tx = begin_write(db).await?;
+    let row = event_import::Entity::find_by_id(import_id)
+        .unique(&tx)
+        .await?
+        .ok_or_else(|| Error::not_found("import", import_id))?;
+    let log_id = row.log_id;
+    match get_log(&tx, caller, log_id).await {
+        Ok(_) => {}
+        Err(Error::NotFound { .. }) => return Err(Error::not_found("import", import_id)),
+        Err(e) => return Err(e),
+    }
+    super::access::require_events_write(&tx, caller, log_id).await?;
+    if row.withdrawn_at.is_some() {
+        return Err(Error::Conflict(format!(
+            "import {import_id} is already retracted"
+        )));
+    }
+    let Some(first_seq) = row.first_seq.filter(|_| row.status == "SUCCEEDED") else {
+        return Err(Error::invalid(
+            "importId",
+            format!("import {import_id} stored no events to retract"),
+        ));
+    };
+    log_event::Entity::delete_many()
+        .filter(log_event::Column::LogId.eq(log_id))
+        .filter(log_event::Column::Seq.gte(first_seq))
+        .filter(log_event::Column::Seq.lt(first_seq + row.events))
         .exec(&tx)
         .await?;
-    super::log_measures::recompute_for_log(&tx, caller, log_id).await?;
+    event_import::Entity::update_many()
+        .col_expr(event_import::Column::WithdrawnAt, Expr::value(Utc::now()))
+        .col_expr(
+            event_import::Column::WithdrawnBy,
+            Expr::value(caller.name().to_string()),
+        )
+        .col_expr(event_import::Column::WithdrawalReason, Expr::value(reason))
+        .filter(event_import::Column::Id.eq(import_id))
+        .exec(&tx)
+        .await?;
+    event_log::Entity::update_many()
+        .col_expr(
+            event_log::Column::Version,
+            Expr::col(event_log::Column::Version).add(1),
+        )
+        .col_expr(event_log::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(event_log::Column::Id.eq(log_id))
+        .exec(&tx)
+        .await?;
+    refresh_log(&tx, caller, log_id).await?;
     let row = event_import::Entity::find_by_id(import_id)
         .unique(&tx)
         .await?
