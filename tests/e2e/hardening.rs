@@ -643,18 +643,20 @@ async fn out_of_file_descriptors_the_server_pauses_instead_of_spinning() {
         .spawn()
         .expect("prlimit and qiflow serve");
     let url = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..200 {
-        if reqwest::get(format!("{url}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
+    // Whether /healthz answers within about ten seconds.
+    let answers = || async {
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/healthz"))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "qiflow serve did not start");
+        false
+    };
+    assert!(answers().await, "qiflow serve did not start");
     let mut held = Vec::new();
     for _ in 0..80 {
         if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
@@ -666,17 +668,7 @@ async fn out_of_file_descriptors_the_server_pauses_instead_of_spinning() {
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let used = cpu_seconds(child.id()) - before;
     drop(held);
-    let mut answered = false;
-    for _ in 0..100 {
-        if reqwest::get(format!("{url}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            answered = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let answered = answers().await;
     child.kill().ok();
     child.wait().ok();
     assert!(

@@ -233,6 +233,16 @@ async fn write(
         .exec(&tx)
         .await?;
     refresh_log(&tx, caller, log_id).await?;
+    commit_import(tx, ctx, import_id, log_id).await
+}
+
+/// Commits an import's write (audited) and answers with the import as stored.
+async fn commit_import(
+    tx: crate::db::WriteTransaction,
+    ctx: &RequestContext,
+    import_id: Uuid,
+    log_id: Uuid,
+) -> Result<ImportRecord> {
     let row = event_import::Entity::find_by_id(import_id)
         .unique(&tx)
         .await?
@@ -332,12 +342,7 @@ pub async fn retract(
         .exec(&tx)
         .await?;
     refresh_log(&tx, caller, log_id).await?;
-    let row = event_import::Entity::find_by_id(import_id)
-        .unique(&tx)
-        .await?
-        .ok_or_else(|| Error::internal(anyhow::anyhow!("import row vanished")))?;
-    super::audit::commit(tx, ctx, &[import_id, log_id]).await?;
-    Ok(import_from_row(row))
+    commit_import(tx, ctx, import_id, log_id).await
 }
 
 async fn insert_events(
