@@ -24,9 +24,17 @@ pub struct RequestContext {
     pub started_at: DateTime<Utc>,
     /// The response key (alias or name) of the mutation field this context writes for.
     pub key: Arc<str>,
-    /// The keys of the request's mutation fields whose writes have committed, shared by every
-    /// context of the request: a request stopped by its time limit can say which were done.
-    done: Arc<std::sync::Mutex<Vec<Arc<str>>>>,
+    /// The keys of the request's mutation fields whose writes have committed, and how many
+    /// commits are in flight, shared by every context of the request: a request stopped by its
+    /// time limit waits for those to settle, then says which were done.
+    done: Arc<Commits>,
+}
+
+/// What the writes of one request have committed so far.
+#[derive(Debug, Default)]
+pub struct Commits {
+    keys: std::sync::Mutex<Vec<Arc<str>>>,
+    in_flight: tokio::sync::watch::Sender<usize>,
 }
 
 impl RequestContext {
@@ -68,15 +76,34 @@ impl RequestContext {
 
     /// Notes that this context's write has committed.
     pub fn mark_done(&self) {
-        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        let mut done = self.done.keys.lock().unwrap_or_else(|e| e.into_inner());
         if !done.contains(&self.key) {
             done.push(self.key.clone());
         }
     }
 
+    /// Notes that a commit of this request has started (`true`) or ended (`false`).
+    pub fn committing(&self, started: bool) {
+        self.done.in_flight.send_modify(|n| {
+            *n = if started { *n + 1 } else { n.saturating_sub(1) };
+        });
+    }
+
+    /// The response keys of the request's mutation fields whose writes have committed, once no
+    /// commit is in flight (or `wait` has passed).
+    pub async fn done_when_settled(&self, wait: std::time::Duration) -> Vec<Arc<str>> {
+        let mut in_flight = self.done.in_flight.subscribe();
+        let _ = tokio::time::timeout(wait, in_flight.wait_for(|n| *n == 0)).await;
+        self.done()
+    }
+
     /// The response keys of the request's mutation fields whose writes have committed.
     pub fn done(&self) -> Vec<Arc<str>> {
-        self.done.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.done
+            .keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The same request on behalf of another caller (a caller that has just been made an

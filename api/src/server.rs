@@ -381,7 +381,7 @@ async fn execute(
             response
         }
         None => {
-            let done = ctx.done();
+            let done = ctx.done_when_settled(Duration::from_secs(10)).await;
             crate::audit::record_not_run(db, &ctx, &mutations, &done).await;
             stopped_answer(limits.timeout, &mutations, &done)
         }

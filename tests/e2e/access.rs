@@ -197,6 +197,42 @@ async fn organisations_see_only_what_is_theirs_or_shared_and_change_only_with_th
     let seen = app.graphql_as(Some(&other), read, json!({"id": id})).await;
     assert_eq!(seen["data"]["pathway"]["version"], 2, "{seen}");
 
+    // Issue 13: the owner lists its shares and takes one back; the sharee then sees nothing.
+    let shares = "query($id: ID!) { pathway(id: $id) { shares { odsCode role } } }";
+    let listed = app.data(shares, json!({"id": id})).await;
+    assert_eq!(
+        listed["pathway"]["shares"],
+        json!([{"odsCode": "RA7", "role": "EDITOR"}])
+    );
+    let theirs = app
+        .graphql_as(Some(&other), shares, json!({"id": id}))
+        .await;
+    assert_eq!(
+        theirs["data"]["pathway"]["shares"],
+        json!([]),
+        "only the owner's members list them"
+    );
+    let revoke =
+        "mutation($p: ID!, $o: ID!) { revokePathwayShare(pathwayId: $p, organisationId: $o) }";
+    assert_eq!(
+        first_code(
+            &app.graphql_as(Some(&other), revoke, json!({"p": id, "o": org_id("RA7")}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    app.data(revoke, json!({"p": id, "o": org_id("RA7")})).await;
+    assert_eq!(
+        first_code(&app.graphql_as(Some(&other), read, json!({"id": id})).await),
+        "NOT_FOUND"
+    );
+    let again = app
+        .graphql(revoke, json!({"p": id, "o": org_id("RA7")}))
+        .await;
+    assert_eq!(first_code(&again), "VALIDATION", "{again}");
+    app.data(share, json!({"p": id, "o": org_id("RA7"), "r": "EDITOR"}))
+        .await;
+
     // A viewer of the owner sees it but may not change it.
     let viewer = app.token_for("Owner viewer", "RX1", "VIEWER", false).await;
     assert!(app.graphql_as(Some(&viewer), read, json!({"id": id})).await["errors"].is_null());

@@ -24,6 +24,44 @@ impl From<ShareRole> for Role {
     }
 }
 
+/// An organisation's share of a pathway or project.
+#[derive(SimpleObject)]
+#[graphql(name = "Share")]
+pub struct ShareView {
+    organisation_id: ID,
+    ods_code: String,
+    organisation_name: String,
+    /// VIEWER or EDITOR: at most the member's own role in that organisation.
+    role: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<crate::store::shares::ShareRecord> for ShareView {
+    fn from(s: crate::store::shares::ShareRecord) -> Self {
+        Self {
+            organisation_id: ID(s.organisation_id.to_string()),
+            ods_code: s.ods_code,
+            organisation_name: s.organisation_name,
+            role: s.role.as_str().to_string(),
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// Who a pathway or project is shared with (for members of its owning organisation).
+pub(crate) async fn shares_of(
+    ctx: &Context<'_>,
+    kind: &'static str,
+    object: uuid::Uuid,
+) -> Result<Vec<ShareView>> {
+    let caller = super::context::caller_of(ctx);
+    Ok(crate::store::shares::list(db(ctx)?, &caller, kind, object)
+        .await?
+        .into_iter()
+        .map(ShareView::from)
+        .collect())
+}
+
 /// A principal's role in an organisation.
 #[derive(SimpleObject)]
 pub struct MembershipView {
@@ -195,6 +233,42 @@ impl AccessMutation {
             parse_id("projectId", &project_id)?,
             parse_id("organisationId", &organisation_id)?,
             role.into(),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Takes back another organisation's share of a pathway (the owner's administrators only).
+    async fn revoke_pathway_share(
+        &self,
+        ctx: &Context<'_>,
+        pathway_id: ID,
+        organisation_id: ID,
+    ) -> Result<bool> {
+        crate::store::shares::revoke(
+            db(ctx)?,
+            &change(ctx),
+            access::PATHWAY,
+            parse_id("pathwayId", &pathway_id)?,
+            parse_id("organisationId", &organisation_id)?,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Takes back another organisation's share of an improvement project.
+    async fn revoke_project_share(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        organisation_id: ID,
+    ) -> Result<bool> {
+        crate::store::shares::revoke(
+            db(ctx)?,
+            &change(ctx),
+            access::PROJECT,
+            parse_id("projectId", &project_id)?,
+            parse_id("organisationId", &organisation_id)?,
         )
         .await?;
         Ok(true)

@@ -161,6 +161,11 @@ impl PathwayView {
             })
             .collect())
     }
+    /// The organisations the pathway is shared with (for members of its owner; empty for
+    /// others).
+    async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::access::ShareView>> {
+        super::access::shares_of(ctx, crate::store::access::PATHWAY, self.record.id).await
+    }
     /// Every organisation the pathway involves: the owner, then those of its steps.
     async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationView>> {
         let content = self.content(ctx).await?;

@@ -105,6 +105,11 @@ impl ProjectView {
             .map(super::cycles::CycleView)
             .collect())
     }
+    /// The organisations the project is shared with (for members of its owner; empty for
+    /// others).
+    async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::access::ShareView>> {
+        super::access::shares_of(ctx, crate::store::access::PROJECT, self.0.id).await
+    }
     async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureView>> {
         let measures = match ctx.data_opt::<DataLoader<ProjectChildren>>() {
             Some(loader) => loader.load_one(MeasuresOf(self.0.id)).await?,

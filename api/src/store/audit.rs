@@ -37,8 +37,22 @@ pub async fn commit_as(
 ) -> Result<()> {
     entry(&tx, ctx, &ctx.operation, touched, outcome).await?;
     let access_changed = tx.access_changed();
-    tx.commit().await?;
-    ctx.mark_done();
+    // The commit runs on a task of its own, so a request stopped by its time limit cannot drop
+    // it half-way: it completes (and is marked done) or fails, and the stopped request waits
+    // for it to settle before saying which of its writes were done.
+    ctx.committing(true);
+    let settled = ctx.clone();
+    let committed = tokio::spawn(async move {
+        let result = tx.commit().await;
+        if result.is_ok() {
+            settled.mark_done();
+        }
+        settled.committing(false);
+        result
+    })
+    .await
+    .map_err(|e| Error::internal(anyhow::anyhow!("a commit failed to run: {e}")))?;
+    committed?;
     if access_changed {
         super::caller_cache::forget_all();
     }
