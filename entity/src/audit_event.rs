@@ -18,6 +18,8 @@ pub struct Model {
     /// OK, or the error code.
     pub outcome: String,
     pub request_id: String,
+    /// What a correction changed: `[{"object", "field", "before", "after"}]`.
+    pub changes: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,12 @@ pub struct Model {
     pub at: DateTimeUtc,
     pub author: String,
     pub text: String,
+    /// Set when the text was last corrected.
+    pub corrected_at: Option<DateTimeUtc>,
+    /// Set when the observation was retracted: it leaves the cycle's study.
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub withdrawn_by: Option<String>,
+    pub withdrawal_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

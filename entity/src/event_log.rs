@@ -17,6 +17,10 @@ pub struct Model {
     /// Incremented by every change; the optimistic-concurrency token.
     pub version: i64,
     pub created_at: DateTimeUtc,
+    /// Set when the log was archived: it takes no more events and leaves lists by default.
+    pub archived_at: Option<DateTimeUtc>,
+    pub archived_by: Option<String>,
+    pub archive_reason: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -12,6 +12,10 @@ pub struct Model {
     pub status: String,
     /// Incremented by every change; the optimistic-concurrency token.
     pub version: i64,
+    /// Set while the project is CLOSED: who closed it, when and why.
+    pub closed_at: Option<DateTimeUtc>,
+    pub closed_by: Option<String>,
+    pub closed_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

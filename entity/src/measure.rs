@@ -19,6 +19,10 @@ pub struct Model {
     pub event_log_id: Option<Uuid>,
     /// How it is computed from the log (engine `LogMeasureDefinition` as JSON).
     pub log_definition: Option<Json>,
+    /// Set when the measure was withdrawn: it leaves the project's charts and reports.
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub withdrawn_by: Option<String>,
+    pub withdrawal_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261126_000005_access;
 mod m20261201_000006_import_content;
 mod m20261201_000007_withdrawn_points;
 mod m20261201_000008_import_withdrawal;
+mod m20261202_000009_corrections;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_import_content::Migration),
             Box::new(m20261201_000007_withdrawn_points::Migration),
             Box::new(m20261201_000008_import_withdrawal::Migration),
+            Box::new(m20261202_000009_corrections::Migration),
         ]
     }
 }

@@ -257,6 +257,13 @@ fn probes() -> BTreeMap<&'static str, Probe> {
         ),
     );
     m.insert("MutationRoot.addDriver", ("mutation($id: ID!) { addDriver(input: {projectId: $id, expectedVersion: 1, kind: PRIMARY_DRIVER, text: \"t\"}) { id } }", |o| json!({"id": o["project"]})));
+    m.insert("MutationRoot.updateOrganisation", ("mutation($id: ID!) { updateOrganisation(input: {id: $id, expectedVersion: 1, name: \"x\"}) { id } }", |o| json!({"id": o["organisation"]})));
+    m.insert("MutationRoot.closeProject", ("mutation($id: ID!) { closeProject(projectId: $id, expectedVersion: 1, reason: \"r\") { id } }", |o| json!({"id": o["project"]})));
+    m.insert("MutationRoot.reopenProject", ("mutation($id: ID!) { reopenProject(projectId: $id, expectedVersion: 1) { id } }", |o| json!({"id": o["project"]})));
+    m.insert("MutationRoot.setProjectTeam", ("mutation($id: ID!) { setProjectTeam(projectId: $id, expectedVersion: 1, members: []) { id } }", |o| json!({"id": o["project"]})));
+    m.insert("MutationRoot.withdrawMeasure", ("mutation($id: ID!) { withdrawMeasure(measureId: $id, expectedVersion: 1, reason: \"r\") { id } }", |o| json!({"id": o["measure"]})));
+    m.insert("MutationRoot.moveDataPoint", ("mutation($id: ID!) { moveDataPoint(measureId: $id, date: \"2025-01-06\", to: \"2025-01-07\", reason: \"r\") { id } }", |o| json!({"id": o["measure"]})));
+    m.insert("MutationRoot.removeDriver", ("mutation($id: ID!) { removeDriver(id: $id, expectedVersion: 1, withChildren: true) { id } }", |o| json!({"id": o["driver"]})));
     m.insert("MutationRoot.updateDriver", ("mutation($id: ID!) { updateDriver(input: {id: $id, expectedVersion: 1, text: \"x\"}) { id } }", |o| json!({"id": o["driver"]})));
     m.insert("MutationRoot.createEventLog", ("mutation($id: ID!) { createEventLog(input: {name: \"steal\", organisationId: $id}) { id } }", |o| json!({"id": o["organisation"]})));
     m.insert(

@@ -6,6 +6,7 @@ mod analysis;
 mod browser;
 mod cli;
 mod concurrency;
+mod corrections;
 mod crash;
 mod cycles;
 mod demo;

@@ -91,6 +91,18 @@ pub struct AuditEntry {
     /// OK, or the error code.
     outcome: String,
     request_id: String,
+    /// What a correction changed, field by field (empty for other operations).
+    changes: Vec<AuditChange>,
+}
+
+/// One field a correction changed, with its value before and after.
+#[derive(SimpleObject)]
+pub struct AuditChange {
+    /// The object changed.
+    object_id: ID,
+    field: String,
+    before: async_graphql::Json<serde_json::Value>,
+    after: async_graphql::Json<serde_json::Value>,
 }
 
 impl From<AuditRecord> for AuditEntry {
@@ -108,6 +120,16 @@ impl From<AuditRecord> for AuditEntry {
                 .collect(),
             outcome: r.outcome,
             request_id: r.request_id,
+            changes: r
+                .changes
+                .into_iter()
+                .map(|c| AuditChange {
+                    object_id: ID(c.object.to_string()),
+                    field: c.field,
+                    before: async_graphql::Json(c.before),
+                    after: async_graphql::Json(c.after),
+                })
+                .collect(),
         }
     }
 }

@@ -112,4 +112,20 @@ impl DriverMutation {
         .await?;
         Ok(ProjectView(project))
     }
+
+    /// Removes a driver or change idea (`expectedVersion` is the project's). A node with nodes
+    /// under it is refused, naming them, unless `withChildren` removes the whole branch; a change
+    /// idea a PDSA cycle tests is refused, naming the cycle.
+    async fn remove_driver(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i64,
+        #[graphql(default)] with_children: bool,
+    ) -> Result<ProjectView> {
+        let id = parse_id("id", &id)?;
+        Ok(ProjectView(
+            drivers::remove(db(ctx)?, &change(ctx), id, expected_version, with_children).await?,
+        ))
+    }
 }

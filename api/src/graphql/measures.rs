@@ -178,6 +178,10 @@ impl MeasureView {
     async fn kind(&self) -> MeasureKind {
         self.0.measure.kind.into()
     }
+    /// Who withdrew the measure, when and why (only for withdrawn measures).
+    async fn withdrawal(&self) -> Option<super::withdrawal::Withdrawal> {
+        self.0.withdrawal.clone().map(Into::into)
+    }
     /// Where the points come from when they are computed from an event log.
     async fn from_log(&self) -> Option<LogMeasureSourceView> {
         self.0.from_log.as_ref().map(LogMeasureSourceView::new)

@@ -17,6 +17,7 @@ mod pathway;
 mod pathway_mutations;
 mod project_mutations;
 mod projects;
+mod withdrawal;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;

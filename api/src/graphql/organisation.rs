@@ -27,6 +27,10 @@ impl OrganisationView {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Send it back as `expectedVersion` when correcting the organisation.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
 }
 
 #[derive(Default)]
@@ -60,6 +64,17 @@ pub struct CreateOrganisationInput {
     pub kind: OrganisationKind,
 }
 
+/// Corrections to an organisation; leave out what stays the same.
+#[derive(InputObject)]
+pub struct UpdateOrganisationInput {
+    pub id: ID,
+    /// The version you last read; a stale one gets `CONFLICT`.
+    pub expected_version: i64,
+    pub name: Option<String>,
+    /// A corrected ODS code; must not be taken.
+    pub ods_code: Option<String>,
+}
+
 #[derive(Default)]
 pub struct OrganisationMutation;
 
@@ -79,6 +94,41 @@ impl OrganisationMutation {
         .parse()
         .map_err(crate::Error::from)?;
         let record = store::organisations::create(db(ctx)?, &change(ctx), organisation).await?;
+        Ok(OrganisationView(record))
+    }
+
+    /// Corrects an organisation's name or ODS code (the ADMIN role in it is needed). Pathways
+    /// that name it show the new name at once, under a new version. `CONFLICT` when the code is
+    /// taken or `expectedVersion` is stale.
+    async fn update_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganisationInput,
+    ) -> Result<OrganisationView> {
+        let id = parse_id("id", &input.id)?;
+        let mut errors = engine::InputErrors::default();
+        let name = input.name.as_deref().and_then(|n| {
+            errors.check(
+                "name",
+                engine::values::parse_text(n, engine::pathway::MAX_NAME),
+            )
+        });
+        let ods_code = input
+            .ods_code
+            .as_deref()
+            .and_then(|c| errors.check("odsCode", engine::OdsCode::parse(c)));
+        if !errors.is_empty() {
+            return Err(crate::Error::Validation(errors).into());
+        }
+        let record = store::organisations::update(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            input.expected_version,
+            name,
+            ods_code,
+        )
+        .await?;
         Ok(OrganisationView(record))
     }
 }

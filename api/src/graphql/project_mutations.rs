@@ -94,6 +94,43 @@ pub struct UpdateMeasureInput {
     pub chart_type: Option<ChartType>,
 }
 
+/// The team's names checked (each `members[i].name` is named when wrong), with their roles.
+fn check_members(
+    errors: &mut engine::InputErrors,
+    members: &[Member],
+) -> Vec<(String, engine::MemberRole)> {
+    const MAX_MEMBERS: usize = 100;
+    if members.len() > MAX_MEMBERS {
+        errors.push(
+            "members",
+            format!("at most {MAX_MEMBERS} members, not {}", members.len()),
+        );
+        return Vec::new();
+    }
+    members
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            errors
+                .check(
+                    &format!("members[{i}].name"),
+                    engine::values::parse_text(&m.name, 200),
+                )
+                .map(|name| (name, m.role.into()))
+        })
+        .collect()
+}
+
+fn checked_members(members: &[Member]) -> Result<Vec<(String, engine::MemberRole)>> {
+    let mut errors = engine::InputErrors::default();
+    let checked = check_members(&mut errors, members);
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        Err(crate::Error::Validation(errors).into())
+    }
+}
+
 #[derive(Default)]
 pub struct ProjectMutation;
 
@@ -109,15 +146,7 @@ impl ProjectMutation {
         let title = errors.check("title", engine::values::parse_text(&input.title, 200));
         let aim = errors.check("aim", engine::values::parse_text(&input.aim, 10_000));
         let owner = errors.check("owner", engine::OdsCode::parse(&input.owner));
-        let mut members = Vec::new();
-        for (i, m) in input.members.iter().enumerate() {
-            if let Some(name) = errors.check(
-                &format!("members[{i}].name"),
-                engine::values::parse_text(&m.name, 200),
-            ) {
-                members.push((name, m.role.into()));
-            }
-        }
+        let members = check_members(&mut errors, &input.members);
         let pathway_id = input
             .pathway_id
             .as_ref()
@@ -170,6 +199,50 @@ impl ProjectMutation {
         };
         Ok(ProjectView(
             projects::update(db(ctx)?, &change(ctx), id, input.expected_version, patch).await?,
+        ))
+    }
+
+    /// Closes a project, recording who, when and why (`reopenProject` undoes it). Its records
+    /// stay readable.
+    async fn close_project(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        expected_version: i64,
+        reason: String,
+    ) -> Result<ProjectView> {
+        let id = parse_id("projectId", &project_id)?;
+        Ok(ProjectView(
+            projects::close(db(ctx)?, &change(ctx), id, expected_version, &reason).await?,
+        ))
+    }
+
+    /// Reopens a closed project as ACTIVE.
+    async fn reopen_project(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        expected_version: i64,
+    ) -> Result<ProjectView> {
+        let id = parse_id("projectId", &project_id)?;
+        Ok(ProjectView(
+            projects::reopen(db(ctx)?, &change(ctx), id, expected_version).await?,
+        ))
+    }
+
+    /// Sets the project's team: the members given, in order, with their roles. Adds, removes
+    /// and changes roles in one step; the audit trail keeps the team before and after.
+    async fn set_project_team(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        expected_version: i64,
+        members: Vec<Member>,
+    ) -> Result<ProjectView> {
+        let id = parse_id("projectId", &project_id)?;
+        let members = checked_members(&members)?;
+        Ok(ProjectView(
+            projects::set_team(db(ctx)?, &change(ctx), id, expected_version, members).await?,
         ))
     }
 
@@ -306,13 +379,7 @@ impl ProjectMutation {
         let parsed: Vec<chrono::NaiveDate> = dates
             .iter()
             .enumerate()
-            .filter_map(|(i, d)| {
-                errors.check(
-                    &format!("dates[{i}]"),
-                    chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                        .map_err(|_| format!("'{d}' is not a YYYY-MM-DD date")),
-                )
-            })
+            .filter_map(|(i, d)| errors.check(&format!("dates[{i}]"), parse_date(d)))
             .collect();
         if !errors.is_empty() {
             return Err(crate::Error::Validation(errors).into());
@@ -327,4 +394,59 @@ impl ProjectMutation {
             retracted,
         })
     }
+
+    /// Moves a point entered under the wrong date: the point on `date` is withdrawn with
+    /// `reason` (kept in the history) and its values are recorded on `to`, which must have no
+    /// current point.
+    async fn move_data_point(
+        &self,
+        ctx: &Context<'_>,
+        measure_id: ID,
+        date: String,
+        to: String,
+        reason: String,
+    ) -> Result<MeasureView> {
+        let caller = super::context::caller_of(ctx);
+        let measure_id = parse_id("measureId", &measure_id)?;
+        let mut errors = engine::InputErrors::default();
+        let from = errors.check("date", parse_date(&date));
+        let to = errors.check("to", parse_date(&to));
+        let (Some(from), Some(to)) = (from, to) else {
+            return Err(crate::Error::Validation(errors).into());
+        };
+        let db = db(ctx)?;
+        crate::store::measures::move_point(db, &change(ctx), measure_id, from, to, &reason).await?;
+        Ok(MeasureView(
+            crate::store::measures::measure(db, &caller, measure_id).await?,
+        ))
+    }
+
+    /// Withdraws a measure (`expectedVersion` is the project's): it leaves the project's charts,
+    /// summary and report, and stays in `measures(includeWithdrawn: true)` with who withdrew it,
+    /// when and why.
+    async fn withdraw_measure(
+        &self,
+        ctx: &Context<'_>,
+        measure_id: ID,
+        expected_version: i64,
+        reason: String,
+    ) -> Result<MeasureView> {
+        let measure_id = parse_id("measureId", &measure_id)?;
+        Ok(MeasureView(
+            crate::store::measures::withdraw_measure(
+                db(ctx)?,
+                &change(ctx),
+                measure_id,
+                expected_version,
+                &reason,
+            )
+            .await?,
+        ))
+    }
+}
+
+/// A YYYY-MM-DD date.
+fn parse_date(d: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{d}' is not a YYYY-MM-DD date"))
 }

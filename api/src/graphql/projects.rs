@@ -37,6 +37,10 @@ impl ProjectView {
     async fn status(&self) -> ProjectStatus {
         self.0.status.into()
     }
+    /// Who closed the project, when and why, while it is CLOSED.
+    async fn closure(&self) -> Option<super::withdrawal::Withdrawal> {
+        self.0.closure.clone().map(Into::into)
+    }
     /// Send it back as `expectedVersion` when changing the project.
     async fn version(&self) -> i64 {
         self.0.version
@@ -110,14 +114,21 @@ impl ProjectView {
     async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::access::ShareView>> {
         super::access::shares_of(ctx, crate::store::access::PROJECT, self.0.id).await
     }
-    async fn measures(&self, ctx: &Context<'_>) -> Result<Vec<MeasureView>> {
+    /// The project's measures in the order they were added; withdrawn ones only with
+    /// `includeWithdrawn` (each then says who withdrew it, when and why).
+    async fn measures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] include_withdrawn: bool,
+    ) -> Result<Vec<MeasureView>> {
         let measures = match ctx.data_opt::<DataLoader<ProjectChildren>>() {
-            Some(loader) => loader.load_one(MeasuresOf(self.0.id)).await?,
-            None => Some(
+            Some(loader) if !include_withdrawn => loader.load_one(MeasuresOf(self.0.id)).await?,
+            _ => Some(
                 crate::store::measures::measures(
                     db(ctx)?,
                     &super::context::caller_of(ctx),
                     self.0.id,
+                    include_withdrawn,
                 )
                 .await?,
             ),

@@ -27,15 +27,36 @@ pub async fn commit(tx: WriteTransaction, ctx: &RequestContext, touched: &[Uuid]
     commit_as(tx, ctx, touched, "OK").await
 }
 
+/// [`commit`] for a correction: the entry keeps the before and after value of every field it
+/// changed.
+pub async fn commit_changes(
+    tx: WriteTransaction,
+    ctx: &RequestContext,
+    touched: &[Uuid],
+    changes: &[Change],
+) -> Result<()> {
+    commit_with(tx, ctx, touched, "OK", changes).await
+}
+
 /// [`commit`] with another outcome, for writes that store a refusal (a FAILED import record).
-#[allow(clippy::disallowed_methods)]
 pub async fn commit_as(
     tx: WriteTransaction,
     ctx: &RequestContext,
     touched: &[Uuid],
     outcome: &str,
 ) -> Result<()> {
-    entry(&tx, ctx, &ctx.operation, touched, outcome).await?;
+    commit_with(tx, ctx, touched, outcome, &[]).await
+}
+
+#[allow(clippy::disallowed_methods)]
+async fn commit_with(
+    tx: WriteTransaction,
+    ctx: &RequestContext,
+    touched: &[Uuid],
+    outcome: &str,
+    changes: &[Change],
+) -> Result<()> {
+    entry(&tx, ctx, &ctx.operation, touched, outcome, changes).await?;
     let access_changed = tx.access_changed();
     // The commit runs on a task of its own, so a request stopped by its time limit cannot drop
     // it half-way: it completes (and is marked done) or fails, and the stopped request waits
@@ -71,7 +92,7 @@ pub async fn record_alone(
     outcome: &str,
 ) -> Result<()> {
     let tx = crate::db::begin_write(db).await?;
-    entry(&tx, ctx, operation, touched, outcome).await?;
+    entry(&tx, ctx, operation, touched, outcome, &[]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -99,11 +120,67 @@ pub async fn record_refusal(
         )),
         outcome: Set(outcome.to_string()),
         request_id: Set(ctx.request_id.to_string()),
+        changes: Set(None),
     })
     .exec_without_returning(&tx)
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// One field a correction changed: its value before and after, as JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Change {
+    pub object: Uuid,
+    pub field: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+impl Change {
+    /// The fields that differ between two snapshots of one object (each serialised to a JSON
+    /// object; a snapshot that is not an object is compared whole, as field `value`).
+    pub fn between(
+        object: Uuid,
+        before: &impl serde::Serialize,
+        after: &impl serde::Serialize,
+    ) -> Result<Vec<Change>> {
+        use serde_json::Value;
+        let before = serde_json::to_value(before).map_err(Error::internal)?;
+        let after = serde_json::to_value(after).map_err(Error::internal)?;
+        let (Value::Object(before), Value::Object(mut after)) = (before.clone(), after.clone())
+        else {
+            return Ok(if before == after {
+                Vec::new()
+            } else {
+                vec![Change {
+                    object,
+                    field: "value".into(),
+                    before,
+                    after,
+                }]
+            });
+        };
+        let mut changes = Vec::new();
+        for (field, old) in before {
+            let new = after.remove(&field).unwrap_or(Value::Null);
+            if old != new {
+                changes.push(Change {
+                    object,
+                    field,
+                    before: old,
+                    after: new,
+                });
+            }
+        }
+        changes.extend(after.into_iter().map(|(field, new)| Change {
+            object,
+            field,
+            before: Value::Null,
+            after: new,
+        }));
+        Ok(changes)
+    }
 }
 
 /// Appends one entry naming `touched` and what the request named, attributed to the caller's
@@ -114,6 +191,7 @@ async fn entry(
     operation: &str,
     touched: &[Uuid],
     outcome: &str,
+    changes: &[Change],
 ) -> Result<()> {
     let mut ids = ctx.named.clone();
     for id in touched {
@@ -125,38 +203,22 @@ async fn entry(
     organisations.extend(owners_of(db, &ids).await?);
     organisations.sort();
     organisations.dedup();
-    record(
-        db,
-        &ctx.caller,
-        operation,
-        &ids,
-        &organisations,
-        outcome,
-        &ctx.request_id,
-    )
-    .await
-}
-
-/// Appends one entry to the audit trail as given.
-async fn record(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    operation: &str,
-    object_ids: &[Uuid],
-    organisation_ids: &[Uuid],
-    outcome: &str,
-    request_id: &str,
-) -> Result<()> {
+    let caller = &ctx.caller;
     audit_event::Entity::insert(audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(Utc::now()),
         principal_id: Set(caller.principal_id()),
         principal_name: Set(caller.name().to_string()),
         operation: Set(operation.to_string()),
-        object_ids: Set(serde_json::json!(object_ids)),
-        organisation_ids: Set(serde_json::json!(organisation_ids)),
+        object_ids: Set(serde_json::json!(ids)),
+        organisation_ids: Set(serde_json::json!(organisations)),
         outcome: Set(outcome.to_string()),
-        request_id: Set(request_id.to_string()),
+        request_id: Set(ctx.request_id.to_string()),
+        changes: Set(if changes.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_value(changes).map_err(Error::internal)?)
+        }),
     })
     .exec_without_returning(db)
     .await?;
@@ -266,6 +328,9 @@ pub struct AuditRecord {
     pub object_ids: Vec<Uuid>,
     pub outcome: String,
     pub request_id: String,
+    /// What a correction changed, field by field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
 }
 
 /// What to read of the audit trail.
@@ -341,6 +406,10 @@ pub async fn audit_trail(
                 object_ids: ids,
                 outcome: row.outcome,
                 request_id: row.request_id,
+                changes: row
+                    .changes
+                    .and_then(|c| serde_json::from_value(c).ok())
+                    .unwrap_or_default(),
             });
             if out.len() as u64 >= filter.limit.max(1) {
                 return Ok(out);

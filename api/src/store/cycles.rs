@@ -391,6 +391,7 @@ pub async fn observe(
         at: Set(Utc::now()),
         author: Set(caller.name().to_string()),
         text: Set(text.to_string()),
+        ..Default::default()
     })
     .exec_without_returning(&tx)
     .await?;

@@ -218,6 +218,7 @@ pub async fn update(
         Err(Error::NotFound { .. }) => return Err(Error::not_found("driver", id)),
         Err(e) => return Err(e),
     };
+    let before = current.clone();
     let project = projects::claim(&tx, caller, project_id, expected_version).await?;
     let changes = changes.unwrap_or(current.changes);
     let hotspot = hotspot.unwrap_or(current.hotspot);
@@ -259,6 +260,109 @@ pub async fn update(
         .exec(&tx)
         .await?;
     let project = projects::get(&tx, caller, project_id).await?;
-    super::audit::commit(tx, ctx, &[id]).await?;
+    let after = find(&tx, project_id, id)
+        .await?
+        .ok_or_else(|| Error::not_found("driver", id))?;
+    let changes = super::audit::Change::between(id, &snapshot(&before), &snapshot(&after))?;
+    super::audit::commit_changes(tx, ctx, &[id], &changes).await?;
+    Ok(project)
+}
+
+/// What a correction can change in a node, as the audit trail records it.
+fn snapshot(d: &DriverRecord) -> serde_json::Value {
+    serde_json::json!({
+        "text": d.text,
+        "changes": d.changes,
+        "hotspot": d.hotspot,
+    })
+}
+
+/// Removes a node of a driver diagram. A node with nodes under it is refused, naming them,
+/// unless `with_children`, which removes the whole branch; a change idea that a PDSA cycle
+/// tests is refused, naming the cycle (the cycle's record would lose what it tested). Takes the
+/// project's next version; the audit trail keeps every removed node's text.
+pub async fn remove(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    expected_version: i64,
+    with_children: bool,
+) -> Result<ProjectRecord> {
+    use entity::pdsa_cycle;
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let row = driver::Entity::find_by_id(id)
+        .unique(&tx)
+        .await?
+        .ok_or_else(|| Error::not_found("driver", id))?;
+    let project_id = row.project_id;
+    match projects::get(&tx, caller, project_id).await {
+        Ok(_) => {}
+        Err(Error::NotFound { .. }) => return Err(Error::not_found("driver", id)),
+        Err(e) => return Err(e),
+    }
+    projects::claim(&tx, caller, project_id, expected_version).await?;
+    let all = list(&tx, caller, project_id).await?;
+    // The branch under the node, found breadth first over the project's (small) diagram.
+    let mut branch = vec![id];
+    let mut next = 0;
+    while next < branch.len() {
+        let parent = branch[next];
+        branch.extend(
+            all.iter()
+                .filter(|d| d.parent_id == Some(parent))
+                .map(|d| d.id),
+        );
+        next += 1;
+    }
+    let named = |ids: &[Uuid]| {
+        all.iter()
+            .filter(|d| ids.contains(&d.id))
+            .map(|d| format!("'{}'", d.text))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if branch.len() > 1 && !with_children {
+        return Err(Error::invalid(
+            "id",
+            format!(
+                "the node has {} under it ({}): remove them first, or pass withChildren: true to remove the whole branch",
+                branch.len() - 1,
+                named(&branch[1..])
+            ),
+        ));
+    }
+    let tested: Vec<String> = pdsa_cycle::Entity::find()
+        .filter(pdsa_cycle::Column::ChangeIdeaId.is_in(branch.iter().copied()))
+        .all(&tx)
+        .await?
+        .into_iter()
+        .map(|c| format!("'{}' ({})", c.objective, c.id))
+        .collect();
+    if !tested.is_empty() {
+        return Err(Error::invalid(
+            "id",
+            format!(
+                "PDSA cycles test change ideas in this branch: {}; a tested idea stays in the diagram as the cycles' record",
+                tested.join(", ")
+            ),
+        ));
+    }
+    let changes: Vec<super::audit::Change> = all
+        .iter()
+        .filter(|d| branch.contains(&d.id))
+        .map(|d| super::audit::Change {
+            object: d.id,
+            field: "node".into(),
+            before: serde_json::json!({"kind": d.kind.as_str(), "parentId": d.parent_id, "node": snapshot(d)}),
+            after: serde_json::Value::Null,
+        })
+        .collect();
+    // Children first: a parent row is referenced by its children's rows.
+    for node in branch.iter().rev() {
+        driver::Entity::delete_by_id(*node).exec(&tx).await?;
+    }
+    let project = projects::get(&tx, caller, project_id).await?;
+    super::audit::commit_changes(tx, ctx, &branch, &changes).await?;
     Ok(project)
 }

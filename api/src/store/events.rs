@@ -197,6 +197,7 @@ pub async fn create_log(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     };
     event_log::Entity::insert(row)
         .exec_without_returning(&tx)

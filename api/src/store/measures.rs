@@ -1,6 +1,7 @@
 //! Measures of improvement projects and their data points: reads, adding and editing a measure,
 //! and recording points (a period sent again replaces the one stored).
 
+use super::audit::Change;
 use super::projects::*;
 use super::scope::INSERT_CHUNK;
 use super::scope::Unique as _;
@@ -42,6 +43,11 @@ fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
         project_id: row.project_id,
         measure,
         from_log,
+        withdrawal: super::rows::Withdrawal::from_columns(
+            row.withdrawn_at,
+            row.withdrawn_by,
+            row.withdrawal_reason,
+        ),
     })
 }
 
@@ -88,6 +94,7 @@ pub async fn add_measure(
             Some(s) => Some(serde_json::to_value(&s.definition).map_err(Error::internal)?),
             None => None,
         }),
+        ..Default::default()
     })
     .exec_without_returning(&tx)
     .await?;
@@ -100,15 +107,20 @@ pub async fn add_measure(
     Ok((project, id))
 }
 
-/// The measures of a project, in the order they were added.
+/// The current measures of a project (withdrawn ones too with `include_withdrawn`), in the
+/// order they were added.
 pub async fn measures(
     db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: Uuid,
+    include_withdrawn: bool,
 ) -> Result<Vec<MeasureRecord>> {
     ensure_visible(db, caller, project_id).await?;
-    measure::Entity::find()
-        .filter(measure::Column::ProjectId.eq(project_id))
+    let mut query = measure::Entity::find().filter(measure::Column::ProjectId.eq(project_id));
+    if !include_withdrawn {
+        query = query.filter(measure::Column::WithdrawnAt.is_null());
+    }
+    query
         .order_by_asc(measure::Column::Position)
         .all(db)
         .await?
@@ -129,6 +141,7 @@ pub async fn of_projects(
         visible.iter().map(|id| (*id, Vec::new())).collect();
     for row in measure::Entity::find()
         .filter(measure::Column::ProjectId.is_in(visible))
+        .filter(measure::Column::WithdrawnAt.is_null())
         .order_by_asc(measure::Column::Position)
         .all(db)
         .await?
@@ -223,34 +236,14 @@ pub async fn retract_points(
     reason: &str,
 ) -> Result<usize> {
     let caller = &ctx.caller;
-    let reason = engine::values::parse_text(reason, engine::pathway::MAX_NAME)
-        .map_err(|e| Error::invalid("reason", e))?;
+    let reason = super::rows::parse_reason(reason)?;
     let tx = begin_write(db).await?;
-    let record = measure(&tx, caller, measure_id).await?;
-    super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
-        .await?;
-    if record.from_log.is_some() {
-        return Err(Error::invalid(
-            "measureId",
-            "the points of a measure computed from an event log follow the log: retract the import instead",
-        ));
-    }
+    writable(&tx, caller, measure_id).await?;
     hold_measure(&tx, measure_id).await?;
-    let mut current = std::collections::HashSet::new();
-    for chunk in dates.chunks(INSERT_CHUNK) {
-        for p in data_point::Entity::find()
-            .filter(data_point::Column::MeasureId.eq(measure_id))
-            .filter(data_point::Column::WithdrawnAt.is_null())
-            .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
-            .all(&tx)
-            .await?
-        {
-            current.insert(p.date);
-        }
-    }
+    let current = current_on(&tx, measure_id, dates).await?;
     let mut errors = engine::InputErrors::default();
     for (i, d) in dates.iter().enumerate() {
-        if !current.contains(d) {
+        if !current.contains_key(d) {
             errors.push(
                 format!("dates[{i}]"),
                 format!("the measure has no current point on {d}"),
@@ -261,8 +254,203 @@ pub async fn retract_points(
         return Err(Error::Validation(errors));
     }
     let withdrawn = withdraw(&tx, caller, measure_id, dates, &reason).await?;
-    super::audit::commit(tx, ctx, &[measure_id]).await?;
+    let changes: Vec<Change> = current
+        .values()
+        .map(|p| point_change(measure_id, Some(p), None))
+        .collect();
+    super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
     Ok(withdrawn)
+}
+
+/// The current points of a measure on `dates`, by date.
+async fn current_on(
+    tx: &impl ConnectionTrait,
+    measure_id: Uuid,
+    dates: &[NaiveDate],
+) -> Result<std::collections::BTreeMap<NaiveDate, DataPoint>> {
+    let mut current = std::collections::BTreeMap::new();
+    for chunk in dates.chunks(INSERT_CHUNK) {
+        for p in data_point::Entity::find()
+            .filter(data_point::Column::MeasureId.eq(measure_id))
+            .filter(data_point::Column::WithdrawnAt.is_null())
+            .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
+            .all(tx)
+            .await?
+        {
+            current.insert(p.date, point_from_row(p));
+        }
+    }
+    Ok(current)
+}
+
+/// A point as the audit trail keeps it.
+fn point_json(p: &DataPoint) -> serde_json::Value {
+    serde_json::json!({
+        "date": p.date,
+        "value": p.value,
+        "numerator": p.numerator,
+        "denominator": p.denominator,
+        "annotation": p.annotation,
+    })
+}
+
+/// One point corrected (both), recorded (no `before`) or retracted (no `after`), as an audit
+/// change named by its date.
+fn point_change(measure_id: Uuid, before: Option<&DataPoint>, after: Option<&DataPoint>) -> Change {
+    let date = before
+        .or(after)
+        .map(|p| p.date.to_string())
+        .unwrap_or_default();
+    Change {
+        object: measure_id,
+        field: format!("points[{date}]"),
+        before: before.map_or(serde_json::Value::Null, point_json),
+        after: after.map_or(serde_json::Value::Null, point_json),
+    }
+}
+
+/// Moves a measure's current point from `from` to `to` (a date entered wrongly): the point at
+/// `from` is withdrawn with `reason` and the same values are recorded at `to`, which must have
+/// no current point. One audited transaction.
+pub async fn move_point(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    measure_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    reason: &str,
+) -> Result<()> {
+    let caller = &ctx.caller;
+    let reason = super::rows::parse_reason(reason)?;
+    let tx = begin_write(db).await?;
+    writable(&tx, caller, measure_id).await?;
+    hold_measure(&tx, measure_id).await?;
+    let current = current_on(&tx, measure_id, &[from, to]).await?;
+    let Some(point) = current.get(&from).cloned() else {
+        return Err(Error::invalid(
+            "date",
+            format!("the measure has no current point on {from}"),
+        ));
+    };
+    if from == to {
+        return Err(Error::invalid("to", "the point is already on that date"));
+    }
+    if current.contains_key(&to) {
+        return Err(Error::invalid(
+            "to",
+            format!("the measure already has a point on {to}: correct or retract it first"),
+        ));
+    }
+    withdraw(&tx, caller, measure_id, &[from], &reason).await?;
+    let moved = DataPoint {
+        date: to,
+        ..point.clone()
+    };
+    insert_points(&tx, measure_id, std::slice::from_ref(&moved)).await?;
+    let change = Change {
+        object: measure_id,
+        field: format!("points[{from}]"),
+        before: point_json(&point),
+        after: point_json(&moved),
+    };
+    super::audit::commit_changes(tx, ctx, &[measure_id], &[change]).await
+}
+
+/// The measure, when the caller may edit its points: `FORBIDDEN` without the editor role,
+/// `VALIDATION` when it is computed from a log or withdrawn.
+async fn writable(
+    tx: &impl ConnectionTrait,
+    caller: &Caller,
+    measure_id: Uuid,
+) -> Result<MeasureRecord> {
+    let record = measure(tx, caller, measure_id).await?;
+    super::access::require_project(tx, caller, record.project_id, crate::caller::Role::Editor)
+        .await?;
+    if let Some(source) = &record.from_log {
+        return Err(Error::invalid(
+            "measureId",
+            format!(
+                "measure {measure_id} is computed from event log {}: its points follow the log, so add events to the log or retract an import instead",
+                source.log_id
+            ),
+        ));
+    }
+    if record.withdrawal.is_some() {
+        return Err(Error::invalid(
+            "measureId",
+            format!("measure {measure_id} is withdrawn: its points can no longer change"),
+        ));
+    }
+    Ok(record)
+}
+
+async fn insert_points(
+    tx: &impl ConnectionTrait,
+    measure_id: Uuid,
+    points: &[DataPoint],
+) -> Result<()> {
+    let rows: Vec<data_point::ActiveModel> = points
+        .iter()
+        .map(|p| data_point::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            measure_id: Set(measure_id),
+            date: Set(p.date),
+            value: Set(p.value),
+            numerator: Set(p.numerator),
+            denominator: Set(p.denominator),
+            annotation: Set(p.annotation.clone()),
+            withdrawn_at: Set(None),
+            withdrawn_by: Set(None),
+            withdrawal_reason: Set(None),
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        data_point::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Withdraws a measure: it leaves the project's charts, summary and report, and stays readable
+/// with `includeWithdrawn`, marked with who, when and why. Takes the project's next version.
+pub async fn withdraw_measure(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    measure_id: Uuid,
+    expected_version: i64,
+    reason: &str,
+) -> Result<MeasureRecord> {
+    let caller = &ctx.caller;
+    let reason = super::rows::parse_reason(reason)?;
+    let tx = begin_write(db).await?;
+    let current = measure(&tx, caller, measure_id).await?;
+    claim(&tx, caller, current.project_id, expected_version).await?;
+    if current.withdrawal.is_some() {
+        return Err(Error::invalid(
+            "measureId",
+            "the measure is already withdrawn",
+        ));
+    }
+    measure::Entity::update_many()
+        .col_expr(measure::Column::WithdrawnAt, Expr::value(Utc::now()))
+        .col_expr(measure::Column::WithdrawnBy, Expr::value(caller.name()))
+        .col_expr(
+            measure::Column::WithdrawalReason,
+            Expr::value(reason.clone()),
+        )
+        .filter(measure::Column::Id.eq(measure_id))
+        .exec(&tx)
+        .await?;
+    let updated = measure(&tx, caller, measure_id).await?;
+    let change = Change {
+        object: measure_id,
+        field: "withdrawalReason".into(),
+        before: serde_json::Value::Null,
+        after: serde_json::Value::String(reason),
+    };
+    super::audit::commit_changes(tx, ctx, &[current.project_id, measure_id], &[change]).await?;
+    Ok(updated)
 }
 
 /// Writers of one measure take turns on its row (a no-op update holds the row lock until commit
@@ -330,6 +518,7 @@ pub async fn points_of_project(
         .column(measure::Column::Id)
         .from(measure::Entity)
         .and_where(measure::Column::ProjectId.eq(project_id))
+        .and_where(measure::Column::WithdrawnAt.is_null())
         .to_owned();
     let mut out: std::collections::HashMap<Uuid, Vec<DataPoint>> = Default::default();
     for p in data_point::Entity::find()
@@ -363,43 +552,22 @@ pub async fn record_points(
 ) -> Result<Recorded> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    let record = measure(&tx, caller, measure_id).await?;
-    super::access::require_project(&tx, caller, record.project_id, crate::caller::Role::Editor)
-        .await?;
-    if let Some(source) = &record.from_log {
-        return Err(Error::invalid(
-            "measureId",
-            format!(
-                "measure {measure_id} is computed from event log {}: its points follow the log, so add events to the log instead",
-                source.log_id
-            ),
-        ));
-    }
+    writable(&tx, caller, measure_id).await?;
     hold_measure(&tx, measure_id).await?;
     // A point re-sent for a date corrects it: the old value stays, withdrawn, in the history.
     let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
+    let before = current_on(&tx, measure_id, &dates).await?;
     let replaced = withdraw(&tx, caller, measure_id, &dates, "corrected by a new value").await?;
-    let rows: Vec<data_point::ActiveModel> = points
+    insert_points(&tx, measure_id, &points).await?;
+    // Corrections keep their before and after values; new periods are in the request.
+    let changes: Vec<Change> = points
         .iter()
-        .map(|p| data_point::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            measure_id: Set(measure_id),
-            date: Set(p.date),
-            value: Set(p.value),
-            numerator: Set(p.numerator),
-            denominator: Set(p.denominator),
-            annotation: Set(p.annotation.clone()),
-            withdrawn_at: Set(None),
-            withdrawn_by: Set(None),
-            withdrawal_reason: Set(None),
+        .filter_map(|p| {
+            let old = before.get(&p.date)?;
+            (old != p).then(|| point_change(measure_id, Some(old), Some(p)))
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        data_point::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&tx)
-            .await?;
-    }
-    super::audit::commit(tx, ctx, &[measure_id]).await?;
+    super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
     Ok(Recorded {
         inserted: points.len() - replaced,
         replaced,
@@ -456,6 +624,24 @@ pub async fn update_measure(
         .exec(&tx)
         .await?;
     let updated = measure(&tx, caller, measure_id).await?;
-    super::audit::commit(tx, ctx, &[measure_id]).await?;
+    let changes = Change::between(
+        measure_id,
+        &measure_snapshot(&current.measure),
+        &measure_snapshot(&updated.measure),
+    )?;
+    super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
     Ok(updated)
+}
+
+/// The fields of a measure a correction can change, as the audit trail records them.
+fn measure_snapshot(m: &Measure) -> serde_json::Value {
+    serde_json::json!({
+        "name": m.name,
+        "kind": m.kind.as_str(),
+        "definition": m.definition,
+        "unit": m.unit,
+        "direction": m.direction.as_str(),
+        "target": m.target,
+        "chartType": m.chart_type.as_str(),
+    })
 }

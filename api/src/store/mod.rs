@@ -21,7 +21,7 @@ pub mod pathway_edits;
 pub mod pathways;
 pub mod projects;
 pub mod reports;
-mod rows;
+pub mod rows;
 pub mod scope;
 pub mod shares;
 pub mod step_edits;

@@ -1,4 +1,4 @@
-//! Organisations: listed, found by id or ODS code, created.
+//! Organisations: listed, found by id or ODS code, created, corrected.
 
 use super::rows::{organisation_from_row, organisation_row};
 use super::scope::Unique as _;
@@ -72,6 +72,84 @@ pub async fn create(
     Ok(record)
 }
 
+/// Corrects an organisation's name or ODS code (`None` keeps it). Needs the ADMIN role in it;
+/// `CONFLICT` when `expected_version` is stale or the new code is taken. Every pathway that
+/// names the organisation (as owner or in a step's lane) takes a new version in the same
+/// transaction: its content changed, and caches keyed by version on every replica move on.
+pub async fn update(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    expected_version: i64,
+    name: Option<String>,
+    ods_code: Option<OdsCode>,
+) -> Result<OrganisationRecord> {
+    use entity::{pathway, step};
+    use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let current = get(&tx, caller, id).await?;
+    super::access::require_organisation(caller, id, crate::caller::Role::Admin)?;
+    let code = ods_code.unwrap_or_else(|| current.organisation.ods_code.clone());
+    let claimed = organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::Version,
+            Expr::value(expected_version + 1),
+        )
+        .col_expr(
+            organisation::Column::Name,
+            Expr::value(name.unwrap_or_else(|| current.organisation.name.clone())),
+        )
+        .col_expr(organisation::Column::OdsCode, Expr::value(code.as_str()))
+        .filter(organisation::Column::Id.eq(id))
+        .filter(organisation::Column::Version.eq(expected_version))
+        .exec(&tx)
+        .await
+        .on_unique_violation(|| format!("an organisation with ODS code {code} already exists"))?;
+    if claimed.rows_affected != 1 {
+        return Err(Error::Conflict(format!(
+            "organisation {id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
+            current.version
+        )));
+    }
+    pathway::Entity::update_many()
+        .col_expr(
+            pathway::Column::Version,
+            Expr::col(pathway::Column::Version).add(1),
+        )
+        .col_expr(pathway::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(pathway::Column::OwnerId.eq(id))
+                .add(
+                    pathway::Column::Id.in_subquery(
+                        Query::select()
+                            .column(step::Column::PathwayId)
+                            .from(step::Entity)
+                            .and_where(step::Column::OrganisationId.eq(id))
+                            .to_owned(),
+                    ),
+                ),
+        )
+        .exec(&tx)
+        .await?;
+    let after = get(&tx, caller, id).await?;
+    #[derive(serde::Serialize)]
+    struct Snapshot<'a> {
+        name: &'a str,
+        ods_code: &'a str,
+    }
+    fn snapshot(r: &OrganisationRecord) -> Snapshot<'_> {
+        Snapshot {
+            name: &r.organisation.name,
+            ods_code: r.organisation.ods_code.as_str(),
+        }
+    }
+    let changes = super::audit::Change::between(id, &snapshot(&current), &snapshot(&after))?;
+    super::audit::commit_changes(tx, ctx, &[id], &changes).await?;
+    Ok(after)
+}
+
 /// Inserts a new organisation inside the caller's transaction.
 pub(crate) async fn insert(
     db: &impl ConnectionTrait,
@@ -87,6 +165,7 @@ pub(crate) async fn insert(
         id,
         organisation,
         created_at: Utc::now(),
+        version: 1,
     })
 }
 

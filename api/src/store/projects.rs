@@ -28,6 +28,8 @@ pub struct ProjectRecord {
     pub status: ProjectStatus,
     pub version: i64,
     pub members: Vec<(String, MemberRole)>,
+    /// Who closed the project, when and why, while it is CLOSED.
+    pub closure: Option<super::rows::Withdrawal>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -39,6 +41,8 @@ pub struct MeasureRecord {
     pub measure: Measure,
     /// Set when the measure's points are computed from an event log.
     pub from_log: Option<LogSource>,
+    /// Set when the measure was withdrawn: it leaves charts, summaries and reports.
+    pub withdrawal: Option<super::rows::Withdrawal>,
 }
 
 /// The event log a measure is computed from, and how.
@@ -105,6 +109,11 @@ async fn records(
                     .map_err(|e| corrupt("project", row.id, e))?,
                 version: row.version,
                 members: members.remove(&row.id).unwrap_or_default(),
+                closure: super::rows::Withdrawal::from_columns(
+                    row.closed_at,
+                    row.closed_by,
+                    row.closed_reason,
+                ),
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             })
@@ -201,24 +210,11 @@ pub async fn create(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     })
     .exec_without_returning(&tx)
     .await?;
-    let members: Vec<project_member::ActiveModel> = new
-        .members
-        .iter()
-        .enumerate()
-        .map(|(i, (name, role))| project_member::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            project_id: Set(id),
-            position: Set(i as i32),
-            name: Set(name.clone()),
-            role: Set(role.as_str().to_string()),
-        })
-        .collect();
-    project_member::Entity::insert_many(members)
-        .exec_without_returning(&tx)
-        .await?;
+    insert_members(&tx, id, &new.members).await?;
     let created = get(&tx, caller, id).await?;
     super::audit::commit(tx, ctx, &[id]).await?;
     Ok(created)
@@ -261,10 +257,38 @@ pub(crate) async fn claim(
 pub struct ProjectPatch {
     pub title: Option<String>,
     pub aim: Option<String>,
+    /// ACTIVE or SUSTAINING; a project is closed with [`close`], which needs a reason.
     pub status: Option<ProjectStatus>,
 }
 
-/// Changes a project's title, aim or status (`CONFLICT` when `expected_version` is stale).
+/// The fields of a project a correction can change, as the audit trail records them.
+#[derive(serde::Serialize)]
+struct ProjectSnapshot<'a> {
+    title: &'a str,
+    aim: &'a str,
+    status: &'a str,
+    closed_reason: Option<&'a str>,
+    members: Vec<String>,
+}
+
+impl ProjectRecord {
+    fn snapshot(&self) -> ProjectSnapshot<'_> {
+        ProjectSnapshot {
+            title: &self.title,
+            aim: &self.aim,
+            status: self.status.as_str(),
+            closed_reason: self.closure.as_ref().map(|c| c.reason.as_str()),
+            members: self
+                .members
+                .iter()
+                .map(|(name, role)| format!("{name} ({})", role.as_str()))
+                .collect(),
+        }
+    }
+}
+
+/// Changes a project's title, aim or status (`CONFLICT` when `expected_version` is stale). A
+/// closed project is reopened with [`reopen`], not here.
 pub async fn update(
     db: &DatabaseConnection,
     ctx: &RequestContext,
@@ -272,17 +296,29 @@ pub async fn update(
     expected_version: i64,
     patch: ProjectPatch,
 ) -> Result<ProjectRecord> {
+    if patch.status == Some(ProjectStatus::Closed) {
+        return Err(Error::invalid(
+            "status",
+            "close a project with closeProject, which records why",
+        ));
+    }
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let current = claim(&tx, caller, id, expected_version).await?;
+    if patch.status.is_some() && current.status == ProjectStatus::Closed {
+        return Err(Error::invalid(
+            "status",
+            "the project is closed: reopen it with reopenProject first",
+        ));
+    }
     improvement_project::Entity::update_many()
         .col_expr(
             improvement_project::Column::Title,
-            Expr::value(patch.title.unwrap_or(current.title)),
+            Expr::value(patch.title.unwrap_or(current.title.clone())),
         )
         .col_expr(
             improvement_project::Column::Aim,
-            Expr::value(patch.aim.unwrap_or(current.aim)),
+            Expr::value(patch.aim.unwrap_or(current.aim.clone())),
         )
         .col_expr(
             improvement_project::Column::Status,
@@ -291,7 +327,136 @@ pub async fn update(
         .filter(improvement_project::Column::Id.eq(id))
         .exec(&tx)
         .await?;
-    let updated = get(&tx, caller, id).await?;
-    super::audit::commit(tx, ctx, &[id]).await?;
-    Ok(updated)
+    finish(tx, ctx, current).await
+}
+
+/// Reads the project again after a change and commits, with the audit entry holding what
+/// changed.
+async fn finish(
+    tx: crate::db::WriteTransaction,
+    ctx: &RequestContext,
+    before: ProjectRecord,
+) -> Result<ProjectRecord> {
+    let after = get(&tx, &ctx.caller, before.id).await?;
+    let changes = super::audit::Change::between(before.id, &before.snapshot(), &after.snapshot())?;
+    super::audit::commit_changes(tx, ctx, &[before.id], &changes).await?;
+    Ok(after)
+}
+
+/// Closes a project, recording who, when and why; its records stay readable and its reports
+/// say it is closed. `VALIDATION` when it is already closed.
+pub async fn close(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    expected_version: i64,
+    reason: &str,
+) -> Result<ProjectRecord> {
+    let reason = super::rows::parse_reason(reason)?;
+    let tx = begin_write(db).await?;
+    let current = claim(&tx, &ctx.caller, id, expected_version).await?;
+    if current.status == ProjectStatus::Closed {
+        return Err(Error::invalid("projectId", "the project is already closed"));
+    }
+    improvement_project::Entity::update_many()
+        .col_expr(
+            improvement_project::Column::Status,
+            Expr::value(ProjectStatus::Closed.as_str()),
+        )
+        .col_expr(
+            improvement_project::Column::ClosedAt,
+            Expr::value(Utc::now()),
+        )
+        .col_expr(
+            improvement_project::Column::ClosedBy,
+            Expr::value(ctx.caller.name()),
+        )
+        .col_expr(
+            improvement_project::Column::ClosedReason,
+            Expr::value(reason),
+        )
+        .filter(improvement_project::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    finish(tx, ctx, current).await
+}
+
+/// Reopens a closed project as ACTIVE (`VALIDATION` when it is not closed). The closure's
+/// who, when and why stay in the audit trail.
+pub async fn reopen(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<ProjectRecord> {
+    let tx = begin_write(db).await?;
+    let current = claim(&tx, &ctx.caller, id, expected_version).await?;
+    if current.status != ProjectStatus::Closed {
+        return Err(Error::invalid("projectId", "the project is not closed"));
+    }
+    improvement_project::Entity::update_many()
+        .col_expr(
+            improvement_project::Column::Status,
+            Expr::value(ProjectStatus::Active.as_str()),
+        )
+        .col_expr(
+            improvement_project::Column::ClosedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            improvement_project::Column::ClosedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            improvement_project::Column::ClosedReason,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(improvement_project::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    finish(tx, ctx, current).await
+}
+
+/// Replaces the project's team with `members`, in order: adding, removing and changing roles
+/// in one step. Names are checked by the caller.
+pub async fn set_team(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    expected_version: i64,
+    members: Vec<(String, MemberRole)>,
+) -> Result<ProjectRecord> {
+    let tx = begin_write(db).await?;
+    let current = claim(&tx, &ctx.caller, id, expected_version).await?;
+    project_member::Entity::delete_many()
+        .filter(project_member::Column::ProjectId.eq(id))
+        .exec(&tx)
+        .await?;
+    insert_members(&tx, id, &members).await?;
+    finish(tx, ctx, current).await
+}
+
+async fn insert_members(
+    tx: &impl ConnectionTrait,
+    project_id: Uuid,
+    members: &[(String, MemberRole)],
+) -> Result<()> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<project_member::ActiveModel> = members
+        .iter()
+        .enumerate()
+        .map(|(i, (name, role))| project_member::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            project_id: Set(project_id),
+            position: Set(i as i32),
+            name: Set(name.clone()),
+            role: Set(role.as_str().to_string()),
+        })
+        .collect();
+    project_member::Entity::insert_many(rows)
+        .exec_without_returning(tx)
+        .await?;
+    Ok(())
 }

@@ -24,7 +24,7 @@ pub async fn summary(
     project_id: Uuid,
 ) -> Result<Vec<MeasureSummary>> {
     let mut points = super::measures::points_of_project(db, caller, project_id).await?;
-    Ok(super::measures::measures(db, caller, project_id)
+    Ok(super::measures::measures(db, caller, project_id, false)
         .await?
         .into_iter()
         .map(|m| {
@@ -58,7 +58,7 @@ pub async fn project_report(
     project_id: Uuid,
 ) -> Result<ProjectReport> {
     let project = projects::get(db, caller, project_id).await?;
-    let measures = super::measures::measures(db, caller, project_id).await?;
+    let measures = super::measures::measures(db, caller, project_id, false).await?;
     let points = super::measures::points_of_project(db, caller, project_id).await?;
     let lines = summary(db, caller, project_id).await?;
     let measure_named = |id: &str| measures.iter().find(|m| m.id.to_string() == id);

@@ -16,12 +16,42 @@ fn corrupt(what: &str, id: Uuid, detail: impl std::fmt::Display) -> Error {
     ))
 }
 
+/// Who withdrew (retracted, archived, closed) a record, when and why: withdrawn is not erased.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Withdrawal {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub by: String,
+    pub reason: String,
+}
+
+impl Withdrawal {
+    /// The withdrawal stored in a row's three columns, if `at` is set.
+    pub fn from_columns(
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        by: Option<String>,
+        reason: Option<String>,
+    ) -> Option<Self> {
+        at.map(|at| Self {
+            at,
+            by: by.unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
+        })
+    }
+}
+
+/// A reason given for a withdrawal: required, trimmed, at most 1,000 characters.
+pub fn parse_reason(reason: &str) -> crate::error::Result<String> {
+    engine::values::parse_text(reason, 1_000).map_err(|e| crate::error::Error::invalid("reason", e))
+}
+
 /// An organisation as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganisationRecord {
     pub id: Uuid,
     pub organisation: Organisation,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Send it back as `expectedVersion` when correcting the organisation.
+    pub version: i64,
 }
 
 pub(crate) fn organisation_from_row(row: organisation::Model) -> Result<OrganisationRecord> {
@@ -40,6 +70,7 @@ pub(crate) fn organisation_from_row(row: organisation::Model) -> Result<Organisa
         id: row.id,
         organisation,
         created_at: row.created_at,
+        version: row.version,
     })
 }
 
@@ -50,6 +81,7 @@ pub(crate) fn organisation_row(id: Uuid, o: &Organisation) -> organisation::Acti
         name: Set(o.name.clone()),
         kind: Set(o.kind.as_str().to_string()),
         created_at: Set(chrono::Utc::now()),
+        version: Set(1),
     }
 }
 

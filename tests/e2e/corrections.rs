@@ -1,0 +1,381 @@
+//! Every record a user makes can be put right: organisations, projects and their teams,
+//! measures and their points, driver diagrams. Each correction is audited with its before and
+//! after values, and withdrawn records leave charts, summaries and reports but stay in history.
+
+use crate::helpers::{TestApp, code, example_document, field, spawn_app};
+use serde_json::{Value, json};
+
+/// The entries of one operation that was done (outcome OK), from `qiflow audit export`.
+fn audited(app: &TestApp, operation: &str) -> Vec<Value> {
+    app.audit_export()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["operation"] == operation && e["outcome"] == "OK")
+        .collect()
+}
+
+/// The one change of `field` in the last entry of `operation`.
+fn change_of(app: &TestApp, operation: &str, field: &str) -> Value {
+    let entries = audited(app, operation);
+    let last = entries
+        .last()
+        .unwrap_or_else(|| panic!("no audit entry for {operation}"));
+    last["changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no changes in {last}"))
+        .iter()
+        .find(|c| c["field"] == field)
+        .unwrap_or_else(|| panic!("no change of {field} in {last}"))
+        .clone()
+}
+
+#[tokio::test]
+async fn an_organisation_is_renamed_and_its_pathways_show_the_new_name_under_a_new_version() {
+    let app = spawn_app().await;
+    let pathway = app.import(&example_document()).await;
+    let id = pathway["id"].as_str().unwrap();
+    let read = "query($id: ID!) { pathway(id: $id) { version owner { name } steps { organisation { odsCode name } } } }";
+    let before = app.data(read, json!({"id": id})).await;
+    assert_eq!(
+        before["pathway"]["owner"]["name"],
+        "Northwick Park Hospital"
+    );
+    let org = app.organisation_id("RX1").await;
+    let version = app
+        .data(
+            "query($id: ID!) { organisation(id: $id) { version } }",
+            json!({"id": org}),
+        )
+        .await["organisation"]["version"]
+        .as_i64()
+        .unwrap();
+    let update = "mutation($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { odsCode name version } }";
+    let taken = app
+        .error(
+            update,
+            json!({"i": {"id": org, "expectedVersion": version, "odsCode": "RRU"}}),
+        )
+        .await;
+    assert_eq!(code(&taken), "CONFLICT", "{taken}");
+    let bad = app
+        .error(
+            update,
+            json!({"i": {"id": org, "expectedVersion": version, "odsCode": "r x"}}),
+        )
+        .await;
+    assert_eq!(
+        (code(&bad), field(&bad)),
+        ("VALIDATION", "odsCode"),
+        "{bad}"
+    );
+    let renamed = app
+        .data(
+            update,
+            json!({"i": {"id": org, "expectedVersion": version, "name": "Northwick Park Hospital (LNWH)", "odsCode": "RX2"}}),
+        )
+        .await;
+    assert_eq!(
+        renamed["updateOrganisation"],
+        json!({"odsCode": "RX2", "name": "Northwick Park Hospital (LNWH)", "version": version + 1})
+    );
+    let stale = app
+        .error(
+            update,
+            json!({"i": {"id": org, "expectedVersion": version, "name": "Again"}}),
+        )
+        .await;
+    assert_eq!(code(&stale), "CONFLICT", "{stale}");
+    let after = app.data(read, json!({"id": id})).await;
+    assert_eq!(
+        after["pathway"]["owner"]["name"],
+        "Northwick Park Hospital (LNWH)"
+    );
+    assert_eq!(
+        after["pathway"]["version"].as_i64().unwrap(),
+        before["pathway"]["version"].as_i64().unwrap() + 1,
+        "the pathway's content changed, so its version moves on"
+    );
+    assert!(
+        after["pathway"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["organisation"]["odsCode"] == "RX2")
+    );
+    let name = change_of(&app, "updateOrganisation", "name");
+    assert_eq!(
+        (&name["before"], &name["after"]),
+        (
+            &json!("Northwick Park Hospital"),
+            &json!("Northwick Park Hospital (LNWH)")
+        )
+    );
+    assert_eq!(
+        change_of(&app, "updateOrganisation", "ods_code")["before"],
+        "RX1"
+    );
+}
+
+async fn project(app: &TestApp) -> (String, i64) {
+    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
+        .await;
+    let data = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Faster hip surgery", "aim": "Surgery within 36 hours for 90% by March",
+                          "owner": "RX1", "members": [{"name": "Dr A Patel", "role": "LEAD"}]}}),
+        )
+        .await;
+    (
+        data["createProject"]["id"].as_str().unwrap().to_string(),
+        data["createProject"]["version"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_project_is_closed_with_a_reason_reopened_and_its_team_changed() {
+    let app = spawn_app().await;
+    let (id, version) = project(&app).await;
+    let refused = app
+        .error(
+            "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { status } }",
+            json!({"i": {"id": id, "expectedVersion": version, "status": "CLOSED"}}),
+        )
+        .await;
+    assert_eq!((code(&refused), field(&refused)), ("VALIDATION", "status"));
+    let close = "mutation($id: ID!, $v: Int!, $r: String!) { closeProject(projectId: $id, expectedVersion: $v, reason: $r) { status version closure { by reason at } } }";
+    let empty = app
+        .error(close, json!({"id": id, "v": version, "r": "  "}))
+        .await;
+    assert_eq!((code(&empty), field(&empty)), ("VALIDATION", "reason"));
+    let closed = app
+        .data(
+            close,
+            json!({"id": id, "v": version, "r": "aim met and sustained for 6 months"}),
+        )
+        .await["closeProject"]
+        .clone();
+    assert_eq!(closed["status"], "CLOSED");
+    assert_eq!(
+        closed["closure"]["reason"],
+        "aim met and sustained for 6 months"
+    );
+    assert_eq!(closed["closure"]["by"], "test administrator");
+    let version = closed["version"].as_i64().unwrap();
+    let again = app
+        .error(close, json!({"id": id, "v": version, "r": "x"}))
+        .await;
+    assert_eq!(code(&again), "VALIDATION", "{again}");
+    assert_eq!(
+        change_of(&app, "closeProject", "status"),
+        json!({"object": id, "field": "status", "before": "ACTIVE", "after": "CLOSED"})
+    );
+    let reopened = app
+        .data(
+            "mutation($id: ID!, $v: Int!) { reopenProject(projectId: $id, expectedVersion: $v) { status version closure { reason } } }",
+            json!({"id": id, "v": version}),
+        )
+        .await["reopenProject"]
+        .clone();
+    assert_eq!(reopened["status"], "ACTIVE");
+    assert!(reopened["closure"].is_null());
+    let team = "mutation($id: ID!, $v: Int!, $m: [MemberInput!]!) { setProjectTeam(projectId: $id, expectedVersion: $v, members: $m) { version members { name role } } }";
+    let version = reopened["version"].as_i64().unwrap();
+    let unnamed = app
+        .error(
+            team,
+            json!({"id": id, "v": version, "m": [{"name": "J Smith", "role": "MANAGER"}, {"name": "", "role": "SPONSOR"}]}),
+        )
+        .await;
+    assert_eq!(
+        (code(&unnamed), field(&unnamed)),
+        ("VALIDATION", "members[1].name")
+    );
+    let changed = app
+        .data(
+            team,
+            json!({"id": id, "v": version, "m": [{"name": "Dr A Patel", "role": "CLINICIAN"}, {"name": "J Smith", "role": "MANAGER"}]}),
+        )
+        .await;
+    assert_eq!(
+        changed["setProjectTeam"]["members"],
+        json!([{"name": "Dr A Patel", "role": "CLINICIAN"}, {"name": "J Smith", "role": "MANAGER"}])
+    );
+    let members = change_of(&app, "setProjectTeam", "members");
+    assert_eq!(members["before"], json!(["Dr A Patel (LEAD)"]));
+    assert_eq!(
+        members["after"],
+        json!(["Dr A Patel (CLINICIAN)", "J Smith (MANAGER)"])
+    );
+}
+
+async fn measure(app: &TestApp, project: &str, version: i64, name: &str) -> String {
+    app.data(
+        "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+        json!({"i": {"projectId": project, "expectedVersion": version, "name": name, "kind": "OUTCOME",
+                      "definition": "Patients a month waiting over 36 hours", "direction": "DECREASE"}}),
+    )
+    .await["addMeasure"]["measure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_measure_is_withdrawn_and_a_point_moved_to_its_right_date_with_before_and_after() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let kept = measure(&app, &project_id, version, "Waits over 36 hours").await;
+    let dropped = measure(&app, &project_id, version + 1, "Duplicate of waits").await;
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted replaced } }";
+    for id in [&kept, &dropped] {
+        app.data(
+            record,
+            json!({"id": id, "p": [{"date": "2025-01-01", "value": 4}, {"date": "2025-02-01", "value": 6}, {"date": "2035-03-01", "value": 5}]}),
+        )
+        .await;
+    }
+    // A value corrected: the audit keeps both.
+    app.data(
+        record,
+        json!({"id": kept, "p": [{"date": "2025-02-01", "value": 7}]}),
+    )
+    .await;
+    let corrected = change_of(&app, "recordDataPoints", "points[2025-02-01]");
+    assert_eq!(
+        (&corrected["before"]["value"], &corrected["after"]["value"]),
+        (&json!(6.0), &json!(7.0))
+    );
+    // A date moved: 2035 was typed for 2025.
+    let moving = "mutation($id: ID!, $d: String!, $to: String!, $r: String!) { moveDataPoint(measureId: $id, date: $d, to: $to, reason: $r) { points { date value } history: points(includeWithdrawn: true) { date withdrawalReason } } }";
+    let clash = app
+        .error(
+            moving,
+            json!({"id": kept, "d": "2035-03-01", "to": "2025-02-01", "r": "typed 2035"}),
+        )
+        .await;
+    assert_eq!(
+        (code(&clash), field(&clash)),
+        ("VALIDATION", "to"),
+        "{clash}"
+    );
+    let nothing = app
+        .error(
+            moving,
+            json!({"id": kept, "d": "2035-04-01", "to": "2025-04-01", "r": "typed 2035"}),
+        )
+        .await;
+    assert_eq!((code(&nothing), field(&nothing)), ("VALIDATION", "date"));
+    let moved = app
+        .data(
+            moving,
+            json!({"id": kept, "d": "2035-03-01", "to": "2025-03-01", "r": "typed 2035 for 2025"}),
+        )
+        .await["moveDataPoint"]
+        .clone();
+    assert_eq!(
+        moved["points"],
+        json!([{"date": "2025-01-01", "value": 4.0}, {"date": "2025-02-01", "value": 7.0}, {"date": "2025-03-01", "value": 5.0}])
+    );
+    assert!(
+        moved["history"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"date": "2035-03-01", "withdrawalReason": "typed 2035 for 2025"}))
+    );
+    let change = change_of(&app, "moveDataPoint", "points[2035-03-01]");
+    assert_eq!(
+        (&change["before"]["date"], &change["after"]["date"]),
+        (&json!("2035-03-01"), &json!("2025-03-01"))
+    );
+
+    // The duplicate measure is withdrawn: it leaves the summary and the report.
+    let version = app
+        .data(
+            "query($id: ID!) { project(id: $id) { version } }",
+            json!({"id": project_id}),
+        )
+        .await["project"]["version"]
+        .as_i64()
+        .unwrap();
+    let withdraw = "mutation($id: ID!, $v: Int!, $r: String!) { withdrawMeasure(measureId: $id, expectedVersion: $v, reason: $r) { withdrawal { by reason } } }";
+    let done = app
+        .data(
+            withdraw,
+            json!({"id": dropped, "v": version, "r": "a duplicate of the waits measure"}),
+        )
+        .await;
+    assert_eq!(
+        done["withdrawMeasure"]["withdrawal"],
+        json!({"by": "test administrator", "reason": "a duplicate of the waits measure"})
+    );
+    let read = "query($id: ID!) { project(id: $id) { measures { name } all: measures(includeWithdrawn: true) { name withdrawal { reason } } summary { name } report } }";
+    let seen = app.data(read, json!({"id": project_id})).await["project"].clone();
+    assert_eq!(seen["measures"], json!([{"name": "Waits over 36 hours"}]));
+    assert_eq!(seen["summary"], json!([{"name": "Waits over 36 hours"}]));
+    assert_eq!(seen["all"].as_array().unwrap().len(), 2);
+    assert!(
+        !seen["report"]
+            .as_str()
+            .unwrap()
+            .contains("Duplicate of waits")
+    );
+    let late = app
+        .error(
+            record,
+            json!({"id": dropped, "p": [{"date": "2025-04-01", "value": 1}]}),
+        )
+        .await;
+    assert_eq!(
+        (code(&late), field(&late)),
+        ("VALIDATION", "measureId"),
+        "{late}"
+    );
+}
+
+#[tokio::test]
+async fn a_driver_is_removed_with_its_branch_or_refused_naming_what_is_under_it() {
+    let app = spawn_app().await;
+    let (project_id, mut version) = project(&app).await;
+    let add =
+        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id text } } }";
+    let mut ids = Vec::new();
+    for (parent, kind, text) in [
+        (None, "PRIMARY_DRIVER", "Timely imaging"),
+        (Some(0), "SECONDARY_DRIVER", "X-ray on arrival"),
+        (Some(1), "CHANGE_IDEA", "Nurse-requested X-ray"),
+        (None, "PRIMARY_DRIVER", "Theatre access"),
+    ] {
+        let parent: Option<&String> = parent.map(|i: usize| &ids[i]);
+        let data = app
+            .data(
+                add,
+                json!({"i": {"projectId": project_id, "expectedVersion": version, "parentId": parent, "kind": kind, "text": text}}),
+            )
+            .await;
+        version = data["addDriver"]["version"].as_i64().unwrap();
+        let drivers = data["addDriver"]["drivers"].as_array().unwrap();
+        ids.push(drivers.last().unwrap()["id"].as_str().unwrap().to_string());
+    }
+    let remove = "mutation($id: ID!, $v: Int!, $all: Boolean) { removeDriver(id: $id, expectedVersion: $v, withChildren: $all) { version drivers { text } } }";
+    let refused = app
+        .error(remove, json!({"id": ids[0], "v": version, "all": false}))
+        .await;
+    assert_eq!(code(&refused), "VALIDATION");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("'X-ray on arrival'") && message.contains("'Nurse-requested X-ray'"),
+        "{message}"
+    );
+    let removed = app
+        .data(remove, json!({"id": ids[0], "v": version, "all": true}))
+        .await;
+    assert_eq!(
+        removed["removeDriver"]["drivers"],
+        json!([{"text": "Theatre access"}])
+    );
+    let gone = audited(&app, "removeDriver");
+    let changes = gone.last().unwrap()["changes"].as_array().unwrap().clone();
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert!(changes.iter().all(|c| c["after"].is_null()));
+}
