@@ -143,14 +143,29 @@ impl Cycle {
         }
     }
 
-    /// The next cycle of a ramp after ADAPT: back in PLAN with the objective and predictions
-    /// (what is still relevant), and nothing of this cycle's doing and studying.
+    /// The next cycle of a ramp after ADAPT: back in PLAN with this cycle's plan copied as a
+    /// starting point (objective, questions, plan, data collection, predictions) and nothing of
+    /// its doing and studying. The planned dates move forward by this cycle's planned length
+    /// (both ends, inclusive: a cycle planned for 1-14 January is followed by one planned for
+    /// 15-28 January); without both planned dates the next has none. O(size of the plan).
     pub fn next_of_ramp(&self) -> Cycle {
+        let (planned_start, planned_end) = match (self.planned_start, self.planned_end) {
+            (Some(start), Some(end)) if end >= start => {
+                let length = (end - start) + chrono::Duration::days(1);
+                (
+                    start.checked_add_signed(length),
+                    end.checked_add_signed(length),
+                )
+            }
+            _ => (None, None),
+        };
         Cycle {
             questions: self.questions.clone(),
             plan: self.plan.clone(),
             data_collection: self.data_collection.clone(),
             predictions: self.predictions.clone(),
+            planned_start,
+            planned_end,
             ..Cycle::plan(self.objective.clone())
         }
     }
@@ -405,6 +420,35 @@ mod tests {
         assert_eq!(next.stage, Stage::Plan);
         assert_eq!(next.predictions, c.predictions);
         assert_eq!(next.actual_start, None);
+    }
+
+    #[test]
+    fn the_next_cycle_of_a_ramp_is_planned_one_cycle_length_later() {
+        let date = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let cycle = Cycle {
+            plan: "Ward 7, weekdays".into(),
+            planned_start: Some(date(1, 1)),
+            planned_end: Some(date(1, 14)),
+            ..Cycle::plan("Nurse-requested X-ray")
+        };
+        let next = cycle.next_of_ramp();
+        assert_eq!(
+            (next.planned_start, next.planned_end),
+            (Some(date(1, 15)), Some(date(1, 28)))
+        );
+        assert_eq!(next.plan, "Ward 7, weekdays");
+        // Across a month end, a one-day cycle, and no dates at all.
+        let one_day = Cycle {
+            planned_start: Some(date(1, 31)),
+            planned_end: Some(date(1, 31)),
+            ..Cycle::plan("x")
+        };
+        assert_eq!(one_day.next_of_ramp().planned_start, Some(date(2, 1)));
+        let open = Cycle {
+            planned_start: Some(date(1, 31)),
+            ..Cycle::plan("x")
+        };
+        assert_eq!(open.next_of_ramp().planned_start, None);
     }
 
     #[test]

@@ -592,3 +592,122 @@ async fn a_cycle_planned_by_mistake_is_abandoned_with_a_reason_and_leaves_the_re
         "the history keeps it: {report}"
     );
 }
+
+#[tokio::test]
+async fn a_plan_is_edited_only_in_plan_and_adapt_carries_it_forward_one_cycle_later() {
+    let app = spawn_app().await;
+    let (project, measure) = setup(&app).await;
+    let planned = app
+        .data(
+            "mutation($i: PlanCycleInput!) { planCycle(input: $i) { id version } }",
+            json!({"i": {"projectId": project, "changeIdea": "Shared theatre lsit", "objective": "Try it",
+                          "predictions": [{"measureId": measure, "expectedValue": 30.0}]}}),
+        )
+        .await["planCycle"]
+        .clone();
+    let id = planned["id"].as_str().unwrap();
+    let edit = "mutation($id: ID!, $v: Int!, $p: CyclePlanInput!) { updateCyclePlan(cycleId: $id, expectedVersion: $v, plan: $p) { version changeIdea plan plannedStart plannedEnd predictions { measureId expectedValue } } }";
+    let plan = json!({"changeIdea": "Shared theatre list", "objective": "Try it on weekdays",
+                      "plan": "Ward 7, weekdays, Dr Patel", "questions": ["Do lists start on time?"],
+                      "plannedStart": week(20), "plannedEnd": "2025-06-08",
+                      "predictions": [{"measureId": measure, "expectedValue": 28.0}]});
+    let bad = app
+        .error(
+            edit,
+            json!({"id": id, "v": 1, "p": {"changeIdea": "x", "objective": "y", "predictions": [{"measureId": measure}]}}),
+        )
+        .await;
+    assert_eq!(
+        (code(&bad), field(&bad)),
+        ("VALIDATION", "predictions[0]"),
+        "{bad}"
+    );
+    let edited =
+        app.data(edit, json!({"id": id, "v": 1, "p": plan})).await["updateCyclePlan"].clone();
+    assert_eq!(edited["changeIdea"], "Shared theatre list");
+    assert_eq!(edited["predictions"][0]["expectedValue"], 28.0);
+    assert_eq!(edited["version"], 2);
+    let stale = app.error(edit, json!({"id": id, "v": 1, "p": plan})).await;
+    assert_eq!(code(&stale), "CONFLICT");
+    let entry = app
+        .audit_export()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .rfind(|e| e["operation"] == "updateCyclePlan" && e["outcome"] == "OK")
+        .unwrap();
+    assert!(
+        entry["changes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"object": id, "field": "changeIdea", "before": "Shared theatre lsit", "after": "Shared theatre list"})),
+        "{entry}"
+    );
+
+    // Once started, the plan is the record: refused. Observations are corrected and retracted.
+    step(&app, id, 2, json!({"start": {"actualStart": week(20)}})).await;
+    let late = app.error(edit, json!({"id": id, "v": 3, "p": plan})).await;
+    assert_eq!(
+        (code(&late), field(&late)),
+        ("VALIDATION", "cycleId"),
+        "{late}"
+    );
+    let observe =
+        "mutation($id: ID!, $t: String!) { addObservation(cycleId: $id, text: $t) { id } }";
+    for text in [
+        "Lists started 20 mintues late",
+        "Observed on the wrong ward",
+    ] {
+        app.data(observe, json!({"id": id, "t": text})).await;
+    }
+    let read = "query($id: ID!) { cycle(id: $id) { observations { id text correctedAt } all: observations(includeWithdrawn: true) { text withdrawal { reason by } } } }";
+    let seen = app.data(read, json!({"id": id})).await["cycle"].clone();
+    let first = seen["observations"][0]["id"].as_str().unwrap().to_string();
+    let second = seen["observations"][1]["id"].as_str().unwrap().to_string();
+    app.data(
+        "mutation($id: ID!, $t: String!) { correctObservation(observationId: $id, text: $t) { text } }",
+        json!({"id": first, "t": "Lists started 20 minutes late"}),
+    )
+    .await;
+    app.data(
+        "mutation($id: ID!, $r: String!) { retractObservation(observationId: $id, reason: $r) { withdrawal { reason } } }",
+        json!({"id": second, "r": "recorded against the wrong cycle"}),
+    )
+    .await;
+    let seen = app.data(read, json!({"id": id})).await["cycle"].clone();
+    assert_eq!(seen["observations"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        seen["observations"][0]["text"],
+        "Lists started 20 minutes late"
+    );
+    assert!(!seen["observations"][0]["correctedAt"].is_null());
+    assert_eq!(
+        seen["all"][1]["withdrawal"],
+        json!({"reason": "recorded against the wrong cycle", "by": "test administrator"})
+    );
+
+    // ADAPT: the next cycle starts from this plan, planned one cycle length later.
+    step(&app, id, 3, json!({"complete": {"actualEnd": week(24)}})).await;
+    step(&app, id, 4, json!({"learn": {"learning": "Weekdays work"}})).await;
+    let adapted = step(
+        &app,
+        id,
+        5,
+        json!({"decide": {"decision": "ADAPT", "rationale": "Try weekends"}}),
+    )
+    .await;
+    let next = adapted["nextCycle"]["id"].as_str().unwrap();
+    let next = app
+        .data(
+            "query($id: ID!) { cycle(id: $id) { stage plan questions plannedStart plannedEnd } }",
+            json!({"id": next}),
+        )
+        .await["cycle"]
+        .clone();
+    // Planned 2025-05-26 to 2025-06-08 (14 days), so the next: 2025-06-09 to 2025-06-22.
+    assert_eq!(week(20), "2025-05-26");
+    assert_eq!(
+        next,
+        json!({"stage": "PLAN", "plan": "Ward 7, weekdays, Dr Patel", "questions": ["Do lists start on time?"],
+               "plannedStart": "2025-06-09", "plannedEnd": "2025-06-22"})
+    );
+}

@@ -116,6 +116,26 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         )
         .await["planCycle"]["id"]
         .clone();
+    // A second cycle, started, with an observation.
+    let observed = app
+        .data(
+            "mutation($p: ID!, $m: ID!) { planCycle(input: {projectId: $p, changeIdea: \"List\", objective: \"Try\", predictions: [{measureId: $m, expectedValue: 1}]}) { id } }",
+            json!({"p": project["id"], "m": measure["measure"]["id"]}),
+        )
+        .await["planCycle"]["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!) { advanceCycle(cycleId: $id, expectedVersion: 1, action: {start: {actualStart: \"2025-01-06\"}}) { cycle { id } } }",
+        json!({"id": observed}),
+    )
+    .await;
+    let observation = app
+        .data(
+            "mutation($id: ID!) { addObservation(cycleId: $id, text: \"Seen\") { observations { id } } }",
+            json!({"id": observed}),
+        )
+        .await["addObservation"]["observations"][0]["id"]
+        .clone();
     let log = app.event_log("First organisation's log").await;
     let import = app
         .data(
@@ -138,6 +158,7 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         ("measure", measure["measure"]["id"].clone()),
         ("driver", driver_id),
         ("cycle", cycle),
+        ("observation", observation),
         ("log", json!(log)),
     ])
 }
@@ -257,9 +278,30 @@ fn probes() -> BTreeMap<&'static str, Probe> {
         ),
     );
     m.insert("MutationRoot.addDriver", ("mutation($id: ID!) { addDriver(input: {projectId: $id, expectedVersion: 1, kind: PRIMARY_DRIVER, text: \"t\"}) { id } }", |o| json!({"id": o["project"]})));
+    m.insert("MutationRoot.updateCyclePlan", ("mutation($id: ID!) { updateCyclePlan(cycleId: $id, expectedVersion: 1, plan: {changeIdea: \"x\", objective: \"y\"}) { id } }", |o| json!({"id": o["cycle"]})));
+    m.insert(
+        "MutationRoot.correctObservation",
+        (
+            "mutation($id: ID!) { correctObservation(observationId: $id, text: \"x\") { id } }",
+            |o| json!({"id": o["observation"]}),
+        ),
+    );
+    m.insert(
+        "MutationRoot.retractObservation",
+        (
+            "mutation($id: ID!) { retractObservation(observationId: $id, reason: \"x\") { id } }",
+            |o| json!({"id": o["observation"]}),
+        ),
+    );
     m.insert("MutationRoot.updateOrganisation", ("mutation($id: ID!) { updateOrganisation(input: {id: $id, expectedVersion: 1, name: \"x\"}) { id } }", |o| json!({"id": o["organisation"]})));
     m.insert("MutationRoot.closeProject", ("mutation($id: ID!) { closeProject(projectId: $id, expectedVersion: 1, reason: \"r\") { id } }", |o| json!({"id": o["project"]})));
-    m.insert("MutationRoot.reopenProject", ("mutation($id: ID!) { reopenProject(projectId: $id, expectedVersion: 1) { id } }", |o| json!({"id": o["project"]})));
+    m.insert(
+        "MutationRoot.reopenProject",
+        (
+            "mutation($id: ID!) { reopenProject(projectId: $id, expectedVersion: 1) { id } }",
+            |o| json!({"id": o["project"]}),
+        ),
+    );
     m.insert("MutationRoot.setProjectTeam", ("mutation($id: ID!) { setProjectTeam(projectId: $id, expectedVersion: 1, members: []) { id } }", |o| json!({"id": o["project"]})));
     m.insert("MutationRoot.withdrawMeasure", ("mutation($id: ID!) { withdrawMeasure(measureId: $id, expectedVersion: 1, reason: \"r\") { id } }", |o| json!({"id": o["measure"]})));
     m.insert("MutationRoot.moveDataPoint", ("mutation($id: ID!) { moveDataPoint(measureId: $id, date: \"2025-01-06\", to: \"2025-01-07\", reason: \"r\") { id } }", |o| json!({"id": o["measure"]})));

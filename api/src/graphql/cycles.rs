@@ -43,6 +43,30 @@ pub struct PredictionInput {
     pub predicted_lead_time_minutes: Option<f64>,
 }
 
+/// The plan of a PDSA cycle, as it should be.
+#[derive(InputObject)]
+pub struct CyclePlanInput {
+    /// The change idea the cycle tests.
+    pub change_idea: String,
+    /// The change idea of the project's driver diagram this cycle tests.
+    pub change_idea_id: Option<ID>,
+    pub objective: String,
+    /// The questions the cycle should answer.
+    #[graphql(default)]
+    pub questions: Vec<String>,
+    /// Who, what, where and when.
+    #[graphql(default)]
+    pub plan: String,
+    /// What data will be collected, by whom and how.
+    #[graphql(default)]
+    pub data_collection: String,
+    #[graphql(default)]
+    pub predictions: Vec<PredictionInput>,
+    /// YYYY-MM-DD.
+    pub planned_start: Option<String>,
+    pub planned_end: Option<String>,
+}
+
 /// A new cycle in PLAN.
 #[derive(InputObject)]
 pub struct PlanCycleInput {
@@ -124,9 +148,27 @@ pub struct CycleMoveView {
 
 #[derive(SimpleObject)]
 pub struct ObservationView {
+    id: ID,
     at: DateTime<Utc>,
     author: String,
     text: String,
+    /// When the text was last corrected.
+    corrected_at: Option<DateTime<Utc>>,
+    /// Who retracted it, when and why (only with `includeWithdrawn`).
+    withdrawal: Option<super::withdrawal::Withdrawal>,
+}
+
+impl From<cycles::ObservationRecord> for ObservationView {
+    fn from(o: cycles::ObservationRecord) -> Self {
+        Self {
+            id: ID(o.id.to_string()),
+            at: o.at,
+            author: o.author,
+            text: o.text,
+            corrected_at: o.corrected_at,
+            withdrawal: o.withdrawal.map(Into::into),
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -244,18 +286,23 @@ impl CycleView {
                 .collect(),
         )
     }
-    async fn observations(&self, ctx: &Context<'_>) -> Result<Vec<ObservationView>> {
-        Ok(
-            cycles::observations(db(ctx)?, &super::context::caller_of(ctx), self.0.id)
-                .await?
-                .into_iter()
-                .map(|o| ObservationView {
-                    at: o.at,
-                    author: o.author,
-                    text: o.text,
-                })
-                .collect(),
+    /// What the team saw while doing the test, oldest first; retracted ones only with
+    /// `includeWithdrawn`.
+    async fn observations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] include_withdrawn: bool,
+    ) -> Result<Vec<ObservationView>> {
+        Ok(cycles::observations(
+            db(ctx)?,
+            &super::context::caller_of(ctx),
+            self.0.id,
+            include_withdrawn,
         )
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
     }
     /// Each prediction against its measure's data in the cycle's window (once the cycle has
     /// started and ended; empty before).
@@ -333,78 +380,22 @@ impl CycleMutation {
     /// Plans a PDSA cycle.
     async fn plan_cycle(&self, ctx: &Context<'_>, input: PlanCycleInput) -> Result<CycleView> {
         let project_id = parse_id("projectId", &input.project_id)?;
-        let change_idea_id = input
-            .change_idea_id
-            .as_ref()
-            .map(|id| parse_id("changeIdeaId", id))
-            .transpose()?;
         let previous = input
             .previous_cycle_id
             .as_ref()
             .map(|id| parse_id("previousCycleId", id))
             .transpose()?;
-        let mut errors = engine::InputErrors::default();
-        let change_idea = errors.check(
-            "changeIdea",
-            engine::values::parse_text(&input.change_idea, 200),
-        );
-        let objective = errors.check(
-            "objective",
-            engine::values::parse_text(&input.objective, 10_000),
-        );
-        let mut predictions = Vec::new();
-        for (i, p) in input.predictions.iter().enumerate() {
-            let expectation = match (p.expected_value, p.expected_direction) {
-                (Some(value), None) if value.is_finite() => Expectation::Value { value },
-                (None, Some(direction)) => Expectation::Direction {
-                    direction: engine::ImprovementDirection::from(direction).into(),
-                },
-                _ => {
-                    errors.push(
-                        format!("predictions[{i}]"),
-                        "give either a finite expectedValue or an expectedDirection",
-                    );
-                    continue;
-                }
-            };
-            predictions.push(Prediction {
-                measure: p.measure_id.to_string(),
-                expectation,
-                predicted_lead_time_minutes: p.predicted_lead_time_minutes,
-            });
-        }
-        let planned_start = input
-            .planned_start
-            .as_deref()
-            .map(|d| date("plannedStart", d))
-            .transpose()?;
-        let planned_end = input
-            .planned_end
-            .as_deref()
-            .map(|d| date("plannedEnd", d))
-            .transpose()?;
-        let (Some(change_idea), Some(objective)) = (change_idea, objective) else {
-            return Err(crate::Error::Validation(errors).into());
-        };
-        if !errors.is_empty() {
-            return Err(crate::Error::Validation(errors).into());
-        }
-        let mut questions = Vec::new();
-        for (i, q) in input.questions.iter().enumerate() {
-            match engine::values::parse_text(q, 1_000) {
-                Ok(q) => questions.push(q),
-                Err(m) => return Err(crate::Error::invalid(format!("questions[{i}]"), m).into()),
-            }
-        }
-        let cycle = Cycle {
-            questions,
-            plan: input.plan.trim().to_string(),
-            data_collection: input.data_collection.trim().to_string(),
-            predictions,
-            planned_start,
-            planned_end,
-            ..Cycle::plan(objective)
-        };
+        let (change_idea_id, change_idea, cycle) = checked_plan(CyclePlanInput {
+            change_idea: input.change_idea,
+            change_idea_id: input.change_idea_id,
+            objective: input.objective,
+            questions: input.questions,
+            plan: input.plan,
+            data_collection: input.data_collection,
+            predictions: input.predictions,
+            planned_start: input.planned_start,
+            planned_end: input.planned_end,
+        })?;
         let record = cycles::plan(
             db(ctx)?,
             &change(ctx),
@@ -416,6 +407,71 @@ impl CycleMutation {
         )
         .await?;
         Ok(CycleView(record))
+    }
+
+    /// Replaces the plan of a cycle still in PLAN (send the whole plan as it should be). In any
+    /// later stage the plan is the record the study is judged against: `VALIDATION`.
+    async fn update_cycle_plan(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        expected_version: i64,
+        plan: CyclePlanInput,
+    ) -> Result<CycleView> {
+        let id = parse_id("cycleId", &cycle_id)?;
+        let (change_idea_id, change_idea, cycle) = checked_plan(plan)?;
+        Ok(CycleView(
+            cycles::update_plan(
+                db(ctx)?,
+                &change(ctx),
+                id,
+                expected_version,
+                change_idea_id,
+                &change_idea,
+                cycle,
+            )
+            .await?,
+        ))
+    }
+
+    /// Corrects the text of an observation; the audit trail keeps the text before.
+    async fn correct_observation(
+        &self,
+        ctx: &Context<'_>,
+        observation_id: ID,
+        text: String,
+    ) -> Result<ObservationView> {
+        let id = parse_id("observationId", &observation_id)?;
+        let text = engine::values::parse_text(&text, 10_000)
+            .map_err(|m| crate::Error::invalid("text", m))?;
+        Ok(cycles::correct_observation(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            cycles::ObservationCorrection::Text(text),
+        )
+        .await?
+        .into())
+    }
+
+    /// Retracts an observation: it leaves the cycle and stays in
+    /// `observations(includeWithdrawn: true)` with who, when and why.
+    async fn retract_observation(
+        &self,
+        ctx: &Context<'_>,
+        observation_id: ID,
+        reason: String,
+    ) -> Result<ObservationView> {
+        let id = parse_id("observationId", &observation_id)?;
+        let reason = crate::store::rows::parse_reason(&reason)?;
+        Ok(cycles::correct_observation(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            cycles::ObservationCorrection::Retract(reason),
+        )
+        .await?
+        .into())
     }
 
     /// Moves a cycle to its next stage. An illegal move is a `VALIDATION` error saying why
@@ -488,4 +544,77 @@ impl CycleMutation {
             cycles::observe(db(ctx)?, &change(ctx), id, &text).await?,
         ))
     }
+}
+
+/// A plan checked: the change idea's id and words, and the cycle in PLAN. Every mistake is
+/// named by its field (`predictions[1]`, `plannedEnd`).
+fn checked_plan(input: CyclePlanInput) -> Result<(Option<uuid::Uuid>, String, Cycle)> {
+    let change_idea_id = input
+        .change_idea_id
+        .as_ref()
+        .map(|id| parse_id("changeIdeaId", id))
+        .transpose()?;
+    let mut errors = engine::InputErrors::default();
+    let change_idea = errors.check(
+        "changeIdea",
+        engine::values::parse_text(&input.change_idea, 200),
+    );
+    let objective = errors.check(
+        "objective",
+        engine::values::parse_text(&input.objective, 10_000),
+    );
+    let mut predictions = Vec::new();
+    for (i, p) in input.predictions.iter().enumerate() {
+        let expectation = match (p.expected_value, p.expected_direction) {
+            (Some(value), None) if value.is_finite() => Expectation::Value { value },
+            (None, Some(direction)) => Expectation::Direction {
+                direction: engine::ImprovementDirection::from(direction).into(),
+            },
+            _ => {
+                errors.push(
+                    format!("predictions[{i}]"),
+                    "give either a finite expectedValue or an expectedDirection",
+                );
+                continue;
+            }
+        };
+        predictions.push(Prediction {
+            measure: p.measure_id.to_string(),
+            expectation,
+            predicted_lead_time_minutes: p.predicted_lead_time_minutes,
+        });
+    }
+    let planned_start = input
+        .planned_start
+        .as_deref()
+        .map(|d| date("plannedStart", d))
+        .transpose()?;
+    let planned_end = input
+        .planned_end
+        .as_deref()
+        .map(|d| date("plannedEnd", d))
+        .transpose()?;
+    let (Some(change_idea), Some(objective)) = (change_idea, objective) else {
+        return Err(crate::Error::Validation(errors).into());
+    };
+    if !errors.is_empty() {
+        return Err(crate::Error::Validation(errors).into());
+    }
+    let mut questions = Vec::new();
+    for (i, q) in input.questions.iter().enumerate() {
+        match engine::values::parse_text(q, 1_000) {
+            Ok(q) => questions.push(q),
+            Err(m) => return Err(crate::Error::invalid(format!("questions[{i}]"), m).into()),
+        }
+    }
+    let cycle = Cycle {
+        questions,
+        plan: input.plan.trim().to_string(),
+        data_collection: input.data_collection.trim().to_string(),
+        predictions,
+        planned_start,
+        planned_end,
+        ..Cycle::plan(objective)
+    };
+    Ok((change_idea_id, change_idea, cycle))
 }

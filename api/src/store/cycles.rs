@@ -41,9 +41,14 @@ pub struct MoveRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationRecord {
+    pub id: Uuid,
     pub at: DateTime<Utc>,
     pub author: String,
     pub text: String,
+    /// When the text was last corrected.
+    pub corrected_at: Option<DateTime<Utc>>,
+    /// Set when the observation was retracted.
+    pub withdrawal: Option<super::rows::Withdrawal>,
 }
 
 fn corrupt(id: Uuid, detail: impl std::fmt::Display) -> Error {
@@ -196,37 +201,13 @@ pub async fn plan(
     let tx = begin_write(db).await?;
     projects::get(&tx, caller, project_id).await?;
     super::access::require_project(&tx, caller, project_id, crate::caller::Role::Editor).await?;
-    let mut errors = engine::InputErrors::default();
-    for (i, p) in cycle.predictions.iter().enumerate() {
-        let belongs = match Uuid::parse_str(&p.measure) {
-            Ok(m) => measure::Entity::find_by_id(m)
-                .filter(measure::Column::ProjectId.eq(project_id))
-                .unique(&tx)
-                .await?
-                .is_some(),
-            Err(_) => false,
-        };
-        if !belongs {
-            errors.push(
-                format!("predictions[{i}].measureId"),
-                "is not a measure of this project",
-            );
-        }
-    }
+    let mut errors = plan_problems(&tx, project_id, &cycle, change_idea_id).await?;
     if let Some(previous) = previous {
         let same_project = get(&tx, caller, previous)
             .await
             .is_ok_and(|c| c.project_id == project_id);
         if !same_project {
             errors.push("previousCycleId", "is not a cycle of this project");
-        }
-    }
-    if let Some(idea) = change_idea_id {
-        let is_idea = super::drivers::find(&tx, project_id, idea)
-            .await?
-            .is_some_and(|d| d.kind == engine::DriverKind::ChangeIdea);
-        if !is_idea {
-            errors.push("changeIdeaId", "is not a change idea of this project");
         }
     }
     if !errors.is_empty() {
@@ -244,6 +225,151 @@ pub async fn plan(
     let created = get(&tx, caller, id).await?;
     super::audit::commit(tx, ctx, &[id]).await?;
     Ok(created)
+}
+
+/// What is wrong with a plan's references: each prediction's measure must be a current measure
+/// of the project (`predictions[i].measureId`), and the change idea one of its change ideas.
+async fn plan_problems(
+    tx: &impl ConnectionTrait,
+    project_id: Uuid,
+    cycle: &Cycle,
+    change_idea_id: Option<Uuid>,
+) -> Result<engine::InputErrors> {
+    let mut errors = engine::InputErrors::default();
+    for (i, p) in cycle.predictions.iter().enumerate() {
+        let belongs = match Uuid::parse_str(&p.measure) {
+            Ok(m) => measure::Entity::find_by_id(m)
+                .filter(measure::Column::ProjectId.eq(project_id))
+                .filter(measure::Column::WithdrawnAt.is_null())
+                .unique(tx)
+                .await?
+                .is_some(),
+            Err(_) => false,
+        };
+        if !belongs {
+            errors.push(
+                format!("predictions[{i}].measureId"),
+                "is not a measure of this project",
+            );
+        }
+    }
+    if let Some(idea) = change_idea_id {
+        let is_idea = super::drivers::find(tx, project_id, idea)
+            .await?
+            .is_some_and(|d| d.kind == engine::DriverKind::ChangeIdea);
+        if !is_idea {
+            errors.push("changeIdeaId", "is not a change idea of this project");
+        }
+    }
+    Ok(errors)
+}
+
+/// The plan of a cycle as the audit trail records it.
+fn plan_snapshot(
+    change_idea: &str,
+    change_idea_id: Option<Uuid>,
+    c: &Cycle,
+) -> Result<serde_json::Value> {
+    Ok(serde_json::json!({
+        "changeIdea": change_idea,
+        "changeIdeaId": change_idea_id,
+        "objective": c.objective,
+        "questions": c.questions,
+        "plan": c.plan,
+        "dataCollection": c.data_collection,
+        "predictions": predictions_json(c)?,
+        "plannedStart": c.planned_start,
+        "plannedEnd": c.planned_end,
+    }))
+}
+
+/// Replaces the plan of a cycle still in PLAN (`VALIDATION` in any other stage: what was
+/// planned before the test started is the record the study is judged against). `cycle` carries
+/// the new plan; its stage and doing are ignored. `CONFLICT` when `expected_version` is stale.
+pub async fn update_plan(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    expected_version: i64,
+    change_idea_id: Option<Uuid>,
+    change_idea: &str,
+    plan: Cycle,
+) -> Result<CycleRecord> {
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let current = get(&tx, caller, id).await?;
+    super::access::require_project(&tx, caller, current.project_id, crate::caller::Role::Editor)
+        .await?;
+    if current.cycle.stage != Stage::Plan {
+        return Err(Error::invalid(
+            "cycleId",
+            format!(
+                "only a plan can be edited, and the cycle is in {}: record what happened as observations, or abandon the cycle",
+                current.cycle.stage.as_str()
+            ),
+        ));
+    }
+    let errors = plan_problems(&tx, current.project_id, &plan, change_idea_id).await?;
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let updated = pdsa_cycle::Entity::update_many()
+        .col_expr(pdsa_cycle::Column::ChangeIdea, Expr::value(change_idea))
+        .col_expr(
+            pdsa_cycle::Column::ChangeIdeaId,
+            Expr::value(change_idea_id),
+        )
+        .col_expr(
+            pdsa_cycle::Column::Objective,
+            Expr::value(plan.objective.clone()),
+        )
+        .col_expr(
+            pdsa_cycle::Column::Questions,
+            Expr::value(serde_json::Value::from(plan.questions.clone())),
+        )
+        .col_expr(
+            pdsa_cycle::Column::PlanDetails,
+            Expr::value(plan.plan.clone()),
+        )
+        .col_expr(
+            pdsa_cycle::Column::DataCollection,
+            Expr::value(plan.data_collection.clone()),
+        )
+        .col_expr(
+            pdsa_cycle::Column::Predictions,
+            Expr::value(predictions_json(&plan)?),
+        )
+        .col_expr(
+            pdsa_cycle::Column::PlannedStart,
+            Expr::value(plan.planned_start),
+        )
+        .col_expr(
+            pdsa_cycle::Column::PlannedEnd,
+            Expr::value(plan.planned_end),
+        )
+        .col_expr(
+            pdsa_cycle::Column::Version,
+            Expr::value(expected_version + 1),
+        )
+        .col_expr(pdsa_cycle::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(pdsa_cycle::Column::Id.eq(id))
+        .filter(pdsa_cycle::Column::Version.eq(expected_version))
+        .exec(&tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(Error::Conflict(format!(
+            "cycle {id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
+            current.version
+        )));
+    }
+    let after = get(&tx, caller, id).await?;
+    let changes = super::audit::Change::between(
+        id,
+        &plan_snapshot(&current.change_idea, current.change_idea_id, &current.cycle)?,
+        &plan_snapshot(&after.change_idea, after.change_idea_id, &after.cycle)?,
+    )?;
+    super::audit::commit_changes(tx, ctx, &[id], &changes).await?;
+    Ok(after)
 }
 
 /// What a move led to.
@@ -423,23 +549,124 @@ pub async fn history(
         .collect()
 }
 
-/// Every observation of a cycle, oldest first.
+/// The observations of a cycle, oldest first: current ones, and retracted ones too with
+/// `include_withdrawn`.
 pub async fn observations(
     db: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
+    include_withdrawn: bool,
 ) -> Result<Vec<ObservationRecord>> {
     get(db, caller, id).await?;
-    Ok(cycle_observation::Entity::find()
-        .filter(cycle_observation::Column::CycleId.eq(id))
+    let mut query =
+        cycle_observation::Entity::find().filter(cycle_observation::Column::CycleId.eq(id));
+    if !include_withdrawn {
+        query = query.filter(cycle_observation::Column::WithdrawnAt.is_null());
+    }
+    Ok(query
         .order_by_asc(cycle_observation::Column::Id)
         .all(db)
         .await?
         .into_iter()
-        .map(|o| ObservationRecord {
-            at: o.at,
-            author: o.author,
-            text: o.text,
-        })
+        .map(observation_from_row)
         .collect())
+}
+
+fn observation_from_row(o: cycle_observation::Model) -> ObservationRecord {
+    ObservationRecord {
+        id: o.id,
+        at: o.at,
+        author: o.author,
+        text: o.text,
+        corrected_at: o.corrected_at,
+        withdrawal: super::rows::Withdrawal::from_columns(
+            o.withdrawn_at,
+            o.withdrawn_by,
+            o.withdrawal_reason,
+        ),
+    }
+}
+
+/// Corrects an observation's text (`Some`) or retracts it with a reason (`text` `None`): a
+/// retracted observation stays, marked, in `observations(includeWithdrawn: true)`. A retracted
+/// one cannot change again. The audit trail keeps the text before and after.
+pub async fn correct_observation(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    observation_id: Uuid,
+    correction: ObservationCorrection,
+) -> Result<ObservationRecord> {
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let row = cycle_observation::Entity::find_by_id(observation_id)
+        .unique(&tx)
+        .await?
+        .ok_or_else(|| Error::not_found("observation", observation_id))?;
+    let cycle = match get(&tx, caller, row.cycle_id).await {
+        Ok(cycle) => cycle,
+        Err(Error::NotFound { .. }) => return Err(Error::not_found("observation", observation_id)),
+        Err(e) => return Err(e),
+    };
+    super::access::require_project(&tx, caller, cycle.project_id, crate::caller::Role::Editor)
+        .await?;
+    if row.withdrawn_at.is_some() {
+        return Err(Error::invalid(
+            "observationId",
+            "the observation was retracted",
+        ));
+    }
+    let now = Utc::now();
+    let update = cycle_observation::Entity::update_many()
+        .filter(cycle_observation::Column::Id.eq(observation_id));
+    let change = match &correction {
+        ObservationCorrection::Text(text) => {
+            update
+                .col_expr(cycle_observation::Column::Text, Expr::value(text.clone()))
+                .col_expr(cycle_observation::Column::CorrectedAt, Expr::value(now))
+                .exec(&tx)
+                .await?;
+            super::audit::Change {
+                object: observation_id,
+                field: "text".into(),
+                before: row.text.clone().into(),
+                after: text.clone().into(),
+            }
+        }
+        ObservationCorrection::Retract(reason) => {
+            update
+                .col_expr(cycle_observation::Column::WithdrawnAt, Expr::value(now))
+                .col_expr(
+                    cycle_observation::Column::WithdrawnBy,
+                    Expr::value(caller.name()),
+                )
+                .col_expr(
+                    cycle_observation::Column::WithdrawalReason,
+                    Expr::value(reason.clone()),
+                )
+                .exec(&tx)
+                .await?;
+            super::audit::Change {
+                object: observation_id,
+                field: "withdrawalReason".into(),
+                before: serde_json::Value::Null,
+                after: reason.clone().into(),
+            }
+        }
+    };
+    let after = cycle_observation::Entity::find_by_id(observation_id)
+        .unique(&tx)
+        .await?
+        .map(observation_from_row)
+        .ok_or_else(|| Error::not_found("observation", observation_id))?;
+    super::audit::commit_changes(tx, ctx, &[cycle.id, observation_id], &[change]).await?;
+    Ok(after)
+}
+
+/// What to do to an observation.
+#[derive(Debug, Clone)]
+pub enum ObservationCorrection {
+    /// The corrected text, checked.
+    Text(String),
+    /// Retract it, for this reason (checked).
+    Retract(String),
 }
