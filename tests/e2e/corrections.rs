@@ -379,3 +379,106 @@ async fn a_driver_is_removed_with_its_branch_or_refused_naming_what_is_under_it(
     assert_eq!(changes.len(), 3, "{changes:?}");
     assert!(changes.iter().all(|c| c["after"].is_null()));
 }
+
+#[tokio::test]
+async fn an_event_log_is_archived_and_takes_no_more_events_and_only_an_empty_one_is_deleted() {
+    let app = spawn_app().await;
+    let full = app.event_log("ED extract 2025").await;
+    let empty = app.event_log("Made by mistake").await;
+    let append = "mutation($id: ID!, $k: String!) { appendEvents(logId: $id, batchKey: $k, events: [{caseId: \"c1\", activity: \"Triage\", timestamp: \"2025-01-06T10:00:00Z\"}]) { import { id } } }";
+    app.data(append, json!({"id": full, "k": "first"})).await;
+    let delete = "mutation($id: ID!) { deleteEventLog(logId: $id) }";
+    let refused = app.error(delete, json!({"id": full})).await;
+    assert_eq!((code(&refused), field(&refused)), ("VALIDATION", "logId"));
+    assert!(
+        refused["message"].as_str().unwrap().contains("1 events"),
+        "{refused}"
+    );
+    let archive = "mutation($id: ID!, $r: String!) { archiveEventLog(logId: $id, reason: $r) { archive { by reason } } }";
+    let archived = app
+        .data(
+            archive,
+            json!({"id": full, "r": "superseded by the 2026 extract"}),
+        )
+        .await;
+    assert_eq!(
+        archived["archiveEventLog"]["archive"]["reason"],
+        "superseded by the 2026 extract"
+    );
+    let late = app.error(append, json!({"id": full, "k": "second"})).await;
+    assert_eq!(
+        (code(&late), field(&late)),
+        ("VALIDATION", "logId"),
+        "{late}"
+    );
+    let (status, body) = app
+        .upload(
+            &full,
+            "format=csv",
+            b"case_id,activity,timestamp\nc2,Triage,2025-01-07T10:00:00Z\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let lists = app
+        .data(
+            "{ current: eventLogs { name } all: eventLogs(includeArchived: true) { name eventCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["current"], json!([{"name": "Made by mistake"}]));
+    assert!(
+        lists["all"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "ED extract 2025", "eventCount": 1}))
+    );
+    assert_eq!(
+        app.data(delete, json!({"id": empty})).await["deleteEventLog"],
+        true
+    );
+    let gone = app
+        .error(
+            "query($id: ID!) { eventLog(id: $id) { id } }",
+            json!({"id": empty}),
+        )
+        .await;
+    assert_eq!(code(&gone), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_draft_made_by_mistake_is_deleted_and_a_published_pathway_never_is() {
+    let app = spawn_app().await;
+    let draft = app.import(&example_document()).await;
+    let mut second = example_document();
+    second["name"] = json!("Hip fracture (second draft)");
+    let other = app.import(&second).await;
+    let delete = "mutation($id: ID!, $v: Int!) { deletePathway(id: $id, expectedVersion: $v) }";
+    let publish =
+        "mutation($id: ID!, $v: Int!) { publishPathway(id: $id, expectedVersion: $v) { version } }";
+    let published = app
+        .data(publish, json!({"id": other["id"], "v": other["version"]}))
+        .await;
+    let refused = app
+        .error(
+            delete,
+            json!({"id": other["id"], "v": published["publishPathway"]["version"]}),
+        )
+        .await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    let stale = app
+        .error(
+            delete,
+            json!({"id": draft["id"], "v": draft["version"].as_i64().unwrap() + 5}),
+        )
+        .await;
+    assert_eq!(code(&stale), "CONFLICT");
+    assert_eq!(
+        app.data(delete, json!({"id": draft["id"], "v": draft["version"]}))
+            .await["deletePathway"],
+        true
+    );
+    let count = app.data("{ pathways { totalCount } }", json!({})).await;
+    assert_eq!(count["pathways"]["totalCount"], 1);
+    let name = change_of(&app, "deletePathway", "name");
+    assert_eq!(name["before"], "Hip fracture");
+}

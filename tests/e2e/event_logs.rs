@@ -497,7 +497,9 @@ async fn discovery_in_postgres_equals_discovery_in_memory() {
     assert_eq!(status, 200);
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let caller = api::caller::Caller::Installation;
-    let logs = api::store::events::list_logs(&db, &caller).await.unwrap();
+    let logs = api::store::events::list_logs(&db, &caller, false)
+        .await
+        .unwrap();
     assert_eq!(logs.len(), 2);
     for record in logs {
         for collapse_repeats in [false, true] {

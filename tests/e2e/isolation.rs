@@ -293,6 +293,27 @@ fn probes() -> BTreeMap<&'static str, Probe> {
             |o| json!({"id": o["observation"]}),
         ),
     );
+    m.insert(
+        "MutationRoot.archiveEventLog",
+        (
+            "mutation($id: ID!) { archiveEventLog(logId: $id, reason: \"x\") { id } }",
+            |o| json!({"id": o["log"]}),
+        ),
+    );
+    m.insert(
+        "MutationRoot.deleteEventLog",
+        (
+            "mutation($id: ID!) { deleteEventLog(logId: $id) }",
+            |o| json!({"id": o["log"]}),
+        ),
+    );
+    m.insert(
+        "MutationRoot.deletePathway",
+        (
+            "mutation($id: ID!) { deletePathway(id: $id, expectedVersion: 1) }",
+            |o| json!({"id": o["pathway"]}),
+        ),
+    );
     m.insert("MutationRoot.updateOrganisation", ("mutation($id: ID!) { updateOrganisation(input: {id: $id, expectedVersion: 1, name: \"x\"}) { id } }", |o| json!({"id": o["organisation"]})));
     m.insert("MutationRoot.closeProject", ("mutation($id: ID!) { closeProject(projectId: $id, expectedVersion: 1, reason: \"r\") { id } }", |o| json!({"id": o["project"]})));
     m.insert(

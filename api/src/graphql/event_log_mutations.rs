@@ -134,6 +134,28 @@ impl EventLogMutation {
         Ok(EventImportView(record))
     }
 
+    /// Archives an event log: it takes no more events and leaves `eventLogs` (unless
+    /// `includeArchived`); its events, imports and measures stay readable.
+    async fn archive_event_log(
+        &self,
+        ctx: &Context<'_>,
+        log_id: ID,
+        reason: String,
+    ) -> Result<EventLogView> {
+        let id = parse_id("logId", &log_id)?;
+        Ok(EventLogView(
+            crate::store::imports::archive_log(db(ctx)?, &change(ctx), id, &reason).await?,
+        ))
+    }
+
+    /// Deletes an event log made by mistake. Only a log that never held anything (no events, no
+    /// imports, no measures computed from it) can be deleted; any other is archived instead.
+    async fn delete_event_log(&self, ctx: &Context<'_>, log_id: ID) -> Result<bool> {
+        let id = parse_id("logId", &log_id)?;
+        crate::store::imports::delete_log(db(ctx)?, &change(ctx), id).await?;
+        Ok(true)
+    }
+
     /// Appends a batch of at most 10,000 events, all or nothing. Sending the same `batchKey`
     /// again stores the events once (`duplicate` is true). Bad rows or an NHS number outside
     /// `caseId` refuse the whole batch with a `VALIDATION` error naming rows and fields, and a

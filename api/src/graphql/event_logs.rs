@@ -62,6 +62,10 @@ impl EventLogView {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Who archived the log, when and why (an archived log takes no more events).
+    async fn archive(&self) -> Option<super::withdrawal::Withdrawal> {
+        self.0.archive.clone().map(Into::into)
+    }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -228,10 +232,14 @@ pub struct EventLogQuery;
 
 #[Object]
 impl EventLogQuery {
-    /// Every event log the caller may see, by name.
-    async fn event_logs(&self, ctx: &Context<'_>) -> Result<Vec<EventLogView>> {
+    /// Every event log the caller may see, by name; archived ones only with `includeArchived`.
+    async fn event_logs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] include_archived: bool,
+    ) -> Result<Vec<EventLogView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(events::list_logs(db(ctx)?, &caller)
+        Ok(events::list_logs(db(ctx)?, &caller, include_archived)
             .await?
             .into_iter()
             .map(EventLogView)

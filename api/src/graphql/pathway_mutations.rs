@@ -407,6 +407,20 @@ impl PathwayMutation {
         view(ctx, record).await
     }
 
+    /// Deletes a draft made by mistake, with its steps and transitions. Published and archived
+    /// pathways are never deleted, and a draft a project, an event log or a later version
+    /// refers to is refused: archive those instead.
+    async fn delete_pathway(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i64,
+    ) -> Result<bool> {
+        let id = parse_id("id", &id)?;
+        store::pathway_edits::delete_draft(db(ctx)?, &change(ctx), id, expected_version).await?;
+        Ok(true)
+    }
+
     /// Retires a draft or published pathway.
     async fn archive_pathway(
         &self,

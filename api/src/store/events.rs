@@ -54,6 +54,8 @@ pub struct EventLogRecord {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set when the log was archived: who, when and why.
+    pub archive: Option<super::rows::Withdrawal>,
 }
 
 impl From<event_log::Model> for EventLogRecord {
@@ -68,6 +70,11 @@ impl From<event_log::Model> for EventLogRecord {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            archive: super::rows::Withdrawal::from_columns(
+                row.archived_at,
+                row.archived_by,
+                row.archive_reason,
+            ),
         }
     }
 }
@@ -221,9 +228,17 @@ pub async fn find_log_by_name(
         .map(Into::into))
 }
 
-/// Every log the caller may see, by name.
-pub async fn list_logs(db: &impl ConnectionTrait, caller: &Caller) -> Result<Vec<EventLogRecord>> {
-    Ok(event_log::Entity::find()
+/// Every log the caller may see, by name; archived ones only with `include_archived`.
+pub async fn list_logs(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    include_archived: bool,
+) -> Result<Vec<EventLogRecord>> {
+    let mut query = event_log::Entity::find();
+    if !include_archived {
+        query = query.filter(event_log::Column::ArchivedAt.is_null());
+    }
+    Ok(query
         .filter(super::scope::visible_logs(caller))
         .order_by_asc(event_log::Column::Name)
         .all(db)

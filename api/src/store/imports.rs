@@ -88,6 +88,9 @@ pub async fn import(
     let caller = &ctx.caller;
     get_log(db, caller, log_id).await?;
     super::access::require_events_write(db, caller, log_id).await?;
+    if let Some(log) = event_log::Entity::find_by_id(log_id).unique(db).await? {
+        refuse_archived(&log)?;
+    }
     if let Some(key) = batch_key {
         if key.trim().is_empty() || key.len() > 200 {
             return Err(Error::invalid("batchKey", "must be 1 to 200 characters"));
@@ -225,6 +228,8 @@ async fn write(
         .unique(&tx)
         .await?
         .ok_or_else(|| Error::not_found("event log", log_id))?;
+    // Checked again under the row lock: the log may have been archived since `import` looked.
+    refuse_archived(&log)?;
     let first_seq = log.next_seq - n;
     insert_events(&tx, log_id, first_seq, events).await?;
     event_import::Entity::update_many()
@@ -234,6 +239,99 @@ async fn write(
         .await?;
     refresh_log(&tx, caller, log_id).await?;
     commit_import(tx, ctx, import_id, log_id).await
+}
+
+/// An archived log takes no more events: `VALIDATION` naming the log.
+fn refuse_archived(log: &event_log::Model) -> Result<()> {
+    match log.archived_at {
+        Some(at) => Err(Error::invalid(
+            "logId",
+            format!(
+                "event log '{}' was archived on {}: it takes no more events",
+                log.name,
+                at.format("%Y-%m-%d")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Archives a log: it takes no more events and leaves `eventLogs` unless archived logs are
+/// asked for; its events, imports and the measures computed from it stay readable. Needs the
+/// right to write the log's events.
+pub async fn archive_log(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    log_id: Uuid,
+    reason: &str,
+) -> Result<EventLogRecord> {
+    let caller = &ctx.caller;
+    let reason = super::rows::parse_reason(reason)?;
+    let tx = begin_write(db).await?;
+    let current = get_log(&tx, caller, log_id).await?;
+    super::access::require_events_write(&tx, caller, log_id).await?;
+    if current.archive.is_some() {
+        return Err(Error::invalid("logId", "the event log is already archived"));
+    }
+    event_log::Entity::update_many()
+        .col_expr(event_log::Column::ArchivedAt, Expr::value(Utc::now()))
+        .col_expr(event_log::Column::ArchivedBy, Expr::value(caller.name()))
+        .col_expr(
+            event_log::Column::ArchiveReason,
+            Expr::value(reason.clone()),
+        )
+        .col_expr(
+            event_log::Column::Version,
+            Expr::col(event_log::Column::Version).add(1),
+        )
+        .filter(event_log::Column::Id.eq(log_id))
+        .exec(&tx)
+        .await?;
+    let archived = get_log(&tx, caller, log_id).await?;
+    let change = super::audit::Change {
+        object: log_id,
+        field: "archiveReason".into(),
+        before: serde_json::Value::Null,
+        after: reason.into(),
+    };
+    super::audit::commit_changes(tx, ctx, &[log_id], &[change]).await?;
+    Ok(archived)
+}
+
+/// Deletes a log that never held anything: no events, no imports (a retracted import is
+/// history, so such a log is archived instead), and no measure computed from it. Refused with
+/// what it still holds. Needs the right to write the log's events.
+pub async fn delete_log(db: &DatabaseConnection, ctx: &RequestContext, log_id: Uuid) -> Result<()> {
+    use sea_orm::PaginatorTrait as _;
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let current = get_log(&tx, caller, log_id).await?;
+    super::access::require_events_write(&tx, caller, log_id).await?;
+    let imports = event_import::Entity::find()
+        .filter(event_import::Column::LogId.eq(log_id))
+        .count(&tx)
+        .await?;
+    let measures = entity::measure::Entity::find()
+        .filter(entity::measure::Column::EventLogId.eq(log_id))
+        .count(&tx)
+        .await?;
+    if current.event_count > 0 || imports > 0 || measures > 0 {
+        return Err(Error::invalid(
+            "logId",
+            format!(
+                "event log '{}' is not empty ({} events, {imports} imports, {measures} measures computed from it): archive it instead",
+                current.name, current.event_count
+            ),
+        ));
+    }
+    event_log::Entity::delete_by_id(log_id).exec(&tx).await?;
+    let change = super::audit::Change {
+        object: log_id,
+        field: "name".into(),
+        before: current.name.into(),
+        after: serde_json::Value::Null,
+    };
+    super::audit::commit_changes(tx, ctx, &[log_id], &[change]).await
 }
 
 /// Commits an import's write (audited) and answers with the import as stored.

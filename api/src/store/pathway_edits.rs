@@ -352,6 +352,71 @@ pub async fn archive(
     finish(tx, ctx, id, &[]).await
 }
 
+/// Deletes a draft made by mistake, with its steps, transitions and shares. A published or
+/// archived pathway is history and is never deleted (archive it instead), and a draft that a
+/// project, an event log or a later version refers to is refused, naming what refers to it.
+/// Only the owning organisation's editors may delete it. The audit trail keeps its name.
+pub async fn delete_draft(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<()> {
+    use entity::{event_log, improvement_project, share, step, transition};
+    use sea_orm::PaginatorTrait as _;
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let row = claim(&tx, caller, id, expected_version, DRAFT).await?;
+    if caller
+        .role_in(row.owner_id)
+        .is_none_or(|r| r < Role::Editor)
+    {
+        return Err(Error::Forbidden(format!(
+            "pathway {id} is shared with you: only its owning organisation's editors may delete it"
+        )));
+    }
+    let projects = improvement_project::Entity::find()
+        .filter(improvement_project::Column::PathwayId.eq(id))
+        .count(&tx)
+        .await?;
+    let logs = event_log::Entity::find()
+        .filter(event_log::Column::PathwayId.eq(id))
+        .count(&tx)
+        .await?;
+    let versions = pathway::Entity::find()
+        .filter(pathway::Column::ParentId.eq(id))
+        .count(&tx)
+        .await?;
+    if projects + logs + versions > 0 {
+        return Err(Error::invalid(
+            "id",
+            format!(
+                "the draft is referred to by {projects} project(s), {logs} event log(s) and {versions} later version(s): archive it instead"
+            ),
+        ));
+    }
+    transition::Entity::delete_many()
+        .filter(transition::Column::PathwayId.eq(id))
+        .exec(&tx)
+        .await?;
+    step::Entity::delete_many()
+        .filter(step::Column::PathwayId.eq(id))
+        .exec(&tx)
+        .await?;
+    share::Entity::delete_many()
+        .filter(share::Column::ObjectId.eq(id))
+        .exec(&tx)
+        .await?;
+    pathway::Entity::delete_by_id(id).exec(&tx).await?;
+    let change = super::audit::Change {
+        object: id,
+        field: "name".into(),
+        before: row.name.into(),
+        after: serde_json::Value::Null,
+    };
+    super::audit::commit_changes(tx, ctx, &[id], &[change]).await
+}
+
 /// A new draft version of a pathway with a what-if change set applied for real (how an adopted
 /// change idea reaches the map). Organisations the changes move steps to must exist.
 pub(crate) async fn new_version_with_changes(
