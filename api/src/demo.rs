@@ -118,7 +118,8 @@ async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
         ChartType::Xmr,
     )?;
     let (project_now, measure_id) =
-        store::measures::add_measure(db, ctx, project.id, project.version, measure, None).await?;
+        store::measures::add_measure(db, ctx, project.id, project.version, measure, None, false)
+            .await?;
     // Deterministic week-to-week variation around 41 hours, then around 31 once the list runs.
     let points: Vec<engine::measure::DataPoint> = (0..52)
         .map(|i| {
@@ -167,6 +168,7 @@ async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
                 project_now.version,
                 measure,
                 Some(source),
+                false,
             )
             .await?
             .0

@@ -261,6 +261,15 @@ fn apply_one(map: &mut PathwayMap, change: &Change) -> Result<(), InputErrors> {
         Change::RemoveStep { step } => remove_step(map, "step", step),
         Change::SetTouchMinutes { step, minutes } => {
             let s = step_index(map, "step", step)?;
+            let kind = map.steps[s].kind;
+            if matches!(kind, StepKind::Start | StepKind::End) {
+                return Err(single(
+                    "step",
+                    format!(
+                        "'{step}' is the {kind} step, which marks where the pathway begins or ends; change the touch time of the activity instead"
+                    ),
+                ));
+            }
             map.steps[s].touch_minutes =
                 Minutes::parse(*minutes).map_err(|m| single("minutes", m))?;
             Ok(())
@@ -533,6 +542,14 @@ mod tests {
                     first: "a".into(),
                     second: "c".into(),
                 },
+                Change::SetTouchMinutes {
+                    step: "s".into(),
+                    minutes: 5.0,
+                },
+                Change::SetTouchMinutes {
+                    step: "e".into(),
+                    minutes: 5.0,
+                },
             ],
         )
         .unwrap_err();
@@ -544,9 +561,12 @@ mod tests {
                 "changes[1].minutes",
                 "changes[2].probabilities",
                 "changes[3].step",
-                "changes[4].second"
+                "changes[4].second",
+                "changes[5].step",
+                "changes[6].step"
             ]
         );
+        assert!(errors.0[5].message.contains("'s' is the START step"));
     }
 
     #[test]

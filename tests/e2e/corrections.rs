@@ -482,3 +482,74 @@ async fn a_draft_made_by_mistake_is_deleted_and_a_published_pathway_never_is() {
     let name = change_of(&app, "deletePathway", "name");
     assert_eq!(name["before"], "Hip fracture");
 }
+
+#[tokio::test]
+async fn what_if_refuses_work_moved_to_an_unknown_organisation_and_touch_time_on_start() {
+    let app = spawn_app().await;
+    let pathway = app.import(&example_document()).await;
+    let q = "query($id: ID!, $c: [ChangeInput!]!) { whatIf(pathwayId: $id, changes: $c) { differences { expectedLeadTimeMinutes } } }";
+    let unknown = app
+        .error(
+            q,
+            json!({"id": pathway["id"], "c": [{"moveStep": {"step": "xray", "organisation": "RRU"}}, {"moveStep": {"step": "triage", "organisation": "Y0000"}}]}),
+        )
+        .await;
+    assert_eq!(
+        (code(&unknown), field(&unknown)),
+        ("VALIDATION", "changes[1].organisation"),
+        "{unknown}"
+    );
+    let start = app
+        .error(
+            q,
+            json!({"id": pathway["id"], "c": [{"setTouchMinutes": {"step": "arrive", "minutes": 5}}]}),
+        )
+        .await;
+    assert_eq!(
+        (code(&start), field(&start)),
+        ("VALIDATION", "changes[0].step"),
+        "{start}"
+    );
+    let known = app
+        .data(
+            q,
+            json!({"id": pathway["id"], "c": [{"moveStep": {"step": "xray", "organisation": "RRU"}}]}),
+        )
+        .await;
+    assert!(known["whatIf"]["differences"].is_object(), "{known}");
+}
+
+#[tokio::test]
+async fn chart_rules_and_baselines_outside_their_range_are_named() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "Waits over 36 hours").await;
+    let points: Vec<Value> = (1..=20)
+        .map(|d| json!({"date": format!("2025-01-{d:02}"), "value": d % 4}))
+        .collect();
+    app.data(
+        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }",
+        json!({"id": id, "p": points}),
+    )
+    .await;
+    let chart = "query($id: ID!, $o: SpcOptionsInput) { measure(id: $id) { spc(options: $o) { variation } } }";
+    for (options, named) in [
+        (json!({"trendLength": 4}), "trendLength"),
+        (json!({"shiftLength": 13}), "shiftLength"),
+        (json!({"fixAfterNPoints": 6}), "fixAfterNPoints"),
+    ] {
+        let error = app.error(chart, json!({"id": id, "o": options})).await;
+        assert_eq!(
+            (code(&error), field(&error)),
+            ("VALIDATION", named),
+            "{error}"
+        );
+    }
+    let fine = app
+        .data(
+            chart,
+            json!({"id": id, "o": {"trendLength": 5, "shiftLength": 12, "fixAfterNPoints": 12}}),
+        )
+        .await;
+    assert!(fine["measure"]["spc"]["variation"].is_string(), "{fine}");
+}

@@ -2,7 +2,7 @@
 //! that store nothing, discovery (also as SQL in PostgreSQL), conformance, calibration and
 //! measures from a log.
 
-use crate::helpers::{TestApp, code, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, code, field, spawn_app, spawn_app_with};
 use engine::events::discovery::{DiscoveryOptions, discover};
 use engine::events::{LogFormat, read_log};
 use serde_json::{Value, json};
@@ -452,13 +452,18 @@ async fn measures_from_a_log_follow_appended_events() {
     let app = spawn_app_with(true).await;
     let log = app.event_log("Weekly feed").await;
     let project = app.data("{ projects { id version } }", json!({})).await["projects"][0].clone();
-    let added = app
-        .data(
-            "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { id unit points { date value } } } }",
-            json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "logId": log, "name": "Median hours referral to triage",
-                   "fromActivity": "Referral", "toActivity": "Triage", "statistic": "MEDIAN_TIME", "direction": "DECREASE"}}),
-        )
-        .await;
+    let add = "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { id unit points { date value } } } }";
+    let mut input = json!({"projectId": project["id"], "expectedVersion": project["version"], "logId": log, "name": "Median hours referral to triage",
+                   "fromActivity": "Referral", "toActivity": "Triage", "statistic": "MEDIAN_TIME", "direction": "DECREASE"});
+    // The log is empty: its activities are unseen, so only an explicit yes adds the measure.
+    let unseen = app.error(add, json!({"i": input})).await;
+    assert_eq!(
+        (code(&unseen), field(&unseen)),
+        ("VALIDATION", "fromActivity"),
+        "{unseen}"
+    );
+    input["allowUnseenActivities"] = json!(true);
+    let added = app.data(add, json!({"i": input})).await;
     assert_eq!(added["addLogMeasure"]["measure"]["points"], json!([]));
     let measure_id = added["addLogMeasure"]["measure"]["id"].clone();
     // Monday 4 March 2024: waits of 1 h and 3 h; Monday 11 March: 2 h.

@@ -473,6 +473,10 @@ impl AnalysisQuery {
         let record = store::pathways::get_for_read(db, &caller, id).await?;
         let content = store::pathways::content(db, &caller, id).await?;
         let changes: Vec<engine::Change> = changes.into_iter().map(Into::into).collect();
+        let unknown = store::organisations::unknown_destinations(db, &changes).await?;
+        if !unknown.is_empty() {
+            return Err(crate::Error::Validation(unknown).into());
+        }
         let demand = record.header.demand_per_day.map(|d| d.get());
         let map = content.map.clone();
         let result =

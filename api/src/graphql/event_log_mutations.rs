@@ -86,6 +86,10 @@ pub struct AddLogMeasureInput {
     pub target_minutes: Option<f64>,
     pub direction: ImprovementDirection,
     pub target: Option<f64>,
+    /// Accept activities no event of the log has yet (otherwise a `VALIDATION` error names
+    /// them: a typo would chart nothing).
+    #[graphql(default)]
+    pub allow_unseen_activities: bool,
 }
 
 #[derive(Default)]
@@ -284,6 +288,7 @@ impl EventLogMutation {
             input.expected_version,
             measure,
             Some(source),
+            input.allow_unseen_activities,
         )
         .await?;
         let measure = store::measures::measure(db, &caller, id).await?;

@@ -305,6 +305,7 @@ impl ProjectMutation {
             input.expected_version,
             measure,
             None,
+            false,
         )
         .await?;
         let measure = crate::store::measures::measure(db, &caller, id).await?;

@@ -109,11 +109,18 @@ async fn check_references(
         return Ok(());
     }
     let content = super::pathways::content(tx, caller, pathway_id).await?;
-    let problems = engine::whatif::reference_problems(
+    let mut problems = engine::whatif::reference_problems(
         &content.map,
         changes,
         hotspot.map(|h| h.step_keys.as_slice()),
     );
+    if let Some(changes) = changes {
+        problems.0.extend(
+            super::organisations::unknown_destinations(tx, changes)
+                .await?
+                .0,
+        );
+    }
     if problems.is_empty() {
         Ok(())
     } else {

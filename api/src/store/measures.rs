@@ -52,7 +52,8 @@ fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
 }
 
 /// Adds a measure to a project, taking the project's next version (`CONFLICT` when stale). A
-/// measure from a log gets its data points computed at once (and again whenever the log grows).
+/// measure from a log gets its data points computed at once (and again whenever the log grows);
+/// its activities must occur in the log unless `allow_unseen_activities`.
 pub async fn add_measure(
     db: &DatabaseConnection,
     ctx: &RequestContext,
@@ -60,6 +61,7 @@ pub async fn add_measure(
     expected_version: i64,
     m: Measure,
     from_log: Option<LogSource>,
+    allow_unseen_activities: bool,
 ) -> Result<(ProjectRecord, Uuid)> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
@@ -100,6 +102,12 @@ pub async fn add_measure(
     .await?;
     if let Some(source) = &from_log {
         let log = super::events::load(&tx, caller, source.log_id).await?;
+        if !allow_unseen_activities {
+            let unseen = source.definition.unseen_activities(&log);
+            if !unseen.is_empty() {
+                return Err(Error::Validation(unseen));
+            }
+        }
         super::log_measures::recompute(&tx, id, &log, &source.definition).await?;
     }
     let project = get(&tx, caller, project_id).await?;

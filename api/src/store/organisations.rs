@@ -150,6 +150,36 @@ pub async fn update(
     Ok(after)
 }
 
+/// The organisations that `moveStep` changes move work to and that do not exist, named
+/// `changes[i].organisation` (a malformed code is left to the engine's own check). One statement.
+pub async fn unknown_destinations(
+    db: &impl ConnectionTrait,
+    changes: &[engine::Change],
+) -> Result<engine::InputErrors> {
+    let moves: Vec<(usize, OdsCode)> = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            engine::Change::MoveStep { organisation, .. } => {
+                OdsCode::parse(organisation).ok().map(|code| (i, code))
+            }
+            _ => None,
+        })
+        .collect();
+    let codes: Vec<OdsCode> = moves.iter().map(|(_, c)| c.clone()).collect();
+    let found = by_codes(db, &codes).await?;
+    let mut errors = engine::InputErrors::default();
+    for (i, code) in moves {
+        if !found.contains_key(&code) {
+            errors.push(
+                format!("changes[{i}].organisation"),
+                format!("there is no organisation '{code}': create it first"),
+            );
+        }
+    }
+    Ok(errors)
+}
+
 /// Inserts a new organisation inside the caller's transaction.
 pub(crate) async fn insert(
     db: &impl ConnectionTrait,

@@ -102,6 +102,26 @@ impl LogMeasureDefinition {
         errors.into_result(|| ())
     }
 
+    /// The definition's activities that no event of `log` has, named `fromActivity` /
+    /// `toActivity` (a typo would chart nothing, silently). O(1) per activity.
+    pub fn unseen_activities(&self, log: &super::EventLog) -> crate::InputErrors {
+        let mut errors = crate::InputErrors::default();
+        for (field, name) in [
+            ("fromActivity", &self.from_activity),
+            ("toActivity", &self.to_activity),
+        ] {
+            if log.activities().get(name).is_none() {
+                errors.push(
+                    field,
+                    format!(
+                        "no event in the log has activity '{name}' (say allowUnseenActivities: true if it is still to come)"
+                    ),
+                );
+            }
+        }
+        errors
+    }
+
     /// Words for the measure's operational definition.
     pub fn describe(&self) -> String {
         let what = match self.statistic {

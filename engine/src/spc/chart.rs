@@ -20,6 +20,11 @@ pub enum Preset {
     MdcExcel,
 }
 
+/// The trend and shift lengths a chart may ask for, in points.
+pub const RULE_LENGTHS: std::ops::RangeInclusive<usize> = 5..=12;
+/// The fewest points limits may be fixed from.
+pub const MIN_BASELINE_POINTS: usize = 12;
+
 /// What the user asked of a chart beyond the measure's own settings; `None` keeps the preset's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChartRequest {
@@ -59,6 +64,33 @@ pub fn options(
         options.shift_length = n;
     }
     let mut errors = InputErrors::default();
+    // Rule lengths outside Making Data Count's range make the rules meaningless (a "trend" of 2
+    // points signals on noise); limits from fewer than 12 points are not stable enough to judge.
+    for (field, length) in [
+        ("trendLength", request.trend_length),
+        ("shiftLength", request.shift_length),
+    ] {
+        if let Some(n) = length
+            && !RULE_LENGTHS.contains(&n)
+        {
+            errors.push(
+                field,
+                format!(
+                    "must be {} to {} points, not {n}",
+                    RULE_LENGTHS.start(),
+                    RULE_LENGTHS.end()
+                ),
+            );
+        }
+    }
+    if let Some(n) = request.fix_after_n_points
+        && n < MIN_BASELINE_POINTS
+    {
+        errors.push(
+            "fixAfterNPoints",
+            format!("a baseline needs at least {MIN_BASELINE_POINTS} points, not {n}; leave it out to use every point"),
+        );
+    }
     for (i, date) in request.rebase_dates.iter().enumerate() {
         match dates.iter().position(|d| d >= date) {
             Some(index) => options.rebase_at.push(index),
@@ -192,6 +224,30 @@ mod tests {
             denominator: None,
             annotation: None,
         }
+    }
+
+    #[test]
+    fn rule_lengths_and_baselines_out_of_range_are_named() {
+        let dates: Vec<NaiveDate> = (1..=20).map(day).collect();
+        let m = measure(ChartType::Xmr);
+        let asked = |trend, shift, fix| ChartRequest {
+            trend_length: trend,
+            shift_length: shift,
+            fix_after_n_points: fix,
+            ..ChartRequest::default()
+        };
+        let errors = options(&m, &asked(Some(4), Some(13), Some(11)), &dates).unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["trendLength", "shiftLength", "fixAfterNPoints"]);
+        let fine = options(&m, &asked(Some(5), Some(12), Some(12)), &dates).unwrap();
+        assert_eq!(
+            (
+                fine.trend_length,
+                fine.shift_length,
+                fine.fix_after_n_points
+            ),
+            (5, 12, Some(12))
+        );
     }
 
     #[test]
