@@ -55,6 +55,18 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         top: usize,
     },
+    /// Compare two pathway documents (two versions of a map): steps and transitions added,
+    /// removed and changed field by field, and both analyses side by side with the difference of
+    /// every headline figure and hotspot. Exits with 1 and the problems when either is invalid.
+    Diff {
+        /// The earlier version (the pathway document, JSON).
+        before: PathBuf,
+        /// The later version.
+        after: PathBuf,
+        /// `table` for people, `json` for programs.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Draw an SPC chart from a CSV file (date,value; or date,numerator,denominator with
     /// --chart p|u), as Making Data Count reads it: limits, special causes, variation, assurance.
     Spc {
@@ -228,6 +240,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Validate { file } => validate(&file),
         Command::Analyse { file, format, top } => analyse(&file, format, top),
+        Command::Diff {
+            before,
+            after,
+            format,
+        } => diff(&before, &after, format),
         Command::Spc {
             file,
             chart,
@@ -450,6 +467,51 @@ fn analyse(file: &Path, format: Format, top: usize) -> anyhow::Result<ExitCode> 
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&analysis)?),
         Format::Table => print!("{}", report::analysis_table(&name, &analysis, top)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff(before_file: &Path, after_file: &Path, format: Format) -> anyhow::Result<ExitCode> {
+    let mut parsed = Vec::with_capacity(2);
+    for file in [before_file, after_file] {
+        match read_document(file)? {
+            Ok(p) => parsed.push(p),
+            Err(lines) => return Ok(report_problems(file, lines)),
+        }
+    }
+    let (before, after) = (&parsed[0], &parsed[1]);
+    let maps = (
+        std::sync::Arc::new(before.map.clone()),
+        std::sync::Arc::new(after.map.clone()),
+    );
+    let demand = |p: &engine::ParsedDocument| p.header.demand_per_day.map(|d| d.get());
+    // The command line has no time limit: the user can interrupt it.
+    let unlimited = engine::budget::Budget::unlimited();
+    let comparison = match engine::compare::compare(
+        (&maps.0, demand(before)),
+        (&maps.1, demand(after)),
+        &unlimited,
+    ) {
+        Ok(c) => c,
+        Err(engine::analysis::AnalysisError::Problems(problems)) => {
+            // Say which document has them.
+            let file = if engine::validate(&before.map).is_empty() {
+                after_file
+            } else {
+                before_file
+            };
+            return Ok(report_problems(file, problem_lines(&problems)));
+        }
+        Err(engine::analysis::AnalysisError::Stopped) => {
+            anyhow::bail!("the comparison was stopped part-way")
+        }
+    };
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&comparison)?),
+        Format::Table => print!(
+            "{}",
+            report::comparison_table(&before.header.name, &after.header.name, &comparison)
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -100,3 +100,128 @@ pub fn analysis_table(name: &str, analysis: &Analysis, top: usize) -> String {
     }
     out
 }
+
+/// A comparison of two versions as plain text: what changed in the map, then each headline
+/// figure before and after with the difference, then every hotspot of either version.
+pub fn comparison_table(
+    before_name: &str,
+    after_name: &str,
+    c: &engine::compare::Comparison,
+) -> String {
+    let mut out = String::new();
+    let title = format!("{before_name} (before) against {after_name} (after)");
+    let _ = writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()));
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    let fields = |changes: &[engine::compare::FieldChange]| {
+        changes
+            .iter()
+            .map(|f| format!("{} {} -> {}", f.field, f.before, f.after))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let ends = |t: &[engine::compare::TransitionRef]| {
+        list(t.iter().map(|t| format!("{}->{}", t.from, t.to)).collect())
+    };
+    let m = &c.map;
+    let _ = writeln!(out, "Steps added:         {}", list(m.steps_added.clone()));
+    let _ = writeln!(
+        out,
+        "Steps removed:       {}",
+        list(m.steps_removed.clone())
+    );
+    let _ = writeln!(out, "Transitions added:   {}", ends(&m.transitions_added));
+    let _ = writeln!(out, "Transitions removed: {}", ends(&m.transitions_removed));
+    for s in &m.steps_changed {
+        let _ = writeln!(out, "Step {} changed: {}", s.key, fields(&s.changes));
+    }
+    for t in &m.transitions_changed {
+        let _ = writeln!(
+            out,
+            "Transition {}->{} changed: {}",
+            t.from,
+            t.to,
+            fields(&t.changes)
+        );
+    }
+    let (b, a, d) = (&c.before, &c.after, &c.differences);
+    let _ = writeln!(
+        out,
+        "\n{:<34} {:>12} {:>12} {:>12}",
+        "Per patient", "before", "after", "difference"
+    );
+    for (name, before, after, difference) in [
+        (
+            "Expected lead time (minutes)",
+            b.expected_lead_time_minutes,
+            a.expected_lead_time_minutes,
+            d.expected_lead_time_minutes,
+        ),
+        (
+            "Value-added time (minutes)",
+            b.value_added_minutes,
+            a.value_added_minutes,
+            d.value_added_minutes,
+        ),
+        (
+            "Flow efficiency (%)",
+            b.flow_efficiency * 100.0,
+            a.flow_efficiency * 100.0,
+            d.flow_efficiency * 100.0,
+        ),
+        (
+            "Hand-offs",
+            b.expected_handoffs,
+            a.expected_handoffs,
+            d.expected_handoffs,
+        ),
+        (
+            "Hand-offs between organisations",
+            b.expected_cross_organisation_handoffs,
+            a.expected_cross_organisation_handoffs,
+            d.expected_cross_organisation_handoffs,
+        ),
+        (
+            "Rework (minutes)",
+            b.rework_minutes,
+            a.rework_minutes,
+            d.rework_minutes,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "{name:<34} {before:>12.2} {after:>12.2} {difference:>+12.2}"
+        );
+    }
+    let _ = writeln!(out, "\nHotspots that moved (minutes per patient)");
+    let unchanged = d
+        .hotspots
+        .iter()
+        .filter(|h| h.change == engine::whatif::HotspotChange::Unchanged)
+        .count();
+    for h in d
+        .hotspots
+        .iter()
+        .filter(|h| h.change != engine::whatif::HotspotChange::Unchanged)
+    {
+        let minutes = |m: Option<f64>| m.map_or("-".to_string(), |m| format!("{m:.1}"));
+        let _ = writeln!(
+            out,
+            "  {:<11} {} ({} -> {})",
+            format!("{:?}", h.change).to_uppercase(),
+            h.title,
+            minutes(h.minutes_before),
+            minutes(h.minutes_after)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  and {unchanged} unchanged (all are listed with --format json)"
+    );
+    out
+}

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod budget;
+pub mod compare;
 pub mod document;
 pub mod error;
 pub mod events;

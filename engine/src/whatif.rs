@@ -105,6 +105,8 @@ pub enum HotspotChange {
     Disappeared,
     Changed,
     Appeared,
+    /// Only in comparisons of versions, which list every hotspot of either.
+    Unchanged,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,7 +131,7 @@ pub fn what_if(
     let baseline = crate::analysis::analyse_shared(map.clone(), demand_per_day, budget)?;
     let changed =
         crate::analysis::analyse_shared(std::sync::Arc::new(changed_map), demand_per_day, budget)?;
-    let differences = differences(&baseline, &changed);
+    let differences = compare_analyses(&baseline, &changed, false);
     Ok(WhatIf {
         baseline,
         changed,
@@ -137,9 +139,15 @@ pub fn what_if(
     })
 }
 
-/// Hotspots are matched by kind and by the keys of their steps and transitions (indexes move when
-/// a step is removed; keys do not).
-fn differences(before: &Analysis, after: &Analysis) -> Differences {
+/// After minus before for the headline figures, and each hotspot that disappeared, changed or
+/// appeared (and, with `include_unchanged`, those that did not move). Hotspots are matched by
+/// kind and by the keys of their steps and transitions (indexes move when a step is removed;
+/// keys do not). O(hotspots × their steps).
+pub fn compare_analyses(
+    before: &Analysis,
+    after: &Analysis,
+    include_unchanged: bool,
+) -> Differences {
     type Identity = (HotspotKind, Vec<String>, Vec<String>);
     let identify = |a: &Analysis| -> std::collections::HashMap<Identity, usize> {
         a.hotspots
@@ -165,6 +173,7 @@ fn differences(before: &Analysis, after: &Analysis) -> Differences {
         let change = match after_minutes {
             None => HotspotChange::Disappeared,
             Some(m) if (m - h.minutes_per_patient).abs() > 1e-9 => HotspotChange::Changed,
+            Some(_) if include_unchanged => HotspotChange::Unchanged,
             Some(_) => continue,
         };
         hotspots.push(HotspotDifference {

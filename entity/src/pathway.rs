@@ -15,6 +15,11 @@ pub struct Model {
     pub version: i64,
     /// The pathway this one was cloned from.
     pub parent_id: Option<Uuid>,
+    /// When the pathway was published (versions are labelled 1, 2, 3 ... in this order).
+    pub published_at: Option<DateTimeUtc>,
+    /// The identifier the importing system gives the pathway (unique per owner in effect: a
+    /// re-import under it updates or answers the pathway rather than making a second one).
+    pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

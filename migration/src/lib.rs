@@ -11,6 +11,7 @@ mod m20261201_000006_import_content;
 mod m20261201_000007_withdrawn_points;
 mod m20261201_000008_import_withdrawal;
 mod m20261202_000009_corrections;
+mod m20261202_000010_pathway_versions;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_withdrawn_points::Migration),
             Box::new(m20261201_000008_import_withdrawal::Migration),
             Box::new(m20261202_000009_corrections::Migration),
+            Box::new(m20261202_000010_pathway_versions::Migration),
         ]
     }
 }

@@ -236,3 +236,43 @@ fn spc_names_the_bad_row() {
     }
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn diff_lists_what_changed_and_the_difference_in_lead_time() {
+    let before = example_document();
+    let mut after = example_document();
+    // X-ray touch time 15 -> 10 minutes, visited 1/0.9 times (a 10% repeat): 5/0.9 less.
+    after["steps"][2]["touchMinutes"] = json!(10);
+    after["transitions"][1]["handoff"] = json!("TRANSFER");
+    let (a, b) = (write(&before), write(&after));
+    let (status, out) = qiflow(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains("Step xray changed: touchMinutes 15.0 -> 10.0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Transition triage->xray changed: handoff \"INTERNAL\" -> \"TRANSFER\""),
+        "{out}"
+    );
+    let (status, out) = qiflow(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(status, 0, "{out}");
+    let c: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let difference = c["differences"]["expectedLeadTimeMinutes"]
+        .as_f64()
+        .unwrap();
+    assert!((difference + 5.0 / 0.9).abs() < 1e-9, "{difference}");
+    assert_eq!(c["map"]["stepsAdded"], json!([]));
+    // A broken document is named with its problems.
+    let mut broken = example_document();
+    broken["transitions"] = json!([]);
+    let broken = write(&broken);
+    let (status, out) = qiflow(&["diff", a.to_str().unwrap(), broken.to_str().unwrap()]);
+    assert_eq!(status, 1, "{out}");
+}

@@ -553,3 +553,86 @@ async fn chart_rules_and_baselines_outside_their_range_are_named() {
         .await;
     assert!(fine["measure"]["spc"]["variation"].is_string(), "{fine}");
 }
+
+#[tokio::test]
+async fn versions_are_listed_labelled_and_compared_field_by_field() {
+    let app = spawn_app().await;
+    let first = app.import(&example_document()).await;
+    let publish = "mutation($id: ID!, $v: Int!) { publishPathway(id: $id, expectedVersion: $v) { revision versionLabel } }";
+    let published = app
+        .data(publish, json!({"id": first["id"], "v": first["version"]}))
+        .await;
+    assert_eq!(published["publishPathway"]["versionLabel"], 1);
+    let second = app
+        .data(
+            "mutation($id: ID!) { clonePathway(id: $id) { id revision versionLabel steps { id key } } }",
+            json!({"id": first["id"]}),
+        )
+        .await["clonePathway"]
+        .clone();
+    assert!(second["versionLabel"].is_null(), "a draft has no label");
+    let xray = second["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "xray")
+        .unwrap()["id"]
+        .clone();
+    let edited = app
+        .data(
+            "mutation($i: UpdateStepInput!) { updateStep(input: $i) { pathway { revision } } }",
+            json!({"i": {"id": xray, "expectedVersion": second["revision"], "touchMinutes": 10}}),
+        )
+        .await;
+    let revision = edited["updateStep"]["pathway"]["revision"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(revision, second["revision"].as_i64().unwrap() + 1);
+    let published = app
+        .data(publish, json!({"id": second["id"], "v": revision}))
+        .await;
+    assert_eq!(published["publishPathway"]["versionLabel"], 2);
+
+    let read = "query($id: ID!, $with: ID!) { pathway(id: $id) {
+        versions { id versionLabel }
+        compare(with: $with) {
+          stepsAdded stepsRemoved transitionsAdded { from to } transitionsRemoved { from to }
+          stepsChanged { key changes { field before after } } transitionsChanged { from to }
+          before { expectedLeadTimeMinutes } after { expectedLeadTimeMinutes }
+          differences { expectedLeadTimeMinutes hotspots { change minutesBefore minutesAfter } } } } }";
+    let seen = app
+        .data(read, json!({"id": first["id"], "with": second["id"]}))
+        .await["pathway"]
+        .clone();
+    assert_eq!(
+        seen["versions"],
+        json!([{"id": first["id"], "versionLabel": 1}, {"id": second["id"], "versionLabel": 2}])
+    );
+    let c = &seen["compare"];
+    assert_eq!(
+        c["stepsChanged"],
+        json!([{"key": "xray", "changes": [{"field": "touchMinutes", "before": 15.0, "after": 10.0}]}])
+    );
+    for list in [
+        "stepsAdded",
+        "stepsRemoved",
+        "transitionsAdded",
+        "transitionsRemoved",
+        "transitionsChanged",
+    ] {
+        assert_eq!(c[list], json!([]), "{list}");
+    }
+    // X-ray is visited 1/0.9 times (a 10% repeat): 5/0.9 minutes less per patient.
+    let difference = c["differences"]["expectedLeadTimeMinutes"]
+        .as_f64()
+        .unwrap();
+    assert!((difference + 5.0 / 0.9).abs() < 1e-9, "{difference}");
+    let (before, after) = (
+        c["before"]["expectedLeadTimeMinutes"].as_f64().unwrap(),
+        c["after"]["expectedLeadTimeMinutes"].as_f64().unwrap(),
+    );
+    assert!((after - before - difference).abs() < 1e-9);
+    let hotspots = c["differences"]["hotspots"].as_array().unwrap();
+    assert!(hotspots.iter().any(|h| h["change"] == "UNCHANGED"));
+    assert!(hotspots.iter().all(|h| h["change"] != "APPEARED"));
+}

@@ -220,6 +220,7 @@ fn probes() -> BTreeMap<&'static str, Probe> {
         ),
     );
     // The attacker's own log checked against the first organisation's pathway.
+    m.insert("Pathway.compare", ("query($mine: ID!, $p: ID!) { pathway(id: $mine) { compare(with: $p) { stepsAdded } } }", |o| json!({"mine": o["attacker_pathway"], "p": o["pathway"]})));
     m.insert("EventLog.conformance", ("query($log: ID!, $p: ID!) { eventLog(id: $log) { conformance(pathwayId: $p) { fitness } } }", |o| json!({"log": o["attacker_log"], "p": o["pathway"]})));
     m.insert("MutationRoot.updatePathway", ("mutation($id: ID!) { updatePathway(input: {id: $id, expectedVersion: 1, name: \"x\"}) { id } }", |o| json!({"id": o["pathway"]})));
     m.insert("MutationRoot.addStep", ("mutation($id: ID!) { addStep(input: {pathwayId: $id, expectedVersion: 1, key: \"k\", name: \"n\", kind: ACTIVITY, organisation: \"RX1\"}) { pathway { id } } }", |o| json!({"id": o["pathway"]})));
@@ -383,6 +384,24 @@ async fn another_organisation_finds_nothing_of_the_first_through_any_id_taking_f
         .await;
     objects.insert("attacker_log", log["data"]["createEventLog"]["id"].clone());
     objects.insert("attacker_organisation", attacker_org);
+    let mut document = crate::helpers::example_document();
+    document["owner"] = json!("ZZ1");
+    document["organisations"] = json!([]);
+    for step in document["steps"].as_array_mut().unwrap() {
+        step["organisation"] = json!("ZZ1");
+    }
+    let own_pathway = app
+        .graphql_as(
+            Some(&attacker),
+            "mutation($d: JSON!) { importPathway(document: $d) { id } }",
+            json!({"d": document}),
+        )
+        .await;
+    objects.insert(
+        "attacker_pathway",
+        own_pathway["data"]["importPathway"]["id"].clone(),
+    );
+    assert!(objects["attacker_pathway"].is_string(), "{own_pathway}");
 
     let found = id_taking_fields(&app).await;
     let probes = probes();

@@ -386,6 +386,8 @@ pub enum HotspotChange {
     Disappeared,
     Changed,
     Appeared,
+    /// In a comparison of versions, a hotspot found in both with the same minutes.
+    Unchanged,
 }
 
 /// A hotspot that the changes removed, changed or created.
@@ -424,27 +426,143 @@ impl WhatIfView {
         AnalysisView(Arc::new(self.0.changed.clone()))
     }
     async fn differences(&self) -> Differences {
-        let d = &self.0.differences;
-        Differences {
-            expected_lead_time_minutes: d.expected_lead_time_minutes,
-            value_added_minutes: d.value_added_minutes,
-            flow_efficiency: d.flow_efficiency,
-            expected_handoffs: d.expected_handoffs,
-            expected_cross_organisation_handoffs: d.expected_cross_organisation_handoffs,
-            rework_minutes: d.rework_minutes,
-            hotspots: d
-                .hotspots
-                .iter()
-                .map(|h| HotspotDifference {
-                    kind: h.kind.into(),
-                    title: h.title.clone(),
-                    change: h.change.into(),
-                    minutes_before: h.minutes_before,
-                    minutes_after: h.minutes_after,
-                })
-                .collect(),
-        }
+        differences_view(&self.0.differences)
     }
+}
+
+fn differences_view(d: &engine::whatif::Differences) -> Differences {
+    Differences {
+        expected_lead_time_minutes: d.expected_lead_time_minutes,
+        value_added_minutes: d.value_added_minutes,
+        flow_efficiency: d.flow_efficiency,
+        expected_handoffs: d.expected_handoffs,
+        expected_cross_organisation_handoffs: d.expected_cross_organisation_handoffs,
+        rework_minutes: d.rework_minutes,
+        hotspots: d
+            .hotspots
+            .iter()
+            .map(|h| HotspotDifference {
+                kind: h.kind.into(),
+                title: h.title.clone(),
+                change: h.change.into(),
+                minutes_before: h.minutes_before,
+                minutes_after: h.minutes_after,
+            })
+            .collect(),
+    }
+}
+
+/// One field of a step or transition in each of two versions.
+#[derive(SimpleObject)]
+pub struct FieldChangeView {
+    /// The pathway document's name for the field (`touchMinutes`).
+    field: String,
+    before: async_graphql::Json<serde_json::Value>,
+    after: async_graphql::Json<serde_json::Value>,
+}
+
+fn field_changes(changes: &[engine::compare::FieldChange]) -> Vec<FieldChangeView> {
+    changes
+        .iter()
+        .map(|c| FieldChangeView {
+            field: c.field.clone(),
+            before: async_graphql::Json(c.before.clone()),
+            after: async_graphql::Json(c.after.clone()),
+        })
+        .collect()
+}
+
+/// A step in both versions whose fields differ.
+#[derive(SimpleObject)]
+pub struct StepChangeView {
+    key: String,
+    changes: Vec<FieldChangeView>,
+}
+
+/// A transition, by its ends.
+#[derive(SimpleObject)]
+pub struct TransitionRefView {
+    from: String,
+    to: String,
+}
+
+/// A transition in both versions whose fields differ.
+#[derive(SimpleObject)]
+pub struct TransitionChangeView {
+    from: String,
+    to: String,
+    changes: Vec<FieldChangeView>,
+}
+
+/// Two versions of a pathway side by side: what changed in the map (steps by key,
+/// transitions by their ends), each version's analysis, and after minus before for every
+/// headline figure and for each hotspot found in either.
+pub struct ComparisonView {
+    pub map: engine::compare::MapChanges,
+    pub before: Arc<engine::Analysis>,
+    pub after: Arc<engine::Analysis>,
+}
+
+#[Object(name = "PathwayComparison")]
+impl ComparisonView {
+    async fn steps_added(&self) -> &[String] {
+        &self.map.steps_added
+    }
+    async fn steps_removed(&self) -> &[String] {
+        &self.map.steps_removed
+    }
+    async fn steps_changed(&self) -> Vec<StepChangeView> {
+        self.map
+            .steps_changed
+            .iter()
+            .map(|s| StepChangeView {
+                key: s.key.clone(),
+                changes: field_changes(&s.changes),
+            })
+            .collect()
+    }
+    async fn transitions_added(&self) -> Vec<TransitionRefView> {
+        transition_refs(&self.map.transitions_added)
+    }
+    async fn transitions_removed(&self) -> Vec<TransitionRefView> {
+        transition_refs(&self.map.transitions_removed)
+    }
+    async fn transitions_changed(&self) -> Vec<TransitionChangeView> {
+        self.map
+            .transitions_changed
+            .iter()
+            .map(|t| TransitionChangeView {
+                from: t.from.clone(),
+                to: t.to.clone(),
+                changes: field_changes(&t.changes),
+            })
+            .collect()
+    }
+    /// The analysis of this pathway.
+    async fn before(&self) -> AnalysisView {
+        AnalysisView(self.before.clone())
+    }
+    /// The analysis of the pathway compared with.
+    async fn after(&self) -> AnalysisView {
+        AnalysisView(self.after.clone())
+    }
+    /// After minus before; every hotspot of either version is listed.
+    async fn differences(&self) -> Differences {
+        differences_view(&engine::whatif::compare_analyses(
+            &self.before,
+            &self.after,
+            true,
+        ))
+    }
+}
+
+fn transition_refs(refs: &[engine::compare::TransitionRef]) -> Vec<TransitionRefView> {
+    refs.iter()
+        .map(|t| TransitionRefView {
+            from: t.from.clone(),
+            to: t.to.clone(),
+        })
+        .collect()
 }
 
 /// Most changes one what-if may apply.

@@ -114,8 +114,56 @@ impl PathwayView {
         self.record.header.demand_per_day.map(|d| d.get())
     }
     /// Incremented by every change; send it back as `expectedVersion` when changing the pathway.
+    #[graphql(deprecation = "use `revision` (the same number) or `versionLabel`")]
     async fn version(&self) -> i64 {
         self.record.version
+    }
+    /// Edits counted: incremented by every change; send it back as `expectedVersion` when
+    /// changing the pathway.
+    async fn revision(&self) -> i64 {
+        self.record.version
+    }
+    /// 1, 2, 3 ... for each published version of the pathway's family, in the order they were
+    /// published; null for a version never published.
+    async fn version_label(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+        if self.record.published_at.is_none() {
+            return Ok(None);
+        }
+        Ok(store::versions::label(db(ctx)?, self.record.id)
+            .await?
+            .and_then(|n| i32::try_from(n).ok()))
+    }
+    /// Every version of the pathway's family that the caller may see, oldest first: the first
+    /// version, each one cloned from it, and so on (this one included).
+    async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<PathwayView>> {
+        let caller = super::context::caller_of(ctx);
+        Ok(store::versions::lineage(db(ctx)?, &caller, self.record.id)
+            .await?
+            .into_iter()
+            .map(PathwayView::new)
+            .collect())
+    }
+    /// This pathway (before) against another version or any pathway the caller may see (after):
+    /// steps and transitions added, removed and changed field by field, and both analyses with
+    /// the difference of every headline figure and hotspot.
+    async fn compare(
+        &self,
+        ctx: &Context<'_>,
+        with: ID,
+    ) -> Result<super::analysis::ComparisonView> {
+        let caller = super::context::caller_of(ctx);
+        let other_id = parse_id("with", &with)?;
+        let db = db(ctx)?;
+        let other = store::pathways::get_for_read(db, &caller, other_id).await?;
+        let other_view = PathwayView::new(other);
+        let (mine, theirs) = (self.content(ctx).await?, other_view.content(ctx).await?);
+        let before = super::analysis::analysis_of(ctx, &self.record, &mine).await?;
+        let after = super::analysis::analysis_of(ctx, &other_view.record, &theirs).await?;
+        Ok(super::analysis::ComparisonView {
+            map: engine::compare::compare_maps(&mine.map, &theirs.map),
+            before,
+            after,
+        })
     }
     /// The pathway this one was cloned from.
     async fn parent_id(&self) -> Option<ID> {

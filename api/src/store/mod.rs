@@ -26,6 +26,7 @@ pub mod scope;
 pub mod shares;
 pub mod step_edits;
 pub mod tokens;
+pub mod versions;
 
 pub use organisations::OrganisationRecord;
 pub use pathways::{PathwayContent, PathwayRecord};

@@ -144,6 +144,8 @@ async fn insert_pathway(
         parent_id: Set(parent_id),
         created_at: Set(now),
         updated_at: Set(now),
+        published_at: Set(None),
+        external_id: Set(None),
     })
     .exec_without_returning(tx)
     .await?;
@@ -295,11 +297,12 @@ pub async fn update(
 }
 
 async fn set_status(tx: &DatabaseTransaction, id: Uuid, status: PathwayStatus) -> Result<()> {
-    pathway::Entity::update_many()
-        .col_expr(pathway::Column::Status, Expr::value(status.as_str()))
-        .filter(pathway::Column::Id.eq(id))
-        .exec(tx)
-        .await?;
+    let mut update = pathway::Entity::update_many()
+        .col_expr(pathway::Column::Status, Expr::value(status.as_str()));
+    if status == PathwayStatus::Published {
+        update = update.col_expr(pathway::Column::PublishedAt, Expr::value(Utc::now()));
+    }
+    update.filter(pathway::Column::Id.eq(id)).exec(tx).await?;
     Ok(())
 }
 

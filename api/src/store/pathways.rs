@@ -30,6 +30,10 @@ pub struct PathwayRecord {
     pub parent_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When it was published, if it was.
+    pub published_at: Option<DateTime<Utc>>,
+    /// The importing system's identifier for the pathway.
+    pub external_id: Option<String>,
 }
 
 /// A pathway's graph with the ids of its steps and transitions (same order as in `map`) and the
@@ -51,7 +55,7 @@ impl PathwayContent {
     }
 }
 
-async fn records(
+pub(crate) async fn records(
     db: &impl ConnectionTrait,
     rows: Vec<pathway::Model>,
 ) -> Result<Vec<PathwayRecord>> {
@@ -72,6 +76,8 @@ async fn records(
                 parent_id: row.parent_id,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
+                published_at: row.published_at,
+                external_id: row.external_id,
             })
         })
         .collect()
