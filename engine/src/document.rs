@@ -30,6 +30,11 @@ pub struct PathwayDocument {
     pub steps: Vec<StepInput>,
     #[serde(default)]
     pub transitions: Vec<TransitionInput>,
+    /// The identifier the sending system gives the pathway: importing a document under the
+    /// same identifier again updates that pathway (or answers it, when nothing changed) rather
+    /// than making a second one. 1 to 200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// The pathway's own fields (everything but its organisations and graph).
@@ -90,6 +95,8 @@ pub struct ParsedDocument {
     pub header: PathwayHeader,
     pub organisations: Vec<Organisation>,
     pub map: PathwayMap,
+    /// The sending system's identifier, trimmed.
+    pub external_id: Option<String>,
 }
 
 impl ParsedDocument {
@@ -163,6 +170,20 @@ impl PathwayDocument {
                 None
             }
         };
+        let external_id = match self.external_id.as_deref().map(str::trim) {
+            Some(id) if id.is_empty() || id.chars().count() > 200 => {
+                errors.push("externalId", "must be 1 to 200 characters");
+                None
+            }
+            Some(id) if crate::events::identifiers::contains_nhs_number(id) => {
+                errors.push(
+                    "externalId",
+                    "looks like it holds an NHS number; use your system's identifier for the pathway",
+                );
+                None
+            }
+            other => other.map(str::to_string),
+        };
         let mut organisations = Vec::with_capacity(self.organisations.len());
         for (i, o) in self.organisations.iter().enumerate() {
             match o.parse() {
@@ -213,6 +234,7 @@ impl PathwayDocument {
                 header,
                 organisations,
                 map,
+                external_id,
             }),
             _ => Err(errors),
         }
@@ -241,6 +263,7 @@ impl PathwayDocument {
             organisations,
             steps: map.steps.iter().map(StepInput::from).collect(),
             transitions: map.transitions.iter().map(TransitionInput::from).collect(),
+            external_id: None,
         }
     }
 }

@@ -142,6 +142,7 @@ pub fn document() -> impl Strategy<Value = PathwayDocument> {
                     organisations,
                     steps,
                     transitions,
+                    external_id: None,
                 }
             },
         )

@@ -17,8 +17,9 @@ pub struct Model {
     pub parent_id: Option<Uuid>,
     /// When the pathway was published (versions are labelled 1, 2, 3 ... in this order).
     pub published_at: Option<DateTimeUtc>,
-    /// The identifier the importing system gives the pathway (unique per owner in effect: a
-    /// re-import under it updates or answers the pathway rather than making a second one).
+    /// The identifier the importing system gives the pathway, unique per owner and carried by
+    /// the newest version of its family: a re-import under it updates or answers that pathway
+    /// rather than making a second one.
     pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -46,8 +46,11 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
+                // Only the newest version of a family carries the identifier (a re-import that
+                // makes a new version moves it), so it is unique per owner.
                 Index::create()
-                    .name("ix_pathway_external_id")
+                    .name("uq_pathway_external_id")
+                    .unique()
                     .table(Pathway::Table)
                     .col(Pathway::OwnerId)
                     .col(Pathway::ExternalId)

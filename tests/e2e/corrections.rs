@@ -636,3 +636,57 @@ async fn versions_are_listed_labelled_and_compared_field_by_field() {
     assert!(hotspots.iter().any(|h| h["change"] == "UNCHANGED"));
     assert!(hotspots.iter().all(|h| h["change"] != "APPEARED"));
 }
+
+#[tokio::test]
+async fn the_same_document_sent_again_under_its_external_id_never_makes_a_second_pathway() {
+    let app = spawn_app().await;
+    let mut document = example_document();
+    document["externalId"] = json!("EPR-PATHWAY-42");
+    let first = app.import(&document).await;
+    let again = app.import(&document).await;
+    assert_eq!(
+        (&again["id"], &again["version"]),
+        (&first["id"], &first["version"]),
+        "the same document is answered, unchanged"
+    );
+    assert_eq!(again["document"]["externalId"], "EPR-PATHWAY-42");
+    // A changed document updates the draft in place.
+    document["transitions"][3]["waitMinutes"] = json!(720);
+    let updated = app.import(&document).await;
+    assert_eq!(updated["id"], first["id"]);
+    assert_eq!(
+        updated["version"].as_i64().unwrap(),
+        first["version"].as_i64().unwrap() + 1
+    );
+    assert_eq!(updated["document"]["transitions"][3]["waitMinutes"], 720.0);
+    // Once published, a changed document becomes its next draft version, which takes the id.
+    app.data(
+        "mutation($id: ID!, $v: Int!) { publishPathway(id: $id, expectedVersion: $v) { id } }",
+        json!({"id": first["id"], "v": updated["version"]}),
+    )
+    .await;
+    document["transitions"][3]["waitMinutes"] = json!(600);
+    let next = app.import(&document).await;
+    assert_ne!(next["id"], first["id"]);
+    let read = "query($id: ID!) { pathway(id: $id) { parentId status document } }";
+    let seen = app.data(read, json!({"id": next["id"]})).await["pathway"].clone();
+    assert_eq!(seen["parentId"], first["id"]);
+    assert_eq!(seen["status"], "DRAFT");
+    let old = app.data(read, json!({"id": first["id"]})).await["pathway"].clone();
+    assert!(old["document"]["externalId"].is_null());
+    assert_eq!(app.import(&document).await["id"], next["id"]);
+    let count = app.data("{ pathways { totalCount } }", json!({})).await;
+    assert_eq!(count["pathways"]["totalCount"], 2);
+    // An identifier that is empty or holds an NHS number is named.
+    document["externalId"] = json!("9434765919");
+    let refused = app
+        .error(
+            "mutation($d: JSON!) { importPathway(document: $d) { id } }",
+            json!({"d": document}),
+        )
+        .await;
+    assert_eq!(
+        (code(&refused), field(&refused)),
+        ("VALIDATION", "externalId")
+    );
+}

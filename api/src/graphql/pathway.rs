@@ -294,11 +294,10 @@ impl PathwayView {
             .iter()
             .map(|o| o.organisation.clone())
             .collect();
-        Ok(Json(engine::PathwayDocument::from_parts(
-            &self.record.header,
-            &organisations,
-            &content.map,
-        )))
+        let mut document =
+            engine::PathwayDocument::from_parts(&self.record.header, &organisations, &content.map);
+        document.external_id = self.record.external_id.clone();
+        Ok(Json(document))
     }
 }
 

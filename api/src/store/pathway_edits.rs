@@ -9,7 +9,7 @@ use super::scope::{INSERT_CHUNK, visible_pathways};
 use crate::caller::{Caller, Role};
 use crate::context::RequestContext;
 use crate::db::{WriteTransaction, begin_write};
-use crate::error::{Error, Result};
+use crate::error::{DbResultExt as _, Error, Result};
 use chrono::Utc;
 use engine::{
     InputErrors, OdsCode, ParsedDocument, PathwayHeader, PathwayMap, PathwayStatus, validate,
@@ -250,11 +250,116 @@ pub async fn import(
     let caller = &ctx.caller;
     let external = existing_organisations(&tx, &external_references).await?;
     ids.extend(external.into_iter().map(|(code, r)| (code, r.id)));
-    super::access::require_organisation(caller, ids[&document.header.owner], Role::Editor)?;
-    let id = insert_pathway(&tx, &document.header, ids[&document.header.owner], None).await?;
-    insert_map(&tx, id, &document.map, &ids).await?;
+    let owner_id = ids[&document.header.owner];
+    super::access::require_organisation(caller, owner_id, Role::Editor)?;
     let created: Vec<Uuid> = ids.values().copied().collect();
+    let existing = match &document.external_id {
+        Some(external_id) => {
+            pathway::Entity::find()
+                .filter(pathway::Column::OwnerId.eq(owner_id))
+                .filter(pathway::Column::ExternalId.eq(external_id.as_str()))
+                .unique(&tx)
+                .await?
+        }
+        None => None,
+    };
+    let Some(existing) = existing else {
+        let id = insert_pathway(&tx, &document.header, owner_id, None).await?;
+        insert_map(&tx, id, &document.map, &ids).await?;
+        set_external_id(&tx, id, document.external_id.as_deref()).await?;
+        return finish(tx, ctx, id, &created).await;
+    };
+    // The same document again is answered with the pathway as it is; a changed one updates the
+    // draft, or becomes the next draft version of a published or archived pathway.
+    let current = content(&tx, caller, existing.id).await?;
+    let stored = get(&tx, caller, existing.id).await?;
+    if stored.header == document.header
+        && engine::compare::compare_maps(&current.map, &document.map).is_empty()
+    {
+        return finish(tx, ctx, existing.id, &created).await;
+    }
+    if existing.status == PathwayStatus::Draft.as_str() {
+        claim(&tx, caller, existing.id, existing.version, DRAFT).await?;
+        set_header(&tx, existing.id, &document.header).await?;
+        clear_map(&tx, existing.id).await?;
+        insert_map(&tx, existing.id, &document.map, &ids).await?;
+        return finish(tx, ctx, existing.id, &created).await;
+    }
+    let id = insert_pathway(&tx, &document.header, owner_id, Some(existing.id)).await?;
+    insert_map(&tx, id, &document.map, &ids).await?;
+    // The identifier moves to the new version; the old one's record changed, so it takes a new
+    // revision (records are cached by revision on every replica).
+    pathway::Entity::update_many()
+        .col_expr(
+            pathway::Column::ExternalId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(pathway::Column::Version, Expr::value(existing.version + 1))
+        .filter(pathway::Column::Id.eq(existing.id))
+        .exec(&tx)
+        .await?;
+    set_external_id(&tx, id, document.external_id.as_deref()).await?;
     finish(tx, ctx, id, &created).await
+}
+
+/// Gives a new pathway the sending system's identifier. `CONFLICT` when another import under
+/// the same identifier stored its pathway first.
+async fn set_external_id(
+    tx: &DatabaseTransaction,
+    id: Uuid,
+    external_id: Option<&str>,
+) -> Result<()> {
+    pathway::Entity::update_many()
+        .col_expr(
+            pathway::Column::ExternalId,
+            Expr::value(external_id.map(str::to_string)),
+        )
+        .filter(pathway::Column::Id.eq(id))
+        .exec(tx)
+        .await
+        .on_unique_violation(|| {
+            format!(
+                "another import stored a pathway under externalId '{}' at the same moment; send it again",
+                external_id.unwrap_or_default()
+            )
+        })?;
+    Ok(())
+}
+
+/// Writes a draft's own fields.
+async fn set_header(tx: &DatabaseTransaction, id: Uuid, header: &PathwayHeader) -> Result<()> {
+    pathway::Entity::update_many()
+        .col_expr(pathway::Column::Name, Expr::value(header.name.clone()))
+        .col_expr(
+            pathway::Column::Description,
+            Expr::value(header.description.clone()),
+        )
+        .col_expr(
+            pathway::Column::Condition,
+            Expr::value(header.condition.clone()),
+        )
+        .col_expr(
+            pathway::Column::DemandPerDay,
+            Expr::value(header.demand_per_day.map(|d| d.get())),
+        )
+        .filter(pathway::Column::Id.eq(id))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Removes a pathway's steps and transitions (the draft's graph is about to be replaced).
+async fn clear_map(tx: &DatabaseTransaction, id: Uuid) -> Result<()> {
+    use entity::{step, transition};
+    transition::Entity::delete_many()
+        .filter(transition::Column::PathwayId.eq(id))
+        .exec(tx)
+        .await?;
+    step::Entity::delete_many()
+        .filter(step::Column::PathwayId.eq(id))
+        .exec(tx)
+        .await?;
+    Ok(())
 }
 
 /// Changes a draft's own fields.
@@ -279,20 +384,7 @@ pub async fn update(
             .unwrap_or(h.demand_per_day.map(|d| d.get())),
     )?;
     claim(&tx, caller, id, expected_version, DRAFT).await?;
-    pathway::Entity::update_many()
-        .col_expr(pathway::Column::Name, Expr::value(header.name))
-        .col_expr(
-            pathway::Column::Description,
-            Expr::value(header.description),
-        )
-        .col_expr(pathway::Column::Condition, Expr::value(header.condition))
-        .col_expr(
-            pathway::Column::DemandPerDay,
-            Expr::value(header.demand_per_day.map(|d| d.get())),
-        )
-        .filter(pathway::Column::Id.eq(id))
-        .exec(&tx)
-        .await?;
+    set_header(&tx, id, &header).await?;
     finish(tx, ctx, id, &[]).await
 }
 
@@ -365,7 +457,7 @@ pub async fn delete_draft(
     id: Uuid,
     expected_version: i64,
 ) -> Result<()> {
-    use entity::{event_log, improvement_project, share, step, transition};
+    use entity::{event_log, improvement_project, share};
     use sea_orm::PaginatorTrait as _;
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
@@ -398,14 +490,7 @@ pub async fn delete_draft(
             ),
         ));
     }
-    transition::Entity::delete_many()
-        .filter(transition::Column::PathwayId.eq(id))
-        .exec(&tx)
-        .await?;
-    step::Entity::delete_many()
-        .filter(step::Column::PathwayId.eq(id))
-        .exec(&tx)
-        .await?;
+    clear_map(&tx, id).await?;
     share::Entity::delete_many()
         .filter(share::Column::ObjectId.eq(id))
         .exec(&tx)
