@@ -588,6 +588,11 @@ async fn versions_are_listed_labelled_and_compared_field_by_field() {
         .as_i64()
         .unwrap();
     assert_eq!(revision, second["revision"].as_i64().unwrap() + 1);
+    let touch = change_of(&app, "updateStep", "steps[xray].touchMinutes");
+    assert_eq!(
+        (&touch["before"], &touch["after"]),
+        (&json!(15.0), &json!(10.0))
+    );
     let published = app
         .data(publish, json!({"id": second["id"], "v": revision}))
         .await;
@@ -688,5 +693,54 @@ async fn the_same_document_sent_again_under_its_external_id_never_makes_a_second
     assert_eq!(
         (code(&refused), field(&refused)),
         ("VALIDATION", "externalId")
+    );
+}
+
+#[tokio::test]
+async fn withdrawals_keep_their_before_and_after_in_the_audit_trail() {
+    let app = spawn_app().await;
+    let log = app.event_log("ED extract").await;
+    let import = app
+        .data(
+            "mutation($id: ID!) { appendEvents(logId: $id, batchKey: \"k\", events: [{caseId: \"c1\", activity: \"Triage\", timestamp: \"2025-01-06T10:00:00Z\"}, {caseId: \"c1\", activity: \"X-ray\", timestamp: \"2025-01-06T11:00:00Z\"}]) { import { id } } }",
+            json!({"id": log}),
+        )
+        .await["appendEvents"]["import"]["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!) { retractImport(importId: $id, reason: \"sent twice\") { id } }",
+        json!({"id": import}),
+    )
+    .await;
+    let events = change_of(&app, "retractImport", "events");
+    assert_eq!(
+        (&events["before"], &events["after"]),
+        (&json!(2), &json!(0))
+    );
+    assert_eq!(
+        change_of(&app, "retractImport", "withdrawalReason")["after"],
+        "sent twice"
+    );
+    let (project_id, _) = project(&app).await;
+    let cycle = app
+        .data(
+            "mutation($p: ID!) { planCycle(input: {projectId: $p, changeIdea: \"List\", objective: \"Try\"}) { id version } }",
+            json!({"p": project_id}),
+        )
+        .await["planCycle"]
+        .clone();
+    app.data(
+        "mutation($id: ID!, $v: Int!) { abandonCycle(cycleId: $id, expectedVersion: $v, reason: \"planned by mistake\") { stage } }",
+        json!({"id": cycle["id"], "v": cycle["version"]}),
+    )
+    .await;
+    let stage = change_of(&app, "abandonCycle", "stage");
+    assert_eq!(
+        (&stage["before"], &stage["after"]),
+        (&json!("PLAN"), &json!("ABANDONED"))
+    );
+    assert_eq!(
+        change_of(&app, "abandonCycle", "rationale")["after"],
+        "planned by mistake"
     );
 }

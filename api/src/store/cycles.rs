@@ -482,11 +482,28 @@ pub async fn advance_cycle(
     }
     let moved = get(&tx, caller, id).await?;
     let touched: Vec<Uuid> = std::iter::once(id).chain(new_pathway_version).collect();
-    super::audit::commit(tx, ctx, &touched).await?;
+    let changes = super::audit::Change::between(
+        id,
+        &move_snapshot(&current.cycle),
+        &move_snapshot(&moved.cycle),
+    )?;
+    super::audit::commit_changes(tx, ctx, &touched, &changes).await?;
     Ok(Advanced {
         cycle: moved,
         next_cycle,
         new_pathway_version,
+    })
+}
+
+/// What a move changes in a cycle, as the audit trail records it.
+fn move_snapshot(c: &Cycle) -> serde_json::Value {
+    serde_json::json!({
+        "stage": c.stage.as_str(),
+        "actualStart": c.actual_start,
+        "actualEnd": c.actual_end,
+        "learning": c.learning,
+        "decision": c.decision.map(|d| d.as_str()),
+        "rationale": c.rationale,
     })
 }
 

@@ -238,7 +238,7 @@ async fn write(
         .exec(&tx)
         .await?;
     refresh_log(&tx, caller, log_id).await?;
-    commit_import(tx, ctx, import_id, log_id).await
+    commit_import(tx, ctx, import_id, log_id, &[]).await
 }
 
 /// An archived log takes no more events: `VALIDATION` naming the log.
@@ -340,12 +340,13 @@ async fn commit_import(
     ctx: &RequestContext,
     import_id: Uuid,
     log_id: Uuid,
+    changes: &[super::audit::Change],
 ) -> Result<ImportRecord> {
     let row = event_import::Entity::find_by_id(import_id)
         .unique(&tx)
         .await?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("import row vanished")))?;
-    super::audit::commit(tx, ctx, &[import_id, log_id]).await?;
+    super::audit::commit_changes(tx, ctx, &[import_id, log_id], changes).await?;
     Ok(import_from_row(row))
 }
 
@@ -389,8 +390,7 @@ pub async fn retract(
     reason: &str,
 ) -> Result<ImportRecord> {
     let caller = &ctx.caller;
-    let reason = engine::values::parse_text(reason, engine::pathway::MAX_NAME)
-        .map_err(|e| Error::invalid("reason", e))?;
+    let reason = super::rows::parse_reason(reason)?;
     let tx = begin_write(db).await?;
     let row = event_import::Entity::find_by_id(import_id)
         .unique(&tx)
@@ -426,7 +426,10 @@ pub async fn retract(
             event_import::Column::WithdrawnBy,
             Expr::value(caller.name().to_string()),
         )
-        .col_expr(event_import::Column::WithdrawalReason, Expr::value(reason))
+        .col_expr(
+            event_import::Column::WithdrawalReason,
+            Expr::value(reason.clone()),
+        )
         .filter(event_import::Column::Id.eq(import_id))
         .exec(&tx)
         .await?;
@@ -440,7 +443,21 @@ pub async fn retract(
         .exec(&tx)
         .await?;
     refresh_log(&tx, caller, log_id).await?;
-    commit_import(tx, ctx, import_id, log_id).await
+    let changes = [
+        super::audit::Change {
+            object: import_id,
+            field: "events".into(),
+            before: row.events.into(),
+            after: 0.into(),
+        },
+        super::audit::Change {
+            object: import_id,
+            field: "withdrawalReason".into(),
+            before: serde_json::Value::Null,
+            after: reason.into(),
+        },
+    ];
+    commit_import(tx, ctx, import_id, log_id, &changes).await
 }
 
 async fn insert_events(

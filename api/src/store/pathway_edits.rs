@@ -42,7 +42,7 @@ pub(super) async fn claim(
     id: Uuid,
     expected_version: i64,
     allowed: &[PathwayStatus],
-) -> Result<pathway::Model> {
+) -> Result<Claimed> {
     let row = pathway::Entity::find_by_id(id)
         .filter(visible_pathways(caller))
         .unique(tx)
@@ -71,10 +71,139 @@ pub(super) async fn claim(
     if updated.rows_affected != 1 {
         return Err(stale(id, expected_version, expected_version + 1));
     }
-    Ok(pathway::Model {
-        version: expected_version + 1,
-        ..row
+    // What the pathway was, for the audit trail's before and after (a cached version costs
+    // nothing; otherwise a few statements inside the write).
+    let before = match (
+        super::pathways::cached_content(id, expected_version),
+        super::pathways::cached_record(id, expected_version),
+    ) {
+        (Some(content), Some(record)) => Before {
+            header: record.header,
+            status: record.status,
+            map: content.map.clone(),
+        },
+        _ => {
+            let record = get(tx, caller, id).await?;
+            Before {
+                header: record.header,
+                status: record.status,
+                map: content(tx, caller, id).await?.map,
+            }
+        }
+    };
+    Ok(Claimed {
+        row: pathway::Model {
+            version: expected_version + 1,
+            ..row
+        },
+        before,
     })
+}
+
+/// A pathway claimed for a change: its row (at the new version) and what it was before.
+pub(super) struct Claimed {
+    pub row: pathway::Model,
+    pub before: Before,
+}
+
+/// A pathway as it was before a change.
+pub(super) struct Before {
+    header: PathwayHeader,
+    status: PathwayStatus,
+    map: std::sync::Arc<PathwayMap>,
+}
+
+/// What a change did to a pathway, field by field, for the audit trail: its own fields, then
+/// each step and transition added, removed or changed (`steps[xray].touchMinutes`).
+fn pathway_changes(
+    id: Uuid,
+    before: &Before,
+    after_record: &PathwayRecord,
+    after_map: &PathwayMap,
+) -> Result<Vec<super::audit::Change>> {
+    let header = |h: &PathwayHeader, status: PathwayStatus| {
+        serde_json::json!({
+            "name": h.name,
+            "description": h.description,
+            "condition": h.condition,
+            "demandPerDay": h.demand_per_day.map(|d| d.get()),
+            "status": status.as_str(),
+        })
+    };
+    let mut changes = super::audit::Change::between(
+        id,
+        &header(&before.header, before.status),
+        &header(&after_record.header, after_record.status),
+    )?;
+    let map = engine::compare::compare_maps(&before.map, after_map);
+    let whole =
+        |field: String, before: serde_json::Value, after: serde_json::Value| super::audit::Change {
+            object: id,
+            field,
+            before,
+            after,
+        };
+    let step_json = |m: &PathwayMap, key: &str| {
+        m.steps
+            .iter()
+            .find(|s| s.key.as_str() == key)
+            .map(|s| serde_json::to_value(engine::StepInput::from(s)).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    for key in &map.steps_added {
+        changes.push(whole(
+            format!("steps[{key}]"),
+            serde_json::Value::Null,
+            step_json(after_map, key),
+        ));
+    }
+    for key in &map.steps_removed {
+        changes.push(whole(
+            format!("steps[{key}]"),
+            step_json(&before.map, key),
+            serde_json::Value::Null,
+        ));
+    }
+    for step in &map.steps_changed {
+        for f in &step.changes {
+            changes.push(whole(
+                format!("steps[{}].{}", step.key, f.field),
+                f.before.clone(),
+                f.after.clone(),
+            ));
+        }
+    }
+    let transition_json = |m: &PathwayMap, t: &engine::compare::TransitionRef| {
+        m.transitions
+            .iter()
+            .find(|x| x.from.as_str() == t.from && x.to.as_str() == t.to)
+            .map(|x| serde_json::to_value(engine::TransitionInput::from(x)).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    for t in &map.transitions_added {
+        changes.push(whole(
+            format!("transitions[{}->{}]", t.from, t.to),
+            serde_json::Value::Null,
+            transition_json(after_map, t),
+        ));
+    }
+    for t in &map.transitions_removed {
+        changes.push(whole(
+            format!("transitions[{}->{}]", t.from, t.to),
+            transition_json(&before.map, t),
+            serde_json::Value::Null,
+        ));
+    }
+    for t in &map.transitions_changed {
+        for f in &t.changes {
+            changes.push(whole(
+                format!("transitions[{}->{}].{}", t.from, t.to, f.field),
+                f.before.clone(),
+                f.after.clone(),
+            ));
+        }
+    }
+    Ok(changes)
 }
 
 fn stale(id: Uuid, expected: i64, actual: i64) -> Error {
@@ -93,12 +222,17 @@ pub(super) async fn finish(
     ctx: &RequestContext,
     id: Uuid,
     touched: &[Uuid],
+    before: Option<&Before>,
 ) -> Result<PathwayRecord> {
     let record = get(&tx, &ctx.caller, id).await?;
     let content = content(&tx, &ctx.caller, id).await?;
     let mut ids = vec![id];
     ids.extend_from_slice(touched);
-    super::audit::commit(tx, ctx, &ids).await?;
+    let changes = match before {
+        Some(before) => pathway_changes(id, before, &record, &content.map)?,
+        None => Vec::new(),
+    };
+    super::audit::commit_changes(tx, ctx, &ids, &changes).await?;
     // Committed: this version can no longer change.
     remember(&record, content);
     Ok(record)
@@ -214,7 +348,7 @@ pub async fn create(
     let owner = existing_organisations(&tx, &[("owner".into(), header.owner.clone())]).await?;
     super::access::require_organisation(caller, owner[&header.owner].id, Role::Editor)?;
     let id = insert_pathway(&tx, &header, owner[&header.owner].id, None).await?;
-    finish(tx, ctx, id, &[]).await
+    finish(tx, ctx, id, &[], None).await
 }
 
 /// Stores a parsed pathway document as a new draft, creating the organisations it defines that do
@@ -267,7 +401,7 @@ pub async fn import(
         let id = insert_pathway(&tx, &document.header, owner_id, None).await?;
         insert_map(&tx, id, &document.map, &ids).await?;
         set_external_id(&tx, id, document.external_id.as_deref()).await?;
-        return finish(tx, ctx, id, &created).await;
+        return finish(tx, ctx, id, &created, None).await;
     };
     // The same document again is answered with the pathway as it is; a changed one updates the
     // draft, or becomes the next draft version of a published or archived pathway.
@@ -276,14 +410,14 @@ pub async fn import(
     if stored.header == document.header
         && engine::compare::compare_maps(&current.map, &document.map).is_empty()
     {
-        return finish(tx, ctx, existing.id, &created).await;
+        return finish(tx, ctx, existing.id, &created, None).await;
     }
     if existing.status == PathwayStatus::Draft.as_str() {
-        claim(&tx, caller, existing.id, existing.version, DRAFT).await?;
+        let claimed = claim(&tx, caller, existing.id, existing.version, DRAFT).await?;
         set_header(&tx, existing.id, &document.header).await?;
         clear_map(&tx, existing.id).await?;
         insert_map(&tx, existing.id, &document.map, &ids).await?;
-        return finish(tx, ctx, existing.id, &created).await;
+        return finish(tx, ctx, existing.id, &created, Some(&claimed.before)).await;
     }
     let id = insert_pathway(&tx, &document.header, owner_id, Some(existing.id)).await?;
     insert_map(&tx, id, &document.map, &ids).await?;
@@ -299,7 +433,7 @@ pub async fn import(
         .exec(&tx)
         .await?;
     set_external_id(&tx, id, document.external_id.as_deref()).await?;
-    finish(tx, ctx, id, &created).await
+    finish(tx, ctx, id, &created, None).await
 }
 
 /// Gives a new pathway the sending system's identifier. `CONFLICT` when another import under
@@ -383,9 +517,9 @@ pub async fn update(
             .demand_per_day
             .unwrap_or(h.demand_per_day.map(|d| d.get())),
     )?;
-    claim(&tx, caller, id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, id, expected_version, DRAFT).await?;
     set_header(&tx, id, &header).await?;
-    finish(tx, ctx, id, &[]).await
+    finish(tx, ctx, id, &[], Some(&claimed.before)).await
 }
 
 async fn set_status(tx: &DatabaseTransaction, id: Uuid, status: PathwayStatus) -> Result<()> {
@@ -407,14 +541,14 @@ pub async fn publish(
 ) -> Result<PathwayRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    claim(&tx, caller, id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, id, expected_version, DRAFT).await?;
     let content = content(&tx, caller, id).await?;
     let problems = validate(&content.map);
     if !problems.is_empty() {
         return Err(Error::Problems(problems));
     }
     set_status(&tx, id, PathwayStatus::Published).await?;
-    finish(tx, ctx, id, &[]).await
+    finish(tx, ctx, id, &[], Some(&claimed.before)).await
 }
 
 /// Retires a draft or published pathway.
@@ -426,7 +560,7 @@ pub async fn archive(
 ) -> Result<PathwayRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    let row = claim(
+    let claimed = claim(
         &tx,
         caller,
         id,
@@ -436,7 +570,7 @@ pub async fn archive(
     .await?;
     // A share lets another organisation edit a pathway, never take it away from its owner.
     if caller
-        .role_in(row.owner_id)
+        .role_in(claimed.row.owner_id)
         .is_none_or(|r| r < Role::Editor)
     {
         return Err(Error::Forbidden(format!(
@@ -444,7 +578,7 @@ pub async fn archive(
         )));
     }
     set_status(&tx, id, PathwayStatus::Archived).await?;
-    finish(tx, ctx, id, &[]).await
+    finish(tx, ctx, id, &[], Some(&claimed.before)).await
 }
 
 /// Deletes a draft made by mistake, with its steps, transitions and shares. A published or
@@ -461,7 +595,7 @@ pub async fn delete_draft(
     use sea_orm::PaginatorTrait as _;
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    let row = claim(&tx, caller, id, expected_version, DRAFT).await?;
+    let row = claim(&tx, caller, id, expected_version, DRAFT).await?.row;
     if caller
         .role_in(row.owner_id)
         .is_none_or(|r| r < Role::Editor)
@@ -554,5 +688,5 @@ pub async fn clone(
         .map(|o| (o.organisation.ods_code.clone(), o.id))
         .collect();
     insert_map(&tx, new_id, &content.map, &ids).await?;
-    finish(tx, ctx, new_id, &[id]).await
+    finish(tx, ctx, new_id, &[id], None).await
 }

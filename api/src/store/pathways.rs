@@ -267,6 +267,12 @@ pub(super) fn remember(record: &PathwayRecord, content: PathwayContent) {
     CONTENTS.insert((record.id, record.version), Arc::new(content));
 }
 
+/// The record of a pathway version already read, if it is in the cache; the same terms as
+/// [`cached_content`]. O(1).
+pub(super) fn cached_record(id: Uuid, version: i64) -> Option<PathwayRecord> {
+    RECORDS.get(&(id, version))
+}
+
 /// The content of a pathway version already read, if it is in the cache. The caller must have
 /// read `id` at `version` through a visibility check first (a [`PathwayRecord`] it was given).
 /// O(1).

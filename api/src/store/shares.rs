@@ -123,6 +123,15 @@ pub async fn revoke(
     let tx = begin_write(db).await?;
     let owner = visible_owner(&tx, caller, kind, object).await?;
     require_organisation(caller, owner, Role::Admin)?;
+    let roles: Vec<String> = share::Entity::find()
+        .filter(share::Column::ObjectKind.eq(kind))
+        .filter(share::Column::ObjectId.eq(object))
+        .filter(share::Column::OrganisationId.eq(organisation_id))
+        .all(&tx)
+        .await?
+        .into_iter()
+        .map(|s| s.role)
+        .collect();
     let removed = share::Entity::delete_many()
         .filter(share::Column::ObjectKind.eq(kind))
         .filter(share::Column::ObjectId.eq(object))
@@ -139,6 +148,12 @@ pub async fn revoke(
             ),
         ));
     }
-    super::audit::commit(tx, ctx, &[object, organisation_id]).await?;
+    let change = super::audit::Change {
+        object,
+        field: format!("shares[{organisation_id}]"),
+        before: roles.join(", ").into(),
+        after: serde_json::Value::Null,
+    };
+    super::audit::commit_changes(tx, ctx, &[object, organisation_id], &[change]).await?;
     Ok(())
 }

@@ -74,7 +74,7 @@ pub async fn add_step(
 ) -> Result<(PathwayRecord, Uuid)> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    claim(&tx, caller, pathway_id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, pathway_id, expected_version, DRAFT).await?;
     ensure_key_free(&tx, pathway_id, step.key.as_str(), None).await?;
     let org = organisation_id(&tx, "organisation", &step.organisation).await?;
     let position = next_position::<step::Entity, _>(
@@ -88,7 +88,10 @@ pub async fn add_step(
     step::Entity::insert(step_row(id, pathway_id, position, org, &step))
         .exec_without_returning(&tx)
         .await?;
-    Ok((finish(tx, ctx, pathway_id, &[id]).await?, id))
+    Ok((
+        finish(tx, ctx, pathway_id, &[id], Some(&claimed.before)).await?,
+        id,
+    ))
 }
 
 /// `NOT_FOUND` for a step or transition unless the caller may see its pathway (so that nothing
@@ -133,7 +136,7 @@ pub async fn update_step(
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_step(&tx, caller, step_id).await?;
-    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
     let orgs = organisations::by_ids(&tx, [row.organisation_id]).await?;
     let mut input = StepInput::from(&step_from_row(&row, &orgs)?);
     edit(&mut input);
@@ -143,7 +146,7 @@ pub async fn update_step(
     let mut model = step_row(step_id, row.pathway_id, row.position, org, &step);
     model.id = sea_orm::ActiveValue::Unchanged(step_id);
     step::Entity::update(model).exec(&tx).await?;
-    finish(tx, ctx, row.pathway_id, &[]).await
+    finish(tx, ctx, row.pathway_id, &[], Some(&claimed.before)).await
 }
 
 /// Removes a step of a draft, with its transitions.
@@ -156,7 +159,7 @@ pub async fn remove_step(
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_step(&tx, caller, step_id).await?;
-    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
     // Deleted explicitly rather than trusting ON DELETE CASCADE, which SQLite only honours with
     // foreign keys switched on.
     transition::Entity::delete_many()
@@ -168,7 +171,7 @@ pub async fn remove_step(
         .exec(&tx)
         .await?;
     step::Entity::delete_by_id(step_id).exec(&tx).await?;
-    finish(tx, ctx, row.pathway_id, &[]).await
+    finish(tx, ctx, row.pathway_id, &[], Some(&claimed.before)).await
 }
 
 /// The numbers of a new transition, as the user sent them.
@@ -210,7 +213,7 @@ pub async fn add_transition(
         handoff: fields.handoff,
     }
     .parse()?;
-    claim(&tx, caller, from.pathway_id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, from.pathway_id, expected_version, DRAFT).await?;
     let position = next_position::<transition::Entity, _>(
         &tx,
         transition::Column::Position,
@@ -229,7 +232,10 @@ pub async fn add_transition(
     ))
     .exec_without_returning(&tx)
     .await?;
-    Ok((finish(tx, ctx, from.pathway_id, &[id]).await?, id))
+    Ok((
+        finish(tx, ctx, from.pathway_id, &[id], Some(&claimed.before)).await?,
+        id,
+    ))
 }
 
 async fn find_transition(
@@ -256,7 +262,7 @@ pub async fn update_transition(
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_transition(&tx, caller, transition_id).await?;
-    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
     // Only the numbers and the hand-off can change; the two steps stay as stored (by id), so the
     // keys here are placeholders that satisfy the parser.
     let mut input = TransitionInput {
@@ -281,7 +287,7 @@ pub async fn update_transition(
     );
     model.id = sea_orm::ActiveValue::Unchanged(transition_id);
     transition::Entity::update(model).exec(&tx).await?;
-    finish(tx, ctx, row.pathway_id, &[]).await
+    finish(tx, ctx, row.pathway_id, &[], Some(&claimed.before)).await
 }
 
 /// Removes a transition of a draft.
@@ -294,9 +300,9 @@ pub async fn remove_transition(
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = find_transition(&tx, caller, transition_id).await?;
-    claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
+    let claimed = claim(&tx, caller, row.pathway_id, expected_version, DRAFT).await?;
     transition::Entity::delete_by_id(transition_id)
         .exec(&tx)
         .await?;
-    finish(tx, ctx, row.pathway_id, &[]).await
+    finish(tx, ctx, row.pathway_id, &[], Some(&claimed.before)).await
 }
