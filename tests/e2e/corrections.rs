@@ -744,3 +744,120 @@ async fn withdrawals_keep_their_before_and_after_in_the_audit_trail() {
         "planned by mistake"
     );
 }
+
+/// One step of a random history of a measure.
+#[derive(Debug, Clone)]
+enum Step {
+    Record(chrono::NaiveDate, i64),
+    Retract(chrono::NaiveDate),
+    Move(chrono::NaiveDate, chrono::NaiveDate),
+}
+
+#[tokio::test]
+async fn any_history_of_records_corrections_and_retractions_charts_as_its_surviving_points() {
+    use engine::testing::SplitMix;
+    use std::collections::BTreeMap;
+    let cases: u64 = std::env::var("QIFLOW_HISTORY_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(12);
+    // Hundreds of writes in a few seconds: far past the default rate limit, which is not what
+    // this test is about.
+    let limits = api::limits::Limits {
+        points_per_minute: 1_000_000,
+        ..api::limits::Limits::default()
+    };
+    let app = crate::helpers::spawn_app_limited(false, limits).await;
+    let (project_id, _) = project(&app).await;
+    let version = "query($id: ID!) { project(id: $id) { version } }";
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted } }";
+    let retract = "mutation($id: ID!, $d: [String!]!) { retractDataPoints(measureId: $id, dates: $d, reason: \"wrong\") { retracted } }";
+    let moving = "mutation($id: ID!, $d: String!, $to: String!) { moveDataPoint(measureId: $id, date: $d, to: $to, reason: \"wrong date\") { id } }";
+    let chart = "query($id: ID!) { measure(id: $id) { points { date value } spc { groups { mean lowerLimit upperLimit } points { date value pointType } variation assurance } } }";
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    for seed in 0..cases {
+        let mut random = SplitMix::new(seed);
+        // 14 to 29 weeks to choose from, so dates repeat (corrections) and gaps appear.
+        let weeks = 14 + random.below(16);
+        let day =
+            |random: &mut SplitMix| start + chrono::Duration::weeks(random.below(weeks) as i64);
+        let steps: Vec<Step> = (0..30 + random.below(20))
+            .map(|_| match random.below(10) {
+                0..=5 => {
+                    let date = day(&mut random);
+                    Step::Record(date, random.below(50) as i64)
+                }
+                6..=7 => Step::Retract(day(&mut random)),
+                _ => {
+                    let from = day(&mut random);
+                    Step::Move(from, day(&mut random))
+                }
+            })
+            .collect();
+        let v = app.data(version, json!({"id": project_id})).await["project"]["version"]
+            .as_i64()
+            .unwrap();
+        let id = measure(&app, &project_id, v, &format!("History {seed}")).await;
+        let mut model: BTreeMap<chrono::NaiveDate, i64> = BTreeMap::new();
+        for step in &steps {
+            match *step {
+                Step::Record(date, value) => {
+                    app.data(
+                        record,
+                        json!({"id": id, "p": [{"date": date.to_string(), "value": value}]}),
+                    )
+                    .await;
+                    model.insert(date, value);
+                }
+                Step::Retract(date) => {
+                    let answer = app
+                        .graphql(retract, json!({"id": id, "d": [date.to_string()]}))
+                        .await;
+                    if model.remove(&date).is_some() {
+                        assert!(answer["errors"].is_null(), "{step:?}: {answer}");
+                    } else {
+                        assert_eq!(code(&answer["errors"][0]), "VALIDATION", "{step:?}");
+                    }
+                }
+                Step::Move(from, to) => {
+                    let answer = app
+                        .graphql(
+                            moving,
+                            json!({"id": id, "d": from.to_string(), "to": to.to_string()}),
+                        )
+                        .await;
+                    let allowed =
+                        from != to && model.contains_key(&from) && !model.contains_key(&to);
+                    if allowed {
+                        assert!(answer["errors"].is_null(), "{step:?}: {answer}");
+                        let value = model.remove(&from).unwrap();
+                        model.insert(to, value);
+                    } else {
+                        assert_eq!(code(&answer["errors"][0]), "VALIDATION", "{step:?}");
+                    }
+                }
+            }
+        }
+        let seen = app.data(chart, json!({"id": id})).await;
+        let expected_points: Vec<Value> = model
+            .iter()
+            .map(|(d, v)| json!({"date": d.to_string(), "value": *v as f64}))
+            .collect();
+        assert_eq!(
+            seen["measure"]["points"],
+            json!(expected_points),
+            "seed {seed}"
+        );
+        // The same surviving points recorded afresh on a new measure chart identically.
+        let v = app.data(version, json!({"id": project_id})).await["project"]["version"]
+            .as_i64()
+            .unwrap();
+        let fresh = measure(&app, &project_id, v, &format!("Fresh {seed}")).await;
+        if !expected_points.is_empty() {
+            app.data(record, json!({"id": fresh, "p": expected_points}))
+                .await;
+        }
+        let again = app.data(chart, json!({"id": fresh})).await;
+        assert_eq!(seen, again, "seed {seed}: {steps:?}");
+    }
+}
