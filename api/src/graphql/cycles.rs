@@ -441,17 +441,14 @@ impl CycleMutation {
         observation_id: ID,
         text: String,
     ) -> Result<ObservationView> {
-        let id = parse_id("observationId", &observation_id)?;
         let text = engine::values::parse_text(&text, 10_000)
             .map_err(|m| crate::Error::invalid("text", m))?;
-        Ok(cycles::correct_observation(
-            db(ctx)?,
-            &change(ctx),
-            id,
+        correct_observation(
+            ctx,
+            &observation_id,
             cycles::ObservationCorrection::Text(text),
         )
-        .await?
-        .into())
+        .await
     }
 
     /// Retracts an observation: it leaves the cycle and stays in
@@ -462,16 +459,13 @@ impl CycleMutation {
         observation_id: ID,
         reason: String,
     ) -> Result<ObservationView> {
-        let id = parse_id("observationId", &observation_id)?;
         let reason = crate::store::rows::parse_reason(&reason)?;
-        Ok(cycles::correct_observation(
-            db(ctx)?,
-            &change(ctx),
-            id,
+        correct_observation(
+            ctx,
+            &observation_id,
             cycles::ObservationCorrection::Retract(reason),
         )
-        .await?
-        .into())
+        .await
     }
 
     /// Moves a cycle to its next stage. An illegal move is a `VALIDATION` error saying why
@@ -544,6 +538,19 @@ impl CycleMutation {
             cycles::observe(db(ctx)?, &change(ctx), id, &text).await?,
         ))
     }
+}
+
+async fn correct_observation(
+    ctx: &Context<'_>,
+    observation_id: &ID,
+    correction: cycles::ObservationCorrection,
+) -> Result<ObservationView> {
+    let id = parse_id("observationId", observation_id)?;
+    Ok(
+        cycles::correct_observation(db(ctx)?, &change(ctx), id, correction)
+            .await?
+            .into(),
+    )
 }
 
 /// A plan checked: the change idea's id and words, and the cycle in PLAN. Every mistake is

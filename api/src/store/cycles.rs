@@ -297,18 +297,12 @@ pub async fn update_plan(
 ) -> Result<CycleRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    let current = get(&tx, caller, id).await?;
-    super::access::require_project(&tx, caller, current.project_id, crate::caller::Role::Editor)
-        .await?;
-    if current.cycle.stage != Stage::Plan {
-        return Err(Error::invalid(
-            "cycleId",
-            format!(
-                "only a plan can be edited, and the cycle is in {}: record what happened as observations, or abandon the cycle",
-                current.cycle.stage.as_str()
-            ),
-        ));
-    }
+    let current = editable_in(&tx, caller, id, Stage::Plan, |stage| {
+        format!(
+            "only a plan can be edited, and the cycle is in {stage}: record what happened as observations, or abandon the cycle"
+        )
+    })
+    .await?;
     let errors = plan_problems(&tx, current.project_id, &plan, change_idea_id).await?;
     if !errors.is_empty() {
         return Err(errors.into());
@@ -495,6 +489,27 @@ pub async fn advance_cycle(
     })
 }
 
+/// The cycle, when the caller may edit it and it is in `stage`; otherwise `VALIDATION` with
+/// `refusal` of the stage it is in.
+async fn editable_in(
+    tx: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    stage: Stage,
+    refusal: impl FnOnce(&str) -> String,
+) -> Result<CycleRecord> {
+    let current = get(tx, caller, id).await?;
+    super::access::require_project(tx, caller, current.project_id, crate::caller::Role::Editor)
+        .await?;
+    if current.cycle.stage != stage {
+        return Err(Error::invalid(
+            "cycleId",
+            refusal(current.cycle.stage.as_str()),
+        ));
+    }
+    Ok(current)
+}
+
 /// What a move changes in a cycle, as the audit trail records it.
 fn move_snapshot(c: &Cycle) -> serde_json::Value {
     serde_json::json!({
@@ -516,18 +531,10 @@ pub async fn observe(
 ) -> Result<CycleRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    let current = get(&tx, caller, id).await?;
-    super::access::require_project(&tx, caller, current.project_id, crate::caller::Role::Editor)
-        .await?;
-    if current.cycle.stage != Stage::Do {
-        return Err(Error::invalid(
-            "cycleId",
-            format!(
-                "observations are recorded in DO; the cycle is in {}",
-                current.cycle.stage.as_str()
-            ),
-        ));
-    }
+    let current = editable_in(&tx, caller, id, Stage::Do, |stage| {
+        format!("observations are recorded in DO; the cycle is in {stage}")
+    })
+    .await?;
     cycle_observation::Entity::insert(cycle_observation::ActiveModel {
         id: Set(Uuid::now_v7()),
         cycle_id: Set(id),

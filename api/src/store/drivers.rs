@@ -215,16 +215,9 @@ pub async fn update(
 ) -> Result<ProjectRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    let row = driver::Entity::find_by_id(id)
-        .unique(&tx)
-        .await?
-        .ok_or_else(|| Error::not_found("driver", id))?;
+    let row = visible_row(&tx, caller, id).await?;
     let project_id = row.project_id;
-    let current = match projects::get(&tx, caller, project_id).await {
-        Ok(_) => from_row(row)?,
-        Err(Error::NotFound { .. }) => return Err(Error::not_found("driver", id)),
-        Err(e) => return Err(e),
-    };
+    let current = from_row(row)?;
     let before = current.clone();
     let project = projects::claim(&tx, caller, project_id, expected_version).await?;
     let changes = changes.unwrap_or(current.changes);
@@ -275,6 +268,23 @@ pub async fn update(
     Ok(project)
 }
 
+/// A node's row, when the caller may see its project (`NOT_FOUND` naming the driver otherwise).
+async fn visible_row(
+    tx: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<driver::Model> {
+    let row = driver::Entity::find_by_id(id)
+        .unique(tx)
+        .await?
+        .ok_or_else(|| Error::not_found("driver", id))?;
+    match projects::ensure_visible(tx, caller, row.project_id).await {
+        Ok(()) => Ok(row),
+        Err(Error::NotFound { .. }) => Err(Error::not_found("driver", id)),
+        Err(e) => Err(e),
+    }
+}
+
 /// What a correction can change in a node, as the audit trail records it.
 fn snapshot(d: &DriverRecord) -> serde_json::Value {
     serde_json::json!({
@@ -298,16 +308,7 @@ pub async fn remove(
     use entity::pdsa_cycle;
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    let row = driver::Entity::find_by_id(id)
-        .unique(&tx)
-        .await?
-        .ok_or_else(|| Error::not_found("driver", id))?;
-    let project_id = row.project_id;
-    match projects::get(&tx, caller, project_id).await {
-        Ok(_) => {}
-        Err(Error::NotFound { .. }) => return Err(Error::not_found("driver", id)),
-        Err(e) => return Err(e),
-    }
+    let project_id = visible_row(&tx, caller, id).await?.project_id;
     projects::claim(&tx, caller, project_id, expected_version).await?;
     let all = list(&tx, caller, project_id).await?;
     // The branch under the node, found breadth first over the project's (small) diagram.
