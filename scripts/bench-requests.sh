@@ -67,7 +67,7 @@ request = function()
   n = n + 1
   local day = os.time({year = 2030, month = 1, day = 1}) + 86400 * (n + 1000 * math.random(0, 200))
   local body = string.format(
-    '{"query":"mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted replaced } }","variables":{"id":"%s","p":[{"date":"%s","value":%d}]}}',
+    '{"query":"mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted replaced } }","variables":{"id":"%s","p":[{"date":"%s","value":%d}]}}',
     measure, os.date("!%Y-%m-%d", day), n % 17)
   return wrk.format(nil, nil, nil, body)
 end
