@@ -90,6 +90,7 @@ pub async fn token(action: TokenAction, database_url: String) -> anyhow::Result<
                     name: None,
                     oidc_subject,
                     existing,
+                    events_write: None,
                 },
             )
             .await

@@ -47,6 +47,20 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<Pseudonymiser> {
     Pseudonymiser::new(&bytes).map_err(|e| anyhow::anyhow!("the key file {}: {e}", path.display()))
 }
 
+/// Writes `text` to `path` readable by its owner only, replacing what was there.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

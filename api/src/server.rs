@@ -42,6 +42,13 @@ pub struct Application {
     oidc: crate::auth::Oidc,
 }
 
+/// Where `serve --demo` keeps its administrator's token: beside the key file.
+pub fn demo_token_file(key_file: &std::path::Path) -> std::path::PathBuf {
+    let mut name = key_file.as_os_str().to_owned();
+    name.push(".demo-token");
+    std::path::PathBuf::from(name)
+}
+
 impl Application {
     /// Connects, migrates, loads the demo if asked, and binds (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
@@ -58,9 +65,20 @@ impl Application {
             let summary = crate::demo::load(&db, &pseudonymiser)
                 .await
                 .map_err(|e| e.into_anyhow().context("loading the demo"))?;
-            let token = crate::store::tokens::demo_administrator_token(&db)
-                .await
-                .map_err(|e| e.into_anyhow().context("creating the demo token"))?;
+            // The demo token is kept beside the key file (owner-only), so a restart prints the
+            // same token while it is valid instead of minting another.
+            let kept = demo_token_file(&settings.key_file);
+            let previous = std::fs::read_to_string(&kept).ok();
+            let token = crate::store::tokens::demo_administrator_token(
+                &db,
+                previous.as_deref().map(str::trim),
+            )
+            .await
+            .map_err(|e| e.into_anyhow().context("creating the demo token"))?;
+            if previous.as_deref().map(str::trim) != Some(token.as_str()) {
+                crate::keys::write_private(&kept, &token)
+                    .with_context(|| format!("keeping the demo token in {}", kept.display()))?;
+            }
             (Some(summary), Some(token))
         } else {
             (None, None)

@@ -171,3 +171,37 @@ async fn qiflow_report_prints_the_same_report() {
         project["report"].as_str().unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_restarted_demo_prints_the_same_token_while_it_is_valid() {
+    let app = spawn_app_with(true).await;
+    let again = app.restart_demo().await;
+    assert_eq!(again.token, app.token, "a restart reuses the kept token");
+    // The token still works, and a revoked one is replaced on the next start.
+    let me = again.data("{ me { name } }", json!({})).await;
+    assert_eq!(me["me"]["name"], "demo administrator");
+    let id = again
+        .data("query { organisations { tokens { id name } } }", json!({}))
+        .await["organisations"][0]["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "demo")
+        .unwrap()["id"]
+        .clone();
+    again
+        .data(
+            "mutation($id: ID!) { revokeToken(tokenId: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    let third = app.restart_demo().await;
+    assert_ne!(
+        third.token, app.token,
+        "a revoked token is not printed again"
+    );
+    assert_eq!(
+        third.data("{ me { name } }", json!({})).await["me"]["name"],
+        "demo administrator"
+    );
+}

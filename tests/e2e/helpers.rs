@@ -23,7 +23,8 @@ struct TempFile(PathBuf);
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
+        // SQLite's companions, and the demo token kept beside a key file.
+        for suffix in ["", "-wal", "-shm", ".demo-token"] {
             let mut path = self.0.clone().into_os_string();
             path.push(suffix);
             let _ = std::fs::remove_file(path);
@@ -176,6 +177,7 @@ async fn spawn_on(
                     name: None,
                     oidc_subject: None,
                     existing: true,
+                    events_write: None,
                 },
             )
             .await
@@ -217,6 +219,21 @@ impl TestApp {
             .output()
             .expect("running qiflow audit export");
         String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The demo server started again over the same database and key file: its own demo token
+    /// (not this one's), as `serve --demo` prints it.
+    pub async fn restart_demo(&self) -> TestApp {
+        spawn_on(
+            self.database_url.clone(),
+            None,
+            true,
+            Some(self.key_file.clone()),
+            None,
+            api::limits::Limits::default(),
+            None,
+        )
+        .await
     }
 
     /// A second server over the same database (as another replica, or a restart).
@@ -294,6 +311,7 @@ impl TestApp {
                 name: None,
                 oidc_subject: None,
                 existing: true,
+                events_write: None,
             },
         )
         .await

@@ -136,6 +136,15 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         )
         .await["addObservation"]["observations"][0]["id"]
         .clone();
+    let administered = app
+        .data(
+            "query($id: ID!) { organisation(id: $id) { tokens { id } members { principalId } } }",
+            json!({"id": rx1}),
+        )
+        .await;
+    let token = administered["organisation"]["tokens"][0]["id"].clone();
+    let principal = administered["organisation"]["members"][0]["principalId"].clone();
+    assert!(token.is_string() && principal.is_string(), "{administered}");
     let log = app.event_log("First organisation's log").await;
     let import = app
         .data(
@@ -159,6 +168,8 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         ("driver", driver_id),
         ("cycle", cycle),
         ("observation", observation),
+        ("token", token),
+        ("principal", principal),
         ("log", json!(log)),
     ])
 }
@@ -313,6 +324,24 @@ fn probes() -> BTreeMap<&'static str, Probe> {
         (
             "mutation($id: ID!) { deletePathway(id: $id, expectedVersion: 1) }",
             |o| json!({"id": o["pathway"]}),
+        ),
+    );
+    m.insert("MutationRoot.addOrganisationMember", ("mutation($o: ID!) { addOrganisationMember(input: {organisationId: $o, name: \"Mallory\", role: ADMIN}) { name } }", |o| json!({"o": o["organisation"]})));
+    m.insert("MutationRoot.setOrganisationMemberRole", ("mutation($o: ID!, $p: ID!) { setOrganisationMemberRole(organisationId: $o, principalId: $p, role: VIEWER) { name } }", |o| json!({"o": o["organisation"], "p": o["principal"]})));
+    m.insert("MutationRoot.removeOrganisationMember", ("mutation($o: ID!, $p: ID!) { removeOrganisationMember(organisationId: $o, principalId: $p) }", |o| json!({"o": o["organisation"], "p": o["principal"]})));
+    m.insert("MutationRoot.issueToken", ("mutation($o: ID!) { issueToken(input: {organisationId: $o, principal: \"Mallory\", role: ADMIN}) { secret } }", |o| json!({"o": o["organisation"]})));
+    m.insert(
+        "MutationRoot.revokeToken",
+        (
+            "mutation($id: ID!) { revokeToken(tokenId: $id) }",
+            |o| json!({"id": o["token"]}),
+        ),
+    );
+    m.insert(
+        "MutationRoot.rotateToken",
+        (
+            "mutation($id: ID!) { rotateToken(tokenId: $id) { secret } }",
+            |o| json!({"id": o["token"]}),
         ),
     );
     m.insert("MutationRoot.updateOrganisation", ("mutation($id: ID!) { updateOrganisation(input: {id: $id, expectedVersion: 1, name: \"x\"}) { id } }", |o| json!({"id": o["organisation"]})));

@@ -2,6 +2,7 @@
 //! file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and talks GraphQL over HTTP.
 
 mod access;
+mod administration;
 mod analysis;
 mod browser;
 mod cli;

@@ -85,6 +85,7 @@ async fn only_well_formed_tokens_from_the_issuer_for_qiflow_get_in() {
             name: None,
             oidc_subject: Some("cis2-555123".into()),
             existing: false,
+            events_write: None,
         },
     )
     .await

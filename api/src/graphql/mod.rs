@@ -1,6 +1,7 @@
 //! The GraphQL schema: one query and one mutation object per feature area, merged.
 
 mod access;
+mod administration;
 mod analysis;
 mod context;
 pub use context::ListBudget;
@@ -46,6 +47,7 @@ pub struct MutationRoot(
     driver_mutations::DriverMutation,
     event_log_mutations::EventLogMutation,
     access::AccessMutation,
+    administration::AdministrationMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -31,6 +31,18 @@ impl OrganisationView {
     async fn version(&self) -> i64 {
         self.0.version
     }
+    /// Its members with their roles, by name (ADMINs of the organisation only: `FORBIDDEN`
+    /// for anyone else).
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::administration::OrganisationMember>> {
+        super::administration::members_of(ctx, self.0.id).await
+    }
+    /// The tokens of its members, newest first, never their secrets (ADMINs only).
+    async fn tokens(&self, ctx: &Context<'_>) -> Result<Vec<super::administration::ApiToken>> {
+        super::administration::tokens_of(ctx, self.0.id).await
+    }
 }
 
 #[derive(Default)]

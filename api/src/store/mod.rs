@@ -15,6 +15,7 @@ pub mod events;
 pub mod imports;
 pub mod log_measures;
 pub mod measures;
+pub mod members;
 pub mod mining;
 pub mod organisations;
 pub mod pathway_edits;

@@ -138,6 +138,9 @@ pub struct NewToken {
     /// reusing a name another organisation's principal has is refused (a typo or a clash must not
     /// silently join two organisations' people).
     pub existing: bool,
+    /// May upload and append patient-level events for the organisation; `None`: system clients
+    /// may, people may not.
+    pub events_write: Option<bool>,
 }
 
 /// An issued token, without its secret.
@@ -214,7 +217,7 @@ pub async fn create_token(
         principal_id: Set(principal_id),
         organisation_id: Set(org),
         role: Set(new.role.as_str().into()),
-        events_write: Set(new.system),
+        events_write: Set(new.events_write.unwrap_or(new.system)),
         created_at: Set(now),
     })
     .exec_without_returning(&tx)
@@ -312,7 +315,7 @@ async fn principal_named(
 }
 
 /// A new token for the principal: its id and its secret (only the hash is stored).
-async fn insert_token(
+pub(super) async fn insert_token(
     tx: &WriteTransaction,
     principal_id: Uuid,
     name: &str,
@@ -335,10 +338,25 @@ async fn insert_token(
     Ok((id, secret))
 }
 
-/// The demo's administrator: ADMIN (with EVENTS_WRITE) in every organisation there is, and a
-/// fresh 30-day token for it, whose secret is returned (printed by `serve --demo`).
-pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String> {
+/// The demo's administrator: ADMIN (with EVENTS_WRITE) in every organisation there is, and its
+/// token (printed by `serve --demo`): `previous` again when it is still the administrator's and
+/// valid for more than a day (a restart prints the same token), else a fresh 30-day one.
+pub async fn demo_administrator_token(
+    db: &DatabaseConnection,
+    previous: Option<&str>,
+) -> Result<String> {
     const NAME: &str = "demo administrator";
+    let reusable = match previous {
+        Some(secret) => api_token::Entity::find()
+            .filter(api_token::Column::TokenHash.eq(token_hash(secret)))
+            .all(db)
+            .await?
+            .into_iter()
+            .next()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at > Utc::now() + Duration::days(1))
+            .map(|t| (t.principal_id, secret.to_string())),
+        None => None,
+    };
     let tx = begin_write(db).await?;
     tx.changes_access();
     let now = Utc::now();
@@ -359,8 +377,18 @@ pub async fn demo_administrator_token(db: &DatabaseConnection) -> Result<String>
         .exec_without_returning(&tx)
         .await?;
     }
-    let (id, secret) =
-        insert_token(&tx, principal_id, "demo", now + Duration::days(30), now).await?;
+    let (id, secret) = match reusable.filter(|(owner, _)| *owner == principal_id) {
+        Some((_, secret)) => {
+            super::audit::commit(
+                tx,
+                &RequestContext::command("demo token reuse"),
+                &[principal_id],
+            )
+            .await?;
+            return Ok(secret);
+        }
+        None => insert_token(&tx, principal_id, "demo", now + Duration::days(30), now).await?,
+    };
     super::audit::commit(
         tx,
         &RequestContext::command("demo token create"),
