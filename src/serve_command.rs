@@ -23,9 +23,14 @@ pub struct ServeArgs {
     /// of the database. Replicas sharing one database must share this file.
     #[arg(long, env = "QIFLOW_KEY_FILE", default_value = api::keys::DEFAULT_KEY_FILE)]
     key_file: PathBuf,
-    /// Introspection for every caller, not only administrators (for development).
+    /// Development mode: introspection for every authenticated caller whatever
+    /// --introspection says.
     #[arg(long)]
     dev: bool,
+    /// Who may introspect the schema (code generators and GraphiQL need it): `admins`,
+    /// `authenticated` or `off`. Anonymous callers never may.
+    #[arg(long, default_value = "authenticated")]
+    introspection: api::limits::Introspection,
     /// Deepest GraphQL query accepted.
     #[arg(long, default_value_t = 10)]
     max_depth: usize,
@@ -69,6 +74,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         demo,
         key_file,
         dev,
+        introspection,
         max_depth,
         max_complexity,
         max_body_bytes,
@@ -102,6 +108,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             timeout: std::time::Duration::from_secs(timeout_seconds),
             points_per_minute,
             dev,
+            introspection,
             max_field_bytes,
             connections: api::connections::ConnectionLimits {
                 max_connections,

@@ -15,8 +15,8 @@ use uuid::Uuid;
 /// Why the gate did not let a request through.
 #[derive(Debug)]
 pub enum Refusal {
-    /// No token, or a token that is not valid.
-    Unauthenticated(crate::Error),
+    /// No token (`false`), or a token that is not valid (`true`).
+    Unauthenticated(crate::Error, bool),
     /// The peer address made too many failed sign-ins; try again in this many seconds.
     TooManyFailures(u64),
     /// The principal spent its points; try again in this many seconds.
@@ -27,14 +27,14 @@ impl Refusal {
     /// The code the client is given.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::Unauthenticated(_) => "UNAUTHENTICATED",
+            Refusal::Unauthenticated(..) => "UNAUTHENTICATED",
             Refusal::TooManyFailures(_) | Refusal::RateLimited(_) => "VALIDATION",
         }
     }
 
     pub fn message(&self) -> String {
         match self {
-            Refusal::Unauthenticated(e) => e.message(),
+            Refusal::Unauthenticated(e, _) => e.message(),
             Refusal::TooManyFailures(s) => {
                 format!("too many failed sign-ins from this address: try again in {s} s")
             }
@@ -45,24 +45,37 @@ impl Refusal {
     /// Seconds to wait, for a `Retry-After` header.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Refusal::Unauthenticated(_) => None,
+            Refusal::Unauthenticated(..) => None,
             Refusal::TooManyFailures(s) | Refusal::RateLimited(s) => Some(*s),
         }
     }
 
-    /// `response` with a `Retry-After` header when there is a wait.
-    pub fn with_retry_after(&self, mut response: poem::Response) -> poem::Response {
+    /// `response` with a `Retry-After` header when there is a wait, and for a missing or bad
+    /// token the `WWW-Authenticate` challenge of RFC 6750 (with `error="invalid_token"` when a
+    /// token was presented).
+    pub fn with_headers(&self, mut response: poem::Response) -> poem::Response {
         if let Some(value) = self.retry_after().and_then(|s| s.to_string().parse().ok()) {
             response
                 .headers_mut()
                 .insert(poem::http::header::RETRY_AFTER, value);
+        }
+        if let Refusal::Unauthenticated(_, presented) = self {
+            let challenge = if *presented {
+                r#"Bearer realm="qiflow", error="invalid_token""#
+            } else {
+                r#"Bearer realm="qiflow""#
+            };
+            response.headers_mut().insert(
+                poem::http::header::WWW_AUTHENTICATE,
+                poem::http::HeaderValue::from_static(challenge),
+            );
         }
         response
     }
 
     pub fn status(&self) -> poem::http::StatusCode {
         match self {
-            Refusal::Unauthenticated(_) => poem::http::StatusCode::UNAUTHORIZED,
+            Refusal::Unauthenticated(..) => poem::http::StatusCode::UNAUTHORIZED,
             _ => poem::http::StatusCode::TOO_MANY_REQUESTS,
         }
     }
@@ -109,17 +122,17 @@ impl Gate {
         match crate::auth::authenticate(db, http.headers(), oidc.0.as_deref()).await {
             Ok(caller) => Ok(caller),
             Err(e) => {
-                if http
+                let presented = http
                     .headers()
-                    .contains_key(poem::http::header::AUTHORIZATION)
-                {
+                    .contains_key(poem::http::header::AUTHORIZATION);
+                if presented {
                     if let Some(ip) = peer {
                         let _ = self.failures.take(ip, 1);
                     }
                     self.record(db, &Caller::Anonymous, peer, "signIn", "UNAUTHENTICATED")
                         .await;
                 }
-                Err(Refusal::Unauthenticated(e))
+                Err(Refusal::Unauthenticated(e, presented))
             }
         }
     }

@@ -24,8 +24,10 @@ pub struct Limits {
     /// Rate-limit points a principal gets per minute: a query costs 1, a mutation more.
     pub points_per_minute: u32,
     pub mutation_cost: u32,
-    /// Introspection for every caller (development), not only administrators.
+    /// Development mode: introspection for every caller whatever `introspection` says.
     pub dev: bool,
+    /// Who may introspect the schema (never an anonymous caller).
+    pub introspection: Introspection,
     /// Open connections, per peer address, and the time a request head may take.
     pub connections: crate::connections::ConnectionLimits,
     /// The longest a request body may stop arriving before the request is abandoned.
@@ -43,6 +45,43 @@ pub struct Limits {
     pub max_field_bytes: usize,
 }
 
+/// Who may introspect the schema: code generators and GraphiQL need it; anonymous callers never
+/// get it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Introspection {
+    /// Administrators of some organisation only.
+    Admins,
+    /// Every authenticated caller (the default).
+    #[default]
+    Authenticated,
+    /// Nobody.
+    Off,
+}
+
+impl Introspection {
+    /// Whether `caller` may introspect.
+    pub fn allows(self, caller: &crate::caller::Caller) -> bool {
+        use crate::caller::Caller;
+        match (self, caller) {
+            (_, Caller::Anonymous) | (Introspection::Off, _) => false,
+            (Introspection::Admins, c) => c.is_admin_somewhere(),
+            (Introspection::Authenticated, _) => true,
+        }
+    }
+}
+
+impl std::str::FromStr for Introspection {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "admins" => Ok(Self::Admins),
+            "authenticated" => Ok(Self::Authenticated),
+            "off" => Ok(Self::Off),
+            other => Err(format!("'{other}' is not admins, authenticated or off")),
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -56,6 +95,7 @@ impl Default for Limits {
             points_per_minute: 1_200,
             mutation_cost: 5,
             dev: false,
+            introspection: Introspection::Authenticated,
             connections: Default::default(),
             body_idle: Duration::from_secs(30),
             list_items: 50_000,

@@ -162,7 +162,7 @@ pub fn routes(
 
 /// A refusal at the gate as a GraphQL answer, with `Retry-After` when there is a wait.
 fn graphql_refusal(refusal: &crate::gate::Refusal) -> poem::Response {
-    refusal.with_retry_after(graphql_error(
+    refusal.with_headers(graphql_error(
         refusal.status(),
         refusal.code(),
         &refusal.message(),
@@ -257,13 +257,7 @@ async fn graphql(
     // The one place a request's caller is decided.
     let caller = match gate.admit(db.0, http, oidc.0).await {
         Ok(caller) => caller,
-        Err(crate::gate::Refusal::Unauthenticated(error)) => {
-            let error: async_graphql::Error = error.into();
-            let response = async_graphql::Response::from_errors(vec![
-                error.into_server_error(async_graphql::Pos::default()),
-            ]);
-            return poem::web::Json(response).into_response();
-        }
+        // No or bad credentials: 401 with the Bearer challenge and the GraphQL error body.
         Err(refusal) => return graphql_refusal(&refusal),
     };
     // A request refused by the limits below is recorded (once a minute per principal).
@@ -285,7 +279,7 @@ async fn graphql(
     }
     // Each query is parsed once, here; the schema runs the same document. Shape checks before
     // anything runs: directives and the number of fields (aliases), and introspection only for
-    // administrators (and everyone with --dev). A query that does not parse is left to the
+    // whom `--introspection` allows (everyone with --dev, never anonymous callers). A query that does not parse is left to the
     // schema, which refuses it with its own message.
     let mut cost: u32 = 0;
     for request in &mut requests {
@@ -301,13 +295,11 @@ async fn graphql(
         if let Err(message) = crate::limits::check_shape(document, limits) {
             return over_limits(message).await;
         }
-        if !(limits.dev || caller.is_admin_somewhere())
-            && crate::limits::asks_for_introspection(document)
-        {
+        if !may_introspect(limits, caller) && crate::limits::asks_for_introspection(document) {
             return graphql_error(
                 StatusCode::OK,
                 "FORBIDDEN",
-                "introspection is for administrators",
+                "introspection is not open to you on this server (see its --introspection setting)",
             );
         }
         // Each mutation field is a write: aliases cannot batch writes under one charge.
@@ -355,6 +347,12 @@ async fn graphql(
     }
 }
 
+/// Whether the caller may introspect the schema under these limits.
+fn may_introspect(limits: &Limits, caller: &crate::caller::Caller) -> bool {
+    (limits.dev && !matches!(caller, crate::caller::Caller::Anonymous))
+        || limits.introspection.allows(caller)
+}
+
 /// Runs one operation for the caller, under the time limit. Writes record themselves in their
 /// transactions; refused mutations are recorded here.
 async fn execute(
@@ -369,8 +367,7 @@ async fn execute(
     let loader = DataLoader::new(ContentLoader::new(db.clone(), caller.clone()), tokio::spawn);
     let ctx = RequestContext::new(caller.clone(), "");
     let request_id = ctx.request_id.to_string();
-    // Introspection is for administrators (and everyone with --dev).
-    if !(limits.dev || caller.is_admin_somewhere()) {
+    if !may_introspect(limits, caller) {
         request = request.disable_introspection();
     }
     let operation_name = request.operation_name.clone();
@@ -433,9 +430,7 @@ async fn picture(
     oidc: Data<&crate::auth::Oidc>,
 ) -> poem::Response {
     let refused = |refusal: crate::gate::Refusal| {
-        refusal.with_retry_after(
-            (refusal.status(), format!("{}\n", refusal.message())).into_response(),
-        )
+        refusal.with_headers((refusal.status(), format!("{}\n", refusal.message())).into_response())
     };
     let caller = match gate.admit(db.0, http, oidc.0).await {
         Ok(caller) => caller,

@@ -90,7 +90,7 @@ pub async fn upload_events(
         .unwrap_or_default();
     let body_idle = limits.body_idle;
     let refused_at_gate = |refusal: crate::gate::Refusal| {
-        refusal.with_retry_after(problem(refusal.status(), refusal.code(), refusal.message()))
+        refusal.with_headers(problem(refusal.status(), refusal.code(), refusal.message()))
     };
     let caller = match gate.admit(db.0, http, oidc.0).await {
         Ok(caller) => caller,

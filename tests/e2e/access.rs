@@ -25,6 +25,29 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
         );
         assert!(response["data"].is_null());
     }
+    // HTTP says so too (RFC 6750): 401 with the Bearer challenge, naming a bad token as such.
+    for (token, challenge) in [
+        (None, r#"Bearer realm="qiflow""#),
+        (
+            Some("nonsense"),
+            r#"Bearer realm="qiflow", error="invalid_token""#,
+        ),
+    ] {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/graphql", app.address))
+            .json(&json!({"query": query}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 401, "{token:?}");
+        assert_eq!(
+            response.headers()["www-authenticate"].to_str().unwrap(),
+            challenge
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(first_code(&body), "UNAUTHENTICATED");
+    }
     // A bearer that is not a bearer.
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))

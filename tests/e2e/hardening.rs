@@ -120,17 +120,16 @@ async fn hostile_queries_are_refused_before_any_resolver_runs() {
         .unwrap();
     assert_eq!(response.as_array().map(Vec::len), Some(5), "{response}");
 
-    // Introspection as a viewer; an administrator may.
+    // Introspection is open to every authenticated caller by default (code generators need it),
+    // never to an anonymous one.
     let viewer = app.token_for("Viewer", "XQ1", "VIEWER", false).await;
-    refused(
-        &app.graphql_as(Some(&viewer), "{ __schema { types { name } } }", json!({}))
-            .await,
-        "introspection",
-    );
-    assert!(
-        app.graphql("{ __schema { types { name } } }", json!({}))
-            .await["errors"]
-            .is_null()
+    let schema = "{ __schema { types { name } } }";
+    assert!(app.graphql_as(Some(&viewer), schema, json!({})).await["errors"].is_null());
+    let anonymous = app.graphql_as(None, schema, json!({})).await;
+    assert_eq!(
+        code(&anonymous["errors"][0]),
+        "UNAUTHENTICATED",
+        "{anonymous}"
     );
     // No suggestions of field names to a prober.
     let typo = app.graphql("{ organisationz { id } }", json!({})).await;
@@ -679,4 +678,38 @@ async fn out_of_file_descriptors_the_server_pauses_instead_of_spinning() {
         answered,
         "the server did not answer again once connections closed"
     );
+}
+
+#[tokio::test]
+async fn introspection_follows_the_servers_setting() {
+    let schema = "{ __schema { types { name } } }";
+    for (setting, viewer_may, admin_may) in [
+        (api::limits::Introspection::Admins, false, true),
+        (api::limits::Introspection::Off, false, false),
+    ] {
+        let limits = api::limits::Limits {
+            introspection: setting,
+            ..Default::default()
+        };
+        let app = spawn_app_limited(false, limits).await;
+        let viewer = app.token_for("Viewer", "XQ1", "VIEWER", false).await;
+        let as_viewer = app.graphql_as(Some(&viewer), schema, json!({})).await;
+        assert_eq!(
+            as_viewer["errors"].is_null(),
+            viewer_may,
+            "{setting:?}: {as_viewer}"
+        );
+        if !viewer_may {
+            refused(&as_viewer, "introspection");
+            assert_eq!(code(&as_viewer["errors"][0]), "FORBIDDEN");
+        }
+        let as_admin = app.graphql(schema, json!({})).await;
+        assert_eq!(
+            as_admin["errors"].is_null(),
+            admin_may,
+            "{setting:?}: {as_admin}"
+        );
+        // A typed query never needs introspection.
+        assert!(app.graphql("{ organisations { id } }", json!({})).await["errors"].is_null());
+    }
 }
