@@ -427,21 +427,33 @@ fn problem_lines(problems: &[engine::Problem]) -> Vec<String> {
 
 /// Reads and parses a pathway document; `Err(lines)` lists what is wrong with its fields.
 fn read_document(file: &Path) -> anyhow::Result<Result<engine::ParsedDocument, Vec<String>>> {
+    // A document of the largest pathway (1,000 steps, 5,000 transitions) is a few MB.
+    const MAX_DOCUMENT_BYTES: u64 = 32 << 20;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > MAX_DOCUMENT_BYTES {
+        anyhow::bail!(
+            "{} is {size} bytes; a pathway document is at most {MAX_DOCUMENT_BYTES}",
+            file.display()
+        );
+    }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let document = match engine::PathwayDocument::from_json(value) {
-        Ok(d) => d,
-        Err(e) => return Ok(Err(vec![format!("INVALID_FIELD {e}")])),
-    };
-    Ok(document.parse().map_err(|errors| {
+    let lines = |errors: engine::InputErrors| -> Vec<String> {
         errors
             .0
             .iter()
             .map(|e| format!("INVALID_FIELD {e}"))
             .collect()
-    }))
+    };
+    let document = match engine::PathwayDocument::from_json(value) {
+        Ok(d) => d,
+        Err(errors) => return Ok(Err(lines(errors))),
+    };
+    Ok(document.parse().map_err(lines))
 }
 
 fn analyse(file: &Path, format: Format, top: usize) -> anyhow::Result<ExitCode> {

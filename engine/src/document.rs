@@ -1,7 +1,7 @@
 //! The pathway document: one JSON object describing a whole pathway, the import/export contract
 //! with ICS leads' bulk maps and other trusts' systems. Field names are fixed.
 
-use crate::error::{FieldError, InputErrors};
+use crate::error::InputErrors;
 use crate::pathway::{
     MAX_NAME, MAX_TEXT, Organisation, OrganisationInput, PathwayMap, StepInput, TransitionInput,
 };
@@ -117,19 +117,58 @@ impl ParsedDocument {
     }
 }
 
+fn single(field: &str, message: impl Into<String>) -> InputErrors {
+    let mut errors = InputErrors::default();
+    errors.push(field, message);
+    errors
+}
+
 /// Most steps one pathway may have: far beyond any real map, small enough to stay fast.
 pub const MAX_STEPS: usize = 1_000;
 /// Most transitions one pathway may have.
 pub const MAX_TRANSITIONS: usize = 5_000;
 
 impl PathwayDocument {
-    /// Reads a document from JSON, naming the path of a field with the wrong type or name.
-    pub fn from_json(value: serde_json::Value) -> Result<Self, FieldError> {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." { String::new() } else { path };
-            FieldError::new(field, e.into_inner().to_string())
-        })
+    /// Reads a document from JSON, reporting every field with the wrong type or name at once,
+    /// each named by its path (`steps[3].kind`) and said in plain words with what would be
+    /// accepted. O(size of the document).
+    pub fn from_json(value: serde_json::Value) -> Result<Self, InputErrors> {
+        use crate::document_errors::{read, read_each};
+        let mut object = match value {
+            serde_json::Value::Object(object) => object,
+            serde_json::Value::String(_) => {
+                return Err(single(
+                    "document",
+                    "expected the document as a JSON object, got text: send the object itself, not a string holding it",
+                ));
+            }
+            other => {
+                return Err(single(
+                    "document",
+                    format!(
+                        "expected the document as a JSON object with name, owner, steps and transitions, got {}",
+                        crate::document_errors::describe(&other)
+                    ),
+                ));
+            }
+        };
+        let mut errors = InputErrors::default();
+        let organisations = read_each(&mut object, "organisations", "organisations", &mut errors);
+        let steps = read_each(&mut object, "steps", "steps", &mut errors);
+        let transitions = read_each(&mut object, "transitions", "transitions", &mut errors);
+        match read::<PathwayDocument>(serde_json::Value::Object(object)) {
+            Ok(document) if errors.is_empty() => Ok(PathwayDocument {
+                organisations,
+                steps,
+                transitions,
+                ..document
+            }),
+            Ok(_) => Err(errors),
+            Err(header) => {
+                errors.0.insert(0, header);
+                Err(errors)
+            }
+        }
     }
 
     /// Checks every field, that step keys are unique, that transitions join known steps and that
@@ -306,22 +345,51 @@ mod tests {
     }
 
     #[test]
-    fn wrong_types_and_unknown_fields_name_their_path() {
+    fn every_wrong_type_and_unknown_field_is_named_at_once_in_plain_words() {
         let mut value = example();
+        value["demandPerDay"] = json!("lots");
         value["steps"][1]["touchMinutes"] = json!("ten");
-        let err = PathwayDocument::from_json(value).unwrap_err();
-        assert_eq!(err.field, "steps[1].touchMinutes");
-
-        let mut value = example();
         value["steps"][0]["touchMinuts"] = json!(3);
-        let err = PathwayDocument::from_json(value).unwrap_err();
-        assert_eq!(err.field, "steps[0].touchMinuts");
-        assert!(err.message.contains("touchMinuts"), "{}", err.message);
-
-        let mut value = example();
-        value["steps"][0]["kind"] = json!("BEGIN");
-        let err = PathwayDocument::from_json(value).unwrap_err();
-        assert_eq!(err.field, "steps[0].kind");
+        value["steps"][2]["kind"] = json!("Activity");
+        value["transitions"][1]["waitMinutes"] = json!("15");
+        value["transitions"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("to");
+        let errors = PathwayDocument::from_json(value).unwrap_err();
+        let got: Vec<(&str, &str)> = errors
+            .0
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("demandPerDay", "expected a number, got the text \"lots\""),
+                (
+                    "steps[0].touchMinuts",
+                    "'touchMinuts' is not a field here; the fields are key, name, kind, organisation, site, activityCode, touchMinutes, valueClass, wasteKinds, dataItems, capacityPerDay, percentCompleteAccurate"
+                ),
+                (
+                    "steps[1].touchMinutes",
+                    "expected a number of minutes, got the text \"ten\""
+                ),
+                (
+                    "steps[2].kind",
+                    "'Activity' is not a step kind; use one of START, ACTIVITY, DECISION, END"
+                ),
+                ("transitions[0].to", "is required"),
+                (
+                    "transitions[1].waitMinutes",
+                    "expected a number of minutes, got the text \"15\""
+                ),
+            ]
+        );
+        // A document sent as a string says so in one line, without echoing it.
+        let text = json!(example().to_string());
+        let errors = PathwayDocument::from_json(text).unwrap_err();
+        assert_eq!(errors.0.len(), 1);
+        assert!(!errors.0[0].message.contains("Hip fracture"));
     }
 
     #[test]

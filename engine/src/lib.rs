@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod budget;
 pub mod compare;
 pub mod document;
+mod document_errors;
 pub mod error;
 pub mod events;
 pub mod graph;

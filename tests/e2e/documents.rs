@@ -180,3 +180,64 @@ async fn an_invalid_structure_imports_as_a_draft_with_problems() {
         json!([{"code": "PROBABILITY_SUM", "steps": ["xray"], "transitions": ["xray->xray", "xray->theatre"]}])
     );
 }
+
+#[tokio::test]
+async fn every_mistake_in_a_document_comes_back_at_once_in_plain_words_from_the_api_and_the_cli() {
+    let app = spawn_app().await;
+    let mut doc = example_document();
+    doc["steps"][1]["kind"] = json!("Activity");
+    doc["transitions"][2]["waitMinutes"] = json!("15");
+    let response = app
+        .graphql(
+            "mutation($d: JSON!) { importPathway(document: $d) { id } }",
+            json!({"d": doc}),
+        )
+        .await;
+    // One VALIDATION error whose extensions list every field at fault.
+    assert_eq!(code(&response["errors"][0]), "VALIDATION");
+    assert_eq!(field(&response["errors"][0]), "steps[1].kind");
+    let said: Vec<(String, String)> = response["errors"][0]["extensions"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default().to_string(),
+                e["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(said.len(), 2, "{response}");
+    assert_eq!(said[0].0, "steps[1].kind");
+    assert!(
+        said[0]
+            .1
+            .contains("'Activity' is not a step kind; use one of START, ACTIVITY, DECISION, END"),
+        "{said:?}"
+    );
+    assert_eq!(said[1].0, "transitions[2].waitMinutes");
+    assert!(
+        said[1]
+            .1
+            .contains("expected a number of minutes, got the text \"15\""),
+        "{said:?}"
+    );
+    // The command line gives the same list.
+    let path = std::env::temp_dir().join(format!("qiflow-doc-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(["validate", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let printed = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        printed.contains("steps[1].kind: 'Activity' is not a step kind"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("transitions[2].waitMinutes: expected a number of minutes"),
+        "{printed}"
+    );
+}
