@@ -15,3 +15,43 @@ fn exported_schema_matches_the_code() {
         "api/schema.graphql is out of date: run `UPDATE_SCHEMA=1 cargo test -p api --test schema` and commit it"
     );
 }
+
+/// Every object type with an `id` implements `Node`, so `node(id:)` can fetch it again (Relay's
+/// object identification), and `node`/`nodes` are on the query root.
+#[test]
+fn every_object_with_an_id_is_a_node() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let sdl = api::schema_sdl();
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the schema parses");
+    let mut missing = Vec::new();
+    let mut roots = Vec::new();
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(t) = definition else {
+            continue;
+        };
+        let TypeKind::Object(object) = &t.node.kind else {
+            continue;
+        };
+        let name = t.node.name.node.as_str();
+        let has_id = object
+            .fields
+            .iter()
+            .any(|f| f.node.name.node == "id" && f.node.ty.node.to_string() == "ID!");
+        let is_node = object.implements.iter().any(|i| i.node == "Node");
+        if has_id && !is_node {
+            missing.push(name.to_string());
+        }
+        if name == "QueryRoot" {
+            roots = object
+                .fields
+                .iter()
+                .map(|f| f.node.name.node.to_string())
+                .collect();
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "objects with an id that are not a Node: {missing:?}"
+    );
+    assert!(roots.contains(&"node".to_string()) && roots.contains(&"nodes".to_string()));
+}

@@ -231,6 +231,20 @@ fn probes() -> BTreeMap<&'static str, Probe> {
         ),
     );
     // The attacker's own log checked against the first organisation's pathway.
+    m.insert(
+        "QueryRoot.node",
+        (
+            "query($id: ID!) { node(id: $id) { id } }",
+            |o| json!({"id": o["measure"]}),
+        ),
+    );
+    m.insert(
+        "QueryRoot.nodes",
+        (
+            "query($id: ID!) { nodes(ids: [$id]) { id } }",
+            |o| json!({"id": o["project"]}),
+        ),
+    );
     m.insert("Pathway.compare", ("query($mine: ID!, $p: ID!) { pathway(id: $mine) { compare(with: $p) { stepsAdded } } }", |o| json!({"mine": o["attacker_pathway"], "p": o["pathway"]})));
     m.insert("EventLog.conformance", ("query($log: ID!, $p: ID!) { eventLog(id: $log) { conformance(pathwayId: $p) { fitness } } }", |o| json!({"log": o["attacker_log"], "p": o["pathway"]})));
     m.insert("MutationRoot.updatePathway", ("mutation($id: ID!) { updatePathway(input: {id: $id, expectedVersion: 1, name: \"x\"}) { id } }", |o| json!({"id": o["pathway"]})));
@@ -455,6 +469,8 @@ async fn another_organisation_finds_nothing_of_the_first_through_any_id_taking_f
         let ok = match *field {
             // Public: any authenticated caller may read an organisation's name and ODS code.
             "QueryRoot.organisation" => response["errors"].is_null(),
+            // What may not be seen is null, as if it did not exist.
+            "QueryRoot.nodes" => response["data"]["nodes"] == json!([null]),
             _ => got == "NOT_FOUND" || got == "FORBIDDEN",
         };
         if !ok {
@@ -475,5 +491,70 @@ async fn another_organisation_finds_nothing_of_the_first_through_any_id_taking_f
         )
         .await,
         before
+    );
+}
+
+#[tokio::test]
+async fn node_finds_every_kind_of_object_for_its_owner_and_nothing_for_another_organisation() {
+    let app = spawn_app().await;
+    let mut objects = objects(&app).await;
+    let trail = app
+        .data(
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 1) { entries { id } } }",
+            json!({"o": objects["organisation"]}),
+        )
+        .await;
+    objects.insert(
+        "audit entry",
+        trail["auditTrail"]["entries"][0]["id"].clone(),
+    );
+    let attacker = app
+        .token_for("Other ICS system", "ZZ1", "ADMIN", true)
+        .await;
+    let expected = [
+        ("organisation", "Organisation"),
+        ("pathway", "Pathway"),
+        ("step", "Step"),
+        ("transition", "Transition"),
+        ("project", "ImprovementProject"),
+        ("measure", "Measure"),
+        ("driver", "Driver"),
+        ("cycle", "PdsaCycle"),
+        ("observation", "Observation"),
+        ("log", "EventLog"),
+        ("import", "EventImport"),
+        ("token", "ApiToken"),
+        ("audit entry", "AuditEntry"),
+    ];
+    let query = "query($id: ID!) { node(id: $id) { __typename id } }";
+    for (key, typename) in expected {
+        let id = &objects[key];
+        let mine = app.graphql(query, json!({"id": id})).await;
+        assert_eq!(
+            mine["data"]["node"],
+            json!({"__typename": typename, "id": id}),
+            "{key}: {mine}"
+        );
+        let theirs = app
+            .graphql_as(Some(&attacker), query, json!({"id": id}))
+            .await;
+        if key == "organisation" {
+            // Organisations are public, as through `organisation(id:)`.
+            assert!(theirs["errors"].is_null(), "{theirs}");
+        } else {
+            assert!(theirs["data"]["node"].is_null(), "{key}: {theirs}");
+            assert_eq!(code(&theirs["errors"][0]), "NOT_FOUND", "{key}: {theirs}");
+        }
+    }
+    // nodes: in the order asked, null for what does not exist.
+    let many = app
+        .data(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { __typename } }",
+            json!({"ids": [objects["measure"], uuid::Uuid::now_v7().to_string(), objects["pathway"]]}),
+        )
+        .await;
+    assert_eq!(
+        many["nodes"],
+        json!([{"__typename": "Measure"}, null, {"__typename": "Pathway"}])
     );
 }

@@ -82,7 +82,8 @@ pub struct Me {
 /// One audited action.
 #[derive(SimpleObject)]
 pub struct AuditEntry {
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     at: DateTime<Utc>,
     principal_id: Option<ID>,
     principal_name: String,

@@ -72,7 +72,8 @@ impl From<MemberRecord> for OrganisationMember {
 /// An API token as its administrators see it: never its secret.
 #[derive(SimpleObject)]
 pub struct ApiToken {
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The token's label.
     name: String,
     /// Who the token signs in as.

@@ -147,8 +147,10 @@ pub struct CycleMoveView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "Observation")]
 pub struct ObservationView {
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     at: DateTime<Utc>,
     author: String,
     text: String,
@@ -195,7 +197,7 @@ pub struct CycleView(pub CycleRecord);
 
 #[Object(name = "PdsaCycle")]
 impl CycleView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn change_idea(&self) -> &str {

@@ -32,13 +32,13 @@ pub struct PredictedEffect {
 
 /// A node of a driver diagram.
 pub struct DriverView {
-    record: DriverRecord,
-    project_pathway: Option<uuid::Uuid>,
+    pub(crate) record: DriverRecord,
+    pub(crate) project_pathway: Option<uuid::Uuid>,
 }
 
 #[Object(name = "Driver")]
 impl DriverView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.record.id.to_string())
     }
     /// The node above (none: the project's aim).

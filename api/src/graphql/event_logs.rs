@@ -25,7 +25,7 @@ pub struct EventLogView(pub events::EventLogRecord);
 
 #[Object(name = "EventLog")]
 impl EventLogView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn name(&self) -> &str {
@@ -175,7 +175,7 @@ pub enum ImportStatus {
 
 #[Object(name = "EventImport")]
 impl EventImportView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// FILE (`qiflow import-events`), UPLOAD (HTTP) or API (`appendEvents`).

@@ -169,7 +169,7 @@ fn chart_request(input: &SpcOptionsInput) -> Result<ChartRequest, crate::Error> 
 
 #[Object(name = "Measure")]
 impl MeasureView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn name(&self) -> &str {

@@ -13,6 +13,7 @@ mod event_log_mutations;
 mod event_logs;
 mod measures;
 mod mining;
+mod node;
 mod organisation;
 mod pathway;
 mod pathway_mutations;
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     cycles::CycleQuery,
     event_logs::EventLogQuery,
     access::AccessQuery,
+    node::NodeQuery,
 );
 
 #[derive(MergedObject, Default)]

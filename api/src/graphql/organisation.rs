@@ -11,7 +11,7 @@ pub struct OrganisationView(pub OrganisationRecord);
 
 #[Object(name = "Organisation")]
 impl OrganisationView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// The NHS ODS code (3 to 10 upper-case letters or digits).

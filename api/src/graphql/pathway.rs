@@ -89,7 +89,7 @@ impl PathwayView {
 
 #[Object(name = "Pathway")]
 impl PathwayView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.record.id.to_string())
     }
     async fn name(&self) -> &str {
@@ -315,7 +315,7 @@ impl StepView {
 
 #[Object(name = "Step")]
 impl StepView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.content.step_ids[self.index].to_string())
     }
     /// Unique within the pathway; transitions and documents refer to steps by key.
@@ -396,7 +396,7 @@ impl TransitionView {
 
 #[Object(name = "Transition")]
 impl TransitionView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.content.transition_ids[self.index].to_string())
     }
     async fn from(&self) -> Result<StepView> {

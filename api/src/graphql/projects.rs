@@ -21,7 +21,7 @@ pub struct ProjectView(pub ProjectRecord);
 
 #[Object(name = "ImprovementProject")]
 impl ProjectView {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn title(&self) -> &str {

@@ -686,6 +686,23 @@ pub async fn correct_observation(
     Ok(after)
 }
 
+/// One observation, when the caller may see its cycle (`NOT_FOUND` otherwise).
+pub async fn observation(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<ObservationRecord> {
+    let row = cycle_observation::Entity::find_by_id(id)
+        .unique(db)
+        .await?
+        .ok_or_else(|| Error::not_found("observation", id))?;
+    match get(db, caller, row.cycle_id).await {
+        Ok(_) => Ok(observation_from_row(row)),
+        Err(Error::NotFound { .. }) => Err(Error::not_found("observation", id)),
+        Err(e) => Err(e),
+    }
+}
+
 /// What to do to an observation.
 #[derive(Debug, Clone)]
 pub enum ObservationCorrection {

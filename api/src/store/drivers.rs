@@ -268,6 +268,18 @@ pub async fn update(
     Ok(project)
 }
 
+/// One node of a driver diagram with its project's pathway, when the caller may see the
+/// project (`NOT_FOUND` otherwise).
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(DriverRecord, Option<Uuid>)> {
+    let row = visible_row(db, caller, id).await?;
+    let project = projects::get(db, caller, row.project_id).await?;
+    Ok((from_row(row)?, project.pathway_id))
+}
+
 /// A node's row, when the caller may see its project (`NOT_FOUND` naming the driver otherwise).
 async fn visible_row(
     tx: &impl ConnectionTrait,

@@ -262,6 +262,19 @@ pub async fn get_log(
         .ok_or_else(|| Error::not_found("event log", id))
 }
 
+/// One import, when the caller may see its log (`NOT_FOUND` otherwise).
+pub async fn import(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<ImportRecord> {
+    let row = event_import::Entity::find_by_id(id)
+        .unique(db)
+        .await?
+        .ok_or_else(|| Error::not_found("import", id))?;
+    match get_log(db, caller, row.log_id).await {
+        Ok(_) => Ok(import_from_row(row)),
+        Err(Error::NotFound { .. }) => Err(Error::not_found("import", id)),
+        Err(e) => Err(e),
+    }
+}
+
 /// A log's imports, newest first.
 pub async fn imports(
     db: &impl ConnectionTrait,

@@ -406,6 +406,29 @@ pub async fn principal_named(db: &impl ConnectionTrait, name: &str) -> Result<Op
         .map(|p| p.id))
 }
 
+/// One token the caller administers (or its own), with its principal's role in the first of
+/// its organisations the caller administers; `NOT_FOUND` otherwise.
+pub async fn token(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    token_id: Uuid,
+) -> Result<TokenRecord> {
+    let row = administered_token(db, caller, token_id).await?;
+    let principal = principal::Entity::find_by_id(row.principal_id)
+        .one(db)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    Ok(TokenRecord {
+        id: row.id,
+        principal,
+        name: row.name,
+        expires_at: row.expires_at,
+        revoked_at: row.revoked_at,
+        created_at: row.created_at,
+    })
+}
+
 /// Revokes a token the caller administers; audited. `VALIDATION` when it is already revoked.
 pub async fn revoke(db: &DatabaseConnection, ctx: &RequestContext, token_id: Uuid) -> Result<()> {
     let row = administered_token(db, &ctx.caller, token_id).await?;

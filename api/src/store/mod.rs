@@ -17,6 +17,7 @@ pub mod log_measures;
 pub mod measures;
 pub mod members;
 pub mod mining;
+pub mod nodes;
 pub mod organisations;
 pub mod pathway_edits;
 pub mod pathways;
