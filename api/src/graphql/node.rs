@@ -129,10 +129,7 @@ impl NodeQuery {
         let mut out = Vec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
             let id = parse_id(&format!("ids[{i}]"), id)?;
-            out.push(match find(ctx, id).await {
-                Ok(node) => Some(node),
-                Err(_) => None,
-            });
+            out.push(find(ctx, id).await.ok());
         }
         Ok(out)
     }
