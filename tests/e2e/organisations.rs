@@ -108,3 +108,70 @@ async fn requests_the_schema_rejects_still_carry_a_code() {
     assert_eq!(code(&err), "VALIDATION");
     assert!(err["message"].as_str().unwrap().contains("deep"), "{err:#}");
 }
+
+#[tokio::test]
+async fn every_argument_naming_an_organisation_takes_its_ods_code_or_its_id() {
+    let app = crate::helpers::spawn_app().await;
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    let rx1 = app.organisation_id("RX1").await;
+    let rru = app.organisation_id("RRU").await;
+    let by_code = app
+        .data(
+            "{ organisation(id: \"RX1\") { id odsCode } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(by_code["organisation"]["id"], rx1);
+    // An id where a code was asked for, and a code where an id was.
+    let project = app
+        .data(
+            "mutation($o: String!) { createProject(input: {title: \"Flow\", aim: \"Faster\", owner: $o}) { owner { odsCode } } }",
+            serde_json::json!({"o": rx1}),
+        )
+        .await;
+    assert_eq!(project["createProject"]["owner"]["odsCode"], "RX1");
+    let shared = app
+        .data(
+            "mutation($p: ID!) { sharePathway(pathwayId: $p, organisationId: \"RRU\", role: VIEWER) }",
+            serde_json::json!({"p": pathway["id"]}),
+        )
+        .await;
+    assert_eq!(shared["sharePathway"], true);
+    let shares = app
+        .data(
+            "query($p: ID!) { pathway(id: $p) { shares { organisationId odsCode } } }",
+            serde_json::json!({"p": pathway["id"]}),
+        )
+        .await;
+    assert_eq!(
+        shares["pathway"]["shares"],
+        serde_json::json!([{"organisationId": rru, "odsCode": "RRU"}])
+    );
+    let trail = app
+        .graphql(
+            "{ auditTrail(organisationId: \"RX1\", first: 1) { entries { id } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(trail["errors"].is_null(), "{trail}");
+    let unknown = app
+        .error(
+            "{ organisation(id: \"ZZZ99\") { id } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(crate::helpers::code(&unknown), "NOT_FOUND");
+    let neither = app
+        .error(
+            "{ organisation(id: \"not an org!\") { id } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(
+        (
+            crate::helpers::code(&neither),
+            crate::helpers::field(&neither)
+        ),
+        ("VALIDATION", "id")
+    );
+}

@@ -1,7 +1,7 @@
 //! Access over GraphQL: who the caller is, sharing pathways and projects with other
 //! organisations, and the audit trail for administrators.
 
-use super::context::{change, db, parse_id};
+use super::context::{change, db, organisation_ref, parse_id};
 use crate::caller::{Caller, Role};
 use crate::store::access;
 use crate::store::audit::{self, AuditFilter, AuditRecord};
@@ -194,7 +194,7 @@ impl AccessQuery {
             })
             .transpose()?;
         let filter = AuditFilter {
-            organisation_id: Some(parse_id("organisationId", &organisation_id)?),
+            organisation_id: Some(organisation_ref(ctx, "organisationId", &organisation_id).await?),
             principal_id: principal_id
                 .map(|p| parse_id("principalId", &p))
                 .transpose()?,
@@ -234,7 +234,7 @@ impl AccessMutation {
             &change(ctx),
             access::PATHWAY,
             parse_id("pathwayId", &pathway_id)?,
-            parse_id("organisationId", &organisation_id)?,
+            organisation_ref(ctx, "organisationId", &organisation_id).await?,
             role.into(),
         )
         .await?;
@@ -254,7 +254,7 @@ impl AccessMutation {
             &change(ctx),
             access::PROJECT,
             parse_id("projectId", &project_id)?,
-            parse_id("organisationId", &organisation_id)?,
+            organisation_ref(ctx, "organisationId", &organisation_id).await?,
             role.into(),
         )
         .await?;
@@ -273,7 +273,7 @@ impl AccessMutation {
             &change(ctx),
             access::PATHWAY,
             parse_id("pathwayId", &pathway_id)?,
-            parse_id("organisationId", &organisation_id)?,
+            organisation_ref(ctx, "organisationId", &organisation_id).await?,
         )
         .await?;
         Ok(true)
@@ -291,7 +291,7 @@ impl AccessMutation {
             &change(ctx),
             access::PROJECT,
             parse_id("projectId", &project_id)?,
-            parse_id("organisationId", &organisation_id)?,
+            organisation_ref(ctx, "organisationId", &organisation_id).await?,
         )
         .await?;
         Ok(true)

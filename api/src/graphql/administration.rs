@@ -2,7 +2,7 @@
 //! members, and issue, list, revoke and rotate its tokens, without shell access to the server.
 //! Deny by default: every field and mutation needs the ADMIN role in the organisation named.
 
-use super::context::{caller_of, change, db, parse_id};
+use super::context::{caller_of, change, db, organisation_ref, parse_id};
 use crate::caller::Role;
 use crate::store::members::{self, MemberRecord, NewMember, OrganisationToken};
 use crate::store::tokens::{self, TokenRecord};
@@ -194,7 +194,8 @@ impl AdministrationMutation {
         ctx: &Context<'_>,
         input: AddOrganisationMemberInput,
     ) -> Result<OrganisationMember> {
-        let organisation_id = parse_id("organisationId", &input.organisation_id)?;
+        let organisation_id =
+            organisation_ref(ctx, "organisationId", &input.organisation_id).await?;
         let new = NewMember {
             name: input.name,
             oidc_subject: input.oidc_subject,
@@ -214,7 +215,7 @@ impl AdministrationMutation {
         principal_id: ID,
         role: RoleInput,
     ) -> Result<OrganisationMember> {
-        let organisation_id = parse_id("organisationId", &organisation_id)?;
+        let organisation_id = organisation_ref(ctx, "organisationId", &organisation_id).await?;
         let principal_id = parse_id("principalId", &principal_id)?;
         Ok(members::set_role(
             db(ctx)?,
@@ -235,7 +236,7 @@ impl AdministrationMutation {
         organisation_id: ID,
         principal_id: ID,
     ) -> Result<bool> {
-        let organisation_id = parse_id("organisationId", &organisation_id)?;
+        let organisation_id = organisation_ref(ctx, "organisationId", &organisation_id).await?;
         let principal_id = parse_id("principalId", &principal_id)?;
         members::remove(db(ctx)?, &change(ctx), organisation_id, principal_id).await?;
         Ok(true)
@@ -244,7 +245,8 @@ impl AdministrationMutation {
     /// Issues a token for a person or system client of an organisation (ADMINs of it only);
     /// the secret is in the answer, once.
     async fn issue_token(&self, ctx: &Context<'_>, input: IssueTokenInput) -> Result<IssuedToken> {
-        let organisation_id = parse_id("organisationId", &input.organisation_id)?;
+        let organisation_id =
+            organisation_ref(ctx, "organisationId", &input.organisation_id).await?;
         let caller = caller_of(ctx);
         crate::store::access::require_organisation(&caller, organisation_id, Role::Admin)?;
         let db = db(ctx)?;

@@ -45,6 +45,56 @@ pub(super) fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseCon
 }
 
 /// Parses an id argument, naming the argument when it is not an id.
+/// The id of the organisation `reference` names: its id, or its ODS code (every argument that
+/// names an organisation takes either). An unknown code is `NOT_FOUND`; anything else that is
+/// neither is a `VALIDATION` error naming `field`.
+pub(super) async fn organisation_ref(
+    ctx: &Context<'_>,
+    field: &str,
+    reference: &ID,
+) -> async_graphql::Result<Uuid> {
+    if let Ok(id) = Uuid::parse_str(reference.as_str()) {
+        return Ok(id);
+    }
+    let code = engine::OdsCode::parse(reference.as_str()).map_err(|_| {
+        crate::Error::invalid(
+            field,
+            format!(
+                "'{}' is neither an organisation's id nor an ODS code",
+                reference.as_str()
+            ),
+        )
+    })?;
+    Ok(
+        crate::store::organisations::by_codes(db(ctx)?, std::slice::from_ref(&code))
+            .await?
+            .remove(&code)
+            .map(|o| o.id)
+            .ok_or_else(|| crate::Error::not_found("organisation", code.as_str()))?,
+    )
+}
+
+/// The ODS code of the organisation `reference` names: its ODS code, or its id.
+pub(super) async fn organisation_code(
+    ctx: &Context<'_>,
+    field: &str,
+    reference: &str,
+) -> async_graphql::Result<String> {
+    match Uuid::parse_str(reference.trim()) {
+        Ok(id) => Ok(
+            crate::store::organisations::get(db(ctx)?, &caller_of(ctx), id)
+                .await
+                .map_err(|_| {
+                    crate::Error::invalid(field, format!("there is no organisation {id}"))
+                })?
+                .organisation
+                .ods_code
+                .to_string(),
+        ),
+        Err(_) => Ok(reference.to_string()),
+    }
+}
+
 pub(super) fn parse_id(field: &str, id: &ID) -> Result<Uuid, crate::Error> {
     Uuid::parse_str(id.as_str())
         .map_err(|_| crate::Error::invalid(field, format!("'{}' is not an id", id.as_str())))

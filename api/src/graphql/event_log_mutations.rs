@@ -103,10 +103,12 @@ impl EventLogMutation {
         ctx: &Context<'_>,
         input: CreateEventLogInput,
     ) -> Result<EventLogView> {
-        let organisation_id = input
-            .organisation_id
-            .map(|id| parse_id("organisationId", &id))
-            .transpose()?;
+        let organisation_id = match &input.organisation_id {
+            Some(reference) => {
+                Some(super::context::organisation_ref(ctx, "organisationId", reference).await?)
+            }
+            None => None,
+        };
         let pathway_id = input
             .pathway_id
             .map(|id| parse_id("pathwayId", &id))

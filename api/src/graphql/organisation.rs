@@ -60,7 +60,7 @@ impl OrganisationQuery {
     /// One organisation by id.
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<OrganisationView> {
         let caller = super::context::caller_of(ctx);
-        let id = parse_id("id", &id)?;
+        let id = super::context::organisation_ref(ctx, "id", &id).await?;
         Ok(OrganisationView(
             store::organisations::get(db(ctx)?, &caller, id).await?,
         ))

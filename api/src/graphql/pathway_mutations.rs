@@ -20,7 +20,7 @@ pub struct CreatePathwayInput {
     pub description: String,
     #[graphql(default)]
     pub condition: String,
-    /// ODS code of the owning organisation (it must exist).
+    /// The owning organisation: its ODS code or its id (it must exist).
     pub owner: String,
     pub demand_per_day: Option<f64>,
 }
@@ -46,7 +46,7 @@ pub struct AddStepInput {
     pub key: String,
     pub name: String,
     pub kind: StepKind,
-    /// ODS code of the organisation where the step happens (it must exist).
+    /// The organisation where the step happens: its ODS code or its id (it must exist).
     pub organisation: String,
     pub site: Option<String>,
     pub activity_code: Option<String>,
@@ -207,11 +207,12 @@ impl PathwayMutation {
         ctx: &Context<'_>,
         input: CreatePathwayInput,
     ) -> Result<PathwayView> {
+        let owner = super::context::organisation_code(ctx, "owner", &input.owner).await?;
         let header = PathwayHeader::parse(
             &input.name,
             &input.description,
             &input.condition,
-            &input.owner,
+            &owner,
             input.demand_per_day,
         )
         .map_err(crate::Error::from)?;
@@ -245,11 +246,13 @@ impl PathwayMutation {
     /// Adds a step to a draft.
     async fn add_step(&self, ctx: &Context<'_>, input: AddStepInput) -> Result<StepPayload> {
         let pathway_id = parse_id("pathwayId", &input.pathway_id)?;
+        let organisation =
+            super::context::organisation_code(ctx, "organisation", &input.organisation).await?;
         let step = StepInput {
             key: input.key,
             name: input.name,
             kind: input.kind.into(),
-            organisation: input.organisation,
+            organisation,
             site: input.site,
             activity_code: input.activity_code,
             touch_minutes: input.touch_minutes,
@@ -276,6 +279,12 @@ impl PathwayMutation {
     async fn update_step(&self, ctx: &Context<'_>, input: UpdateStepInput) -> Result<StepPayload> {
         let step_id = parse_id("id", &input.id)?;
         let expected = input.expected_version;
+        let organisation = match &input.organisation {
+            Some(reference) => {
+                Some(super::context::organisation_code(ctx, "organisation", reference).await?)
+            }
+            None => None,
+        };
         let record =
             store::step_edits::update_step(db(ctx)?, &change(ctx), step_id, expected, |s| {
                 if let Some(v) = input.key {
@@ -287,7 +296,7 @@ impl PathwayMutation {
                 if let Some(v) = input.kind {
                     s.kind = v.into();
                 }
-                if let Some(v) = input.organisation {
+                if let Some(v) = organisation {
                     s.organisation = v;
                 }
                 overlay(&mut s.site, input.site);

@@ -14,7 +14,7 @@ pub struct CreateProjectInput {
     pub title: String,
     /// What, how much, by when.
     pub aim: String,
-    /// ODS code of the owning organisation.
+    /// The owning organisation: its ODS code or its id.
     pub owner: String,
     pub pathway_id: Option<ID>,
     #[graphql(default)]
@@ -145,7 +145,8 @@ impl ProjectMutation {
         let mut errors = engine::InputErrors::default();
         let title = errors.check("title", engine::values::parse_text(&input.title, 200));
         let aim = errors.check("aim", engine::values::parse_text(&input.aim, 10_000));
-        let owner = errors.check("owner", engine::OdsCode::parse(&input.owner));
+        let owner_code = super::context::organisation_code(ctx, "owner", &input.owner).await?;
+        let owner = errors.check("owner", engine::OdsCode::parse(&owner_code));
         let members = check_members(&mut errors, &input.members);
         let pathway_id = input
             .pathway_id
