@@ -98,16 +98,27 @@ pub async fn token(action: TokenAction, database_url: String) -> anyhow::Result<
             println!("{secret}");
         }
         TokenAction::List => {
-            for t in api::store::tokens::list_tokens(&db, &api::caller::Caller::Installation)
-                .await
-                .map_err(api::Error::into_anyhow)?
+            for listed in
+                api::store::tokens::list_with_memberships(&db, &api::caller::Caller::Installation)
+                    .await
+                    .map_err(api::Error::into_anyhow)?
             {
+                let t = &listed.token;
                 let state = match t.revoked_at {
                     Some(at) => format!("revoked {}", at.format("%Y-%m-%d")),
                     None if t.expires_at <= chrono::Utc::now() => "expired".to_string(),
                     None => format!("expires {}", t.expires_at.format("%Y-%m-%d")),
                 };
-                println!("{}  {}  {}  {state}", t.id, t.principal, t.name);
+                let kind = if listed.system { "system" } else { "person" };
+                let roles = if listed.memberships.is_empty() {
+                    "no membership".to_string()
+                } else {
+                    listed.memberships.join(", ")
+                };
+                println!(
+                    "{}  {}  {}  {kind}  {roles}  {state}",
+                    t.id, t.principal, t.name
+                );
             }
         }
         TokenAction::Revoke { id } => {

@@ -477,6 +477,11 @@ async fn the_first_administrator_is_made_on_the_command_line_and_audited() {
         list.contains("Jo Bloggs") && !list.contains(token),
         "{list}"
     );
+    let line = list.lines().find(|l| l.contains("Jo Bloggs")).unwrap();
+    assert!(
+        line.contains("person") && line.contains("ADMIN in NEW1") && line.contains("expires "),
+        "role, organisation, kind and expiry: {line}"
+    );
     let (status, _, err) = qiflow(&[
         "token",
         "create",

@@ -442,6 +442,70 @@ pub async fn list_tokens(db: &impl ConnectionTrait, caller: &Caller) -> Result<V
         .collect())
 }
 
+/// A token as `qiflow token list` shows it: with its principal's kind and memberships.
+#[derive(Debug, Clone)]
+pub struct ListedToken {
+    pub token: TokenRecord,
+    pub system: bool,
+    /// "ADMIN in RX8", one per membership, by ODS code.
+    pub memberships: Vec<String>,
+}
+
+/// Every token the caller may list ([`list_tokens`]) with its principal's kind and roles: three
+/// statements however many tokens.
+pub async fn list_with_memberships(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+) -> Result<Vec<ListedToken>> {
+    let tokens = list_tokens(db, caller).await?;
+    let rows = api_token::Entity::find()
+        .filter(api_token::Column::Id.is_in(tokens.iter().map(|t| t.id)))
+        .all(db)
+        .await?;
+    let principal_of: std::collections::HashMap<Uuid, Uuid> =
+        rows.iter().map(|t| (t.id, t.principal_id)).collect();
+    let principals: std::collections::HashMap<Uuid, principal::Model> = principal::Entity::find()
+        .filter(principal::Column::Id.is_in(principal_of.values().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::PrincipalId.is_in(principals.keys().copied()))
+        .all(db)
+        .await?;
+    let codes: std::collections::HashMap<Uuid, String> = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(memberships.iter().map(|m| m.organisation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.ods_code))
+        .collect();
+    Ok(tokens
+        .into_iter()
+        .map(|token| {
+            let principal = principal_of.get(&token.id).copied();
+            let mut held: Vec<String> = memberships
+                .iter()
+                .filter(|m| Some(m.principal_id) == principal)
+                .map(|m| {
+                    let code = codes.get(&m.organisation_id).map_or("?", String::as_str);
+                    format!("{} in {code}", m.role)
+                })
+                .collect();
+            held.sort();
+            ListedToken {
+                system: principal
+                    .and_then(|p| principals.get(&p))
+                    .is_some_and(|p| p.kind == "SYSTEM"),
+                memberships: held,
+                token,
+            }
+        })
+        .collect())
+}
+
 /// Revokes a token by id; audited. `NOT_FOUND` when there is no such token.
 pub async fn revoke_token(db: &DatabaseConnection, ctx: &RequestContext, id: Uuid) -> Result<()> {
     let tx = begin_write(db).await?;
