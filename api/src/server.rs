@@ -161,6 +161,28 @@ pub fn routes(
 }
 
 /// A refusal at the gate as a GraphQL answer, with `Retry-After` when there is a wait.
+/// The GraphQL-over-HTTP media type when the client asks for it in `Accept`, else plain JSON
+/// (what clients written before the draft expect).
+fn response_media_type(http: &poem::Request) -> &'static str {
+    const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+    let asked = http
+        .headers()
+        .get_all(poem::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case(GRAPHQL_RESPONSE))
+        });
+    if asked {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    }
+}
+
 fn graphql_refusal(refusal: &crate::gate::Refusal) -> poem::Response {
     refusal.with_headers(graphql_error(
         refusal.status(),
@@ -329,7 +351,7 @@ async fn graphql(
     };
     match body {
         Ok(body) if body.len() <= limits.response_bytes => poem::Response::builder()
-            .content_type("application/json")
+            .content_type(response_media_type(http))
             .body(body),
         Ok(body) => graphql_error(
             StatusCode::OK,

@@ -48,6 +48,25 @@ async fn requests_without_a_valid_token_are_unauthenticated() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(first_code(&body), "UNAUTHENTICATED");
     }
+    // The GraphQL-over-HTTP media type when asked for; plain JSON otherwise.
+    for (accept, media) in [
+        (
+            "application/graphql-response+json, application/json;q=0.9",
+            "application/graphql-response+json",
+        ),
+        ("application/json", "application/json"),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&app.token)
+            .header("Accept", accept)
+            .json(&json!({"query": query}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["content-type"].to_str().unwrap(), media);
+    }
     // A bearer that is not a bearer.
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
