@@ -100,16 +100,21 @@ fn kind_of_value(field: &str) -> &'static str {
     }
 }
 
+/// What serde's message says would have been accepted, without its backticks.
+fn choices(message: &str) -> String {
+    message
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| message.split("expected ").nth(1))
+        .unwrap_or_default()
+        .replace('`', "")
+}
+
 /// serde's message about `field` in plain words.
 fn in_words(field: &str, message: &str) -> String {
     // `unknown variant `Activity`, expected one of `START`, `ACTIVITY`, ...`
     if let Some(given) = between(message, "unknown variant `", "`") {
-        let choices = message
-            .split("expected one of ")
-            .nth(1)
-            .or_else(|| message.split("expected ").nth(1))
-            .unwrap_or_default()
-            .replace('`', "");
+        let choices = choices(message);
         return format!(
             "'{}' is not a {}; use one of {choices}",
             shorten(given),
@@ -118,12 +123,7 @@ fn in_words(field: &str, message: &str) -> String {
     }
     // `unknown field `touchMinuts`, expected one of `key`, `name`, ...`
     if let Some(given) = between(message, "unknown field `", "`") {
-        let choices = message
-            .split("expected one of ")
-            .nth(1)
-            .or_else(|| message.split("expected ").nth(1))
-            .unwrap_or_default()
-            .replace('`', "");
+        let choices = choices(message);
         return format!(
             "'{}' is not a field here; the fields are {choices}",
             shorten(given)

@@ -71,27 +71,11 @@ pub struct CyclePlanInput {
 #[derive(InputObject)]
 pub struct PlanCycleInput {
     pub project_id: ID,
-    /// The change idea the cycle tests.
-    pub change_idea: String,
-    pub objective: String,
-    /// The questions the cycle should answer.
-    #[graphql(default)]
-    pub questions: Vec<String>,
-    /// Who, what, where and when.
-    #[graphql(default)]
-    pub plan: String,
-    /// What data will be collected, by whom and how.
-    #[graphql(default)]
-    pub data_collection: String,
-    #[graphql(default)]
-    pub predictions: Vec<PredictionInput>,
-    /// YYYY-MM-DD.
-    pub planned_start: Option<String>,
-    pub planned_end: Option<String>,
     /// The cycle before this one on the same ramp.
     pub previous_cycle_id: Option<ID>,
-    /// The change idea of the project's driver diagram this cycle tests.
-    pub change_idea_id: Option<ID>,
+    /// The plan's own fields, as `updateCyclePlan` takes them.
+    #[graphql(flatten)]
+    pub plan: CyclePlanInput,
 }
 
 #[derive(InputObject)]
@@ -387,17 +371,7 @@ impl CycleMutation {
             .as_ref()
             .map(|id| parse_id("previousCycleId", id))
             .transpose()?;
-        let (change_idea_id, change_idea, cycle) = checked_plan(CyclePlanInput {
-            change_idea: input.change_idea,
-            change_idea_id: input.change_idea_id,
-            objective: input.objective,
-            questions: input.questions,
-            plan: input.plan,
-            data_collection: input.data_collection,
-            predictions: input.predictions,
-            planned_start: input.planned_start,
-            planned_end: input.planned_end,
-        })?;
+        let (change_idea_id, change_idea, cycle) = checked_plan(input.plan)?;
         let record = cycles::plan(
             db(ctx)?,
             &change(ctx),

@@ -346,6 +346,7 @@ pub async fn entry_by_id(
         .ok_or_else(|| Error::not_found("audit entry", id))?;
     let organisations: Vec<Uuid> =
         serde_json::from_value(row.organisation_ids.clone()).unwrap_or_default();
+    let row_ids = row.object_ids.clone();
     let allowed = matches!(caller, Caller::Installation)
         || organisations
             .iter()
@@ -353,20 +354,28 @@ pub async fn entry_by_id(
     if !allowed {
         return Err(Error::not_found("audit entry", id));
     }
-    Ok(AuditRecord {
+    Ok(record_from_row(
+        row,
+        serde_json::from_value(row_ids).unwrap_or_default(),
+    ))
+}
+
+/// An entry as read back, its object ids already decoded.
+fn record_from_row(row: audit_event::Model, object_ids: Vec<Uuid>) -> AuditRecord {
+    AuditRecord {
         id: row.id,
         at: row.at,
         principal_id: row.principal_id,
         principal_name: row.principal_name,
         operation: row.operation,
-        object_ids: serde_json::from_value(row.object_ids).unwrap_or_default(),
+        object_ids,
         outcome: row.outcome,
         request_id: row.request_id,
         changes: row
             .changes
             .and_then(|c| serde_json::from_value(c).ok())
             .unwrap_or_default(),
-    })
+    }
 }
 
 /// What to read of the audit trail.
@@ -425,28 +434,16 @@ pub async fn audit_trail(
         let done = rows.len() < 500;
         for row in rows {
             cursor = Some(row.id);
-            let ids: Vec<Uuid> = serde_json::from_value(row.object_ids).unwrap_or_default();
-            let orgs: Vec<Uuid> = serde_json::from_value(row.organisation_ids).unwrap_or_default();
+            let ids: Vec<Uuid> = serde_json::from_value(row.object_ids.clone()).unwrap_or_default();
+            let orgs: Vec<Uuid> =
+                serde_json::from_value(row.organisation_ids.clone()).unwrap_or_default();
             if filter.organisation_id.is_some_and(|o| !orgs.contains(&o)) {
                 continue;
             }
             if filter.object_id.is_some_and(|o| !ids.contains(&o)) {
                 continue;
             }
-            out.push(AuditRecord {
-                id: row.id,
-                at: row.at,
-                principal_id: row.principal_id,
-                principal_name: row.principal_name,
-                operation: row.operation,
-                object_ids: ids,
-                outcome: row.outcome,
-                request_id: row.request_id,
-                changes: row
-                    .changes
-                    .and_then(|c| serde_json::from_value(c).ok())
-                    .unwrap_or_default(),
-            });
+            out.push(record_from_row(row, ids));
             if out.len() as u64 >= filter.limit.max(1) {
                 return Ok(out);
             }
