@@ -91,7 +91,10 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         json!({"binary": "/usr/bin/chromium", "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--window-size=1280,800"
+            "--window-size=1280,800",
+            // No network but this machine: every other address goes to a proxy that is not
+            // there (Chromium never proxies loopback), so the page and GraphiQL must work offline.
+            "--proxy-server=http://127.0.0.1:9"
         ]}),
     );
     let mut client = None;
@@ -325,6 +328,59 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     wait_for(&client, ".graphiql-container").await;
+    // And it runs the README's first query, with the token in its Headers tab.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let first_query = readme
+        .split("Paste into GraphiQL:\n\n```graphql\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's first query")
+        .to_string();
+    client
+        .execute(
+            "const editors = document.querySelectorAll('.CodeMirror');
+             const byClass = (c) => [...editors].find((e) => e.closest(c));
+             byClass('.graphiql-query-editor').CodeMirror.setValue(arguments[0]);
+             // The headers editor is the one holding the default Authorization header.
+             [...editors].find((e) => e.CodeMirror.getValue().includes('Authorization'))
+               .CodeMirror.setValue(arguments[1]);",
+            vec![
+                json!(first_query),
+                json!(format!("{{\"Authorization\": \"Bearer {}\"}}", app.token)),
+            ],
+        )
+        .await
+        .unwrap();
+    click(
+        &client,
+        "//button[contains(@class, 'graphiql-execute-button')]",
+    )
+    .await;
+    let mut answer = String::new();
+    for _ in 0..100 {
+        answer = client
+            .execute(
+                "const r = document.querySelector('.graphiql-response .CodeMirror');
+                 return r ? r.CodeMirror.getValue() : '';",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if answer.contains("totalCount") || answer.contains("errors") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let answer: serde_json::Value = serde_json::from_str(&answer).expect("GraphiQL shows JSON");
+    assert!(answer["errors"].is_null(), "{answer}");
+    assert!(
+        answer["data"]["pathways"]["totalCount"].as_i64().unwrap() >= 2,
+        "{answer}"
+    );
     screenshot(&client, "graphiql").await;
     client.close().await.unwrap();
 }
