@@ -116,8 +116,16 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its id (Relay's object identification). An object the caller may not see
     /// is null with a NOT_FOUND error, exactly like its typed field.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Node> {
-        find(ctx, parse_id("id", &id)?).await
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        match find(ctx, parse_id("id", &id)?).await {
+            Ok(node) => Ok(Some(node)),
+            // async-graphql turns an error into `data: null` for the whole answer whatever the
+            // field's nullability; Relay's `node` answers null at the field, with the error.
+            Err(error) => {
+                ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+                Ok(None)
+            }
+        }
     }
 
     /// Several objects by id, in the order asked (at most 100): null where an object does not
