@@ -67,3 +67,51 @@ async fn pathways_come_in_pages_with_cursors_and_first_is_capped() {
         assert_eq!((code(&err), field(&err)), ("VALIDATION", "first"));
     }
 }
+
+#[tokio::test]
+async fn pathways_page_forwards_with_first_and_backwards_with_last() {
+    let app = crate::helpers::spawn_app().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut doc = crate::helpers::example_document();
+        doc["name"] = serde_json::json!(format!("Pathway {i}"));
+        ids.push(app.import(&doc).await["id"].clone());
+    }
+    let page = "query($first: Int, $after: String, $last: Int, $before: String) {
+        pathways(first: $first, after: $after, last: $last, before: $before) {
+          totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id } } } }";
+    let names = |answer: &serde_json::Value| -> Vec<serde_json::Value> {
+        answer["pathways"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].clone())
+            .collect()
+    };
+    let tail = app.data(page, serde_json::json!({"last": 2})).await;
+    assert_eq!(names(&tail), ids[3..5].to_vec());
+    assert_eq!(tail["pathways"]["totalCount"], 5);
+    assert_eq!(tail["pathways"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(tail["pathways"]["pageInfo"]["hasNextPage"], false);
+    let before = tail["pathways"]["pageInfo"]["startCursor"].clone();
+    let middle = app
+        .data(page, serde_json::json!({"last": 2, "before": before}))
+        .await;
+    assert_eq!(names(&middle), ids[1..3].to_vec());
+    assert_eq!(middle["pathways"]["pageInfo"]["hasNextPage"], true);
+    let head = app
+        .data(
+            page,
+            serde_json::json!({"last": 2, "before": middle["pathways"]["pageInfo"]["startCursor"]}),
+        )
+        .await;
+    assert_eq!(names(&head), ids[0..1].to_vec());
+    assert_eq!(head["pathways"]["pageInfo"]["hasPreviousPage"], false);
+    // Forwards from the start meets the same pathways in the same order.
+    let first = app.data(page, serde_json::json!({"first": 3})).await;
+    assert_eq!(names(&first), ids[0..3].to_vec());
+    let both = app
+        .error(page, serde_json::json!({"first": 2, "last": 2}))
+        .await;
+    assert_eq!(crate::helpers::field(&both), "last");
+}

@@ -455,42 +455,58 @@ pub struct PathwayQuery;
 
 #[Object]
 impl PathwayQuery {
-    /// Pathways, oldest first, a page at a time (`first` from 1 to 100; 20 by default).
+    /// Pathways, oldest first, a page at a time: `first` (1 to 100; 20 by default) after the
+    /// cursor `after`, or `last` before the cursor `before` (Relay's cursor connections).
     #[graphql(
-        complexity = "(first.unwrap_or(20).max(1) as usize).saturating_mul(child_complexity)"
+        complexity = "(first.or(last).unwrap_or(20).max(1) as usize).saturating_mul(child_complexity)"
     )]
     async fn pathways(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         status: Option<PathwayStatus>,
     ) -> Result<Connection<String, PathwayView, PathwayConnectionFields>> {
         let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
-        let first = match first {
-            None => DEFAULT_PAGE,
-            Some(n) if !(1..=MAX_PAGE as i32).contains(&n) => {
-                return Err(crate::Error::invalid(
-                    "first",
-                    format!("must be between 1 and {MAX_PAGE}"),
-                )
-                .into());
-            }
-            Some(n) => n as usize,
+        let size = |field: &str, n: Option<i32>| match n {
+            None => Ok(None),
+            Some(n) if !(1..=MAX_PAGE as i32).contains(&n) => Err(crate::Error::invalid(
+                field,
+                format!("must be between 1 and {MAX_PAGE}"),
+            )),
+            Some(n) => Ok(Some(n as u64)),
         };
-        let after = after
-            .map(|cursor| {
-                Uuid::parse_str(&cursor)
-                    .map_err(|_| crate::Error::invalid("after", "is not a cursor from this list"))
+        let (first, last) = (size("first", first)?, size("last", last)?);
+        if first.is_some() && last.is_some() {
+            return Err(crate::Error::invalid("last", "give first or last, not both").into());
+        }
+        let cursor = |field: &str, c: Option<String>| {
+            c.map(|c| {
+                Uuid::parse_str(&c)
+                    .map_err(|_| crate::Error::invalid(field, "is not a cursor from this list"))
             })
-            .transpose()?;
+            .transpose()
+        };
+        let page = store::pathways::Page {
+            after: cursor("after", after)?,
+            before: cursor("before", before)?,
+            size: first.or(last).unwrap_or(DEFAULT_PAGE as u64),
+            from_end: last.is_some(),
+        };
         let status = status.map(engine::PathwayStatus::from);
-        let (records, has_next) =
-            store::pathways::list(db, &caller, status, after, first as u64).await?;
+        let (records, more) = store::pathways::list(db, &caller, status, page).await?;
         let total_count = store::pathways::count(db, &caller, status).await?;
+        // `more` is in the direction of reading; the other way, a cursor says there is more.
+        let (has_previous, has_next) = if page.from_end {
+            (more, page.before.is_some())
+        } else {
+            (page.after.is_some(), more)
+        };
         let mut connection = Connection::with_additional_fields(
-            after.is_some(),
+            has_previous,
             has_next,
             PathwayConnectionFields { total_count },
         );

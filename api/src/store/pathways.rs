@@ -96,23 +96,42 @@ pub async fn list(
     db: &impl ConnectionTrait,
     caller: &Caller,
     status: Option<PathwayStatus>,
-    after: Option<Uuid>,
-    first: u64,
+    page: Page,
 ) -> Result<(Vec<PathwayRecord>, bool)> {
     let mut query = pathway::Entity::find()
         .filter(visible_pathways(caller))
         .filter(status_filter(status));
-    if let Some(after) = after {
+    if let Some(after) = page.after {
         query = query.filter(pathway::Column::Id.gt(after));
     }
-    let mut rows = query
-        .order_by_asc(pathway::Column::Id)
-        .limit(first + 1)
-        .all(db)
-        .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok((records(db, rows).await?, has_next))
+    if let Some(before) = page.before {
+        query = query.filter(pathway::Column::Id.lt(before));
+    }
+    // The last `n` before a cursor are the first `n` counting backwards, turned round.
+    let mut rows = if page.from_end {
+        query.order_by_desc(pathway::Column::Id)
+    } else {
+        query.order_by_asc(pathway::Column::Id)
+    }
+    .limit(page.size + 1)
+    .all(db)
+    .await?;
+    let more = rows.len() as u64 > page.size;
+    rows.truncate(page.size as usize);
+    if page.from_end {
+        rows.reverse();
+    }
+    Ok((records(db, rows).await?, more))
+}
+
+/// A page of a list ordered by id: `size` items after `after` and before `before`, counted from
+/// the start (`first`) or from the end (`last`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub after: Option<Uuid>,
+    pub before: Option<Uuid>,
+    pub size: u64,
+    pub from_end: bool,
 }
 
 /// How many pathways the caller may see (with this status).
