@@ -141,9 +141,13 @@ async fn an_administrator_runs_members_and_tokens_and_nobody_else_can() {
         (&json!(true), &json!("EDITOR"), &json!(true))
     );
     let token_id = issued["token"]["id"].clone();
-    let whoami = "{ me { name memberships { role eventsWrite } } }";
+    let whoami = "{ me { name memberships { role eventsWrite odsCode } } }";
     let feed = as_(&app, &secret, whoami, json!({})).await;
     assert_eq!(feed["data"]["me"]["name"], "RA1 PAS feed", "{feed}");
+    assert_eq!(
+        feed["data"]["me"]["memberships"],
+        json!([{"role": "EDITOR", "eventsWrite": true, "odsCode": "RA1"}])
+    );
     let tokens = as_(
         &app,
         &admin,

@@ -66,6 +66,8 @@ pub(crate) async fn shares_of(
 #[derive(SimpleObject)]
 pub struct MembershipView {
     organisation_id: ID,
+    /// The organisation's ODS code, beside its id.
+    ods_code: String,
     /// VIEWER, EDITOR or ADMIN.
     role: String,
     events_write: bool,
@@ -154,6 +156,11 @@ impl AccessQuery {
         let Caller::Principal(p) = &caller else {
             return Err(crate::Error::Unauthenticated.into());
         };
+        let organisations = crate::store::organisations::by_ids(
+            db(ctx)?,
+            p.memberships.iter().map(|m| m.organisation_id),
+        )
+        .await?;
         Ok(Me {
             name: p.name.clone(),
             system: p.system,
@@ -162,6 +169,10 @@ impl AccessQuery {
                 .iter()
                 .map(|m| MembershipView {
                     organisation_id: ID(m.organisation_id.to_string()),
+                    ods_code: organisations
+                        .get(&m.organisation_id)
+                        .map(|o| o.organisation.ods_code.to_string())
+                        .unwrap_or_default(),
                     role: m.role.as_str().into(),
                     events_write: m.events_write,
                 })
