@@ -488,6 +488,34 @@ async fn measures_from_a_log_follow_appended_events() {
         points["measure"]["points"],
         json!([{"date": "2024-03-04", "value": 2.0}, {"date": "2024-03-11", "value": 2.0}])
     );
+    // A second batch adds a 10 h wait in the week of 4 March: the median of 1, 3 and 10 h is 3 h.
+    // Retracting that import takes it out again: back to the median of 1 and 3 h, 2 h.
+    let second = app
+        .data(
+            "mutation($log: ID!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: \"w2\", events: $e) { import { id } } }",
+            json!({"log": log, "e": [
+                e("d", "Referral", "2024-03-06T08:00:00Z"), e("d", "Triage", "2024-03-06T18:00:00Z"),
+            ]}),
+        )
+        .await["appendEvents"]["import"]["id"]
+        .clone();
+    let read = "query($id: ID!) { measure(id: $id) { points { date value } } }";
+    let with_second = app.data(read, json!({"id": measure_id})).await;
+    assert_eq!(
+        with_second["measure"]["points"],
+        json!([{"date": "2024-03-04", "value": 3.0}, {"date": "2024-03-11", "value": 2.0}])
+    );
+    app.data(
+        "mutation($id: ID!) { retractImport(importId: $id, reason: \"sent by mistake\") { id } }",
+        json!({"id": second}),
+    )
+    .await;
+    let after = app.data(read, json!({"id": measure_id})).await;
+    assert_eq!(
+        after["measure"]["points"],
+        json!([{"date": "2024-03-04", "value": 2.0}, {"date": "2024-03-11", "value": 2.0}]),
+        "the log measure is recomputed in the retraction's transaction"
+    );
 }
 
 #[tokio::test]
