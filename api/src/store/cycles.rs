@@ -340,22 +340,8 @@ pub async fn update_plan(
         .col_expr(
             pdsa_cycle::Column::PlannedEnd,
             Expr::value(plan.planned_end),
-        )
-        .col_expr(
-            pdsa_cycle::Column::Version,
-            Expr::value(expected_version + 1),
-        )
-        .col_expr(pdsa_cycle::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(pdsa_cycle::Column::Id.eq(id))
-        .filter(pdsa_cycle::Column::Version.eq(expected_version))
-        .exec(&tx)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(Error::Conflict(format!(
-            "cycle {id} has changed: you expected version {expected_version} but it is at version {}; reload it and try again",
-            current.version
-        )));
-    }
+        );
+    claim_version(&tx, updated, id, expected_version, current.version).await?;
     let after = get(&tx, caller, id).await?;
     let changes = super::audit::Change::between(
         id,
@@ -418,21 +404,8 @@ pub async fn advance_cycle(
         .col_expr(
             pdsa_cycle::Column::Rationale,
             Expr::value(next.rationale.clone()),
-        )
-        .col_expr(
-            pdsa_cycle::Column::Version,
-            Expr::value(expected_version + 1),
-        )
-        .col_expr(pdsa_cycle::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(pdsa_cycle::Column::Id.eq(id))
-        .filter(pdsa_cycle::Column::Version.eq(expected_version))
-        .exec(&tx)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(Error::Conflict(format!(
-            "cycle {id} has changed; reload it and try again"
-        )));
-    }
+        );
+    claim_version(&tx, updated, id, expected_version, current.version).await?;
     cycle_move::Entity::insert(cycle_move::ActiveModel {
         id: Set(Uuid::now_v7()),
         cycle_id: Set(id),
@@ -508,6 +481,33 @@ async fn editable_in(
         ));
     }
     Ok(current)
+}
+
+/// Runs a change to a cycle guarded by its version: takes the next version, or answers
+/// `CONFLICT` when `expected_version` is stale (exactly one of several concurrent writers wins).
+async fn claim_version(
+    tx: &impl ConnectionTrait,
+    update: sea_orm::UpdateMany<pdsa_cycle::Entity>,
+    id: Uuid,
+    expected_version: i64,
+    current_version: i64,
+) -> Result<()> {
+    let updated = update
+        .col_expr(
+            pdsa_cycle::Column::Version,
+            Expr::value(expected_version + 1),
+        )
+        .col_expr(pdsa_cycle::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(pdsa_cycle::Column::Id.eq(id))
+        .filter(pdsa_cycle::Column::Version.eq(expected_version))
+        .exec(tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(Error::Conflict(format!(
+            "cycle {id} has changed: you expected version {expected_version} but it is at version {current_version} or later; reload it and try again"
+        )));
+    }
+    Ok(())
 }
 
 /// What a move changes in a cycle, as the audit trail records it.
