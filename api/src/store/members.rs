@@ -397,15 +397,6 @@ pub async fn require_all_administered(
     Ok(())
 }
 
-/// The principal of this name, if there is one.
-pub async fn principal_named(db: &impl ConnectionTrait, name: &str) -> Result<Option<Uuid>> {
-    Ok(principal::Entity::find()
-        .filter(principal::Column::Name.eq(name.trim()))
-        .one(db)
-        .await?
-        .map(|p| p.id))
-}
-
 /// One token the caller administers (or its own), with its principal's role in the first of
 /// its organisations the caller administers; `NOT_FOUND` otherwise.
 pub async fn token(

@@ -204,6 +204,7 @@ pub async fn create_token(
         .await?
     {
         check_reuse(&tx, &found, org, &new).await?;
+        super::members::require_all_administered(&tx, &ctx.caller, found.id).await?;
     }
     let principal_id =
         principal_named(&tx, &name, new.system, new.oidc_subject.clone(), now).await?;
