@@ -371,32 +371,6 @@ async fn administered_token(
     }
 }
 
-/// `FORBIDDEN` unless the caller administers every organisation the principal belongs to (or
-/// is the principal): a new secret for someone signs in with all their memberships, so only
-/// who answers for all of them may mint one.
-pub async fn require_all_administered(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    principal_id: Uuid,
-) -> Result<()> {
-    if matches!(caller, Caller::Installation) || caller.principal_id() == Some(principal_id) {
-        return Ok(());
-    }
-    let foreign = membership::Entity::find()
-        .filter(membership::Column::PrincipalId.eq(principal_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|m| caller.role_in(m.organisation_id) != Some(Role::Admin))
-        .count();
-    if foreign > 0 {
-        return Err(Error::Forbidden(format!(
-            "this principal also belongs to {foreign} organisation(s) you do not administer: only their administrators together can give it a new secret"
-        )));
-    }
-    Ok(())
-}
-
 /// One token the caller administers (or its own), with its principal's role in the first of
 /// its organisations the caller administers; `NOT_FOUND` otherwise.
 pub async fn token(
@@ -447,7 +421,7 @@ pub async fn rotate(
     let tx = begin_write(db).await?;
     tx.changes_access();
     let old = administered_token(&tx, &ctx.caller, token_id).await?;
-    require_all_administered(&tx, &ctx.caller, old.principal_id).await?;
+    tokens::require_all_administered(&tx, &ctx.caller, old.principal_id).await?;
     let now = Utc::now();
     if old.revoked_at.is_some() || old.expires_at <= now {
         return Err(Error::invalid(

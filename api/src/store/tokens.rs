@@ -204,7 +204,7 @@ pub async fn create_token(
         .await?
     {
         check_reuse(&tx, &found, org, &new).await?;
-        super::members::require_all_administered(&tx, &ctx.caller, found.id).await?;
+        require_all_administered(&tx, &ctx.caller, found.id).await?;
     }
     let principal_id =
         principal_named(&tx, &name, new.system, new.oidc_subject.clone(), now).await?;
@@ -238,6 +238,32 @@ pub async fn create_token(
             created_at: now,
         },
     ))
+}
+
+/// `FORBIDDEN` unless the caller administers every organisation the principal belongs to (or
+/// is the principal): a new secret for someone signs in with all their memberships, so only
+/// who answers for all of them may mint one.
+pub async fn require_all_administered(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    principal_id: Uuid,
+) -> Result<()> {
+    if matches!(caller, Caller::Installation) || caller.principal_id() == Some(principal_id) {
+        return Ok(());
+    }
+    let foreign = membership::Entity::find()
+        .filter(membership::Column::PrincipalId.eq(principal_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|m| caller.role_in(m.organisation_id) != Some(Role::Admin))
+        .count();
+    if foreign > 0 {
+        return Err(Error::Forbidden(format!(
+            "this principal also belongs to {foreign} organisation(s) you do not administer: only their administrators together can give it a new secret"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a token for an existing principal that would change what it is or join it to another
