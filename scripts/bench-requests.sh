@@ -107,8 +107,8 @@ run_store() {
   local pathway measure
   pathway=$(gql '{"query":"{ pathways(first: 10) { nodes { id name steps { id } } } }"}' |
     python3 -c 'import json,sys; n=json.load(sys.stdin)["data"]["pathways"]["nodes"]; print(next(p["id"] for p in n if p["name"].startswith("Hip fracture") and len(p["steps"])==16))')
-  measure=$(gql '{"query":"{ projects { measures { id fromLog { logId } } } }"}' |
-    python3 -c 'import json,sys; ps=json.load(sys.stdin)["data"]["projects"]; print(next(m["id"] for p in ps for m in p["measures"] if not m["fromLog"]))')
+  measure=$(gql '{"query":"{ projects(first: 5) { nodes { measures(first: 20) { nodes { id fromLog { logId } } } } } }"}' |
+    python3 -c 'import json,sys; ps=json.load(sys.stdin)["data"]["projects"]["nodes"]; print(next(m["id"] for p in ps for m in p["measures"]["nodes"] if not m["fromLog"]))')
   export MEASURE=$measure
   printf '{"query":"query($id: ID!) { pathway(id: $id) { id name version status owner { odsCode } steps { id key name kind touchMinutes organisation { odsCode name } } transitions { id from { key } to { key } probability waitMinutes handoff } } }","variables":{"id":"%s"}}' \
     "$pathway" > "$WORK/pathway.json"

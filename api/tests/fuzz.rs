@@ -16,7 +16,7 @@ fn cases() -> u32 {
 const QUERIES: &[&str] = &[
     "query($id: ID!) { pathway(id: $id) { name steps { key ...S } } } fragment S on Step { name kind }",
     "mutation { a: archivePathway(id: \"0190a8b2-0000-7000-8000-000000000000\", expectedVersion: 1) { id } }",
-    "{ ...F0 } fragment F0 on QueryRoot { ...F1 ...F1 } fragment F1 on QueryRoot { ...F2 ...F2 } fragment F2 on QueryRoot { organisations { id } }",
+    "{ ...F0 } fragment F0 on QueryRoot { ...F1 ...F1 } fragment F1 on QueryRoot { ...F2 ...F2 } fragment F2 on QueryRoot { organisations { nodes { id } } }",
     "{ organisations @skip(if: false) { id @include(if: true) } }",
     "mutation($i: CreateOrganisationInput!) { createOrganisation(input: $i) { id } }",
 ];

@@ -60,7 +60,7 @@ fn generated_types_read_answers_shaped_as_the_server_gives_them() {
         "Node"
     );
     let found: node::ResponseData = serde_json::from_value(serde_json::json!({
-        "node": {"__typename": "Measure", "id": "m1", "name": "Waits", "points": [{"date": "2025-01-06", "value": 4.0}]}
+        "node": {"__typename": "Measure", "id": "m1", "name": "Waits", "points": {"totalCount": 1, "nodes": [{"date": "2025-01-06", "value": 4.0}]}}
     }))
     .expect("the generated types read a node");
     assert!(matches!(

@@ -55,3 +55,89 @@ fn every_object_with_an_id_is_a_node() {
     );
     assert!(roots.contains(&"node".to_string()) && roots.contains(&"nodes".to_string()));
 }
+
+/// The parsed schema's object and interface types, by name.
+fn schema() -> async_graphql::parser::types::ServiceDocument {
+    async_graphql::parser::parse_schema(api::schema_sdl()).expect("the schema parses")
+}
+
+/// The type a field's type names, without list and non-null wrappers; and whether it is a list.
+fn named(ty: &async_graphql::parser::types::Type) -> (String, bool) {
+    use async_graphql::parser::types::BaseType;
+    match &ty.base {
+        BaseType::Named(name) => (name.to_string(), false),
+        BaseType::List(inner) => (named(inner).0, true),
+    }
+}
+
+/// Every list of stored records (objects that are `Node`s, data points, members, shares) is a
+/// Relay connection. The exceptions are the parts of one document, which a client reads whole
+/// with the document (a pathway's steps and transitions and the organisations they name, a
+/// project's driver diagram as a tree), and `nodes(ids:)`, which answers the ids it is given.
+#[test]
+fn every_list_of_records_is_a_connection() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    const DOCUMENT_PARTS: [&str; 6] = [
+        "QueryRoot.nodes",
+        "Pathway.steps",
+        "Pathway.transitions",
+        "Pathway.organisations",
+        "ImprovementProject.drivers",
+        "Driver.children",
+    ];
+    let document = schema();
+    let mut records: Vec<String> = vec![
+        "DataPoint".into(),
+        "OrganisationMember".into(),
+        "Share".into(),
+    ];
+    for definition in &document.definitions {
+        if let TypeSystemDefinition::Type(t) = definition
+            && let TypeKind::Object(object) = &t.node.kind
+            && object.implements.iter().any(|i| i.node == "Node")
+        {
+            records.push(t.node.name.node.to_string());
+        }
+    }
+    let mut lists = Vec::new();
+    let mut connections = 0;
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(t) = definition else {
+            continue;
+        };
+        let fields = match &t.node.kind {
+            TypeKind::Object(o) => &o.fields,
+            TypeKind::Interface(i) => &i.fields,
+            _ => continue,
+        };
+        for field in fields {
+            let (item, list) = named(&field.node.ty.node);
+            let name = format!("{}.{}", t.node.name.node, field.node.name.node);
+            if item.ends_with("Connection") {
+                connections += 1;
+                let arguments: Vec<&str> = field
+                    .node
+                    .arguments
+                    .iter()
+                    .map(|a| a.node.name.node.as_str())
+                    .collect();
+                for paging in ["first", "after", "last", "before"] {
+                    assert!(arguments.contains(&paging), "{name} has no `{paging}`");
+                }
+            }
+            let in_a_page = t.node.name.node.ends_with("Connection");
+            if list
+                && records.contains(&item)
+                && !in_a_page
+                && !DOCUMENT_PARTS.contains(&name.as_str())
+            {
+                lists.push(name);
+            }
+        }
+    }
+    assert!(
+        lists.is_empty(),
+        "lists of records that are not connections: {lists:?}"
+    );
+    assert!(connections >= 14, "only {connections} connections");
+}

@@ -11,7 +11,7 @@ fn first_code(response: &Value) -> &str {
 #[tokio::test]
 async fn requests_without_a_valid_token_are_unauthenticated() {
     let app = spawn_app().await;
-    let query = "{ organisations { odsCode } }";
+    let query = "{ organisations { nodes { odsCode } } }";
     for token in [
         None,
         Some("nonsense"),
@@ -168,7 +168,7 @@ async fn organisations_see_only_what_is_theirs_or_shared_and_change_only_with_th
 
     // Shared as VIEWER: visible, but changing it is FORBIDDEN.
     let orgs = app
-        .data("{ organisations { id odsCode } }", json!({}))
+        .data("{ organisations { nodes { id odsCode } } }", json!({}))
         .await;
     let org_id = |code: &str| {
         orgs["organisations"]
@@ -240,7 +240,7 @@ async fn organisations_see_only_what_is_theirs_or_shared_and_change_only_with_th
     assert_eq!(seen["data"]["pathway"]["version"], 2, "{seen}");
 
     // Issue 13: the owner lists its shares and takes one back; the sharee then sees nothing.
-    let shares = "query($id: ID!) { pathway(id: $id) { shares { odsCode role } } }";
+    let shares = "query($id: ID!) { pathway(id: $id) { shares { nodes { odsCode role } } } }";
     let listed = app.data(shares, json!({"id": id})).await;
     assert_eq!(
         listed["pathway"]["shares"],
@@ -335,7 +335,7 @@ async fn organisations_with_steps_in_a_published_pathway_can_view_it() {
     let projects = app
         .graphql_as(
             Some(&unrelated),
-            "{ projects { id } eventLogs { id } }",
+            "{ projects { nodes { id } } eventLogs { nodes { id } } }",
             json!({}),
         )
         .await;
@@ -388,11 +388,11 @@ async fn writing_events_needs_the_capability_and_reads_of_aggregates_are_audited
     let xq1 = app.organisation_id("XQ1").await;
     let trail = app
         .data(
-            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { entries { operation principalName outcome objectIds } hasNextPage } }",
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { nodes { operation principalName outcome objectIds } pageInfo { hasNextPage } } }",
             json!({"o": xq1}),
         )
         .await;
-    let entries = trail["auditTrail"]["entries"].as_array().unwrap();
+    let entries = trail["auditTrail"]["nodes"].as_array().unwrap();
     let find = |op: &str, who: &str, outcome: &str| {
         entries
             .iter()
@@ -409,7 +409,7 @@ async fn writing_events_needs_the_capability_and_reads_of_aggregates_are_audited
     let refused = app
         .graphql_as(
             Some(&viewer),
-            "query($o: ID!) { auditTrail(organisationId: $o) { entries { id } } }",
+            "query($o: ID!) { auditTrail(organisationId: $o) { nodes { id } } }",
             json!({"o": xq1}),
         )
         .await;
@@ -437,7 +437,7 @@ async fn a_comment_cannot_plant_an_entry_in_another_organisations_trail() {
     let xq1 = app.organisation_id("XQ1").await;
     let trail = app
         .data(
-            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { entries { principalName } } }",
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { nodes { principalName } } }",
             json!({"o": xq1}),
         )
         .await;

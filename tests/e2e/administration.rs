@@ -21,7 +21,8 @@ async fn an_administrator_runs_members_and_tokens_and_nobody_else_can() {
     let outsider = app.token_for("Otto Outsider", "ZZ9", "ADMIN", false).await;
     let shared = app.token_for("Sam Shared", "ZZ9", "EDITOR", false).await;
     let org = app.organisation_id("RA1").await;
-    let members = "query($id: ID!) { organisation(id: $id) { members { name role system } } }";
+    let members =
+        "query($id: ID!) { organisation(id: $id) { members { nodes { name role system } } } }";
 
     // Deny by default: a viewer and another organisation's administrator get FORBIDDEN.
     for token in [&viewer, &outsider] {
@@ -96,7 +97,7 @@ async fn an_administrator_runs_members_and_tokens_and_nobody_else_can() {
     let ana_id = as_(
         &app,
         &admin,
-        "query($id: ID!) { organisation(id: $id) { members { principalId name } } }",
+        "query($id: ID!) { organisation(id: $id) { members { nodes { principalId name } } } }",
         json!({"id": org}),
     )
     .await["data"]["organisation"]["members"]
@@ -151,7 +152,7 @@ async fn an_administrator_runs_members_and_tokens_and_nobody_else_can() {
     let tokens = as_(
         &app,
         &admin,
-        "query($id: ID!) { organisation(id: $id) { tokens { id name principal revokedAt } } }",
+        "query($id: ID!) { organisation(id: $id) { tokens { nodes { id name principal revokedAt } } } }",
         json!({"id": org}),
     )
     .await;

@@ -264,7 +264,10 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     let measures = app
-        .data("{ projects { measures { id } } }", json!({}))
+        .data(
+            "{ projects { nodes { measures { nodes { id } } } } }",
+            json!({}),
+        )
         .await;
     let count = measures["projects"][0]["measures"]
         .as_array()

@@ -103,7 +103,7 @@ async fn the_same_period_sent_at_once_by_many_clients_is_stored_once() {
     }
     let stored = app
         .data(
-            "query($id: ID!) { measure(id: $id) { points { date } } }",
+            "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date } } } }",
             json!({"id": id}),
         )
         .await;
@@ -137,7 +137,7 @@ async fn clients_racing_on_one_batch_key_store_it_once_and_all_get_its_answer() 
     assert_eq!((ids.len(), fresh), (1, 1), "{responses:#?}");
     let stored = app
         .data(
-            "query($id: ID!) { eventLog(id: $id) { eventCount imports { status } } }",
+            "query($id: ID!) { eventLog(id: $id) { eventCount imports { nodes { status } } } }",
             json!({"id": log}),
         )
         .await;

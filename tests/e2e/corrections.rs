@@ -247,7 +247,7 @@ async fn a_measure_is_withdrawn_and_a_point_moved_to_its_right_date_with_before_
         (&json!(6.0), &json!(7.0))
     );
     // A date moved: 2035 was typed for 2025.
-    let moving = "mutation($id: ID!, $d: String!, $to: String!, $r: String!) { moveDataPoint(measureId: $id, date: $d, to: $to, reason: $r) { points { date value } history: points(includeWithdrawn: true) { date withdrawalReason } } }";
+    let moving = "mutation($id: ID!, $d: String!, $to: String!, $r: String!) { moveDataPoint(measureId: $id, date: $d, to: $to, reason: $r) { points(first: 100) { nodes { date value } } history: points(includeWithdrawn: true, first: 100) { nodes { date withdrawalReason } } } }";
     let clash = app
         .error(
             moving,
@@ -309,7 +309,7 @@ async fn a_measure_is_withdrawn_and_a_point_moved_to_its_right_date_with_before_
         done["withdrawMeasure"]["withdrawal"],
         json!({"by": "test administrator", "reason": "a duplicate of the waits measure"})
     );
-    let read = "query($id: ID!) { project(id: $id) { measures { name } all: measures(includeWithdrawn: true) { name withdrawal { reason } } summary { name } report } }";
+    let read = "query($id: ID!) { project(id: $id) { measures { nodes { name } } all: measures(includeWithdrawn: true) { nodes { name withdrawal { reason } } } summary { name } report } }";
     let seen = app.data(read, json!({"id": project_id})).await["project"].clone();
     assert_eq!(seen["measures"], json!([{"name": "Waits over 36 hours"}]));
     assert_eq!(seen["summary"], json!([{"name": "Waits over 36 hours"}]));
@@ -421,7 +421,7 @@ async fn an_event_log_is_archived_and_takes_no_more_events_and_only_an_empty_one
     assert_eq!(status, 422, "{body}");
     let lists = app
         .data(
-            "{ current: eventLogs { name } all: eventLogs(includeArchived: true) { name eventCount } }",
+            "{ current: eventLogs { nodes { name } } all: eventLogs(includeArchived: true) { nodes { name eventCount } } }",
             json!({}),
         )
         .await;
@@ -599,7 +599,7 @@ async fn versions_are_listed_labelled_and_compared_field_by_field() {
     assert_eq!(published["publishPathway"]["versionLabel"], 2);
 
     let read = "query($id: ID!, $with: ID!) { pathway(id: $id) {
-        versions { id versionLabel }
+        versions { nodes { id versionLabel } }
         compare(with: $with) {
           stepsAdded stepsRemoved transitionsAdded { from to } transitionsRemoved { from to }
           stepsChanged { key changes { field before after } } transitionsChanged { from to }
@@ -773,7 +773,7 @@ async fn any_history_of_records_corrections_and_retractions_charts_as_its_surviv
     let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted } }";
     let retract = "mutation($id: ID!, $d: [String!]!) { retractDataPoints(measureId: $id, dates: $d, reason: \"wrong\") { retracted } }";
     let moving = "mutation($id: ID!, $d: String!, $to: String!) { moveDataPoint(measureId: $id, date: $d, to: $to, reason: \"wrong date\") { id } }";
-    let chart = "query($id: ID!) { measure(id: $id) { points { date value } spc { groups { mean lowerLimit upperLimit } points { date value pointType } variation assurance } } }";
+    let chart = "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value } } spc { groups { mean lowerLimit upperLimit } points { date value pointType } variation assurance } } }";
     let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
     for seed in 0..cases {
         let mut random = SplitMix::new(seed);

@@ -113,7 +113,7 @@ async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
 
     let studied = app
         .data(
-            "query($id: ID!) { cycle(id: $id) { stage observations { text author } study { meanBefore meanDuring met signals { pointType } } } }",
+            "query($id: ID!) { cycle(id: $id) { stage observations { nodes { text author } } study { meanBefore meanDuring met signals { pointType } } } }",
             json!({"id": id}),
         )
         .await["cycle"]
@@ -238,7 +238,7 @@ async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
     );
     let listed = app
         .data(
-            "query($id: ID!) { project(id: $id) { cycles { stage decision } } }",
+            "query($id: ID!) { project(id: $id) { cycles { nodes { stage decision } } } }",
             json!({"id": project}),
         )
         .await;
@@ -399,7 +399,7 @@ async fn a_list_of_projects_shows_each_its_own_measures_and_cycles() {
     .await;
     let listed = app
         .data(
-            "{ projects { id title measures { name } cycles { objective } } }",
+            "{ projects { nodes { id title measures { nodes { name } } cycles { nodes { objective } } } } }",
             json!({}),
         )
         .await;
@@ -573,7 +573,7 @@ async fn a_cycle_planned_by_mistake_is_abandoned_with_a_reason_and_leaves_the_re
 
     let report = app
         .data(
-            "query($id: ID!) { project(id: $id) { report cycles { changeIdea stage } } }",
+            "query($id: ID!) { project(id: $id) { report cycles { nodes { changeIdea stage } } } }",
             json!({"id": project}),
         )
         .await;
@@ -659,7 +659,7 @@ async fn a_plan_is_edited_only_in_plan_and_adapt_carries_it_forward_one_cycle_la
     ] {
         app.data(observe, json!({"id": id, "t": text})).await;
     }
-    let read = "query($id: ID!) { cycle(id: $id) { observations { id text correctedAt } all: observations(includeWithdrawn: true) { text withdrawal { reason by } } } }";
+    let read = "query($id: ID!) { cycle(id: $id) { observations { nodes { id text correctedAt } } all: observations(includeWithdrawn: true) { nodes { text withdrawal { reason by } } } } }";
     let seen = app.data(read, json!({"id": id})).await["cycle"].clone();
     let first = seen["observations"][0]["id"].as_str().unwrap().to_string();
     let second = seen["observations"][1]["id"].as_str().unwrap().to_string();

@@ -8,7 +8,7 @@ async fn the_demo_loads_once_with_published_cross_organisation_pathways() {
     let app = spawn_app_with(true).await;
     let data = app
         .data(
-            "{ organisations { odsCode kind } pathways(status: PUBLISHED) { totalCount edges { node { name problems { code }
+            "{ organisations { nodes { odsCode kind } } pathways(status: PUBLISHED) { totalCount edges { node { name problems { code }
                organisations { odsCode } steps { dataItems } transitions { crossesOrganisations probability } document } } } }",
             json!({}),
         )
@@ -62,7 +62,7 @@ async fn the_demo_loads_once_with_published_cross_organisation_pathways() {
     let again = app.another_server(true).await;
     let after = again
         .data(
-            "{ organisations { odsCode } pathways { totalCount } }",
+            "{ organisations { nodes { odsCode } } pathways { totalCount } }",
             json!({}),
         )
         .await;
@@ -72,7 +72,9 @@ async fn the_demo_loads_once_with_published_cross_organisation_pathways() {
     );
     // Two published pathways, and the draft the demo project's adopted change made.
     assert_eq!(after["pathways"]["totalCount"], 3);
-    let projects = again.data("{ projects { title } }", json!({})).await;
+    let projects = again
+        .data("{ projects { nodes { title } } }", json!({}))
+        .await;
     assert_eq!(projects["projects"].as_array().unwrap().len(), 1);
 }
 
@@ -81,13 +83,13 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
     let app = spawn_app_with(true).await;
     let data = app
         .data(
-            "{ projects { id title pathwayId members { name role }
-                 measures { name points { date } spc { variation assurance points { pointType } }
-                            runChart(astronomicalDates: [\"2025-01-06\"]) { runs runsLowerLimit tooFewRuns usefulPoints points { astronomical } } cycleWindows { start end } }
+            "{ projects(first: 1) { nodes { id title pathwayId members { name role }
+                 measures(first: 5) { nodes { name points(first: 100) { nodes { date } } spc { variation assurance points { pointType } }
+                            runChart(astronomicalDates: [\"2025-01-06\"]) { runs runsLowerLimit tooFewRuns usefulPoints points { astronomical } } cycleWindows { start end } } }
                  summary { name latestValue variation assurance }
                  drivers { kind predictedEffect { differenceMinutes } }
-                 cycles { stage decision study { met signals { pointType } } }
-                 report } }",
+                 cycles { nodes { stage decision study { met signals { pointType } } } }
+                 report } } }",
             json!({}),
         )
         .await;
@@ -150,7 +152,9 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
 #[tokio::test]
 async fn qiflow_report_prints_the_same_report() {
     let app = spawn_app_with(true).await;
-    let data = app.data("{ projects { id report } }", json!({})).await;
+    let data = app
+        .data("{ projects { nodes { id report } } }", json!({}))
+        .await;
     let project = &data["projects"][0];
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
         .args([
@@ -181,7 +185,10 @@ async fn a_restarted_demo_prints_the_same_token_while_it_is_valid() {
     let me = again.data("{ me { name } }", json!({})).await;
     assert_eq!(me["me"]["name"], "demo administrator");
     let id = again
-        .data("query { organisations { tokens { id name } } }", json!({}))
+        .data(
+            "query { organisations { nodes { tokens { nodes { id name } } } } }",
+            json!({}),
+        )
         .await["organisations"][0]["tokens"]
         .as_array()
         .unwrap()

@@ -154,7 +154,7 @@ async fn known_organisations_are_reused() {
     app.import(&example_document()).await;
     let data = app
         .data(
-            "{ organisations { odsCode } pathways { totalCount } }",
+            "{ organisations { nodes { odsCode } } pathways { totalCount } }",
             json!({}),
         )
         .await;

@@ -167,7 +167,7 @@ async fn a_bad_row_at_ninety_percent_stores_nothing_and_the_import_says_why() {
 
     let found = app
         .data(
-            "query($id: ID!) { eventLog(id: $id) { eventCount caseCount imports { status events message errors { row column } } } }",
+            "query($id: ID!) { eventLog(id: $id) { eventCount caseCount imports { nodes { status events message errors { row column } } } } }",
             json!({"id": log}),
         )
         .await;
@@ -370,7 +370,7 @@ async fn the_demo_log_is_checked_against_its_pathway_calibrates_it_and_feeds_a_m
     let app = spawn_app_with(true).await;
     let logs = app
         .data(
-            "{ eventLogs { id name eventCount caseCount pathway { id name } } }",
+            "{ eventLogs { nodes { id name eventCount caseCount pathway { id name } } } }",
             json!({}),
         )
         .await;
@@ -431,7 +431,7 @@ async fn the_demo_log_is_checked_against_its_pathway_calibrates_it_and_feeds_a_m
     );
 
     let projects = app
-        .data("{ projects { measures { name fromLog { logId fromActivity toActivity statistic period } points { date value } } } }", json!({}))
+        .data("{ projects(first: 1) { nodes { measures(first: 5) { nodes { name fromLog { logId fromActivity toActivity statistic period } points(first: 100) { nodes { date value } } } } } } }", json!({}))
         .await;
     let measures = projects["projects"][0]["measures"].as_array().unwrap();
     let from_log = measures
@@ -451,8 +451,11 @@ async fn the_demo_log_is_checked_against_its_pathway_calibrates_it_and_feeds_a_m
 async fn measures_from_a_log_follow_appended_events() {
     let app = spawn_app_with(true).await;
     let log = app.event_log("Weekly feed").await;
-    let project = app.data("{ projects { id version } }", json!({})).await["projects"][0].clone();
-    let add = "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { id unit points { date value } } } }";
+    let project = app
+        .data("{ projects { nodes { id version } } }", json!({}))
+        .await["projects"][0]
+        .clone();
+    let add = "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { id unit points(first: 100) { nodes { date value } } } } }";
     let mut input = json!({"projectId": project["id"], "expectedVersion": project["version"], "logId": log, "name": "Median hours referral to triage",
                    "fromActivity": "Referral", "toActivity": "Triage", "statistic": "MEDIAN_TIME", "direction": "DECREASE"});
     // The log is empty: its activities are unseen, so only an explicit yes adds the measure.
@@ -480,7 +483,7 @@ async fn measures_from_a_log_follow_appended_events() {
     .await;
     let points = app
         .data(
-            "query($id: ID!) { measure(id: $id) { points { date value } } }",
+            "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value } } } }",
             json!({"id": measure_id}),
         )
         .await;
@@ -499,7 +502,8 @@ async fn measures_from_a_log_follow_appended_events() {
         )
         .await["appendEvents"]["import"]["id"]
         .clone();
-    let read = "query($id: ID!) { measure(id: $id) { points { date value } } }";
+    let read =
+        "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value } } } }";
     let with_second = app.data(read, json!({"id": measure_id})).await;
     assert_eq!(
         with_second["measure"]["points"],
@@ -609,7 +613,7 @@ async fn import_events_on_the_command_line_refuses_nhs_numbers_and_imports_good_
     // The server (same database, same key) sees the imported log.
     let logs = app
         .data(
-            "{ eventLogs { name eventCount imports { status source } } }",
+            "{ eventLogs { nodes { name eventCount imports { nodes { status source } } } } }",
             json!({}),
         )
         .await;
@@ -777,7 +781,7 @@ async fn a_retracted_import_leaves_the_log_and_its_discovery() {
     assert_eq!(code(&again["errors"][0]), "CONFLICT", "{again}");
     let imports = app
         .data(
-            "query($id: ID!) { eventLog(id: $id) { imports { id withdrawalReason } } }",
+            "query($id: ID!) { eventLog(id: $id) { imports { nodes { id withdrawalReason } } } }",
             json!({"id": log}),
         )
         .await;

@@ -36,7 +36,7 @@ async fn hostile_queries_are_refused_before_any_resolver_runs() {
 
     // 1,000 aliases.
     let aliases: String = (0..1000)
-        .map(|i| format!("a{i}: organisations {{ id }} "))
+        .map(|i| format!("a{i}: organisations {{ nodes {{ id }} }} "))
         .collect();
     refused(
         &app.graphql(&format!("{{ {aliases} }}"), json!({})).await,
@@ -91,11 +91,15 @@ async fn hostile_queries_are_refused_before_any_resolver_runs() {
     }
     bomb.push_str("fragment F30 on QueryRoot { __typename }\n");
     refused(&app.graphql(&bomb, json!({})).await, "fragment bomb");
-    assert!(app.data("{ organisations { id } }", json!({})).await["organisations"].is_array());
+    assert!(
+        app.data("{ organisations { nodes { id } } }", json!({}))
+            .await["organisations"]
+            .is_array()
+    );
 
     // A batch of 100 operations (5 are allowed).
     let batch: Vec<Value> = (0..100)
-        .map(|_| json!({"query": "{ organisations { id } }"}))
+        .map(|_| json!({"query": "{ organisations { nodes { id } } }"}))
         .collect();
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
@@ -106,7 +110,7 @@ async fn hostile_queries_are_refused_before_any_resolver_runs() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
     let five: Vec<Value> = (0..5)
-        .map(|_| json!({"query": "{ organisations { id } }"}))
+        .map(|_| json!({"query": "{ organisations { nodes { id } } }"}))
         .collect();
     let response: Value = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
@@ -172,7 +176,9 @@ async fn only_json_posts_under_the_body_limit_are_read() {
         .await
         .unwrap();
     assert_eq!(big.status().as_u16(), 413);
-    let organisations = app.data("{ organisations { odsCode } }", json!({})).await;
+    let organisations = app
+        .data("{ organisations { nodes { odsCode } } }", json!({}))
+        .await;
     assert!(!organisations.to_string().contains("AB1"));
 }
 
@@ -187,11 +193,12 @@ async fn a_principal_over_its_rate_gets_429_with_retry_after() {
     // so the next request is refused however slowly this machine runs the test.
     let create = "mutation($c: String!) { createOrganisation(input: {odsCode: $c, name: \"Trust\", kind: OTHER}) { id } }";
     app.data(create, json!({"c": "AB1"})).await;
-    app.data("{ organisations { id } }", json!({})).await;
+    app.data("{ organisations { nodes { id } } }", json!({}))
+        .await;
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
         .bearer_auth(&app.token)
-        .json(&json!({"query": "{ organisations { id } }"}))
+        .json(&json!({"query": "{ organisations { nodes { id } } }"}))
         .send()
         .await
         .unwrap();
@@ -205,8 +212,12 @@ async fn a_principal_over_its_rate_gets_429_with_retry_after() {
     // Another principal has its own budget.
     let other = app.token_for("Someone else", "XQ1", "VIEWER", false).await;
     assert!(
-        app.graphql_as(Some(&other), "{ organisations { id } }", json!({}))
-            .await["errors"]
+        app.graphql_as(
+            Some(&other),
+            "{ organisations { nodes { id } } }",
+            json!({})
+        )
+        .await["errors"]
             .is_null()
     );
 }
@@ -240,7 +251,7 @@ async fn each_aliased_mutation_is_charged_to_the_rate_limit() {
     let refused = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
         .bearer_auth(&app.token)
-        .json(&json!({"query": "{ organisations { id } }"}))
+        .json(&json!({"query": "{ organisations { nodes { id } } }"}))
         .send()
         .await
         .unwrap();
@@ -290,7 +301,9 @@ async fn text_with_nul_characters_is_refused_with_validation() {
         .await;
     assert_eq!(status, 422, "{response}");
     assert!(response.to_string().contains("NUL"), "{response}");
-    let organisations = app.data("{ organisations { odsCode } }", json!({})).await;
+    let organisations = app
+        .data("{ organisations { nodes { odsCode } } }", json!({}))
+        .await;
     assert!(!organisations.to_string().contains("NU1"));
 }
 
@@ -503,7 +516,7 @@ async fn pictures_uploads_and_failed_sign_ins_are_limited_and_refusals_recorded(
             reqwest::Client::new()
                 .post(format!("{address}/graphql"))
                 .bearer_auth(token)
-                .json(&json!({"query": "{ organisations { id } }"}))
+                .json(&json!({"query": "{ organisations { nodes { id } } }"}))
                 .send()
                 .await
                 .unwrap()
@@ -516,7 +529,7 @@ async fn pictures_uploads_and_failed_sign_ins_are_limited_and_refusals_recorded(
     let blocked = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
         .bearer_auth(&app.token)
-        .json(&json!({"query": "{ organisations { id } }"}))
+        .json(&json!({"query": "{ organisations { nodes { id } } }"}))
         .send()
         .await
         .unwrap();
@@ -710,6 +723,10 @@ async fn introspection_follows_the_servers_setting() {
             "{setting:?}: {as_admin}"
         );
         // A typed query never needs introspection.
-        assert!(app.graphql("{ organisations { id } }", json!({})).await["errors"].is_null());
+        assert!(
+            app.graphql("{ organisations { nodes { id } } }", json!({}))
+                .await["errors"]
+                .is_null()
+        );
     }
 }

@@ -201,7 +201,10 @@ impl TestApp {
     /// The id of the organisation with this ODS code, as the administrator sees it.
     pub async fn organisation_id(&self, ods_code: &str) -> Value {
         let orgs = self
-            .data("{ organisations { id odsCode } }", serde_json::json!({}))
+            .data(
+                "{ organisations(first: 100) { nodes { id odsCode } } }",
+                serde_json::json!({}),
+            )
             .await;
         orgs["organisations"]
             .as_array()
@@ -274,7 +277,10 @@ impl TestApp {
     /// Creates an event log (of the administrator's own organisation) and returns its id.
     pub async fn event_log(&self, name: &str) -> String {
         let organisations = self
-            .data("{ organisations { id odsCode } }", json!({}))
+            .data(
+                "{ organisations(first: 100) { nodes { id odsCode } } }",
+                json!({}),
+            )
             .await;
         let list = organisations["organisations"].as_array().unwrap();
         let org = list
@@ -331,7 +337,7 @@ impl TestApp {
             .send()
             .await
             .expect("POST /graphql");
-        response.json().await.expect("a JSON response")
+        flatten_data(response.json().await.expect("a JSON response"))
     }
 
     /// The whole GraphQL response.
@@ -344,7 +350,7 @@ impl TestApp {
             .await
             .expect("POST /graphql");
         assert!(response.status().is_success(), "HTTP {}", response.status());
-        response.json().await.expect("a JSON response")
+        flatten_data(response.json().await.expect("a JSON response"))
     }
 
     /// `data` of a response that must have no errors.
@@ -394,7 +400,7 @@ impl TestApp {
     /// Counts of what is stored, to show a failed change left nothing behind.
     pub async fn snapshot(&self) -> Value {
         self.data(
-            "{ organisations { odsCode name } pathways(first: 100) { totalCount edges { node { id version status steps { key touchMinutes } transitions { probability waitMinutes } } } } }",
+            "{ organisations(first: 100) { nodes { odsCode name } } pathways(first: 100) { totalCount edges { node { id version status steps { key touchMinutes } transitions { probability waitMinutes } } } } }",
             json!({}),
         )
         .await
@@ -486,5 +492,33 @@ pub fn assert_groups_match(chart: &Value, expected: &Value, name: &str) {
             let (a, b) = (g[ours].as_f64().unwrap(), want[theirs].as_f64().unwrap());
             assert!((a - b).abs() <= 1e-9 * b.abs(), "{name} {ours}: {a} vs {b}");
         }
+    }
+}
+
+/// A GraphQL response with [`flatten_pages`] applied under `data`.
+fn flatten_data(mut response: Value) -> Value {
+    if let Some(fields) = response.get_mut("data").and_then(Value::as_object_mut) {
+        fields.values_mut().for_each(flatten_pages);
+    }
+    response
+}
+
+/// Turns every page asked for with only its `nodes` (`measures { nodes { name } }`) into the list
+/// of its nodes, so a test reads `data["measures"][0]` whatever the list's paging. A page asked
+/// for with `totalCount`, `pageInfo` or `edges` is left as it is (the paging tests read those);
+/// so is the root (`nodes(ids:)`).
+pub fn flatten_pages(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            if fields.len() == 1 && fields.contains_key("nodes") {
+                let mut nodes = fields.remove("nodes").unwrap_or_default();
+                flatten_pages(&mut nodes);
+                *value = nodes;
+            } else {
+                fields.values_mut().for_each(flatten_pages);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(flatten_pages),
+        _ => {}
     }
 }

@@ -79,7 +79,7 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         )
         .await;
     let orgs = app
-        .data("{ organisations { id odsCode } }", json!({}))
+        .data("{ organisations { nodes { id odsCode } } }", json!({}))
         .await;
     let rx1 = orgs["organisations"]
         .as_array()
@@ -131,14 +131,14 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
     .await;
     let observation = app
         .data(
-            "mutation($id: ID!) { addObservation(cycleId: $id, text: \"Seen\") { observations { id } } }",
+            "mutation($id: ID!) { addObservation(cycleId: $id, text: \"Seen\") { observations { nodes { id } } } }",
             json!({"id": observed}),
         )
         .await["addObservation"]["observations"][0]["id"]
         .clone();
     let administered = app
         .data(
-            "query($id: ID!) { organisation(id: $id) { tokens { id } members { principalId } } }",
+            "query($id: ID!) { organisation(id: $id) { tokens { nodes { id } } members { nodes { principalId } } } }",
             json!({"id": rx1}),
         )
         .await;
@@ -218,7 +218,7 @@ fn probes() -> BTreeMap<&'static str, Probe> {
     m.insert(
         "QueryRoot.auditTrail",
         (
-            "query($id: ID!) { auditTrail(organisationId: $id) { entries { id } } }",
+            "query($id: ID!) { auditTrail(organisationId: $id) { nodes { id } } }",
             |o| json!({"id": o["organisation"]}),
         ),
     );
@@ -456,7 +456,7 @@ async fn another_organisation_finds_nothing_of_the_first_through_any_id_taking_f
 
     let before = app
         .data(
-            "{ pathways { totalCount } projects { id version } }",
+            "{ pathways { totalCount } projects { nodes { id version } } }",
             json!({}),
         )
         .await;
@@ -486,7 +486,7 @@ async fn another_organisation_finds_nothing_of_the_first_through_any_id_taking_f
     // And nothing of the first organisation changed.
     assert_eq!(
         app.data(
-            "{ pathways { totalCount } projects { id version } }",
+            "{ pathways { totalCount } projects { nodes { id version } } }",
             json!({})
         )
         .await,
@@ -500,14 +500,11 @@ async fn node_finds_every_kind_of_object_for_its_owner_and_nothing_for_another_o
     let mut objects = objects(&app).await;
     let trail = app
         .data(
-            "query($o: ID!) { auditTrail(organisationId: $o, first: 1) { entries { id } } }",
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 1) { nodes { id } } }",
             json!({"o": objects["organisation"]}),
         )
         .await;
-    objects.insert(
-        "audit entry",
-        trail["auditTrail"]["entries"][0]["id"].clone(),
-    );
+    objects.insert("audit entry", trail["auditTrail"][0]["id"].clone());
     let attacker = app
         .token_for("Other ICS system", "ZZ1", "ADMIN", true)
         .await;

@@ -19,7 +19,7 @@ async fn organisations_are_created_listed_and_found() {
     app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
         .await;
     let data = app
-        .data("{ organisations { odsCode kind } }", json!({}))
+        .data("{ organisations { nodes { odsCode kind } } }", json!({}))
         .await;
     assert_eq!(
         data["organisations"],
@@ -62,7 +62,9 @@ async fn a_taken_ods_code_is_a_conflict_and_a_bad_one_is_invalid() {
         )
         .await;
     assert_eq!(field(&err), "name");
-    let data = app.data("{ organisations { odsCode } }", json!({})).await;
+    let data = app
+        .data("{ organisations { nodes { odsCode } } }", json!({}))
+        .await;
     // The installation's own organisation and the one created.
     assert_eq!(data["organisations"].as_array().unwrap().len(), 2);
 }
@@ -139,7 +141,7 @@ async fn every_argument_naming_an_organisation_takes_its_ods_code_or_its_id() {
     assert_eq!(shared["sharePathway"], true);
     let shares = app
         .data(
-            "query($p: ID!) { pathway(id: $p) { shares { organisationId odsCode } } }",
+            "query($p: ID!) { pathway(id: $p) { shares { nodes { organisationId odsCode } } } }",
             serde_json::json!({"p": pathway["id"]}),
         )
         .await;
@@ -149,7 +151,7 @@ async fn every_argument_naming_an_organisation_takes_its_ods_code_or_its_id() {
     );
     let trail = app
         .graphql(
-            "{ auditTrail(organisationId: \"RX1\", first: 1) { entries { id } } }",
+            "{ auditTrail(organisationId: \"RX1\", first: 1) { nodes { id } } }",
             serde_json::json!({}),
         )
         .await;

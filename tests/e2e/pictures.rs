@@ -9,8 +9,8 @@ async fn maps_and_charts_come_as_svg_with_the_same_authorisation_as_the_data() {
     let data = app
         .data(
             "{ pathways { edges { node { id name mapSvg mermaid dot analysis { hotspots { title } } } } }
-               projects { measures { id name chartSvg } }
-               eventLogs { id mapSvg(minCount: 20) } }",
+               projects { nodes { measures { nodes { id name chartSvg } } } }
+               eventLogs { nodes { id mapSvg(minCount: 20) } } }",
             json!({}),
         )
         .await;

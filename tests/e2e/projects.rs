@@ -200,7 +200,7 @@ async fn bad_rows_are_named_and_nothing_is_stored() {
     }
     let stored = app
         .data(
-            "query($id: ID!) { measure(id: $id) { points { date } } }",
+            "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date } } } }",
             json!({"id": id}),
         )
         .await;
@@ -384,7 +384,7 @@ async fn hand_points_on_a_log_measure_and_far_future_dates_are_refused() {
     let app = crate::helpers::spawn_app_with(true).await;
     let projects = app
         .data(
-            "{ projects { measures { id fromLog { logId } } } }",
+            "{ projects { nodes { measures { nodes { id fromLog { logId } } } } } }",
             json!({}),
         )
         .await;
@@ -472,7 +472,7 @@ async fn points_are_corrected_and_retracted_with_history_and_charts_leave_them_o
         .await;
     assert_eq!(done["retractDataPoints"]["retracted"], 1);
 
-    let read = "query($id: ID!) { measure(id: $id) { points { date value } history: points(includeWithdrawn: true) { date value withdrawnBy withdrawalReason withdrawnAt } spc { groups { mean lowerLimit upperLimit } points { date value pointType } variation } } }";
+    let read = "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value } } history: points(includeWithdrawn: true, first: 100) { nodes { date value withdrawnBy withdrawalReason withdrawnAt } } spc { groups { mean lowerLimit upperLimit } points { date value pointType } variation } } }";
     let seen = app.data(read, json!({"id": id})).await;
     let current = seen["measure"]["points"].as_array().unwrap();
     assert_eq!(current.len(), 15, "{seen}");

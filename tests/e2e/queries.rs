@@ -115,3 +115,120 @@ async fn pathways_page_forwards_with_first_and_backwards_with_last() {
         .await;
     assert_eq!(crate::helpers::field(&both), "last");
 }
+
+/// Reads a whole list a page at a time, forwards (`first`/`after`) or backwards
+/// (`last`/`before`), checking `totalCount` on every page; returns the items in list order.
+async fn read_in_pages(
+    app: &crate::helpers::TestApp,
+    query: &str,
+    variables: serde_json::Value,
+    list: impl Fn(&serde_json::Value) -> serde_json::Value,
+    forwards: bool,
+) -> (Vec<serde_json::Value>, u64) {
+    let mut items = Vec::new();
+    let mut cursor = serde_json::Value::Null;
+    let mut total = None;
+    loop {
+        let mut vars = variables.clone();
+        if forwards {
+            vars["first"] = json!(7);
+            vars["after"] = cursor.clone();
+        } else {
+            vars["last"] = json!(7);
+            vars["before"] = cursor.clone();
+        }
+        let page = list(&app.data(query, vars).await);
+        let count = page["totalCount"].as_u64().unwrap();
+        assert_eq!(
+            *total.get_or_insert(count),
+            count,
+            "totalCount is the whole list's"
+        );
+        let nodes: Vec<serde_json::Value> = page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect();
+        assert_eq!(json!(nodes), page["nodes"], "edges and nodes agree");
+        let info = &page["pageInfo"];
+        if forwards {
+            items.extend(nodes);
+            if info["hasNextPage"] == false {
+                break;
+            }
+            cursor = info["endCursor"].clone();
+        } else {
+            items.splice(0..0, nodes);
+            if info["hasPreviousPage"] == false {
+                break;
+            }
+            cursor = info["startCursor"].clone();
+        }
+    }
+    (items, total.unwrap_or(0))
+}
+
+/// Every list is a connection that pages the same way: a measure's points (held whole) and the
+/// audit trail (paged by the store) read forwards and backwards give the whole list, in order,
+/// with its length as `totalCount`.
+#[tokio::test]
+async fn every_list_pages_forwards_and_backwards_to_the_whole_list() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let measure = app
+        .data(
+            "{ projects(first: 1) { nodes { measures(first: 1) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await["projects"][0]["measures"][0]["id"]
+        .clone();
+    let points = "query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+        measure(id: $id) { points(first: $first, after: $after, last: $last, before: $before) {
+          totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { cursor node { date value } } nodes { date value } } } }";
+    let all = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value } } } }",
+            json!({"id": measure}),
+        )
+        .await["measure"]["points"]
+        .clone();
+    assert_eq!(all.as_array().unwrap().len(), 52);
+    for forwards in [true, false] {
+        let (read, total) = read_in_pages(
+            &app,
+            points,
+            json!({"id": measure}),
+            |d| d["measure"]["points"].clone(),
+            forwards,
+        )
+        .await;
+        assert_eq!(json!(read), all, "forwards: {forwards}");
+        assert_eq!(total, 52);
+    }
+
+    let organisation = app.organisation_id("RX8").await;
+    let trail = "query($o: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+        auditTrail(organisationId: $o, first: $first, after: $after, last: $last, before: $before) {
+          totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { node { id operation } } nodes { id operation } } }";
+    let (forwards, total) = read_in_pages(
+        &app,
+        trail,
+        json!({"o": organisation}),
+        |d| d["auditTrail"].clone(),
+        true,
+    )
+    .await;
+    let (backwards, _) = read_in_pages(
+        &app,
+        trail,
+        json!({"o": organisation}),
+        |d| d["auditTrail"].clone(),
+        false,
+    )
+    .await;
+    assert!(forwards.len() > 7, "more than one page: {}", forwards.len());
+    assert_eq!(forwards.len() as u64, total);
+    assert_eq!(forwards, backwards);
+}

@@ -53,13 +53,16 @@ pub(crate) async fn shares_of(
     ctx: &Context<'_>,
     kind: &'static str,
     object: uuid::Uuid,
-) -> Result<Vec<ShareView>> {
+    paging: super::paging::Paging,
+) -> Result<super::paging::Connection<ShareView>> {
     let caller = super::context::caller_of(ctx);
-    Ok(crate::store::shares::list(db(ctx)?, &caller, kind, object)
-        .await?
-        .into_iter()
-        .map(ShareView::from)
-        .collect())
+    let shares = crate::store::shares::list(db(ctx)?, &caller, kind, object).await?;
+    Ok(super::paging::page_of(
+        shares.into_iter().map(ShareView::from).collect(),
+        paging,
+        |s: &ShareView| s.organisation_id.0.clone(),
+        |s| s,
+    )?)
 }
 
 /// A principal's role in an organisation.
@@ -137,14 +140,6 @@ impl From<AuditRecord> for AuditEntry {
     }
 }
 
-/// A page of the audit trail; pass `endCursor` as `after` for the next.
-#[derive(SimpleObject)]
-pub struct AuditPage {
-    entries: Vec<AuditEntry>,
-    end_cursor: Option<String>,
-    has_next_page: bool,
-}
-
 #[derive(Default)]
 pub struct AccessQuery;
 
@@ -180,30 +175,34 @@ impl AccessQuery {
         })
     }
 
-    /// An organisation's audit trail, oldest first (its administrators only): filter by
-    /// principal, object and time; at most 100 entries a page.
+    /// An organisation's audit trail, oldest first (its administrators only), a page at a
+    /// time: filter by principal, object and time.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organisation whose trail to read: its ODS code or id.")]
         organisation_id: ID,
-        principal_id: Option<ID>,
+        #[graphql(desc = "Only what this principal (person or system) did.")] principal_id: Option<
+            ID,
+        >,
+        #[graphql(desc = "Only entries about this object (a pathway, project, measure ...).")]
         object_id: Option<ID>,
-        since: Option<DateTime<Utc>>,
-        until: Option<DateTime<Utc>>,
-        after: Option<String>,
-        #[graphql(default = 50)] first: i32,
-    ) -> Result<AuditPage> {
-        if !(1..=100).contains(&first) {
-            return Err(crate::Error::invalid("first", "must be between 1 and 100").into());
-        }
+        #[graphql(desc = "Only entries at or after this time.")] since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only entries before this time.")] until: Option<DateTime<Utc>>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<AuditEntry>> {
         let caller = super::context::caller_of(ctx);
-        let after = after
-            .map(|a| {
-                uuid::Uuid::parse_str(&a)
-                    .map_err(|_| crate::Error::invalid("after", "is not a cursor from this trail"))
-            })
-            .transpose()?;
+        let window = super::paging::Paging::new(first, after, last, before).window()?;
+        let (after, before) = window.ids()?;
         let filter = AuditFilter {
             organisation_id: Some(organisation_ref(ctx, "organisationId", &organisation_id).await?),
             principal_id: principal_id
@@ -213,16 +212,34 @@ impl AccessQuery {
             since,
             until,
             after,
-            limit: first as u64 + 1,
+            before,
+            from_end: window.from_end,
+            limit: window.size as u64 + 1,
         };
-        let mut entries = audit::audit_trail(db(ctx)?, &caller, &filter).await?;
-        let has_next_page = entries.len() > first as usize;
-        entries.truncate(first as usize);
-        Ok(AuditPage {
-            end_cursor: entries.last().map(|e| e.id.to_string()),
-            has_next_page,
-            entries: entries.into_iter().map(Into::into).collect(),
-        })
+        let db = db(ctx)?;
+        let mut entries = audit::audit_trail(db, &caller, &filter).await?;
+        let more = entries.len() > window.size;
+        if more {
+            // The extra entry is the one past the page in the direction of reading.
+            if window.from_end {
+                entries.remove(0);
+            } else {
+                entries.truncate(window.size);
+            }
+        }
+        let total_count = if super::paging::wants_total(ctx) {
+            audit::count(db, &caller, &filter).await?
+        } else {
+            0
+        };
+        Ok(super::paging::from_rows(
+            entries,
+            more,
+            &window,
+            total_count,
+            |e| e.id.to_string(),
+            AuditEntry::from,
+        ))
     }
 }
 

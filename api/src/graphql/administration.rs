@@ -42,7 +42,7 @@ impl From<Role> for RoleInput {
 #[derive(SimpleObject)]
 pub struct OrganisationMember {
     /// The principal's id (pass it to `setOrganisationMemberRole` and `removeOrganisationMember`).
-    principal_id: ID,
+    pub(super) principal_id: ID,
     name: String,
     /// A system client (signs in with a token) rather than a person.
     system: bool,

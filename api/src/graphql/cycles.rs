@@ -274,21 +274,34 @@ impl CycleView {
     }
     /// What the team saw while doing the test, oldest first; retracted ones only with
     /// `includeWithdrawn`.
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
     async fn observations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] include_withdrawn: bool,
-    ) -> Result<Vec<ObservationView>> {
-        Ok(cycles::observations(
+        #[graphql(default, desc = "Also the observations retracted or corrected.")]
+        include_withdrawn: bool,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<ObservationView>> {
+        let observations = cycles::observations(
             db(ctx)?,
             &super::context::caller_of(ctx),
             self.0.id,
             include_withdrawn,
         )
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+        .await?;
+        Ok(super::paging::page_of(
+            observations,
+            super::paging::Paging::new(first, after, last, before),
+            |o| o.id.to_string(),
+            Into::into,
+        )?)
     }
     /// Each prediction against its measure's data in the cycle's window (once the cycle has
     /// started and ended; empty before).

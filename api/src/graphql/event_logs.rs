@@ -70,13 +70,26 @@ impl EventLogView {
         self.0.updated_at
     }
     /// Every import into the log, newest first, with its status and row errors.
-    async fn imports(&self, ctx: &Context<'_>) -> Result<Vec<EventImportView>> {
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn imports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<EventImportView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(events::imports(db(ctx)?, &caller, self.0.id)
-            .await?
-            .into_iter()
-            .map(EventImportView)
-            .collect())
+        Ok(super::paging::page_of(
+            events::imports(db(ctx)?, &caller, self.0.id).await?,
+            super::paging::Paging::new(first, after, last, before),
+            |i| i.id.to_string(),
+            EventImportView,
+        )?)
     }
     /// The pathway as patients actually travelled it (the same fields as `qiflow mine`).
     async fn discovery(
@@ -233,17 +246,27 @@ pub struct EventLogQuery;
 #[Object]
 impl EventLogQuery {
     /// Every event log the caller may see, by name; archived ones only with `includeArchived`.
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
     async fn event_logs(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] include_archived: bool,
-    ) -> Result<Vec<EventLogView>> {
+        #[graphql(default, desc = "Also the archived logs.")] include_archived: bool,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<EventLogView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(events::list_logs(db(ctx)?, &caller, include_archived)
-            .await?
-            .into_iter()
-            .map(EventLogView)
-            .collect())
+        Ok(super::paging::page_of(
+            events::list_logs(db(ctx)?, &caller, include_archived).await?,
+            super::paging::Paging::new(first, after, last, before),
+            |l| l.id.to_string(),
+            EventLogView,
+        )?)
     }
     async fn event_log(&self, ctx: &Context<'_>, id: ID) -> Result<EventLogView> {
         let caller = super::context::caller_of(ctx);

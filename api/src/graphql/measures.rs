@@ -50,6 +50,7 @@ pub struct CycleWindow {
 
 /// One period of a measure.
 #[derive(SimpleObject)]
+#[graphql(name = "DataPoint")]
 pub struct DataPointView {
     date: NaiveDate,
     value: Option<f64>,
@@ -205,33 +206,52 @@ impl MeasureView {
     /// The data, by date: the current points, from which every chart, summary and report is
     /// drawn; with `includeWithdrawn`, also those retracted or replaced by a correction (each
     /// date's withdrawn points before its current one), which charts leave out.
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
     async fn points(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = false)] include_withdrawn: bool,
-    ) -> Result<Vec<DataPointView>> {
+        #[graphql(
+            default = false,
+            desc = "Also the points retracted or replaced by a correction."
+        )]
+        include_withdrawn: bool,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<DataPointView>> {
         let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
-        if !include_withdrawn {
-            return Ok(crate::store::measures::points(db, &caller, self.0.id)
+        let points: Vec<DataPointView> = if !include_withdrawn {
+            crate::store::measures::points(db, &caller, self.0.id)
                 .await?
                 .into_iter()
                 .map(DataPointView::from)
-                .collect());
-        }
-        Ok(crate::store::measures::history(db, &caller, self.0.id)
-            .await?
+                .collect()
+        } else {
+            point_history(db, &caller, self.0.id).await?
+        };
+        // A date appears once among current points, and with its withdrawn points before it in
+        // the history: the cursor names the date and which of its points.
+        let mut seen: std::collections::HashMap<NaiveDate, usize> = Default::default();
+        let keyed: Vec<(String, DataPointView)> = points
             .into_iter()
-            .map(|(point, withdrawal)| {
-                let mut view = DataPointView::from(point);
-                if let Some(w) = withdrawal {
-                    view.withdrawn_at = Some(w.at);
-                    view.withdrawn_by = Some(w.by);
-                    view.withdrawal_reason = Some(w.reason);
-                }
-                view
+            .map(|p| {
+                let n = seen.entry(p.date).or_default();
+                *n += 1;
+                (format!("{}#{}", p.date, n), p)
             })
-            .collect())
+            .collect();
+        Ok(super::paging::page_of(
+            keyed,
+            super::paging::Paging::new(first, after, last, before),
+            |(key, _)| key.clone(),
+            |(_, p)| p,
+        )?)
     }
     /// The measure's run chart (IHI rules), from the first `baselinePoints` or all points;
     /// `astronomicalDates` are the points the team marks as obviously different.
@@ -403,4 +423,25 @@ impl LogMeasureSourceView {
             target_minutes: d.target_minutes,
         }
     }
+}
+
+/// A measure's points with those withdrawn, each saying who withdrew it, when and why.
+async fn point_history(
+    db: &sea_orm::DatabaseConnection,
+    caller: &crate::caller::Caller,
+    id: uuid::Uuid,
+) -> Result<Vec<DataPointView>> {
+    Ok(crate::store::measures::history(db, caller, id)
+        .await?
+        .into_iter()
+        .map(|(point, withdrawal)| {
+            let mut view = DataPointView::from(point);
+            if let Some(w) = withdrawal {
+                view.withdrawn_at = Some(w.at);
+                view.withdrawn_by = Some(w.by);
+                view.withdrawal_reason = Some(w.reason);
+            }
+            view
+        })
+        .collect())
 }

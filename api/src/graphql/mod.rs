@@ -15,6 +15,7 @@ mod measures;
 mod mining;
 mod node;
 mod organisation;
+mod paging;
 mod pathway;
 mod pathway_mutations;
 mod project_mutations;

@@ -33,15 +33,48 @@ impl OrganisationView {
     }
     /// Its members with their roles, by name (ADMINs of the organisation only: `FORBIDDEN`
     /// for anyone else).
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<super::administration::OrganisationMember>> {
-        super::administration::members_of(ctx, self.0.id).await
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::administration::OrganisationMember>> {
+        let members = super::administration::members_of(ctx, self.0.id).await?;
+        Ok(super::paging::page_of(
+            members,
+            super::paging::Paging::new(first, after, last, before),
+            |m| m.principal_id.0.clone(),
+            |m| m,
+        )?)
     }
     /// The tokens of its members, newest first, never their secrets (ADMINs only).
-    async fn tokens(&self, ctx: &Context<'_>) -> Result<Vec<super::administration::ApiToken>> {
-        super::administration::tokens_of(ctx, self.0.id).await
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn tokens(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::administration::ApiToken>> {
+        let tokens = super::administration::tokens_of(ctx, self.0.id).await?;
+        Ok(super::paging::page_of(
+            tokens,
+            super::paging::Paging::new(first, after, last, before),
+            |t| t.id.0.clone(),
+            |t| t,
+        )?)
     }
 }
 
@@ -50,11 +83,28 @@ pub struct OrganisationQuery;
 
 #[Object]
 impl OrganisationQuery {
-    /// Every organisation, ordered by ODS code.
-    async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationView>> {
+    /// Every organisation, ordered by ODS code, a page at a time.
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<OrganisationView>> {
         let caller = super::context::caller_of(ctx);
         let list = store::organisations::list(db(ctx)?, &caller).await?;
-        Ok(list.into_iter().map(OrganisationView).collect())
+        Ok(super::paging::page_of(
+            list,
+            super::paging::Paging::new(first, after, last, before),
+            |o| o.id.to_string(),
+            OrganisationView,
+        )?)
     }
 
     /// One organisation by id.

@@ -6,7 +6,6 @@ use super::enums::{Handoff, PathwayStatus, ProblemCode, StepKind, ValueClass, Wa
 use super::organisation::OrganisationView;
 use crate::caller::Caller;
 use crate::store::{self, PathwayContent, PathwayRecord};
-use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -14,10 +13,6 @@ use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// Most pathways one page may hold.
-pub const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 20;
 
 /// Loads the content of many pathways in one round of queries, for the caller of one request
 /// (so a list of pathways with their steps is not one query per pathway).
@@ -135,13 +130,26 @@ impl PathwayView {
     }
     /// Every version of the pathway's family that the caller may see, oldest first: the first
     /// version, each one cloned from it, and so on (this one included).
-    async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<PathwayView>> {
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn versions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<PathwayView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(store::versions::lineage(db(ctx)?, &caller, self.record.id)
-            .await?
-            .into_iter()
-            .map(PathwayView::new)
-            .collect())
+        Ok(super::paging::page_of(
+            store::versions::lineage(db(ctx)?, &caller, self.record.id).await?,
+            super::paging::Paging::new(first, after, last, before),
+            |r| r.id.to_string(),
+            PathwayView::new,
+        )?)
     }
     /// This pathway (before) against another version or any pathway the caller may see (after):
     /// steps and transitions added, removed and changed field by field, and both analyses with
@@ -211,8 +219,26 @@ impl PathwayView {
     }
     /// The organisations the pathway is shared with (for members of its owner; empty for
     /// others).
-    async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::access::ShareView>> {
-        super::access::shares_of(ctx, crate::store::access::PATHWAY, self.record.id).await
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn shares(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::access::ShareView>> {
+        super::access::shares_of(
+            ctx,
+            crate::store::access::PATHWAY,
+            self.record.id,
+            super::paging::Paging::new(first, after, last, before),
+        )
+        .await
     }
     /// Every organisation the pathway involves: the owner, then those of its steps.
     async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationView>> {
@@ -443,79 +469,53 @@ impl From<engine::Problem> for ProblemView {
     }
 }
 
-/// Extra fields of the pathway list.
-#[derive(SimpleObject)]
-pub struct PathwayConnectionFields {
-    /// How many pathways match, across all pages.
-    total_count: u64,
-}
-
 #[derive(Default)]
 pub struct PathwayQuery;
 
 #[Object]
 impl PathwayQuery {
-    /// Pathways, oldest first, a page at a time: `first` (1 to 100; 20 by default) after the
-    /// cursor `after`, or `last` before the cursor `before` (Relay's cursor connections).
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).max(1) as usize).saturating_mul(child_complexity)"
-    )]
+    /// Pathways, oldest first, a page at a time.
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
     async fn pathways(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
         last: Option<i32>,
-        before: Option<String>,
-        status: Option<PathwayStatus>,
-    ) -> Result<Connection<String, PathwayView, PathwayConnectionFields>> {
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+        #[graphql(desc = "Only pathways with this status; all when null.")] status: Option<
+            PathwayStatus,
+        >,
+    ) -> Result<super::paging::Connection<PathwayView>> {
         let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
-        let size = |field: &str, n: Option<i32>| match n {
-            None => Ok(None),
-            Some(n) if !(1..=MAX_PAGE as i32).contains(&n) => Err(crate::Error::invalid(
-                field,
-                format!("must be between 1 and {MAX_PAGE}"),
-            )),
-            Some(n) => Ok(Some(n as u64)),
-        };
-        let (first, last) = (size("first", first)?, size("last", last)?);
-        if first.is_some() && last.is_some() {
-            return Err(crate::Error::invalid("last", "give first or last, not both").into());
-        }
-        let cursor = |field: &str, c: Option<String>| {
-            c.map(|c| {
-                Uuid::parse_str(&c)
-                    .map_err(|_| crate::Error::invalid(field, "is not a cursor from this list"))
-            })
-            .transpose()
-        };
+        let window = super::paging::Paging::new(first, after, last, before).window()?;
+        let (after, before) = window.ids()?;
         let page = store::pathways::Page {
-            after: cursor("after", after)?,
-            before: cursor("before", before)?,
-            size: first.or(last).unwrap_or(DEFAULT_PAGE as u64),
-            from_end: last.is_some(),
+            after,
+            before,
+            size: window.size as u64,
+            from_end: window.from_end,
         };
         let status = status.map(engine::PathwayStatus::from);
         let (records, more) = store::pathways::list(db, &caller, status, page).await?;
-        let total_count = store::pathways::count(db, &caller, status).await?;
-        // `more` is in the direction of reading; the other way, a cursor says there is more.
-        let (has_previous, has_next) = if page.from_end {
-            (more, page.before.is_some())
+        let total_count = if super::paging::wants_total(ctx) {
+            store::pathways::count(db, &caller, status).await?
         } else {
-            (page.after.is_some(), more)
+            0
         };
-        let mut connection = Connection::with_additional_fields(
-            has_previous,
-            has_next,
-            PathwayConnectionFields { total_count },
-        );
-        connection.edges.extend(
-            records
-                .into_iter()
-                .map(|r| Edge::new(r.id.to_string(), PathwayView::new(r))),
-        );
-        Ok(connection)
+        Ok(super::paging::from_rows(
+            records,
+            more,
+            &window,
+            total_count,
+            |r| r.id.to_string(),
+            PathwayView::new,
+        ))
     }
 
     /// One pathway by id.

@@ -95,7 +95,19 @@ impl ProjectView {
         super::drivers::diagram(ctx, &self.0).await
     }
     /// PDSA cycles, oldest first.
-    async fn cycles(&self, ctx: &Context<'_>) -> Result<Vec<super::cycles::CycleView>> {
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn cycles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::cycles::CycleView>> {
         let cycles = match ctx.data_opt::<DataLoader<ProjectChildren>>() {
             Some(loader) => loader.load_one(CyclesOf(self.0.id)).await?,
             None => Some(
@@ -103,24 +115,53 @@ impl ProjectView {
                     .await?,
             ),
         };
-        Ok(cycles
-            .unwrap_or_default()
-            .into_iter()
-            .map(super::cycles::CycleView)
-            .collect())
+        Ok(super::paging::page_of(
+            cycles.unwrap_or_default(),
+            super::paging::Paging::new(first, after, last, before),
+            |c| c.id.to_string(),
+            super::cycles::CycleView,
+        )?)
     }
     /// The organisations the project is shared with (for members of its owner; empty for
     /// others).
-    async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<super::access::ShareView>> {
-        super::access::shares_of(ctx, crate::store::access::PROJECT, self.0.id).await
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn shares(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::access::ShareView>> {
+        super::access::shares_of(
+            ctx,
+            crate::store::access::PROJECT,
+            self.0.id,
+            super::paging::Paging::new(first, after, last, before),
+        )
+        .await
     }
     /// The project's measures in the order they were added; withdrawn ones only with
     /// `includeWithdrawn` (each then says who withdrew it, when and why).
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
     async fn measures(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] include_withdrawn: bool,
-    ) -> Result<Vec<MeasureView>> {
+        #[graphql(default, desc = "Also the measures withdrawn from the project.")]
+        include_withdrawn: bool,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<MeasureView>> {
         let measures = match ctx.data_opt::<DataLoader<ProjectChildren>>() {
             Some(loader) if !include_withdrawn => loader.load_one(MeasuresOf(self.0.id)).await?,
             _ => Some(
@@ -133,11 +174,12 @@ impl ProjectView {
                 .await?,
             ),
         };
-        Ok(measures
-            .unwrap_or_default()
-            .into_iter()
-            .map(MeasureView)
-            .collect())
+        Ok(super::paging::page_of(
+            measures.unwrap_or_default(),
+            super::paging::Paging::new(first, after, last, before),
+            |m| m.id.to_string(),
+            MeasureView,
+        )?)
     }
 }
 
@@ -212,13 +254,26 @@ pub struct ProjectQuery;
 #[Object]
 impl ProjectQuery {
     /// Every improvement project, oldest first.
-    async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<ProjectView>> {
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<ProjectView>> {
         let caller = super::context::caller_of(ctx);
-        Ok(projects::list(db(ctx)?, &caller)
-            .await?
-            .into_iter()
-            .map(ProjectView)
-            .collect())
+        Ok(super::paging::page_of(
+            projects::list(db(ctx)?, &caller).await?,
+            super::paging::Paging::new(first, after, last, before),
+            |p| p.id.to_string(),
+            ProjectView,
+        )?)
     }
 
     async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<ProjectView> {

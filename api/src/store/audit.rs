@@ -390,15 +390,63 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
     /// Entries after this one (by id, which orders by time).
     pub after: Option<Uuid>,
+    /// Entries before this one.
+    pub before: Option<Uuid>,
+    /// The last `limit` entries (still returned oldest first) rather than the first.
+    pub from_end: bool,
     pub limit: u64,
 }
 
-/// Audit entries in time order. A principal must administer the organisation asked for.
+/// Audit entries in time order (the first `limit`, or the last with `from_end`). A principal must
+/// administer the organisation asked for. O(entries scanned): the organisation and object filters
+/// are applied here, a batch at a time, because JSON containment differs between SQLite and
+/// PostgreSQL.
 pub async fn audit_trail(
     db: &impl ConnectionTrait,
     caller: &Caller,
     filter: &AuditFilter,
 ) -> Result<Vec<AuditRecord>> {
+    let mut out = Vec::new();
+    scan(db, caller, filter, |record| {
+        out.push(record);
+        out.len() as u64 >= filter.limit.max(1)
+    })
+    .await?;
+    if filter.from_end {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+/// How many entries match the filter, whatever its cursors and limit. O(entries scanned).
+pub async fn count(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &AuditFilter,
+) -> Result<u64> {
+    let whole = AuditFilter {
+        after: None,
+        before: None,
+        from_end: false,
+        limit: u64::MAX,
+        ..filter.clone()
+    };
+    let mut n = 0u64;
+    scan(db, caller, &whole, |_| {
+        n += 1;
+        false
+    })
+    .await?;
+    Ok(n)
+}
+
+/// Feeds the matching entries, in the filter's direction, to `take` until it says it has enough.
+async fn scan(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &AuditFilter,
+    mut take: impl FnMut(AuditRecord) -> bool,
+) -> Result<()> {
     match (caller, filter.organisation_id) {
         (Caller::Installation, _) => {}
         (_, Some(org)) => require_organisation(caller, org, Role::Admin)?,
@@ -409,7 +457,12 @@ pub async fn audit_trail(
             ));
         }
     }
-    let mut query = audit_event::Entity::find().order_by_asc(audit_event::Column::Id);
+    let mut query = audit_event::Entity::find();
+    query = if filter.from_end {
+        query.order_by_desc(audit_event::Column::Id)
+    } else {
+        query.order_by_asc(audit_event::Column::Id)
+    };
     if let Some(p) = filter.principal_id {
         query = query.filter(audit_event::Column::PrincipalId.eq(p));
     }
@@ -422,15 +475,20 @@ pub async fn audit_trail(
     if let Some(after) = filter.after {
         query = query.filter(audit_event::Column::Id.gt(after));
     }
-    // JSON containment differs between SQLite and PostgreSQL: filter ids here, page by page.
-    let mut out = Vec::new();
-    let mut cursor = filter.after;
+    if let Some(before) = filter.before {
+        query = query.filter(audit_event::Column::Id.lt(before));
+    }
+    let mut cursor: Option<Uuid> = None;
     loop {
-        let mut page = query.clone();
+        let mut batch = query.clone();
         if let Some(c) = cursor {
-            page = page.filter(audit_event::Column::Id.gt(c));
+            batch = batch.filter(if filter.from_end {
+                audit_event::Column::Id.lt(c)
+            } else {
+                audit_event::Column::Id.gt(c)
+            });
         }
-        let rows = page.limit(500).all(db).await?;
+        let rows = batch.limit(500).all(db).await?;
         let done = rows.len() < 500;
         for row in rows {
             cursor = Some(row.id);
@@ -443,13 +501,12 @@ pub async fn audit_trail(
             if filter.object_id.is_some_and(|o| !ids.contains(&o)) {
                 continue;
             }
-            out.push(record_from_row(row, ids));
-            if out.len() as u64 >= filter.limit.max(1) {
-                return Ok(out);
+            if take(record_from_row(row, ids)) {
+                return Ok(());
             }
         }
         if done {
-            return Ok(out);
+            return Ok(());
         }
     }
 }

@@ -66,7 +66,7 @@ async function header() {
 }
 
 async function pathways(params) {
-  const data = await gql(`{ organisations { odsCode name }
+  const data = await gql(`{ organisations(first: 100) { nodes { odsCode name } }
     pathways(first: 100) { edges { node { id name status version owner { odsCode name } organisations { odsCode } } } } }`);
   const org = params.get("org") || "";
   const rows = data.pathways.edges
@@ -75,7 +75,7 @@ async function pathways(params) {
   show(`<h2>Pathways</h2>
     <form class="inline card" id="filter"><label for="org">Organisation
       <select id="org"><option value="">All organisations</option>
-      ${data.organisations.map((o) => `<option value="${esc(o.odsCode)}" ${o.odsCode === org ? "selected" : ""}>${esc(o.name)} (${esc(o.odsCode)})</option>`).join("")}
+      ${data.organisations.nodes.map((o) => `<option value="${esc(o.odsCode)}" ${o.odsCode === org ? "selected" : ""}>${esc(o.name)} (${esc(o.odsCode)})</option>`).join("")}
       </select></label><button type="submit">Filter</button></form>
     <table><caption class="muted">${rows.length} pathway(s)</caption>
       <thead><tr><th scope="col">Pathway</th><th scope="col">Owner</th><th scope="col">Status</th><th scope="col">Version</th></tr></thead>
@@ -155,8 +155,8 @@ async function pathway(id) {
 }
 
 async function projects() {
-  const data = await gql("{ projects { id title aim status owner { name } } }");
-  show(`<h2>Improvement projects</h2>${data.projects.map((p) => `<div class="card"><h3><a href="#/project/${esc(p.id)}">${esc(p.title)}</a></h3>
+  const data = await gql("{ projects(first: 100) { nodes { id title aim status owner { name } } } }");
+  show(`<h2>Improvement projects</h2>${data.projects.nodes.map((p) => `<div class="card"><h3><a href="#/project/${esc(p.id)}">${esc(p.title)}</a></h3>
     <p>${esc(p.aim)}</p><p class="muted">${esc(p.owner.name)} · <span class="tag">${esc(p.status)}</span></p></div>`).join("") || "<p>No projects you can see.</p>"}`);
 }
 
@@ -170,19 +170,19 @@ function driverTree(drivers, parent) {
 async function project(id) {
   const { project: p } = await gql(`query($id: ID!) { project(id: $id) { id title aim status owner { name }
       summary { measureId name latestDate latestValue variation assurance target }
-      measures { id name unit chartSvg }
+      measures(first: 20) { nodes { id name unit chartSvg } }
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
-      cycles { id changeIdea stage objective plannedStart plannedEnd actualStart actualEnd learning decision
-        predictions { measureId expectedValue expectedDirection } history { from to at by } } } }`, { id });
+      cycles(first: 50) { nodes { id changeIdea stage objective plannedStart plannedEnd actualStart actualEnd learning decision
+        predictions { measureId expectedValue expectedDirection } history { from to at by } } } } }`, { id });
   const words = (x) => (x ? esc(String(x).replace(/_/g, " ").toLowerCase()) : "—");
   show(`<p><a href="#/projects">← Projects</a></p><h2>${esc(p.title)}</h2><p>${esc(p.aim)}</p>
     <section class="card"><table id="summary"><caption>Measures at a glance (the board's icon table)</caption>
       <thead><tr><th scope="col">Measure</th><th scope="col">Latest</th><th scope="col">Variation</th><th scope="col">Assurance</th><th scope="col">Target</th></tr></thead>
       <tbody>${p.summary.map((s) => `<tr><td>${esc(s.name)}</td><td>${s.latestValue == null ? "—" : `${Number(s.latestValue).toFixed(1)} (${esc(s.latestDate)})`}</td>
         <td>${words(s.variation)}</td><td>${words(s.assurance)}</td><td>${s.target ?? "—"}</td></tr>`).join("")}</tbody></table></section>
-    ${p.measures.map((m) => `<section class="card"><h3>${esc(m.name)}</h3><div class="picture chart" role="img" aria-label="SPC chart of ${esc(m.name)}">${m.chartSvg}</div></section>`).join("")}
+    ${p.measures.nodes.map((m) => `<section class="card"><h3>${esc(m.name)}</h3><div class="picture chart" role="img" aria-label="SPC chart of ${esc(m.name)}">${m.chartSvg}</div></section>`).join("")}
     <section class="card"><h3>Driver diagram</h3>${driverTree(p.drivers, null) || "<p>No drivers yet.</p>"}</section>
-    <section class="card"><h3>PDSA cycles</h3>${p.cycles.map((c) => `<div class="card"><h4>${esc(c.changeIdea)} <span class="tag">${esc(c.stage)}</span></h4>
+    <section class="card"><h3>PDSA cycles</h3>${p.cycles.nodes.map((c) => `<div class="card"><h4>${esc(c.changeIdea)} <span class="tag">${esc(c.stage)}</span></h4>
       <p>${esc(c.objective)}</p><p class="muted">Planned ${esc(c.plannedStart || "—")} to ${esc(c.plannedEnd || "—")}; ran ${esc(c.actualStart || "—")} to ${esc(c.actualEnd || "—")}</p>
       ${c.predictions.length ? `<p>Predictions: ${c.predictions.map((x) => esc(x.expectedValue ?? x.expectedDirection)).join(", ")}</p>` : ""}
       ${c.learning ? `<p><strong>Learning:</strong> ${esc(c.learning)}</p>` : ""}${c.decision ? `<p><strong>Decision:</strong> ${esc(c.decision)}</p>` : ""}
@@ -190,9 +190,9 @@ async function project(id) {
 }
 
 async function logs() {
-  const data = await gql("{ eventLogs { id name eventCount caseCount pathway { name } } }");
+  const data = await gql("{ eventLogs(first: 100) { nodes { id name eventCount caseCount pathway { name } } } }");
   show(`<h2>Event logs</h2><table><thead><tr><th scope="col">Log</th><th scope="col">Events</th><th scope="col">Cases</th><th scope="col">Pathway</th></tr></thead>
-    <tbody>${data.eventLogs.map((l) => `<tr><td><a href="#/log/${esc(l.id)}">${esc(l.name)}</a></td><td>${l.eventCount}</td><td>${l.caseCount}</td><td>${esc(l.pathway?.name || "—")}</td></tr>`).join("")}</tbody></table>`);
+    <tbody>${data.eventLogs.nodes.map((l) => `<tr><td><a href="#/log/${esc(l.id)}">${esc(l.name)}</a></td><td>${l.eventCount}</td><td>${l.caseCount}</td><td>${esc(l.pathway?.name || "—")}</td></tr>`).join("")}</tbody></table>`);
 }
 
 async function log(id) {
