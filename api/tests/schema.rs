@@ -141,3 +141,61 @@ fn every_list_of_records_is_a_connection() {
     );
     assert!(connections >= 14, "only {connections} connections");
 }
+/// Every type, field, argument, input field and enum value says what it is for a client
+/// developer: the test reads the schema as introspection gives it (the exported SDL is printed
+/// from the same registry) and lists every element without a description.
+#[test]
+fn every_element_of_the_schema_is_described() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let document = schema();
+    let mut missing = Vec::new();
+    let described = |d: &Option<async_graphql::Positioned<String>>| {
+        d.as_ref().is_some_and(|d| !d.node.trim().is_empty())
+    };
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(t) = definition else {
+            continue;
+        };
+        let type_name = t.node.name.node.to_string();
+        if !described(&t.node.description) {
+            missing.push(type_name.clone());
+        }
+        let mut fields = Vec::new();
+        match &t.node.kind {
+            TypeKind::Object(o) => fields.extend(&o.fields),
+            TypeKind::Interface(i) => fields.extend(&i.fields),
+            TypeKind::InputObject(i) => {
+                for f in &i.fields {
+                    if !described(&f.node.description) {
+                        missing.push(format!("{type_name}.{}", f.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(e) => {
+                for v in &e.values {
+                    if !described(&v.node.description) {
+                        missing.push(format!("{type_name}.{}", v.node.value.node));
+                    }
+                }
+            }
+            _ => {}
+        }
+        for f in fields {
+            let field = format!("{type_name}.{}", f.node.name.node);
+            if !described(&f.node.description) {
+                missing.push(field.clone());
+            }
+            for a in &f.node.arguments {
+                if !described(&a.node.description) {
+                    missing.push(format!("{field}({}:)", a.node.name.node));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} schema elements without a description:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}

@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 /// The role a share grants.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum ShareRole {
+    /// May read it.
     Viewer,
+    /// May read and change it.
     Editor,
 }
 
@@ -28,11 +30,15 @@ impl From<ShareRole> for Role {
 #[derive(SimpleObject)]
 #[graphql(name = "Share")]
 pub struct ShareView {
+    /// The organisation shared with (its id).
     organisation_id: ID,
+    /// The organisation's ODS code.
     ods_code: String,
+    /// The organisation's name.
     organisation_name: String,
     /// VIEWER or EDITOR: at most the member's own role in that organisation.
     role: String,
+    /// When it was shared (UTC).
     created_at: DateTime<Utc>,
 }
 
@@ -68,34 +74,46 @@ pub(crate) async fn shares_of(
 /// A principal's role in an organisation.
 #[derive(SimpleObject)]
 pub struct MembershipView {
+    /// The organisation's id.
     organisation_id: ID,
     /// The organisation's ODS code, beside its id.
     ods_code: String,
     /// VIEWER, EDITOR or ADMIN.
     role: String,
+    /// Whether the caller may upload and append patient-level events for it.
     events_write: bool,
 }
 
 /// The authenticated caller.
 #[derive(SimpleObject)]
 pub struct Me {
+    /// The caller's name.
     name: String,
+    /// Whether the caller is a system client rather than a person.
     system: bool,
+    /// The organisations the caller belongs to, with their roles.
     memberships: Vec<MembershipView>,
 }
 
 /// One audited action.
 #[derive(SimpleObject)]
 pub struct AuditEntry {
+    /// The entry's id (ids order entries by time).
     #[graphql(owned)]
     pub(crate) id: ID,
+    /// When it happened (UTC).
     at: DateTime<Utc>,
+    /// Who did it; null for the installation or an unknown caller.
     principal_id: Option<ID>,
+    /// Who did it, by name.
     principal_name: String,
+    /// The GraphQL field, route or command that did it (`updateStep`, `upload`, `signIn` ...).
     operation: String,
+    /// The ids of the objects the operation named or made.
     object_ids: Vec<ID>,
     /// OK, or the error code.
     outcome: String,
+    /// The request's id, as in the server's log and the `x-request-id` header.
     request_id: String,
     /// What a correction changed, field by field (empty for other operations).
     changes: Vec<AuditChange>,
@@ -106,8 +124,11 @@ pub struct AuditEntry {
 pub struct AuditChange {
     /// The object changed.
     object_id: ID,
+    /// The field that changed, with its path inside the object (`steps[xray].touchMinutes`).
     field: String,
+    /// Its value before the change (JSON; null when the field is new).
     before: async_graphql::Json<serde_json::Value>,
+    /// Its value after the change (JSON; null when the field was removed).
     after: async_graphql::Json<serde_json::Value>,
 }
 
@@ -253,9 +274,10 @@ impl AccessMutation {
     async fn share_pathway(
         &self,
         ctx: &Context<'_>,
-        pathway_id: ID,
+        #[graphql(desc = "The pathway to share (its id).")] pathway_id: ID,
+        #[graphql(desc = "The organisation to share with: its ODS code or id.")]
         organisation_id: ID,
-        role: ShareRole,
+        #[graphql(desc = "VIEWER or EDITOR: at most your own role.")] role: ShareRole,
     ) -> Result<bool> {
         crate::store::shares::share(
             db(ctx)?,
@@ -273,9 +295,10 @@ impl AccessMutation {
     async fn share_project(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
+        #[graphql(desc = "The project to share (its id).")] project_id: ID,
+        #[graphql(desc = "The organisation to share with: its ODS code or id.")]
         organisation_id: ID,
-        role: ShareRole,
+        #[graphql(desc = "VIEWER or EDITOR: at most your own role.")] role: ShareRole,
     ) -> Result<bool> {
         crate::store::shares::share(
             db(ctx)?,
@@ -293,7 +316,8 @@ impl AccessMutation {
     async fn revoke_pathway_share(
         &self,
         ctx: &Context<'_>,
-        pathway_id: ID,
+        #[graphql(desc = "The pathway (its id).")] pathway_id: ID,
+        #[graphql(desc = "The organisation to take the share from: its ODS code or id.")]
         organisation_id: ID,
     ) -> Result<bool> {
         crate::store::shares::revoke(
@@ -311,7 +335,8 @@ impl AccessMutation {
     async fn revoke_project_share(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
+        #[graphql(desc = "The project (its id).")] project_id: ID,
+        #[graphql(desc = "The organisation to take the share from: its ODS code or id.")]
         organisation_id: ID,
     ) -> Result<bool> {
         crate::store::shares::revoke(

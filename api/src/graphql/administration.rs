@@ -13,8 +13,11 @@ use chrono::{DateTime, Utc};
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "OrganisationRole")]
 pub enum RoleInput {
+    /// Reads only.
     Viewer,
+    /// Reads, and changes the organisation's pathways, projects and logs.
     Editor,
+    /// Everything an EDITOR may do, and administering members, tokens, shares and the audit trail.
     Admin,
 }
 
@@ -43,11 +46,13 @@ impl From<Role> for RoleInput {
 pub struct OrganisationMember {
     /// The principal's id (pass it to `setOrganisationMemberRole` and `removeOrganisationMember`).
     pub(super) principal_id: ID,
+    /// The person's or system's name.
     name: String,
     /// A system client (signs in with a token) rather than a person.
     system: bool,
     /// The identity provider's subject, for a person who signs in with OIDC.
     oidc_subject: Option<String>,
+    /// Their role in the organisation.
     role: RoleInput,
     /// May upload and append patient-level events for the organisation.
     events_write: bool,
@@ -72,18 +77,23 @@ impl From<MemberRecord> for OrganisationMember {
 /// An API token as its administrators see it: never its secret.
 #[derive(SimpleObject)]
 pub struct ApiToken {
+    /// Its id: pass it to `revokeToken` or `rotateToken`.
     #[graphql(owned)]
     pub(crate) id: ID,
     /// The token's label.
     name: String,
     /// Who the token signs in as.
     principal: String,
+    /// The id of the person or system it signs in as; null for a token of the installation.
     principal_id: Option<ID>,
     /// The token of a system client rather than a person.
     system: Option<bool>,
     /// The principal's role in the organisation listed.
     role: Option<RoleInput>,
+    /// Whether its principal may upload and append patient-level events for the organisation
+    /// listed; null when the organisation is not one of theirs.
     events_write: Option<bool>,
+    /// When it was issued (UTC).
     created_at: DateTime<Utc>,
     /// After this the token no longer signs in.
     expires_at: DateTime<Utc>,
@@ -125,17 +135,22 @@ impl From<OrganisationToken> for ApiToken {
 pub struct IssuedToken {
     /// Send it as `Authorization: Bearer <secret>`. Store it now: it cannot be shown again.
     secret: String,
+    /// The token, as `Organisation.tokens` lists it.
     token: ApiToken,
 }
 
 /// A token to issue for a person or system client of an organisation.
 #[derive(InputObject)]
 pub struct IssueTokenInput {
+    /// The organisation whose member the token signs in as: its ODS code or id (you must administer
+    /// it).
     pub organisation_id: ID,
     /// The principal's name; created when new (a system client with `system: true`).
     pub principal: String,
+    /// A system client (a feed or integration) rather than a person.
     #[graphql(default)]
     pub system: bool,
+    /// The principal's role in the organisation: at most your own.
     pub role: RoleInput,
     /// Days until the token expires, 1 to 3650.
     #[graphql(default = 90)]
@@ -152,11 +167,13 @@ pub struct IssueTokenInput {
 /// A person to add to an organisation.
 #[derive(InputObject)]
 pub struct AddOrganisationMemberInput {
+    /// The organisation: its ODS code or its id.
     pub organisation_id: ID,
     /// The person's name as qiflow shows it; an existing person of this name is reused.
     pub name: String,
     /// The identity provider's subject (`sub`), for a person who signs in with OIDC.
     pub oidc_subject: Option<String>,
+    /// The role to give: at most your own, in an organisation you administer.
     pub role: RoleInput,
 }
 
@@ -192,6 +209,7 @@ impl AdministrationMutation {
     async fn add_organisation_member(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: AddOrganisationMemberInput,
     ) -> Result<OrganisationMember> {
         let organisation_id =
@@ -211,9 +229,12 @@ impl AdministrationMutation {
     async fn set_organisation_member_role(
         &self,
         ctx: &Context<'_>,
-        organisation_id: ID,
+        #[graphql(desc = "The organisation: its ODS code or its id.")] organisation_id: ID,
+        #[graphql(
+            desc = "The person or system (their principal id, from `Organisation.members`)."
+        )]
         principal_id: ID,
-        role: RoleInput,
+        #[graphql(desc = "The new role: at most your own.")] role: RoleInput,
     ) -> Result<OrganisationMember> {
         let organisation_id = organisation_ref(ctx, "organisationId", &organisation_id).await?;
         let principal_id = parse_id("principalId", &principal_id)?;
@@ -233,7 +254,10 @@ impl AdministrationMutation {
     async fn remove_organisation_member(
         &self,
         ctx: &Context<'_>,
-        organisation_id: ID,
+        #[graphql(desc = "The organisation: its ODS code or id.")] organisation_id: ID,
+        #[graphql(
+            desc = "The person or system (their principal id, from `Organisation.members`)."
+        )]
         principal_id: ID,
     ) -> Result<bool> {
         let organisation_id = organisation_ref(ctx, "organisationId", &organisation_id).await?;
@@ -244,7 +268,12 @@ impl AdministrationMutation {
 
     /// Issues a token for a person or system client of an organisation (ADMINs of it only);
     /// the secret is in the answer, once.
-    async fn issue_token(&self, ctx: &Context<'_>, input: IssueTokenInput) -> Result<IssuedToken> {
+    async fn issue_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
+        input: IssueTokenInput,
+    ) -> Result<IssuedToken> {
         let organisation_id =
             organisation_ref(ctx, "organisationId", &input.organisation_id).await?;
         let caller = caller_of(ctx);
@@ -277,7 +306,14 @@ impl AdministrationMutation {
 
     /// Revokes a token of a member of an organisation the caller administers (or the caller's
     /// own). It stops signing in at once on every replica within the caller cache's lifetime.
-    async fn revoke_token(&self, ctx: &Context<'_>, token_id: ID) -> Result<bool> {
+    async fn revoke_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The token to revoke (its id, from `Organisation.tokens`): it stops working at once on this server, within 30 seconds on others."
+        )]
+        token_id: ID,
+    ) -> Result<bool> {
         let id = parse_id("tokenId", &token_id)?;
         members::revoke(db(ctx)?, &change(ctx), id).await?;
         Ok(true)
@@ -288,8 +324,12 @@ impl AdministrationMutation {
     async fn rotate_token(
         &self,
         ctx: &Context<'_>,
-        token_id: ID,
-        #[graphql(default = 24)] overlap_hours: i64,
+        #[graphql(desc = "The token to replace (its id).")] token_id: ID,
+        #[graphql(
+            default = 24,
+            desc = "How many hours the old secret keeps working (0 to 168)."
+        )]
+        overlap_hours: i64,
     ) -> Result<IssuedToken> {
         let id = parse_id("tokenId", &token_id)?;
         let (secret, record) = members::rotate(db(ctx)?, &change(ctx), id, overlap_hours).await?;

@@ -60,26 +60,41 @@ pub(crate) async fn analysis_of(
     Ok(analysis)
 }
 
+/// What sort of delay, waste or duplication a hotspot is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "engine::HotspotKind")]
 pub enum HotspotKind {
+    /// A long wait between two steps.
     Delay,
+    /// A step whose demand exceeds its capacity.
     Bottleneck,
+    /// A loop back that makes patients repeat steps.
     Rework,
+    /// The same data item recorded at more than one step.
     Duplication,
+    /// A step classed as waste, or with lean wastes.
     Waste,
+    /// A hand-off between teams or organisations that costs waiting.
     Handoff,
 }
 
+/// What one change of a what-if does.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "engine::analysis::hotspots::ChangeKind")]
 pub enum ChangeKind {
+    /// Remove a step, joining its predecessors to its successors.
     RemoveStep,
+    /// Set a step's hands-on minutes.
     SetTouchMinutes,
+    /// Set the wait on a transition.
     SetWaitMinutes,
+    /// Set the probabilities of a step's outgoing transitions.
     SetProbabilities,
+    /// Set or remove a step's daily capacity.
     SetCapacity,
+    /// Move a step to another organisation.
     MoveStep,
+    /// Merge two steps that do the same work into the first.
     MergeDuplicate,
 }
 
@@ -88,13 +103,16 @@ pub enum ChangeKind {
 pub struct SuggestedChange {
     /// The what-if change that tries it.
     kind: ChangeKind,
+    /// What to change, in words.
     description: String,
 }
 
 /// Something that costs patients time, with its cost in minutes per patient.
 #[derive(SimpleObject)]
 pub struct Hotspot {
+    /// What sort of delay, waste or duplication it is.
     kind: HotspotKind,
+    /// A short title in plain words.
     title: String,
     /// A sentence with the numbers, for people.
     explanation: String,
@@ -108,9 +126,12 @@ pub struct Hotspot {
     patients_per_year: Option<f64>,
     /// Hours a year it costs all patients together (when the demand is known).
     hours_per_year: Option<f64>,
+    /// The steps it concerns (for a transition, its two ends).
     step_keys: Vec<String>,
     /// Transitions involved, as `from->to`.
     transitions: Vec<String>,
+    /// A change that would remove or reduce it, ready for a what-if; null when there is none to
+    /// suggest.
     suggested_change: Option<SuggestedChange>,
 }
 
@@ -138,6 +159,7 @@ impl From<engine::analysis::RenderedHotspot> for Hotspot {
 /// Figures of one step.
 #[derive(SimpleObject)]
 pub struct StepFigures {
+    /// The step's key.
     key: String,
     /// Expected visits per patient (more than 1 on rework loops).
     expected_visits: f64,
@@ -152,18 +174,26 @@ pub struct StepFigures {
 /// Figures of one transition.
 #[derive(SimpleObject)]
 pub struct TransitionFigures {
+    /// The step it leaves (its key).
     from: String,
+    /// The step it goes to (its key).
     to: String,
+    /// How many times a patient takes it, on average (above 1 in a rework loop).
     expected_traversals: f64,
+    /// The share of patients who take it at least once (0 to 1).
     reach_probability: f64,
+    /// Minutes a patient waits on it, on average over all patients.
     expected_wait_minutes: f64,
+    /// Whether its two steps are in different organisations.
     crosses_organisations: bool,
 }
 
 /// The START-to-END route with the highest probability.
 #[derive(SimpleObject)]
 pub struct Route {
+    /// Its steps, by key, from START to END.
     step_keys: Vec<String>,
+    /// The share of patients who take it (0 to 1).
     probability: f64,
     /// Touch minutes of its steps plus waits of its transitions.
     minutes: f64,
@@ -172,6 +202,8 @@ pub struct Route {
 /// Where a pathway loses time, in minutes per patient.
 pub struct AnalysisView(pub Arc<engine::Analysis>);
 
+/// What a pathway costs patients and staff, computed exactly from its map: lead time, value-added
+/// time, hand-offs and rework, each step's and transition's share, and the hotspots.
 #[Object(name = "Analysis")]
 impl AnalysisView {
     /// Expected minutes from START to END per patient.
@@ -202,9 +234,12 @@ impl AnalysisView {
     async fn rolled_percent_complete_accurate(&self) -> Option<f64> {
         self.0.rolled_percent_complete_accurate
     }
+    /// Patients entering the pathway a day, as the pathway gives it; null when not given (no
+    /// BOTTLENECK hotspots then).
     async fn demand_per_day(&self) -> Option<f64> {
         self.0.demand_per_day
     }
+    /// Each step's expected visits and minutes per patient.
     async fn steps(&self, ctx: &Context<'_>) -> Result<Vec<StepFigures>> {
         super::context::charge_items(ctx, "steps", self.0.steps.len())?;
         Ok(self
@@ -220,6 +255,7 @@ impl AnalysisView {
             })
             .collect())
     }
+    /// Each transition's expected traversals and waiting per patient.
     async fn transitions(&self, ctx: &Context<'_>) -> Result<Vec<TransitionFigures>> {
         super::context::charge_items(ctx, "transitions", self.0.transitions.len())?;
         Ok(self
@@ -236,6 +272,7 @@ impl AnalysisView {
             })
             .collect())
     }
+    /// The route from START to END a patient most often takes.
     async fn most_probable_route(&self) -> Route {
         let r = &self.0.most_probable_route;
         Route {
@@ -249,7 +286,10 @@ impl AnalysisView {
     async fn hotspots(
         &self,
         ctx: &Context<'_>,
-        kinds: Option<Vec<HotspotKind>>,
+        #[graphql(desc = "Only hotspots of these kinds; all when null.")] kinds: Option<
+            Vec<HotspotKind>,
+        >,
+        #[graphql(desc = "At most this many hotspots, largest first; all when null.")]
         first: Option<i32>,
     ) -> Result<Vec<Hotspot>> {
         let kinds: Option<Vec<engine::HotspotKind>> =
@@ -274,51 +314,70 @@ impl AnalysisView {
 /// A step, by key.
 #[derive(InputObject)]
 pub struct StepChangeInput {
+    /// The step (its key).
     pub step: String,
 }
 
+/// A step's new hands-on minutes.
 #[derive(InputObject)]
 pub struct SetTouchMinutesInput {
+    /// The step (its key).
     pub step: String,
+    /// Minutes, 0 or more.
     pub minutes: f64,
 }
 
+/// A transition's new wait.
 #[derive(InputObject)]
 pub struct SetWaitMinutesInput {
+    /// The step the transition leaves (its key).
     pub from: String,
+    /// The step the transition goes to (its key).
     pub to: String,
+    /// Minutes, 0 or more.
     pub minutes: f64,
 }
 
+/// The new probability of one transition out of a step.
 #[derive(InputObject)]
 pub struct ProbabilityChangeInput {
     /// The key of the step the transition goes to.
     pub to: String,
+    /// The probability, 0 to 1; a step's outgoing probabilities must add up to 1.
     pub probability: f64,
 }
 
+/// New probabilities for a step's outgoing transitions.
 #[derive(InputObject)]
 pub struct SetProbabilitiesInput {
+    /// The step (its key).
     pub step: String,
+    /// One per transition out of the step, adding up to 1.
     pub probabilities: Vec<ProbabilityChangeInput>,
 }
 
+/// A step's new daily capacity.
 #[derive(InputObject)]
 pub struct SetCapacityInput {
+    /// The step (its key).
     pub step: String,
     /// Leave out to remove the capacity.
     pub capacity_per_day: Option<f64>,
 }
 
+/// A step moved to another organisation.
 #[derive(InputObject)]
 pub struct MoveStepInput {
+    /// The step (its key).
     pub step: String,
     /// ODS code of the organisation the step moves to.
     pub organisation: String,
 }
 
+/// Two steps that do the same work: the second is merged into the first.
 #[derive(InputObject)]
 pub struct MergeDuplicateInput {
+    /// The earlier step, which is kept (its key).
     pub first: String,
     /// The later step, which is dropped.
     pub second: String,
@@ -329,11 +388,15 @@ pub struct MergeDuplicateInput {
 pub enum ChangeInput {
     /// Remove a step, joining its predecessors to its successors.
     RemoveStep(StepChangeInput),
+    /// Set a step's hands-on minutes.
     SetTouchMinutes(SetTouchMinutesInput),
+    /// Set the wait on a transition.
     SetWaitMinutes(SetWaitMinutesInput),
     /// New probabilities for a step's ways out; they must still sum to 1.
     SetProbabilities(SetProbabilitiesInput),
+    /// Set or remove a step's daily capacity.
     SetCapacity(SetCapacityInput),
+    /// Move a step to another organisation.
     MoveStep(MoveStepInput),
     /// Drop the later step of a duplicated pair.
     MergeDuplicate(MergeDuplicateInput),
@@ -380,11 +443,15 @@ impl From<ChangeInput> for engine::Change {
     }
 }
 
+/// How a hotspot differs between two versions.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "engine::whatif::HotspotChange")]
 pub enum HotspotChange {
+    /// Only the earlier version has it.
     Disappeared,
+    /// Both have it, with different minutes.
     Changed,
+    /// Only the later version has it.
     Appeared,
     /// In a comparison of versions, a hotspot found in both with the same minutes.
     Unchanged,
@@ -393,28 +460,42 @@ pub enum HotspotChange {
 /// A hotspot that the changes removed, changed or created.
 #[derive(SimpleObject)]
 pub struct HotspotDifference {
+    /// What sort of hotspot it is.
     kind: HotspotKind,
+    /// Its title.
     title: String,
+    /// Appeared, disappeared or changed.
     change: HotspotChange,
+    /// Its minutes per patient in the earlier version; null when it is not there.
     minutes_before: Option<f64>,
+    /// Its minutes per patient in the later version; null when it is not there.
     minutes_after: Option<f64>,
 }
 
 /// Changed minus baseline.
 #[derive(SimpleObject)]
 pub struct Differences {
+    /// Lead time in minutes, after minus before (negative: faster).
     expected_lead_time_minutes: f64,
+    /// Value-adding minutes per patient, after minus before.
     value_added_minutes: f64,
+    /// Flow efficiency (0 to 1), after minus before.
     flow_efficiency: f64,
+    /// Hand-offs per patient, after minus before.
     expected_handoffs: f64,
+    /// Hand-offs between organisations per patient, after minus before.
     expected_cross_organisation_handoffs: f64,
+    /// Rework minutes per patient, after minus before.
     rework_minutes: f64,
+    /// Every hotspot of either version: appeared, disappeared or changed, with its minutes before
+    /// and after.
     hotspots: Vec<HotspotDifference>,
 }
 
 /// The predicted effect of a set of changes (nothing is stored).
 pub struct WhatIfView(engine::WhatIf);
 
+/// A pathway's analysis before and after trying changes on a copy that is never stored.
 #[Object(name = "WhatIf")]
 impl WhatIfView {
     /// The pathway as it is.
@@ -425,6 +506,7 @@ impl WhatIfView {
     async fn changed(&self) -> AnalysisView {
         AnalysisView(Arc::new(self.0.changed.clone()))
     }
+    /// After minus before, for every headline figure and hotspot.
     async fn differences(&self) -> Differences {
         differences_view(&self.0.differences)
     }
@@ -457,7 +539,9 @@ fn differences_view(d: &engine::whatif::Differences) -> Differences {
 pub struct FieldChangeView {
     /// The pathway document's name for the field (`touchMinutes`).
     field: String,
+    /// The value before (JSON; null when the field is new).
     before: async_graphql::Json<serde_json::Value>,
+    /// The value after (JSON; null when the field was removed).
     after: async_graphql::Json<serde_json::Value>,
 }
 
@@ -475,22 +559,29 @@ fn field_changes(changes: &[engine::compare::FieldChange]) -> Vec<FieldChangeVie
 /// A step in both versions whose fields differ.
 #[derive(SimpleObject)]
 pub struct StepChangeView {
+    /// The step's key.
     key: String,
+    /// Each field that differs, before and after.
     changes: Vec<FieldChangeView>,
 }
 
 /// A transition, by its ends.
 #[derive(SimpleObject)]
 pub struct TransitionRefView {
+    /// The step it leaves (its key).
     from: String,
+    /// The step it goes to (its key).
     to: String,
 }
 
 /// A transition in both versions whose fields differ.
 #[derive(SimpleObject)]
 pub struct TransitionChangeView {
+    /// The step it leaves (its key).
     from: String,
+    /// The step it goes to (its key).
     to: String,
+    /// Each field that differs, before and after.
     changes: Vec<FieldChangeView>,
 }
 
@@ -503,14 +594,18 @@ pub struct ComparisonView {
     pub after: Arc<engine::Analysis>,
 }
 
+/// Two pathway versions side by side: what was added, removed and changed, and both analyses.
 #[Object(name = "PathwayComparison")]
 impl ComparisonView {
+    /// Keys of the steps only the later version has.
     async fn steps_added(&self) -> &[String] {
         &self.map.steps_added
     }
+    /// Keys of the steps only the earlier version has.
     async fn steps_removed(&self) -> &[String] {
         &self.map.steps_removed
     }
+    /// The steps both have, with the fields that differ.
     async fn steps_changed(&self) -> Vec<StepChangeView> {
         self.map
             .steps_changed
@@ -521,12 +616,15 @@ impl ComparisonView {
             })
             .collect()
     }
+    /// Transitions only the later version has.
     async fn transitions_added(&self) -> Vec<TransitionRefView> {
         transition_refs(&self.map.transitions_added)
     }
+    /// Transitions only the earlier version has.
     async fn transitions_removed(&self) -> Vec<TransitionRefView> {
         transition_refs(&self.map.transitions_removed)
     }
+    /// Transitions both have, with the fields that differ.
     async fn transitions_changed(&self) -> Vec<TransitionChangeView> {
         self.map
             .transitions_changed
@@ -577,8 +675,10 @@ impl AnalysisQuery {
     async fn what_if(
         &self,
         ctx: &Context<'_>,
-        pathway_id: ID,
-        changes: Vec<ChangeInput>,
+        #[graphql(desc = "The pathway to try them on (its id).")] pathway_id: ID,
+        #[graphql(desc = "The changes to try, in order; each names steps by key.")] changes: Vec<
+            ChangeInput,
+        >,
     ) -> Result<WhatIfView> {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("pathwayId", &pathway_id)?;

@@ -9,22 +9,34 @@ use chrono::{DateTime, NaiveDate, Utc};
 use engine::pdsa::{Cycle, Expectation, Move, Prediction};
 use engine::spc::XmrOptions;
 
+/// The stage of a PDSA cycle.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "engine::pdsa::Stage")]
 pub enum PdsaStage {
+    /// Planning the test: objective, questions and predictions.
     Plan,
+    /// Testing the change.
     Do,
+    /// Comparing what happened with the predictions.
     Study,
+    /// Deciding what to do with the change.
     Act,
+    /// Decided.
     Closed,
+    /// Stopped before it finished (with a reason); left out of reports.
     Abandoned,
 }
 
+/// What a team decides at the end of a PDSA cycle.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "engine::pdsa::Decision")]
 pub enum PdsaDecision {
+    /// Make the change the way things are done (the project's pathway takes a new DRAFT with the
+    /// change set).
     Adopt,
+    /// Change it and test again: the next cycle of the ramp is planned.
     Adapt,
+    /// Drop the change.
     Abandon,
 }
 
@@ -36,8 +48,11 @@ fn date(field: &str, text: &str) -> Result<NaiveDate, crate::Error> {
 /// What a cycle predicts for one measure: an expected value or an expected direction.
 #[derive(InputObject)]
 pub struct PredictionInput {
+    /// The measure (its id), of the cycle's project.
     pub measure_id: ID,
+    /// The value the measure should reach; give this or `expectedDirection`.
     pub expected_value: Option<f64>,
+    /// The direction the measure should move; give this or `expectedValue`.
     pub expected_direction: Option<ImprovementDirection>,
     /// The lead time a what-if predicts for the change, when there is one.
     pub predicted_lead_time_minutes: Option<f64>,
@@ -50,6 +65,7 @@ pub struct CyclePlanInput {
     pub change_idea: String,
     /// The change idea of the project's driver diagram this cycle tests.
     pub change_idea_id: Option<ID>,
+    /// What this cycle tests and why, in one sentence.
     pub objective: String,
     /// The questions the cycle should answer.
     #[graphql(default)]
@@ -60,16 +76,19 @@ pub struct CyclePlanInput {
     /// What data will be collected, by whom and how.
     #[graphql(default)]
     pub data_collection: String,
+    /// What the team expects each measure to do: a cycle needs at least one to start.
     #[graphql(default)]
     pub predictions: Vec<PredictionInput>,
     /// YYYY-MM-DD.
     pub planned_start: Option<String>,
+    /// When the test should end (YYYY-MM-DD); null when open.
     pub planned_end: Option<String>,
 }
 
 /// A new cycle in PLAN.
 #[derive(InputObject)]
 pub struct PlanCycleInput {
+    /// The project (its id).
     pub project_id: ID,
     /// The cycle before this one on the same ramp.
     pub previous_cycle_id: Option<ID>,
@@ -78,26 +97,33 @@ pub struct PlanCycleInput {
     pub plan: CyclePlanInput,
 }
 
+/// Moving a cycle from PLAN to DO: when the test started.
 #[derive(InputObject)]
 pub struct StartMove {
     /// YYYY-MM-DD.
     pub actual_start: String,
 }
 
+/// Moving a cycle from DO to STUDY: when the test ended.
 #[derive(InputObject)]
 pub struct CompleteMove {
     /// YYYY-MM-DD.
     pub actual_end: String,
 }
 
+/// Moving a cycle from STUDY to ACT: what the team learned.
 #[derive(InputObject)]
 pub struct LearnMove {
+    /// What the test showed, compared with the predictions.
     pub learning: String,
 }
 
+/// Moving a cycle from ACT to CLOSED: the decision and why.
 #[derive(InputObject)]
 pub struct DecideMove {
+    /// ADOPT the change, ADAPT it (plans the next cycle of the ramp) or ABANDON it.
     pub decision: PdsaDecision,
+    /// Why, in the team's words.
     pub rationale: String,
 }
 
@@ -114,29 +140,45 @@ pub enum CycleMoveInput {
     Decide(DecideMove),
 }
 
+/// What the team expects one measure to do during a cycle.
 #[derive(SimpleObject)]
 pub struct PredictionView {
+    /// The measure (its id).
     measure_id: ID,
+    /// The value expected; null when a direction is given.
     expected_value: Option<f64>,
+    /// The direction expected; null when a value is given.
     expected_direction: Option<ImprovementDirection>,
+    /// For a change idea with a change set: the pathway's lead time the what-if predicts, in
+    /// minutes; null otherwise.
     predicted_lead_time_minutes: Option<f64>,
 }
 
+/// One move of a PDSA cycle between stages.
 #[derive(SimpleObject)]
 pub struct CycleMoveView {
+    /// The stage it left.
     from: PdsaStage,
+    /// The stage it entered.
     to: PdsaStage,
+    /// When (UTC).
     at: DateTime<Utc>,
+    /// Who moved it, by name.
     by: String,
 }
 
+/// Something the team saw while testing a change, in their words.
 #[derive(SimpleObject)]
 #[graphql(name = "Observation")]
 pub struct ObservationView {
+    /// Its id: pass it to `correctObservation` or `retractObservation`.
     #[graphql(owned)]
     pub(crate) id: ID,
+    /// When it was recorded (UTC).
     at: DateTime<Utc>,
+    /// Who recorded it.
     author: String,
+    /// What was seen.
     text: String,
     /// When the text was last corrected.
     corrected_at: Option<DateTime<Utc>>,
@@ -157,18 +199,25 @@ impl From<cycles::ObservationRecord> for ObservationView {
     }
 }
 
+/// A special-cause point during a cycle's test.
 #[derive(SimpleObject)]
 pub struct SignalView {
+    /// The point's date.
     date: NaiveDate,
+    /// The rule it broke.
     rule: SpcRule,
+    /// Improvement, concern or neutral.
     point_type: PointType,
 }
 
 /// What the data says about one prediction over the cycle's window.
 #[derive(SimpleObject)]
 pub struct PredictionStudy {
+    /// The measure (its id).
     measure_id: ID,
+    /// The measure's mean before the cycle's DO date; null without points.
     mean_before: Option<f64>,
+    /// Its mean from the DO date to the end of the test; null without points.
     mean_during: Option<f64>,
     /// Special causes of the measure's chart inside the window.
     signals: Vec<SignalView>,
@@ -179,17 +228,23 @@ pub struct PredictionStudy {
 /// A PDSA cycle testing one change idea.
 pub struct CycleView(pub CycleRecord);
 
+/// A Plan-Do-Study-Act cycle testing one change idea: its plan and predictions, its moves between
+/// stages, what was observed and learned, and the decision.
 #[Object(name = "PdsaCycle")]
 impl CycleView {
+    /// Its id.
     pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The change idea it tests, in words.
     async fn change_idea(&self) -> &str {
         &self.0.change_idea
     }
+    /// The change idea of the driver diagram it tests (its id); null when not from the diagram.
     async fn change_idea_id(&self) -> Option<ID> {
         self.0.change_idea_id.map(|id| ID(id.to_string()))
     }
+    /// Where the cycle is: PLAN, DO, STUDY, ACT, CLOSED or ABANDONED.
     async fn stage(&self) -> PdsaStage {
         self.0.cycle.stage.into()
     }
@@ -197,9 +252,11 @@ impl CycleView {
     async fn version(&self) -> i64 {
         self.0.version
     }
+    /// What this cycle tests and why.
     async fn objective(&self) -> &str {
         &self.0.cycle.objective
     }
+    /// The questions the cycle should answer.
     async fn questions(&self) -> &[String] {
         &self.0.cycle.questions
     }
@@ -207,12 +264,15 @@ impl CycleView {
     async fn plan(&self) -> &str {
         &self.0.cycle.plan
     }
+    /// How the team collects the data the predictions need.
     async fn data_collection(&self) -> &str {
         &self.0.cycle.data_collection
     }
+    /// The cycle before it on the same ramp (its id); null for the first.
     async fn previous_cycle_id(&self) -> Option<ID> {
         self.0.previous_cycle_id.map(|id| ID(id.to_string()))
     }
+    /// What the team expects each measure to do.
     async fn predictions(&self) -> Vec<PredictionView> {
         self.0
             .cycle
@@ -236,24 +296,31 @@ impl CycleView {
             })
             .collect()
     }
+    /// When the test should start; null when open.
     async fn planned_start(&self) -> Option<NaiveDate> {
         self.0.cycle.planned_start
     }
+    /// When the test should end; null when open.
     async fn planned_end(&self) -> Option<NaiveDate> {
         self.0.cycle.planned_end
     }
+    /// When the test started; null before DO.
     async fn actual_start(&self) -> Option<NaiveDate> {
         self.0.cycle.actual_start
     }
+    /// When the test ended; null before STUDY.
     async fn actual_end(&self) -> Option<NaiveDate> {
         self.0.cycle.actual_end
     }
+    /// What the team learned, written at STUDY; null before.
     async fn learning(&self) -> Option<&str> {
         self.0.cycle.learning.as_deref()
     }
+    /// ADOPT, ADAPT or ABANDON once decided; null before.
     async fn decision(&self) -> Option<PdsaDecision> {
         self.0.cycle.decision.map(Into::into)
     }
+    /// Why the decision was made; null before it.
     async fn rationale(&self) -> Option<&str> {
         self.0.cycle.rationale.as_deref()
     }
@@ -352,7 +419,9 @@ impl CycleView {
 /// A moved cycle; the next cycle of the ramp after ADAPT; the new pathway version after ADOPT.
 #[derive(SimpleObject)]
 pub struct AdvanceCyclePayload {
+    /// The cycle, moved.
     cycle: CycleView,
+    /// The next cycle of the ramp, planned when the decision was ADAPT; null otherwise.
     next_cycle: Option<CycleView>,
     /// After ADOPT of a change idea with a change set: the new draft of the project's pathway,
     /// with the change applied.
@@ -364,7 +433,12 @@ pub struct CycleQuery;
 
 #[Object]
 impl CycleQuery {
-    async fn cycle(&self, ctx: &Context<'_>, id: ID) -> Result<CycleView> {
+    /// One PDSA cycle by id.
+    async fn cycle(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The cycle's id.")] id: ID,
+    ) -> Result<CycleView> {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(CycleView(cycles::get(db(ctx)?, &caller, id).await?))
@@ -377,7 +451,12 @@ pub struct CycleMutation;
 #[Object]
 impl CycleMutation {
     /// Plans a PDSA cycle.
-    async fn plan_cycle(&self, ctx: &Context<'_>, input: PlanCycleInput) -> Result<CycleView> {
+    async fn plan_cycle(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
+        input: PlanCycleInput,
+    ) -> Result<CycleView> {
         let project_id = parse_id("projectId", &input.project_id)?;
         let previous = input
             .previous_cycle_id
@@ -403,9 +482,12 @@ impl CycleMutation {
     async fn update_cycle_plan(
         &self,
         ctx: &Context<'_>,
-        cycle_id: ID,
+        #[graphql(desc = "The cycle (its id), in PLAN.")] cycle_id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
-        plan: CyclePlanInput,
+        #[graphql(desc = "The plan, replacing the one before.")] plan: CyclePlanInput,
     ) -> Result<CycleView> {
         let id = parse_id("cycleId", &cycle_id)?;
         let (change_idea_id, change_idea, cycle) = checked_plan(plan)?;
@@ -427,8 +509,8 @@ impl CycleMutation {
     async fn correct_observation(
         &self,
         ctx: &Context<'_>,
-        observation_id: ID,
-        text: String,
+        #[graphql(desc = "The observation to correct (its id).")] observation_id: ID,
+        #[graphql(desc = "The corrected text (the old one is kept, withdrawn).")] text: String,
     ) -> Result<ObservationView> {
         let text = engine::values::parse_text(&text, 10_000)
             .map_err(|m| crate::Error::invalid("text", m))?;
@@ -445,7 +527,10 @@ impl CycleMutation {
     async fn retract_observation(
         &self,
         ctx: &Context<'_>,
-        observation_id: ID,
+        #[graphql(desc = "The observation to retract (its id).")] observation_id: ID,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<ObservationView> {
         let reason = crate::store::rows::parse_reason(&reason)?;
@@ -462,8 +547,14 @@ impl CycleMutation {
     async fn advance_cycle(
         &self,
         ctx: &Context<'_>,
-        cycle_id: ID,
+        #[graphql(desc = "The PDSA cycle (its id).")] cycle_id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
+        #[graphql(
+            desc = "The move to make: exactly one of start, complete, learn or decide, the one the cycle's stage allows."
+        )]
         action: CycleMoveInput,
     ) -> Result<AdvanceCyclePayload> {
         let id = parse_id("cycleId", &cycle_id)?;
@@ -497,8 +588,14 @@ impl CycleMutation {
     async fn abandon_cycle(
         &self,
         ctx: &Context<'_>,
-        cycle_id: ID,
+        #[graphql(desc = "The cycle to abandon (in PLAN, DO or STUDY): its id.")] cycle_id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<CycleView> {
         let id = parse_id("cycleId", &cycle_id)?;
@@ -517,7 +614,8 @@ impl CycleMutation {
     async fn add_observation(
         &self,
         ctx: &Context<'_>,
-        cycle_id: ID,
+        #[graphql(desc = "The cycle the observation belongs to (its id).")] cycle_id: ID,
+        #[graphql(desc = "What the team saw, in their words (never a patient's identity).")]
         text: String,
     ) -> Result<CycleView> {
         let id = parse_id("cycleId", &cycle_id)?;

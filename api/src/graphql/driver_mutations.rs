@@ -10,12 +10,16 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 /// A new node of a driver diagram.
 #[derive(InputObject)]
 pub struct AddDriverInput {
+    /// The improvement project (its id).
     pub project_id: ID,
     /// The project's version.
     pub expected_version: i64,
     /// The node above; leave out for a primary driver (under the aim).
     pub parent_id: Option<ID>,
+    /// Where it sits in the diagram: a primary driver under the aim, a secondary driver under a
+    /// primary one, or a change idea under a secondary one.
     pub kind: DriverKind,
+    /// What the driver or change idea says, in the team's words.
     pub text: String,
     /// For a change idea: the what-if change set that the change would make to the pathway.
     pub changes: Option<Vec<ChangeInput>>,
@@ -26,11 +30,16 @@ pub struct AddDriverInput {
 /// Changes to a driver-diagram node; leave out what stays the same, `null` clears.
 #[derive(InputObject)]
 pub struct UpdateDriverInput {
+    /// The driver or change idea (its id).
     pub id: ID,
     /// The project's version.
     pub expected_version: i64,
+    /// The new text; null leaves it.
     pub text: Option<String>,
+    /// The change idea's what-if change set, replacing the one before (change ideas only); null
+    /// leaves it.
     pub changes: async_graphql::MaybeUndefined<Vec<ChangeInput>>,
+    /// The hotspot it targets; null leaves it.
     pub hotspot: async_graphql::MaybeUndefined<HotspotRefView>,
 }
 
@@ -43,6 +52,7 @@ impl DriverMutation {
     async fn update_driver(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: UpdateDriverInput,
     ) -> Result<ProjectView> {
         use async_graphql::MaybeUndefined::{Null, Undefined, Value};
@@ -80,7 +90,12 @@ impl DriverMutation {
     }
 
     /// Adds a primary driver, secondary driver or change idea to a project's driver diagram.
-    async fn add_driver(&self, ctx: &Context<'_>, input: AddDriverInput) -> Result<ProjectView> {
+    async fn add_driver(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
+        input: AddDriverInput,
+    ) -> Result<ProjectView> {
         let project_id = parse_id("projectId", &input.project_id)?;
         let parent = input
             .parent_id
@@ -119,9 +134,16 @@ impl DriverMutation {
     async fn remove_driver(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The driver or change idea to remove (its id).")] id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
-        #[graphql(default)] with_children: bool,
+        #[graphql(
+            default,
+            desc = "Also remove what sits under it; without it, a driver with children is refused."
+        )]
+        with_children: bool,
     ) -> Result<ProjectView> {
         let id = parse_id("id", &id)?;
         Ok(ProjectView(

@@ -5,11 +5,15 @@ use super::context::db;
 use crate::store::{drivers, drivers::DriverRecord, pathways, projects};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
 
+/// Where a node sits in a driver diagram.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "engine::DriverKind")]
 pub enum DriverKind {
+    /// A main factor that drives the aim, under the aim.
     PrimaryDriver,
+    /// A factor that drives a primary driver, under it.
     SecondaryDriver,
+    /// A change the team can test with PDSA cycles, under a secondary driver.
     ChangeIdea,
 }
 
@@ -17,14 +21,20 @@ pub enum DriverKind {
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "HotspotRefInput", name = "HotspotRef")]
 pub struct HotspotRefView {
+    /// The hotspot's kind.
+    /// The hotspot's kind.
     pub kind: super::analysis::HotspotKind,
+    /// The hotspot's steps, by key, as `Hotspot.stepKeys` gives them.
+    /// The hotspot's steps, by key.
     pub step_keys: Vec<String>,
 }
 
 /// What a change idea's change set is predicted to do to its project's pathway.
 #[derive(SimpleObject)]
 pub struct PredictedEffect {
+    /// The pathway's expected lead time now, in minutes.
     baseline_lead_time_minutes: f64,
+    /// The expected lead time with the change set applied, in minutes.
     changed_lead_time_minutes: f64,
     /// Changed minus baseline (negative: faster).
     difference_minutes: f64,
@@ -36,8 +46,11 @@ pub struct DriverView {
     pub(crate) project_pathway: Option<uuid::Uuid>,
 }
 
+/// A node of a project's driver diagram: a primary or secondary driver, or a change idea with its
+/// what-if change set.
 #[Object(name = "Driver")]
 impl DriverView {
+    /// Its id: pass it to `updateDriver` or `removeDriver`, or as a cycle's change idea.
     pub(crate) async fn id(&self) -> ID {
         ID(self.record.id.to_string())
     }
@@ -45,9 +58,11 @@ impl DriverView {
     async fn parent_id(&self) -> Option<ID> {
         self.record.parent_id.map(|id| ID(id.to_string()))
     }
+    /// Primary driver, secondary driver or change idea.
     async fn kind(&self) -> DriverKind {
         self.record.kind.into()
     }
+    /// What it says, in the team's words.
     async fn text(&self) -> &str {
         &self.record.text
     }

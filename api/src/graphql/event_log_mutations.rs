@@ -15,6 +15,7 @@ use engine::events::log_measure::LogMeasureDefinition;
 /// A new, empty event log.
 #[derive(InputObject)]
 pub struct CreateEventLogInput {
+    /// The log's name, unique to you.
     pub name: String,
     /// The organisation whose data it is.
     pub organisation_id: Option<ID>,
@@ -28,9 +29,13 @@ pub struct CreateEventLogInput {
 pub struct EventInput {
     /// The patient's case id: pseudonymised before anything is stored.
     pub case_id: String,
+    /// The activity, as the sending system names it (at most 4 KiB; never an NHS number).
     pub activity: String,
+    /// When it happened: RFC 3339 (`2025-03-01T09:30:00Z`), or a local time read as Europe/London.
     pub timestamp: String,
+    /// The ODS code or name of the organisation that did it; null when unknown.
     pub organisation: Option<String>,
+    /// The team or role that did it (never a person's name or NHS number); null when unknown.
     pub resource: Option<String>,
     /// `start`, `complete` or another XES lifecycle transition.
     pub lifecycle: Option<String>,
@@ -39,9 +44,11 @@ pub struct EventInput {
 /// What `appendEvents` did.
 #[derive(SimpleObject)]
 pub struct AppendEventsPayload {
+    /// The record of this batch: its status, counts and any rows refused.
     import: EventImportView,
     /// True when this batch key had already been stored: nothing new was written.
     duplicate: bool,
+    /// The log after the batch.
     log: EventLogView,
 }
 
@@ -55,15 +62,18 @@ pub struct CalibratedValueView {
     field: String,
     /// The old value (null for a probability the map left implicit).
     old: Option<f64>,
+    /// The value measured in the log.
     new: f64,
     /// Cases the new value rests on.
     cases: u64,
 }
 
+/// What calibrating a pathway from an event log did.
 #[derive(SimpleObject)]
 pub struct CalibratePathwayPayload {
     /// The new DRAFT version with the calibrated values.
     pathway: PathwayView,
+    /// Each value taken from the log, with the value it replaced.
     changes: Vec<CalibratedValueView>,
 }
 
@@ -71,20 +81,35 @@ pub struct CalibratePathwayPayload {
 /// to the next `toActivity`, summarised per week or month.
 #[derive(InputObject)]
 pub struct AddLogMeasureInput {
+    /// The improvement project (its id).
     pub project_id: ID,
+    /// The `version` you last read: if someone changed the record since, the change is refused with
+    /// `CONFLICT` and nothing is saved.
     pub expected_version: i64,
+    /// The event log (its id).
     pub log_id: ID,
+    /// The measure's name, as a board would read it.
     pub name: String,
+    /// The activity the time is measured from (as written in the log); each case's first event of
+    /// it.
     pub from_activity: String,
+    /// The activity the time is measured to; each case's first event of it after `fromActivity`.
     pub to_activity: String,
+    /// What each point is: the median, mean or 90th percentile time, the share of cases within
+    /// `target`, or the number of cases.
     pub statistic: LogStatistic,
+    /// The period each point covers: cases are counted in the period their `fromActivity` happened.
     #[graphql(default_with = "LogPeriod::Week")]
     pub period: LogPeriod,
+    /// The unit of the times (and of `target`).
     #[graphql(default_with = "TimeUnit::Hours")]
     pub unit: TimeUnit,
     /// Needed for PERCENT_WITHIN_TARGET.
     pub target_minutes: Option<f64>,
+    /// Which way is better for this measure (for a time, usually DECREASE).
     pub direction: ImprovementDirection,
+    /// The target, in `unit` (for PERCENT_WITHIN_TARGET, the time a case must be within); null for
+    /// none.
     pub target: Option<f64>,
     /// Accept activities no event of the log has yet (otherwise a `VALIDATION` error names
     /// them: a typo would chart nothing).
@@ -101,6 +126,7 @@ impl EventLogMutation {
     async fn create_event_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: CreateEventLogInput,
     ) -> Result<EventLogView> {
         let organisation_id = match &input.organisation_id {
@@ -132,7 +158,10 @@ impl EventLogMutation {
     async fn retract_import(
         &self,
         ctx: &Context<'_>,
-        import_id: ID,
+        #[graphql(desc = "The import whose events to withdraw (its id).")] import_id: ID,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<EventImportView> {
         let id = parse_id("importId", &import_id)?;
@@ -145,7 +174,10 @@ impl EventLogMutation {
     async fn archive_event_log(
         &self,
         ctx: &Context<'_>,
-        log_id: ID,
+        #[graphql(desc = "The log to archive (its id).")] log_id: ID,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<EventLogView> {
         let id = parse_id("logId", &log_id)?;
@@ -156,7 +188,11 @@ impl EventLogMutation {
 
     /// Deletes an event log made by mistake. Only a log that never held anything (no events, no
     /// imports, no measures computed from it) can be deleted; any other is archived instead.
-    async fn delete_event_log(&self, ctx: &Context<'_>, log_id: ID) -> Result<bool> {
+    async fn delete_event_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The log to delete with all its events (its id).")] log_id: ID,
+    ) -> Result<bool> {
         let id = parse_id("logId", &log_id)?;
         crate::store::imports::delete_log(db(ctx)?, &change(ctx), id).await?;
         Ok(true)
@@ -169,9 +205,12 @@ impl EventLogMutation {
     async fn append_events(
         &self,
         ctx: &Context<'_>,
-        log_id: ID,
+        #[graphql(desc = "The event log (its id).")] log_id: ID,
+        #[graphql(
+            desc = "Your key for this batch (at most 200 characters, never an NHS number): sending the same key again stores the events once."
+        )]
         batch_key: String,
-        events: Vec<EventInput>,
+        #[graphql(desc = "The events, at most 10,000.")] events: Vec<EventInput>,
     ) -> Result<AppendEventsPayload> {
         let caller = super::context::caller_of(ctx);
         let log_id = parse_id("logId", &log_id)?;
@@ -230,7 +269,11 @@ impl EventLogMutation {
     async fn calibrate_pathway(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The pathway whose values to replace (its id); a new DRAFT version takes them."
+        )]
         pathway_id: ID,
+        #[graphql(desc = "The event log to measure waits and step times from (its id).")]
         log_id: ID,
     ) -> Result<CalibratePathwayPayload> {
         let pathway_id = parse_id("pathwayId", &pathway_id)?;
@@ -257,6 +300,7 @@ impl EventLogMutation {
     async fn add_log_measure(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: AddLogMeasureInput,
     ) -> Result<MeasurePayload> {
         let caller = super::context::caller_of(ctx);

@@ -23,14 +23,19 @@ pub(super) fn pseudonymiser<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Pseudonymis
 /// An event log: what trusts' systems recorded happening to patients, pseudonymised.
 pub struct EventLogView(pub events::EventLogRecord);
 
+/// Events of real patients' journeys (case, activity, time), held at patient level and shown only
+/// as aggregates: discovery, conformance and measures.
 #[Object(name = "EventLog")]
 impl EventLogView {
+    /// Its id: pass it to the upload route, `appendEvents` or `addLogMeasure`.
     pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The organisation that owns it; null for a log of the installation.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<OrganisationView>> {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
@@ -50,15 +55,19 @@ impl EventLogView {
             store::pathways::get(db(ctx)?, &caller, id).await?,
         )))
     }
+    /// Events in the log.
     async fn event_count(&self) -> i64 {
         self.0.event_count
     }
+    /// Cases (patients' journeys) in the log.
     async fn case_count(&self) -> i64 {
         self.0.case_count
     }
+    /// Send it back as `expectedVersion` when changing it.
     async fn version(&self) -> i64 {
         self.0.version
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -66,6 +75,7 @@ impl EventLogView {
     async fn archive(&self) -> Option<super::withdrawal::Withdrawal> {
         self.0.archive.clone().map(Into::into)
     }
+    /// When events were last added or it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -95,8 +105,16 @@ impl EventLogView {
     async fn discovery(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] top_variants: i32,
-        #[graphql(default = false)] collapse_repeats: bool,
+        #[graphql(
+            default = 20,
+            desc = "How many of the most common variants to list (0 to 100)."
+        )]
+        top_variants: i32,
+        #[graphql(
+            default = false,
+            desc = "Treat an activity repeated straight after itself as one event."
+        )]
+        collapse_repeats: bool,
     ) -> Result<DiscoveryView> {
         if !(0..=MAX_TOP_VARIANTS).contains(&top_variants) {
             return Err(crate::Error::invalid(
@@ -120,7 +138,11 @@ impl EventLogView {
     async fn map_svg(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 1)] min_count: i32,
+        #[graphql(
+            default = 1,
+            desc = "Leave out moves seen fewer times than this (1 or more)."
+        )]
+        min_count: i32,
     ) -> Result<String> {
         if min_count < 1 {
             return Err(crate::Error::invalid("minCount", "must be 1 or more").into());
@@ -143,6 +165,9 @@ impl EventLogView {
     async fn conformance(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The pathway to check against (its id); the log's own pathway when null."
+        )]
         pathway_id: Option<ID>,
     ) -> Result<ConformanceView> {
         let caller = super::context::caller_of(ctx);
@@ -186,8 +211,10 @@ pub enum ImportStatus {
     Failed,
 }
 
+/// One upload, appended batch or `qiflow import-events` run into an event log, with its outcome.
 #[Object(name = "EventImport")]
 impl EventImportView {
+    /// Its id: pass it to `retractImport`.
     pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -195,9 +222,12 @@ impl EventImportView {
     async fn source(&self) -> &str {
         &self.0.source
     }
+    /// The key an `appendEvents` batch was sent with (sending it again stores nothing twice); null
+    /// for uploads.
     async fn batch_key(&self) -> Option<&str> {
         self.0.batch_key.as_deref()
     }
+    /// Whether it is running, done or failed.
     async fn status(&self) -> ImportStatus {
         if self.0.succeeded() {
             ImportStatus::Succeeded
@@ -225,6 +255,7 @@ impl EventImportView {
     async fn withdrawal_reason(&self) -> Option<&str> {
         self.0.withdrawal.as_ref().map(|w| w.2.as_str())
     }
+    /// Why it failed, in words; null when it did not.
     async fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }
@@ -232,9 +263,11 @@ impl EventImportView {
     async fn errors(&self) -> Vec<RowErrorView> {
         self.0.errors.iter().map(RowErrorView::from).collect()
     }
+    /// When it started (UTC).
     async fn started_at(&self) -> DateTime<Utc> {
         self.0.started_at
     }
+    /// When it finished (UTC).
     async fn finished_at(&self) -> DateTime<Utc> {
         self.0.finished_at
     }
@@ -268,7 +301,12 @@ impl EventLogQuery {
             EventLogView,
         )?)
     }
-    async fn event_log(&self, ctx: &Context<'_>, id: ID) -> Result<EventLogView> {
+    /// One event log by id.
+    async fn event_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The log's id.")] id: ID,
+    ) -> Result<EventLogView> {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(EventLogView(events::get_log(db(ctx)?, &caller, id).await?))

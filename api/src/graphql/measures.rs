@@ -13,11 +13,15 @@ use engine::spc::chart::{ChartRequest, Preset};
 /// A run chart point.
 #[derive(SimpleObject)]
 pub struct RunPointView {
+    /// The date of the period.
     date: NaiveDate,
+    /// Its value.
     value: f64,
     /// −1, 0 or 1: below, on or above the median.
     relative_to_median: i32,
+    /// Part of a shift (6 or more points in a row on one side of the median).
     shift: bool,
+    /// Part of a trend (5 or more points in a row going one way).
     trend: bool,
     /// Marked by the team as obviously different.
     astronomical: bool,
@@ -26,23 +30,32 @@ pub struct RunPointView {
 /// A run chart read with the IHI rules.
 #[derive(SimpleObject)]
 pub struct RunChartView {
+    /// The centre line: the median of the baseline points.
     median: f64,
+    /// Each point, with whether it is part of a shift or a trend.
     points: Vec<RunPointView>,
+    /// Points not on the median, which the runs rules count.
     useful_points: usize,
+    /// Runs: series of points on one side of the median.
     runs: usize,
     /// Fewer runs than this is a signal (5% two-sided, from the exact runs distribution).
     runs_lower_limit: usize,
     /// More runs than this is a signal.
     runs_upper_limit: usize,
+    /// Fewer runs than chance allows: a signal of non-random variation.
     too_few_runs: bool,
+    /// More runs than chance allows: a signal of non-random variation.
     too_many_runs: bool,
 }
 
 /// A PDSA cycle's window on a measure's chart.
 #[derive(SimpleObject)]
 pub struct CycleWindow {
+    /// The cycle (its id).
     cycle_id: ID,
+    /// The change idea the cycle tests.
     change_idea: String,
+    /// When the test started (its DO date).
     start: NaiveDate,
     /// Absent while the cycle runs.
     end: Option<NaiveDate>,
@@ -52,10 +65,16 @@ pub struct CycleWindow {
 #[derive(SimpleObject)]
 #[graphql(name = "DataPoint")]
 pub struct DataPointView {
+    /// The date the period starts.
     date: NaiveDate,
+    /// The value as recorded; null when the point was recorded as a numerator and denominator (P
+    /// and U charts).
     value: Option<f64>,
+    /// For P and U charts: the count; null otherwise.
     numerator: Option<f64>,
+    /// For P and U charts: what the numerator is out of; null otherwise.
     denominator: Option<f64>,
+    /// A note on the point (a change, an event that explains it); null for none.
     annotation: Option<String>,
     /// When the point was retracted or replaced by a correction (only with
     /// `includeWithdrawn`); absent while it is current.
@@ -84,25 +103,33 @@ impl From<DataPoint> for DataPointView {
 /// How to draw a chart; leave out what the preset decides.
 #[derive(InputObject, Default)]
 pub struct SpcOptionsInput {
+    /// The rule set to start from; NHSRplotthedots' by default.
     pub preset: Option<SpcPreset>,
     /// Limits from the first N points of each group (at least 12).
     pub fix_after_n_points: Option<i32>,
     /// Start a new group (rebase) at these dates, YYYY-MM-DD.
     #[graphql(default)]
     pub rebase_dates: Vec<String>,
+    /// Leave moving ranges above the upper range limit out of the limits (as NHSRplotthedots does).
     pub screen_outliers: Option<bool>,
+    /// Points in a row going one way that make a trend (5 to 12).
     pub trend_length: Option<i32>,
+    /// Points in a row on one side of the mean that make a shift (5 to 12).
     pub shift_length: Option<i32>,
 }
 
 /// A group of an SPC chart (a rebase segment).
 #[derive(SimpleObject)]
 pub struct SpcGroup {
+    /// The centre line.
     mean: f64,
     /// The process limits (for P and U charts they differ per point: see the points).
     lower_limit: Option<f64>,
+    /// The upper process limit; null for P and U charts, whose limits differ per point.
     upper_limit: Option<f64>,
+    /// The position of the group's first point in `points` (from 0).
     first_index: usize,
+    /// How many points the group has.
     n: usize,
     /// Fewer than 13 points: trial limits.
     short_group_warning: bool,
@@ -111,21 +138,30 @@ pub struct SpcGroup {
 /// A point of an SPC chart.
 #[derive(SimpleObject)]
 pub struct SpcPoint {
+    /// The date of the period.
     date: NaiveDate,
+    /// Its value (for P charts a proportion, 0 to 1).
     value: f64,
+    /// How the point is judged.
     point_type: PointType,
+    /// The rule it breaks; COMMON_CAUSE when none.
     rule: SpcRule,
     /// The rule as Making Data Count labels it, e.g. "7 Points Below CL".
     rule_label: String,
+    /// The lower process limit at this point.
     lower_limit: f64,
+    /// The upper process limit at this point.
     upper_limit: f64,
 }
 
 /// A Making Data Count chart of a measure.
 #[derive(SimpleObject)]
 pub struct SpcChart {
+    /// How the chart was drawn.
     chart_type: ChartType,
+    /// Its groups: one, or one per rebase, each with its mean and limits.
     groups: Vec<SpcGroup>,
+    /// Each point with its limits and judgement.
     points: Vec<SpcPoint>,
     /// The point type of the last point (the variation icon).
     variation: Option<PointType>,
@@ -168,14 +204,18 @@ fn chart_request(input: &SpcOptionsInput) -> Result<ChartRequest, crate::Error> 
     })
 }
 
+/// A measure of an improvement project: its definition, its data by period, and its charts.
 #[Object(name = "Measure")]
 impl MeasureView {
+    /// Its id.
     pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.measure.name
     }
+    /// OUTCOME, PROCESS or BALANCING.
     async fn kind(&self) -> MeasureKind {
         self.0.measure.kind.into()
     }
@@ -191,15 +231,19 @@ impl MeasureView {
     async fn definition(&self) -> &str {
         &self.0.measure.definition
     }
+    /// The unit of its values; empty for none.
     async fn unit(&self) -> &str {
         &self.0.measure.unit
     }
+    /// Which way is better.
     async fn direction(&self) -> ImprovementDirection {
         self.0.measure.direction.into()
     }
+    /// The target, in its unit; null for none.
     async fn target(&self) -> Option<f64> {
         self.0.measure.target
     }
+    /// How its SPC chart is drawn.
     async fn chart_type(&self) -> ChartType {
         self.0.measure.chart_type.into()
     }
@@ -258,8 +302,13 @@ impl MeasureView {
     async fn run_chart(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Take the median from the first this many points; all points when null.")]
         baseline_points: Option<i32>,
-        #[graphql(default)] astronomical_dates: Vec<String>,
+        #[graphql(
+            default,
+            desc = "The dates (YYYY-MM-DD) of points the team marks as obviously different."
+        )]
+        astronomical_dates: Vec<String>,
     ) -> Result<RunChartView> {
         let caller = super::context::caller_of(ctx);
         let points = crate::store::measures::points(db(ctx)?, &caller, self.0.id).await?;
@@ -356,7 +405,14 @@ impl MeasureView {
 
     /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
     /// here), as Making Data Count reads it.
-    async fn spc(&self, ctx: &Context<'_>, options: Option<SpcOptionsInput>) -> Result<SpcChart> {
+    async fn spc(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The rules to apply; the measure's own (Making Data Count's by default) when null."
+        )]
+        options: Option<SpcOptionsInput>,
+    ) -> Result<SpcChart> {
         let caller = super::context::caller_of(ctx);
         let request = chart_request(&options.unwrap_or_default())?;
         let points: Vec<DataPoint> =
@@ -401,12 +457,19 @@ impl MeasureView {
 #[derive(SimpleObject)]
 #[graphql(name = "LogMeasureSource")]
 pub struct LogMeasureSourceView {
+    /// The event log (its id).
     log_id: ID,
+    /// The activity times are measured from.
     from_activity: String,
+    /// The activity times are measured to.
     to_activity: String,
+    /// What each point is.
     statistic: LogStatistic,
+    /// The period each point covers.
     period: LogPeriod,
+    /// The unit the values are in.
     unit: TimeUnit,
+    /// The target, in minutes; null for none.
     target_minutes: Option<f64>,
 }
 

@@ -8,8 +8,12 @@ use engine::events::{DurationStats, RowError, discovery};
 #[derive(SimpleObject)]
 #[graphql(name = "RowError")]
 pub struct RowErrorView {
+    /// The row's number in the file (the header is row 1) or the event's position in the batch
+    /// (from 1).
     row: u64,
+    /// The column (or field) at fault.
     column: String,
+    /// What is wrong, in words.
     message: String,
 }
 
@@ -27,13 +31,21 @@ impl From<&RowError> for RowErrorView {
 #[derive(SimpleObject)]
 #[graphql(name = "DirectlyFollows")]
 pub struct EdgeView {
+    /// The earlier activity.
     from: String,
+    /// The activity that came next.
     to: String,
+    /// How many times a case went straight from one activity to the other.
     count: u64,
+    /// The mean time between them, in seconds.
     mean_seconds: f64,
+    /// The median time between them, in seconds.
     median_seconds: f64,
+    /// The 90th percentile of the time between them, in seconds.
     p90_seconds: f64,
+    /// The shortest time between them, in seconds.
     min_seconds: f64,
+    /// The longest time between them, in seconds.
     max_seconds: f64,
 }
 
@@ -41,7 +53,9 @@ pub struct EdgeView {
 #[derive(SimpleObject)]
 #[graphql(name = "ActivityCount")]
 pub struct ActivityCountView {
+    /// The activity, as written in the log.
     activity: String,
+    /// How many cases.
     count: u64,
 }
 
@@ -49,9 +63,11 @@ pub struct ActivityCountView {
 #[derive(SimpleObject)]
 #[graphql(name = "Variant")]
 pub struct VariantView {
+    /// How many cases take it.
     count: u64,
     /// Share of all cases (0 to 1).
     share: f64,
+    /// The activities in order.
     activities: Vec<String>,
 }
 
@@ -59,11 +75,17 @@ pub struct VariantView {
 #[derive(SimpleObject)]
 #[graphql(name = "DurationSummary")]
 pub struct DurationView {
+    /// How many cases.
     count: u64,
+    /// The mean, in seconds.
     mean_seconds: f64,
+    /// The median, in seconds.
     median_seconds: f64,
+    /// The 90th percentile, in seconds.
     p90_seconds: f64,
+    /// The shortest, in seconds.
     min_seconds: f64,
+    /// The longest, in seconds.
     max_seconds: f64,
 }
 
@@ -84,6 +106,7 @@ impl From<DurationStats> for DurationView {
 #[derive(SimpleObject)]
 #[graphql(name = "ActivityRework")]
 pub struct ReworkView {
+    /// The activity that cases repeat.
     activity: String,
     /// Cases in which it happens more than once.
     cases: u64,
@@ -95,8 +118,11 @@ pub struct ReworkView {
 #[derive(SimpleObject)]
 #[graphql(name = "OrganisationHandoff")]
 pub struct HandoffPairView {
+    /// The organisation cases left.
     from: String,
+    /// The organisation cases went to.
     to: String,
+    /// How many times cases passed from one to the other.
     count: u64,
 }
 
@@ -104,10 +130,16 @@ pub struct HandoffPairView {
 #[derive(SimpleObject)]
 #[graphql(name = "LogHandoffs")]
 pub struct HandoffsView {
+    /// Changes of organisation, over all cases.
     total: u64,
+    /// Changes of organisation per case, on average.
     mean_per_case: f64,
+    /// The median changes of organisation per case.
     median_per_case: f64,
+    /// The most changes of organisation in one case.
     max_per_case: u64,
+    /// Each pair of organisations with how many times cases passed from one to the other, most
+    /// first.
     pairs: Vec<HandoffPairView>,
 }
 
@@ -115,12 +147,17 @@ pub struct HandoffsView {
 #[derive(SimpleObject)]
 #[graphql(name = "Discovery")]
 pub struct DiscoveryView {
+    /// Events in the log.
     events: u64,
+    /// Cases in the log.
     cases: u64,
     /// Sorted by from, then to.
     edges: Vec<EdgeView>,
+    /// The activities cases start with, most common first.
     start_activities: Vec<ActivityCountView>,
+    /// The activities cases end with, most common first.
     end_activities: Vec<ActivityCountView>,
+    /// How many different routes (orders of activities) cases take.
     variant_count: u64,
     /// Most frequent first.
     top_variants: Vec<VariantView>,
@@ -128,7 +165,9 @@ pub struct DiscoveryView {
     top_variant_coverage: f64,
     /// From each case's first to its last event.
     case_duration: Option<DurationView>,
+    /// Activities cases do more than once, with how many cases repeat each.
     rework: Vec<ReworkView>,
+    /// Changes of organisation within cases.
     handoffs: HandoffsView,
 }
 
@@ -206,8 +245,11 @@ impl From<discovery::Discovery> for DiscoveryView {
 #[derive(SimpleObject)]
 #[graphql(name = "UnknownActivity")]
 pub struct UnknownActivityView {
+    /// The activity, as written in the log.
     activity: String,
+    /// How many events have it.
     events: u64,
+    /// How many cases have it.
     cases: u64,
 }
 
@@ -217,7 +259,9 @@ pub struct UnknownActivityView {
 pub struct SkippedStepView {
     /// The step's key.
     step: String,
+    /// The step's name.
     name: String,
+    /// How many cases skip it.
     cases: u64,
 }
 
@@ -225,9 +269,13 @@ pub struct SkippedStepView {
 #[derive(SimpleObject)]
 #[graphql(name = "StepMove")]
 pub struct StepMoveView {
+    /// The step moved from (its key).
     from: String,
+    /// The step moved to (its key).
     to: String,
+    /// How many times it was made.
     count: u64,
+    /// How many cases made the move.
     cases: u64,
 }
 
@@ -235,16 +283,23 @@ pub struct StepMoveView {
 #[derive(SimpleObject)]
 #[graphql(name = "Conformance")]
 pub struct ConformanceView {
+    /// The pathway the log was checked against.
     pathway_id: ID,
+    /// Cases in the log.
     cases: u64,
+    /// Moves between consecutive mapped events, over all cases.
     moves: u64,
+    /// Of those moves, how many the map allows.
     allowed_moves: u64,
     /// Share of moves the map allows (0 to 1).
     fitness: f64,
+    /// Cases every move of which the map allows.
     fitting_cases: u64,
     /// Share of cases that fit the map entirely.
     fitting_case_share: f64,
+    /// Activities in the log that no step's `activityCode` matches.
     unknown_activities: Vec<UnknownActivityView>,
+    /// Steps of the map that cases pass over, with how many cases skip each.
     skipped_steps: Vec<SkippedStepView>,
     /// Moves patients made that the map has no transition for.
     missing_transitions: Vec<StepMoveView>,

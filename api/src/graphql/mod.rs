@@ -29,6 +29,8 @@ pub use analysis::AnalysisCache;
 pub use pathway::ContentLoader;
 pub use projects::ProjectChildren;
 
+/// Everything a caller may read: organisations, pathways and their analysis, improvement
+/// projects, event logs, the audit trail, and any object by id.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     organisation::OrganisationQuery,
@@ -41,6 +43,8 @@ pub struct QueryRoot(
     node::NodeQuery,
 );
 
+/// Every change: each mutation runs in one transaction with its audit entry, and those that edit
+/// a versioned record take the `expectedVersion` the caller last read (`CONFLICT` when stale).
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     organisation::OrganisationMutation,

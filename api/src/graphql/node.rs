@@ -116,7 +116,11 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its id (Relay's object identification). An object the caller may not see
     /// is null with a NOT_FOUND error, exactly like its typed field.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Any object's id.")] id: ID,
+    ) -> Result<Option<Node>> {
         match find(ctx, parse_id("id", &id)?).await {
             Ok(node) => Ok(Some(node)),
             // async-graphql turns an error into `data: null` for the whole answer whatever the
@@ -130,7 +134,11 @@ impl NodeQuery {
 
     /// Several objects by id, in the order asked (at most 100): null where an object does not
     /// exist or the caller may not see it.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The objects' ids, at most 100.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(crate::Error::invalid("ids", format!("at most {MAX_NODES} ids")).into());
         }

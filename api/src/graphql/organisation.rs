@@ -9,8 +9,10 @@ use chrono::{DateTime, Utc};
 /// An organisation taking part in pathways: a trust, GP practice, council or ICB.
 pub struct OrganisationView(pub OrganisationRecord);
 
+/// An organisation taking part in pathways: a trust, GP practice, council or ICB.
 #[Object(name = "Organisation")]
 impl OrganisationView {
+    /// Its id; anywhere an organisation is asked for, its ODS code does as well.
     pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -18,12 +20,15 @@ impl OrganisationView {
     async fn ods_code(&self) -> &str {
         self.0.organisation.ods_code.as_str()
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.organisation.name
     }
+    /// What sort of organisation it is.
     async fn kind(&self) -> OrganisationKind {
         self.0.organisation.kind.into()
     }
+    /// When it was added (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -108,7 +113,11 @@ impl OrganisationQuery {
     }
 
     /// One organisation by id.
-    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<OrganisationView> {
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ODS code or id.")] id: ID,
+    ) -> Result<OrganisationView> {
         let caller = super::context::caller_of(ctx);
         let id = super::context::organisation_ref(ctx, "id", &id).await?;
         Ok(OrganisationView(
@@ -122,16 +131,20 @@ impl OrganisationQuery {
 pub struct CreateOrganisationInput {
     /// The NHS ODS code; must not be taken.
     pub ods_code: String,
+    /// Its name, as the NHS Organisation Data Service gives it.
     pub name: String,
+    /// What sort of organisation it is.
     pub kind: OrganisationKind,
 }
 
 /// Corrections to an organisation; leave out what stays the same.
 #[derive(InputObject)]
 pub struct UpdateOrganisationInput {
+    /// The organisation: its ODS code or id.
     pub id: ID,
     /// The version you last read; a stale one gets `CONFLICT`.
     pub expected_version: i64,
+    /// The new name; null leaves it.
     pub name: Option<String>,
     /// A corrected ODS code; must not be taken.
     pub ods_code: Option<String>,
@@ -146,6 +159,7 @@ impl OrganisationMutation {
     async fn create_organisation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: CreateOrganisationInput,
     ) -> Result<OrganisationView> {
         let organisation = engine::pathway::OrganisationInput {
@@ -165,6 +179,7 @@ impl OrganisationMutation {
     async fn update_organisation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: UpdateOrganisationInput,
     ) -> Result<OrganisationView> {
         let id = parse_id("id", &input.id)?;

@@ -56,14 +56,15 @@ impl<V: OutputType> TypeName for Edge<V> {
     }
 }
 
-/// A page of a list (a Relay cursor connection): ask with `first` (and `after`) to read from
-/// the start, or `last` (and `before`) to read from the end; at most 100 a page.
+/// A page of a list, with its cursors ([`Paging`] says which page).
 pub struct Connection<V: OutputType> {
     edges: Vec<Edge<V>>,
     page_info: PageInfo,
     total_count: u64,
 }
 
+/// A page of a list (a Relay cursor connection): ask with `first` (and `after`) to read from
+/// the start, or `last` (and `before`) to read from the end; at most 100 a page.
 #[Object(name_type)]
 impl<V: OutputType> Connection<V> {
     /// Where this page starts and ends, and whether more items come before or after it.

@@ -82,14 +82,19 @@ impl PathwayView {
     }
 }
 
+/// A care pathway map: steps (in organisations) joined by transitions with waits, hand-offs and
+/// probabilities. A published version never changes.
 #[Object(name = "Pathway")]
 impl PathwayView {
+    /// Its id.
     pub(crate) async fn id(&self) -> ID {
         ID(self.record.id.to_string())
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.record.header.name
     }
+    /// What it covers, in words.
     async fn description(&self) -> &str {
         &self.record.header.description
     }
@@ -101,6 +106,7 @@ impl PathwayView {
     async fn owner(&self) -> OrganisationView {
         OrganisationView(self.record.owner.clone())
     }
+    /// DRAFT (editable), PUBLISHED (fixed) or ARCHIVED.
     async fn status(&self) -> PathwayStatus {
         self.record.status.into()
     }
@@ -157,7 +163,7 @@ impl PathwayView {
     async fn compare(
         &self,
         ctx: &Context<'_>,
-        with: ID,
+        #[graphql(desc = "The other version or pathway (its id).")] with: ID,
     ) -> Result<super::analysis::ComparisonView> {
         let caller = super::context::caller_of(ctx);
         let other_id = parse_id("with", &with)?;
@@ -189,9 +195,11 @@ impl PathwayView {
             Err(e) => Err(e.into()),
         }
     }
+    /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.record.created_at
     }
+    /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.record.updated_at
     }
@@ -272,7 +280,11 @@ impl PathwayView {
     async fn map_svg(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5)] hotspots: i32,
+        #[graphql(
+            default = 5,
+            desc = "How many of the largest hotspots to mark (0 to 20)."
+        )]
+        hotspots: i32,
     ) -> Result<String> {
         if !(0..=20).contains(&hotspots) {
             return Err(crate::Error::invalid("hotspots", "must be between 0 and 20").into());
@@ -339,8 +351,10 @@ impl StepView {
     }
 }
 
+/// One step of a pathway: an activity, decision, start or end, done by one organisation.
 #[Object(name = "Step")]
 impl StepView {
+    /// Its id: pass it to `updateStep`, `removeStep` or `addTransition`.
     pub(crate) async fn id(&self) -> ID {
         ID(self.content.step_ids[self.index].to_string())
     }
@@ -348,12 +362,15 @@ impl StepView {
     async fn key(&self) -> &str {
         self.step().key.as_str()
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.step().name
     }
+    /// START, ACTIVITY, DECISION or END.
     async fn kind(&self) -> StepKind {
         self.step().kind.into()
     }
+    /// The organisation that does it.
     async fn organisation(&self) -> Result<OrganisationView> {
         let code = &self.step().organisation;
         self.content
@@ -364,6 +381,7 @@ impl StepView {
                 crate::Error::internal(anyhow::anyhow!("organisation {code} missing")).into()
             })
     }
+    /// Where it happens; null when not given.
     async fn site(&self) -> Option<&str> {
         self.step().site.as_deref()
     }
@@ -375,9 +393,11 @@ impl StepView {
     async fn touch_minutes(&self) -> f64 {
         self.step().touch_minutes.get()
     }
+    /// Whether it adds value for the patient, is necessary, or is waste.
     async fn value_class(&self) -> ValueClass {
         self.step().value_class.into()
     }
+    /// The lean wastes it shows.
     async fn waste_kinds(&self) -> Vec<WasteKind> {
         self.step().waste_kinds.iter().map(|&w| w.into()).collect()
     }
@@ -385,6 +405,7 @@ impl StepView {
     async fn data_items(&self) -> &[String] {
         &self.step().data_items
     }
+    /// Patients it can take a day; null for unlimited.
     async fn capacity_per_day(&self) -> Option<f64> {
         self.step().capacity_per_day.map(|c| c.get())
     }
@@ -420,14 +441,19 @@ impl TransitionView {
     }
 }
 
+/// A move between two steps: how long patients wait, how they are handed over, and how many take
+/// it.
 #[Object(name = "Transition")]
 impl TransitionView {
+    /// Its id: pass it to `updateTransition` or `removeTransition`.
     pub(crate) async fn id(&self) -> ID {
         ID(self.content.transition_ids[self.index].to_string())
     }
+    /// The step patients leave.
     async fn from(&self) -> Result<StepView> {
         self.step_view(&self.transition().from)
     }
+    /// The step they go to.
     async fn to(&self) -> Result<StepView> {
         self.step_view(&self.transition().to)
     }
@@ -439,6 +465,7 @@ impl TransitionView {
     async fn wait_minutes(&self) -> f64 {
         self.transition().wait_minutes.get()
     }
+    /// How they are handed over.
     async fn handoff(&self) -> Handoff {
         self.transition().handoff.into()
     }
@@ -452,9 +479,13 @@ impl TransitionView {
 #[derive(SimpleObject)]
 #[graphql(name = "Problem")]
 pub struct ProblemView {
+    /// What kind of problem it is.
     code: ProblemCode,
+    /// What is wrong, in words.
     message: String,
+    /// The keys of the steps concerned.
     steps: Vec<String>,
+    /// The transitions concerned (`from -> to`).
     transitions: Vec<String>,
 }
 
@@ -519,7 +550,11 @@ impl PathwayQuery {
     }
 
     /// One pathway by id.
-    async fn pathway(&self, ctx: &Context<'_>, id: ID) -> Result<PathwayView> {
+    async fn pathway(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pathway's id.")] id: ID,
+    ) -> Result<PathwayView> {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(PathwayView::new(

@@ -15,24 +15,32 @@ use uuid::Uuid;
 /// A new, empty draft pathway.
 #[derive(InputObject)]
 pub struct CreatePathwayInput {
+    /// The pathway's name.
     pub name: String,
+    /// What the pathway covers, in words; empty for none.
     #[graphql(default)]
     pub description: String,
+    /// The condition or service the pathway is for (hip fracture, stroke); empty for none.
     #[graphql(default)]
     pub condition: String,
     /// The owning organisation: its ODS code or its id (it must exist).
     pub owner: String,
+    /// Patients entering the pathway a day; null when unknown (BOTTLENECK hotspots then need it).
     pub demand_per_day: Option<f64>,
 }
 
 /// Changes to a draft's own fields; leave out what stays the same.
 #[derive(InputObject)]
 pub struct UpdatePathwayInput {
+    /// The DRAFT pathway (its id).
     pub id: ID,
     /// The version you last read; a stale one gets `CONFLICT`.
     pub expected_version: i64,
+    /// The new name; null leaves it.
     pub name: Option<String>,
+    /// The new description; null leaves it.
     pub description: Option<String>,
+    /// The new condition; null leaves it.
     pub condition: Option<String>,
     /// `null` clears it.
     pub demand_per_day: MaybeUndefined<f64>,
@@ -41,56 +49,96 @@ pub struct UpdatePathwayInput {
 /// A new step of a draft.
 #[derive(InputObject)]
 pub struct AddStepInput {
+    /// The pathway (its id).
     pub pathway_id: ID,
+    /// The `version` you last read: if someone changed the record since, the change is refused with
+    /// `CONFLICT` and nothing is saved.
     pub expected_version: i64,
+    /// A short name for the step, unique in the pathway (letters, digits, `-` and `_`): transitions
+    /// and what-if changes name steps by it.
     pub key: String,
+    /// The step's name, as staff would say it.
     pub name: String,
+    /// START (one per pathway), ACTIVITY, DECISION (a branch) or END.
     pub kind: StepKind,
     /// The organisation where the step happens: its ODS code or its id (it must exist).
     pub organisation: String,
+    /// Where the step happens (a ward, clinic or site), when it matters; null for none.
     pub site: Option<String>,
+    /// The activity name event logs use for this step, so conformance can match events to it; null
+    /// for none.
     pub activity_code: Option<String>,
+    /// Minutes of hands-on work a patient gets at the step (0 or more).
     #[graphql(default)]
     pub touch_minutes: f64,
+    /// Whether the step adds value for the patient, is necessary but adds none, or is waste.
     #[graphql(default_with = "ValueClass::Necessary")]
     pub value_class: ValueClass,
+    /// The kinds of waste the step shows (the lean wastes), if any.
     #[graphql(default)]
     pub waste_kinds: Vec<WasteKind>,
+    /// The data the step records (NHS number, referral letter ...): the same item recorded at two
+    /// steps is a DUPLICATION hotspot.
     #[graphql(default)]
     pub data_items: Vec<String>,
+    /// How many patients the step can take a day; null for unlimited. A step whose demand exceeds
+    /// it is a BOTTLENECK hotspot.
     pub capacity_per_day: Option<f64>,
+    /// The share of work that arrives complete and accurate (0 to 100); null when unknown.
     pub percent_complete_accurate: Option<f64>,
 }
 
 /// Changes to a step of a draft; leave out what stays the same, `null` clears optional fields.
 #[derive(InputObject)]
 pub struct UpdateStepInput {
+    /// The step (its id).
     pub id: ID,
+    /// The `version` you last read: if someone changed the record since, the change is refused with
+    /// `CONFLICT` and nothing is saved.
     pub expected_version: i64,
+    /// The new key (unique in the pathway); null leaves it.
     pub key: Option<String>,
+    /// The new name; null leaves it.
     pub name: Option<String>,
+    /// The new kind; null leaves it.
     pub kind: Option<StepKind>,
+    /// The organisation that now does it: its ODS code; null leaves it.
     pub organisation: Option<String>,
+    /// The new site; null leaves it.
     pub site: MaybeUndefined<String>,
+    /// The new activity code; null leaves it.
     pub activity_code: MaybeUndefined<String>,
+    /// The new hands-on minutes; null leaves them.
     pub touch_minutes: Option<f64>,
+    /// The new value class; null leaves it.
     pub value_class: Option<ValueClass>,
+    /// The new lean wastes; null leaves them.
     pub waste_kinds: Option<Vec<WasteKind>>,
+    /// The new data items; null leaves them.
     pub data_items: Option<Vec<String>>,
+    /// The new capacity a day; null leaves it.
     pub capacity_per_day: MaybeUndefined<f64>,
+    /// The new share complete and accurate (0 to 100); null leaves it.
     pub percent_complete_accurate: MaybeUndefined<f64>,
 }
 
 /// A new transition between two steps of the same draft.
 #[derive(InputObject)]
 pub struct AddTransitionInput {
+    /// The step patients leave (its id).
     pub from_step_id: ID,
+    /// The step patients go to next (its id).
     pub to_step_id: ID,
+    /// The `version` you last read: if someone changed the record since, the change is refused with
+    /// `CONFLICT` and nothing is saved.
     pub expected_version: i64,
     /// Leave out only when this is the step's only way out.
     pub probability: Option<f64>,
+    /// Minutes a patient waits between the two steps (0 or more).
     #[graphql(default)]
     pub wait_minutes: f64,
+    /// How the patient or their information passes between the steps: INTERNAL when it is the same
+    /// team.
     #[graphql(default_with = "Handoff::Internal")]
     pub handoff: Handoff,
 }
@@ -98,25 +146,34 @@ pub struct AddTransitionInput {
 /// Changes to a transition of a draft.
 #[derive(InputObject)]
 pub struct UpdateTransitionInput {
+    /// The transition (its id).
     pub id: ID,
+    /// The `version` you last read: if someone changed the record since, the change is refused with
+    /// `CONFLICT` and nothing is saved.
     pub expected_version: i64,
     /// `null` removes it (allowed when this is the step's only way out).
     pub probability: MaybeUndefined<f64>,
+    /// The new wait in minutes; null leaves it.
     pub wait_minutes: Option<f64>,
+    /// The new hand-off; null leaves it.
     pub handoff: Option<Handoff>,
 }
 
 /// A changed pathway and the step the change was about.
 #[derive(SimpleObject)]
 pub struct StepPayload {
+    /// The pathway, with its new version.
     pathway: PathwayView,
+    /// The step.
     step: StepView,
 }
 
 /// A changed pathway and the transition the change was about.
 #[derive(SimpleObject)]
 pub struct TransitionPayload {
+    /// The pathway, with its new version.
     pathway: PathwayView,
+    /// The transition.
     transition: TransitionView,
 }
 
@@ -193,6 +250,9 @@ impl PathwayMutation {
     async fn import_pathway(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The pathway document as a JSON object (the format `qiflow validate` checks and `Pathway.document` gives)."
+        )]
         document: Json<serde_json::Value>,
     ) -> Result<PathwayView> {
         let document = PathwayDocument::from_json(document.0).map_err(crate::Error::from)?;
@@ -205,6 +265,7 @@ impl PathwayMutation {
     async fn create_pathway(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: CreatePathwayInput,
     ) -> Result<PathwayView> {
         let owner = super::context::organisation_code(ctx, "owner", &input.owner).await?;
@@ -224,6 +285,7 @@ impl PathwayMutation {
     async fn update_pathway(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: UpdatePathwayInput,
     ) -> Result<PathwayView> {
         let id = parse_id("id", &input.id)?;
@@ -244,7 +306,12 @@ impl PathwayMutation {
     }
 
     /// Adds a step to a draft.
-    async fn add_step(&self, ctx: &Context<'_>, input: AddStepInput) -> Result<StepPayload> {
+    async fn add_step(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
+        input: AddStepInput,
+    ) -> Result<StepPayload> {
         let pathway_id = parse_id("pathwayId", &input.pathway_id)?;
         let organisation =
             super::context::organisation_code(ctx, "organisation", &input.organisation).await?;
@@ -276,7 +343,12 @@ impl PathwayMutation {
     }
 
     /// Changes a step of a draft.
-    async fn update_step(&self, ctx: &Context<'_>, input: UpdateStepInput) -> Result<StepPayload> {
+    async fn update_step(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
+        input: UpdateStepInput,
+    ) -> Result<StepPayload> {
         let step_id = parse_id("id", &input.id)?;
         let expected = input.expected_version;
         let organisation = match &input.organisation {
@@ -327,7 +399,10 @@ impl PathwayMutation {
     async fn remove_step(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The step to remove (its id); its transitions go with it.")] id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
     ) -> Result<PathwayView> {
         let step_id = parse_id("id", &id)?;
@@ -341,6 +416,7 @@ impl PathwayMutation {
     async fn add_transition(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: AddTransitionInput,
     ) -> Result<TransitionPayload> {
         let from = parse_id("fromStepId", &input.from_step_id)?;
@@ -366,6 +442,7 @@ impl PathwayMutation {
     async fn update_transition(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: UpdateTransitionInput,
     ) -> Result<TransitionPayload> {
         let id = parse_id("id", &input.id)?;
@@ -392,7 +469,10 @@ impl PathwayMutation {
     async fn remove_transition(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The transition to remove (its id).")] id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
@@ -407,7 +487,11 @@ impl PathwayMutation {
     async fn publish_pathway(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The DRAFT pathway to publish (its id); it must have no problems.")]
         id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
@@ -422,7 +506,10 @@ impl PathwayMutation {
     async fn delete_pathway(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The DRAFT pathway to delete (its id).")] id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
     ) -> Result<bool> {
         let id = parse_id("id", &id)?;
@@ -434,7 +521,10 @@ impl PathwayMutation {
     async fn archive_pathway(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The pathway to archive (its id).")] id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
@@ -445,7 +535,11 @@ impl PathwayMutation {
 
     /// Copies a pathway into a new draft whose parent is the original: how a published map
     /// changes.
-    async fn clone_pathway(&self, ctx: &Context<'_>, id: ID) -> Result<PathwayView> {
+    async fn clone_pathway(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pathway to copy into a new DRAFT (its id).")] id: ID,
+    ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
         let record = store::pathway_edits::clone(db(ctx)?, &change(ctx), id).await?;
         view(ctx, record).await

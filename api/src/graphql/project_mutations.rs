@@ -11,12 +11,15 @@ use engine::measure::{Measure, PointInput, parse_points};
 /// A new improvement project.
 #[derive(InputObject)]
 pub struct CreateProjectInput {
+    /// The project's title.
     pub title: String,
     /// What, how much, by when.
     pub aim: String,
     /// The owning organisation: its ODS code or its id.
     pub owner: String,
+    /// The pathway the project improves (its id); null for a project without one.
     pub pathway_id: Option<ID>,
+    /// The team and their parts, credited in reports.
     #[graphql(default)]
     pub members: Vec<Member>,
 }
@@ -24,15 +27,28 @@ pub struct CreateProjectInput {
 /// A new measure of a project.
 #[derive(InputObject)]
 pub struct AddMeasureInput {
+    /// The improvement project (its id).
     pub project_id: ID,
+    /// The `version` you last read: if someone changed the record since, the change is refused with
+    /// `CONFLICT` and nothing is saved.
     pub expected_version: i64,
+    /// The measure's name, as a board would read it.
     pub name: String,
+    /// OUTCOME (what matters to patients), PROCESS (what the change acts on) or BALANCING (what
+    /// could get worse).
     pub kind: MeasureKind,
+    /// How it is measured: what is counted, from where, and what is left out (the operational
+    /// definition).
     pub definition: String,
+    /// The unit of its values, shown with them (minutes, %, patients); empty for none.
     #[graphql(default)]
     pub unit: String,
+    /// Which way is better: INCREASE, DECREASE, or NEUTRAL when neither.
     pub direction: ImprovementDirection,
+    /// The target in the measure's unit; null for none. SPC assurance compares the limits with it.
     pub target: Option<f64>,
+    /// How its SPC chart is drawn: XMR for values, P for proportions (numerator and denominator), U
+    /// for rates, RUN for a run chart only.
     #[graphql(default_with = "ChartType::Xmr")]
     pub chart_type: ChartType,
 }
@@ -42,28 +58,40 @@ pub struct AddMeasureInput {
 pub struct DataPointInput {
     /// YYYY-MM-DD: the period.
     pub date: String,
+    /// The value, for XmR and run charts (within ±10^12); leave out for P and U charts.
     pub value: Option<f64>,
+    /// For P and U charts: the count (0 or more).
     pub numerator: Option<f64>,
+    /// For P and U charts: what the numerator is out of (more than 0).
     pub denominator: Option<f64>,
+    /// A note on the point; null for none.
     pub annotation: Option<String>,
 }
 
+/// A measure added, with its project.
 #[derive(SimpleObject)]
 pub struct MeasurePayload {
+    /// The project, with its new version.
     pub(crate) project: ProjectView,
+    /// The measure.
     pub(crate) measure: MeasureView,
 }
 
 /// What recording did: sending a period again replaces it, and says so.
 #[derive(SimpleObject)]
 pub struct RecordDataPointsPayload {
+    /// The measure, with its points.
     measure: MeasureView,
+    /// Points for dates the measure did not have.
     inserted: usize,
+    /// Points for dates it had: the new value corrected the old (which is kept, withdrawn).
     replaced: usize,
 }
 
+/// What retracting points did.
 #[derive(SimpleObject)]
 pub struct RetractDataPointsPayload {
+    /// The measure, without the retracted points.
     measure: MeasureView,
     /// Points withdrawn.
     retracted: usize,
@@ -72,25 +100,39 @@ pub struct RetractDataPointsPayload {
 /// Changes to a project; leave out what stays the same.
 #[derive(InputObject)]
 pub struct UpdateProjectInput {
+    /// The project (its id).
     pub id: ID,
+    /// The `version` you last read: if someone changed the record since, the change is refused with
+    /// `CONFLICT` and nothing is saved.
     pub expected_version: i64,
+    /// The new title; null leaves it.
     pub title: Option<String>,
+    /// The new aim (what, how much, by when); null leaves it.
     pub aim: Option<String>,
+    /// ACTIVE or SUSTAINING (close a project with `closeProject`); null leaves it.
     pub status: Option<ProjectStatus>,
 }
 
 /// Changes to a measure; leave out what stays the same (`null` clears the target).
 #[derive(InputObject)]
 pub struct UpdateMeasureInput {
+    /// The measure (its id).
     pub id: ID,
     /// The project's version.
     pub expected_version: i64,
+    /// The new name; null leaves it.
     pub name: Option<String>,
+    /// The new kind; null leaves it.
     pub kind: Option<MeasureKind>,
+    /// The new definition; null leaves it.
     pub definition: Option<String>,
+    /// The new unit; null leaves it.
     pub unit: Option<String>,
+    /// The new direction; null leaves it.
     pub direction: Option<ImprovementDirection>,
+    /// The new target; null leaves it.
     pub target: async_graphql::MaybeUndefined<f64>,
+    /// The new chart type; one its points cannot be drawn with is refused. Null leaves it.
     pub chart_type: Option<ChartType>,
 }
 
@@ -140,6 +182,7 @@ impl ProjectMutation {
     async fn create_project(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: CreateProjectInput,
     ) -> Result<ProjectView> {
         let mut errors = engine::InputErrors::default();
@@ -178,6 +221,7 @@ impl ProjectMutation {
     async fn update_project(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: UpdateProjectInput,
     ) -> Result<ProjectView> {
         let id = parse_id("id", &input.id)?;
@@ -208,8 +252,14 @@ impl ProjectMutation {
     async fn close_project(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
+        #[graphql(desc = "The project to close (its id).")] project_id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<ProjectView> {
         let id = parse_id("projectId", &project_id)?;
@@ -222,7 +272,10 @@ impl ProjectMutation {
     async fn reopen_project(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
+        #[graphql(desc = "The CLOSED project to reopen (its id).")] project_id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
     ) -> Result<ProjectView> {
         let id = parse_id("projectId", &project_id)?;
@@ -236,9 +289,12 @@ impl ProjectMutation {
     async fn set_project_team(
         &self,
         ctx: &Context<'_>,
-        project_id: ID,
+        #[graphql(desc = "The project (its id).")] project_id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
-        members: Vec<Member>,
+        #[graphql(desc = "The whole team, replacing the one before.")] members: Vec<Member>,
     ) -> Result<ProjectView> {
         let id = parse_id("projectId", &project_id)?;
         let members = checked_members(&members)?;
@@ -251,6 +307,7 @@ impl ProjectMutation {
     async fn update_measure(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: UpdateMeasureInput,
     ) -> Result<MeasureView> {
         let id = parse_id("id", &input.id)?;
@@ -284,6 +341,7 @@ impl ProjectMutation {
     async fn add_measure(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change (see the input type for each field).")]
         input: AddMeasureInput,
     ) -> Result<MeasurePayload> {
         let caller = super::context::caller_of(ctx);
@@ -323,9 +381,13 @@ impl ProjectMutation {
     async fn record_data_points(
         &self,
         ctx: &Context<'_>,
-        measure_id: ID,
+        #[graphql(desc = "The measure (its id).")] measure_id: ID,
+        #[graphql(
+            desc = "The points, at most 10,000: a date already recorded is corrected (the old value kept, withdrawn)."
+        )]
         points: Vec<DataPointInput>,
-        #[graphql(default = false)] allow_future: bool,
+        #[graphql(default = false, desc = "Accept points dated more than 31 days ahead.")]
+        allow_future: bool,
     ) -> Result<RecordDataPointsPayload> {
         let caller = super::context::caller_of(ctx);
         let measure_id = parse_id("measureId", &measure_id)?;
@@ -361,8 +423,11 @@ impl ProjectMutation {
     async fn retract_data_points(
         &self,
         ctx: &Context<'_>,
-        measure_id: ID,
-        dates: Vec<String>,
+        #[graphql(desc = "The measure (its id).")] measure_id: ID,
+        #[graphql(desc = "The dates of the points to retract (YYYY-MM-DD).")] dates: Vec<String>,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<RetractDataPointsPayload> {
         let caller = super::context::caller_of(ctx);
@@ -403,9 +468,13 @@ impl ProjectMutation {
     async fn move_data_point(
         &self,
         ctx: &Context<'_>,
-        measure_id: ID,
-        date: String,
+        #[graphql(desc = "The measure (its id).")] measure_id: ID,
+        #[graphql(desc = "The date of the point to move (YYYY-MM-DD).")] date: String,
+        #[graphql(desc = "The date it belongs to (YYYY-MM-DD); a point already there is refused.")]
         to: String,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<MeasureView> {
         let caller = super::context::caller_of(ctx);
@@ -429,8 +498,14 @@ impl ProjectMutation {
     async fn withdraw_measure(
         &self,
         ctx: &Context<'_>,
-        measure_id: ID,
+        #[graphql(desc = "The measure to withdraw (its id).")] measure_id: ID,
+        #[graphql(
+            desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
+        )]
         expected_version: i64,
+        #[graphql(
+            desc = "Why, in words the team will understand later; kept with the record and in the audit trail."
+        )]
         reason: String,
     ) -> Result<MeasureView> {
         let measure_id = parse_id("measureId", &measure_id)?;

@@ -12,18 +12,26 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "MemberInput")]
 pub struct Member {
+    /// The member's name.
+    /// The member's name.
     pub name: String,
+    /// Their part in the project.
+    /// Their part in the project.
     pub role: MemberRole,
 }
 
 /// An improvement project: an aim, a team and the measures that show whether changes help.
 pub struct ProjectView(pub ProjectRecord);
 
+/// An improvement project: an aim, a team, a driver diagram, measures and the PDSA cycles that test
+/// its change ideas.
 #[Object(name = "ImprovementProject")]
 impl ProjectView {
+    /// Its id.
     pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its title.
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -31,9 +39,11 @@ impl ProjectView {
     async fn aim(&self) -> &str {
         &self.0.aim
     }
+    /// The organisation that owns it.
     async fn owner(&self) -> OrganisationView {
         OrganisationView(self.0.owner.clone())
     }
+    /// ACTIVE, SUSTAINING or CLOSED.
     async fn status(&self) -> ProjectStatus {
         self.0.status.into()
     }
@@ -45,6 +55,7 @@ impl ProjectView {
     async fn version(&self) -> i64 {
         self.0.version
     }
+    /// The pathway it improves (its id); null for none.
     async fn pathway_id(&self) -> Option<ID> {
         self.0.pathway_id.map(|id| ID(id.to_string()))
     }
@@ -82,7 +93,8 @@ impl ProjectView {
     async fn report(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "ReportFormat::Markdown")] format: ReportFormat,
+        #[graphql(default_with = "ReportFormat::Markdown", desc = "The report's format.")]
+        format: ReportFormat,
     ) -> Result<String> {
         let caller = super::context::caller_of(ctx);
         let report = crate::store::reports::project_report(db(ctx)?, &caller, self.0.id).await?;
@@ -245,6 +257,7 @@ impl Loader<MeasuresOf> for ProjectChildren {
 /// Formats of the project report.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum ReportFormat {
+    /// Markdown, for a board paper or a wiki.
     Markdown,
 }
 
@@ -276,13 +289,23 @@ impl ProjectQuery {
         )?)
     }
 
-    async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<ProjectView> {
+    /// One improvement project by id.
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project's id.")] id: ID,
+    ) -> Result<ProjectView> {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(ProjectView(projects::get(db(ctx)?, &caller, id).await?))
     }
 
-    async fn measure(&self, ctx: &Context<'_>, id: ID) -> Result<MeasureView> {
+    /// One measure by id.
+    async fn measure(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The measure's id.")] id: ID,
+    ) -> Result<MeasureView> {
         let caller = super::context::caller_of(ctx);
         let id = parse_id("id", &id)?;
         Ok(MeasureView(
@@ -294,13 +317,18 @@ impl ProjectQuery {
 /// One row of the project summary.
 #[derive(SimpleObject)]
 pub struct MeasureSummaryView {
+    /// The measure (its id).
     measure_id: ID,
+    /// The measure's name.
     name: String,
+    /// The date of its latest point; null when it has none.
     latest_date: Option<String>,
+    /// Its latest value; null when it has none.
     latest_value: Option<f64>,
     /// The variation icon of the latest point, e.g. SPECIAL_CAUSE_IMPROVEMENT.
     variation: Option<String>,
     /// The assurance icon against the target, e.g. INCONSISTENT.
     assurance: Option<String>,
+    /// Its target; null for none.
     target: Option<f64>,
 }

@@ -7,8 +7,11 @@ use chrono::{DateTime, Utc};
 /// erased: the record stays readable where history is asked for.
 #[derive(SimpleObject, Clone)]
 pub struct Withdrawal {
+    /// When it was withdrawn (UTC).
     pub at: DateTime<Utc>,
+    /// Who withdrew it.
     pub by: String,
+    /// Why.
     pub reason: String,
 }
 
