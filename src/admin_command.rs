@@ -115,8 +115,11 @@ pub async fn token(action: TokenAction, database_url: String) -> anyhow::Result<
                 } else {
                     listed.memberships.join(", ")
                 };
+                let used = t.last_used_at.map_or("never used".to_string(), |at| {
+                    format!("last used {}", at.format("%Y-%m-%d %H:%M"))
+                });
                 println!(
-                    "{}  {}  {}  {kind}  {roles}  {state}",
+                    "{}  {}  {}  {kind}  {roles}  {state}  {used}",
                     t.id, t.principal, t.name
                 );
             }

@@ -13,7 +13,12 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// When it last signed in, to within [`LAST_USED_RESOLUTION_MINUTES`]; null if never.
+    pub last_used_at: Option<DateTimeUtc>,
 }
+
+/// How stale `last_used_at` may be: a token in use is written at most this often.
+pub const LAST_USED_RESOLUTION_MINUTES: i64 = 5;
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

@@ -12,6 +12,7 @@ mod m20261201_000007_withdrawn_points;
 mod m20261201_000008_import_withdrawal;
 mod m20261202_000009_corrections;
 mod m20261202_000010_pathway_versions;
+mod m20261202_000011_token_last_used;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_import_withdrawal::Migration),
             Box::new(m20261202_000009_corrections::Migration),
             Box::new(m20261202_000010_pathway_versions::Migration),
+            Box::new(m20261202_000011_token_last_used::Migration),
         ]
     }
 }

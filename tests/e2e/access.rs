@@ -498,8 +498,11 @@ async fn the_first_administrator_is_made_on_the_command_line_and_audited() {
     );
     let line = list.lines().find(|l| l.contains("Jo Bloggs")).unwrap();
     assert!(
-        line.contains("person") && line.contains("ADMIN in NEW1") && line.contains("expires "),
-        "role, organisation, kind and expiry: {line}"
+        line.contains("person")
+            && line.contains("ADMIN in NEW1")
+            && line.contains("expires ")
+            && line.contains("last used "),
+        "role, organisation, kind, expiry and last use (it signed in above): {line}"
     );
     let (status, _, err) = qiflow(&[
         "token",

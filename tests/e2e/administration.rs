@@ -142,8 +142,32 @@ async fn an_administrator_runs_members_and_tokens_and_nobody_else_can() {
         (&json!(true), &json!("EDITOR"), &json!(true))
     );
     let token_id = issued["token"]["id"].clone();
+    let listed_token = |tokens: &serde_json::Value| {
+        tokens["data"]["organisation"]["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == token_id)
+            .cloned()
+            .unwrap()
+    };
+    let last_used =
+        "query($id: ID!) { organisation(id: $id) { tokens { nodes { id lastUsedAt } } } }";
+    let unused = as_(&app, &admin, last_used, json!({"id": org})).await;
+    assert_eq!(listed_token(&unused)["lastUsedAt"], json!(null), "{unused}");
+    let before_use = chrono::Utc::now() - chrono::Duration::seconds(1);
     let whoami = "{ me { name memberships { role eventsWrite odsCode } } }";
     let feed = as_(&app, &secret, whoami, json!({})).await;
+    let used = as_(&app, &admin, last_used, json!({"id": org})).await;
+    let at: chrono::DateTime<chrono::Utc> = listed_token(&used)["lastUsedAt"]
+        .as_str()
+        .unwrap_or_else(|| panic!("used once, so lastUsedAt is set: {used}"))
+        .parse()
+        .unwrap();
+    assert!(
+        before_use <= at && at <= chrono::Utc::now(),
+        "{at} is when it was used"
+    );
     assert_eq!(feed["data"]["me"]["name"], "RA1 PAS feed", "{feed}");
     assert_eq!(
         feed["data"]["me"]["memberships"],

@@ -99,6 +99,9 @@ pub struct ApiToken {
     expires_at: DateTime<Utc>,
     /// Set once the token was revoked.
     revoked_at: Option<DateTime<Utc>>,
+    /// When it last signed in, to within 5 minutes (UTC); null if it never has. A token
+    /// nobody uses is one to revoke.
+    last_used_at: Option<DateTime<Utc>>,
 }
 
 impl From<TokenRecord> for ApiToken {
@@ -114,6 +117,7 @@ impl From<TokenRecord> for ApiToken {
             created_at: t.created_at,
             expires_at: t.expires_at,
             revoked_at: t.revoked_at,
+            last_used_at: t.last_used_at,
         }
     }
 }

@@ -333,6 +333,7 @@ pub async fn tokens(
                     expires_at: t.expires_at,
                     revoked_at: t.revoked_at,
                     created_at: t.created_at,
+                    last_used_at: t.last_used_at,
                 },
             })
         })
@@ -391,6 +392,7 @@ pub async fn token(
         expires_at: row.expires_at,
         revoked_at: row.revoked_at,
         created_at: row.created_at,
+        last_used_at: row.last_used_at,
     })
 }
 
@@ -460,6 +462,7 @@ pub async fn rotate(
             expires_at,
             revoked_at: None,
             created_at: now,
+            last_used_at: None,
         },
     ))
 }

@@ -7,6 +7,7 @@ use crate::db::{WriteTransaction, begin_write};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use entity::{api_token, membership, organisation, principal};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -98,10 +99,29 @@ pub async fn authenticate_token(db: &impl ConnectionTrait, secret: &str) -> Resu
     let principal = load_principal(db, row.principal_id)
         .await?
         .ok_or(Error::Unauthenticated)?;
+    note_use(db, &row, now).await;
     let caller = Caller::Principal(Arc::new(principal));
     let expires_in = (row.expires_at - now).to_std().unwrap_or_default();
     super::caller_cache::put(hash, caller.clone(), generation, expires_in);
     Ok(caller)
+}
+
+/// Records that a token signed in, when its last use is older than the resolution (so a busy
+/// token costs one write every few minutes, and none while the caller cache answers for it). A
+/// failed write is logged, never a reason to refuse the caller.
+async fn note_use(db: &impl ConnectionTrait, row: &api_token::Model, now: DateTime<Utc>) {
+    let stale = now - Duration::minutes(api_token::LAST_USED_RESOLUTION_MINUTES);
+    if row.last_used_at.is_some_and(|at| at > stale) {
+        return;
+    }
+    let written = api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+        .filter(api_token::Column::Id.eq(row.id))
+        .exec(db)
+        .await;
+    if let Err(e) = written {
+        tracing::warn!(token = %row.id, error = %e, "recording a token's last use failed");
+    }
 }
 
 /// The caller an identity provider's subject maps to, if a principal has it.
@@ -152,6 +172,8 @@ pub struct TokenRecord {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// When it last signed in (to within a few minutes); `None` if never.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// Issues a token: creates the principal (and the organisation, when named) if needed, sets its
@@ -236,6 +258,7 @@ pub async fn create_token(
             expires_at,
             revoked_at: None,
             created_at: now,
+            last_used_at: None,
         },
     ))
 }
@@ -359,6 +382,7 @@ pub(super) async fn insert_token(
         expires_at: Set(expires_at),
         revoked_at: Set(None),
         created_at: Set(now),
+        last_used_at: Set(None),
     })
     .exec_without_returning(tx)
     .await?;
@@ -465,6 +489,7 @@ pub async fn list_tokens(db: &impl ConnectionTrait, caller: &Caller) -> Result<V
             expires_at: t.expires_at,
             revoked_at: t.revoked_at,
             created_at: t.created_at,
+            last_used_at: t.last_used_at,
         })
         .collect())
 }
