@@ -517,6 +517,15 @@ async fn what_if_refuses_work_moved_to_an_unknown_organisation_and_touch_time_on
         )
         .await;
     assert!(known["whatIf"]["differences"].is_object(), "{known}");
+    // Issue 14: an organisation is named by its ODS code or its id, here as everywhere.
+    let rru = app.organisation_id("RRU").await;
+    let by_id = app
+        .data(
+            q,
+            json!({"id": pathway["id"], "c": [{"moveStep": {"step": "xray", "organisation": rru}}]}),
+        )
+        .await;
+    assert_eq!(by_id, known);
 }
 
 #[tokio::test]

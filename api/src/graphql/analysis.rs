@@ -370,7 +370,7 @@ pub struct SetCapacityInput {
 pub struct MoveStepInput {
     /// The step (its key).
     pub step: String,
-    /// ODS code of the organisation the step moves to.
+    /// The organisation the step moves to: its ODS code or its id.
     pub organisation: String,
 }
 
@@ -400,6 +400,27 @@ pub enum ChangeInput {
     MoveStep(MoveStepInput),
     /// Drop the later step of a duplicated pair.
     MergeDuplicate(MergeDuplicateInput),
+}
+
+/// A change set for the engine, with every organisation a change names (by ODS code or id)
+/// turned into its ODS code, the engine's name for it.
+pub(super) async fn engine_changes(
+    ctx: &Context<'_>,
+    changes: Vec<ChangeInput>,
+) -> Result<Vec<engine::Change>> {
+    let mut out = Vec::with_capacity(changes.len());
+    for (i, mut change) in changes.into_iter().enumerate() {
+        if let ChangeInput::MoveStep(c) = &mut change {
+            c.organisation = super::context::organisation_code(
+                ctx,
+                &format!("changes[{i}].organisation"),
+                &c.organisation,
+            )
+            .await?;
+        }
+        out.push(change.into());
+    }
+    Ok(out)
 }
 
 impl From<ChangeInput> for engine::Change {
@@ -690,7 +711,7 @@ impl AnalysisQuery {
         let db = db(ctx)?;
         let record = store::pathways::get_for_read(db, &caller, id).await?;
         let content = store::pathways::content(db, &caller, id).await?;
-        let changes: Vec<engine::Change> = changes.into_iter().map(Into::into).collect();
+        let changes = engine_changes(ctx, changes).await?;
         let unknown = store::organisations::unknown_destinations(db, &changes).await?;
         if !unknown.is_empty() {
             return Err(crate::Error::Validation(unknown).into());

@@ -66,7 +66,7 @@ impl DriverMutation {
         let changes = match input.changes {
             Undefined => None,
             Null => Some(None),
-            Value(c) => Some(Some(c.into_iter().map(engine::Change::from).collect())),
+            Value(c) => Some(Some(super::analysis::engine_changes(ctx, c).await?)),
         };
         let hotspot = match input.hotspot {
             Undefined => None,
@@ -104,9 +104,10 @@ impl DriverMutation {
             .transpose()?;
         let text = engine::values::parse_text(&input.text, 1_000)
             .map_err(|m| crate::Error::invalid("text", m))?;
-        let changes = input
-            .changes
-            .map(|c| c.into_iter().map(engine::Change::from).collect::<Vec<_>>());
+        let changes = match input.changes {
+            Some(c) => Some(super::analysis::engine_changes(ctx, c).await?),
+            None => None,
+        };
         let node = drivers::NewDriver {
             parent,
             kind: input.kind.into(),

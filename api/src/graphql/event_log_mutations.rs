@@ -17,7 +17,7 @@ use engine::events::log_measure::LogMeasureDefinition;
 pub struct CreateEventLogInput {
     /// The log's name, unique to you.
     pub name: String,
-    /// The organisation whose data it is.
+    /// The organisation whose data it is: its ODS code or its id.
     pub organisation_id: Option<ID>,
     /// The pathway it is checked against by default.
     pub pathway_id: Option<ID>,

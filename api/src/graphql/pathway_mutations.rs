@@ -102,7 +102,7 @@ pub struct UpdateStepInput {
     pub name: Option<String>,
     /// The new kind; null leaves it.
     pub kind: Option<StepKind>,
-    /// The organisation that now does it: its ODS code; null leaves it.
+    /// The organisation that now does it: its ODS code or its id; null leaves it.
     pub organisation: Option<String>,
     /// The new site; null leaves it.
     pub site: MaybeUndefined<String>,
