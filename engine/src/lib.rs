@@ -13,6 +13,7 @@ mod document_errors;
 pub mod error;
 pub mod events;
 pub mod graph;
+pub mod judgement;
 pub mod measure;
 pub mod pathway;
 pub mod pdsa;

@@ -2,7 +2,7 @@
 //! against its measures' data. Storage, authors and clocks belong to the API; this module only
 //! says which moves are legal and what the data shows.
 
-use crate::spc::{Direction, PointType, XmrOptions, rules::Rule, xmr};
+use crate::spc::Direction;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -256,87 +256,6 @@ pub fn advance(cycle: &Cycle, action: Move) -> Result<Cycle, String> {
     Ok(next)
 }
 
-/// A special cause that fired inside the cycle's window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Signal {
-    pub date: NaiveDate,
-    pub rule: Rule,
-    pub point_type: PointType,
-}
-
-/// What the data says about one prediction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PredictionResult {
-    pub mean_before: Option<f64>,
-    pub mean_during: Option<f64>,
-    pub signals: Vec<Signal>,
-    /// `None` when there is no data during the cycle (or none before, for a direction).
-    pub met: Option<bool>,
-}
-
-/// Studies a prediction: the measure's points before the window against those inside it
-/// (`start..=end`), and the special causes of the measure's XmR chart inside the window.
-/// `better` is the measure's improvement direction. Dates must be sorted. O(points).
-pub fn study(
-    expectation: Expectation,
-    better: Direction,
-    dates: &[NaiveDate],
-    values: &[f64],
-    start: NaiveDate,
-    end: NaiveDate,
-    options: &XmrOptions,
-) -> Result<PredictionResult, String> {
-    let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
-    let before = mean(
-        dates
-            .iter()
-            .zip(values)
-            .filter(|(d, _)| **d < start)
-            .map(|(_, v)| *v)
-            .collect(),
-    );
-    let during = mean(
-        dates
-            .iter()
-            .zip(values)
-            .filter(|(d, _)| **d >= start && **d <= end)
-            .map(|(_, v)| *v)
-            .collect(),
-    );
-    let chart = xmr(values, options)?;
-    let signals = dates
-        .iter()
-        .zip(&chart.points)
-        .filter(|(d, p)| **d >= start && **d <= end && p.point_type != PointType::CommonCause)
-        .map(|(d, p)| Signal {
-            date: *d,
-            rule: p.rule,
-            point_type: p.point_type,
-        })
-        .collect();
-    let met = match (expectation, during) {
-        (_, None) => None,
-        (Expectation::Value { value }, Some(m)) => match better {
-            Direction::Increase => Some(m >= value),
-            Direction::Decrease => Some(m <= value),
-            Direction::Neutral => Some((m - value).abs() <= f64::EPSILON * value.abs().max(1.0)),
-        },
-        (Expectation::Direction { direction }, Some(m)) => before.map(|b| match direction {
-            Direction::Increase => m > b,
-            Direction::Decrease => m < b,
-            Direction::Neutral => m == b,
-        }),
-    };
-    Ok(PredictionResult {
-        mean_before: before,
-        mean_during: during,
-        signals,
-        met,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,57 +400,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("learned"), "{err}");
-    }
-
-    #[test]
-    fn a_study_compares_before_and_during_and_finds_signals() {
-        // 20 weeks around 40 hours, then 8 weeks at 25: a shift below the mean inside the window.
-        let dates: Vec<NaiveDate> = (0..28).map(day).collect();
-        let values: Vec<f64> = (0..28)
-            .map(|i| {
-                if i < 20 {
-                    40.0 + if i % 2 == 0 { 1.0 } else { -1.0 }
-                } else {
-                    25.0
-                }
-            })
-            .collect();
-        let options = XmrOptions {
-            fix_after_n_points: Some(20),
-            ..XmrOptions::plot_the_dots(Direction::Decrease)
-        };
-        let result = study(
-            Expectation::Value { value: 30.0 },
-            Direction::Decrease,
-            &dates,
-            &values,
-            day(20),
-            day(27),
-            &options,
-        )
-        .unwrap();
-        assert_eq!(result.mean_before, Some(40.0));
-        assert_eq!(result.mean_during, Some(25.0));
-        assert_eq!(result.met, Some(true));
-        assert_eq!(result.signals.len(), 8);
-        assert!(
-            result
-                .signals
-                .iter()
-                .all(|s| s.point_type == PointType::SpecialCauseImprovement)
-        );
-        let direction = study(
-            Expectation::Direction {
-                direction: Direction::Increase,
-            },
-            Direction::Decrease,
-            &dates,
-            &values,
-            day(20),
-            day(27),
-            &options,
-        )
-        .unwrap();
-        assert_eq!(direction.met, Some(false));
     }
 }

@@ -1,7 +1,7 @@
 //! The project report in Markdown: what a board paper needs, written from the project's data so
 //! nobody re-types charts.
 
-use crate::pdsa::{Expectation, PredictionResult};
+use crate::pdsa::Expectation;
 use crate::spc::view::ChartView;
 use std::fmt::Write;
 
@@ -56,22 +56,6 @@ pub fn prediction_line(measure_name: &str, expectation: Expectation) -> String {
             format!("{measure_name} moves {direction:?}").to_lowercase()
         }
     }
-}
-
-/// What the data said of a prediction, as the report words it. O(name).
-pub fn study_line(measure_name: &str, result: &PredictionResult) -> String {
-    let mean = |v: Option<f64>| v.map_or("no data".to_string(), |v| format!("{v:.2}"));
-    format!(
-        "{measure_name}: mean {} before, {} during; {} special-cause point(s) in the window; prediction {}",
-        mean(result.mean_before),
-        mean(result.mean_during),
-        result.signals.len(),
-        match result.met {
-            Some(true) => "met",
-            Some(false) => "not met",
-            None => "not judged",
-        }
-    )
 }
 
 /// The depth of each node of a driver diagram given as (id, parent): 0 for a node without a
@@ -134,20 +118,10 @@ mod line_tests {
     }
 
     #[test]
-    fn predictions_and_results_are_worded() {
+    fn predictions_are_worded() {
         assert_eq!(
             prediction_line("Falls", Expectation::Value { value: 3.0 }),
             "Falls reaches 3"
-        );
-        let result = PredictionResult {
-            mean_before: Some(1.844),
-            mean_during: None,
-            signals: vec![],
-            met: None,
-        };
-        assert_eq!(
-            study_line("Falls", &result),
-            "Falls: mean 1.84 before, no data during; 0 special-cause point(s) in the window; prediction not judged"
         );
     }
 }

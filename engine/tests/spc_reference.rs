@@ -249,3 +249,119 @@ fn the_reference_rule_helpers_agree() {
         );
     }
 }
+
+/// Issue 15: a PDSA prediction is judged on limits fixed from the points before the test. Judged
+/// from the 13th point of every reference case whose limits NHSRplotthedots fixed after 12
+/// points, the judgement's limits and its special-cause points are the reference's.
+#[test]
+fn a_prediction_is_judged_on_the_reference_chart_with_the_baseline_fixed() {
+    use engine::judgement::judge;
+    use engine::measure::{DataPoint, Measure};
+    use engine::pdsa::Expectation;
+    use engine::spc::chart::ChartRequest;
+    let Some(dir) = folder() else { return };
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") || path.ends_with("ptd_rule_units.json") {
+            continue;
+        }
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let o = &case["options"];
+        let (Some(n), None, None) = (
+            o["fix_after_n_points"].as_u64(),
+            o["rebase_at_indices"].as_array(),
+            o["target"].as_f64(),
+        ) else {
+            continue;
+        };
+        let n = n as usize;
+        let name = case["name"].as_str().unwrap();
+        let values = numbers(&case["values"]);
+        let dates: Vec<chrono::NaiveDate> = case["dates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap().parse().unwrap())
+            .collect();
+        let points: Vec<DataPoint> = dates
+            .iter()
+            .zip(&values)
+            .map(|(date, v)| DataPoint {
+                date: *date,
+                value: Some(*v),
+                numerator: None,
+                denominator: None,
+                annotation: None,
+            })
+            .collect();
+        let improvement = case["improvement_direction"].as_str().unwrap();
+        let measure = Measure::parse(
+            name,
+            engine::MeasureKind::Outcome,
+            "the reference case's values",
+            "",
+            match improvement {
+                "increase" => engine::ImprovementDirection::Increase,
+                "decrease" => engine::ImprovementDirection::Decrease,
+                _ => engine::ImprovementDirection::Neutral,
+            },
+            None,
+            engine::ChartType::Xmr,
+        )
+        .unwrap();
+        let request = ChartRequest {
+            screen_outliers: o["screen_outliers"].as_bool(),
+            ..Default::default()
+        };
+        let judged = judge(
+            &measure,
+            &points,
+            Expectation::Direction {
+                direction: Direction::Increase,
+            },
+            dates[n],
+            *dates.last().unwrap(),
+            &request,
+        )
+        .unwrap();
+        let e = &case["expected"];
+        assert_eq!(judged.baseline_points, n, "{name}");
+        close(judged.mean.unwrap(), e["mean"].as_f64().unwrap(), name);
+        close(
+            judged.lower_limit.unwrap(),
+            e["lpl"].as_f64().unwrap(),
+            name,
+        );
+        close(
+            judged.upper_limit.unwrap(),
+            e["upl"].as_f64().unwrap(),
+            name,
+        );
+        let expected: Vec<usize> = e["special_cause_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_u64().unwrap() as usize)
+            .filter(|i| *i >= n)
+            .collect();
+        let found: Vec<usize> = judged
+            .signals
+            .iter()
+            .map(|p| dates.iter().position(|d| *d == p.date).unwrap())
+            .collect();
+        assert_eq!(
+            found, expected,
+            "{name}: special-cause points after the baseline"
+        );
+        for p in &judged.signals {
+            let i = dates.iter().position(|d| *d == p.date).unwrap();
+            assert_eq!(
+                p.rule_label, e["special_cause_type"][i],
+                "{name}: point {i}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1, "no reference case fixes its limits");
+}

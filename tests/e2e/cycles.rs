@@ -113,7 +113,7 @@ async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
 
     let studied = app
         .data(
-            "query($id: ID!) { cycle(id: $id) { stage observations { nodes { text author } } study { meanBefore meanDuring met signals { pointType } } } }",
+            "query($id: ID!) { cycle(id: $id) { stage observations { nodes { text author } } study { meanBefore meanDuring met verdict reason baselinePoints windowPoints lowerLimit signals { pointType rule } } } }",
             json!({"id": id}),
         )
         .await["cycle"]
@@ -127,11 +127,25 @@ async fn a_full_ramp_runs_and_illegal_moves_are_refused() {
     assert_eq!(study["meanBefore"], json!(40.0));
     assert_eq!(study["meanDuring"], json!(25.0));
     assert_eq!(study["met"], true);
+    // Issue 15: judged on limits fixed from the 20 weeks before DO, over the weeks from DO to
+    // the end of STUDY (still in STUDY: to today, so all 8 weeks at 25 count).
+    assert_eq!(study["verdict"], "MET", "{study}");
+    assert_eq!(
+        (&study["baselinePoints"], &study["windowPoints"]),
+        (&json!(20), &json!(8))
+    );
+    assert!(
+        study["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Prediction met: a fall was predicted; 8 special-cause point(s)"),
+        "{study}"
+    );
     let signals = study["signals"].as_array().unwrap();
     assert_eq!(
         signals.len(),
-        4,
-        "the four weeks inside the window are special causes"
+        8,
+        "the eight weeks since the test started are special causes"
     );
     assert!(
         signals

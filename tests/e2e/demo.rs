@@ -88,7 +88,7 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
                             runChart(astronomicalDates: [\"2025-01-06\"]) { runs runsLowerLimit tooFewRuns usefulPoints points { astronomical } } cycleWindows { start end } } }
                  summary { name latestValue variation assurance }
                  drivers { kind predictedEffect { differenceMinutes } }
-                 cycles { nodes { stage decision study { met signals { pointType } } } }
+                 cycles { nodes { stage decision study { met verdict signals { pointType } } } }
                  report } } }",
             json!({}),
         )
@@ -133,6 +133,7 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
     assert_eq!(cycles[0]["decision"], "ADAPT");
     assert_eq!(cycles[1]["decision"], "ADOPT");
     assert_eq!(cycles[0]["study"][0]["met"], true);
+    assert_eq!(cycles[0]["study"][0]["verdict"], "MET");
     let report = project["report"].as_str().unwrap();
     for needle in [
         "# Hip fracture: surgery within 36 hours",
@@ -141,6 +142,9 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
         "### Cycle 2",
         "Sarah Collins, theatre manager, manager",
         "Decision: Adopt",
+        // Issue 15: each prediction judged on limits fixed before the test, with its evidence.
+        ": Prediction met: a fall was predicted; ",
+        "limits fixed from the ",
     ] {
         assert!(
             report.contains(needle),

@@ -7,7 +7,6 @@ use crate::store::{cycles, cycles::CycleRecord};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use engine::pdsa::{Cycle, Expectation, Move, Prediction};
-use engine::spc::XmrOptions;
 
 /// The stage of a PDSA cycle.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -199,32 +198,6 @@ impl From<cycles::ObservationRecord> for ObservationView {
     }
 }
 
-/// A special-cause point during a cycle's test.
-#[derive(SimpleObject)]
-pub struct SignalView {
-    /// The point's date.
-    date: NaiveDate,
-    /// The rule it broke.
-    rule: SpcRule,
-    /// Improvement, concern or neutral.
-    point_type: PointType,
-}
-
-/// What the data says about one prediction over the cycle's window.
-#[derive(SimpleObject)]
-pub struct PredictionStudy {
-    /// The measure (its id).
-    measure_id: ID,
-    /// The measure's mean before the cycle's DO date; null without points.
-    mean_before: Option<f64>,
-    /// Its mean from the DO date to the end of the test; null without points.
-    mean_during: Option<f64>,
-    /// Special causes of the measure's chart inside the window.
-    signals: Vec<SignalView>,
-    /// Absent when there is no data to judge by.
-    met: Option<bool>,
-}
-
 /// A PDSA cycle testing one change idea.
 pub struct CycleView(pub CycleRecord);
 
@@ -370,49 +343,10 @@ impl CycleView {
             Into::into,
         )?)
     }
-    /// Each prediction against its measure's data in the cycle's window (once the cycle has
-    /// started and ended; empty before).
-    async fn study(&self, ctx: &Context<'_>) -> Result<Vec<PredictionStudy>> {
-        let (Some(start), Some(end)) = (self.0.cycle.actual_start, self.0.cycle.actual_end) else {
-            return Ok(vec![]);
-        };
-        let caller = super::context::caller_of(ctx);
-        let db = db(ctx)?;
-        let mut out = Vec::new();
-        for p in &self.0.cycle.predictions {
-            let measure_id = parse_id("measureId", &ID(p.measure.clone()))?;
-            let measure = crate::store::measures::measure(db, &caller, measure_id).await?;
-            let points = crate::store::measures::points(db, &caller, measure_id).await?;
-            let dates: Vec<NaiveDate> = points.iter().map(|d| d.date).collect();
-            let values: Vec<f64> = points.iter().map(|d| d.charted()).collect();
-            let better = measure.measure.direction.into();
-            let result = engine::pdsa::study(
-                p.expectation,
-                better,
-                &dates,
-                &values,
-                start,
-                end,
-                &XmrOptions::plot_the_dots(better),
-            )
-            .map_err(|e| crate::Error::invalid("measure", e))?;
-            out.push(PredictionStudy {
-                measure_id: ID(p.measure.clone()),
-                mean_before: result.mean_before,
-                mean_during: result.mean_during,
-                signals: result
-                    .signals
-                    .into_iter()
-                    .map(|s| SignalView {
-                        date: s.date,
-                        rule: s.rule.into(),
-                        point_type: s.point_type.into(),
-                    })
-                    .collect(),
-                met: result.met,
-            });
-        }
-        Ok(out)
+    /// Each prediction judged on its measure's chart: limits fixed from the points before the
+    /// DO date, then the points from it to the end of STUDY (or today). Empty before DO.
+    async fn study(&self, ctx: &Context<'_>) -> Result<Vec<super::studies::PredictionStudy>> {
+        super::studies::study_of(ctx, &self.0).await
     }
 }
 

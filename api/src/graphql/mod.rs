@@ -20,6 +20,7 @@ mod pathway;
 mod pathway_mutations;
 mod project_mutations;
 mod projects;
+mod studies;
 mod withdrawal;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};

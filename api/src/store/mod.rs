@@ -27,6 +27,7 @@ pub mod rows;
 pub mod scope;
 pub mod shares;
 pub mod step_edits;
+pub mod studies;
 pub mod tokens;
 pub mod versions;
 

@@ -4,7 +4,6 @@
 use super::{cycles, drivers, projects};
 use crate::caller::Caller;
 use crate::error::Result;
-use engine::measure::DataPoint;
 use engine::report::{CycleLine, MeasureLine, ProjectReport};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -58,8 +57,9 @@ pub async fn project_report(
     project_id: Uuid,
 ) -> Result<ProjectReport> {
     let project = projects::get(db, caller, project_id).await?;
+    // A cycle still testing is judged up to the day the report is made.
+    let today = chrono::Utc::now().date_naive();
     let measures = super::measures::measures(db, caller, project_id, false).await?;
-    let points = super::measures::points_of_project(db, caller, project_id).await?;
     let lines = summary(db, caller, project_id).await?;
     let measure_named = |id: &str| measures.iter().find(|m| m.id.to_string() == id);
     let name_of = |id: &str| measure_named(id).map_or(id.to_string(), |m| m.measure.name.clone());
@@ -83,29 +83,14 @@ pub async fn project_report(
             .iter()
             .map(|p| engine::report::prediction_line(&name_of(&p.measure), p.expectation))
             .collect();
-        let mut results = Vec::new();
-        if let (Some(start), Some(end)) = (c.cycle.actual_start, c.cycle.actual_end) {
-            for p in &c.cycle.predictions {
-                let Some(m) = measure_named(&p.measure) else {
-                    continue;
-                };
-                let points = points.get(&m.id).map_or(&[][..], Vec::as_slice);
-                let dates: Vec<_> = points.iter().map(|d| d.date).collect();
-                let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
-                let better = m.measure.direction.into();
-                if let Ok(r) = engine::pdsa::study(
-                    p.expectation,
-                    better,
-                    &dates,
-                    &values,
-                    start,
-                    end,
-                    &engine::spc::XmrOptions::plot_the_dots(better),
-                ) {
-                    results.push(engine::report::study_line(&m.measure.name, &r));
-                }
-            }
-        }
+        let results = super::studies::judge_predictions(db, caller, &c, today)
+            .await?
+            .into_iter()
+            .map(|p| match p.judgement {
+                Ok(j) => format!("{}: {}", p.measure_name, j.reason),
+                Err(why) => format!("{}: not judged: {why}.", p.measure_name),
+            })
+            .collect();
         cycle_lines.push(CycleLine {
             change_idea: c.change_idea.clone(),
             objective: c.cycle.objective.clone(),
