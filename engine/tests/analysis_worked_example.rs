@@ -125,8 +125,9 @@ fn hotspots_are_ranked_on_one_scale_with_their_numbers() {
         .collect();
     // Delay check->gp 120 and the RX1->Y05794 hand-off 120 (ties by kind), delay triage->xray 60,
     // delay start->triage 30, the xray bottleneck V·touch = 25, gp repeating NEWS2 after triage:
-    // P(triage then gp) = 1, 15 touch minutes → 15, gp's over-processing 15, the loop 6.75,
-    // the repeat wait check->xray 0.25·10 = 2.5.
+    // P(triage then gp) = 1, 15 touch minutes → 15, gp's over-processing 15, the loop: with
+    // check->xray closed (its 0.2 given to check->gp) E[T] is 50 + 210 = 260, so it costs
+    // 268.75 − 260 = 8.75; the repeat wait check->xray 0.25·10 = 2.5.
     let expected = [
         (HotspotKind::Delay, 120.0),
         (HotspotKind::Handoff, 120.0),
@@ -135,7 +136,7 @@ fn hotspots_are_ranked_on_one_scale_with_their_numbers() {
         (HotspotKind::Bottleneck, 25.0),
         (HotspotKind::Duplication, 15.0),
         (HotspotKind::Waste, 15.0),
-        (HotspotKind::Rework, 6.75),
+        (HotspotKind::Rework, 8.75),
         (HotspotKind::Delay, 2.5),
     ];
     assert_eq!(ranked.len(), expected.len(), "{ranked:?}");
@@ -188,6 +189,14 @@ fn hotspots_are_ranked_on_one_scale_with_their_numbers() {
     // 1 − 1/N[x][x] = 1 − 1/1.25 = 20% come back round.
     close(rework.reach_probability, 0.2);
     assert_eq!(rework.step_keys, ["xray", "check"]);
+    assert_eq!(rework.transitions, ["xray->check", "check->xray"]);
+    assert!(
+        rework
+            .explanation
+            .contains("go back from 'check' to 'xray' at least once"),
+        "{}",
+        rework.explanation
+    );
 
     let handoff = a
         .hotspots

@@ -6,7 +6,7 @@
 //! by [`Analysis::render`].
 
 use super::duplication::DuplicatePair;
-use super::flow::{Flow, FlowError, LoopFlow, Model, visits_with};
+use super::flow::{Flow, FlowError, Model, visits_with};
 use super::{Analysis, BOTTLENECK_UTILISATION, StepFigures};
 use crate::pathway::PathwayMap;
 use crate::values::{OdsCode, StepKind, ValueClass};
@@ -73,7 +73,7 @@ pub enum ChangeKind {
 pub enum Subject {
     Transition(usize),
     Step(usize),
-    /// An index into [`Analysis::loops`].
+    /// An index into [`Analysis::rework_loops`].
     Loop(usize),
     /// An index into [`Analysis::duplicates`].
     Pair(usize),
@@ -196,15 +196,23 @@ impl Context<'_> {
     }
 }
 
+/// The hotspots and what they refer to by index.
+pub struct Found {
+    pub hotspots: Vec<Hotspot>,
+    pub handoff_groups: Vec<HandoffGroup>,
+    pub rework_loops: Vec<super::rework::ReworkLoop>,
+}
+
 /// Every hotspot with a cost (and every bottleneck), largest first; ties by kind, then subject.
-/// Also returns the hand-off groups the HANDOFF hotspots refer to. O(S + T + H log H), plus one
+/// Also returns the hand-off groups and the rework loops the HANDOFF and REWORK hotspots refer
+/// to (one [`super::rework::rework_loops`] solve per back transition). O(S + T + H log H), plus one
 /// [`visits_with`] per pair of organisations that hand patients to each other (cubic only in the
 /// loops that pair's hand-offs run inside).
 pub fn hotspots(
     cx: &Context<'_>,
     duplicates: &[DuplicatePair],
     budget: &crate::budget::Budget,
-) -> Result<(Vec<Hotspot>, Vec<HandoffGroup>), crate::budget::Stopped> {
+) -> Result<Found, crate::budget::Stopped> {
     let mut out = Vec::with_capacity(cx.map.transitions.len() + cx.map.steps.len() / 4);
     for (e, t) in cx.map.transitions.iter().enumerate() {
         let minutes = cx.flow.traversals[e] * t.wait_minutes.get();
@@ -241,14 +249,15 @@ pub fn hotspots(
             ));
         }
     }
-    for (i, lp) in cx.flow.loops.iter().enumerate() {
-        let minutes = loop_minutes(cx.map, cx.flow, lp);
-        if minutes > 0.0 {
+    let loops = super::rework::rework_loops(cx.map, cx.model, cx.flow, cx.lead_time, budget)?;
+    for (i, lp) in loops.iter().enumerate() {
+        // Rounding leaves a loop that costs nothing a few ulps either side of zero.
+        if lp.minutes > 1e-9 * cx.lead_time.max(1.0) {
             out.push(cx.hotspot(
                 HotspotKind::Rework,
                 Subject::Loop(i),
-                minutes,
-                loop_chance(cx.flow, lp),
+                lp.minutes,
+                cx.flow.transition_reach[lp.back],
             ));
         }
     }
@@ -289,31 +298,11 @@ pub fn hotspots(
             .then(a.kind.cmp(&b.kind))
             .then(a.subject.cmp(&b.subject))
     });
-    Ok((out, groups))
-}
-
-/// Rework minutes of one loop: second and later visits to its steps and transitions.
-fn loop_minutes(map: &PathwayMap, flow: &Flow, lp: &LoopFlow) -> f64 {
-    lp.steps
-        .iter()
-        .map(|&s| (flow.visits[s] - flow.reach[s]) * map.steps[s].touch_minutes.get())
-        .sum::<f64>()
-        + lp.transitions
-            .iter()
-            .map(|&e| {
-                (flow.traversals[e] - flow.transition_reach[e])
-                    * map.transitions[e].wait_minutes.get()
-            })
-            .sum::<f64>()
-}
-
-/// The chance a patient comes back round a loop, at its most repeated step: max of r_s·(1 − 1/N_ss).
-fn loop_chance(flow: &Flow, lp: &LoopFlow) -> f64 {
-    lp.steps
-        .iter()
-        .zip(&lp.return_probability)
-        .map(|(&s, f)| flow.reach[s] * f)
-        .fold(0.0, f64::max)
+    Ok(Found {
+        hotspots: out,
+        handoff_groups: groups,
+        rework_loops: loops,
+    })
 }
 
 fn handoff_groups(cx: &Context<'_>) -> Vec<HandoffGroup> {
@@ -392,7 +381,7 @@ impl Analysis {
                 vec![t.from.to_string(), t.to.to_string()]
             }
             Subject::Step(s) => vec![key(s)],
-            Subject::Loop(i) => self.loops[i].steps.iter().map(|&s| key(s)).collect(),
+            Subject::Loop(i) => self.rework_loops[i].steps.iter().map(|&s| key(s)).collect(),
             Subject::Pair(i) => vec![
                 key(self.duplicates[i].first),
                 key(self.duplicates[i].second),
@@ -418,7 +407,7 @@ impl Analysis {
         let label = |e: usize| self.map.transitions[e].label();
         match h.subject {
             Subject::Transition(e) => vec![label(e)],
-            Subject::Loop(i) => self.loops[i]
+            Subject::Loop(i) => self.rework_loops[i]
                 .transitions
                 .iter()
                 .map(|&e| label(e))
@@ -536,21 +525,32 @@ impl Analysis {
                     description,
                 )
             }
-            (HotspotKind::Rework, Subject::Loop(_)) => {
+            (HotspotKind::Rework, Subject::Loop(i)) => {
                 let keys = self.hotspot_step_keys(h);
                 let quoted = keys
                     .iter()
                     .map(|k| format!("'{k}'"))
                     .collect::<Vec<_>>()
                     .join(", ");
+                let lp = &self.rework_loops[i];
+                let back = &self.map.transitions[lp.back];
+                let mut decisions = lp
+                    .exits
+                    .iter()
+                    .map(|&e| format!("'{}'", self.map.transitions[e].from))
+                    .collect::<Vec<_>>();
+                decisions.dedup();
+                let at = decisions.join(" and ");
                 (
                     format!("Rework loop through {quoted}"),
                     format!(
-                        "{} of patients come back round the loop through {quoted}. Second and later visits cost {cost} per patient{share}.",
+                        "{} of patients go back from '{}' to '{}' at least once. Were no patient sent round this loop at {at}, the pathway would take {cost} less per patient{share}.",
                         percent(h.reach_probability),
+                        back.from,
+                        back.to,
                     ),
                     ChangeKind::SetProbabilities,
-                    "Fix the cause of the repeat so fewer patients go round the loop".to_string(),
+                    format!("Fix the cause of the repeat so fewer patients are sent back at {at}"),
                 )
             }
             (HotspotKind::Duplication, Subject::Pair(i)) => {

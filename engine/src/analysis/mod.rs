@@ -9,6 +9,7 @@ pub mod duplication;
 pub mod flow;
 pub mod hotspots;
 pub mod linear;
+pub mod rework;
 pub mod route;
 
 use crate::budget::{Budget, Stopped};
@@ -89,8 +90,8 @@ pub struct Analysis {
     pub most_probable_route: Route,
     /// Ranked by minutes per patient, largest first.
     pub hotspots: Vec<Hotspot>,
-    /// The rework loops hotspots refer to.
-    pub loops: Vec<LoopFlow>,
+    /// The rework loops hotspots refer to, one per back transition.
+    pub rework_loops: Vec<rework::ReworkLoop>,
     /// The duplicated pairs hotspots refer to.
     pub duplicates: Vec<DuplicatePair>,
     /// The organisation pairs hotspots refer to.
@@ -316,7 +317,11 @@ pub fn analyse_shared(
         lead_time,
         demand_per_day,
     };
-    let (hotspots, handoff_groups) = hotspots::hotspots(&context, &duplicates, budget)?;
+    let hotspots::Found {
+        hotspots,
+        handoff_groups,
+        rework_loops,
+    } = hotspots::hotspots(&context, &duplicates, budget)?;
     let ends = model
         .from
         .iter()
@@ -341,7 +346,7 @@ pub fn analyse_shared(
         transitions,
         most_probable_route,
         hotspots,
-        loops: flow.loops,
+        rework_loops,
         duplicates,
         handoff_groups,
         map: Arc::clone(&shared),
