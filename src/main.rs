@@ -95,10 +95,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Print an improvement project's report (Markdown) from the database.
+    /// Print an improvement project's report from the database: Markdown, or one self-contained
+    /// HTML page with the charts inline (printable to A4).
     Report {
         /// The project's id.
         project_id: String,
+        /// markdown or html.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
         /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
         database_url: String,
@@ -204,6 +208,15 @@ enum Format {
     Json,
 }
 
+/// How `qiflow report` writes the report.
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    /// Markdown, for a board paper or a wiki.
+    Markdown,
+    /// One self-contained HTML page, printable to A4.
+    Html,
+}
+
 // malloc and free were a fifth of a read's CPU (rows are allocated on SQLite's thread and freed
 // on the request's); mimalloc's per-thread heaps make both cheap.
 #[global_allocator]
@@ -273,6 +286,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report {
             project_id,
+            format,
             database_url,
         } => {
             let id = project_id
@@ -284,7 +298,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = api::store::reports::project_report(&db, &caller, id)
                 .await
                 .map_err(api::Error::into_anyhow)?;
-            print!("{}", engine::report::markdown(&report));
+            print!(
+                "{}",
+                match format {
+                    ReportFormat::Markdown => engine::report::markdown(&report),
+                    ReportFormat::Html => engine::report::html::html(&report),
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Mine {

@@ -870,3 +870,48 @@ async fn any_history_of_records_corrections_and_retractions_charts_as_its_surviv
         assert_eq!(seen, again, "seed {seed}: {steps:?}");
     }
 }
+
+/// Issue 15: drivers added kind by kind (both secondary drivers, then both change ideas) were
+/// reported with both ideas under the last secondary driver. The report follows the tree.
+#[tokio::test]
+async fn the_report_nests_each_change_idea_under_its_own_driver() {
+    let app = spawn_app().await;
+    let (project_id, mut version) = project(&app).await;
+    let add =
+        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id text } } }";
+    let mut ids = Vec::new();
+    for (parent, kind, text) in [
+        (None, "PRIMARY_DRIVER", "Timely surgery"),
+        (Some(0), "SECONDARY_DRIVER", "Theatre time"),
+        (Some(0), "SECONDARY_DRIVER", "Fit for surgery"),
+        (Some(1), "CHANGE_IDEA", "Shared trauma list"),
+        (Some(2), "CHANGE_IDEA", "Anaesthetic review on arrival"),
+    ] {
+        let parent: Option<&String> = parent.map(|i: usize| &ids[i]);
+        let data = app
+            .data(
+                add,
+                json!({"i": {"projectId": project_id, "expectedVersion": version, "parentId": parent, "kind": kind, "text": text}}),
+            )
+            .await;
+        version = data["addDriver"]["version"].as_i64().unwrap();
+        let drivers = data["addDriver"]["drivers"].as_array().unwrap();
+        ids.push(drivers.last().unwrap()["id"].as_str().unwrap().to_string());
+    }
+    let report = app
+        .data(
+            "query($id: ID!) { project(id: $id) { report } }",
+            json!({"id": project_id}),
+        )
+        .await["project"]["report"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let diagram = "- Primary driver: Timely surgery
+  - Secondary driver: Theatre time
+    - Change idea: Shared trauma list
+  - Secondary driver: Fit for surgery
+    - Change idea: Anaesthetic review on arrival
+";
+    assert!(report.contains(diagram), "{report}");
+}

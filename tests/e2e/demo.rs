@@ -157,27 +157,48 @@ async fn the_demo_project_has_a_year_of_data_two_cycles_and_a_report() {
 async fn qiflow_report_prints_the_same_report() {
     let app = spawn_app_with(true).await;
     let data = app
-        .data("{ projects { nodes { id report } } }", json!({}))
+        .data(
+            "{ projects { nodes { id report html: report(format: HTML) } } }",
+            json!({}),
+        )
         .await;
     let project = &data["projects"][0];
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args([
-            "report",
-            project["id"].as_str().unwrap(),
-            "--database-url",
-            &app.database_url,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
-        project["report"].as_str().unwrap()
-    );
+    for (format, field) in [("markdown", "report"), ("html", "html")] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+            .args([
+                "report",
+                project["id"].as_str().unwrap(),
+                "--format",
+                format,
+                "--database-url",
+                &app.database_url,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            project[field].as_str().unwrap()
+        );
+    }
+    // Issue 15: the HTML report a manager sends to a board: self-contained, the chart inline,
+    // the team by role, and each prediction's judgement with its evidence.
+    let html = project["html"].as_str().unwrap();
+    for needle in [
+        "<!DOCTYPE html>",
+        "@page{size:A4",
+        "<figure><svg",
+        "<tr><td>Manager</td><td>Sarah Collins, theatre manager</td></tr>",
+        "Prediction met: a fall was predicted; ",
+        "limits fixed from the ",
+    ] {
+        assert!(html.contains(needle), "the HTML report lacks {needle:?}");
+    }
+    assert!(!html.contains("<script") && !html.contains("src="));
 }
 
 #[tokio::test]

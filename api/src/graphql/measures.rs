@@ -381,26 +381,12 @@ impl MeasureView {
         let caller = super::context::caller_of(ctx);
         let db = db(ctx)?;
         let points: Vec<DataPoint> = crate::store::measures::points(db, &caller, self.0.id).await?;
-        let m = &self.0.measure;
-        let view = engine::spc::chart::chart(m, &points, &ChartRequest::default())
-            .map_err(crate::Error::from)?;
-        let windows: Vec<engine::render::spc_chart::Window> =
-            crate::store::cycles::list(db, &caller, self.0.project_id)
-                .await?
-                .into_iter()
-                .filter_map(|c| {
-                    let start = c.cycle.actual_start.or(c.cycle.planned_start)?;
-                    let end = c.cycle.actual_end.or(c.cycle.planned_end)?;
-                    Some(engine::render::spc_chart::Window {
-                        label: c.change_idea.clone(),
-                        start,
-                        end,
-                    })
-                })
-                .collect();
-        Ok(engine::render::spc_chart::chart_svg(
-            &m.name, &m.unit, &view, m.target, &windows,
-        ))
+        let cycles = crate::store::cycles::list(db, &caller, self.0.project_id).await?;
+        let windows = crate::store::reports::cycle_windows(&cycles);
+        Ok(
+            crate::store::reports::picture(&self.0.measure, &points, &windows)
+                .map_err(crate::Error::from)?,
+        )
     }
 
     /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR

@@ -85,6 +85,7 @@ impl ProjectView {
                 variation: m.line.variation,
                 assurance: m.line.assurance,
                 target: m.line.target,
+                chart_problem: m.line.chart_problem,
             })
             .collect())
     }
@@ -100,6 +101,7 @@ impl ProjectView {
         let report = crate::store::reports::project_report(db(ctx)?, &caller, self.0.id).await?;
         Ok(match format {
             ReportFormat::Markdown => engine::report::markdown(&report),
+            ReportFormat::Html => engine::report::html::html(&report),
         })
     }
     /// The driver diagram: primary and secondary drivers and change ideas.
@@ -259,6 +261,8 @@ impl Loader<MeasuresOf> for ProjectChildren {
 pub enum ReportFormat {
     /// Markdown, for a board paper or a wiki.
     Markdown,
+    /// One self-contained HTML page (charts inline as SVG, nothing fetched), printable to A4.
+    Html,
 }
 
 #[derive(Default)]
@@ -331,4 +335,6 @@ pub struct MeasureSummaryView {
     assurance: Option<String>,
     /// Its target; null for none.
     target: Option<f64>,
+    /// Why its chart cannot be drawn (the icons are then null); null when it can.
+    chart_problem: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! The project summary (the board's icon table) and report, assembled from the store and the
 //! engine's SPC.
 
+use super::cycles::CycleRecord;
 use super::{cycles, drivers, projects};
 use crate::caller::Caller;
 use crate::error::Result;
@@ -28,11 +29,13 @@ pub async fn summary(
         .into_iter()
         .map(|m| {
             let points = points.remove(&m.id).unwrap_or_default();
-            let (variation, assurance) = if points.is_empty() {
-                (None, None)
+            let ((variation, assurance), chart_problem) = if points.is_empty() {
+                ((None, None), None)
             } else {
-                engine::spc::chart::chart(&m.measure, &points, &Default::default())
-                    .map_or((None, None), |c| engine::report::icons(&c))
+                match engine::spc::chart::chart(&m.measure, &points, &Default::default()) {
+                    Ok(c) => (engine::report::icons(&c), None),
+                    Err(e) => ((None, None), Some(e.to_string())),
+                }
             };
             MeasureSummary {
                 measure_id: m.id,
@@ -44,10 +47,44 @@ pub async fn summary(
                     variation,
                     assurance,
                     target: m.measure.target,
+                    chart_problem,
+                    picture: None,
                 },
             }
         })
         .collect())
+}
+
+/// The shaded window of each PDSA cycle that has a start and an end (actual, else planned), for
+/// a measure's chart.
+pub fn cycle_windows(cycles: &[CycleRecord]) -> Vec<engine::render::spc_chart::Window> {
+    cycles
+        .iter()
+        .filter_map(|c| {
+            Some(engine::render::spc_chart::Window {
+                label: c.change_idea.clone(),
+                start: c.cycle.actual_start.or(c.cycle.planned_start)?,
+                end: c.cycle.actual_end.or(c.cycle.planned_end)?,
+            })
+        })
+        .collect()
+}
+
+/// A measure's Making Data Count chart as SVG (default options) with the cycles' windows: what
+/// `Measure.chartSvg` and the HTML report show. O(points).
+pub fn picture(
+    measure: &engine::measure::Measure,
+    points: &[engine::measure::DataPoint],
+    windows: &[engine::render::spc_chart::Window],
+) -> std::result::Result<String, engine::InputErrors> {
+    let view = engine::spc::chart::chart(measure, points, &Default::default())?;
+    Ok(engine::render::spc_chart::chart_svg(
+        &measure.name,
+        &measure.unit,
+        &view,
+        measure.target,
+        windows,
+    ))
 }
 
 /// Everything the project report shows: its wording is the engine's ([`engine::report`]).
@@ -64,7 +101,7 @@ pub async fn project_report(
     let measure_named = |id: &str| measures.iter().find(|m| m.id.to_string() == id);
     let name_of = |id: &str| measure_named(id).map_or(id.to_string(), |m| m.measure.name.clone());
     let nodes = drivers::list(db, caller, project_id).await?;
-    let depths = engine::report::driver_depths(
+    let outline = engine::report::driver_outline(
         &nodes
             .iter()
             .map(|n| (n.id, n.parent_id))
@@ -72,11 +109,21 @@ pub async fn project_report(
     );
     let mut cycle_lines = Vec::new();
     // An abandoned cycle stays in the project's history, not in the board's report.
-    for c in cycles::list(db, caller, project_id)
+    let cycles: Vec<CycleRecord> = cycles::list(db, caller, project_id)
         .await?
         .into_iter()
         .filter(|c| c.cycle.stage != engine::pdsa::Stage::Abandoned)
-    {
+        .collect();
+    let windows = cycle_windows(&cycles);
+    let mut points = super::measures::points_of_project(db, caller, project_id).await?;
+    let mut lines = lines;
+    for (line, m) in lines.iter_mut().zip(&measures) {
+        let points = points.remove(&m.id).unwrap_or_default();
+        if !points.is_empty() {
+            line.line.picture = picture(&m.measure, &points, &windows).ok();
+        }
+    }
+    for c in cycles {
         let predictions = c
             .cycle
             .predictions
@@ -116,10 +163,12 @@ pub async fn project_report(
             .map(|(n, r)| (n.clone(), r.as_str().to_string()))
             .collect(),
         measures: lines.into_iter().map(|m| m.line).collect(),
-        drivers: nodes
-            .iter()
-            .zip(depths)
-            .map(|(n, depth)| (depth, n.kind.as_str().to_string(), n.text.clone()))
+        drivers: outline
+            .into_iter()
+            .map(|(i, depth)| {
+                let n = &nodes[i];
+                (depth, n.kind.as_str().to_string(), n.text.clone())
+            })
             .collect(),
         cycles: cycle_lines,
     })

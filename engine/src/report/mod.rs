@@ -1,5 +1,8 @@
-//! The project report in Markdown: what a board paper needs, written from the project's data so
-//! nobody re-types charts.
+//! The project report: what a board paper needs, written from the project's data so nobody
+//! re-types charts. Markdown here; self-contained HTML (charts inline, printable to A4) in
+//! [`html`].
+
+pub mod html;
 
 use crate::pdsa::Expectation;
 use crate::spc::view::ChartView;
@@ -17,6 +20,11 @@ pub struct MeasureLine {
     /// The assurance icon, e.g. `INCONSISTENT`.
     pub assurance: Option<String>,
     pub target: Option<f64>,
+    /// Why its chart cannot be drawn (points a P chart cannot take, say): the report says so
+    /// rather than leave the measure out or call it "not enough data".
+    pub chart_problem: Option<String>,
+    /// Its chart as SVG, for the HTML report; `None` without points or when it cannot be drawn.
+    pub picture: Option<String>,
 }
 
 /// One PDSA cycle as the report tells it.
@@ -58,28 +66,38 @@ pub fn prediction_line(measure_name: &str, expectation: Expectation) -> String {
     }
 }
 
-/// The depth of each node of a driver diagram given as (id, parent): 0 for a node without a
-/// parent (a primary driver), one more for each parent above it. A parent missing from the list
-/// ends the chain; a loop (which the store never writes) stops after `nodes.len()` steps.
-/// O(nodes × depth).
-pub fn driver_depths<K: Eq + Copy>(nodes: &[(K, Option<K>)]) -> Vec<usize> {
-    nodes
-        .iter()
-        .map(|&(_, mut parent)| {
-            let mut depth = 0;
-            while let Some(p) = parent {
-                if depth >= nodes.len() {
-                    break;
-                }
-                depth += 1;
-                parent = nodes
-                    .iter()
-                    .find(|(id, _)| *id == p)
-                    .and_then(|(_, up)| *up);
+/// A driver diagram in reading order: each node followed by its children (in the order given),
+/// as (index into `nodes`, depth). `nodes` are (id, parent); a node whose parent is missing is
+/// read as a top-level one; a loop (which the store never writes) is cut where it closes.
+/// O(nodes).
+pub fn driver_outline<K: Eq + Copy + std::hash::Hash>(
+    nodes: &[(K, Option<K>)],
+) -> Vec<(usize, usize)> {
+    let ids: std::collections::HashSet<K> = nodes.iter().map(|(id, _)| *id).collect();
+    let mut children: std::collections::HashMap<K, Vec<usize>> = Default::default();
+    let mut roots = Vec::new();
+    for (i, (_, parent)) in nodes.iter().enumerate() {
+        match parent.filter(|p| ids.contains(p)) {
+            Some(p) => children.entry(p).or_default().push(i),
+            None => roots.push(i),
+        }
+    }
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut seen = vec![false; nodes.len()];
+    // Nodes only a loop leads to are read from where the loop is entered, so none is lost.
+    for root in roots.into_iter().chain(0..nodes.len()) {
+        let mut walk = vec![(root, 0)];
+        while let Some((i, depth)) = walk.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
             }
-            depth
-        })
-        .collect()
+            out.push((i, depth));
+            if let Some(kids) = children.get(&nodes[i].0) {
+                walk.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
+            }
+        }
+    }
+    out
 }
 
 /// The icon table's variation and assurance of a chart, in the words the API uses
@@ -91,7 +109,8 @@ pub fn icons(chart: &ChartView) -> (Option<String>, Option<String>) {
     )
 }
 
-fn words(code: &str) -> String {
+/// An API code in words: `SPECIAL_CAUSE_IMPROVEMENT` → "Special cause improvement".
+pub(crate) fn words(code: &str) -> String {
     let lower = code.replace('_', " ").to_lowercase();
     let mut chars = lower.chars();
     match chars.next() {
@@ -105,16 +124,35 @@ mod line_tests {
     use super::*;
 
     #[test]
-    fn depths_follow_parents_and_stop_on_a_loop() {
+    fn the_outline_puts_each_node_under_its_own_parent() {
+        // Issue 15: added kind by kind (both secondaries, then both change ideas), the report
+        // nested both ideas under the last secondary driver.
         let nodes = [
-            (1, None),
-            (2, Some(1)),
-            (3, Some(2)),
-            (4, Some(9)),
-            (5, Some(6)),
-            (6, Some(5)),
+            ("P", None),
+            ("S1", Some("P")),
+            ("S2", Some("P")),
+            ("C1", Some("S1")),
+            ("C2", Some("S2")),
+            ("orphan", Some("gone")),
         ];
-        assert_eq!(driver_depths(&nodes), [0, 1, 2, 1, 6, 6]);
+        let outline: Vec<(&str, usize)> = driver_outline(&nodes)
+            .into_iter()
+            .map(|(i, depth)| (nodes[i].0, depth))
+            .collect();
+        assert_eq!(
+            outline,
+            [
+                ("P", 0),
+                ("S1", 1),
+                ("C1", 2),
+                ("S2", 1),
+                ("C2", 2),
+                ("orphan", 0)
+            ]
+        );
+        // A loop is cut where it closes: every node once.
+        let looped = [(1, Some(2)), (2, Some(1)), (3, None)];
+        assert_eq!(driver_outline(&looped), [(2, 0), (0, 0), (1, 1)]);
     }
 
     #[test]
@@ -157,9 +195,11 @@ fn markdown_text(r: &ProjectReport) -> String {
                 words(&m.kind),
                 latest.trim(),
                 m.target.map_or("none".to_string(), |t| t.to_string()),
-                m.variation
-                    .as_deref()
-                    .map_or("not enough data".to_string(), words),
+                match (&m.chart_problem, &m.variation) {
+                    (Some(why), _) => format!("could not draw: {why}"),
+                    (None, Some(v)) => words(v),
+                    (None, None) => "not enough data".to_string(),
+                },
                 m.assurance
                     .as_deref()
                     .map_or("no target".to_string(), words),
@@ -238,6 +278,8 @@ mod tests {
                 variation: Some("SPECIAL_CAUSE_IMPROVEMENT".into()),
                 assurance: Some("INCONSISTENT".into()),
                 target: Some(36.0),
+                chart_problem: None,
+                picture: None,
             }],
             drivers: vec![
                 (0, "PRIMARY_DRIVER".into(), "Theatre flow".into()),
@@ -256,6 +298,14 @@ mod tests {
         };
         let md = markdown(&report);
         assert!(md.contains("| Hours to theatre | Outcome | 31.5 hours (2025-12-29) | 36 | Special cause improvement | Inconsistent |"), "{md}");
+        let mut broken = report.clone();
+        broken.measures[0].variation = None;
+        broken.measures[0].assurance = None;
+        broken.measures[0].chart_problem = Some(
+            "points[0].numerator: 2025-01-06: a P chart needs a numerator and a denominator".into(),
+        );
+        let md = markdown(&broken);
+        assert!(md.contains("| could not draw: points[0].numerator: 2025-01-06: a P chart needs a numerator and a denominator |"), "{md}");
         assert!(md.contains("- J Smith, manager"), "{md}");
         assert!(md.contains("  - Change idea: Shared list"), "{md}");
         assert!(md.contains("- Decision: Adopt (Sustained)"), "{md}");
