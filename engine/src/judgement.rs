@@ -107,7 +107,11 @@ pub fn judge(
     let options = crate::spc::chart::options(measure, &fixed, &[])?;
     let view = chart(measure, &charted, &fixed)?;
     let group = &view.groups[0];
-    judgement.points_needed = options.shift_length;
+    judgement.points_needed = if measure.chart_type == crate::ChartType::Run {
+        crate::spc::run_chart::RunChartOptions::default().shift_length
+    } else {
+        options.shift_length
+    };
     judgement.mean = Some(group.mean);
     judgement.lower_limit = group.lower_limit;
     judgement.upper_limit = group.upper_limit;
@@ -319,6 +323,26 @@ mod tests {
         assert_eq!(short.verdict, Verdict::NotYet);
         let moved = judged(&[9.4; 7], direction(Direction::Neutral));
         assert_eq!(moved.verdict, Verdict::NotMet);
+    }
+
+    #[test]
+    fn a_run_measure_is_judged_on_its_run_chart_with_the_median_fixed() {
+        let mut m = measure(ImprovementDirection::Decrease);
+        m.chart_type = ChartType::Run;
+        let j = judge(
+            &m,
+            &series(&[9.4; 6]),
+            direction(Direction::Decrease),
+            day(20),
+            day(26),
+            &ChartRequest::default(),
+        )
+        .unwrap();
+        assert_eq!(j.verdict, Verdict::Met, "{}", j.reason);
+        assert_eq!((j.lower_limit, j.upper_limit), (None, None));
+        assert_eq!(j.points_needed, 6);
+        assert!(j.signals.iter().all(|p| p.rule == Rule::ShiftBelow));
+        assert!(j.reason.contains("6 Points Below Median"), "{}", j.reason);
     }
 
     #[test]

@@ -502,3 +502,57 @@ async fn points_are_corrected_and_retracted_with_history_and_charts_leave_them_o
     let again = app.data(read, json!({"id": fresh})).await;
     assert_eq!(seen["measure"]["spc"], again["measure"]["spc"]);
 }
+
+/// Issue 15: a RUN measure was drawn as an XmR chart (a negative lower limit for a count). It is
+/// a run chart everywhere: the chart, the picture, the icon table and the report.
+#[tokio::test]
+async fn a_run_measure_is_a_run_chart_everywhere() {
+    let app = spawn_app().await;
+    let (project, version) = project(&app).await;
+    let id = measure(&app, &project, version, "DECREASE", "RUN", None).await;
+    let values = [
+        9, 11, 10, 12, 8, 10, 11, 9, 10, 12, 8, 10, 4, 4, 4, 4, 4, 4, 4, 4,
+    ];
+    let points: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"date": format!("2025-01-{:02}", i + 1), "value": v}))
+        .collect();
+    app.data(
+        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }",
+        json!({"id": id, "p": points}),
+    )
+    .await;
+    let read = app
+        .data(
+            "query($id: ID!, $p: ID!) {
+               measure(id: $id) { spc { chartType groups { mean lowerLimit } points { rule ruleLabel lowerLimit upperLimit } } chartSvg }
+               project(id: $p) { summary { variation runSignals } report } }",
+            json!({"id": id, "p": project}),
+        )
+        .await;
+    let spc = &read["measure"]["spc"];
+    assert_eq!(spc["chartType"], "RUN");
+    assert_eq!(spc["groups"][0], json!({"mean": 8.5, "lowerLimit": null}));
+    assert!(
+        spc["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["lowerLimit"].is_null() && p["upperLimit"].is_null())
+    );
+    assert_eq!(spc["points"][12]["ruleLabel"], "6 Points Below Median");
+    let svg = read["measure"]["chartSvg"].as_str().unwrap();
+    assert!(
+        !svg.contains("NaN") && !svg.contains("stroke-dasharray=\"5 4\""),
+        "no limit lines: {svg}"
+    );
+    let summary = &read["project"]["summary"][0];
+    assert_eq!(summary["variation"], json!(null));
+    assert_eq!(summary["runSignals"], "run chart: a shift, too few runs");
+    let report = read["project"]["report"].as_str().unwrap();
+    assert!(
+        report.contains("| run chart: a shift, too few runs |"),
+        "{report}"
+    );
+}

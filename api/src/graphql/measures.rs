@@ -148,10 +148,10 @@ pub struct SpcPoint {
     rule: SpcRule,
     /// The rule as Making Data Count labels it, e.g. "7 Points Below CL".
     rule_label: String,
-    /// The lower process limit at this point.
-    lower_limit: f64,
-    /// The upper process limit at this point.
-    upper_limit: f64,
+    /// The lower process limit at this point; null on a run chart, which has none.
+    lower_limit: Option<f64>,
+    /// The upper process limit at this point; null on a run chart, which has none.
+    upper_limit: Option<f64>,
 }
 
 /// A Making Data Count chart of a measure.
@@ -389,8 +389,8 @@ impl MeasureView {
         )
     }
 
-    /// The measure's SPC chart (XmR, or P/U by its chart type; a RUN measure is drawn as XmR
-    /// here), as Making Data Count reads it.
+    /// The measure's chart as its chart type reads it: XmR, P or U with Making Data Count's
+    /// rules, or for a RUN measure its run chart (median, shifts and trends; no limits).
     async fn spc(
         &self,
         ctx: &Context<'_>,
@@ -428,8 +428,8 @@ impl MeasureView {
                     point_type: p.point_type.into(),
                     rule: p.rule.into(),
                     rule_label: p.rule_label,
-                    lower_limit: p.lower_limit,
-                    upper_limit: p.upper_limit,
+                    lower_limit: p.lower_limit.is_finite().then_some(p.lower_limit),
+                    upper_limit: p.upper_limit.is_finite().then_some(p.upper_limit),
                 })
                 .collect(),
             variation: view.variation.map(Into::into),

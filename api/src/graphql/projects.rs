@@ -86,6 +86,7 @@ impl ProjectView {
                 assurance: m.line.assurance,
                 target: m.line.target,
                 chart_problem: m.line.chart_problem,
+                run_signals: m.line.run_signals,
             })
             .collect())
     }
@@ -337,4 +338,7 @@ pub struct MeasureSummaryView {
     target: Option<f64>,
     /// Why its chart cannot be drawn (the icons are then null); null when it can.
     chart_problem: Option<String>,
+    /// For a RUN measure (no SPC icons): what its run chart's rules find, e.g. "run chart: a
+    /// shift"; null for other chart types.
+    run_signals: Option<String>,
 }

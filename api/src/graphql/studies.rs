@@ -36,10 +36,10 @@ pub struct SignalView {
     rule_label: String,
     /// Improvement, concern or neutral.
     point_type: PointType,
-    /// The fixed lower process limit at this point.
-    lower_limit: f64,
-    /// The fixed upper process limit at this point.
-    upper_limit: f64,
+    /// The fixed lower process limit at this point; null on a run chart.
+    lower_limit: Option<f64>,
+    /// The fixed upper process limit at this point; null on a run chart.
+    upper_limit: Option<f64>,
 }
 
 /// One prediction judged on its measure's chart: limits fixed from the points before the
@@ -128,8 +128,8 @@ impl From<JudgedPrediction> for PredictionStudy {
                     rule: s.rule.into(),
                     rule_label: s.rule_label,
                     point_type: s.point_type.into(),
-                    lower_limit: s.lower_limit,
-                    upper_limit: s.upper_limit,
+                    lower_limit: s.lower_limit.is_finite().then_some(s.lower_limit),
+                    upper_limit: s.upper_limit.is_finite().then_some(s.upper_limit),
                 })
                 .collect(),
             assurance: j.assurance.map(Into::into),

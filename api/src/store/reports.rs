@@ -49,10 +49,28 @@ pub async fn summary(
                     target: m.measure.target,
                     chart_problem,
                     picture: None,
+                    run_signals: run_signals(&m.measure, &points),
                 },
             }
         })
         .collect())
+}
+
+/// For a RUN measure with points, what its run chart's rules find, in words.
+fn run_signals(
+    measure: &engine::measure::Measure,
+    points: &[engine::measure::DataPoint],
+) -> Option<String> {
+    if measure.chart_type != engine::ChartType::Run || points.is_empty() {
+        return None;
+    }
+    let values: Vec<f64> = points
+        .iter()
+        .map(engine::measure::DataPoint::charted)
+        .collect();
+    engine::spc::run_chart::run_chart(&values, &Default::default())
+        .ok()
+        .map(|c| engine::spc::run_chart::signal_words(&c))
 }
 
 /// The shaded window of each PDSA cycle that has a start and an end (actual, else planned), for

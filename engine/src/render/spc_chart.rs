@@ -183,6 +183,8 @@ pub fn chart_svg(
                     r##"stroke="#56677A" stroke-dasharray="5 4""##,
                 );
             }
+            // A run chart has no limits: its points carry none.
+            _ if !points[a].lower_limit.is_finite() => {}
             _ => {
                 for i in a..b {
                     let (p, q) = (&points[i], &points[i + 1]);

@@ -115,11 +115,7 @@ fn measures(out: &mut String, r: &ProjectReport, t: &dyn Fn(&str) -> String) {
         let latest = m.latest.as_ref().map_or("no data".to_string(), |(d, v)| {
             format!("{v} {} ({d})", m.unit).replace("  ", " ")
         });
-        let variation = match (&m.chart_problem, &m.variation) {
-            (Some(why), _) => format!("could not draw: {why}"),
-            (None, Some(v)) => words(v),
-            (None, None) => "not enough data".to_string(),
-        };
+        let variation = super::variation_words(m);
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -209,6 +205,7 @@ mod tests {
                 assurance: Some("INCONSISTENT".into()),
                 target: Some(36.0),
                 chart_problem: None,
+                run_signals: None,
                 picture: Some("<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".into()),
             }],
             drivers: vec![

@@ -25,6 +25,8 @@ pub struct MeasureLine {
     pub chart_problem: Option<String>,
     /// Its chart as SVG, for the HTML report; `None` without points or when it cannot be drawn.
     pub picture: Option<String>,
+    /// For a RUN measure, what its run chart's rules found, in words (it has no SPC icons).
+    pub run_signals: Option<String>,
 }
 
 /// One PDSA cycle as the report tells it.
@@ -107,6 +109,17 @@ pub fn icons(chart: &ChartView) -> (Option<String>, Option<String>) {
         chart.variation.map(|v| v.reference_name().to_uppercase()),
         chart.assurance.map(|a| a.reference_name().to_uppercase()),
     )
+}
+
+/// The report's variation column: why the chart cannot be drawn, a run chart's signals, the
+/// variation icon, or "not enough data".
+pub(crate) fn variation_words(m: &MeasureLine) -> String {
+    match (&m.chart_problem, &m.run_signals, &m.variation) {
+        (Some(why), _, _) => format!("could not draw: {why}"),
+        (None, Some(run), _) => run.clone(),
+        (None, None, Some(v)) => words(v),
+        (None, None, None) => "not enough data".to_string(),
+    }
 }
 
 /// An API code in words: `SPECIAL_CAUSE_IMPROVEMENT` → "Special cause improvement".
@@ -195,11 +208,7 @@ fn markdown_text(r: &ProjectReport) -> String {
                 words(&m.kind),
                 latest.trim(),
                 m.target.map_or("none".to_string(), |t| t.to_string()),
-                match (&m.chart_problem, &m.variation) {
-                    (Some(why), _) => format!("could not draw: {why}"),
-                    (None, Some(v)) => words(v),
-                    (None, None) => "not enough data".to_string(),
-                },
+                variation_words(m),
                 m.assurance
                     .as_deref()
                     .map_or("no target".to_string(), words),
@@ -280,6 +289,7 @@ mod tests {
                 target: Some(36.0),
                 chart_problem: None,
                 picture: None,
+                run_signals: None,
             }],
             drivers: vec![
                 (0, "PRIMARY_DRIVER".into(), "Theatre flow".into()),

@@ -4,6 +4,7 @@
 //! they cannot disagree.
 
 use super::attribute::{AttributeKind, attribute_chart};
+use super::run_chart::{RunChartOptions, run_chart, run_view};
 use super::view::{ChartView, attribute_view, xmr_view};
 use super::{XmrOptions, xmr};
 use crate::measure::{DataPoint, Measure};
@@ -161,9 +162,10 @@ pub fn check_points(chart_type: ChartType, points: &[DataPoint]) -> Result<(), I
 }
 
 /// The chart of a measure's points (in date order) as its chart type reads them: P and U charts
-/// from numerators and denominators with limits per point, XmR (and, until run charts have their
-/// own view, RUN) from the charted values. Refuses points the chart type cannot draw rather than
-/// filling gaps. O(points).
+/// from numerators and denominators with limits per point, XmR from the charted values, RUN as a
+/// run chart (the median of the first `fix_after_n_points` points or of all, IHI's shift and
+/// trend rules, no process limits). Refuses points the chart type cannot draw rather than
+/// filling gaps. O(points), O(points²) for a run chart's runs limits.
 pub fn chart(
     measure: &Measure,
     points: &[DataPoint],
@@ -186,10 +188,19 @@ pub fn chart(
             let chart = attribute_chart(kind, &x, &n, &options).map_err(refused)?;
             attribute_view(&dates, &chart, &options)
         }
-        ChartType::Xmr | ChartType::Run => {
+        ChartType::Xmr => {
             let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
             let chart = xmr(&values, &options).map_err(refused)?;
             xmr_view(&dates, &chart, &options)
+        }
+        ChartType::Run => {
+            let values: Vec<f64> = points.iter().map(DataPoint::charted).collect();
+            let run_options = RunChartOptions {
+                baseline_points: request.fix_after_n_points,
+                ..Default::default()
+            };
+            let chart = run_chart(&values, &run_options).map_err(refused)?;
+            run_view(&dates, &chart, &run_options, options.direction)
         }
     })
 }
@@ -224,6 +235,48 @@ mod tests {
             denominator: None,
             annotation: None,
         }
+    }
+
+    /// Issue 15: a RUN measure was drawn as an XmR chart, with a negative lower limit for a count.
+    #[test]
+    fn a_run_measure_is_a_run_chart_with_a_median_and_no_limits() {
+        // Twelve points around 10, then eight at 4: a shift below the median.
+        let values = [
+            9.0, 11.0, 10.0, 12.0, 8.0, 10.0, 11.0, 9.0, 10.0, 12.0, 8.0, 10.0, 4.0, 4.0, 4.0, 4.0,
+            4.0, 4.0, 4.0, 4.0,
+        ];
+        let points: Vec<DataPoint> = (1..=20).map(|d| value(d, values[d as usize - 1])).collect();
+        let run = chart(&measure(ChartType::Run), &points, &ChartRequest::default()).unwrap();
+        assert_eq!(run.chart_type, "RUN");
+        assert_eq!(
+            (run.groups[0].lower_limit, run.groups[0].upper_limit),
+            (None, None)
+        );
+        assert!(
+            run.points
+                .iter()
+                .all(|p| p.lower_limit.is_nan() && p.upper_limit.is_nan())
+        );
+        assert_eq!(
+            run.variation, None,
+            "no Making Data Count icons on a run chart"
+        );
+        // The median of all 20 points: sorted, the 10th and 11th are 8 and 9.
+        assert_eq!(run.groups[0].mean, 8.5);
+        let shifted: Vec<usize> = (0..20)
+            .filter(|&i| run.points[i].rule == super::super::rules::Rule::ShiftBelow)
+            .collect();
+        assert_eq!(shifted, (12..20).collect::<Vec<_>>());
+        assert_eq!(run.points[12].rule_label, "6 Points Below Median");
+        // Readmissions should fall: a shift below is an improvement.
+        assert_eq!(
+            run.points[12].point_type,
+            super::super::PointType::SpecialCauseImprovement
+        );
+        // The same points as XmR have process limits.
+        let xmr = chart(&measure(ChartType::Xmr), &points, &ChartRequest::default()).unwrap();
+        assert_eq!(xmr.chart_type, "XMR");
+        assert!(xmr.groups[0].lower_limit.is_some());
     }
 
     #[test]

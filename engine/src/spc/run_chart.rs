@@ -219,6 +219,104 @@ pub fn run_chart(values: &[f64], options: &RunChartOptions) -> Result<RunChart, 
     })
 }
 
+/// A run chart in the shape every chart has ([`super::view::ChartView`]), so one renderer, one
+/// API type and one judgement serve all: the median is the centre line of its one group, there
+/// are no process limits (NaN on the points, `None` on the group), and shift and trend points
+/// carry the rule they belong to (a trend wins over a shift), judged for the improvement
+/// `direction`. No variation or assurance icons: those are Making Data Count's, for SPC charts.
+/// O(points).
+pub fn run_view(
+    dates: &[chrono::NaiveDate],
+    chart: &RunChart,
+    options: &RunChartOptions,
+    direction: super::Direction,
+) -> super::view::ChartView {
+    use super::rules::Rule;
+    let values: Vec<f64> = chart.points.iter().map(|p| p.value).collect();
+    let points = chart
+        .points
+        .iter()
+        .zip(dates)
+        .enumerate()
+        .map(|(i, (p, date))| {
+            // A trend point goes the way its trend goes: up from the point before it (or to the
+            // point after it, for the first of the trend).
+            let rising = if i > 0 && chart.points[i - 1].trend {
+                values[i] > values[i - 1]
+            } else {
+                values.get(i + 1).is_some_and(|next| *next > values[i])
+            };
+            let rule = match (p.trend, p.shift, p.relative_to_median) {
+                (true, _, _) if rising => Rule::TrendIncreasing,
+                (true, _, _) => Rule::TrendDecreasing,
+                (false, true, 1) => Rule::ShiftAbove,
+                (false, true, _) => Rule::ShiftBelow,
+                _ => Rule::CommonCause,
+            };
+            let rule_label = match rule {
+                Rule::TrendIncreasing => {
+                    format!("{} Point Trend (Increasing)", options.trend_length)
+                }
+                Rule::TrendDecreasing => {
+                    format!("{} Point Trend (Decreasing)", options.trend_length)
+                }
+                Rule::ShiftAbove => format!("{} Points Above Median", options.shift_length),
+                Rule::ShiftBelow => format!("{} Points Below Median", options.shift_length),
+                _ => "Common Cause".into(),
+            };
+            super::view::PointView {
+                date: *date,
+                value: p.value,
+                point_type: super::xmr::point_type(rule, direction),
+                rule,
+                rule_label,
+                lower_limit: f64::NAN,
+                upper_limit: f64::NAN,
+            }
+        })
+        .collect();
+    super::view::ChartView {
+        chart_type: "RUN",
+        groups: vec![super::view::GroupView {
+            mean: chart.median,
+            lower_limit: None,
+            upper_limit: None,
+            first_index: 0,
+            n: chart.points.len(),
+            short_group_warning: false,
+        }],
+        points,
+        variation: None,
+        assurance: None,
+    }
+}
+
+/// What a run chart's rules found, in words: "a shift and a trend", "too few runs", or "no
+/// signal". O(points).
+pub fn signal_words(chart: &RunChart) -> String {
+    let mut found = Vec::new();
+    if chart.points.iter().any(|p| p.shift) {
+        found.push("a shift");
+    }
+    if chart.points.iter().any(|p| p.trend) {
+        found.push("a trend");
+    }
+    if chart.too_few_runs {
+        found.push("too few runs");
+    }
+    if chart.too_many_runs {
+        found.push("too many runs");
+    }
+    if chart.points.iter().any(|p| p.astronomical) {
+        found.push("an astronomical point");
+    }
+    if found.is_empty() {
+        "run chart: no signal".into()
+    } else {
+        format!("run chart: {}", found.join(", "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
