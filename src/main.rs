@@ -1,6 +1,7 @@
 //! The qiflow command line: serve the API, migrate the database, validate pathway documents.
 
 mod admin_command;
+mod compare_command;
 mod import_command;
 mod mine_command;
 mod report;
@@ -107,6 +108,10 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// What changed in the pathway between two periods of an event-log file: each transition's
+    /// frequency and waits before and after a date, the change with a 95% interval (a seeded
+    /// bootstrap over cases), and its part in the change of the mean time.
+    Compare(compare_command::CompareArgs),
     /// Discover the pathway patients actually travelled from an event log (CSV or XES), without
     /// a database: directly-follows graph with waits, start and end activities, variants,
     /// rework and hand-offs between organisations. Exits with 1 and every bad row named when
@@ -203,7 +208,7 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Format {
+pub enum Format {
     Table,
     Json,
 }
@@ -306,6 +311,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare(args) => {
+            let format = log_format(&args.file, &args.columns, args.xes)?;
+            compare_command::run(args, format)
         }
         Command::Mine {
             file,

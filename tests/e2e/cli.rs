@@ -276,3 +276,97 @@ fn diff_lists_what_changed_and_the_difference_in_lead_time() {
     let (status, out) = qiflow(&["diff", a.to_str().unwrap(), broken.to_str().unwrap()]);
     assert_eq!(status, 1, "{out}");
 }
+
+/// Issue 15: `qiflow compare` on a log whose wait before surgery doubles from 25 March 2025:
+/// that transition comes first, significant, with an interval around the planted change, in the
+/// JSON contract the issue names; problems go to standard error.
+#[test]
+fn compare_finds_the_transition_that_changed() {
+    // Deterministic waits: x-ray 30 to 89 minutes; surgery 2 to 3 hours, then 4 to 6 hours.
+    let mut csv = String::from("case_id,activity,timestamp\n");
+    let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap();
+    for i in 0..400i64 {
+        let t0 = start + chrono::Duration::hours(6 * i);
+        let after = t0 >= chrono::DateTime::parse_from_rfc3339("2025-03-25T00:00:00Z").unwrap();
+        let t1 = t0 + chrono::Duration::minutes(30 + (i * 37) % 60);
+        let surgery = 120 + (i * 53) % 60;
+        let t2 = t1 + chrono::Duration::minutes(if after { 2 * surgery } else { surgery });
+        for (activity, t) in [("ED_TRIAGE", t0), ("XRAY", t1), ("SURGERY", t2)] {
+            csv.push_str(&format!("c{i},{activity},{}\n", t.to_rfc3339()));
+        }
+    }
+    let path = std::env::temp_dir().join(format!("qiflow-compare-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&path, csv).unwrap();
+    let file = path.to_str().unwrap();
+    let (status, out) = qiflow(&[
+        "compare",
+        file,
+        "--split",
+        "2025-03-25",
+        "--from",
+        "ED_TRIAGE",
+        "--to",
+        "SURGERY",
+        "--format",
+        "json",
+        "--resamples",
+        "200",
+    ]);
+    assert_eq!(status, 0, "{out}");
+    let c: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let first = &c["transitions"][0];
+    assert_eq!(
+        (&first["from"], &first["to"]),
+        (&json!("XRAY"), &json!("SURGERY"))
+    );
+    assert_eq!(first["significant"], true);
+    for period in ["before", "after"] {
+        for field in ["cases", "perCase", "medianSeconds", "p90Seconds"] {
+            assert!(
+                first[period][field].is_number(),
+                "{period}.{field}: {first}"
+            );
+        }
+    }
+    // The median wait doubles from about 2.5 hours: a change of about 2.5 hours.
+    let change = first["medianChangeSeconds"].as_f64().unwrap();
+    let [lo, hi] = [
+        first["ci95"][0].as_f64().unwrap(),
+        first["ci95"][1].as_f64().unwrap(),
+    ];
+    assert!(lo <= change && change <= hi && lo > 0.0, "{first}");
+    assert!((change - 9_000.0).abs() < 1_800.0, "{change}");
+    let other = &c["transitions"][1];
+    assert_eq!(other["significant"], false, "{other}");
+
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (status, out, err) = run(&["compare", file, "--split", "25/03/2025"]);
+    assert_eq!((status, out.as_str()), (Some(1), ""));
+    assert!(err.contains("--split: '25/03/2025' is not a date"), "{err}");
+    let (status, out, err) = run(&[
+        "compare",
+        file,
+        "--split",
+        "2025-03-25",
+        "--from",
+        "TRIAGE",
+        "--to",
+        "SURGERY",
+    ]);
+    assert_eq!((status, out.as_str()), (Some(1), ""));
+    assert!(
+        err.contains("--from: no activity 'TRIAGE' in the log"),
+        "{err}"
+    );
+    std::fs::remove_file(path).ok();
+}

@@ -9,6 +9,7 @@
 
 pub mod bounded;
 pub mod calibration;
+pub mod comparison;
 pub mod conformance;
 pub mod csv;
 pub mod discovery;
