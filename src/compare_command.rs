@@ -1,7 +1,7 @@
 //! `qiflow compare`: what changed in the pathway between two periods of an event-log file.
 
 use clap::Args;
-use engine::events::comparison::{CompareOptions, Comparison, compare};
+use engine::events::comparison::{CompareError, CompareOptions, Comparison, compare};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,18 +62,20 @@ pub fn run(args: CompareArgs, format: engine::events::LogFormat) -> anyhow::Resu
         }
     };
     let options = CompareOptions {
-        split_ms,
+        before: [i64::MIN, split_ms],
+        after: [split_ms, i64::MAX],
         from: args.from,
         to: args.to,
         resamples: usize::from(args.resamples),
         seed: args.seed,
     };
-    let comparison = match compare(&log, &options) {
+    let comparison = match compare(&log, &options, &engine::budget::Budget::unlimited()) {
         Ok(c) => c,
-        Err(e) => {
+        Err(CompareError::Invalid(e)) => {
             eprintln!("--{e}");
             return Ok(ExitCode::from(1));
         }
+        Err(CompareError::Stopped) => anyhow::bail!("the comparison was stopped"),
     };
     match args.format {
         crate::Format::Json => println!("{}", serde_json::to_string_pretty(&comparison)?),

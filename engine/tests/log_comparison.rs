@@ -5,7 +5,8 @@
 //! sum to the whole. (Issue 15 asks for 95 of 100; a nominal 95% interval measured 94 here: the
 //! bar below is 90, and the closing note says so.)
 
-use engine::events::comparison::{CompareOptions, compare};
+use engine::budget::Budget;
+use engine::events::comparison::{CompareError, CompareOptions, compare};
 use engine::events::{Lifecycle, LogBuilder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -49,7 +50,8 @@ fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
 
 fn options(seed: u64) -> CompareOptions {
     CompareOptions {
-        split_ms: SPLIT,
+        before: [i64::MIN, SPLIT],
+        after: [SPLIT, i64::MAX],
         from: None,
         to: None,
         resamples: 400,
@@ -60,7 +62,7 @@ fn options(seed: u64) -> CompareOptions {
 #[test]
 fn the_planted_changes_rank_first_and_the_parts_sum_to_the_whole() {
     let log = generated(1, 2_000);
-    let c = compare(&log, &options(7)).unwrap();
+    let c = compare(&log, &options(7), &Budget::unlimited()).unwrap();
     assert_eq!((c.before_cases, c.after_cases), (1_000, 1_000));
     let top: Vec<(&str, &str)> = c
         .transitions
@@ -89,6 +91,7 @@ fn the_planted_changes_rank_first_and_the_parts_sum_to_the_whole() {
             to: Some("surgery".into()),
             ..options(7)
         },
+        &Budget::unlimited(),
     )
     .unwrap();
     assert_eq!(segment.after_mean_seconds, c.after_mean_seconds);
@@ -100,9 +103,13 @@ fn the_planted_changes_rank_first_and_the_parts_sum_to_the_whole() {
             to: Some("surgery".into()),
             ..options(7)
         },
+        &Budget::unlimited(),
     )
     .unwrap_err();
-    assert!(err.starts_with("from:"), "{err}");
+    assert!(
+        matches!(&err, CompareError::Invalid(m) if m.starts_with("from:")),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -113,7 +120,12 @@ fn the_intervals_contain_the_planted_effects_in_most_of_100_logs() {
     let rescan_effect = 0.3 / 0.7 - 0.1 / 0.9;
     let (mut wait_hits, mut rescan_hits) = (0, 0);
     for seed in 0..100 {
-        let c = compare(&generated(1_000 + seed, 2_000), &options(seed)).unwrap();
+        let c = compare(
+            &generated(1_000 + seed, 2_000),
+            &options(seed),
+            &Budget::unlimited(),
+        )
+        .unwrap();
         let find = |from: &str, to: &str| {
             c.transitions
                 .iter()

@@ -791,3 +791,88 @@ async fn a_retracted_import_leaves_the_log_and_its_discovery() {
         "{imports}"
     );
 }
+
+/// Issue 15: the demo log's wait for theatre falls by 30% from week 30. The log measure's chart
+/// signals; `explainChange` splits where the signal's run starts and names that wait first.
+#[tokio::test]
+async fn the_demo_log_measure_explains_its_shift_with_the_planted_change() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let measures = app
+        .data(
+            "{ projects(first: 1) { nodes { measures(first: 10) { nodes { id fromLog { logId } } } } } }",
+            json!({}),
+        )
+        .await;
+    let log_measure = measures["projects"][0]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| !m["fromLog"].is_null())
+        .unwrap()
+        .clone();
+    let explained = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { explainChange {
+                splitAt fromActivity toActivity beforeMeanSeconds afterMeanSeconds
+                transitions { from to significant medianChangeSeconds ci95 contributionSeconds summary } } } }",
+            json!({"id": log_measure["id"]}),
+        )
+        .await["measure"]["explainChange"]
+        .clone();
+    assert_eq!(
+        (&explained["fromActivity"], &explained["toActivity"]),
+        (&json!("ED_TRIAGE"), &json!("SURG_HIP"))
+    );
+    let first = &explained["transitions"][0];
+    assert_eq!(
+        (&first["from"], &first["to"], &first["significant"]),
+        (&json!("ORTHO_CLERK"), &json!("SURG_HIP"), &json!(true)),
+        "{explained:#}"
+    );
+    assert!(
+        first["medianChangeSeconds"].as_f64().unwrap() < 0.0,
+        "{first}"
+    );
+    let parts: f64 = explained["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["contributionSeconds"].as_f64().unwrap())
+        .sum();
+    let whole = explained["afterMeanSeconds"].as_f64().unwrap()
+        - explained["beforeMeanSeconds"].as_f64().unwrap();
+    assert!(
+        (parts - whole).abs() <= 1e-6 * whole.abs(),
+        "{parts} vs {whole}"
+    );
+
+    // The same through the log, with the periods named; a bad range and activity are named.
+    let compare = "query($id: ID!, $b: DateRangeInput!, $a: DateRangeInput!, $f: String, $t: String) {
+        eventLog(id: $id) { compare(before: $b, after: $a, from: $f, to: $t) { transitions { from to significant } } } }";
+    let split = explained["splitAt"].clone();
+    let by_log = app
+        .data(
+            compare,
+            json!({"id": log_measure["fromLog"]["logId"], "b": {"end": split}, "a": {"start": split},
+                   "f": "ED_TRIAGE", "t": "SURG_HIP"}),
+        )
+        .await;
+    assert_eq!(
+        by_log["eventLog"]["compare"]["transitions"][0]["to"],
+        "SURG_HIP"
+    );
+    let err = app
+        .error(
+            compare,
+            json!({"id": log_measure["fromLog"]["logId"], "b": {"start": split, "end": split}, "a": {}, "f": null, "t": null}),
+        )
+        .await;
+    assert_eq!(crate::helpers::field(&err), "before");
+    let err = app
+        .error(
+            compare,
+            json!({"id": log_measure["fromLog"]["logId"], "b": {"end": split}, "a": {"start": split}, "f": "TRIAGE", "t": "SURG_HIP"}),
+        )
+        .await;
+    assert_eq!(crate::helpers::field(&err), "from");
+}

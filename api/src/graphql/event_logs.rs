@@ -101,6 +101,32 @@ impl EventLogView {
             EventImportView,
         )?)
     }
+    /// What changed in the pathway between two periods of the log (a case belongs to the period
+    /// of its first event): each transition's frequency and waits, the change with a 95%
+    /// interval, and its part in the change of the mean time (the same as `qiflow compare`).
+    async fn compare(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The earlier period.")] before: super::log_comparison::DateRangeInput,
+        #[graphql(desc = "The later period.")] after: super::log_comparison::DateRangeInput,
+        #[graphql(
+            desc = "Measure the time from this activity (its first event in a case); whole cases when null."
+        )]
+        from: Option<String>,
+        #[graphql(desc = "Measure the time to the first event of this activity after `from`.")]
+        to: Option<String>,
+    ) -> Result<super::log_comparison::LogComparison> {
+        use crate::store::log_comparisons::{compare, days};
+        let caller = super::context::caller_of(ctx);
+        let db = db(ctx)?;
+        let before = days("before", before.start, before.end)?;
+        let after = days("after", after.start, after.end)?;
+        let comparison = compare(db, &caller, self.0.id, before, after, from, to).await?;
+        audit_read(ctx, db, "eventLog.compare", &self.0).await?;
+        Ok(super::log_comparison::LogComparison::new(
+            self.0.id, None, comparison,
+        ))
+    }
     /// The pathway as patients actually travelled it (the same fields as `qiflow mine`).
     async fn discovery(
         &self,

@@ -227,6 +227,28 @@ impl MeasureView {
     async fn from_log(&self) -> Option<LogMeasureSourceView> {
         self.0.from_log.as_ref().map(LogMeasureSourceView::new)
     }
+    /// For a measure computed from an event log: what changed in the pathway between its points
+    /// before `splitAt` and from it, over the measure's own activities. Without `splitAt`, the
+    /// split is where the run of the chart's latest signal starts.
+    async fn explain_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The first day of the later period (YYYY-MM-DD); the start of the latest signal's run when null."
+        )]
+        split_at: Option<NaiveDate>,
+    ) -> Result<super::log_comparison::LogComparison> {
+        let caller = super::context::caller_of(ctx);
+        let (split, comparison) =
+            crate::store::log_comparisons::explain_measure(db(ctx)?, &caller, self.0.id, split_at)
+                .await?;
+        let log_id = self.0.from_log.as_ref().map_or(self.0.id, |s| s.log_id);
+        Ok(super::log_comparison::LogComparison::new(
+            log_id,
+            Some(split),
+            comparison,
+        ))
+    }
     /// Exactly what is counted and how.
     async fn definition(&self) -> &str {
         &self.0.measure.definition

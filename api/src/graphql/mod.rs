@@ -11,6 +11,7 @@ mod drivers;
 mod enums;
 mod event_log_mutations;
 mod event_logs;
+mod log_comparison;
 mod measures;
 mod mining;
 mod node;

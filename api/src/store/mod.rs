@@ -13,6 +13,7 @@ pub mod cycles;
 pub mod drivers;
 pub mod events;
 pub mod imports;
+pub mod log_comparisons;
 pub mod log_measures;
 pub mod measures;
 pub mod members;

@@ -17,8 +17,10 @@ use serde::Serialize;
 /// What to compare.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
-    /// Cases whose first event is before this instant (ms since the epoch) are "before".
-    pub split_ms: i64,
+    /// The periods, as [start, end) in ms since the epoch: a case belongs to the period its
+    /// first event falls in (cases in neither are left out).
+    pub before: [i64; 2],
+    pub after: [i64; 2],
     /// Compare the time from the first `from` to the first `to` after it (both or neither).
     pub from: Option<String>,
     pub to: Option<String>,
@@ -101,9 +103,27 @@ struct Period {
     routes: Vec<Vec<u32>>,
 }
 
-/// Compares the two periods of `log` around `options.split_ms`. `Err` names the option at
-/// fault (an unknown activity, one of `from`/`to` without the other). O(events · resamples).
-pub fn compare(log: &EventLog, options: &CompareOptions) -> Result<Comparison, String> {
+/// Why a comparison was not made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompareError {
+    /// An option is wrong; the message starts with its name (`from: no activity 'X' in the log`).
+    Invalid(String),
+    /// The budget ran out (the request stopped waiting).
+    Stopped,
+}
+
+impl From<crate::budget::Stopped> for CompareError {
+    fn from(_: crate::budget::Stopped) -> Self {
+        CompareError::Stopped
+    }
+}
+
+/// Compares the two periods of `log`. O(events · resamples), charged to `budget`.
+pub fn compare(
+    log: &EventLog,
+    options: &CompareOptions,
+    budget: &crate::budget::Budget,
+) -> Result<Comparison, CompareError> {
     let names = log.activities();
     let find = |field: &str, name: &Option<String>| -> Result<Option<u32>, String> {
         name.as_ref()
@@ -114,9 +134,14 @@ pub fn compare(log: &EventLog, options: &CompareOptions) -> Result<Comparison, S
             })
             .transpose()
     };
-    let (from, to) = (find("from", &options.from)?, find("to", &options.to)?);
+    let (from, to) = (
+        find("from", &options.from).map_err(CompareError::Invalid)?,
+        find("to", &options.to).map_err(CompareError::Invalid)?,
+    );
     if from.is_some() != to.is_some() {
-        return Err("from: give both --from and --to, or neither".into());
+        return Err(CompareError::Invalid(
+            "from: give both from and to, or neither".into(),
+        ));
     }
     let mut index: FxHashMap<(u32, u32), usize> = FxHashMap::default();
     let mut pairs: Vec<(u32, u32)> = Vec::new();
@@ -138,7 +163,15 @@ pub fn compare(log: &EventLog, options: &CompareOptions) -> Result<Comparison, S
             }
             _ => (0, n - 1),
         };
-        let period = usize::from(case.time_ms[0] >= options.split_ms);
+        let first = case.time_ms[0];
+        let within = |[start, end]: [i64; 2]| start <= first && first < end;
+        let period = if within(options.before) {
+            0
+        } else if within(options.after) {
+            1
+        } else {
+            continue;
+        };
         let steps: Vec<(usize, i64)> = (start + 1..=end)
             .map(|k| {
                 let key = (case.activity[k - 1], case.activity[k]);
@@ -157,7 +190,7 @@ pub fn compare(log: &EventLog, options: &CompareOptions) -> Result<Comparison, S
     let figures: Vec<[PeriodFigures; 2]> = (0..pairs.len())
         .map(|t| [figures_of(&periods[0], t), figures_of(&periods[1], t)])
         .collect();
-    let intervals = bootstrap(&periods, &figures, options);
+    let intervals = bootstrap(&periods, &figures, options, budget)?;
     let mut transitions: Vec<TransitionChange> = pairs
         .iter()
         .enumerate()
@@ -247,7 +280,12 @@ fn bootstrap(
     periods: &[Period; 2],
     observed: &[[PeriodFigures; 2]],
     options: &CompareOptions,
-) -> Vec<Interval> {
+    budget: &crate::budget::Budget,
+) -> Result<Vec<Interval>, crate::budget::Stopped> {
+    let events: usize = periods
+        .iter()
+        .map(|p| p.cases.iter().map(|c| c.len() + 1).sum::<usize>())
+        .sum();
     let transitions = observed.len();
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let resamples = options.resamples.max(50);
@@ -256,6 +294,7 @@ fn bootstrap(
     let mut waits: Vec<[Vec<f64>; 2]> = vec![[Vec::new(), Vec::new()]; transitions];
     let empty = periods.iter().any(|p| p.cases.is_empty());
     for _ in 0..if empty { 0 } else { resamples } {
+        budget.charge(events as u64)?;
         for w in &mut waits {
             w[0].clear();
             w[1].clear();
@@ -287,7 +326,7 @@ fn bootstrap(
         let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
         Some([centre - Z95 * sd, centre + Z95 * sd])
     };
-    (0..transitions)
+    Ok((0..transitions)
         .map(|t| {
             let [b, a] = &observed[t];
             Interval {
@@ -302,7 +341,7 @@ fn bootstrap(
                     .unwrap_or([0.0, 0.0]),
             }
         })
-        .collect()
+        .collect())
 }
 
 /// The standard normal's 97.5th percentile.
