@@ -147,12 +147,13 @@ pub fn judge(
         Direction::Increase | Direction::Decrease if enough => Verdict::NotMet,
         _ => Verdict::NotYet,
     };
-    judgement.reason = reason(&judgement, start);
+    judgement.reason = reason(&judgement, start, measure);
     Ok(judgement)
 }
 
 /// The verdict and its evidence, in words a board reads.
-fn reason(j: &Judgement, start: NaiveDate) -> String {
+fn reason(j: &Judgement, start: NaiveDate, measure: &Measure) -> String {
+    let number = |v: f64| measure.shown(v);
     let limits = match (j.lower_limit, j.upper_limit) {
         (Some(lower), Some(upper)) => format!(
             "mean {} and limits {} to {}",
@@ -212,11 +213,6 @@ fn reason(j: &Judgement, start: NaiveDate) -> String {
         )
     });
     format!("Prediction {verdict}: {expected} was predicted; {evidence}; {baseline}{assurance}.")
-}
-
-fn number(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]

@@ -36,11 +36,20 @@ impl Measure {
         chart_type: ChartType,
     ) -> Result<Self, InputErrors> {
         let mut errors = InputErrors::default();
+        let proportion = is_proportion(chart_type, unit);
         let name = errors.check("name", parse_text(name, MAX_NAME));
         let definition = errors.check("definition", parse_text(definition, MAX_TEXT));
         let unit = errors.check("unit", parse_optional_text(Some(unit), MAX_NAME));
         if target.is_some_and(|t| !t.is_finite()) {
             errors.push("target", "must be a finite number");
+        } else if let Some(t) = target
+            && proportion
+            && !(0.0..=1.0).contains(&t)
+        {
+            errors.push(
+                "target",
+                format!("a percentage is kept as a proportion from 0 to 1 (90% is 0.9), not {t}"),
+            );
         }
         match (name, definition, unit) {
             (Some(name), Some(definition), Some(unit)) if errors.is_empty() => Ok(Self {
@@ -54,6 +63,59 @@ impl Measure {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// Whether values of a measure with this chart type and unit are proportions (0 to 1) that
+/// people read as percentages: a P chart, or a unit of `%`. O(1).
+pub fn is_proportion(chart_type: ChartType, unit: &str) -> bool {
+    chart_type == ChartType::P || unit.trim() == "%"
+}
+
+impl Measure {
+    /// Whether its values are proportions shown as percentages (see [`is_proportion`]).
+    pub fn is_proportion(&self) -> bool {
+        is_proportion(self.chart_type, &self.unit)
+    }
+
+    /// A value as people read it: a proportion as a percentage (`0.852` → `85.2%`), anything
+    /// else with its unit (`31.5 hours`). The one place values are scaled for people, so a P
+    /// chart's 0.5 is never shown as "0.5 %". O(1).
+    pub fn shown(&self, value: f64) -> String {
+        let trimmed = |v: f64, places: usize| {
+            let s = format!("{v:.places$}");
+            if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                s
+            }
+        };
+        if self.is_proportion() {
+            format!("{}%", trimmed(value * 100.0, 1))
+        } else if self.unit.trim().is_empty() {
+            trimmed(value, 2)
+        } else {
+            format!("{} {}", trimmed(value, 2), self.unit.trim())
+        }
+    }
+
+    /// Refuses values a proportion cannot take (above 1 or below 0), naming each row as
+    /// `points[3].value`. O(points).
+    pub fn check_proportions(&self, points: &[DataPoint]) -> Result<(), InputErrors> {
+        let mut errors = InputErrors::default();
+        if self.is_proportion() && self.chart_type != ChartType::P {
+            for (i, p) in points.iter().enumerate() {
+                if let Some(v) = p.value
+                    && !(0.0..=1.0).contains(&v)
+                {
+                    errors.push(
+                        format!("points[{i}].value"),
+                        format!("{}: a percentage is recorded as a proportion from 0 to 1 (85% is 0.85), not {v}", p.date),
+                    );
+                }
+            }
+        }
+        errors.into_result(|| ())
     }
 }
 
@@ -196,6 +258,47 @@ pub fn parse_points(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15: a P chart's 0.5 showed as "0.5 %" while a log measure's 50% showed as "50 %".
+    /// One scale: proportions 0 to 1, shown as percentages.
+    #[test]
+    fn proportions_are_kept_from_0_to_1_and_shown_as_percentages() {
+        let parse = |unit: &str, target: Option<f64>, chart: ChartType| {
+            Measure::parse(
+                "Seen in 4 hours",
+                MeasureKind::Outcome,
+                "share of attendances",
+                unit,
+                ImprovementDirection::Increase,
+                target,
+                chart,
+            )
+        };
+        let p = parse("", Some(0.95), ChartType::P).unwrap();
+        assert_eq!(p.shown(0.5), "50%");
+        assert_eq!(p.shown(0.8526), "85.3%");
+        let percent = parse("%", None, ChartType::Xmr).unwrap();
+        assert_eq!(percent.shown(0.9), "90%");
+        let hours = parse("hours", None, ChartType::Xmr).unwrap();
+        assert_eq!(hours.shown(31.5), "31.5 hours");
+        // A target of 95 for a percentage is a mistake of scale, named.
+        let err = parse("%", Some(95.0), ChartType::Xmr).unwrap_err();
+        assert!(err.to_string().contains("90% is 0.9"), "{err}");
+        // So is a value of 85 recorded for one.
+        let points = parse_points(
+            ChartType::Xmr,
+            &[PointInput {
+                date: "2025-01-06".into(),
+                value: Some(85.0),
+                ..Default::default()
+            }],
+            None,
+        )
+        .unwrap();
+        let err = percent.check_proportions(&points).unwrap_err();
+        assert!(err.to_string().contains("points[0].value"), "{err}");
+        assert!(hours.check_proportions(&points).is_ok());
+    }
 
     /// Issue 12: values past ±1e12 were charted (limits from their squares lose all precision).
     #[test]

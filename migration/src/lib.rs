@@ -13,6 +13,7 @@ mod m20261201_000008_import_withdrawal;
 mod m20261202_000009_corrections;
 mod m20261202_000010_pathway_versions;
 mod m20261202_000011_token_last_used;
+mod m20261202_000012_proportions;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_corrections::Migration),
             Box::new(m20261202_000010_pathway_versions::Migration),
             Box::new(m20261202_000011_token_last_used::Migration),
+            Box::new(m20261202_000012_proportions::Migration),
         ]
     }
 }

@@ -556,3 +556,62 @@ async fn a_run_measure_is_a_run_chart_everywhere() {
         "{report}"
     );
 }
+
+/// Issue 15: one percentage scale. A `%` measure keeps proportions (0 to 1), refuses 85 for 85%,
+/// reports them as percentages, and the migration rescales one stored on the 0-100 scale.
+#[tokio::test]
+async fn percentages_are_proportions_shown_as_percentages() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let (project, version) = project(&app).await;
+    let add = app
+        .data(
+            "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+            json!({"i": {"projectId": project, "expectedVersion": version, "name": "Seen in 4 hours", "kind": "OUTCOME",
+                          "definition": "Share of attendances seen within four hours", "unit": "%",
+                          "direction": "INCREASE", "chartType": "XMR", "target": 0.95}}),
+        )
+        .await;
+    let id = add["addMeasure"]["measure"]["id"].clone();
+    let record = "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }";
+    let err = app
+        .error(
+            record,
+            json!({"id": id, "p": [{"date": "2025-01-06", "value": 85}]}),
+        )
+        .await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "points[0].value"));
+    app.data(
+        record,
+        json!({"id": id, "p": [{"date": "2025-01-06", "value": 0.85}, {"date": "2025-01-13", "value": 0.9}]}),
+    )
+    .await;
+    let read = "query($id: ID!, $p: ID!) { measure(id: $id) { target points(first: 10) { nodes { value } } }
+                                          project(id: $p) { report } }";
+    let before = app.data(read, json!({"id": id, "p": project})).await;
+    assert!(
+        before["project"]["report"]
+            .as_str()
+            .unwrap()
+            .contains("| 90% (2025-01-13) | 95% |"),
+        "{}",
+        before["project"]["report"]
+    );
+
+    // Data kept on the 0-100 scale before this release is rescaled by the migration.
+    let db = api::db::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared("UPDATE data_point SET value = value * 100")
+        .await
+        .unwrap();
+    db.execute_unprepared("UPDATE measure SET target = 95 WHERE TRIM(unit) = '%'")
+        .await
+        .unwrap();
+    use migration::MigratorTrait;
+    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    migration::Migrator::up(&db, None).await.unwrap();
+    let after = app.data(read, json!({"id": id, "p": project})).await;
+    assert_eq!(
+        after["measure"], before["measure"],
+        "rescaled to proportions"
+    );
+}

@@ -280,7 +280,8 @@ pub enum LogStatistic {
     P90Time,
     /// How many cases' first `fromActivity` falls in the period.
     CaseCount,
-    /// The percentage (0 to 100) of cases within the target time.
+    /// The share of cases within the target time: a proportion from 0 to 1, shown as a
+    /// percentage.
     PercentWithinTarget,
 }
 

@@ -40,12 +40,14 @@ pub struct AddMeasureInput {
     /// How it is measured: what is counted, from where, and what is left out (the operational
     /// definition).
     pub definition: String,
-    /// The unit of its values, shown with them (minutes, %, patients); empty for none.
+    /// The unit of its values, shown with them (minutes, patients); empty for none. `%` means
+    /// the values are proportions from 0 to 1, shown as percentages (as a P chart's are).
     #[graphql(default)]
     pub unit: String,
     /// Which way is better: INCREASE, DECREASE, or NEUTRAL when neither.
     pub direction: ImprovementDirection,
-    /// The target in the measure's unit; null for none. SPC assurance compares the limits with it.
+    /// The target in the measure's unit (for a `%` or P chart measure a proportion: 90% is 0.9);
+    /// null for none. SPC assurance compares the limits with it.
     pub target: Option<f64>,
     /// How its SPC chart is drawn: XMR for values, P for proportions (numerator and denominator), U
     /// for rates, RUN for a run chart only.
@@ -58,7 +60,8 @@ pub struct AddMeasureInput {
 pub struct DataPointInput {
     /// YYYY-MM-DD: the period.
     pub date: String,
-    /// The value, for XmR and run charts (within ±10^12); leave out for P and U charts.
+    /// The value, for XmR and run charts (within ±10^12; for a `%` measure a proportion from 0
+    /// to 1); leave out for P and U charts.
     pub value: Option<f64>,
     /// For P and U charts: the count (0 or more).
     pub numerator: Option<f64>,
@@ -406,6 +409,10 @@ impl ProjectMutation {
             })
             .collect();
         let checked = parse_points(measure.measure.chart_type, &inputs, latest)
+            .map_err(crate::Error::from)?;
+        measure
+            .measure
+            .check_proportions(&checked)
             .map_err(crate::Error::from)?;
         let recorded =
             crate::store::measures::record_points(db, &change(ctx), measure_id, checked).await?;

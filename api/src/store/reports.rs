@@ -44,6 +44,8 @@ pub async fn summary(
                     kind: m.measure.kind.as_str().to_string(),
                     unit: m.measure.unit.clone(),
                     latest: points.last().map(|p| (p.date.to_string(), p.charted())),
+                    shown_latest: points.last().map(|p| m.measure.shown(p.charted())),
+                    shown_target: m.measure.target.map(|t| m.measure.shown(t)),
                     variation,
                     assurance,
                     target: m.measure.target,
@@ -96,9 +98,14 @@ pub fn picture(
     windows: &[engine::render::spc_chart::Window],
 ) -> std::result::Result<String, engine::InputErrors> {
     let view = engine::spc::chart::chart(measure, points, &Default::default())?;
+    let unit = if measure.is_proportion() {
+        "%"
+    } else {
+        &measure.unit
+    };
     Ok(engine::render::spc_chart::chart_svg(
         &measure.name,
-        &measure.unit,
+        unit,
         &view,
         measure.target,
         windows,

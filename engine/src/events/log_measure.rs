@@ -15,7 +15,8 @@ pub enum LogStatistic {
     P90Time,
     /// Cases whose first `from` activity falls in the period.
     CaseCount,
-    /// Percentage of cases that reached `to` within `target_minutes`.
+    /// The share of cases (a proportion, 0 to 1, shown as a percentage) that reached `to`
+    /// within `target_minutes`.
     PercentWithinTarget,
 }
 
@@ -200,8 +201,7 @@ pub fn log_measure_points(log: &EventLog, def: &LogMeasureDefinition) -> Vec<(Na
                         return None;
                     }
                     let target = def.target_minutes? * 60_000.0;
-                    100.0 * times.iter().filter(|&&t| t <= target).count() as f64
-                        / times.len() as f64
+                    times.iter().filter(|&&t| t <= target).count() as f64 / times.len() as f64
                 }
             };
             Some((date, value))
@@ -260,7 +260,7 @@ mod tests {
         let within =
             log_measure_points(&log, &def(LogStatistic::PercentWithinTarget, Period::Week));
         assert!(
-            (within[0].1 - 200.0 / 3.0).abs() < 1e-9,
+            (within[0].1 - 2.0 / 3.0).abs() < 1e-9,
             "24 h and 36 h of 24, 36, 48 h"
         );
         assert_eq!(

@@ -43,7 +43,8 @@ fn words(t: PointType) -> &'static str {
     }
 }
 
-/// The chart as SVG. `target` draws a dashed line; `windows` shade the cycles. O(points).
+/// The chart as SVG. `target` draws a dashed line; `windows` shade the cycles. A `unit` of `%`
+/// means the values are proportions, labelled as percentages. O(points).
 pub fn chart_svg(
     title: &str,
     unit: &str,
@@ -128,12 +129,20 @@ pub fn chart_svg(
         r##"stroke="#9AA5B1""##,
     );
     svg.line(LEFT, TOP, LEFT, TOP + plot_h, r##"stroke="#9AA5B1""##);
+    let percent = unit.trim() == "%";
+    let label = |v: f64| {
+        if percent {
+            format!("{:.1}%", v * 100.0)
+        } else {
+            format!("{v:.1}")
+        }
+    };
     for k in 0..=4 {
         let v = lo + (hi - lo) * k as f64 / 4.0;
         svg.text(
             LEFT - 6.0,
             y(v) + 4.0,
-            &format!("{v:.1}"),
+            &label(v),
             r##"font-size="10" text-anchor="end" fill="#4A5A6A""##,
         );
     }
@@ -217,7 +226,7 @@ pub fn chart_svg(
         svg.text(
             LEFT + plot_w + 4.0,
             y(t) + 4.0,
-            &format!("target {t}"),
+            &format!("target {}", if percent { label(t) } else { t.to_string() }),
             r##"font-size="10" fill="#C0392B""##,
         );
     }

@@ -112,9 +112,10 @@ fn measures(out: &mut String, r: &ProjectReport, t: &dyn Fn(&str) -> String) {
         "<table><tr><th>Measure</th><th>Kind</th><th>Latest</th><th>Target</th><th>Variation</th><th>Assurance</th></tr>"
     );
     for m in &r.measures {
-        let latest = m.latest.as_ref().map_or("no data".to_string(), |(d, v)| {
-            format!("{v} {} ({d})", m.unit).replace("  ", " ")
-        });
+        let latest = match (&m.latest, &m.shown_latest) {
+            (Some((d, _)), Some(shown)) => format!("{shown} ({d})"),
+            _ => "no data".to_string(),
+        };
         let variation = super::variation_words(m);
         let _ = writeln!(
             out,
@@ -122,7 +123,7 @@ fn measures(out: &mut String, r: &ProjectReport, t: &dyn Fn(&str) -> String) {
             t(&m.name),
             t(&words(&m.kind)),
             t(latest.trim()),
-            m.target.map_or("none".to_string(), |v| v.to_string()),
+            t(m.shown_target.as_deref().unwrap_or("none")),
             t(&variation),
             t(&m.assurance
                 .as_deref()
@@ -201,6 +202,8 @@ mod tests {
                 kind: "OUTCOME".into(),
                 unit: "hours".into(),
                 latest: Some(("2025-12-29".into(), 31.5)),
+                shown_latest: Some("31.5 hours".into()),
+                shown_target: Some("36 hours".into()),
                 variation: Some("SPECIAL_CAUSE_IMPROVEMENT".into()),
                 assurance: Some("INCONSISTENT".into()),
                 target: Some(36.0),

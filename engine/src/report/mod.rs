@@ -15,6 +15,10 @@ pub struct MeasureLine {
     pub kind: String,
     pub unit: String,
     pub latest: Option<(String, f64)>,
+    /// The latest value and the target as people read them ([`crate::measure::Measure::shown`]):
+    /// proportions as percentages.
+    pub shown_latest: Option<String>,
+    pub shown_target: Option<String>,
     /// The variation icon, e.g. `SPECIAL_CAUSE_IMPROVEMENT`.
     pub variation: Option<String>,
     /// The assurance icon, e.g. `INCONSISTENT`.
@@ -198,16 +202,17 @@ fn markdown_text(r: &ProjectReport) -> String {
         );
         let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
         for m in &r.measures {
-            let latest = m.latest.as_ref().map_or("no data".to_string(), |(d, v)| {
-                format!("{v} {} ({d})", m.unit).replace("  ", " ")
-            });
+            let latest = match (&m.latest, &m.shown_latest) {
+                (Some((d, _)), Some(shown)) => format!("{shown} ({d})"),
+                _ => "no data".to_string(),
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
                 m.name,
                 words(&m.kind),
                 latest.trim(),
-                m.target.map_or("none".to_string(), |t| t.to_string()),
+                m.shown_target.clone().unwrap_or_else(|| "none".to_string()),
                 variation_words(m),
                 m.assurance
                     .as_deref()
@@ -284,6 +289,8 @@ mod tests {
                 kind: "OUTCOME".into(),
                 unit: "hours".into(),
                 latest: Some(("2025-12-29".into(), 31.5)),
+                shown_latest: Some("31.5 hours".into()),
+                shown_target: Some("36 hours".into()),
                 variation: Some("SPECIAL_CAUSE_IMPROVEMENT".into()),
                 assurance: Some("INCONSISTENT".into()),
                 target: Some(36.0),
@@ -307,7 +314,7 @@ mod tests {
             }],
         };
         let md = markdown(&report);
-        assert!(md.contains("| Hours to theatre | Outcome | 31.5 hours (2025-12-29) | 36 | Special cause improvement | Inconsistent |"), "{md}");
+        assert!(md.contains("| Hours to theatre | Outcome | 31.5 hours (2025-12-29) | 36 hours | Special cause improvement | Inconsistent |"), "{md}");
         let mut broken = report.clone();
         broken.measures[0].variation = None;
         broken.measures[0].assurance = None;
