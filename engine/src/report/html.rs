@@ -183,56 +183,11 @@ fn cycles(out: &mut String, r: &ProjectReport, t: &dyn Fn(&str) -> String) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{CycleLine, MeasureLine};
     use super::*;
-
-    fn report() -> ProjectReport {
-        ProjectReport {
-            title: "Faster <hip> surgery".into(),
-            aim: "Surgery within 36 hours for 90% by March".into(),
-            owner: "North Hospital (RX8)".into(),
-            status: "ACTIVE".into(),
-            team: vec![
-                ("Dr A Patel".into(), "LEAD".into()),
-                ("J Smith".into(), "MANAGER".into()),
-                ("K Jones".into(), "LEAD".into()),
-            ],
-            measures: vec![MeasureLine {
-                name: "Hours to theatre".into(),
-                kind: "OUTCOME".into(),
-                unit: "hours".into(),
-                latest: Some(("2025-12-29".into(), 31.5)),
-                shown_latest: Some("31.5 hours".into()),
-                shown_target: Some("36 hours".into()),
-                variation: Some("SPECIAL_CAUSE_IMPROVEMENT".into()),
-                assurance: Some("INCONSISTENT".into()),
-                target: Some(36.0),
-                chart_problem: None,
-                run_signals: None,
-                picture: Some("<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".into()),
-            }],
-            drivers: vec![
-                (0, "PRIMARY_DRIVER".into(), "Theatre flow".into()),
-                (1, "SECONDARY_DRIVER".into(), "List planning".into()),
-                (2, "CHANGE_IDEA".into(), "Shared list".into()),
-                (1, "SECONDARY_DRIVER".into(), "Fitness".into()),
-            ],
-            cycles: vec![CycleLine {
-                change_idea: "Shared list".into(),
-                objective: "Test".into(),
-                stage: "CLOSED".into(),
-                predictions: vec!["Hours to theatre moves decrease".into()],
-                results: vec!["Hours to theatre: Prediction met: a fall was predicted".into()],
-                learning: Some("It helps".into()),
-                decision: Some("ADOPT".into()),
-                rationale: Some("Sustained".into()),
-            }],
-        }
-    }
 
     #[test]
     fn the_page_is_self_contained_escaped_and_credits_the_team_by_role() {
-        let page = html(&report());
+        let page = html(&super::super::sample());
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("@page{size:A4"), "printable to A4");
         assert!(!page.contains("<script"));

@@ -269,50 +269,59 @@ fn markdown_text(r: &ProjectReport) -> String {
     out
 }
 
+/// A report with every part filled, for the renderers' tests.
+#[cfg(test)]
+pub(crate) fn sample() -> ProjectReport {
+    ProjectReport {
+        title: "Faster <hip> surgery".into(),
+        aim: "Surgery within 36 hours for 90% by March".into(),
+        owner: "North Hospital (RX8)".into(),
+        status: "ACTIVE".into(),
+        team: vec![
+            ("Dr A Patel".into(), "LEAD".into()),
+            ("J Smith".into(), "MANAGER".into()),
+            ("K Jones".into(), "LEAD".into()),
+        ],
+        measures: vec![MeasureLine {
+            name: "Hours to theatre".into(),
+            kind: "OUTCOME".into(),
+            unit: "hours".into(),
+            latest: Some(("2025-12-29".into(), 31.5)),
+            shown_latest: Some("31.5 hours".into()),
+            shown_target: Some("36 hours".into()),
+            variation: Some("SPECIAL_CAUSE_IMPROVEMENT".into()),
+            assurance: Some("INCONSISTENT".into()),
+            target: Some(36.0),
+            chart_problem: None,
+            run_signals: None,
+            picture: Some("<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".into()),
+        }],
+        drivers: vec![
+            (0, "PRIMARY_DRIVER".into(), "Theatre flow".into()),
+            (1, "SECONDARY_DRIVER".into(), "List planning".into()),
+            (2, "CHANGE_IDEA".into(), "Shared list".into()),
+            (1, "SECONDARY_DRIVER".into(), "Fitness".into()),
+        ],
+        cycles: vec![CycleLine {
+            change_idea: "Shared list".into(),
+            objective: "Test".into(),
+            stage: "CLOSED".into(),
+            predictions: vec!["Hours to theatre moves decrease".into()],
+            results: vec!["Hours to theatre: Prediction met: a fall was predicted".into()],
+            learning: Some("It helps".into()),
+            decision: Some("ADOPT".into()),
+            rationale: Some("Sustained".into()),
+        }],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_report_names_the_team_and_the_icons() {
-        let report = ProjectReport {
-            title: "Faster hip surgery".into(),
-            aim: "Surgery within 36 hours for 90% by March".into(),
-            owner: "RX8".into(),
-            status: "ACTIVE".into(),
-            team: vec![
-                ("Dr A Patel".into(), "LEAD".into()),
-                ("J Smith".into(), "MANAGER".into()),
-            ],
-            measures: vec![MeasureLine {
-                name: "Hours to theatre".into(),
-                kind: "OUTCOME".into(),
-                unit: "hours".into(),
-                latest: Some(("2025-12-29".into(), 31.5)),
-                shown_latest: Some("31.5 hours".into()),
-                shown_target: Some("36 hours".into()),
-                variation: Some("SPECIAL_CAUSE_IMPROVEMENT".into()),
-                assurance: Some("INCONSISTENT".into()),
-                target: Some(36.0),
-                chart_problem: None,
-                picture: None,
-                run_signals: None,
-            }],
-            drivers: vec![
-                (0, "PRIMARY_DRIVER".into(), "Theatre flow".into()),
-                (1, "CHANGE_IDEA".into(), "Shared list".into()),
-            ],
-            cycles: vec![CycleLine {
-                change_idea: "Shared list".into(),
-                objective: "Test".into(),
-                stage: "CLOSED".into(),
-                predictions: vec!["Hours to theatre reaches 30".into()],
-                results: vec!["mean 40 before, 25 during: met".into()],
-                learning: Some("It helps".into()),
-                decision: Some("ADOPT".into()),
-                rationale: Some("Sustained".into()),
-            }],
-        };
+        let report = sample();
         let md = markdown(&report);
         assert!(md.contains("| Hours to theatre | Outcome | 31.5 hours (2025-12-29) | 36 hours | Special cause improvement | Inconsistent |"), "{md}");
         let mut broken = report.clone();
