@@ -61,17 +61,23 @@ pub fn rework_loops(
         let Some(exits) = branch_into(model, &incoming, back, budget)? else {
             continue;
         };
-        let Some(probability) = without(model, &exits) else {
+        let Some(changed) = without(model, &exits) else {
             continue;
         };
         let decision = model.from[exits[0]];
-        budget.charge((exits.len() + model.outgoing[decision].len()) as u64)?;
+        budget.charge((exits.len() + changed.len()) as u64)?;
         let minutes = if exits.iter().all(|&e| model.from[e] == decision) {
-            match one_decision(map, model, flow, &loops, &remaining, &probability, decision) {
+            match one_decision(map, model, flow, &loops, &remaining, &changed, decision) {
                 Some(m) => m,
                 None => continue,
             }
         } else {
+            // Several decisions: the whole pathway again, with the changed probabilities.
+            budget.charge(model.from.len() as u64)?;
+            let mut probability = model.probability.clone();
+            for &(e, p) in &changed {
+                probability[e] = p;
+            }
             let visits = match visits_with(model, flow, &probability, budget) {
                 Ok(v) => v,
                 Err(FlowError::Stopped) => return Err(Stopped),
@@ -180,13 +186,13 @@ fn one_decision(
     flow: &Flow,
     loops: &LoopIndex,
     remaining: &[f64],
-    probability: &[f64],
+    changed: &[(usize, f64)],
     decision: usize,
 ) -> Option<f64> {
     let mut gain = 0.0;
     let mut returns = 0.0;
-    for &e in &model.outgoing[decision] {
-        let delta = probability[e] - model.probability[e];
+    for &(e, p) in changed {
+        let delta = p - model.probability[e];
         let to = model.to[e];
         gain += delta * (map.transitions[e].wait_minutes.get() + remaining[to]);
         returns += delta * loops.visits_from(flow, to, decision);
@@ -247,10 +253,11 @@ fn branch_into(
         return Ok(Some(vec![back]));
     }
     let mut exits = Vec::new();
-    let mut seen = vec![false; model.steps()];
+    // Sets, not a flag per step: there is one walk per loop.
+    let mut seen = rustc_hash::FxHashSet::default();
     let mut walk = vec![source];
     while let Some(s) = walk.pop() {
-        if std::mem::replace(&mut seen[s], true) {
+        if !seen.insert(s) {
             continue;
         }
         budget.charge(1 + incoming[s].len() as u64)?;
@@ -271,30 +278,30 @@ fn branch_into(
     Ok((!exits.is_empty()).then_some(exits))
 }
 
-/// The model's probabilities with `exits` closed, each one's probability shared among its
-/// decision's other exits in proportion; `None` when a decision would have no exit left.
-/// O(T).
-fn without(model: &Model, exits: &[usize]) -> Option<Vec<f64>> {
-    let mut probability = model.probability.clone();
+/// The new probability of every exit of the decisions `exits` leave, with `exits` closed and
+/// each one's probability shared among its decision's other exits in proportion; `None` when a
+/// decision would have no exit left. O(exits of those decisions): never a copy of the whole
+/// pathway's probabilities, as there is one of these per loop.
+fn without(model: &Model, exits: &[usize]) -> Option<Vec<(usize, f64)>> {
     let mut decisions: Vec<usize> = exits.iter().map(|&e| model.from[e]).collect();
     decisions.sort_unstable();
     decisions.dedup();
+    let mut changed = Vec::new();
     for d in decisions {
         let (closed, open): (Vec<usize>, Vec<usize>) =
             model.outgoing[d].iter().partition(|e| exits.contains(e));
-        let kept: f64 = open.iter().map(|&e| probability[e]).sum();
-        let moved: f64 = closed.iter().map(|&e| probability[e]).sum();
+        let kept: f64 = open.iter().map(|&e| model.probability[e]).sum();
+        let moved: f64 = closed.iter().map(|&e| model.probability[e]).sum();
         if kept <= 0.0 {
             return None;
         }
-        for &e in &closed {
-            probability[e] = 0.0;
-        }
-        for &e in &open {
-            probability[e] *= (kept + moved) / kept;
-        }
+        changed.extend(closed.iter().map(|&e| (e, 0.0)));
+        changed.extend(
+            open.iter()
+                .map(|&e| (e, model.probability[e] * (kept + moved) / kept)),
+        );
     }
-    Some(probability)
+    Some(changed)
 }
 
 /// The expected lead time of patients walking the map with these visits and probabilities.
@@ -316,20 +323,19 @@ fn lead_time_of(map: &PathwayMap, model: &Model, visits: &[f64], probability: &[
 fn cycle_of(model: &Model, back: usize) -> (Vec<usize>, Vec<usize>) {
     let (target, source) = (model.to[back], model.from[back]);
     let component = model.component_of[source];
-    // The transition each step was first reached by, from `target`.
-    let mut reached_by: Vec<Option<usize>> = vec![None; model.steps()];
+    // The transition each step was first reached by, from `target` (a map, not a slot per step:
+    // there is one search per loop).
+    let mut reached_by: rustc_hash::FxHashMap<usize, usize> = Default::default();
     let mut queue = VecDeque::from([target]);
-    let mut seen = vec![false; model.steps()];
-    seen[target] = true;
     while let Some(s) = queue.pop_front() {
         if s == source {
             break;
         }
         for &e in &model.outgoing[s] {
             let to = model.to[e];
-            if model.component_of[to] == component && !seen[to] {
-                seen[to] = true;
-                reached_by[to] = Some(e);
+            if model.component_of[to] == component && to != target && !reached_by.contains_key(&to)
+            {
+                reached_by.insert(to, e);
                 queue.push_back(to);
             }
         }
@@ -337,7 +343,7 @@ fn cycle_of(model: &Model, back: usize) -> (Vec<usize>, Vec<usize>) {
     let mut transitions = vec![back];
     let mut steps = vec![source];
     let mut s = source;
-    while let Some(e) = reached_by[s] {
+    while let Some(&e) = reached_by.get(&s) {
         transitions.push(e);
         s = model.from[e];
         steps.push(s);
