@@ -148,11 +148,16 @@ pub(super) async fn study_of(
     cycle: &CycleRecord,
 ) -> Result<Vec<PredictionStudy>> {
     let today = chrono::Utc::now().date_naive();
-    Ok(
-        crate::store::studies::judge_predictions(db(ctx)?, &caller_of(ctx), cycle, today)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+    Ok(crate::store::studies::judge_cycles(
+        db(ctx)?,
+        &caller_of(ctx),
+        cycle.project_id,
+        std::slice::from_ref(cycle),
+        today,
     )
+    .await?
+    .into_iter()
+    .flatten()
+    .map(Into::into)
+    .collect())
 }

@@ -148,15 +148,15 @@ pub async fn project_report(
             line.line.picture = picture(&m.measure, &points, &windows).ok();
         }
     }
-    for c in cycles {
+    let judged = super::studies::judge_cycles(db, caller, project_id, &cycles, today).await?;
+    for (c, judged) in cycles.into_iter().zip(judged) {
         let predictions = c
             .cycle
             .predictions
             .iter()
             .map(|p| engine::report::prediction_line(&name_of(&p.measure), p.expectation))
             .collect();
-        let results = super::studies::judge_predictions(db, caller, &c, today)
-            .await?
+        let results = judged
             .into_iter()
             .map(|p| match p.judgement {
                 Ok(j) => format!("{}: {}", p.measure_name, j.reason),

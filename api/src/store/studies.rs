@@ -41,51 +41,65 @@ pub async fn window(
     Ok(Some((start, ended.unwrap_or(today).max(start))))
 }
 
-/// Every prediction of the cycle judged over its [`window`]; empty before the cycle starts.
-/// A statement or two per prediction.
-pub async fn judge_predictions(
+/// Every prediction of each cycle (all of one project) judged over the cycle's [`window`];
+/// empty for a cycle not yet started. The project's measures and points are read once for all
+/// the cycles, plus one statement per cycle for its window (and one per prediction of a withdrawn
+/// measure, whose points the project's batch leaves out).
+pub async fn judge_cycles(
     db: &impl ConnectionTrait,
     caller: &Caller,
-    cycle: &CycleRecord,
+    project_id: Uuid,
+    cycles: &[CycleRecord],
     today: NaiveDate,
-) -> Result<Vec<JudgedPrediction>> {
-    let Some((start, end)) = window(db, caller, cycle, today).await? else {
-        return Ok(vec![]);
-    };
-    let mut out = Vec::new();
-    for p in &cycle.cycle.predictions {
-        let Ok(measure_id) = Uuid::parse_str(&p.measure) else {
+) -> Result<Vec<Vec<JudgedPrediction>>> {
+    let measures: std::collections::HashMap<Uuid, _> =
+        super::measures::measures(db, caller, project_id, true)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+    let mut points = super::measures::points_of_project(db, caller, project_id).await?;
+    let mut out = Vec::with_capacity(cycles.len());
+    for cycle in cycles {
+        let Some((start, end)) = window(db, caller, cycle, today).await? else {
+            out.push(vec![]);
             continue;
         };
-        let measure = match super::measures::measure(db, caller, measure_id).await {
-            Ok(m) => m,
-            Err(crate::Error::NotFound { .. }) => {
-                out.push(JudgedPrediction {
+        let mut judged = Vec::new();
+        for p in &cycle.cycle.predictions {
+            let Ok(measure_id) = Uuid::parse_str(&p.measure) else {
+                continue;
+            };
+            let Some(measure) = measures.get(&measure_id) else {
+                judged.push(JudgedPrediction {
                     prediction: p.clone(),
                     measure_id,
                     measure_name: p.measure.clone(),
                     judgement: Err("its measure is no longer there".into()),
                 });
                 continue;
+            };
+            if measure.withdrawal.is_some() && !points.contains_key(&measure_id) {
+                let withdrawn = super::measures::points(db, caller, measure_id).await?;
+                points.insert(measure_id, withdrawn);
             }
-            Err(e) => return Err(e),
-        };
-        let points = super::measures::points(db, caller, measure_id).await?;
-        let judgement = engine::judgement::judge(
-            &measure.measure,
-            &points,
-            p.expectation,
-            start,
-            end,
-            &Default::default(),
-        )
-        .map_err(|e| e.to_string());
-        out.push(JudgedPrediction {
-            prediction: p.clone(),
-            measure_id,
-            measure_name: measure.measure.name.clone(),
-            judgement,
-        });
+            let judgement = engine::judgement::judge(
+                &measure.measure,
+                points.get(&measure_id).map_or(&[][..], Vec::as_slice),
+                p.expectation,
+                start,
+                end,
+                &Default::default(),
+            )
+            .map_err(|e| e.to_string());
+            judged.push(JudgedPrediction {
+                prediction: p.clone(),
+                measure_id,
+                measure_name: measure.measure.name.clone(),
+                judgement,
+            });
+        }
+        out.push(judged);
     }
     Ok(out)
 }
