@@ -27,12 +27,8 @@ pub struct CompareArgs {
     /// Seed of the resampling: the same seed gives the same intervals.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Other header names for CSV columns, as field=header pairs.
-    #[arg(long, default_value = "")]
-    pub columns: String,
-    /// Read the file as XES whatever its name.
-    #[arg(long)]
-    pub xes: bool,
+    #[command(flatten)]
+    pub reading: crate::read_args::ReadArgs,
     /// `table` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t = crate::Format::Table)]
     pub format: crate::Format,
@@ -40,7 +36,10 @@ pub struct CompareArgs {
 
 /// Runs the comparison; problems (a bad date, an unknown activity, bad rows) go to standard
 /// error with exit code 1.
-pub fn run(args: CompareArgs, format: engine::events::LogFormat) -> anyhow::Result<ExitCode> {
+pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let reading = args
+        .reading
+        .options(engine::events::bounded::MAX_FIELD_BYTES)?;
     let split_ms =
         match engine::events::timestamp::parse_timestamp(&format!("{}T00:00:00", args.split)) {
             Ok(ms) if args.split.len() == 10 => ms,
@@ -49,8 +48,8 @@ pub fn run(args: CompareArgs, format: engine::events::LogFormat) -> anyhow::Resu
                 return Ok(ExitCode::from(1));
             }
         };
-    let log = match crate::mine_command::read(&args.file, &format)? {
-        Ok(log) => log,
+    let log = match crate::mine_command::read(&args.file, &reading)? {
+        Ok((log, _)) => log,
         Err(errors) => {
             eprint!(
                 "{}: {} row error(s)\n{}",

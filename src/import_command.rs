@@ -4,21 +4,20 @@
 use anyhow::Context;
 use api::context::RequestContext;
 use api::store::events::{self, ImportRecord, ImportSource};
-use engine::events::LogFormat;
+use engine::events::ReadOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 
 /// What to import and where.
 pub struct ImportRequest<'a> {
     pub file: &'a Path,
-    pub format: LogFormat,
+    /// How to read the file (its most bytes of a kept field included).
+    pub reading: ReadOptions,
     pub log: &'a str,
     pub pathway: Option<uuid::Uuid>,
     pub organisation: Option<&'a str>,
     pub database_url: &'a str,
     pub key_file: &'a Path,
-    /// Most bytes of an event's activity, organisation or resource.
-    pub max_field_bytes: usize,
 }
 
 /// Stages the file (checking every row and pseudonymising case ids), then writes it in one
@@ -65,11 +64,10 @@ pub async fn run(
             .progress_chars("=> "),
     );
     bar.set_message("reading");
-    let input = std::io::BufReader::with_capacity(1 << 20, bar.wrap_read(handle));
-    let format = request.format;
-    let max_field_bytes = request.max_field_bytes;
+    let input = bar.wrap_read(handle);
+    let reading = request.reading;
     let staged = tokio::task::spawn_blocking(move || {
-        engine::events::staging::stage_file(input, &format, &pseudonymiser, max_field_bytes, |_| {})
+        engine::events::staging::stage_file(input, &reading, &pseudonymiser, |_| {})
     })
     .await?;
     bar.finish_and_clear();

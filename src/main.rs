@@ -4,6 +4,7 @@ mod admin_command;
 mod compare_command;
 mod import_command;
 mod mine_command;
+mod read_args;
 mod report;
 mod serve_command;
 mod spc_command;
@@ -128,13 +129,8 @@ enum Command {
         /// Database holding --log: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
         database_url: String,
-        /// Other header names for CSV columns, as field=header pairs:
-        /// `case_id=PatientRef,timestamp=EventTime`.
-        #[arg(long, default_value = "")]
-        columns: String,
-        /// Read the file as XES whatever its name.
-        #[arg(long)]
-        xes: bool,
+        #[command(flatten)]
+        reading: read_args::ReadArgs,
         /// How many of the most common variants to list.
         #[arg(long, default_value_t = 20)]
         top: usize,
@@ -165,12 +161,8 @@ enum Command {
         /// The ODS code of the organisation a new log belongs to.
         #[arg(long)]
         organisation: Option<String>,
-        /// Other header names for CSV columns, as field=header pairs.
-        #[arg(long, default_value = "")]
-        columns: String,
-        /// Read the file as XES whatever its name.
-        #[arg(long)]
-        xes: bool,
+        #[command(flatten)]
+        reading: read_args::ReadArgs,
         /// Database to use: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "DATABASE_URL", default_value = api::db::DEFAULT_DATABASE_URL)]
         database_url: String,
@@ -312,16 +304,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compare(args) => {
-            let format = log_format(&args.file, &args.columns, args.xes)?;
-            compare_command::run(args, format)
-        }
+        Command::Compare(args) => compare_command::run(args),
         Command::Mine {
             file,
             log,
             database_url,
-            columns,
-            xes,
+            reading,
             top,
             collapse_repeats,
             format,
@@ -334,8 +322,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let json = matches!(format, Format::Json);
             let outcome = match (file, log) {
                 (Some(file), _) => {
-                    let log_format = log_format(&file, &columns, xes)?;
-                    mine_command::run(&file, &log_format, &options, json, timings)?
+                    let reading = reading.options(engine::events::bounded::MAX_FIELD_BYTES)?;
+                    mine_command::run(&file, &reading, &options, json, timings)?
                 }
                 (None, Some(name)) => {
                     mine_command::run_stored(&database_url, &name, &options, json).await?
@@ -348,7 +336,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(problems) => {
-                    print!("{problems}");
+                    eprint!("{problems}");
                     Ok(ExitCode::from(1))
                 }
             }
@@ -358,22 +346,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             log,
             pathway,
             organisation,
-            columns,
-            xes,
+            reading,
             database_url,
             key_file,
             format,
             max_field_bytes,
         } => {
             let request = import_command::ImportRequest {
-                format: log_format(&file, &columns, xes)?,
+                reading: reading.options(max_field_bytes)?,
                 file: &file,
                 log: &log,
                 pathway,
                 organisation: organisation.as_deref(),
                 database_url: &database_url,
                 key_file: &key_file,
-                max_field_bytes,
             };
             let (record, log) = import_command::run(request).await?;
             if matches!(format, Format::Json) {
@@ -389,13 +375,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "imported {} events from {} rows into '{}' ({}): it now holds {} events of {} cases",
                     record.events, record.rows, log.name, log.id, log.event_count, log.case_count
                 );
+                if let Some(reading) = &record.reading {
+                    println!("read as {}", reading.describe());
+                }
+                if let Some(p) = record.phases {
+                    println!(
+                        "read and checked in {:.1} s, written in {:.1} s, measures recomputed in {:.1} s",
+                        p.read_ms as f64 / 1000.0,
+                        p.write_ms as f64 / 1000.0,
+                        p.recompute_ms as f64 / 1000.0
+                    );
+                }
             } else {
-                println!(
+                // A refusal is an error: standard error, leaving standard output to results.
+                eprintln!(
                     "{}: refused, nothing stored: {}",
                     file.display(),
                     record.message.as_deref().unwrap_or("")
                 );
-                print!("{}", mine_command::row_error_lines(&record.errors));
+                eprint!("{}", mine_command::row_error_lines(&record.errors));
             }
             Ok(if record.succeeded() {
                 ExitCode::SUCCESS
@@ -416,20 +414,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// The format of an event-log file: XES by flag or extension, else CSV with the column mapping.
-fn log_format(file: &Path, columns: &str, xes: bool) -> anyhow::Result<engine::events::LogFormat> {
-    if xes
-        || file
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xes"))
-    {
-        return Ok(engine::events::LogFormat::Xes);
-    }
-    let mapping = engine::events::csv::ColumnMapping::parse(columns)
-        .map_err(|e| anyhow::anyhow!("--columns: {e}"))?;
-    Ok(engine::events::LogFormat::Csv(mapping))
 }
 
 /// Prints the problems of a document that cannot be used, and gives exit code 1.

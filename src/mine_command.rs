@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use engine::events::discovery::{Discovery, DiscoveryOptions, discover};
-use engine::events::{LogFormat, RowError, read_log};
+use engine::events::input::Reading;
+use engine::events::{ReadOptions, RowError, read_log};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -50,23 +51,22 @@ impl<'a> MineOutput<'a> {
     }
 }
 
-/// Reads the file (CSV, or XES by its extension or `xes`), refusing it with every bad row named
-/// when any row is wrong.
-pub fn read(
-    file: &Path,
-    format: &LogFormat,
-) -> anyhow::Result<Result<engine::events::EventLog, Vec<RowError>>> {
+/// A log read from a file and how it was read, or every bad row.
+pub type ReadOutcome = Result<(engine::events::EventLog, Option<Reading>), Vec<RowError>>;
+
+/// Reads the file as `options` say (gzip, format, delimiter and timestamps detected unless
+/// given), refusing it with every bad row named when any row is wrong.
+pub fn read(file: &Path, options: &ReadOptions) -> anyhow::Result<ReadOutcome> {
     let handle =
         std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let input = std::io::BufReader::with_capacity(1 << 20, handle);
-    let (log, report) = match read_log(input, format) {
+    let (log, report) = match read_log(handle, options) {
         Ok(x) => x,
         Err(e) => return Ok(Err(vec![e])),
     };
     if !report.errors.is_empty() {
         return Ok(Err(report.errors));
     }
-    Ok(Ok(log))
+    Ok(Ok((log, report.reading)))
 }
 
 pub fn row_error_lines(errors: &[RowError]) -> String {
@@ -85,14 +85,14 @@ pub fn row_error_lines(errors: &[RowError]) -> String {
 /// Discovery of a file as JSON or a table.
 pub fn run(
     file: &Path,
-    format: &LogFormat,
+    reading: &ReadOptions,
     options: &DiscoveryOptions,
     json: bool,
     timings: bool,
 ) -> anyhow::Result<Result<String, String>> {
     let started = std::time::Instant::now();
-    let log = match read(file, format)? {
-        Ok(log) => log,
+    let (log, read_as) = match read(file, reading)? {
+        Ok(read) => read,
         Err(errors) => {
             return Ok(Err(format!(
                 "{}: {} row error(s)\n{}",
@@ -106,9 +106,20 @@ pub fn run(
     let found = discover(&log, options);
     let discovered_at = started.elapsed();
     let output = if json {
+        // Standard output holds only the result; moved clock times are a warning.
+        if let Some(r) = read_as
+            .as_ref()
+            .filter(|r| r.clock_changes != engine::events::timestamp::ClockChanges::default())
+        {
+            eprintln!("warning: {}: read as {}", file.display(), r.describe());
+        }
         serde_json::to_string_pretty(&MineOutput::new(&found))? + "\n"
     } else {
-        table(file, &found)
+        let mut out = table(file, &found);
+        if let Some(r) = read_as {
+            let _ = writeln!(out, "\nRead as {}", r.describe());
+        }
+        out
     };
     if timings {
         // The same split pm4py_ref.py prints: loading, then computing (here with the output).

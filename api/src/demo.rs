@@ -457,6 +457,7 @@ async fn demo_log(
                 organisation: Some(&organisation),
                 resource: None,
                 lifecycle,
+                lifecycle_text: lifecycle.as_str(),
             },
         );
     }
@@ -464,6 +465,7 @@ async fn demo_log(
         events: staged,
         report: Default::default(),
         fatal: None,
+        read_time: Default::default(),
     };
     let record = store::imports::import(
         db,

@@ -1,15 +1,19 @@
-//! `POST /logs/{id}/events`: an event-log file as the request body (CSV, or XES with
-//! `?format=xes`; `?columns=case_id=PatientRef,...` maps CSV headers; an `Idempotency-Key`
-//! header makes a retry safe). The body is streamed to
-//! a temporary file under its own size limit, never held in memory, then staged and imported
-//! all or nothing like `qiflow import-events`.
+//! `POST /logs/{id}/events`: an event-log file as the request body, CSV or XES, plain or gzip
+//! (`Content-Encoding: gzip` or a gzip body), told apart by its bytes unless `?format=csv|xes`
+//! says; `?columns=case_id=PatientRef,...` maps CSV headers, `?delimiter=;`,
+//! `?timestampFormat=DD/MM/YYYY` and `?timezone=Europe/Amsterdam` overrule detection and the
+//! default zone; an `Idempotency-Key` header makes a retry safe. The body is streamed to a
+//! temporary file under its own size limit, never held in memory, then staged (decompressing as
+//! it reads) and imported all or nothing like `qiflow import-events`.
 
 use crate::context::RequestContext;
 use crate::error::Error;
 use crate::store::events::{self, ImportRecord, ImportSource};
-use engine::events::LogFormat;
+use engine::events::ReadOptions;
 use engine::events::csv::ColumnMapping;
 use engine::events::identifiers::Pseudonymiser;
+use engine::events::input::{InputFormat, parse_delimiter};
+use engine::events::timestamp::{TimestampFormat, parse_zone};
 use poem::http::StatusCode;
 use poem::web::{Data, Json, Path, Query};
 use poem::{Body, IntoResponse, Response, handler};
@@ -21,12 +25,60 @@ use std::sync::Arc;
 /// Largest upload accepted: about 5 million events of CSV.
 pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
 
+/// Most bytes read from one upload after decompression: a gzip body of 512 MiB can hold far
+/// more than the server should stage in one request.
+pub const MAX_UNCOMPRESSED_BYTES: u64 = 4 * MAX_UPLOAD_BYTES;
+
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UploadParams {
-    /// `csv` (default) or `xes`.
+    /// `csv` or `xes`; detected from the content when absent.
     format: Option<String>,
     /// CSV header names as field=header pairs.
     columns: Option<String>,
+    /// The CSV delimiter (one character, or `tab`); detected from the header when absent.
+    delimiter: Option<String>,
+    /// `iso`, `YYYY/MM/DD`, `DD/MM/YYYY` or a strftime pattern; detected when absent.
+    timestamp_format: Option<String>,
+    /// The IANA zone offset-less times were written in; Europe/London when absent.
+    timezone: Option<String>,
+}
+
+impl UploadParams {
+    /// The reading options the query asks for; a bad one is named.
+    fn options(&self, max_field_bytes: usize) -> Result<ReadOptions, String> {
+        fn named(field: &'static str) -> impl Fn(String) -> String {
+            move |e| format!("{field}: {e}")
+        }
+        Ok(ReadOptions {
+            format: self
+                .format
+                .as_deref()
+                .map(InputFormat::parse)
+                .transpose()
+                .map_err(named("format"))?,
+            columns: ColumnMapping::parse(self.columns.as_deref().unwrap_or(""))
+                .map_err(named("columns"))?,
+            delimiter: self
+                .delimiter
+                .as_deref()
+                .map(parse_delimiter)
+                .transpose()
+                .map_err(named("delimiter"))?,
+            timestamp_format: self
+                .timestamp_format
+                .as_deref()
+                .map(TimestampFormat::parse)
+                .transpose()
+                .map_err(named("timestampFormat"))?,
+            timezone: match self.timezone.as_deref() {
+                Some(zone) => parse_zone(zone).map_err(named("timezone"))?,
+                None => engine::events::timestamp::DEFAULT_ZONE,
+            },
+            max_field_bytes,
+            max_input_bytes: Some(MAX_UNCOMPRESSED_BYTES),
+        })
+    }
 }
 
 fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
@@ -65,6 +117,9 @@ pub fn import_json(record: &ImportRecord) -> serde_json::Value {
         "startedAt": record.started_at,
         "finishedAt": record.finished_at,
         "duplicate": record.duplicate,
+        "reading": record.reading,
+        "readAs": record.reading.as_ref().map(engine::events::input::Reading::describe),
+        "phases": record.phases,
     })
 }
 
@@ -117,26 +172,22 @@ pub async fn upload_events(
     if let Err(e) = allowed.await {
         return refused(db.0, &ctx, e).await;
     }
-    let format = match params.format.as_deref().unwrap_or("csv") {
-        "xes" => LogFormat::Xes,
-        "csv" => match ColumnMapping::parse(params.columns.as_deref().unwrap_or("")) {
-            Ok(m) => LogFormat::Csv(m),
-            Err(e) => {
-                return problem(
-                    StatusCode::BAD_REQUEST,
-                    "VALIDATION",
-                    format!("columns: {e}"),
-                );
-            }
-        },
-        other => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "VALIDATION",
-                format!("format: '{other}' is not csv or xes"),
-            );
-        }
+    let options = match params.options(limits.max_field_bytes) {
+        Ok(options) => options,
+        Err(message) => return problem(StatusCode::BAD_REQUEST, "VALIDATION", message),
     };
+    // gzip is recognised from the bytes; any other coding cannot be read.
+    if let Some(coding) = http.header("Content-Encoding").map(str::trim).filter(|c| {
+        !c.is_empty() && !c.eq_ignore_ascii_case("gzip") && !c.eq_ignore_ascii_case("identity")
+    }) {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "VALIDATION",
+            format!(
+                "Content-Encoding: '{coding}' cannot be read; send the file plain or gzip-compressed"
+            ),
+        );
+    }
     // A client that may send the same file again (a retry after a timeout) names it once: the
     // same key with the same content answers the first import again (`duplicate: true`).
     let idempotency_key = http.header("Idempotency-Key").map(str::to_string);
@@ -194,12 +245,10 @@ pub async fn upload_events(
     let key = pseudonymiser.0.clone();
     let staged = tokio::task::spawn_blocking(move || {
         let file = std::fs::File::open(&path)?;
-        let input = std::io::BufReader::with_capacity(1 << 20, file);
         Ok::<_, std::io::Error>(engine::events::staging::stage_file(
-            input,
-            &format,
+            file,
+            &options,
             &key,
-            limits.max_field_bytes,
             |_| {},
         ))
     })

@@ -6,7 +6,7 @@
 //! Without `../shared` the test says it skipped; under CI (`CI=true`) that is a failure.
 
 use engine::events::discovery::{DiscoveryOptions, discover};
-use engine::events::{LogFormat, read_log};
+use engine::events::{ReadOptions, read_log};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,8 +55,7 @@ fn within(actual: f64, expected: &Value, what: &str) {
 
 fn check(path: &Path, reference: &Value) {
     let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let (log, report) =
-        read_log(file, &LogFormat::from_file_name(&path.to_string_lossy())).unwrap();
+    let (log, report) = read_log(file, &ReadOptions::default()).unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let found = discover(&log, &DiscoveryOptions::default());
     let name = path.file_name().unwrap().to_string_lossy();

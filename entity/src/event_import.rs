@@ -29,6 +29,11 @@ pub struct Model {
     pub withdrawn_at: Option<DateTimeUtc>,
     pub withdrawn_by: Option<String>,
     pub withdrawal_reason: Option<String>,
+    /// How a file was read: `{format, compressed, delimiter, timestampFormat, timezone,
+    /// clockChanges}` (none for API batches).
+    pub reading: Option<Json>,
+    /// Milliseconds each phase took: `{readMs, writeMs, recomputeMs}`.
+    pub phases: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,8 @@ pub struct Model {
     pub archived_by: Option<String>,
     pub archive_reason: Option<String>,
     pub updated_at: DateTimeUtc,
+    /// The IANA zone the last file's offset-less times were read in (none before a file).
+    pub timezone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

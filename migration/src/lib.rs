@@ -14,6 +14,7 @@ mod m20261202_000009_corrections;
 mod m20261202_000010_pathway_versions;
 mod m20261202_000011_token_last_used;
 mod m20261202_000012_proportions;
+mod m20261202_000013_import_reading;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_pathway_versions::Migration),
             Box::new(m20261202_000011_token_last_used::Migration),
             Box::new(m20261202_000012_proportions::Migration),
+            Box::new(m20261202_000013_import_reading::Migration),
         ]
     }
 }

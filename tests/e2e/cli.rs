@@ -370,3 +370,87 @@ fn compare_finds_the_transition_that_changed() {
     );
     std::fs::remove_file(path).ok();
 }
+
+/// Runs qiflow and answers its exit code, standard output and standard error.
+fn qiflow_full(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(args)
+        .output()
+        .expect("running qiflow");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Issue 16: a Disco export (`;`, `YYYY/MM/DD HH:MM:SS.fff`, a `Case ID` column), gzipped,
+/// mines with only `--columns` and `--timezone`; a bad row goes to standard error, never into
+/// the JSON on standard output.
+#[test]
+fn mine_reads_a_gzipped_disco_export_and_keeps_errors_off_standard_output() {
+    use std::io::Write as _;
+    let csv = "Case ID;Activity;Resource;Complete Timestamp\n\
+               1;Admission;Ward 3;2014/10/22 11:15:41.000\n\
+               1;Discharge;Ward 3;2014/10/22 13:15:41.500\n\
+               2;Admission;Ward 4;2014/10/23 09:00:00.000\n\
+               2;Discharge;Ward 4;2014/10/23 10:00:00.000\n";
+    let gzip = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    // No telling extension: the content says gzip and CSV.
+    let path = std::env::temp_dir().join(format!("qiflow-disco-{}.dat", uuid::Uuid::new_v4()));
+    std::fs::write(&path, gzip(csv)).unwrap();
+    let file = path.to_str().unwrap();
+    let columns = "case_id=Case ID,activity=Activity,timestamp=Complete Timestamp";
+    let (status, out, err) = qiflow_full(&[
+        "mine",
+        file,
+        "--columns",
+        columns,
+        "--timezone",
+        "Europe/Amsterdam",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(status, Some(0), "{err}");
+    assert_eq!(err, "");
+    let mined: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (mined["events"].as_u64(), mined["cases"].as_u64()),
+        (Some(4), Some(2))
+    );
+    // (2 h 0.5 s + 1 h) / 2.
+    assert_eq!(
+        mined["edges"][0]["meanSeconds"].as_f64(),
+        Some(5400.25),
+        "{out}"
+    );
+    let (status, table, _) = qiflow_full(&[
+        "mine",
+        file,
+        "--columns",
+        columns,
+        "--timezone",
+        "Europe/Amsterdam",
+    ]);
+    assert_eq!(status, Some(0));
+    assert!(
+        table.contains(
+            "Read as CSV (gzip), ';'-separated, timestamps YYYY/MM/DD HH:MM:SS, times without an offset in Europe/Amsterdam"
+        ),
+        "{table}"
+    );
+
+    let broken = csv.replace("2014/10/23 10:00:00.000", "23/10/2014 10:00");
+    std::fs::write(&path, broken).unwrap();
+    let (status, out, err) = qiflow_full(&["mine", file, "--columns", columns, "--format", "json"]);
+    assert_eq!((status, out.as_str()), (Some(1), ""));
+    assert!(err.contains("row 5 column 'Complete Timestamp'"), "{err}");
+    let (status, out, err) = qiflow_full(&["mine", file, "--timezone", "Mars/Olympus"]);
+    assert_eq!((status, out.as_str()), (Some(2), ""));
+    assert!(err.contains("not a time zone"), "{err}");
+    std::fs::remove_file(&path).ok();
+}

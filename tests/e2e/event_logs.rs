@@ -4,7 +4,7 @@
 
 use crate::helpers::{TestApp, code, field, spawn_app, spawn_app_with};
 use engine::events::discovery::{DiscoveryOptions, discover};
-use engine::events::{LogFormat, read_log};
+use engine::events::{ReadOptions, read_log};
 use serde_json::{Value, json};
 use std::process::Command;
 
@@ -44,7 +44,7 @@ fn csv_log(cases: usize) -> String {
 }
 
 fn expected_discovery(csv: &str) -> Value {
-    let (log, report) = read_log(csv.as_bytes(), &LogFormat::from_file_name("x.csv")).unwrap();
+    let (log, report) = read_log(csv.as_bytes(), &ReadOptions::default()).unwrap();
     assert!(report.errors.is_empty());
     serde_json::to_value(discover(
         &log,
@@ -875,4 +875,93 @@ async fn the_demo_log_measure_explains_its_shift_with_the_planted_change() {
         )
         .await;
     assert_eq!(crate::helpers::field(&err), "from");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// Issue 16: a gzip body, `;`-separated, UK-order timestamps written in Amsterdam across the
+/// autumn clock change: read as it comes, the wait is the true elapsed time, and the import and
+/// the log say how they were read.
+#[tokio::test]
+async fn a_gzip_upload_in_another_dialect_and_zone_is_read_as_it_comes() {
+    let app = spawn_app().await;
+    let log = app.event_log("Amsterdam extract").await;
+    // 01:30 CEST to 03:30 CET on 27 October 2024 is three hours; 02:30 happens twice.
+    let csv = "\u{feff}case_id;activity;timestamp;organisation\r\n\
+               A1;Arrive;27/10/2024 01:30;RX8\r\n\
+               A1;Scan;27/10/2024 03:30;RX8\r\n\
+               A2;Arrive;27/10/2024 02:30;RX8\r\n\
+               A2;Scan;27/10/2024 05:30;RX8\r\n";
+    let client = crate::helpers::client_with(&app.token);
+    let post = |query: &str, encoding: &'static str, body: Vec<u8>| {
+        let request = client
+            .post(format!("{}/logs/{log}/events?{query}", app.address))
+            .header("Content-Encoding", encoding)
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, refused) = post("", "br", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 415, "{refused}");
+    let (status, refused) = post("timezone=Mars/Olympus", "gzip", gzip(csv.as_bytes())).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("timezone:")
+    );
+
+    let (status, body) = post("timezone=Europe/Amsterdam", "gzip", gzip(csv.as_bytes())).await;
+    assert_eq!(status, 200, "{body}");
+    let import = &body["import"];
+    assert_eq!(import["events"], 4, "{body}");
+    assert_eq!(
+        import["reading"],
+        json!({"format": "CSV", "compressed": true, "delimiter": ";",
+               "timestampFormat": "DD/MM/YYYY HH:MM:SS", "timezone": "Europe/Amsterdam",
+               "clockChanges": {"movedForward": 0, "repeated": 1}}),
+        "{body}"
+    );
+    for phase in ["readMs", "writeMs", "recomputeMs"] {
+        assert!(import["phases"][phase].is_u64(), "{body}");
+    }
+
+    let read = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { timezone
+                 imports(first: 5) { nodes { reading { compressed delimiter timestampFormat timezone repeated description }
+                                            phases { readSeconds writeSeconds recomputeSeconds } } }
+                 discovery { edges { from to meanSeconds } } } }",
+            json!({"id": log}),
+        )
+        .await;
+    let log_read = &read["eventLog"];
+    assert_eq!(log_read["timezone"], "Europe/Amsterdam");
+    let reading = &log_read["imports"][0]["reading"];
+    assert_eq!(reading["repeated"], 1);
+    assert!(
+        reading["description"]
+            .as_str()
+            .unwrap()
+            .contains("';'-separated"),
+        "{reading}"
+    );
+    assert!(log_read["imports"][0]["phases"]["writeSeconds"].is_number());
+    let edges = log_read["discovery"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{log_read}");
+    // A1 waits 3 h; A2 from 02:30 CEST (the first) to 05:30 CET waits 4 h.
+    assert_eq!(
+        edges[0]["meanSeconds"].as_f64(),
+        Some(3.5 * 3600.0),
+        "{log_read}"
+    );
 }

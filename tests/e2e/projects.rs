@@ -607,7 +607,18 @@ async fn percentages_are_proportions_shown_as_percentages() {
         .await
         .unwrap();
     use migration::MigratorTrait;
-    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    // Back to before the rescaling migration, however many came after it.
+    let names: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let rescaling = names
+        .iter()
+        .position(|n| n == "m20261202_000012_proportions")
+        .unwrap();
+    migration::Migrator::down(&db, Some((names.len() - rescaling) as u32))
+        .await
+        .unwrap();
     migration::Migrator::up(&db, None).await.unwrap();
     let after = app.data(read, json!({"id": id, "p": project})).await;
     assert_eq!(

@@ -63,6 +63,11 @@ impl EventLogView {
     async fn case_count(&self) -> i64 {
         self.0.case_count
     }
+    /// The IANA time zone the last imported file's offset-less times were read in; null before
+    /// a file was imported (`appendEvents` times without an offset are Europe/London).
+    async fn timezone(&self) -> Option<&str> {
+        self.0.timezone.as_deref()
+    }
     /// Send it back as `expectedVersion` when changing it.
     async fn version(&self) -> i64 {
         self.0.version
@@ -293,9 +298,22 @@ impl EventImportView {
     async fn started_at(&self) -> DateTime<Utc> {
         self.0.started_at
     }
-    /// When it finished (UTC).
+    /// When it finished (UTC): after its events were written and the log's measures recomputed.
     async fn finished_at(&self) -> DateTime<Utc> {
         self.0.finished_at
+    }
+    /// How the file was read (format, gzip, delimiter, timestamps, time zone); null for
+    /// `appendEvents` batches.
+    async fn reading(&self) -> Option<super::import_reading::ImportReadingView> {
+        self.0
+            .reading
+            .clone()
+            .map(super::import_reading::ImportReadingView)
+    }
+    /// How long each phase took (a refused import only read); null for `appendEvents` batches
+    /// refused before staging and for imports from before this was kept.
+    async fn phases(&self) -> Option<super::import_reading::ImportPhasesView> {
+        self.0.phases.map(super::import_reading::ImportPhasesView)
     }
 }
 

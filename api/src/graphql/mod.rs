@@ -11,6 +11,7 @@ mod drivers;
 mod enums;
 mod event_log_mutations;
 mod event_logs;
+mod import_reading;
 mod log_comparison;
 mod measures;
 mod mining;

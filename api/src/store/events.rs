@@ -56,6 +56,8 @@ pub struct EventLogRecord {
     pub updated_at: DateTime<Utc>,
     /// Set when the log was archived: who, when and why.
     pub archive: Option<super::rows::Withdrawal>,
+    /// The IANA zone the last file's offset-less times were read in.
+    pub timezone: Option<String>,
 }
 
 impl From<event_log::Model> for EventLogRecord {
@@ -75,6 +77,7 @@ impl From<event_log::Model> for EventLogRecord {
                 row.archived_by,
                 row.archive_reason,
             ),
+            timezone: row.timezone,
         }
     }
 }
@@ -98,6 +101,22 @@ pub struct ImportRecord {
     pub duplicate: bool,
     /// When, by whom and why the import was retracted (its events left the log).
     pub withdrawal: Option<(DateTime<Utc>, String, String)>,
+    /// How a file was read (none for API batches and imports from before it was kept).
+    pub reading: Option<engine::events::input::Reading>,
+    /// How long each phase took (none for imports from before it was kept).
+    pub phases: Option<ImportPhases>,
+}
+
+/// Milliseconds each phase of an import took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPhases {
+    /// Reading and checking every row (and pseudonymising case ids).
+    pub read_ms: u64,
+    /// Writing the events.
+    pub write_ms: u64,
+    /// Counting the log again and recomputing the measures built on it.
+    pub recompute_ms: u64,
 }
 
 impl ImportRecord {
@@ -136,6 +155,8 @@ pub(crate) fn import_from_row(row: event_import::Model) -> ImportRecord {
                 row.withdrawal_reason.unwrap_or_default(),
             )
         }),
+        reading: row.reading.and_then(|r| serde_json::from_value(r).ok()),
+        phases: row.phases.and_then(|p| serde_json::from_value(p).ok()),
     }
 }
 

@@ -28,6 +28,20 @@ fn errors_json(staged: &Staged) -> serde_json::Value {
     serde_json::to_value(errors).unwrap_or_default()
 }
 
+/// How the file was read, as stored with the import (none for API batches).
+fn reading_json(staged: &Staged) -> Option<serde_json::Value> {
+    let reading = staged.report.reading.as_ref()?;
+    serde_json::to_value(reading).ok()
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn phases_json(phases: ImportPhases) -> Option<serde_json::Value> {
+    serde_json::to_value(phases).ok()
+}
+
 /// Records a refused import: no events, the reason and the row errors (never values).
 #[allow(clippy::too_many_arguments)] // the import's own fields, passed through as `import` received them
 async fn record_failure(
@@ -62,6 +76,11 @@ async fn record_failure(
         message: Set(Some(message)),
         started_at: Set(started_at),
         finished_at: Set(Utc::now()),
+        reading: Set(reading_json(staged)),
+        phases: Set(phases_json(ImportPhases {
+            read_ms: millis(staged.read_time),
+            ..ImportPhases::default()
+        })),
     };
     let tx = begin_write(db).await?;
     let model = event_import::Entity::insert(row)
@@ -204,7 +223,10 @@ async fn write(
         errors: Set(serde_json::json!([])),
         message: Set(None),
         started_at: Set(started_at),
+        // Set again, with each phase's time, once the events are written.
         finished_at: Set(Utc::now()),
+        reading: Set(reading_json(staged)),
+        phases: Set(None),
     })
     .exec_without_returning(&tx)
     .await
@@ -231,13 +253,36 @@ async fn write(
     // Checked again under the row lock: the log may have been archived since `import` looked.
     refuse_archived(&log)?;
     let first_seq = log.next_seq - n;
+    let writing = std::time::Instant::now();
     insert_events(&tx, log_id, first_seq, events).await?;
+    let write_time = writing.elapsed();
+    let recomputing = std::time::Instant::now();
+    refresh_log(&tx, caller, log_id).await?;
+    let phases = ImportPhases {
+        read_ms: millis(staged.read_time),
+        write_ms: millis(write_time),
+        recompute_ms: millis(recomputing.elapsed()),
+    };
     event_import::Entity::update_many()
         .col_expr(event_import::Column::FirstSeq, Expr::value(first_seq))
+        .col_expr(event_import::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(
+            event_import::Column::Phases,
+            Expr::value(phases_json(phases)),
+        )
         .filter(event_import::Column::Id.eq(import_id))
         .exec(&tx)
         .await?;
-    refresh_log(&tx, caller, log_id).await?;
+    if let Some(reading) = &staged.report.reading {
+        event_log::Entity::update_many()
+            .col_expr(
+                event_log::Column::Timezone,
+                Expr::value(reading.timezone.clone()),
+            )
+            .filter(event_log::Column::Id.eq(log_id))
+            .exec(&tx)
+            .await?;
+    }
     commit_import(tx, ctx, import_id, log_id, &[]).await
 }
 
@@ -467,8 +512,14 @@ async fn insert_events(
     events: &StagedEvents,
 ) -> Result<()> {
     use log_event::Column as C;
-    let rows: Vec<_> = events.events().collect();
-    for (chunk_index, chunk) in rows.chunks(EVENT_INSERT_CHUNK).enumerate() {
+    // Chunk by chunk from the staged columns: a copy of every event (10^7 of them) would
+    // double the import's memory.
+    let mut rows = events.events();
+    for chunk_index in 0.. {
+        let chunk: Vec<_> = rows.by_ref().take(EVENT_INSERT_CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
         let mut insert = Query::insert();
         insert.into_table(log_event::Entity).columns([
             C::LogId,
@@ -490,7 +541,7 @@ async fn insert_events(
                 event.time_ms.into(),
                 event.organisation.map(str::to_string).into(),
                 event.resource.map(str::to_string).into(),
-                event.lifecycle.as_str().map(str::to_string).into(),
+                event.lifecycle_text.map(str::to_string).into(),
             ];
             insert
                 .values(values.map(Into::into))

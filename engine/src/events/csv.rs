@@ -1,9 +1,10 @@
 //! Reading event logs from CSV files, streaming: one reused record buffer, no copy of the file.
 
 use super::identifiers::IdentifierScreen;
-use super::timestamp::parse_timestamp;
+use super::input::{InputFormat, ReadOptions, Reading};
+use super::timestamp::TimestampReader;
 use super::{Lifecycle, RawEvent, RowError};
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 /// Most row errors collected before a read stops: enough to see the pattern, not a flood.
 pub const MAX_ROW_ERRORS: usize = 100;
@@ -76,13 +77,15 @@ fn trim(text: &str) -> &str {
 }
 
 /// What a read found: how many rows, the rows in error (at most [`MAX_ROW_ERRORS`]; then the
-/// read stopped) and which columns hold NHS numbers.
+/// read stopped), which columns hold NHS numbers and how the file was read.
 #[derive(Debug, Default)]
 pub struct ReadReport {
     pub rows: u64,
     pub errors: Vec<RowError>,
     pub stopped_early: bool,
     pub screen: IdentifierScreen,
+    /// The format, delimiter, timestamps and zone used (set once the read is done).
+    pub reading: Option<Reading>,
 }
 
 impl ReadReport {
@@ -106,35 +109,42 @@ impl ReadReport {
     }
 }
 
-/// Whether a CSV error is the input running on too long without a record ending.
-fn is_too_long(e: &::csv::Error) -> bool {
-    matches!(e.kind(), ::csv::ErrorKind::Io(io) if io.to_string().contains(super::bounded::TOO_LONG))
-}
-
-/// Reads a CSV event log with a header row, calling `on_event` for each good row with its row
-/// number (the header is row 1, as a spreadsheet shows it). Every field except the case id is
-/// screened for NHS numbers. Errors before any row (no header, a required column missing) are
-/// returned as `Err`; row errors are collected in the report. O(bytes).
+/// Reads a CSV event log with a header row and the default choices (delimiter and timestamp
+/// format detected, offset-less times in Europe/London): see [`read_csv_stream`]. O(bytes).
 pub fn read_csv<R: Read>(
     input: R,
     mapping: &ColumnMapping,
     on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
-    read_csv_limited(input, mapping, super::bounded::MAX_FIELD_BYTES, on_event)
+    let options = ReadOptions {
+        format: Some(InputFormat::Csv),
+        columns: mapping.clone(),
+        ..ReadOptions::default()
+    };
+    super::read_events(input, &options, on_event)
 }
 
-/// [`read_csv`] keeping fields of at most `max_field_bytes`.
-pub fn read_csv_limited<R: Read>(
-    input: R,
-    mapping: &ColumnMapping,
-    max_field_bytes: usize,
+/// Reads a CSV event log with a header row, separated by `delimiter`, calling `on_event` for
+/// each good row with its row number (the header is row 1, as a spreadsheet shows it). Every
+/// field except the case id is screened for NHS numbers. Errors before any row (no header, a
+/// required column missing) and input that cannot be read on (a broken gzip stream, a row
+/// running on for a megabyte) are returned as `Err`; row errors are collected in the report.
+/// O(bytes).
+pub fn read_csv_stream(
+    input: Box<dyn BufRead + '_>,
+    options: &ReadOptions,
+    delimiter: u8,
+    times: &mut TimestampReader,
     mut on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
+    let mapping = &options.columns;
+    let max_field_bytes = options.max_field_bytes;
     let input = super::bounded::Bounded::new(input, None);
     let since_record = input.counter();
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
+        .delimiter(delimiter)
         .from_reader(input);
     let header_error = |message: String| RowError {
         row: 1,
@@ -198,25 +208,36 @@ pub fn read_csv_limited<R: Read>(
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) if is_too_long(&e) => {
-                return Err(RowError {
-                    row: row + 1,
-                    column: String::new(),
-                    message: format!(
-                        "row {} runs on for {}: a field there is far too long (is the file CSV?)",
-                        row + 1,
-                        super::bounded::TOO_LONG
-                    ),
-                });
-            }
-            Err(e) => {
-                row += 1;
-                report.rows += 1;
-                if !report.error(row, "", format!("unreadable row: {e}")) {
-                    break;
+            Err(e) => match e.kind() {
+                ::csv::ErrorKind::Io(io) if io.to_string().contains(super::bounded::TOO_LONG) => {
+                    return Err(RowError {
+                        row: row + 1,
+                        column: String::new(),
+                        message: format!(
+                            "row {} runs on for {}: a field there is far too long (is the file CSV?)",
+                            row + 1,
+                            super::bounded::TOO_LONG
+                        ),
+                    });
                 }
-                continue;
-            }
+                // The stream itself failed (a broken gzip member, a file cut short): nothing
+                // after it can be read.
+                ::csv::ErrorKind::Io(io) => {
+                    return Err(RowError {
+                        row: row + 1,
+                        column: String::new(),
+                        message: format!("the file cannot be read past row {row}: {io}"),
+                    });
+                }
+                _ => {
+                    row += 1;
+                    report.rows += 1;
+                    if !report.error(row, "", format!("unreadable row: {e}")) {
+                        break;
+                    }
+                    continue;
+                }
+            },
         }
         row += 1;
         report.rows += 1;
@@ -287,7 +308,7 @@ pub fn read_csv_limited<R: Read>(
             }
             continue;
         }
-        let time_ms = match text(time_col).map(parse_timestamp) {
+        let time_ms = match text(time_col).map(|t| times.read(t)) {
             Some(Ok(t)) => t,
             Some(Err(message)) => {
                 if !report.error(row, &mapping.timestamp, message) {
@@ -311,6 +332,7 @@ pub fn read_csv_limited<R: Read>(
                 organisation: optional(org_col),
                 resource: optional(resource_col),
                 lifecycle: optional(lifecycle_col).map_or(Lifecycle::Unspecified, Lifecycle::parse),
+                lifecycle_text: optional(lifecycle_col),
             },
         );
     }
@@ -437,6 +459,93 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.column, "case_id");
         assert!(ColumnMapping::parse("patient=x").is_err());
+    }
+
+    fn read_with(text: &[u8], options: &ReadOptions) -> (Vec<(String, String, i64)>, ReadReport) {
+        let mut rows = Vec::new();
+        let report = super::super::read_events(text, options, |_, e| {
+            rows.push((e.case_id.to_string(), e.activity.to_string(), e.time_ms))
+        })
+        .unwrap();
+        (rows, report)
+    }
+
+    #[test]
+    fn every_delimiter_a_bom_and_windows_line_endings_are_read() {
+        let expected = vec![
+            ("c1".to_string(), "Triage, ED".to_string(), 1000),
+            ("c1".to_string(), "Surgery".to_string(), 2000),
+        ];
+        for d in [",", ";", "\t", "|"] {
+            let text = format!(
+                "\u{feff}case_id{d}activity{d}timestamp\r\nc1{d}\"Triage, ED\"{d}1970-01-01T00:00:01Z\r\nc1{d}Surgery{d}1970-01-01T00:00:02Z\r\n"
+            );
+            let (rows, report) = read_with(text.as_bytes(), &ReadOptions::default());
+            assert!(report.is_clean(), "{d:?}: {:?}", report.errors);
+            assert_eq!(rows, expected, "{d:?}");
+            assert_eq!(report.reading.unwrap().delimiter, Some(d.as_bytes()[0]));
+        }
+        // A delimiter given wins over detection.
+        let text = b"case_id;activity;timestamp;a,b,c,d\nc1;A,B;1970-01-01T00:00:01Z;\n";
+        let options = ReadOptions {
+            delimiter: Some(b';'),
+            ..ReadOptions::default()
+        };
+        let (rows, _) = read_with(text, &options);
+        assert_eq!(rows[0].1, "A,B");
+    }
+
+    /// Issue 16: Disco's export (`;`, `YYYY/MM/DD HH:MM:SS.fff`, a `Case ID` column) was refused.
+    #[test]
+    fn a_disco_export_reads_with_only_its_columns_and_zone_given() {
+        let text = "Case ID;Activity;Resource;Complete Timestamp;Variant\n\
+                    1;Admission;Ward 3;2014/10/22 11:15:41.000;Variant 1\n\
+                    1;Discharge;Ward 3;2014/10/22 13:15:41.500;Variant 1\n";
+        let options = ReadOptions {
+            columns: ColumnMapping::parse(
+                "case_id=Case ID,activity=Activity,timestamp=Complete Timestamp,resource=Resource",
+            )
+            .unwrap(),
+            timezone: super::super::timestamp::parse_zone("Europe/Amsterdam").unwrap(),
+            ..ReadOptions::default()
+        };
+        let (rows, report) = read_with(text.as_bytes(), &options);
+        assert!(report.is_clean(), "{:?}", report.errors);
+        let utc = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .timestamp_millis()
+        };
+        assert_eq!(rows[0].2, utc("2014-10-22T09:15:41Z"));
+        assert_eq!(rows[1].2 - rows[0].2, 7_200_500);
+        let reading = report.reading.unwrap();
+        assert_eq!(
+            reading.timestamp_format.as_deref(),
+            Some("YYYY/MM/DD HH:MM:SS")
+        );
+        assert_eq!(reading.timezone, "Europe/Amsterdam");
+        assert!(
+            reading.describe().contains("';'-separated"),
+            "{}",
+            reading.describe()
+        );
+    }
+
+    #[test]
+    fn a_row_in_another_timestamp_format_is_named() {
+        let text = b"case_id,activity,timestamp\nc,A,22/10/2014 11:15\nc,B,2014-10-22 12:15\nc,C,23/10/2014 09:00\n";
+        let (rows, report) = read_with(text, &ReadOptions::default());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(
+            (report.errors[0].row, report.errors[0].column.as_str()),
+            (3, "timestamp")
+        );
+        assert!(
+            report.errors[0].message.contains("differently"),
+            "{}",
+            report.errors[0].message
+        );
     }
 
     #[test]

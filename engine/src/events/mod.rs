@@ -14,6 +14,7 @@ pub mod conformance;
 pub mod csv;
 pub mod discovery;
 pub mod identifiers;
+pub mod input;
 pub mod log_measure;
 pub mod staging;
 pub mod timestamp;
@@ -70,6 +71,8 @@ pub struct RawEvent<'a> {
     pub organisation: Option<&'a str>,
     pub resource: Option<&'a str>,
     pub lifecycle: Lifecycle,
+    /// The lifecycle as written, kept when it is neither start nor complete (`In Progress`).
+    pub lifecycle_text: Option<&'a str>,
 }
 
 /// A problem with one row of an event file: its 1-based row number (the header is row 1 in a
@@ -299,35 +302,67 @@ impl LogBuilder {
     }
 }
 
-/// The two file formats event logs come in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogFormat {
-    Csv(csv::ColumnMapping),
-    Xes,
-}
+pub use input::{InputFormat, ReadOptions};
 
-impl LogFormat {
-    /// The format a file name implies: `.xes` is XES, anything else CSV with the default columns.
-    pub fn from_file_name(name: &str) -> Self {
-        if name.to_ascii_lowercase().ends_with(".xes") {
-            LogFormat::Xes
-        } else {
-            LogFormat::Csv(csv::ColumnMapping::default())
+/// Reads an event-log file as it comes, calling `on_event` for each good event with its row (CSV,
+/// the header being row 1) or position (XES): gzip or not, CSV or XES, the CSV's delimiter and
+/// the timestamps' format detected unless `options` fixes them. The report says what was chosen.
+/// Input that cannot be read at all (no header, malformed XML, a broken gzip stream) is `Err`;
+/// row errors are collected in the report. O(bytes), memory independent of the file's size.
+pub fn read_events<R: std::io::Read>(
+    input: R,
+    options: &ReadOptions,
+    on_event: impl FnMut(u64, RawEvent<'_>),
+) -> Result<csv::ReadReport, RowError> {
+    let unreadable = |e: std::io::Error| RowError {
+        row: 0,
+        column: String::new(),
+        message: format!("the file cannot be read: {e}"),
+    };
+    let opened = input::open(input, options.format, options.max_input_bytes).map_err(unreadable)?;
+    let (mut report, delimiter, times) = match opened.format {
+        InputFormat::Csv => {
+            let (header, input) =
+                input::header_line(opened.input, bounded::MAX_ROW_BYTES).map_err(unreadable)?;
+            let delimiter = options
+                .delimiter
+                .unwrap_or_else(|| input::detect_delimiter(&header));
+            let mut times =
+                timestamp::TimestampReader::new(options.timestamp_format.clone(), options.timezone);
+            let report = csv::read_csv_stream(input, options, delimiter, &mut times, on_event)?;
+            (report, Some(delimiter), times)
         }
-    }
+        InputFormat::Xes => {
+            // XES dates are ISO 8601 (xs:dateTime) unless the user says otherwise.
+            let format = options
+                .timestamp_format
+                .clone()
+                .unwrap_or(timestamp::TimestampFormat::Iso);
+            let mut times = timestamp::TimestampReader::new(Some(format), options.timezone);
+            let report =
+                xes::read_xes_stream(opened.input, options.max_field_bytes, &mut times, on_event)?;
+            (report, None, times)
+        }
+    };
+    report.reading = Some(input::Reading {
+        format: opened.format,
+        compressed: opened.compressed,
+        delimiter,
+        timestamp_format: times.format().map(timestamp::TimestampFormat::describe),
+        timezone: times.zone().name().to_string(),
+        clock_changes: times.clock_changes,
+    });
+    Ok(report)
 }
 
 /// Reads a whole log into memory, grouping events by their raw case id (for analysis of a file
 /// without a database; the store pseudonymises instead). O(bytes + n log n).
-pub fn read_log<R: std::io::BufRead>(
+pub fn read_log<R: std::io::Read>(
     input: R,
-    format: &LogFormat,
+    options: &ReadOptions,
 ) -> Result<(EventLog, csv::ReadReport), RowError> {
     let mut builder = LogBuilder::new();
-    let report = match format {
-        LogFormat::Csv(mapping) => csv::read_csv(input, mapping, |_, e| builder.push_raw(&e))?,
-        LogFormat::Xes => xes::read_xes(input, |_, e| builder.push_raw(&e))?,
-    };
+    let report = read_events(input, options, |_, e| builder.push_raw(&e))?;
     Ok((builder.build(), report))
 }
 

@@ -2,11 +2,10 @@
 //! for, case ids pseudonymised, and the result held compactly (interned names, 24 bytes an
 //! event) until the store writes it all or nothing.
 
-use super::csv::{ReadReport, read_csv_limited};
+use super::csv::ReadReport;
 use super::identifiers::Pseudonymiser;
-use super::xes::read_xes_limited;
-use super::{Interner, Lifecycle, LogFormat, RawEvent, RowError};
-use std::io::BufRead;
+use super::{Interner, Lifecycle, RawEvent, ReadOptions, RowError};
+use std::io::Read;
 
 /// Most events one `appendEvents` call may carry.
 pub const MAX_EVENTS_PER_BATCH: usize = 10_000;
@@ -19,6 +18,7 @@ pub struct StagedEvents {
     activities: Interner,
     organisations: Interner,
     resources: Interner,
+    lifecycles: Interner,
     rows: Vec<StagedRow>,
 }
 
@@ -30,6 +30,8 @@ struct StagedRow {
     organisation: u32,
     resource: u32,
     lifecycle: Lifecycle,
+    /// The lifecycle as written when it is [`Lifecycle::Other`], else `NONE`.
+    other_lifecycle: u32,
 }
 
 const NONE: u32 = u32::MAX;
@@ -43,6 +45,8 @@ pub struct StagedEvent<'a> {
     pub organisation: Option<&'a str>,
     pub resource: Option<&'a str>,
     pub lifecycle: Lifecycle,
+    /// What is stored: `start`, `complete`, another value as written, or nothing.
+    pub lifecycle_text: Option<&'a str>,
 }
 
 impl StagedEvents {
@@ -59,6 +63,10 @@ impl StagedEvents {
         };
         let organisation = optional(&mut self.organisations, e.organisation);
         let resource = optional(&mut self.resources, e.resource);
+        let other_lifecycle = match e.lifecycle {
+            Lifecycle::Other => optional(&mut self.lifecycles, e.lifecycle_text),
+            _ => NONE,
+        };
         self.rows.push(StagedRow {
             case,
             activity: self.activities.intern(e.activity),
@@ -66,6 +74,7 @@ impl StagedEvents {
             organisation,
             resource,
             lifecycle: e.lifecycle,
+            other_lifecycle,
         });
     }
 
@@ -85,6 +94,7 @@ impl StagedEvents {
             organisation: text(&self.organisations, row.organisation),
             resource: text(&self.resources, row.resource),
             lifecycle: row.lifecycle,
+            lifecycle_text: text(&self.lifecycles, row.other_lifecycle).or(row.lifecycle.as_str()),
         })
     }
 
@@ -109,7 +119,7 @@ impl StagedEvents {
             text(Some(e.activity));
             text(e.organisation);
             text(e.resource);
-            text(Some(e.lifecycle.as_str().unwrap_or("")));
+            text(Some(e.lifecycle_text.unwrap_or("")));
             text(Some(&e.time_ms.to_string()));
         }
         hex::encode(hash.finalize())
@@ -123,6 +133,8 @@ pub struct Staged {
     pub report: ReadReport,
     /// Set when the input could not be read at all (no header, malformed XML).
     pub fatal: Option<RowError>,
+    /// How long reading and checking every row took.
+    pub read_time: std::time::Duration,
 }
 
 impl Staged {
@@ -152,16 +164,16 @@ impl Staged {
     }
 }
 
-/// Reads and checks a whole file, pseudonymising case ids as it goes and keeping fields of at
-/// most `max_field_bytes`; `progress` is told the number of rows read every 64k rows. Nothing
-/// touches the database. O(bytes).
-pub fn stage_file<R: BufRead>(
+/// Reads and checks a whole file as `options` say (see [`super::read_events`]),
+/// pseudonymising case ids as it goes; `progress` is told the number of rows read every 64k
+/// rows. Nothing touches the database. O(bytes).
+pub fn stage_file<R: Read>(
     input: R,
-    format: &LogFormat,
+    options: &ReadOptions,
     pseudonymiser: &Pseudonymiser,
-    max_field_bytes: usize,
     mut progress: impl FnMut(u64),
 ) -> Staged {
+    let started = std::time::Instant::now();
     let mut events = StagedEvents::default();
     let mut on_event = |row: u64, e: RawEvent<'_>| {
         events.push(pseudonymiser, &e);
@@ -169,20 +181,19 @@ pub fn stage_file<R: BufRead>(
             progress(row);
         }
     };
-    let result = match format {
-        LogFormat::Csv(mapping) => read_csv_limited(input, mapping, max_field_bytes, &mut on_event),
-        LogFormat::Xes => read_xes_limited(input, max_field_bytes, &mut on_event),
-    };
+    let result = super::read_events(input, options, &mut on_event);
     match result {
         Ok(report) => Staged {
             events,
             report,
             fatal: None,
+            read_time: started.elapsed(),
         },
         Err(fatal) => Staged {
             events,
             report: ReadReport::default(),
             fatal: Some(fatal),
+            read_time: started.elapsed(),
         },
     }
 }
@@ -206,6 +217,7 @@ pub fn stage_batch(
     pseudonymiser: &Pseudonymiser,
     max_field_bytes: usize,
 ) -> Staged {
+    let started = std::time::Instant::now();
     let mut staged = StagedEvents::default();
     let mut report = ReadReport::default();
     if events.len() > MAX_EVENTS_PER_BATCH {
@@ -217,6 +229,7 @@ pub fn stage_batch(
                 column: "events".into(),
                 message: format!("at most {MAX_EVENTS_PER_BATCH} events a call"),
             }),
+            read_time: started.elapsed(),
         };
     }
     for (i, e) in events.iter().enumerate() {
@@ -279,6 +292,7 @@ pub fn stage_batch(
                         .lifecycle
                         .as_deref()
                         .map_or(Lifecycle::Unspecified, Lifecycle::parse),
+                    lifecycle_text: e.lifecycle.as_deref().map(str::trim),
                 },
             ),
             (None, Err(_)) => {}
@@ -288,6 +302,7 @@ pub fn stage_batch(
         events: staged,
         report,
         fatal: None,
+        read_time: started.elapsed(),
     }
 }
 

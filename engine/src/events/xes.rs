@@ -2,7 +2,8 @@
 //! whatever the file's size.
 
 use super::csv::ReadReport;
-use super::timestamp::parse_timestamp;
+use super::input::{InputFormat, ReadOptions};
+use super::timestamp::TimestampReader;
 use super::{Lifecycle, RawEvent, RowError};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -35,13 +36,19 @@ pub fn read_xes<R: BufRead>(
     input: R,
     on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
-    read_xes_limited(input, super::bounded::MAX_FIELD_BYTES, on_event)
+    let options = ReadOptions {
+        format: Some(InputFormat::Xes),
+        ..ReadOptions::default()
+    };
+    super::read_events(input, &options, on_event)
 }
 
-/// [`read_xes`] keeping fields of at most `max_field_bytes`.
-pub fn read_xes_limited<R: BufRead>(
+/// [`read_xes`] keeping fields of at most `max_field_bytes`, with timestamps read by `times`
+/// (XES dates are ISO 8601; those without an offset are in the reader's zone).
+pub fn read_xes_stream<R: BufRead>(
     input: R,
     max_field_bytes: usize,
+    times: &mut TimestampReader,
     mut on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<ReadReport, RowError> {
     let mut reader = Reader::from_reader(super::bounded::Bounded::new(input, Some(b'<')));
@@ -55,6 +62,8 @@ pub fn read_xes_limited<R: BufRead>(
     let mut event = Attributes::default();
     let mut trace_index = 0u64;
     let mut position = 0u64;
+    // (trace, event within it), for saying where a bad event is.
+    let mut place = (0u64, 0u64);
     // A file cut short (a failed download, a full disk) often still parses up to where it
     // stops: only the closing </log> shows that it is whole.
     let mut log_closed = false;
@@ -85,20 +94,22 @@ pub fn read_xes_limited<R: BufRead>(
                         scope = Scope::Trace;
                         trace = Attributes::default();
                         trace_index += 1;
+                        place = (trace_index, 0);
                         nesting = 0;
                     }
                     ("event", Scope::Trace) if nesting == 0 => {
                         position += 1;
+                        place.1 += 1;
                         event = Attributes::default();
                         if is_empty {
                             if !emit(
                                 &trace,
                                 &event,
-                                trace_index,
-                                position,
+                                (place.0, place.1, position),
                                 &mut report,
                                 &mut on_event,
                                 max_field_bytes,
+                                times,
                             ) {
                                 break;
                             }
@@ -145,11 +156,11 @@ pub fn read_xes_limited<R: BufRead>(
                     if !emit(
                         &trace,
                         &event,
-                        trace_index,
-                        position,
+                        (place.0, place.1, position),
                         &mut report,
                         &mut on_event,
                         max_field_bytes,
+                        times,
                     ) {
                         break;
                     }
@@ -218,11 +229,11 @@ fn take_attribute(
 fn emit(
     trace: &Attributes,
     event: &Attributes,
-    trace_index: u64,
-    position: u64,
+    (trace_index, in_trace, position): (u64, u64, u64),
     report: &mut ReadReport,
     on_event: &mut impl FnMut(u64, RawEvent<'_>),
     max_field_bytes: usize,
+    times: &mut TimestampReader,
 ) -> bool {
     report.rows += 1;
     let fallback_case;
@@ -242,10 +253,25 @@ fn emit(
     else {
         return report.error(position, "concept:name", "is missing or empty");
     };
-    let time_ms = match event.timestamp.as_deref().map(parse_timestamp) {
+    // Trace numbers, not names: a trace's name is a case id, which may identify a patient.
+    let time_ms = match event.timestamp.as_deref().map(|t| times.read(t)) {
         Some(Ok(t)) => t,
-        Some(Err(message)) => return report.error(position, "time:timestamp", message),
-        None => return report.error(position, "time:timestamp", "is missing"),
+        Some(Err(message)) => {
+            return report.error(
+                position,
+                "time:timestamp",
+                format!("{message} (trace {trace_index})"),
+            );
+        }
+        None => {
+            return report.error(
+                position,
+                "time:timestamp",
+                format!(
+                    "is missing (event {in_trace} of trace {trace_index}); every event needs one"
+                ),
+            );
+        }
     };
     for (column, value) in [
         ("concept:name", Some(activity)),
@@ -278,6 +304,7 @@ fn emit(
                 .lifecycle
                 .as_deref()
                 .map_or(Lifecycle::Unspecified, Lifecycle::parse),
+            lifecycle_text: event.lifecycle.as_deref().map(str::trim),
         },
     );
     true
