@@ -142,6 +142,8 @@ async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
             };
             let definition = LogMeasureDefinition {
                 from_activity: "ED_TRIAGE".into(),
+                from_organisation: None,
+                to_organisation: None,
                 to_activity: "SURG_HIP".into(),
                 statistic: LogStatistic::MedianTime,
                 period: Period::Week,

@@ -93,8 +93,13 @@ pub struct AddLogMeasureInput {
     /// The activity the time is measured from (as written in the log); each case's first event of
     /// it.
     pub from_activity: String,
+    /// Only `fromActivity` events of this organisation (ODS code) count: for an activity done in
+    /// several organisations, as conformance tells steps sharing a code apart. Any when null.
+    pub from_organisation: Option<String>,
     /// The activity the time is measured to; each case's first event of it after `fromActivity`.
     pub to_activity: String,
+    /// Only `toActivity` events of this organisation (ODS code) count; any when null.
+    pub to_organisation: Option<String>,
     /// What each point is: the median, mean or 90th percentile time, the share of cases within
     /// `target`, or the number of cases.
     pub statistic: LogStatistic,
@@ -308,6 +313,8 @@ impl EventLogMutation {
         let log_id = parse_id("logId", &input.log_id)?;
         let definition = LogMeasureDefinition {
             from_activity: input.from_activity.trim().to_string(),
+            from_organisation: input.from_organisation.map(|o| o.trim().to_string()),
+            to_organisation: input.to_organisation.map(|o| o.trim().to_string()),
             to_activity: input.to_activity.trim().to_string(),
             statistic: input.statistic.into(),
             period: input.period.into(),

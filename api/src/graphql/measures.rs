@@ -469,8 +469,12 @@ pub struct LogMeasureSourceView {
     log_id: ID,
     /// The activity times are measured from.
     from_activity: String,
+    /// Only `fromActivity` events of this organisation (ODS code) count; any when null.
+    from_organisation: Option<String>,
     /// The activity times are measured to.
     to_activity: String,
+    /// Only `toActivity` events of this organisation count; any when null.
+    to_organisation: Option<String>,
     /// What each point is.
     statistic: LogStatistic,
     /// The period each point covers.
@@ -487,6 +491,8 @@ impl LogMeasureSourceView {
         Self {
             log_id: ID(source.log_id.to_string()),
             from_activity: d.from_activity.clone(),
+            from_organisation: d.from_organisation.clone(),
+            to_organisation: d.to_organisation.clone(),
             to_activity: d.to_activity.clone(),
             statistic: d.statistic.into(),
             period: d.period.into(),

@@ -279,6 +279,32 @@ pub struct StepMoveView {
     cases: u64,
 }
 
+/// How log events were matched to a step.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// The step is the only one with its activity code.
+    Activity,
+    /// Several steps share the code; each event's organisation said which.
+    ActivityAndOrganisation,
+}
+
+/// How the log's events were matched to one step with an activity code.
+#[derive(SimpleObject)]
+#[graphql(name = "StepMatch")]
+pub struct StepMatchView {
+    /// The step's key.
+    step: String,
+    /// Its activity code.
+    activity_code: String,
+    /// By activity code alone, or by code and organisation when steps share the code.
+    matched_by: MatchedBy,
+    /// Events matched to the step.
+    events: u64,
+    /// Of those, events of a shared code whose organisation did not say which step (none given,
+    /// or one no step with the code belongs to): given to the first such step in the map.
+    guessed_events: u64,
+}
+
 /// The log against a pathway's map.
 #[derive(SimpleObject)]
 #[graphql(name = "Conformance")]
@@ -307,6 +333,8 @@ pub struct ConformanceView {
     transition_counts: Vec<StepMoveView>,
     /// Map transitions the log never took.
     unseen_transitions: Vec<StepMoveView>,
+    /// How the log's events were matched to each step with an activity code, in map order.
+    step_matching: Vec<StepMatchView>,
 }
 
 impl ConformanceView {
@@ -350,6 +378,22 @@ impl ConformanceView {
             missing_transitions: moves(c.missing_transitions),
             transition_counts: moves(c.transition_counts),
             unseen_transitions: moves(c.unseen_transitions),
+            step_matching: c
+                .step_matching
+                .into_iter()
+                .map(|m| StepMatchView {
+                    step: m.step,
+                    activity_code: m.activity_code,
+                    matched_by: match m.matched_by {
+                        engine::events::conformance::MatchedBy::Activity => MatchedBy::Activity,
+                        engine::events::conformance::MatchedBy::ActivityAndOrganisation => {
+                            MatchedBy::ActivityAndOrganisation
+                        }
+                    },
+                    events: m.events,
+                    guessed_events: m.guessed_events,
+                })
+                .collect(),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Checking the map against reality: which moves patients made that the pathway map allows,
 //! which it does not, which activities the map does not know and which steps were skipped.
 //!
-//! Log activities match steps by the step's `activityCode`. Steps without one (typically END
-//! steps) are silent: a move may pass through them. Only completion events count (a `start`
-//! event opens the same activity), so logs with start and complete events are read as one
-//! visit per activity instance.
+//! Log events match steps by the step's `activityCode` and, where several steps share a code
+//! (the same assessment done in two organisations), by the event's organisation too. Steps
+//! without a code (typically END steps) are silent: a move may pass through them. Only
+//! completion events count (a `start` event opens the same activity), so logs with start and
+//! complete events are read as one visit per activity instance.
 
-use super::{EventLog, Lifecycle};
+use super::{EventLog, Lifecycle, NO_ORGANISATION};
 use crate::pathway::PathwayMap;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -22,25 +23,89 @@ pub(crate) struct Visit {
     pub timed: bool,
 }
 
-/// The log's activities matched to the map's steps.
+/// How the events of a step were matched to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MatchedBy {
+    /// The step is the only one with its activity code.
+    Activity,
+    /// Several steps share the code; each event's organisation says which.
+    ActivityAndOrganisation,
+}
+
+/// How the log's events were matched to one step with an activity code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepMatch {
+    pub step: String,
+    pub activity_code: String,
+    pub matched_by: MatchedBy,
+    /// Events matched to the step.
+    pub events: u64,
+    /// Of those, events of a shared code whose organisation did not say which step (none, or
+    /// one no step with the code belongs to): they went to the first such step in the map.
+    pub guessed_events: u64,
+}
+
+/// The log's events matched to the map's steps.
 pub(crate) struct Matching {
-    /// For each log activity number, the step it matches.
-    pub step_of: Vec<Option<usize>>,
+    /// For each log activity number, the step it matches: the only one with the code, or the
+    /// first of those sharing it (for events whose organisation does not say which).
+    first: Vec<Option<usize>>,
+    /// For an activity whose code several steps share, the step of each log organisation (by
+    /// its number in the log) that does one of them.
+    shared: Vec<Option<FxHashMap<u32, usize>>>,
 }
 
 impl Matching {
+    /// O(steps + activities × organisations of the log).
     pub fn new(log: &EventLog, map: &PathwayMap) -> Self {
-        let mut by_code: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut by_code: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (i, s) in map.steps.iter().enumerate() {
             if let Some(code) = s.activity_code.as_deref() {
-                by_code.entry(code).or_insert(i);
+                by_code.entry(code).or_default().push(i);
             }
         }
         let names = log.activities();
-        let step_of = (0..names.len() as u32)
-            .map(|a| by_code.get(names.name(a)).copied())
-            .collect();
-        Self { step_of }
+        let organisations = log.organisations();
+        let mut first = Vec::with_capacity(names.len());
+        let mut shared = Vec::with_capacity(names.len());
+        for a in 0..names.len() as u32 {
+            let steps = by_code.get(names.name(a)).map_or(&[][..], Vec::as_slice);
+            first.push(steps.first().copied());
+            shared.push((steps.len() > 1).then(|| {
+                (0..organisations.len() as u32)
+                    .filter_map(|o| {
+                        let name = organisations.name(o).trim();
+                        let step = steps.iter().find(|&&s| {
+                            map.steps[s]
+                                .organisation
+                                .as_str()
+                                .eq_ignore_ascii_case(name)
+                        })?;
+                        Some((o, *step))
+                    })
+                    .collect()
+            }));
+        }
+        Self { first, shared }
+    }
+
+    /// The step an event of `activity` at `organisation` (a log organisation number, or
+    /// [`NO_ORGANISATION`]) matches, and whether that was a guess (a shared code, and an
+    /// organisation that does not say which step). O(1) expected.
+    pub fn step(&self, activity: u32, organisation: u32) -> Option<(usize, bool)> {
+        let first = self.first[activity as usize]?;
+        let Some(by_organisation) = &self.shared[activity as usize] else {
+            return Some((first, false));
+        };
+        if organisation == NO_ORGANISATION {
+            return Some((first, true));
+        }
+        Some(match by_organisation.get(&organisation) {
+            Some(&s) => (s, false),
+            None => (first, true),
+        })
     }
 
     /// The visits of one case in order, folding each `start` event into the completion of the
@@ -50,7 +115,7 @@ impl Matching {
         out.clear();
         let mut open: Option<Visit> = None;
         for i in 0..case.len() {
-            let Some(step) = self.step_of[case.activity[i] as usize] else {
+            let Some((step, _)) = self.step(case.activity[i], case.organisation[i]) else {
                 continue;
             };
             let t = case.time_ms[i];
@@ -155,6 +220,8 @@ pub struct Conformance {
     pub transition_counts: Vec<StepMove>,
     /// Map transitions never taken (step keys), in map order.
     pub unseen_transitions: Vec<StepMove>,
+    /// How the log's events were matched to each step with an activity code, in map order.
+    pub step_matching: Vec<StepMatch>,
     /// Per case, in the log's case order: patient-level, so never sent to API clients.
     #[serde(skip)]
     pub per_case: Vec<CaseConformance>,
@@ -242,10 +309,15 @@ pub fn conformance(log: &EventLog, map: &PathwayMap) -> Conformance {
     let mut per_case = Vec::with_capacity(log.case_count());
     let mut visits = Vec::new();
 
+    // Events and guessed events per step.
+    let mut matched = vec![(0u64, 0u64); map.steps.len()];
     for (c, case) in log.cases().enumerate() {
         let mut result = CaseConformance::default();
-        for &a in case.activity {
-            if matching.step_of[a as usize].is_none() {
+        for (&a, &o) in case.activity.iter().zip(case.organisation) {
+            if let Some((step, guessed)) = matching.step(a, o) {
+                matched[step].0 += 1;
+                matched[step].1 += u64::from(guessed);
+            } else {
                 result.unknown_events += 1;
                 unknown_events[a as usize] += 1;
                 if unknown_stamp[a as usize] != c {
@@ -352,6 +424,29 @@ pub fn conformance(log: &EventLog, map: &PathwayMap) -> Conformance {
         .cloned()
         .collect();
     let share = |x: u64, of: u64| if of == 0 { 1.0 } else { x as f64 / of as f64 };
+    let mut steps_with_code: FxHashMap<&str, usize> = FxHashMap::default();
+    for code in map.steps.iter().filter_map(|s| s.activity_code.as_deref()) {
+        *steps_with_code.entry(code).or_insert(0) += 1;
+    }
+    let step_matching = map
+        .steps
+        .iter()
+        .zip(&matched)
+        .filter_map(|(step, &(events, guessed_events))| {
+            let code = step.activity_code.as_deref()?;
+            Some(StepMatch {
+                step: step.key.to_string(),
+                activity_code: code.to_string(),
+                matched_by: if steps_with_code[code] > 1 {
+                    MatchedBy::ActivityAndOrganisation
+                } else {
+                    MatchedBy::Activity
+                },
+                events,
+                guessed_events,
+            })
+        })
+        .collect();
 
     Conformance {
         cases,
@@ -365,6 +460,7 @@ pub fn conformance(log: &EventLog, map: &PathwayMap) -> Conformance {
         missing_transitions,
         transition_counts,
         unseen_transitions,
+        step_matching,
         per_case,
     }
 }
@@ -480,5 +576,92 @@ pub(crate) mod tests {
         }
         let r = conformance(&b.build(), &map);
         assert_eq!((r.moves, r.allowed_moves), (2, 2));
+    }
+
+    /// Issue 16: the same assessment in two organisations shares one code; matched by code only,
+    /// every case's second assessment went to the first step and no case fitted.
+    #[test]
+    fn steps_sharing_a_code_are_told_apart_by_the_events_organisation() {
+        let doc: PathwayDocument = serde_json::from_value(serde_json::json!({
+            "name": "stroke", "owner": "RX8",
+            "organisations": [{"odsCode": "RX8", "name": "Acute", "kind": "ACUTE_TRUST"},
+                              {"odsCode": "RYJ", "name": "Rehab", "kind": "COMMUNITY_TRUST"}],
+            "steps": [
+                {"key": "s", "name": "Arrive", "kind": "START", "organisation": "RX8", "activityCode": "ARRIVE"},
+                {"key": "a1", "name": "Assess (acute)", "kind": "ACTIVITY", "organisation": "RX8", "activityCode": "ASSESS", "touchMinutes": 30},
+                {"key": "t", "name": "Transfer", "kind": "ACTIVITY", "organisation": "RX8", "activityCode": "TRANSFER", "touchMinutes": 5},
+                {"key": "a2", "name": "Assess (rehab)", "kind": "ACTIVITY", "organisation": "RYJ", "activityCode": "ASSESS", "touchMinutes": 30},
+                {"key": "e", "name": "Home", "kind": "END", "organisation": "RYJ"}
+            ],
+            "transitions": [
+                {"from": "s", "to": "a1", "waitMinutes": 10},
+                {"from": "a1", "to": "t", "waitMinutes": 60},
+                {"from": "t", "to": "a2", "waitMinutes": 600},
+                {"from": "a2", "to": "e", "waitMinutes": 0}
+            ]
+        }))
+        .unwrap();
+        let map = doc.parse().unwrap().map;
+        let mut b = LogBuilder::new();
+        let events = [
+            ("ARRIVE", "RX8"),
+            ("ASSESS", "RX8"),
+            ("TRANSFER", "RX8"),
+            ("ASSESS", "RYJ"),
+        ];
+        for case in ["c1", "c2", "c3"] {
+            for (i, (activity, org)) in events.iter().enumerate() {
+                b.push(
+                    case,
+                    activity,
+                    i as i64 * 60_000,
+                    Some(org),
+                    Lifecycle::Unspecified,
+                );
+            }
+        }
+        // A fourth case names no organisation: its assessments are guessed to the first step.
+        for (i, (activity, _)) in events.iter().enumerate() {
+            b.push(
+                "c4",
+                activity,
+                i as i64 * 60_000,
+                None,
+                Lifecycle::Unspecified,
+            );
+        }
+        let log = b.build();
+        let found = conformance(&log, &map);
+        assert_eq!(found.fitting_cases, 3, "{:?}", found.missing_transitions);
+        assert_eq!(found.missing_transitions.len(), 1);
+        assert_eq!(
+            (
+                found.missing_transitions[0].from.as_str(),
+                found.missing_transitions[0].to.as_str()
+            ),
+            ("t", "a1")
+        );
+        let by_step: Vec<(&str, MatchedBy, u64, u64)> = found
+            .step_matching
+            .iter()
+            .map(|m| (m.step.as_str(), m.matched_by, m.events, m.guessed_events))
+            .collect();
+        assert_eq!(
+            by_step,
+            [
+                ("s", MatchedBy::Activity, 4, 0),
+                ("a1", MatchedBy::ActivityAndOrganisation, 5, 2),
+                ("t", MatchedBy::Activity, 4, 0),
+                ("a2", MatchedBy::ActivityAndOrganisation, 3, 0),
+            ]
+        );
+        // Calibration reads the same matching: the transfer's wait into the rehab assessment.
+        let calibration = crate::events::calibration::calibrate(&log, &map);
+        let wait = calibration
+            .values
+            .iter()
+            .find(|v| v.subject == "transition t → a2" && v.field == "waitMinutes")
+            .unwrap_or_else(|| panic!("{:?}", calibration.values));
+        assert_eq!((wait.old, wait.new, wait.cases), (600.0, 1.0, 3));
     }
 }

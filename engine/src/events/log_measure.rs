@@ -56,12 +56,20 @@ impl TimeUnit {
 }
 
 /// A measure over a log: the time from the first `from` activity of a case to the first `to`
-/// activity at or after it, summarised per period of the `from` event's date.
+/// activity at or after it, summarised per period of the `from` event's date. An activity done
+/// in several organisations (the same assessment in two trusts) is told apart as conformance
+/// tells steps sharing a code apart: by the event's organisation, when the definition names one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogMeasureDefinition {
     pub from_activity: String,
+    /// Only `from` events of this organisation (ODS code) count; any when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_organisation: Option<String>,
     pub to_activity: String,
+    /// Only `to` events of this organisation count; any when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_organisation: Option<String>,
     pub statistic: LogStatistic,
     pub period: Period,
     pub unit: TimeUnit,
@@ -91,6 +99,17 @@ impl LogMeasureDefinition {
                 errors.push(field, "must not be empty");
             }
         }
+        for (field, value) in [
+            ("fromOrganisation", &self.from_organisation),
+            ("toOrganisation", &self.to_organisation),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                errors.push(
+                    field,
+                    "must not be empty (leave it out for any organisation)",
+                );
+            }
+        }
         match (self.statistic, self.target_minutes) {
             (LogStatistic::PercentWithinTarget, None) => {
                 errors.push("targetMinutes", "is needed to count cases within a target")
@@ -107,17 +126,33 @@ impl LogMeasureDefinition {
     /// `toActivity` (a typo would chart nothing, silently). O(1) per activity.
     pub fn unseen_activities(&self, log: &super::EventLog) -> crate::InputErrors {
         let mut errors = crate::InputErrors::default();
-        for (field, name) in [
-            ("fromActivity", &self.from_activity),
-            ("toActivity", &self.to_activity),
+        for (field, name, organisation) in [
+            ("fromActivity", &self.from_activity, &self.from_organisation),
+            ("toActivity", &self.to_activity, &self.to_organisation),
         ] {
-            if log.activities().get(name).is_none() {
+            let (activity, at) = endpoint(log, name, organisation.as_deref());
+            let Some(activity) = activity else {
                 errors.push(
                     field,
                     format!(
                         "no event in the log has activity '{name}' (say allowUnseenActivities: true if it is still to come)"
                     ),
                 );
+                continue;
+            };
+            if let (Some(code), Some(at)) = (organisation, at) {
+                let seen = log.cases().any(|case| {
+                    (0..case.len())
+                        .any(|i| case.activity[i] == activity && at.contains(&case.organisation[i]))
+                });
+                if !seen {
+                    errors.push(
+                        field,
+                        format!(
+                            "no event of '{name}' in the log is at organisation '{code}' (say allowUnseenActivities: true if it is still to come)"
+                        ),
+                    );
+                }
             }
         }
         errors
@@ -139,11 +174,36 @@ impl LogMeasureDefinition {
             Period::Week => "week (Monday to Sunday)",
             Period::Month => "calendar month",
         };
+        let at = |o: &Option<String>| o.as_deref().map_or(String::new(), |o| format!(" at {o}"));
+        let from = format!("'{}'{}", self.from_activity, at(&self.from_organisation));
+        let to = format!("'{}'{}", self.to_activity, at(&self.to_organisation));
         format!(
-            "Computed from the event log: {what} from '{}' to the next '{}' in each case, per {period} of the '{}' event (England dates).",
-            self.from_activity, self.to_activity, self.from_activity
+            "Computed from the event log: {what} from {from} to the next {to} in each case, per {period} of the {from} event (England dates)."
         )
     }
+}
+
+/// The events one end of a measure counts: the activity's number in the log and, when an ODS
+/// code is named, the log's organisation numbers that match it (case-insensitively, as
+/// conformance matches); `None` for any organisation. O(organisations).
+fn endpoint(
+    log: &EventLog,
+    activity: &str,
+    organisation: Option<&str>,
+) -> (Option<u32>, Option<Vec<u32>>) {
+    let activity = log.activities().get(activity);
+    let at = organisation.map(|code| {
+        let names = log.organisations();
+        (0..names.len() as u32)
+            .filter(|&o| names.name(o).trim().eq_ignore_ascii_case(code.trim()))
+            .collect()
+    });
+    (activity, at)
+}
+
+/// Whether event `i` of `case` is `activity`, at one of `at` when given. O(|at|).
+fn is_event(case: &super::CaseEvents<'_>, i: usize, activity: u32, at: Option<&[u32]>) -> bool {
+    case.activity[i] == activity && at.is_none_or(|at| at.contains(&case.organisation[i]))
 }
 
 /// The first day of the period holding `time_ms`, by the date in England.
@@ -161,14 +221,16 @@ fn period_start(time_ms: i64, period: Period) -> Option<NaiveDate> {
 /// later `to` count for `CASE_COUNT` only (they have no time yet). O(n + p log p) for n events
 /// and p cases.
 pub fn log_measure_points(log: &EventLog, def: &LogMeasureDefinition) -> Vec<(NaiveDate, f64)> {
-    let names = log.activities();
-    let (Some(from), to) = (names.get(&def.from_activity), names.get(&def.to_activity)) else {
+    let (Some(from), from_at) = endpoint(log, &def.from_activity, def.from_organisation.as_deref())
+    else {
         return Vec::new();
     };
+    let (to, to_at) = endpoint(log, &def.to_activity, def.to_organisation.as_deref());
     let mut per_period: std::collections::BTreeMap<NaiveDate, (u64, Vec<f64>)> =
         std::collections::BTreeMap::new();
     for case in log.cases() {
-        let Some(i) = case.activity.iter().position(|&a| a == from) else {
+        let Some(i) = (0..case.len()).find(|&i| is_event(&case, i, from, from_at.as_deref()))
+        else {
             continue;
         };
         let Some(date) = period_start(case.time_ms[i], def.period) else {
@@ -176,7 +238,8 @@ pub fn log_measure_points(log: &EventLog, def: &LogMeasureDefinition) -> Vec<(Na
         };
         let slot = per_period.entry(date).or_default();
         slot.0 += 1;
-        let reached = to.and_then(|to| (i + 1..case.len()).find(|&j| case.activity[j] == to));
+        let reached = to
+            .and_then(|to| (i + 1..case.len()).find(|&j| is_event(&case, j, to, to_at.as_deref())));
         if let Some(j) = reached {
             slot.1.push((case.time_ms[j] - case.time_ms[i]) as f64);
         }
@@ -217,6 +280,8 @@ mod tests {
     fn def(statistic: LogStatistic, period: Period) -> LogMeasureDefinition {
         LogMeasureDefinition {
             from_activity: "Arrive".into(),
+            from_organisation: None,
+            to_organisation: None,
             to_activity: "Surgery".into(),
             statistic,
             period,
@@ -292,5 +357,60 @@ mod tests {
         let err = d.check().unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["fromActivity", "targetMinutes"]);
+    }
+
+    /// Issue 16: an assessment done in two organisations: naming the organisation measures the
+    /// time to the rehab assessment, not to the first assessment of any kind.
+    #[test]
+    fn an_organisation_tells_apart_an_activity_done_in_two() {
+        let t = |s: &str| super::super::timestamp::parse_timestamp(s).unwrap();
+        let mut b = LogBuilder::new();
+        for (case, day) in [("a", "01"), ("b", "02")] {
+            let at = |h: &str| t(&format!("2024-01-{day}T{h}:00:00Z"));
+            b.push(
+                case,
+                "Arrive",
+                at("08"),
+                Some("RX8"),
+                Lifecycle::Unspecified,
+            );
+            b.push(
+                case,
+                "Assess",
+                at("09"),
+                Some("RX8"),
+                Lifecycle::Unspecified,
+            );
+            b.push(
+                case,
+                "Assess",
+                at("18"),
+                Some("ryj"),
+                Lifecycle::Unspecified,
+            );
+        }
+        let log = b.build();
+        let mut d = def(LogStatistic::MeanTime, Period::Month);
+        d.to_activity = "Assess".into();
+        let jan1 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        assert_eq!(log_measure_points(&log, &d), [(jan1, 1.0)]);
+        d.to_organisation = Some("RYJ".into());
+        assert_eq!(log_measure_points(&log, &d), [(jan1, 10.0)]);
+        assert!(
+            d.describe().contains("to the next 'Assess' at RYJ"),
+            "{}",
+            d.describe()
+        );
+        assert!(d.unseen_activities(&log).0.is_empty());
+        d.to_organisation = Some("RTH".into());
+        let unseen = d.unseen_activities(&log);
+        assert_eq!(unseen.0[0].field, "toActivity");
+        assert!(
+            unseen.0[0].message.contains("organisation 'RTH'"),
+            "{}",
+            unseen.0[0].message
+        );
+        d.from_organisation = Some(" ".into());
+        assert_eq!(d.check().unwrap_err().0[0].field, "fromOrganisation");
     }
 }
