@@ -15,6 +15,7 @@ mod m20261202_000010_pathway_versions;
 mod m20261202_000011_token_last_used;
 mod m20261202_000012_proportions;
 mod m20261202_000013_import_reading;
+mod m20261202_000014_event_staging;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_token_last_used::Migration),
             Box::new(m20261202_000012_proportions::Migration),
             Box::new(m20261202_000013_import_reading::Migration),
+            Box::new(m20261202_000014_event_staging::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod caller_cache;
 pub mod cycles;
 pub mod drivers;
+mod event_copy;
 pub mod events;
 pub mod imports;
 pub mod log_comparisons;
