@@ -3,7 +3,7 @@
 use anyhow::Context;
 use engine::events::discovery::{Discovery, DiscoveryOptions, discover};
 use engine::events::input::Reading;
-use engine::events::{ReadOptions, RowError, read_log};
+use engine::events::{ReadOptions, RowError, read_log_sized};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -59,7 +59,12 @@ pub type ReadOutcome = Result<(engine::events::EventLog, Option<Reading>), Vec<R
 pub fn read(file: &Path, options: &ReadOptions) -> anyhow::Result<ReadOutcome> {
     let handle =
         std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let (log, report) = match read_log(handle, options) {
+    // An event takes at least about 32 bytes of CSV: room for that many, at most 10^8.
+    const MIN_EVENT_BYTES: u64 = 32;
+    let expected = handle
+        .metadata()
+        .map_or(0, |m| (m.len() / MIN_EVENT_BYTES).min(100_000_000)) as usize;
+    let (log, report) = match read_log_sized(handle, options, expected) {
         Ok(x) => x,
         Err(e) => return Ok(Err(vec![e])),
     };

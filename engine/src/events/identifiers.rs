@@ -16,8 +16,10 @@ use sha2::Sha256;
 ///
 /// One pass with constant memory: O(len).
 pub fn contains_nhs_number(text: &str) -> bool {
-    // Most fields are far too short to hold ten digits.
-    if text.len() < 10 {
+    // Most fields are far too short to hold ten digits, or (all ASCII, so no other script's
+    // digits) hold fewer than ten: one fast pass over the bytes rules them out.
+    if text.len() < 10 || (text.is_ascii() && text.bytes().filter(u8::is_ascii_digit).count() < 10)
+    {
         return false;
     }
     let mut scan = GroupScan::default();
