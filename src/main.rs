@@ -119,8 +119,8 @@ enum Command {
     /// any row is wrong.
     Mine {
         /// The event log: CSV with a header (case_id, activity, timestamp, optional
-        /// organisation, resource, lifecycle) or XES (by the .xes extension). Leave it out
-        /// with --log to mine a stored log instead.
+        /// organisation, resource, lifecycle) or XES, plain or gzip, told apart by its content.
+        /// Leave it out with --log to mine a stored log instead.
         #[arg(required_unless_present = "log")]
         file: Option<PathBuf>,
         /// Mine the stored log of this name (SQL inside PostgreSQL; in memory on SQLite).
@@ -150,7 +150,7 @@ enum Command {
     /// Exits with 1 when the import is refused.
     ImportEvents {
         /// The event log: CSV with a header (case_id, activity, timestamp, optional
-        /// organisation, resource, lifecycle) or XES (by the .xes extension).
+        /// organisation, resource, lifecycle) or XES, plain or gzip, told apart by its content.
         file: PathBuf,
         /// The log to add the events to; created if it does not exist.
         #[arg(long)]

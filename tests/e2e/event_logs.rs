@@ -383,12 +383,35 @@ async fn the_demo_log_is_checked_against_its_pathway_calibrates_it_and_feeds_a_m
         .data(
             "query($id: ID!) { eventLog(id: $id) { conformance { cases moves allowedMoves fitness fittingCases fittingCaseShare
                 unknownActivities { activity events cases } skippedSteps { step cases }
-                missingTransitions { from to count } unseenTransitions { from to } } } }",
+                missingTransitions { from to count } unseenTransitions { from to }
+                stepMatching { step activityCode matchedBy events guessedEvents } } } }",
             json!({"id": log_id}),
         )
         .await["eventLog"]["conformance"]
         .clone();
     assert_eq!(c["cases"], 2000);
+    // Every event is matched to a step or is of an unknown activity; the demo map's codes are
+    // each on one step.
+    let sum = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["events"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(
+        sum(&c["stepMatching"]) + sum(&c["unknownActivities"]),
+        log["eventCount"].as_u64().unwrap(),
+        "{c}"
+    );
+    assert!(
+        c["stepMatching"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["matchedBy"] == "ACTIVITY" && m["guessedEvents"] == 0),
+        "{c}"
+    );
     // The demo's deliberate deviations: a CT scan the map lacks, and X-rays not recorded.
     assert_eq!(c["unknownActivities"][0]["activity"], "CT_HIP");
     let skipped: Vec<&str> = c["skippedSteps"]

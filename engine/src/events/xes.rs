@@ -368,6 +368,30 @@ mod tests {
         assert_eq!(errors, [(3, "concept:name"), (4, "time:timestamp")]);
     }
 
+    /// Issue 16: an event without a timestamp is named by its trace and place in it, and other
+    /// lifecycle values are kept as written.
+    #[test]
+    fn events_without_a_time_are_named_by_trace_and_other_lifecycles_are_kept() {
+        let log = r#"<log><trace><string key="concept:name" value="c1"/>
+            <event><string key="concept:name" value="A"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/>
+              <string key="lifecycle:transition" value="In Progress"/></event></trace>
+            <trace><string key="concept:name" value="c2"/>
+            <event><string key="concept:name" value="A"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event>
+            <event><string key="concept:name" value="B"/></event></trace></log>"#;
+        let mut lifecycles = Vec::new();
+        let report = read_xes(log.as_bytes(), |_, e| {
+            lifecycles.push((e.lifecycle, e.lifecycle_text.map(str::to_string)))
+        })
+        .unwrap();
+        assert_eq!(
+            lifecycles[0],
+            (Lifecycle::Other, Some("In Progress".to_string()))
+        );
+        let e = &report.errors[0];
+        assert_eq!((e.row, e.column.as_str()), (3, "time:timestamp"));
+        assert!(e.message.contains("event 2 of trace 2"), "{}", e.message);
+    }
+
     #[test]
     fn nhs_numbers_anywhere_but_the_case_id_are_found() {
         let log = r#"<log><trace><string key="concept:name" value="9434765919"/>
