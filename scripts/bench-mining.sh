@@ -23,17 +23,8 @@ QIFLOW=$PWD/target/release/qiflow
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# wall seconds (nanosecond clock) and peak resident MB (GNU time) of a command: "SECONDS MB"
-measure() {
-  local start end
-  start=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || {
-    cat "$WORK/err" >&2
-    return 1
-  }
-  end=$(date +%s%N)
-  awk -v ns=$((end - start)) '{ printf "%.3f %.0f", ns / 1e9, $1 / 1024 }' "$WORK/time"
-}
+# shellcheck source=scripts/measure.sh
+source scripts/measure.sh
 
 echo "| events | qiflow mine CSV: process s / MB | qiflow load+compute s | pm4py CSV load+compute s | pm4py process s / MB | speed-up load+compute | speed-up process | qiflow mine XES s / MB | import-events SQLite s | mine stored log s |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

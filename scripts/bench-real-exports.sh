@@ -35,17 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wall seconds and peak resident MB (GNU time) of a command: "SECONDS MB"
-measure() {
-  local start end
-  start=$(date +%s%N)
-  /usr/bin/time -f "%M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || {
-    cat "$WORK/err" >&2
-    return 1
-  }
-  end=$(date +%s%N)
-  awk -v ns=$((end - start)) '{ printf "%.2f %.0f", ns / 1e9, $1 / 1024 }' "$WORK/time"
-}
+# shellcheck source=scripts/measure.sh
+source scripts/measure.sh
 
 echo "### Real logs (.xes.gz as shipped): qiflow mine --timezone UTC and pm4py"
 echo

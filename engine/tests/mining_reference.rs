@@ -11,18 +11,12 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+use support::within;
+
 fn shared() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    if dir.join("validation/mining").is_dir() && dir.join("bench/gen_eventlog.py").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").map_or(true, |v| v != "true"),
-        "CI=true but the mining reference is missing at {}",
-        dir.display()
-    );
-    eprintln!("skipped: no mining reference at {}", dir.display());
-    None
+    let dir = support::shared("", &["validation/mining", "bench/gen_eventlog.py"])?;
+    Some(dir)
 }
 
 /// Runs the generator with the arguments the reference case records, writing CSV and XES.
@@ -42,15 +36,6 @@ fn generate(shared: &Path, input: &str, out: &Path) -> (PathBuf, PathBuf) {
         .expect("python3 runs the shared generator");
     assert!(status.success(), "the generator failed for {input}");
     (csv, xes)
-}
-
-fn within(actual: f64, expected: &Value, what: &str) {
-    let expected = expected.as_f64().unwrap();
-    // pm4py's figures are rounded to 3 decimals.
-    assert!(
-        (actual - expected).abs() <= 0.001 + 1e-9,
-        "{what}: {actual} != {expected}"
-    );
 }
 
 fn check(path: &Path, reference: &Value) {

@@ -11,24 +11,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-fn realdata() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/validation/realdata");
-    if dir.join("logs").is_dir() && dir.join("ref").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").map_or(true, |v| v != "true"),
-        "CI=true but the real logs are missing at {}",
-        dir.display()
-    );
-    eprintln!("skipped: no real logs at {}", dir.display());
-    None
-}
-
-fn close(ours: f64, theirs: &Value, what: &str) {
-    let theirs = theirs.as_f64().unwrap();
-    assert!((ours - theirs).abs() <= 0.001, "{what}: {ours} != {theirs}");
-}
+mod support;
+use support::within as close;
 
 fn check(name: &str, file: &std::path::Path, reference: &Value) {
     let options = ReadOptions {
@@ -138,7 +122,9 @@ fn check(name: &str, file: &std::path::Path, reference: &Value) {
 
 #[test]
 fn discovery_on_real_compressed_logs_agrees_with_pm4py() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = support::shared("validation/realdata", &["logs", "ref"]) else {
+        return;
+    };
     let mut checked = 0;
     let mut logs: Vec<PathBuf> = std::fs::read_dir(dir.join("logs"))
         .unwrap()

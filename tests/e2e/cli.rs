@@ -339,17 +339,7 @@ fn compare_finds_the_transition_that_changed() {
     let other = &c["transitions"][1];
     assert_eq!(other["significant"], false, "{other}");
 
-    let run = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
+    let run = qiflow_full;
     let (status, out, err) = run(&["compare", file, "--split", "25/03/2025"]);
     assert_eq!((status, out.as_str()), (Some(1), ""));
     assert!(err.contains("--split: '25/03/2025' is not a date"), "{err}");
@@ -405,16 +395,12 @@ fn mine_reads_a_gzipped_disco_export_and_keeps_errors_off_standard_output() {
     std::fs::write(&path, gzip(csv)).unwrap();
     let file = path.to_str().unwrap();
     let columns = "case_id=Case ID,activity=Activity,timestamp=Complete Timestamp";
-    let (status, out, err) = qiflow_full(&[
-        "mine",
-        file,
-        "--columns",
-        columns,
-        "--timezone",
-        "Europe/Amsterdam",
-        "--format",
-        "json",
-    ]);
+    let mine = |more: &[&str]| {
+        let mut args = vec!["mine", file, "--columns", columns];
+        args.extend_from_slice(more);
+        qiflow_full(&args)
+    };
+    let (status, out, err) = mine(&["--timezone", "Europe/Amsterdam", "--format", "json"]);
     assert_eq!(status, Some(0), "{err}");
     assert_eq!(err, "");
     let mined: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -428,14 +414,7 @@ fn mine_reads_a_gzipped_disco_export_and_keeps_errors_off_standard_output() {
         Some(5400.25),
         "{out}"
     );
-    let (status, table, _) = qiflow_full(&[
-        "mine",
-        file,
-        "--columns",
-        columns,
-        "--timezone",
-        "Europe/Amsterdam",
-    ]);
+    let (status, table, _) = mine(&["--timezone", "Europe/Amsterdam"]);
     assert_eq!(status, Some(0));
     assert!(
         table.contains(
@@ -446,7 +425,7 @@ fn mine_reads_a_gzipped_disco_export_and_keeps_errors_off_standard_output() {
 
     let broken = csv.replace("2014/10/23 10:00:00.000", "23/10/2014 10:00");
     std::fs::write(&path, broken).unwrap();
-    let (status, out, err) = qiflow_full(&["mine", file, "--columns", columns, "--format", "json"]);
+    let (status, out, err) = mine(&["--format", "json"]);
     assert_eq!((status, out.as_str()), (Some(1), ""));
     assert!(err.contains("row 5 column 'Complete Timestamp'"), "{err}");
     let (status, out, err) = qiflow_full(&["mine", file, "--timezone", "Mars/Olympus"]);
