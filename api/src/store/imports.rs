@@ -299,7 +299,9 @@ async fn write_in_transaction(
     }
     let write_time = copied + writing.elapsed();
     let recomputing = std::time::Instant::now();
-    refresh_log(&tx, caller, log_id).await?;
+    // Into an empty log, the import's own counts are the log's.
+    let known = (log.event_count == 0).then(|| (n, events.case_count() as i64));
+    refresh_log(&tx, caller, log_id, known).await?;
     let phases = ImportPhases {
         read_ms: millis(staged.read_time),
         write_ms: millis(write_time),
@@ -444,24 +446,31 @@ async fn commit_import(
 }
 
 /// Counts a log's events and cases again and recomputes the measures built on it, after events
-/// were added or removed (in the same transaction).
+/// were added or removed (in the same transaction). `known` gives the counts when the caller
+/// knows them (the first import into an empty log: its own events and cases), sparing a
+/// count of distinct cases over the whole log (9.5 s at 10^7 events on PostgreSQL).
 async fn refresh_log(
     tx: &DatabaseTransaction,
     caller: &crate::caller::Caller,
     log_id: Uuid,
+    known: Option<(i64, i64)>,
 ) -> Result<()> {
-    let counts = tx
-        .query_one(
-            Query::select()
-                .expr(Func::count(Expr::col(log_event::Column::Seq)))
-                .expr(Func::count_distinct(Expr::col(log_event::Column::CaseKey)))
-                .from(log_event::Entity)
-                .and_where(log_event::Column::LogId.eq(log_id)),
-        )
-        .await?
-        .ok_or_else(|| Error::internal(anyhow::anyhow!("no count row")))?;
-    let event_count: i64 = counts.try_get_by_index(0)?;
-    let case_count: i64 = counts.try_get_by_index(1)?;
+    let (event_count, case_count) = match known {
+        Some(counts) => counts,
+        None => {
+            let counts = tx
+                .query_one(
+                    Query::select()
+                        .expr(Func::count(Expr::col(log_event::Column::Seq)))
+                        .expr(Func::count_distinct(Expr::col(log_event::Column::CaseKey)))
+                        .from(log_event::Entity)
+                        .and_where(log_event::Column::LogId.eq(log_id)),
+                )
+                .await?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("no count row")))?;
+            (counts.try_get_by_index(0)?, counts.try_get_by_index(1)?)
+        }
+    };
     event_log::Entity::update_many()
         .col_expr(event_log::Column::EventCount, Expr::value(event_count))
         .col_expr(event_log::Column::CaseCount, Expr::value(case_count))
@@ -535,7 +544,7 @@ pub async fn retract(
         .filter(event_log::Column::Id.eq(log_id))
         .exec(&tx)
         .await?;
-    refresh_log(&tx, caller, log_id).await?;
+    refresh_log(&tx, caller, log_id, None).await?;
     let changes = [
         super::audit::Change {
             object: import_id,

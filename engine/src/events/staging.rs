@@ -82,6 +82,11 @@ impl StagedEvents {
         self.rows.len()
     }
 
+    /// Distinct cases among the staged events. O(1).
+    pub fn case_count(&self) -> usize {
+        self.case_keys.len()
+    }
+
     /// The events in the order they were staged, as the store writes them. O(1) each.
     pub fn events(&self) -> impl ExactSizeIterator<Item = StagedEvent<'_>> {
         fn text(interner: &Interner, i: u32) -> Option<&str> {
