@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod support;
-use support::within;
 
 fn shared() -> Option<PathBuf> {
     let dir = support::shared("", &["validation/mining", "bench/gen_eventlog.py"])?;
@@ -65,39 +64,9 @@ fn check(path: &Path, reference: &Value) {
                 theirs["to"].as_str().unwrap()
             )
         );
-        assert_eq!(
-            ours.count,
-            theirs["count"].as_u64().unwrap(),
-            "{what}: count"
-        );
-        within(
-            ours.mean_seconds,
-            &theirs["mean_s"],
-            &format!("{what}: mean"),
-        );
-        within(
-            ours.median_seconds,
-            &theirs["median_s"],
-            &format!("{what}: median"),
-        );
-        within(ours.min_seconds, &theirs["min_s"], &format!("{what}: min"));
-        within(ours.max_seconds, &theirs["max_s"], &format!("{what}: max"));
+        support::edge_agrees(ours, theirs, &what);
     }
-    for (ours, key) in [
-        (&found.start_activities, "start_activities"),
-        (&found.end_activities, "end_activities"),
-    ] {
-        let theirs = reference[key].as_object().unwrap();
-        assert_eq!(ours.len(), theirs.len(), "{name}: {key}");
-        for a in ours {
-            assert_eq!(
-                Some(a.count),
-                theirs[&a.activity].as_u64(),
-                "{name}: {key} {}",
-                a.activity
-            );
-        }
-    }
+    support::start_and_end_agree(&found, reference, &name);
     assert_eq!(
         found.variant_count,
         reference["variants_count"].as_u64().unwrap(),

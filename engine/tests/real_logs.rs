@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 mod support;
-use support::within as close;
 
 fn check(name: &str, file: &std::path::Path, reference: &Value) {
     let options = ReadOptions {
@@ -56,33 +55,9 @@ fn check(name: &str, file: &std::path::Path, reference: &Value) {
         let e = theirs
             .get(&(ours.from.as_str(), ours.to.as_str()))
             .unwrap_or_else(|| panic!("{what}: not in pm4py's graph"));
-        assert_eq!(ours.count, e["count"].as_u64().unwrap(), "{what}: count");
-        close(ours.mean_seconds, &e["mean_s"], &format!("{what}: mean"));
-        close(
-            ours.median_seconds,
-            &e["median_s"],
-            &format!("{what}: median"),
-        );
-        close(ours.min_seconds, &e["min_s"], &format!("{what}: min"));
-        close(ours.max_seconds, &e["max_s"], &format!("{what}: max"));
+        support::edge_agrees(ours, e, &what);
     }
-
-    for (ours, key) in [
-        (&found.start_activities, "start_activities"),
-        (&found.end_activities, "end_activities"),
-    ] {
-        let ours: BTreeMap<&str, u64> = ours
-            .iter()
-            .map(|a| (a.activity.as_str(), a.count))
-            .collect();
-        let theirs: BTreeMap<&str, u64> = reference[key]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_u64().unwrap()))
-            .collect();
-        assert_eq!(ours, theirs, "{name}: {key}");
-    }
+    support::start_and_end_agree(&found, reference, name);
 
     assert_eq!(
         found.variant_count,
