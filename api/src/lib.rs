@@ -17,6 +17,7 @@ pub mod gate;
 pub mod graphql;
 pub mod keys;
 pub mod limits;
+pub mod page;
 pub mod parsed;
 pub mod server;
 pub mod store;

@@ -141,9 +141,8 @@ pub fn routes(
     let schema = build_schema(db.clone(), pseudonymiser.clone(), &limits);
     let gate = Arc::new(crate::gate::Gate::new(&limits));
     Route::new()
-        .at("/", get(web_page))
-        .at("/app.js", get(web_page))
-        .at("/app.css", get(web_page))
+        .at("/", get(crate::page::asset))
+        .at("/app/*path", get(crate::page::asset))
         .at("/graphql", get(graphiql).post(graphql))
         .at("/graphiql/:file", get(graphiql_asset))
         .at("/healthz", get(healthz))
@@ -499,7 +498,7 @@ async fn picture(
     poem::Response::builder()
         .content_type("image/svg+xml")
         .header("Cache-Control", "no-store")
-        .header("Content-Security-Policy", PAGE_POLICY)
+        .header("Content-Security-Policy", crate::page::PAGE_POLICY)
         .header("X-Content-Type-Options", "nosniff")
         .body(svg)
 }
@@ -620,22 +619,6 @@ mod tests {
         assert!(query.errors[0].message.contains("took longer than 10 s"));
     }
 }
-
-/// The web page: static files embedded in the binary (no build step, no CDN). They hold no
-/// data: the page signs in with a token and asks the GraphQL API for everything.
-#[handler]
-fn web_page(http: &poem::Request) -> poem::Response {
-    let (body, content_type) = match http.uri().path() {
-        "/app.js" => (include_str!("web/app.js"), "text/javascript; charset=utf-8"),
-        "/app.css" => (include_str!("web/app.css"), "text/css; charset=utf-8"),
-        _ => (include_str!("web/index.html"), "text/html; charset=utf-8"),
-    };
-    embedded(body.as_bytes(), content_type, PAGE_POLICY)
-}
-
-/// The headers every page and picture is served with: nothing may be loaded from elsewhere,
-/// framed or sniffed as another type.
-const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
 /// GraphiQL's own stylesheets set inline styles, which its page allows (still no inline script,
 /// and nothing from another origin).

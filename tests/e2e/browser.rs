@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -35,7 +35,10 @@ fn chromedriver() -> Option<PathBuf> {
     found
 }
 
-async fn wait_for(client: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn wait_for(
+    client: &fantoccini::Client,
+    css: &str,
+) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -45,7 +48,7 @@ async fn wait_for(client: &fantoccini::Client, css: &str) -> fantoccini::element
 }
 
 /// Waits for the element at `xpath` and clicks it.
-async fn click(client: &fantoccini::Client, xpath: &str) {
+pub(crate) async fn click(client: &fantoccini::Client, xpath: &str) {
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -57,27 +60,25 @@ async fn click(client: &fantoccini::Client, xpath: &str) {
         .unwrap();
 }
 
-async fn screenshot(client: &fantoccini::Client, name: &str) {
+pub(crate) async fn screenshot(client: &fantoccini::Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = client.screenshot().await.unwrap();
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
-#[tokio::test]
-async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
-    let Some(driver_path) = chromedriver() else {
-        return;
-    };
+/// A headless Chromium driven over WebDriver, or None (skipped) without one outside CI. The
+/// driver process stops when the first value drops.
+pub(crate) async fn open_browser() -> Option<(Driver, fantoccini::Client)> {
+    let driver_path = chromedriver()?;
     // Two TLS back ends are linked into the tests; pick one (only localhost is spoken to).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let app = spawn_app_with(true).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -112,7 +113,41 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let client = client.expect("connecting to chromedriver");
+    Some((driver, client.expect("connecting to chromedriver")))
+}
+
+/// Runs axe-core (WCAG 2.0, 2.1 and 2.2 A and AA rules) on the page as it is now and fails,
+/// listing them, on any violation.
+pub(crate) async fn assert_accessible(client: &fantoccini::Client, page: &str) {
+    let axe = include_str!("vendor/axe.min.js");
+    client
+        .execute(&format!("{axe}\nreturn true;"), vec![])
+        .await
+        .expect("loading axe-core");
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+               .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                  nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }))))
+               .catch((e) => done([{ id: 'axe-failed', help: String(e) }]));",
+            vec![],
+        )
+        .await
+        .expect("running axe-core");
+    assert_eq!(
+        found.as_array().map_or(0, Vec::len),
+        0,
+        "axe-core on {page}: {found:#}"
+    );
+}
+
+#[tokio::test]
+async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
 
     // Sign in with the demo token.
     client.goto(&format!("{}/", app.address)).await.unwrap();
@@ -122,6 +157,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     screenshot(&client, "sign-in").await;
+    assert_accessible(&client, "sign-in").await;
     client
         .find(Locator::Css("#signin-form button"))
         .await
@@ -136,6 +172,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .expect("the demo pathway is listed");
     screenshot(&client, "pathways").await;
+    assert_accessible(&client, "pathways").await;
     link.click().await.unwrap();
 
     // The map marks the hotspots the API reports.
@@ -198,6 +235,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     screenshot(&client, "pathway").await;
+    assert_accessible(&client, "pathway").await;
     // At a tablet's width the page reflows instead of scrolling sideways (pictures scroll inside
     // their own frames).
     client.set_window_size(800, 1100).await.unwrap();
@@ -208,10 +246,19 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         )
         .await
         .unwrap();
-    assert!(
-        overflow.as_i64().unwrap_or(0) <= 0,
-        "the page is wider than a tablet: {overflow}"
-    );
+    if overflow.as_i64().unwrap_or(0) > 0 {
+        // Name the widest elements, so the failure says what to fix.
+        let wide = client
+            .execute(
+                "return [...document.querySelectorAll('body *')]
+                   .filter((e) => !e.closest('svg') && e.getBoundingClientRect().right > window.innerWidth + 1)
+                   .slice(0, 8).map((e) => e.tagName + '.' + e.className + '#' + e.id);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!("the page is wider than a tablet by {overflow} px: {wide}");
+    }
     screenshot(&client, "pathway-tablet").await;
     client.set_window_size(1280, 800).await.unwrap();
     client
@@ -220,27 +267,11 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .unwrap();
 
     // A what-if predicts a lead time.
-    client
-        .find(Locator::Css("#wait-minutes"))
-        .await
-        .unwrap()
-        .clear()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#wait-minutes"))
-        .await
-        .unwrap()
-        .send_keys("30")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#whatif button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let amount = wait_for(&client, "#whatif-amount").await;
+    amount.send_keys("30").await.unwrap();
+    click(&client, "//button[.='Add this change']").await;
+    wait_for(&client, "#whatif-changes li").await;
+    click(&client, "//button[@id='whatif-predict']").await;
     let predicted = wait_for(&client, "#predicted").await.text().await.unwrap();
     assert!(
         predicted.contains("day") || predicted.contains("hour"),
@@ -276,6 +307,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
     assert_eq!(rows.len(), count);
     assert_eq!(charts.len(), count);
     screenshot(&client, "project").await;
+    assert_accessible(&client, "project").await;
     client
         .execute("document.querySelector('.chart').scrollIntoView()", vec![])
         .await
@@ -288,14 +320,15 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     click(&client, "//a[contains(., 'demo')]").await;
-    wait_for(&client, ".picture svg").await;
+    wait_for(&client, ".qf-picture svg").await;
     client
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath("//h3[.='Against the pathway map']"))
+        .for_element(Locator::XPath("//h2[.='Against the pathway map']"))
         .await
         .unwrap();
     screenshot(&client, "event-log").await;
+    assert_accessible(&client, "event log").await;
 
     // Signing out returns to sign-in; a bad token says so.
     client
@@ -317,7 +350,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .click()
         .await
         .unwrap();
-    let message = wait_for(&client, ".signin .error")
+    let message = wait_for(&client, ".nhsuk-inset-text")
         .await
         .text()
         .await

@@ -84,7 +84,14 @@ pub fn pathway_svg(
             let marks: Vec<String> = hot.iter().map(|h| format!("H{}", h + 1)).collect();
             label = format!("{label} ⚠{}", marks.join(","));
         }
+        // The group names its transition so the web page can open it for editing on a click.
+        svg.raw(&format!(
+            r#"<g data-from="{}" data-to="{}">"#,
+            escape(&transition.from.to_string()),
+            escape(&transition.to.to_string())
+        ));
         arrow(&mut svg, &layout, a, b, &label, !hot.is_empty());
+        svg.raw("</g>");
     }
     for (s, step) in map.steps.iter().enumerate() {
         let hot = marks_step(&step.key.to_string());
@@ -232,6 +239,8 @@ fn draw_step(
     let stroke_width = if hot.is_empty() { 1.5 } else { 3.0 };
     let style = format!(r#"fill="{STEP_FILL}" stroke="{stroke}" stroke-width="{stroke_width}""#);
     let (cx, cy) = layout.centre(s);
+    // The box and its words are one group naming the step, so a click anywhere on it selects it.
+    svg.raw(&format!(r#"<g data-step="{}">"#, escape(key)));
     match kind {
         StepKind::Start | StepKind::End => {
             svg.rect(x, y, BOX_WIDTH, BOX_HEIGHT, &format!(r#"{style} rx="23""#));
@@ -252,7 +261,6 @@ fn draw_step(
         }
         StepKind::Activity => svg.rect(x, y, BOX_WIDTH, BOX_HEIGHT, &format!(r#"{style} rx="4""#)),
     }
-    svg.raw(&format!(r#"<g data-step="{}">"#, escape(key)));
     svg.text(
         cx,
         cy - 2.0,

@@ -1,0 +1,53 @@
+// qiflow's web page starts here: it registers the pages, keeps the header in step with who is
+// signed in, and sends any failure to the sign-in page (expired token) or an error page.
+import { ApiError, SignedOut, gql, setToken, token } from "./api.js";
+import { open, page } from "./router.js";
+import { failed } from "./view.js";
+import { signIn } from "./pages/signin.js";
+import { pathways } from "./pages/pathways.js";
+import { pathway } from "./pages/pathway.js";
+import { projects, project } from "./pages/projects.js";
+import { logs, log } from "./pages/logs.js";
+
+page("", pathways);
+page("pathway", pathway);
+page("projects", projects);
+page("project", project);
+page("logs", logs);
+page("log", log);
+
+const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
+const who = /** @type {HTMLElement} */ (document.getElementById("who"));
+
+/** Shows who is signed in (one small query, also the check that the token still works). */
+async function header() {
+  /** @type {{ me: { name: string } }} */
+  const { me } = await gql("{ me { name } }");
+  nav.hidden = false;
+  who.textContent = `Signed in as ${me.name}`;
+}
+
+async function route() {
+  if (!token()) {
+    nav.hidden = true;
+    return signIn("", route);
+  }
+  try {
+    await header();
+    await open();
+  } catch (error) {
+    if (error instanceof SignedOut) {
+      nav.hidden = true;
+      return signIn(error.message, route);
+    }
+    failed(error instanceof ApiError || error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+document.getElementById("sign-out")?.addEventListener("click", () => {
+  setToken(null);
+  nav.hidden = true;
+  signIn("You have signed out.", route);
+});
+window.addEventListener("hashchange", route);
+void route();

@@ -1,0 +1,41 @@
+// The shapes the pathway pages read from the API (JSDoc types only: tsc checks every use).
+
+/**
+ * @typedef {{ id: string, odsCode: string, name: string }} Organisation
+ * @typedef {{ id: string, key: string, name: string, kind: string, organisation: Organisation, site: string | null,
+ *   activityCode: string | null, touchMinutes: number, valueClass: string, wasteKinds: string[], dataItems: string[],
+ *   capacityPerDay: number | null, percentCompleteAccurate: number | null }} Step
+ * @typedef {{ id: string, from: { id: string, key: string, name: string }, to: { id: string, key: string, name: string },
+ *   probability: number | null, waitMinutes: number, handoff: string, crossesOrganisations: boolean }} Transition
+ * @typedef {{ code: string, message: string, steps: string[], transitions: string[] }} Problem
+ * @typedef {{ id: string, name: string, description: string, condition: string, status: string, revision: number,
+ *   demandPerDay: number | null, parentId: string | null, updatedAt: string, owner: Organisation, steps: Step[],
+ *   transitions: Transition[], problems: Problem[], mapSvg: string,
+ *   versions: { nodes: { id: string, revision: number, versionLabel: number | null, status: string }[] } }} Pathway
+ * @typedef {{ kind: string, title: string, explanation: string, minutesPerPatient: number, shareOfLeadTime: number,
+ *   stepKeys: string[], transitions: string[] }} Hotspot
+ * @typedef {{ expectedLeadTimeMinutes: number, valueAddedMinutes: number, flowEfficiency: number, expectedHandoffs: number,
+ *   expectedCrossOrganisationHandoffs: number, reworkMinutes: number, hotspots: Hotspot[] }} Analysis
+ */
+
+export const STEP_KINDS = ["START", "ACTIVITY", "DECISION", "END"];
+export const VALUE_CLASSES = ["VALUE_ADDING", "NECESSARY", "WASTE"];
+export const WASTES = ["TRANSPORT", "INVENTORY", "MOTION", "WAITING", "OVERPRODUCTION", "OVER_PROCESSING", "DEFECTS", "SKILLS"];
+export const HANDOFFS = ["INTERNAL", "REFERRAL", "TRANSFER", "LETTER", "PHONE", "ELECTRONIC", "DISCHARGE"];
+
+/** The figures every analysis view asks for. */
+export const ANALYSIS_FIELDS = `expectedLeadTimeMinutes valueAddedMinutes flowEfficiency expectedHandoffs
+  expectedCrossOrganisationHandoffs reworkMinutes
+  hotspots { kind title explanation minutesPerPatient shareOfLeadTime stepKeys transitions }`;
+
+/** Everything the pathway page shows, in one request. */
+export const PATHWAY_QUERY = `query($id: ID!) {
+  pathway(id: $id) { id name description condition status revision demandPerDay parentId updatedAt
+    owner { id odsCode name }
+    steps { id key name kind organisation { id odsCode name } site activityCode touchMinutes valueClass wasteKinds
+      dataItems capacityPerDay percentCompleteAccurate }
+    transitions { id from { id key name } to { id key name } probability waitMinutes handoff crossesOrganisations }
+    problems { code message steps transitions }
+    mapSvg
+    versions(first: 50) { nodes { id revision versionLabel status } } }
+  organisations(first: 100) { nodes { id odsCode name } } }`;

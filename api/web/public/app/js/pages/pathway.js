@@ -1,0 +1,298 @@
+// One pathway: its map with the forms that edit it beside it, the problems that stop it being
+// analysed, its headline figures and hotspots (fetched again after every saved edit), what-if,
+// its lifecycle (publish, clone, archive, delete) and a comparison with another version. Every
+// edit carries the revision it was made against; if someone else saved first, the page says so
+// and offers to reload rather than overwriting their work.
+import { ApiError, gql } from "../api.js";
+import { minutes, when, words } from "../format.js";
+import { go } from "../router.js";
+import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
+import { ANALYSIS_FIELDS, PATHWAY_QUERY } from "../model.js";
+import { figures, hotspots } from "../components/analysis.js";
+import { download, pathwayMap } from "../components/map.js";
+import { readStep, stepForm } from "../components/step-form.js";
+import { readTransition, transitionForm } from "../components/transition-form.js";
+import { WhatIf } from "../components/what-if.js";
+import { compareView } from "../components/compare.js";
+import { tagColour } from "./pathways.js";
+
+/**
+ * @typedef {import("../model.js").Pathway} Pathway
+ * @typedef {import("../model.js").Analysis} Analysis
+ * @typedef {import("../model.js").Organisation} Organisation
+ * @typedef {import("../components/fields.js").FieldProblem} FieldProblem
+ * @typedef {{ kind: "step" | "transition", id: string | null } | null} Selection
+ */
+
+/** @type {import("../router.js").Page} */
+export async function pathway([id]) {
+  /** @type {Pathway} */
+  let p;
+  /** @type {Organisation[]} */
+  let organisations = [];
+  /** @type {Analysis | null} */
+  let analysis = null;
+  /** @type {Selection} */
+  let selected = null;
+  /** @type {FieldProblem[]} */
+  let problems = [];
+  let conflict = false;
+  let busy = false;
+  let notice = "";
+  /** @type {unknown} */
+  let comparison = nothing;
+  const whatIf = new WhatIf(() => draw());
+
+  async function load() {
+    /** @type {{ pathway: Pathway, organisations: { nodes: Organisation[] } }} */
+    const data = await gql(PATHWAY_QUERY, { id });
+    p = data.pathway;
+    organisations = data.organisations.nodes;
+    analysis = null;
+    if (!p.problems.length) {
+      /** @type {{ pathway: { analysis: Analysis } }} */
+      const a = await gql(`query($id: ID!) { pathway(id: $id) { analysis { ${ANALYSIS_FIELDS} } } }`, { id });
+      analysis = a.pathway.analysis;
+    }
+  }
+
+  /**
+   * Runs one change through the API, then shows the pathway as it now is.
+   * @param {string} query @param {Record<string, unknown>} variables @param {string} done what to announce
+   * @returns {Promise<unknown>}
+   */
+  async function change(query, variables, done) {
+    busy = true;
+    problems = [];
+    notice = "";
+    draw();
+    try {
+      const result = await gql(query, variables);
+      await load();
+      notice = done;
+      announce(done);
+      return result;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.code === "CONFLICT") conflict = true;
+      else problems = error.fields();
+      return null;
+    } finally {
+      busy = false;
+      draw();
+      if (problems.length || conflict) focusErrors();
+    }
+  }
+
+  /** @param {SubmitEvent} event */
+  async function saveStep(event) {
+    event.preventDefault();
+    const { input, problems: found } = readStep(/** @type {HTMLFormElement} */ (event.currentTarget));
+    if (found.length) {
+      problems = found;
+      draw();
+      return focusErrors();
+    }
+    const stepId = selected?.id;
+    const made = stepId
+      ? await change(`mutation($input: UpdateStepInput!) { updateStep(input: $input) { step { id } } }`,
+          { input: { ...input, id: stepId, expectedVersion: p.revision } }, `Saved the step ${input.name}.`)
+      : await change(`mutation($input: AddStepInput!) { addStep(input: $input) { step { id } } }`,
+          { input: { ...input, pathwayId: p.id, expectedVersion: p.revision } }, `Added the step ${input.name}.`);
+    if (made && !stepId) {
+      selected = null;
+      draw();
+    }
+  }
+
+  /** @param {SubmitEvent} event */
+  async function saveTransition(event) {
+    event.preventDefault();
+    const { input, problems: found } = readTransition(/** @type {HTMLFormElement} */ (event.currentTarget));
+    if (found.length) {
+      problems = found;
+      draw();
+      return focusErrors();
+    }
+    const { from, to, ...rest } = input;
+    const transitionId = selected?.id;
+    const made = transitionId
+      ? await change(`mutation($input: UpdateTransitionInput!) { updateTransition(input: $input) { transition { id } } }`,
+          { input: { ...rest, id: transitionId, expectedVersion: p.revision } }, "Saved the transition.")
+      : await change(`mutation($input: AddTransitionInput!) { addTransition(input: $input) { transition { id } } }`,
+          { input: { ...rest, fromStepId: from, toStepId: to, expectedVersion: p.revision } }, "Added the transition.");
+    if (made && !transitionId) {
+      selected = null;
+      draw();
+    }
+  }
+
+  async function remove() {
+    if (!selected?.id) return;
+    const what = selected.kind === "step" ? "step" : "transition";
+    if (!confirm(`Remove this ${what}? You can add it again, but its figures will be gone from this draft.`)) return;
+    const mutation = what === "step" ? "removeStep" : "removeTransition";
+    const done = await change(`mutation($id: ID!, $v: Int!) { ${mutation}(id: $id, expectedVersion: $v) { id } }`,
+      { id: selected.id, v: p.revision }, `Removed the ${what}.`);
+    if (done) {
+      selected = null;
+      draw();
+    }
+  }
+
+  /** @param {string} mutation @param {string} done */
+  const lifecycle = async (mutation, done) => {
+    const r = /** @type {Record<string, { id: string }> | null} */ (
+      await change(`mutation($id: ID!, $v: Int!) { ${mutation}(id: $id, expectedVersion: $v) { id } }`, { id: p.id, v: p.revision }, done));
+    return r?.[mutation] ?? null;
+  };
+
+  async function clone() {
+    const r = /** @type {{ clonePathway: { id: string } } | null} */ (
+      await change(`mutation($id: ID!) { clonePathway(id: $id) { id } }`, { id: p.id }, "Cloned into a new draft."));
+    if (r) go(`#/pathway/${r.clonePathway.id}`);
+  }
+
+  async function destroy() {
+    if (!confirm(`Delete the draft "${p.name}"? This cannot be undone.`)) return;
+    try {
+      await gql(`mutation($id: ID!, $v: Int!) { deletePathway(id: $id, expectedVersion: $v) }`, { id: p.id, v: p.revision });
+      go("#/");
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.code === "CONFLICT") conflict = true;
+      else notice = error.message;
+      draw();
+    }
+  }
+
+  async function exportDocument() {
+    /** @type {{ pathway: { document: unknown } }} */
+    const r = await gql(`query($id: ID!) { pathway(id: $id) { document } }`, { id });
+    download(JSON.stringify(r.pathway.document, null, 2), `${p.name}.json`, "application/json");
+  }
+
+  /** @param {SubmitEvent} event */
+  async function compare(event) {
+    event.preventDefault();
+    const other = String(new FormData(/** @type {HTMLFormElement} */ (event.currentTarget)).get("with") ?? "");
+    if (!other) return;
+    comparison = await compareView(p, other);
+    draw();
+  }
+
+  /** @param {{ step?: string, from?: string, to?: string }} pick */
+  function pick(pick) {
+    if (p.status !== "DRAFT") return;
+    if (pick.step) {
+      const step = p.steps.find((s) => s.key === pick.step);
+      if (step) select({ kind: "step", id: step.id });
+    } else {
+      const t = p.transitions.find((t) => t.from.key === pick.from && t.to.key === pick.to);
+      if (t) select({ kind: "transition", id: t.id });
+    }
+  }
+
+  /** @param {Selection} next */
+  function select(next) {
+    selected = next;
+    problems = [];
+    conflict = false;
+    draw();
+    const heading = document.getElementById(next?.kind === "transition" ? "transition-form-title" : "step-form-title");
+    heading?.focus();
+  }
+
+  /** Opens the step or transition a validation problem names, and moves focus to it. */
+  /** @param {import("../model.js").Problem} problem */
+  function openProblem(problem) {
+    const key = problem.steps[0];
+    const edge = problem.transitions[0];
+    if (key) pick({ step: key });
+    else if (edge) {
+      const [from, to] = edge.split("->");
+      pick({ from, to });
+    }
+  }
+
+  function editor() {
+    if (p.status !== "DRAFT") {
+      return html`<div class="nhsuk-inset-text"><p>A ${words(p.status)} pathway cannot be changed. Clone it into a draft to change it.</p></div>`;
+    }
+    if (selected?.kind === "step") {
+      const step = p.steps.find((s) => s.id === selected?.id) ?? null;
+      return stepForm({ step, organisations, problems, busy, onSubmit: saveStep, onRemove: remove, onCancel: () => select(null) });
+    }
+    if (selected?.kind === "transition") {
+      const transition = p.transitions.find((t) => t.id === selected?.id) ?? null;
+      return transitionForm({ transition, steps: p.steps, problems, busy, onSubmit: saveTransition, onRemove: remove, onCancel: () => select(null) });
+    }
+    return html`<div class="qf-toolbar">
+        <button class="nhsuk-button" type="button" id="add-step" @click=${() => select({ kind: "step", id: null })}>Add a step</button>
+        <button class="nhsuk-button nhsuk-button--secondary" type="button" id="add-transition" ?disabled=${p.steps.length < 1}
+          @click=${() => select({ kind: "transition", id: null })}>Add a transition</button>
+      </div>
+      <h2 class="nhsuk-heading-s">Steps</h2>
+      <ul class="nhsuk-list" id="steps">${p.steps.map((s) => html`<li><button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button"
+        @click=${() => select({ kind: "step", id: s.id })}>Edit<span class="nhsuk-u-visually-hidden"> step</span> ${s.name}</button>
+        <span class="nhsuk-body-s">${s.organisation.odsCode} · ${words(s.kind)}</span></li>`)}</ul>
+      <h2 class="nhsuk-heading-s">Transitions</h2>
+      <ul class="nhsuk-list" id="transitions">${p.transitions.map((t) => html`<li><button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button"
+        @click=${() => select({ kind: "transition", id: t.id })}>Edit<span class="nhsuk-u-visually-hidden"> transition</span> ${t.from.name} → ${t.to.name}</button>
+        <span class="nhsuk-body-s">${t.probability == null ? "" : `${+(t.probability * 100).toFixed(1)}% · `}${minutes(t.waitMinutes)} · ${words(t.handoff)}</span></li>`)}</ul>`;
+  }
+
+  function draw(arriving = false) {
+    const draft = p.status === "DRAFT";
+    const others = p.versions.nodes.filter((v) => v.id !== p.id);
+    const formPrefix = selected?.kind === "transition" ? "transition" : "step";
+    show(
+      html`<a class="nhsuk-back-link qf-no-print" href="#/">Back to pathways</a>
+        ${conflict
+          ? html`<div class="nhsuk-error-summary" role="alert" tabindex="-1" aria-labelledby="conflict-title">
+              <h2 class="nhsuk-error-summary__title" id="conflict-title">Someone else changed this pathway</h2>
+              <div class="nhsuk-error-summary__body"><p>Your change was not saved, so nothing of theirs was overwritten. Reload to see the pathway as it is now, then make your change again.</p>
+                <button class="nhsuk-button" type="button" id="reload" @click=${async () => { conflict = false; selected = null; await load(); draw(); }}>Reload</button></div></div>`
+          : errorSummary(problems.map((x) => ({ message: x.message, href: `#${formPrefix}-${x.field.split(".").pop() || "name"}` })))}
+        <h1>${p.name} <strong class="nhsuk-tag ${tagColour(p.status)}">${words(p.status)}</strong></h1>
+        <p class="nhsuk-body-s">Owned by ${p.owner.name} · revision ${p.revision} · last changed ${when(p.updatedAt)}${p.condition ? ` · ${p.condition}` : ""}</p>
+        ${p.description ? html`<p>${p.description}</p>` : nothing}
+        ${notice ? html`<p class="qf-status" role="status" id="notice">${notice}</p>` : nothing}
+        <div class="qf-toolbar qf-no-print" role="group" aria-label="Pathway actions">
+          ${draft ? html`<button class="nhsuk-button" type="button" id="publish" ?disabled=${busy || p.problems.length > 0}
+              @click=${() => lifecycle("publishPathway", "Published.")}>Publish</button>` : nothing}
+          <button class="nhsuk-button nhsuk-button--secondary" type="button" id="clone" ?disabled=${busy} @click=${clone}>Clone into a draft</button>
+          ${p.status === "PUBLISHED" ? html`<button class="nhsuk-button nhsuk-button--secondary" type="button" id="archive" ?disabled=${busy}
+              @click=${() => lifecycle("archivePathway", "Archived.")}>Archive</button>` : nothing}
+          ${draft ? html`<button class="nhsuk-button nhsuk-button--warning" type="button" id="delete" ?disabled=${busy} @click=${destroy}>Delete draft</button>` : nothing}
+          <button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${exportDocument}>Download the pathway document (JSON)</button>
+        </div>
+        <div class="qf-editor">
+          <div>
+            ${pathwayMap({ id: "map", svg: p.mapSvg, label: p.name, onPick: pick })}
+            ${p.problems.length
+              ? html`<div class="nhsuk-warning-callout" id="problems"><h2 class="nhsuk-warning-callout__label">
+                  <span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>${p.problems.length} problem${p.problems.length === 1 ? "" : "s"} to fix before analysis</span></h2>
+                  <ul>${p.problems.map((x) => html`<li>${draft && (x.steps.length || x.transitions.length)
+                    ? html`<a href="#${x.steps.length ? "step" : "transition"}-form-title" @click=${(/** @type {Event} */ e) => { e.preventDefault(); openProblem(x); }}>${x.message}</a>`
+                    : x.message} <span class="nhsuk-body-s">(${words(x.code)})</span></li>`)}</ul></div>`
+              : nothing}
+          </div>
+          <aside aria-label="Edit the pathway">${editor()}</aside>
+        </div>
+        ${analysis ? html`<h2>Analysis</h2>${figures(analysis)}${hotspots(analysis)}${whatIf.view(p, organisations)}` : nothing}
+        ${others.length
+          ? html`<section class="qf-no-print" aria-labelledby="compare-title"><h2 id="compare-title">Compare with another version</h2>
+              <form class="qf-inline" @submit=${compare}><div class="nhsuk-form-group"><label class="nhsuk-label" for="compare-with">Version</label>
+                <select class="nhsuk-select" id="compare-with" name="with">${others.map((v) => html`<option value=${v.id} ?selected=${v.id === p.parentId}>
+                  Revision ${v.revision}${v.versionLabel ? ` (version ${v.versionLabel})` : ""}, ${words(v.status)}</option>`)}</select></div>
+                <button class="nhsuk-button nhsuk-button--secondary" type="submit">Compare</button></form>${comparison}</section>`
+          : nothing}`,
+      p.name,
+      { arriving },
+    );
+  }
+
+  await load();
+  draw(true);
+}
