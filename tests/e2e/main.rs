@@ -23,3 +23,4 @@ mod organisations;
 mod pictures;
 mod projects;
 mod queries;
+mod workplace;

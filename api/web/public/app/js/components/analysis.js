@@ -6,7 +6,7 @@ import { minutes, percent, words } from "../format.js";
 
 /** @param {Analysis} a */
 export const figures = (a) => html`<div class="qf-figures" id="figures">
-  <div class="qf-figure">Expected lead time<b id="lead-time">${minutes(a.expectedLeadTimeMinutes)}</b></div>
+  <div class="qf-figure">Expected lead time<b id="lead-time" data-minutes=${a.expectedLeadTimeMinutes}>${minutes(a.expectedLeadTimeMinutes)}</b></div>
   <div class="qf-figure">Value-added time<b id="value-added">${minutes(a.valueAddedMinutes)}</b></div>
   <div class="qf-figure">Flow efficiency<b id="flow-efficiency">${percent(a.flowEfficiency)}</b></div>
   <div class="qf-figure">Hand-offs per patient<b id="handoffs">${a.expectedHandoffs.toFixed(1)}</b></div>

@@ -56,7 +56,7 @@ export class WhatIf {
     const number = (id, label) => html`<div class="nhsuk-form-group"><label class="nhsuk-label" for=${id}>${label}</label>
       <input class="nhsuk-input nhsuk-input--width-5" id=${id} name=${id} type="number" step="any" min="0" inputmode="decimal"></div>`;
     const unit = html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="whatif-unit">Unit</label>
-      <select class="nhsuk-select" id="whatif-unit" name="whatif-unit">${Object.keys(UNITS).map((u) => html`<option>${u}</option>`)}</select></div>`;
+      <select class="nhsuk-select" id="whatif-unit" name="whatif-unit">${Object.keys(UNITS).map((u) => html`<option value=${u}>${u}</option>`)}</select></div>`;
     const fields = {
       SET_WAIT_MINUTES: html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="whatif-transition">Transition</label>
           <select class="nhsuk-select" id="whatif-transition" name="whatif-transition">

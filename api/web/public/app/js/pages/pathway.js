@@ -99,7 +99,8 @@ export async function pathway([id]) {
           { input: { ...input, id: stepId, expectedVersion: p.revision } }, `Saved the step ${input.name}.`)
       : await change(`mutation($input: AddStepInput!) { addStep(input: $input) { step { id } } }`,
           { input: { ...input, pathwayId: p.id, expectedVersion: p.revision } }, `Added the step ${input.name}.`);
-    if (made && !stepId) {
+    // Saved: back to the lists (the status line says what was saved).
+    if (made) {
       selected = null;
       draw();
     }
@@ -121,7 +122,8 @@ export async function pathway([id]) {
           { input: { ...rest, id: transitionId, expectedVersion: p.revision } }, "Saved the transition.")
       : await change(`mutation($input: AddTransitionInput!) { addTransition(input: $input) { transition { id } } }`,
           { input: { ...rest, fromStepId: from, toStepId: to, expectedVersion: p.revision } }, "Added the transition.");
-    if (made && !transitionId) {
+    // Saved: back to the lists (the status line says what was saved).
+    if (made) {
       selected = null;
       draw();
     }
@@ -198,6 +200,7 @@ export async function pathway([id]) {
     selected = next;
     problems = [];
     conflict = false;
+    notice = "";
     draw();
     const heading = document.getElementById(next?.kind === "transition" ? "transition-form-title" : "step-form-title");
     heading?.focus();
@@ -208,7 +211,9 @@ export async function pathway([id]) {
   function openProblem(problem) {
     const key = problem.steps[0];
     const edge = problem.transitions[0];
-    if (key) pick({ step: key });
+    // Problems with probabilities or a repeated arrow are fixed on a transition.
+    const onTransition = ["MISSING_PROBABILITY", "PROBABILITY_SUM", "DUPLICATE_TRANSITION"].includes(problem.code);
+    if (key && !(onTransition && edge)) pick({ step: key });
     else if (edge) {
       const [from, to] = edge.split("->");
       pick({ from, to });
@@ -274,7 +279,7 @@ export async function pathway([id]) {
               ? html`<div class="nhsuk-warning-callout" id="problems"><h2 class="nhsuk-warning-callout__label">
                   <span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>${p.problems.length} problem${p.problems.length === 1 ? "" : "s"} to fix before analysis</span></h2>
                   <ul>${p.problems.map((x) => html`<li>${draft && (x.steps.length || x.transitions.length)
-                    ? html`<a href="#${x.steps.length ? "step" : "transition"}-form-title" @click=${(/** @type {Event} */ e) => { e.preventDefault(); openProblem(x); }}>${x.message}</a>`
+                    ? html`<a class="qf-problem" data-code=${x.code} href="#${x.steps.length ? "step" : "transition"}-form-title" @click=${(/** @type {Event} */ e) => { e.preventDefault(); openProblem(x); }}>${x.message}</a>`
                     : x.message} <span class="nhsuk-body-s">(${words(x.code)})</span></li>`)}</ul></div>`
               : nothing}
           </div>

@@ -1,0 +1,375 @@
+//! Issue 17: an ICS lead maps, checks and analyses a cross-organisation pathway in the browser
+//! with no JSON and no GraphQL: the acute stroke pathway (ambulance trust, acute trust with ED,
+//! CT, thrombolysis and stroke unit, community rehab, social care, GP), 14 steps with a CT rescan
+//! loop and an assessment done twice. The test makes two validation problems on purpose and fixes
+//! them from the problem list, then sees the DELAY, REWORK and DUPLICATION hotspots, runs a
+//! what-if, publishes, clones and compares. The page's lead time must equal the API's, and
+//! axe-core must find nothing on any view visited. Screenshots go to `target/screenshots/`.
+
+use crate::browser::{assert_accessible, click, open_browser, screenshot, wait_for};
+use crate::helpers::spawn_app_with;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+/// (key, name, kind, organisation, hands-on minutes, activity code, data items)
+const STEPS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
+    ("CALL", "999 call", "START", "RX9", "0", "", ""),
+    (
+        "PARAMEDIC",
+        "Paramedic assessment",
+        "ACTIVITY",
+        "RX9",
+        "20",
+        "",
+        "FAST",
+    ),
+    ("ED_TRIAGE", "ED triage", "ACTIVITY", "RX8", "10", "", ""),
+    (
+        "STROKE_ASSESS",
+        "Stroke team assessment",
+        "ACTIVITY",
+        "RX8",
+        "30",
+        "ASSESS",
+        "NIHSS",
+    ),
+    ("CT", "CT head scan", "ACTIVITY", "RX8", "15", "", ""),
+    ("SCAN_REVIEW", "Scan review", "DECISION", "RX8", "5", "", ""),
+    (
+        "THROMBOLYSIS",
+        "Thrombolysis",
+        "ACTIVITY",
+        "RX8",
+        "60",
+        "",
+        "",
+    ),
+    (
+        "STROKE_UNIT",
+        "Stroke unit care",
+        "ACTIVITY",
+        "RX8",
+        "600",
+        "",
+        "",
+    ),
+    (
+        "DISCHARGE_PLAN",
+        "Discharge planning",
+        "ACTIVITY",
+        "RX8",
+        "45",
+        "",
+        "",
+    ),
+    (
+        "COMMUNITY_ASSESS",
+        "Community rehab assessment",
+        "ACTIVITY",
+        "RX7",
+        "30",
+        "ASSESS",
+        "NIHSS",
+    ),
+    (
+        "REHAB",
+        "Community rehabilitation",
+        "ACTIVITY",
+        "RX7",
+        "300",
+        "",
+        "",
+    ),
+    (
+        "CARE_PACKAGE",
+        "Care package",
+        "ACTIVITY",
+        "X99ASC",
+        "60",
+        "",
+        "",
+    ),
+    ("GP_REVIEW", "GP review", "ACTIVITY", "X99001", "15", "", ""),
+    ("HOME", "Home", "END", "X99001", "0", "", ""),
+];
+
+/// (from, to, share %, wait, unit, hand-off). The scan review's shares add up to 90% on
+/// purpose, and the GP review's way home is left out: the two problems the test then fixes.
+const TRANSITIONS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    ("CALL", "PARAMEDIC", "", "10", "minutes", "PHONE"),
+    ("PARAMEDIC", "ED_TRIAGE", "", "45", "minutes", "TRANSFER"),
+    (
+        "ED_TRIAGE",
+        "STROKE_ASSESS",
+        "",
+        "20",
+        "minutes",
+        "INTERNAL",
+    ),
+    ("STROKE_ASSESS", "CT", "", "30", "minutes", "INTERNAL"),
+    ("CT", "SCAN_REVIEW", "", "15", "minutes", "ELECTRONIC"),
+    ("SCAN_REVIEW", "CT", "10", "20", "minutes", "INTERNAL"),
+    (
+        "SCAN_REVIEW",
+        "THROMBOLYSIS",
+        "30",
+        "10",
+        "minutes",
+        "INTERNAL",
+    ),
+    ("SCAN_REVIEW", "STROKE_UNIT", "50", "4", "hours", "INTERNAL"),
+    ("THROMBOLYSIS", "STROKE_UNIT", "", "1", "hours", "INTERNAL"),
+    ("STROKE_UNIT", "DISCHARGE_PLAN", "", "3", "days", "INTERNAL"),
+    (
+        "DISCHARGE_PLAN",
+        "COMMUNITY_ASSESS",
+        "",
+        "2",
+        "days",
+        "REFERRAL",
+    ),
+    ("COMMUNITY_ASSESS", "REHAB", "", "1", "days", "INTERNAL"),
+    ("REHAB", "CARE_PACKAGE", "", "1", "days", "REFERRAL"),
+    ("CARE_PACKAGE", "GP_REVIEW", "", "3", "days", "LETTER"),
+];
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    let input = wait_for(client, css).await;
+    input.clear().await.unwrap();
+    if !text.is_empty() {
+        input.send_keys(text).await.unwrap();
+    }
+}
+
+async fn choose(client: &Client, css: &str, value: &str) {
+    wait_for(client, css)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
+}
+
+/// Waits until the page's status line says `text`.
+async fn notice(client: &Client, text: &str) {
+    click_free_wait(
+        client,
+        &format!("//p[@id='notice'][contains(., \"{text}\")]"),
+    )
+    .await;
+}
+
+async fn click_free_wait(client: &Client, xpath: &str) {
+    client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"));
+}
+
+/// Adds a step through the step form.
+async fn add_step(client: &Client, step: &(&str, &str, &str, &str, &str, &str, &str)) {
+    let (key, name, kind, org, touch, code, items) = *step;
+    click(client, "//button[@id='add-step']").await;
+    fill(client, "#step-name", name).await;
+    fill(client, "#step-key", key).await;
+    choose(client, "#step-kind", kind).await;
+    choose(client, "#step-organisation", org).await;
+    fill(client, "#step-touchMinutes", touch).await;
+    fill(client, "#step-activityCode", code).await;
+    fill(client, "#step-dataItems", items).await;
+    click(client, "//button[.='Add step']").await;
+    notice(client, &format!("Added the step {name}.")).await;
+}
+
+/// Adds a transition through the transition form (steps picked by their keys' labels).
+async fn add_transition(client: &Client, t: &(&str, &str, &str, &str, &str, &str)) {
+    let (from, to, share, wait, unit, handoff) = *t;
+    click(client, "//button[@id='add-transition']").await;
+    let id_of =
+        |key: &str| format!("//select[@id='transition-from']/option[contains(., '({key})')]");
+    let from_id = wait_for_attr(client, &id_of(from)).await;
+    let to_id = wait_for_attr(
+        client,
+        &format!("//select[@id='transition-to']/option[contains(., '({to})')]"),
+    )
+    .await;
+    choose(client, "#transition-from", &from_id).await;
+    choose(client, "#transition-to", &to_id).await;
+    fill(client, "#transition-probability", share).await;
+    fill(client, "#transition-wait", wait).await;
+    choose(client, "#transition-unit", unit).await;
+    choose(client, "#transition-handoff", handoff).await;
+    click(client, "//button[.='Add transition']").await;
+    notice(client, "Added the transition.").await;
+}
+
+async fn wait_for_attr(client: &Client, xpath: &str) -> String {
+    client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"))
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    wait_for(client, css).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke_pathway() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+
+    // A new pathway from the pathways page; a missing name is named before anything is sent.
+    wait_for(&client, "#new-pathway").await;
+    click(&client, "//button[.='Create pathway']").await;
+    let summary = text(&client, ".nhsuk-error-summary").await;
+    assert!(summary.contains("Enter the pathway's name"), "{summary}");
+    assert_accessible(&client, "pathways with an error").await;
+    fill(&client, "#new-name", "Acute stroke").await;
+    fill(&client, "#new-condition", "Stroke").await;
+    choose(&client, "#new-owner", "RX8").await;
+    fill(&client, "#new-demandPerDay", "4").await;
+    click(&client, "//button[.='Create pathway']").await;
+    click_free_wait(&client, "//h1[contains(., 'Acute stroke')]").await;
+    screenshot(&client, "editor-new").await;
+
+    for step in STEPS {
+        add_step(&client, step).await;
+    }
+    click(&client, "//button[@id='add-transition']").await;
+    wait_for(&client, "#transition-form").await;
+    assert_accessible(&client, "transition form").await;
+    click(&client, "//button[.='Cancel']").await;
+    for t in TRANSITIONS {
+        add_transition(&client, t).await;
+    }
+    screenshot(&client, "editor-problems").await;
+
+    // The two problems made on purpose are listed, each linking to what to fix.
+    // (A dead end also leaves the steps before it with no way to the end: those are listed too.)
+    let problems = text(&client, "#problems").await;
+    assert!(problems.contains("sum to 0.9"), "{problems}");
+    assert!(problems.contains("'GP_REVIEW' is not an END"), "{problems}");
+    click(&client, "//a[@data-code='PROBABILITY_SUM']").await;
+    let heading = text(&client, "#transition-form-title").await;
+    assert!(heading.contains("Scan review"), "{heading}");
+    assert_accessible(&client, "editing a transition").await;
+    // Fix the shares: the way to the stroke unit takes the missing 10%.
+    click(&client, "//button[.='Cancel']").await;
+    click(
+        &client,
+        "//ul[@id='transitions']//button[contains(., 'Scan review') and contains(., 'Stroke unit care')]",
+    )
+    .await;
+    fill(&client, "#transition-probability", "60").await;
+    click(&client, "//button[.='Save transition']").await;
+    notice(&client, "Saved the transition.").await;
+    let problems = text(&client, "#problems").await;
+    assert!(!problems.contains("sum to"), "{problems}");
+    assert!(problems.contains("'GP_REVIEW' is not an END"), "{problems}");
+    add_transition(
+        &client,
+        &("GP_REVIEW", "HOME", "", "0", "minutes", "DISCHARGE"),
+    )
+    .await;
+    // No problems left: the analysis appears with the hotspots the issue names.
+    wait_for(&client, "#hotspots").await;
+    assert!(
+        client.find(Locator::Css("#problems")).await.is_err(),
+        "the problems are fixed"
+    );
+    for kind in ["DELAY", "REWORK", "DUPLICATION"] {
+        client
+            .find(Locator::Css(&format!("#hotspots tr[data-kind='{kind}']")))
+            .await
+            .unwrap_or_else(|_| panic!("a {kind} hotspot is shown"));
+    }
+    // Clicking a box on the map opens that step.
+    client
+        .execute(
+            "document.querySelector('#map [data-step=\"CT\"]').dispatchEvent(new MouseEvent('click', { bubbles: true }))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let heading = text(&client, "#step-form-title").await;
+    assert!(heading.contains("CT head scan"), "{heading}");
+    screenshot(&client, "editor-step").await;
+    assert_accessible(&client, "editing a step").await;
+    click(&client, "//button[.='Cancel']").await;
+
+    // The page's lead time is the API's.
+    let id = client
+        .current_url()
+        .await
+        .unwrap()
+        .fragment()
+        .unwrap()
+        .trim_start_matches("/pathway/")
+        .to_string();
+    let shown: f64 = wait_for(&client, "#lead-time")
+        .await
+        .attr("data-minutes")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let api = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { analysis { expectedLeadTimeMinutes } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        shown,
+        api["pathway"]["analysis"]["expectedLeadTimeMinutes"]
+            .as_f64()
+            .unwrap()
+    );
+
+    // What if the wait for discharge planning were one day?
+    choose(&client, "#whatif-kind", "SET_WAIT_MINUTES").await;
+    let edge = wait_for_attr(
+        &client,
+        "//select[@id='whatif-transition']/option[contains(., 'Stroke unit care') and contains(., 'Discharge planning')]",
+    )
+    .await;
+    choose(&client, "#whatif-transition", &edge).await;
+    fill(&client, "#whatif-amount", "1").await;
+    choose(&client, "#whatif-unit", "days").await;
+    click(&client, "//button[.='Add this change']").await;
+    click(&client, "//button[@id='whatif-predict']").await;
+    let predicted = text(&client, "#predicted").await;
+    assert!(predicted.contains("saves 2.0 days"), "{predicted}");
+    screenshot(&client, "what-if-stroke").await;
+    assert_accessible(&client, "what-if").await;
+
+    // Publish, clone into a draft, and compare the draft with the published version.
+    click(&client, "//button[@id='publish']").await;
+    notice(&client, "Published.").await;
+    click(&client, "//button[@id='clone']").await;
+    click_free_wait(
+        &client,
+        "//h1[contains(., 'Acute stroke') and contains(., 'draft')]",
+    )
+    .await;
+    click(&client, "//button[.='Compare']").await;
+    let comparison = text(&client, "#comparison").await;
+    assert!(comparison.contains("Steps added"), "{comparison}");
+    screenshot(&client, "compare").await;
+    assert_accessible(&client, "comparison").await;
+    client.close().await.unwrap();
+}
