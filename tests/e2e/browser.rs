@@ -60,11 +60,39 @@ pub(crate) async fn click(client: &fantoccini::Client, xpath: &str) {
         .unwrap();
 }
 
+/// Saves a screenshot to `target/screenshots/`, and to `docs/screenshots/` (the README's) when
+/// `UPDATE_SCREENSHOTS=1`.
 pub(crate) async fn screenshot(client: &fantoccini::Client, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let png = client.screenshot().await.unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    let mut dirs = vec![root.join("target/screenshots")];
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        dirs.push(root.join("docs/screenshots"));
+    }
+    for dir in dirs {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+    }
+}
+
+/// What the page cost to load (bytes over the wire, compressed, headers included; and the
+/// milliseconds from navigation to the first page drawn and working), printed for the README
+/// and the closing note; not asserted (speed is measured, not tested).
+async fn page_weight(client: &fantoccini::Client, what: &str) {
+    let figures = client
+        .execute(
+            "const nav = performance.getEntriesByType('navigation')[0];
+             const resources = performance.getEntriesByType('resource');
+             const mark = performance.getEntriesByName('qiflow:interactive')[0];
+             return { files: resources.length + 1,
+               transfer: nav.transferSize + resources.reduce((s, r) => s + r.transferSize, 0),
+               body: nav.decodedBodySize + resources.reduce((s, r) => s + r.decodedBodySize, 0),
+               interactive: mark ? Math.round(mark.startTime) : null };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    eprintln!("page weight, {what}: {figures}");
 }
 
 /// A headless Chromium driven over WebDriver, or None (skipped) without one outside CI. The
@@ -157,6 +185,7 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
     screenshot(&client, "sign-in").await;
+    page_weight(&client, "first visit (sign-in page, every module loaded)").await;
     assert_accessible(&client, "sign-in").await;
     client
         .find(Locator::Css("#signin-form button"))
@@ -234,6 +263,10 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .execute("document.getElementById('map').scrollIntoView()", vec![])
         .await
         .unwrap();
+    // Reloaded with a warm cache (the token stays for the tab): the demo pathway's cost.
+    client.refresh().await.unwrap();
+    wait_for(&client, "#hotspots").await;
+    page_weight(&client, "the demo pathway, reloaded").await;
     screenshot(&client, "pathway").await;
     assert_accessible(&client, "pathway").await;
     // At a tablet's width the page reflows instead of scrolling sideways (pictures scroll inside

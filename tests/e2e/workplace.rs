@@ -217,6 +217,15 @@ async fn wait_for_attr(client: &Client, xpath: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A screenshot of the top of the page.
+async fn picture(client: &Client, name: &str) {
+    client
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
+    screenshot(client, name).await;
+}
+
 async fn text(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap()
 }
@@ -243,7 +252,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     fill(&client, "#new-demandPerDay", "4").await;
     click(&client, "//button[.='Create pathway']").await;
     click_free_wait(&client, "//h1[contains(., 'Acute stroke')]").await;
-    screenshot(&client, "editor-new").await;
+    picture(&client, "editor-new").await;
 
     for step in STEPS {
         add_step(&client, step).await;
@@ -255,7 +264,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     for t in TRANSITIONS {
         add_transition(&client, t).await;
     }
-    screenshot(&client, "editor-problems").await;
+    picture(&client, "editor-problems").await;
 
     // The two problems made on purpose are listed, each linking to what to fix.
     // (A dead end also leaves the steps before it with no way to the end: those are listed too.)
@@ -270,7 +279,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     click(&client, "//button[.='Cancel']").await;
     click(
         &client,
-        "//ul[@id='transitions']//button[contains(., 'Scan review') and contains(., 'Stroke unit care')]",
+        "//table[@id='transitions']//button[contains(., 'Scan review') and contains(., 'Stroke unit care')]",
     )
     .await;
     fill(&client, "#transition-probability", "60").await;
@@ -306,7 +315,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
         .unwrap();
     let heading = text(&client, "#step-form-title").await;
     assert!(heading.contains("CT head scan"), "{heading}");
-    screenshot(&client, "editor-step").await;
+    picture(&client, "editor-step").await;
     assert_accessible(&client, "editing a step").await;
     click(&client, "//button[.='Cancel']").await;
 
@@ -371,5 +380,105 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     assert!(comparison.contains("Steps added"), "{comparison}");
     screenshot(&client, "compare").await;
     assert_accessible(&client, "comparison").await;
+    client.close().await.unwrap();
+}
+
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+/// Presses Tab until the focused element matches `css`: what a keyboard user does, and proof
+/// that the control can be reached without a mouse.
+async fn tab_to(client: &Client, css: &str) {
+    for _ in 0..300 {
+        let here = client
+            .execute(
+                "return document.activeElement.matches(arguments[0])",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        if here.as_bool() == Some(true) {
+            return;
+        }
+        client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(TAB)
+            .await
+            .unwrap();
+    }
+    panic!("{css} cannot be reached with the Tab key");
+}
+
+/// Types into (or presses a key on) whatever has focus.
+async fn keys(client: &Client, text: &str) {
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_same_work_with_the_keyboard_alone() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    // Sign-in puts focus in the token box.
+    wait_for(&client, "#token").await;
+    keys(&client, &format!("{}{ENTER}", app.token)).await;
+    wait_for(&client, "#new-pathway").await;
+    tab_to(&client, "#new-name").await;
+    keys(&client, &format!("Keyboard pathway{ENTER}")).await;
+    click_free_wait(&client, "//h1[contains(., 'Keyboard pathway')]").await;
+
+    for (name, key, kind) in [("Arrive", "ARRIVE", "start"), ("Leave", "LEAVE", "end")] {
+        tab_to(&client, "#add-step").await;
+        keys(&client, ENTER).await;
+        tab_to(&client, "#step-name").await;
+        keys(&client, name).await;
+        tab_to(&client, "#step-key").await;
+        keys(&client, key).await;
+        tab_to(&client, "#step-kind").await;
+        keys(&client, kind).await;
+        tab_to(&client, "#step-form button[type=submit]").await;
+        keys(&client, ENTER).await;
+        notice(&client, &format!("Added the step {name}.")).await;
+    }
+    // The new transition runs from the first step to the second unless told otherwise.
+    tab_to(&client, "#add-transition").await;
+    keys(&client, ENTER).await;
+    tab_to(&client, "#transition-wait").await;
+    keys(&client, "30").await;
+    tab_to(&client, "#transition-form button[type=submit]").await;
+    keys(&client, ENTER).await;
+    notice(&client, "Added the transition.").await;
+    let lead = text(&client, "#lead-time").await;
+    assert_eq!(lead, "30 min");
+
+    // The map zooms with the keyboard.
+    let before = wait_for(&client, "#map svg")
+        .await
+        .attr("width")
+        .await
+        .unwrap();
+    tab_to(&client, "#map").await;
+    keys(&client, "+").await;
+    let after = wait_for(&client, "#map svg")
+        .await
+        .attr("width")
+        .await
+        .unwrap();
+    assert_ne!(before, after, "+ zooms the map");
+
+    tab_to(&client, "#publish").await;
+    keys(&client, ENTER).await;
+    notice(&client, "Published.").await;
+    assert_accessible(&client, "a published pathway").await;
     client.close().await.unwrap();
 }

@@ -99,10 +99,11 @@ export async function pathway([id]) {
           { input: { ...input, id: stepId, expectedVersion: p.revision } }, `Saved the step ${input.name}.`)
       : await change(`mutation($input: AddStepInput!) { addStep(input: $input) { step { id } } }`,
           { input: { ...input, pathwayId: p.id, expectedVersion: p.revision } }, `Added the step ${input.name}.`);
-    // Saved: back to the lists (the status line says what was saved).
+    // Saved: back to the lists (the status line says what was saved), ready to add the next.
     if (made) {
       selected = null;
       draw();
+      document.getElementById("add-step")?.focus();
     }
   }
 
@@ -122,10 +123,11 @@ export async function pathway([id]) {
           { input: { ...rest, id: transitionId, expectedVersion: p.revision } }, "Saved the transition.")
       : await change(`mutation($input: AddTransitionInput!) { addTransition(input: $input) { transition { id } } }`,
           { input: { ...rest, fromStepId: from, toStepId: to, expectedVersion: p.revision } }, "Added the transition.");
-    // Saved: back to the lists (the status line says what was saved).
+    // Saved: back to the lists (the status line says what was saved), ready to add the next.
     if (made) {
       selected = null;
       draw();
+      document.getElementById("add-transition")?.focus();
     }
   }
 
@@ -237,14 +239,17 @@ export async function pathway([id]) {
         <button class="nhsuk-button nhsuk-button--secondary" type="button" id="add-transition" ?disabled=${p.steps.length < 1}
           @click=${() => select({ kind: "transition", id: null })}>Add a transition</button>
       </div>
-      <h2 class="nhsuk-heading-s">Steps</h2>
-      <ul class="nhsuk-list" id="steps">${p.steps.map((s) => html`<li><button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button"
-        @click=${() => select({ kind: "step", id: s.id })}>Edit<span class="nhsuk-u-visually-hidden"> step</span> ${s.name}</button>
-        <span class="nhsuk-body-s">${s.organisation.odsCode} · ${words(s.kind)}</span></li>`)}</ul>
-      <h2 class="nhsuk-heading-s">Transitions</h2>
-      <ul class="nhsuk-list" id="transitions">${p.transitions.map((t) => html`<li><button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button"
-        @click=${() => select({ kind: "transition", id: t.id })}>Edit<span class="nhsuk-u-visually-hidden"> transition</span> ${t.from.name} → ${t.to.name}</button>
-        <span class="nhsuk-body-s">${t.probability == null ? "" : `${+(t.probability * 100).toFixed(1)}% · `}${minutes(t.waitMinutes)} · ${words(t.handoff)}</span></li>`)}</ul>`;
+      <table class="nhsuk-table qf-compact" id="steps"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Steps</caption>
+        <thead class="nhsuk-table__head"><tr><th scope="col">Step</th><th scope="col">Organisation</th><th scope="col"><span class="nhsuk-u-visually-hidden">Action</span></th></tr></thead>
+        <tbody class="nhsuk-table__body">${p.steps.map((s) => html`<tr><td>${s.name} <span class="nhsuk-body-s">(${words(s.kind)})</span></td>
+          <td>${s.organisation.odsCode}</td><td><button class="qf-link" type="button" @click=${() => select({ kind: "step", id: s.id })}>Edit<span
+            class="nhsuk-u-visually-hidden"> step ${s.name}</span></button></td></tr>`)}</tbody></table>
+      <table class="nhsuk-table qf-compact" id="transitions"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Transitions</caption>
+        <thead class="nhsuk-table__head"><tr><th scope="col">From → to</th><th scope="col">Share, wait, hand-off</th><th scope="col"><span class="nhsuk-u-visually-hidden">Action</span></th></tr></thead>
+        <tbody class="nhsuk-table__body">${p.transitions.map((t) => html`<tr><td>${t.from.name} → ${t.to.name}</td>
+          <td>${t.probability == null ? "" : `${+(t.probability * 100).toFixed(1)}% · `}${minutes(t.waitMinutes)} · ${words(t.handoff)}</td>
+          <td><button class="qf-link" type="button" @click=${() => select({ kind: "transition", id: t.id })}>Edit<span
+            class="nhsuk-u-visually-hidden"> transition ${t.from.name} to ${t.to.name}</span></button></td></tr>`)}</tbody></table>`;
   }
 
   function draw(arriving = false) {
@@ -275,6 +280,8 @@ export async function pathway([id]) {
         <div class="qf-editor">
           <div>
             ${pathwayMap({ id: "map", svg: p.mapSvg, label: p.name, onPick: pick })}
+          </div>
+          <aside aria-label="Edit the pathway">
             ${p.problems.length
               ? html`<div class="nhsuk-warning-callout" id="problems"><h2 class="nhsuk-warning-callout__label">
                   <span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>${p.problems.length} problem${p.problems.length === 1 ? "" : "s"} to fix before analysis</span></h2>
@@ -282,8 +289,7 @@ export async function pathway([id]) {
                     ? html`<a class="qf-problem" data-code=${x.code} href="#${x.steps.length ? "step" : "transition"}-form-title" @click=${(/** @type {Event} */ e) => { e.preventDefault(); openProblem(x); }}>${x.message}</a>`
                     : x.message} <span class="nhsuk-body-s">(${words(x.code)})</span></li>`)}</ul></div>`
               : nothing}
-          </div>
-          <aside aria-label="Edit the pathway">${editor()}</aside>
+            ${editor()}</aside>
         </div>
         ${analysis ? html`<h2>Analysis</h2>${figures(analysis)}${hotspots(analysis)}${whatIf.view(p, organisations)}` : nothing}
         ${others.length
