@@ -64,6 +64,11 @@ pub struct ServeArgs {
     /// The issuer's keys: a JWKS file, or an https:// URL fetched at start.
     #[arg(long, env = "QIFLOW_OIDC_JWKS")]
     oidc_jwks: Option<String>,
+    /// Offer sign-in with the issuer on the web page (authorization code flow with PKCE; the
+    /// audience is the client id, and the page's address, ending in /, the redirect URI to
+    /// register). The endpoints are read from the issuer's discovery document at start.
+    #[arg(long, env = "QIFLOW_OIDC_SIGN_IN", requires = "oidc_issuer")]
+    oidc_sign_in: bool,
 }
 
 /// Builds the server, prints where it is (and the demo token, once), and serves.
@@ -86,12 +91,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         oidc_issuer,
         oidc_audience,
         oidc_jwks,
+        oidc_sign_in,
     } = args;
     let oidc = match (oidc_issuer, oidc_audience, oidc_jwks) {
         (Some(issuer), Some(audience), Some(jwks)) => Some(api::auth::OidcSettings {
             issuer,
             audience,
             jwks,
+            sign_in: oidc_sign_in,
         }),
         (None, None, None) => None,
         _ => anyhow::bail!("--oidc-issuer, --oidc-audience and --oidc-jwks go together"),

@@ -53,6 +53,21 @@ pub struct OidcSettings {
     pub audience: String,
     /// A JWKS file, or an `http(s)://` URL to fetch it from at start.
     pub jwks: String,
+    /// Whether the web page offers sign-in with the provider (authorization code flow with
+    /// PKCE, the audience as client id); its endpoints come from the issuer's discovery
+    /// document, read at start.
+    pub sign_in: bool,
+}
+
+/// What the web page needs to sign people in with the provider. None of it is secret: a public
+/// client with PKCE has no client secret.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserSignIn {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub client_id: String,
 }
 
 /// Algorithms accepted: asymmetric only (`none` and HMAC are refused).
@@ -67,6 +82,7 @@ pub const LEEWAY_SECONDS: u64 = 60;
 pub struct OidcVerifier {
     settings: OidcSettings,
     keys: JwkSet,
+    browser: Option<BrowserSignIn>,
 }
 
 #[derive(serde::Deserialize)]
@@ -77,7 +93,16 @@ struct Claims {
 impl OidcVerifier {
     /// A verifier over a key set already read.
     pub fn new(settings: OidcSettings, keys: JwkSet) -> Self {
-        Self { settings, keys }
+        Self {
+            settings,
+            keys,
+            browser: None,
+        }
+    }
+
+    /// How the web page signs people in with the provider, when the server offers it.
+    pub fn browser(&self) -> Option<&BrowserSignIn> {
+        self.browser.as_ref()
     }
 
     /// Reads the key set from the file or URL the settings name.
@@ -96,7 +121,15 @@ impl OidcVerifier {
                 .with_context(|| format!("reading the JWKS file {}", settings.jwks))?
         };
         let keys: JwkSet = serde_json::from_str(&text).context("the JWKS is not a JSON key set")?;
-        Ok(Self::new(settings, keys))
+        let browser = if settings.sign_in {
+            Some(discover(&settings).await?)
+        } else {
+            None
+        };
+        Ok(Self {
+            browser,
+            ..Self::new(settings, keys)
+        })
     }
 
     /// The subject of a valid token: signed by a known key (`kid`) with an allowed algorithm,
@@ -120,4 +153,45 @@ impl OidcVerifier {
             decode::<Claims>(token, &key, &validation).map_err(|_| Error::Unauthenticated)?;
         Ok(data.claims.sub)
     }
+}
+
+/// Reads the provider's endpoints from its discovery document
+/// (`{issuer}/.well-known/openid-configuration`), checking it names the same issuer.
+async fn discover(settings: &OidcSettings) -> anyhow::Result<BrowserSignIn> {
+    use anyhow::Context;
+    #[derive(serde::Deserialize)]
+    struct Discovery {
+        issuer: String,
+        authorization_endpoint: String,
+        token_endpoint: String,
+    }
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        settings.issuer.trim_end_matches('/')
+    );
+    let found: Discovery = reqwest::get(&url)
+        .await
+        .and_then(|r| r.error_for_status())
+        .with_context(|| format!("fetching the provider's discovery document {url}"))?
+        .json()
+        .await
+        .with_context(|| format!("{url} is not an OpenID Connect discovery document"))?;
+    anyhow::ensure!(
+        found.issuer.trim_end_matches('/') == settings.issuer.trim_end_matches('/'),
+        "{url} names the issuer {}, not {}",
+        found.issuer,
+        settings.issuer
+    );
+    for endpoint in [&found.authorization_endpoint, &found.token_endpoint] {
+        anyhow::ensure!(
+            endpoint.starts_with("https://") || endpoint.starts_with("http://"),
+            "{url}: {endpoint} is not an http(s) address"
+        );
+    }
+    Ok(BrowserSignIn {
+        issuer: settings.issuer.clone(),
+        authorization_endpoint: found.authorization_endpoint,
+        token_endpoint: found.token_endpoint,
+        client_id: settings.audience.clone(),
+    })
 }

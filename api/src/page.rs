@@ -44,9 +44,40 @@ fn compressed() -> &'static HashMap<String, Vec<u8>> {
     })
 }
 
+/// The page's placeholder for the server's sign-in settings.
+const SIGN_IN_META: &str = r#"<meta name="qiflow-sign-in" content="">"#;
+
+/// The page as this server serves it: with its OpenID Connect sign-in settings (public: a
+/// PKCE client has no secret) in a meta element, and a policy that lets the page reach the
+/// provider's token endpoint and nothing else outside.
+fn index_with(sign_in: &crate::auth::BrowserSignIn) -> (Vec<u8>, String) {
+    let page = Files::get("index.html")
+        .map(|f| f.data.into_owned())
+        .unwrap_or_default();
+    let json = serde_json::to_string(sign_in).unwrap_or_default();
+    // An attribute value in double quotes: these four are all that need escaping.
+    let escaped = json
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let page = String::from_utf8_lossy(&page).replace(
+        SIGN_IN_META,
+        &format!(r#"<meta name="qiflow-sign-in" content="{escaped}">"#),
+    );
+    let origin = reqwest::Url::parse(&sign_in.token_endpoint)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let policy = PAGE_POLICY.replace(
+        "connect-src 'self'",
+        &format!("connect-src 'self' {origin}"),
+    );
+    (page.into_bytes(), policy)
+}
+
 /// `GET /` and `GET /app/...`: one embedded file, or 404.
 #[handler]
-pub fn asset(http: &Request) -> Response {
+pub fn asset(http: &Request, oidc: poem::web::Data<&crate::auth::Oidc>) -> Response {
     let path = match http.uri().path().trim_start_matches('/') {
         "" => "index.html",
         other => other,
@@ -54,6 +85,17 @@ pub fn asset(http: &Request) -> Response {
     let Some(file) = Files::get(path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if path == "index.html"
+        && let Some(sign_in) = oidc.0.0.as_ref().and_then(|v| v.browser())
+    {
+        let (page, policy) = index_with(sign_in);
+        return Response::builder()
+            .header(header::CACHE_CONTROL, "no-cache")
+            .header("Content-Security-Policy", policy)
+            .header("X-Content-Type-Options", "nosniff")
+            .content_type("text/html; charset=utf-8")
+            .body(page);
+    }
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
     let headers = http.headers();
     let fresh = headers
@@ -95,13 +137,14 @@ pub fn asset(http: &Request) -> Response {
 mod tests {
     use super::*;
     use poem::test::TestClient;
-    use poem::{Route, get};
+    use poem::{EndpointExt, Route, get};
 
-    fn app() -> TestClient<Route> {
+    fn app() -> TestClient<impl poem::Endpoint> {
         TestClient::new(
             Route::new()
                 .at("/", get(asset))
-                .at("/app/*path", get(asset)),
+                .at("/app/*path", get(asset))
+                .data(crate::auth::Oidc(None)),
         )
     }
 
@@ -126,6 +169,26 @@ mod tests {
             .send()
             .await
             .assert_status(StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn the_sign_in_settings_go_into_the_page_escaped_and_open_only_the_token_endpoint() {
+        let (page, policy) = index_with(&crate::auth::BrowserSignIn {
+            issuer: "https://login.example.nhs.uk".into(),
+            authorization_endpoint: "https://login.example.nhs.uk/authorize?a=1&b=\"2\"".into(),
+            token_endpoint: "https://tokens.example.nhs.uk:8443/token".into(),
+            client_id: "qiflow".into(),
+        });
+        let page = String::from_utf8(page).unwrap();
+        assert!(!page.contains(SIGN_IN_META), "the placeholder is filled");
+        assert!(
+            page.contains(r#"authorize?a=1&amp;b=\&quot;2\&quot;"#),
+            "{page}"
+        );
+        assert!(
+            policy.contains("connect-src 'self' https://tokens.example.nhs.uk:8443;"),
+            "{policy}"
+        );
     }
 
     #[tokio::test]

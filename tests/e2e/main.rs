@@ -23,4 +23,5 @@ mod organisations;
 mod pictures;
 mod projects;
 mod queries;
+mod sign_in;
 mod workplace;

@@ -12,7 +12,7 @@ const ISSUER: &str = "https://login.example.nhs.uk";
 const AUDIENCE: &str = "qiflow";
 
 /// A fresh P-256 key: its signing key and its public JWK with the given key id.
-fn key(kid: &str) -> (EncodingKey, Jwk) {
+pub(crate) fn key(kid: &str) -> (EncodingKey, Jwk) {
     let secret = loop {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).unwrap();
@@ -27,7 +27,7 @@ fn key(kid: &str) -> (EncodingKey, Jwk) {
     (encoding, jwk)
 }
 
-fn token(key: &EncodingKey, kid: &str, claims: serde_json::Value) -> String {
+pub(crate) fn token(key: &EncodingKey, kid: &str, claims: serde_json::Value) -> String {
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some(kid.to_string());
     encode(&header, &claims, key).unwrap()
@@ -38,7 +38,7 @@ fn claims(sub: &str, aud: &str, exp_offset: i64) -> serde_json::Value {
     json!({"iss": ISSUER, "aud": aud, "sub": sub, "iat": now, "nbf": now - 5, "exp": now + exp_offset})
 }
 
-fn b64url(bytes: &[u8]) -> String {
+pub(crate) fn b64url(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
@@ -68,6 +68,7 @@ async fn only_well_formed_tokens_from_the_issuer_for_qiflow_get_in() {
         issuer: ISSUER.into(),
         audience: AUDIENCE.into(),
         jwks: jwks.to_string_lossy().into_owned(),
+        sign_in: false,
     })
     .await;
     // The subject maps to a local principal; its role comes from qiflow's own tables.

@@ -4,6 +4,7 @@ import { ApiError, SignedOut, gql, setToken, token } from "./api.js";
 import { open, page } from "./router.js";
 import { failed } from "./view.js";
 import { signIn } from "./pages/signin.js";
+import { finish, settings } from "./oidc.js";
 import { pathways } from "./pages/pathways.js";
 import { pathway } from "./pages/pathway.js";
 import { projects, project } from "./pages/projects.js";
@@ -28,6 +29,16 @@ async function header() {
 }
 
 async function route() {
+  const provider = settings();
+  if (provider) {
+    try {
+      const idToken = await finish(provider);
+      if (idToken) setToken(idToken);
+    } catch (error) {
+      nav.hidden = true;
+      return signIn(error instanceof Error ? error.message : String(error), route);
+    }
+  }
   if (!token()) {
     nav.hidden = true;
     await signIn("", route);

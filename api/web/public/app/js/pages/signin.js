@@ -1,6 +1,8 @@
-// Signing in with an API token (from `qiflow token create`, or the one `qiflow serve --demo`
-// prints). The token is kept for this browser tab only.
+// Signing in: with the organisation's OpenID Connect provider when the server has one, and with
+// an API token (from `qiflow token create`, or the one `qiflow serve --demo` prints) always. The
+// bearer is kept for this browser tab only.
 import { setToken } from "../api.js";
+import { settings, start } from "../oidc.js";
 import { errorSummary, focusErrors, html, show } from "../view.js";
 
 /**
@@ -8,6 +10,7 @@ import { errorSummary, focusErrors, html, show } from "../view.js";
  * @param {() => Promise<void>} then what to do once a token is given
  */
 export async function signIn(message, then) {
+  const provider = settings();
   /** @param {SubmitEvent} event */
   const submit = (event) => {
     event.preventDefault();
@@ -27,6 +30,11 @@ export async function signIn(message, then) {
         ${errorSummary(error ? [{ message: error, href: "#token" }] : [])}
         <h1>Sign in</h1>
         ${message ? html`<div class="nhsuk-inset-text"><p>${message}</p></div>` : ""}
+        ${provider
+          ? html`<p>Sign in with the account your organisation gave you.</p>
+              <button class="nhsuk-button" type="button" id="sign-in-provider" @click=${() => start(provider)}>Sign in with your organisation</button>
+              <h2 class="nhsuk-heading-s">Or with an API token</h2>`
+          : ""}
         <form id="signin-form" novalidate @submit=${submit}>
           <div class="nhsuk-form-group ${error ? "nhsuk-form-group--error" : ""}">
             <label class="nhsuk-label" for="token">API token</label>
@@ -41,7 +49,7 @@ export async function signIn(message, then) {
       "Sign in",
     );
     if (error) focusErrors();
-    else document.getElementById("token")?.focus();
+    else document.getElementById(provider ? "sign-in-provider" : "token")?.focus();
   };
   draw("");
 }
