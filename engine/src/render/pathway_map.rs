@@ -2,7 +2,7 @@
 //! probabilities on the arrows, rework loops as back arrows, hotspots marked on their steps and
 //! transitions (colour, a badge with minutes per patient, and a text marker `H1`...), a legend.
 
-use super::layout::{BOX_HEIGHT, BOX_WIDTH, LANE_LABEL, Layout, layout};
+use super::layout::{BADGE_HEIGHT, LANE_LABEL, LINE_HEIGHT, Layout, Marks, Route, layout};
 use super::{Svg, escape, minutes_label, n, shorten};
 use crate::analysis::RenderedHotspot;
 use crate::pathway::PathwayMap;
@@ -33,7 +33,64 @@ pub fn pathway_svg(
     organisations: &[LaneLabel],
     hotspots: &[RenderedHotspot],
 ) -> String {
-    let layout = layout(map);
+    // Which steps and transitions each hotspot touches (by rank).
+    let marks_step = |key: &str| -> Vec<usize> {
+        (0..hotspots.len())
+            .filter(|&h| hotspots[h].step_keys.iter().any(|k| k == key))
+            .collect()
+    };
+    let marks_transition = |from: &str, to: &str| -> Vec<usize> {
+        let label = format!("{from}->{to}");
+        (0..hotspots.len())
+            .filter(|&h| hotspots[h].transitions.contains(&label))
+            .collect()
+    };
+    let ends = map.ends();
+    let out_count: Vec<usize> = (0..map.steps.len())
+        .map(|s| {
+            ends.iter()
+                .filter(|e| e.is_some_and(|(a, _)| a == s))
+                .count()
+        })
+        .collect();
+    let step_marks: Vec<Vec<usize>> = map
+        .steps
+        .iter()
+        .map(|step| marks_step(&step.key.to_string()))
+        .collect();
+    let transition_marks: Vec<Vec<usize>> = map
+        .transitions
+        .iter()
+        .map(|t| marks_transition(&t.from.to_string(), &t.to.to_string()))
+        .collect();
+    let labels: Vec<String> = map
+        .transitions
+        .iter()
+        .enumerate()
+        .map(|(t, transition)| {
+            let mut label = minutes_label(transition.wait_minutes.get());
+            if let Some((a, _)) = ends[t]
+                && out_count[a] > 1
+                && let Some(p) = transition.probability
+            {
+                label = format!("{:.0}% · {label}", p.get() * 100.0);
+            }
+            let hot = &transition_marks[t];
+            if !hot.is_empty() {
+                let marks: Vec<String> = hot.iter().map(|h| format!("H{}", h + 1)).collect();
+                label = format!("{label} ⚠{}", marks.join(","));
+            }
+            label
+        })
+        .collect();
+    let badged: Vec<bool> = step_marks.iter().map(|m| !m.is_empty()).collect();
+    let layout = layout(
+        map,
+        &Marks {
+            badged: &badged,
+            labels: &labels,
+        },
+    );
     let legend_height = 30.0 + 18.0 * hotspots.len() as f64;
     let width = layout.width.max(720.0);
     let height = layout.height + legend_height + 10.0;
@@ -50,61 +107,35 @@ pub fn pathway_svg(
 
     lanes(&mut svg, &layout, organisations, width);
 
-    // Which steps and transitions each hotspot touches (by rank).
-    let marks_step = |key: &str| -> Vec<usize> {
-        (0..hotspots.len())
-            .filter(|&h| hotspots[h].step_keys.iter().any(|k| k == key))
-            .collect()
-    };
-    let marks_transition = |from: &str, to: &str| -> Vec<usize> {
-        let label = format!("{from}->{to}");
-        (0..hotspots.len())
-            .filter(|&h| hotspots[h].transitions.contains(&label))
-            .collect()
-    };
-
-    let ends = map.ends();
-    let out_count: Vec<usize> = (0..map.steps.len())
-        .map(|s| {
-            ends.iter()
-                .filter(|e| e.is_some_and(|(a, _)| a == s))
-                .count()
-        })
-        .collect();
+    // Arrows first, then their labels (on top of every arrow), then the boxes.
     for (t, transition) in map.transitions.iter().enumerate() {
-        let Some((a, b)) = ends[t] else { continue };
-        let hot = marks_transition(&transition.from.to_string(), &transition.to.to_string());
-        let mut label = minutes_label(transition.wait_minutes.get());
-        if out_count[a] > 1
-            && let Some(p) = transition.probability
-        {
-            label = format!("{:.0}% · {label}", p.get() * 100.0);
-        }
-        if !hot.is_empty() {
-            let marks: Vec<String> = hot.iter().map(|h| format!("H{}", h + 1)).collect();
-            label = format!("{label} ⚠{}", marks.join(","));
-        }
+        let Some(route) = &layout.routes[t] else {
+            continue;
+        };
         // The group names its transition so the web page can open it for editing on a click.
         svg.raw(&format!(
             r#"<g data-from="{}" data-to="{}">"#,
             escape(&transition.from.to_string()),
             escape(&transition.to.to_string())
         ));
-        arrow(&mut svg, &layout, a, b, &label, !hot.is_empty());
+        arrow(&mut svg, route, !transition_marks[t].is_empty());
         svg.raw("</g>");
     }
+    for (t, route) in layout.routes.iter().enumerate() {
+        let Some(route) = route else { continue };
+        label(&mut svg, route, &labels[t], !transition_marks[t].is_empty());
+    }
     for (s, step) in map.steps.iter().enumerate() {
-        let hot = marks_step(&step.key.to_string());
+        let hot = &step_marks[s];
         let badge = hot.first().map(|&h| (h, hotspots[h].minutes_per_patient));
         draw_step(
             &mut svg,
             &layout,
             s,
-            &step.name,
             step.kind,
             &step.key.to_string(),
             badge,
-            &hot,
+            hot,
         );
     }
     legend(&mut svg, hotspots, layout.height + 10.0);
@@ -148,157 +179,126 @@ fn lanes(svg: &mut Svg, layout: &Layout, organisations: &[LaneLabel], width: f64
     }
 }
 
-fn arrow(svg: &mut Svg, layout: &Layout, a: usize, b: usize, label: &str, hot: bool) {
-    let (ax, ay) = layout.boxes[a];
-    let (bx, by) = layout.boxes[b];
+fn arrow(svg: &mut Svg, route: &Route, hot: bool) {
     let colour = if hot { HOTSPOT } else { ARROW };
     let marker = if hot { "arrow-hot" } else { "arrow" };
     let width = if hot { 2.5 } else { 1.4 };
-    let forward = layout.cells[b].1 > layout.cells[a].1;
-    let (path, lx, ly) = if forward {
-        let (x1, y1) = (ax + BOX_WIDTH, ay + BOX_HEIGHT / 2.0);
-        let (x2, y2) = (bx, by + BOX_HEIGHT / 2.0);
-        let mid = (x1 + x2) / 2.0;
-        (
-            format!(
-                "M{},{} C{},{} {},{} {},{}",
-                n(x1),
-                n(y1),
-                n(mid),
-                n(y1),
-                n(mid),
-                n(y2),
-                n(x2),
-                n(y2)
-            ),
-            mid,
-            (y1 + y2) / 2.0 - 4.0,
-        )
-    } else {
-        // Rework: back over the top of the boxes, dashed.
-        let (x1, y1) = (ax + BOX_WIDTH / 2.0, ay);
-        let (x2, y2) = (bx + BOX_WIDTH / 2.0, by);
-        let lift = y1.min(y2) - 24.0;
-        (
-            format!(
-                "M{},{} C{},{} {},{} {},{}",
-                n(x1),
-                n(y1),
-                n(x1),
-                n(lift),
-                n(x2),
-                n(lift),
-                n(x2),
-                n(y2)
-            ),
-            (x1 + x2) / 2.0,
-            lift + 2.0,
-        )
-    };
+    let mut path = String::new();
+    for (i, &(x, y)) in route.points.iter().enumerate() {
+        let _ = write!(path, "{}{},{}", if i == 0 { "M" } else { " L" }, n(x), n(y));
+    }
     let mut element = String::new();
     let _ = write!(
         element,
         r#"<path d="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{} marker-end="url(#{marker})"/>"#,
-        if forward {
-            ""
-        } else {
+        if route.back {
             r#" stroke-dasharray="6 4""#
+        } else {
+            ""
         }
     );
     svg.raw(&element);
-    let label_width = 7.0 * label.chars().count() as f64 + 8.0;
+}
+
+fn label(svg: &mut Svg, route: &Route, text: &str, hot: bool) {
+    let colour = if hot { HOTSPOT } else { ARROW };
+    let r = route.label;
     svg.rect(
-        lx - label_width / 2.0,
-        ly - 11.0,
-        label_width,
-        15.0,
-        r##"fill="#FFFFFF" fill-opacity="0.85" rx="3""##,
+        r.x,
+        r.y,
+        r.width,
+        r.height,
+        r##"fill="#FFFFFF" fill-opacity="0.9" rx="3""##,
     );
     let weight = if hot { r#" font-weight="bold""# } else { "" };
     svg.text(
-        lx,
-        ly,
-        label,
+        r.x + r.width / 2.0,
+        r.y + r.height - 4.0,
+        text,
         &format!(r#"font-size="11" text-anchor="middle" fill="{colour}"{weight}"#),
     );
 }
 
-#[allow(clippy::too_many_arguments)]
 fn draw_step(
     svg: &mut Svg,
     layout: &Layout,
     s: usize,
-    name: &str,
     kind: StepKind,
     key: &str,
     badge: Option<(usize, f64)>,
     hot: &[usize],
 ) {
-    let (x, y) = layout.boxes[s];
+    let b = layout.boxes[s];
     let stroke = if hot.is_empty() { STEP_STROKE } else { HOTSPOT };
     let stroke_width = if hot.is_empty() { 1.5 } else { 3.0 };
     let style = format!(r#"fill="{STEP_FILL}" stroke="{stroke}" stroke-width="{stroke_width}""#);
-    let (cx, cy) = layout.centre(s);
+    let (cx, cy) = b.centre();
     // The box and its words are one group naming the step, so a click anywhere on it selects it.
     svg.raw(&format!(r#"<g data-step="{}">"#, escape(key)));
     match kind {
         StepKind::Start | StepKind::End => {
-            svg.rect(x, y, BOX_WIDTH, BOX_HEIGHT, &format!(r#"{style} rx="23""#));
+            svg.rect(b.x, b.y, b.width, b.height, &format!(r#"{style} rx="23""#));
         }
         StepKind::Decision => {
+            // A six-sided "decision" box: a diamond would not hold a wrapped name.
+            let inset = 14.0;
             let points = format!(
-                "{},{} {},{} {},{} {},{}",
-                n(x),
+                "{},{} {},{} {},{} {},{} {},{} {},{}",
+                n(b.x),
                 n(cy),
-                n(cx),
-                n(y - 6.0),
-                n(x + BOX_WIDTH),
+                n(b.x + inset),
+                n(b.y),
+                n(b.right() - inset),
+                n(b.y),
+                n(b.right()),
                 n(cy),
-                n(cx),
-                n(y + BOX_HEIGHT + 6.0)
+                n(b.right() - inset),
+                n(b.bottom()),
+                n(b.x + inset),
+                n(b.bottom())
             );
             svg.raw(&format!(r#"<polygon points="{points}" {style}/>"#));
         }
-        StepKind::Activity => svg.rect(x, y, BOX_WIDTH, BOX_HEIGHT, &format!(r#"{style} rx="4""#)),
+        StepKind::Activity => svg.rect(b.x, b.y, b.width, b.height, &format!(r#"{style} rx="4""#)),
     }
-    svg.text(
-        cx,
-        cy - 2.0,
-        &shorten(name, 22),
-        r##"text-anchor="middle" fill="#1B2631""##,
-    );
     let kind_word = match kind {
         StepKind::Start => "start",
         StepKind::End => "end",
         StepKind::Decision => "decision",
         StepKind::Activity => "",
     };
+    let lines = &layout.lines[s];
+    let text_height = lines.len() as f64 * LINE_HEIGHT
+        + if kind_word.is_empty() {
+            0.0
+        } else {
+            LINE_HEIGHT - 2.0
+        }
+        + if badge.is_some() { BADGE_HEIGHT } else { 0.0 };
+    let mut y = cy - text_height / 2.0 + LINE_HEIGHT - 3.0;
+    for line in lines {
+        svg.text(cx, y, line, r##"text-anchor="middle" fill="#1B2631""##);
+        y += LINE_HEIGHT;
+    }
     if !kind_word.is_empty() {
         svg.text(
             cx,
-            cy + 13.0,
+            y - 2.0,
             kind_word,
             r##"font-size="10" text-anchor="middle" fill="#4A5A6A""##,
         );
+        y += LINE_HEIGHT - 2.0;
     }
     svg.raw("</g>");
     if let Some((h, minutes)) = badge {
         let marks: Vec<String> = hot.iter().map(|h| format!("H{}", h + 1)).collect();
         let text = format!("⚠ {} · {}", marks.join(","), minutes_label(minutes));
-        let w = 7.0 * text.chars().count() as f64 + 10.0;
         svg.raw(&format!(r#"<g data-hotspot="H{}">"#, h + 1));
-        svg.rect(
-            x + BOX_WIDTH - w + 8.0,
-            y - 12.0,
-            w,
-            18.0,
-            &format!(r#"fill="{HOTSPOT}" rx="9""#),
-        );
         svg.text(
-            x + BOX_WIDTH - w / 2.0 + 8.0,
-            y + 1.0,
+            cx,
+            y + 2.0,
             &text,
-            r##"font-size="11" text-anchor="middle" fill="#FFFFFF" font-weight="bold""##,
+            &format!(r#"font-size="11" text-anchor="middle" fill="{HOTSPOT}" font-weight="bold""#),
         );
         svg.raw("</g>");
     }

@@ -277,7 +277,7 @@ export async function pathway([id]) {
           ${draft ? html`<button class="nhsuk-button nhsuk-button--warning" type="button" id="delete" ?disabled=${busy} @click=${destroy}>Delete draft</button>` : nothing}
           <button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${exportDocument}>Download the pathway document (JSON)</button>
         </div>
-        <div class="qf-editor">
+        <div class=${draft ? "qf-editor" : "qf-viewer"}>
           <div>
             ${pathwayMap({ id: "map", svg: p.mapSvg, label: p.name, onPick: pick })}
           </div>
