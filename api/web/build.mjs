@@ -35,7 +35,7 @@ for (const [, file] of css.css.matchAll(/url\("?\/app\/nhsuk\/images\/([\w.-]+)"
 copy(path.join(images, "favicon.svg"), path.join(app, "nhsuk/images/favicon.svg"));
 
 // lit-html: the modules the page imports, with their declarations for tsc.
-const lit = ["lit-html", "directive", "directive-helpers", "directives/unsafe-html", "directives/live", "directives/ref", "async-directive"];
+const lit = ["lit-html", "directive", "directives/unsafe-html"];
 fs.rmSync(path.join(app, "vendor"), { recursive: true, force: true });
 for (const name of new Set(lit)) {
   for (const ext of [".js", ".d.ts"]) {

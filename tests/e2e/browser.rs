@@ -311,6 +311,29 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         "{predicted}"
     );
     screenshot(&client, "what-if").await;
+    // ... and is saved as a change idea in the demo project's driver diagram.
+    click(&client, "//button[.='Save as a change idea…']").await;
+    wait_for(&client, "#idea-text").await;
+    click(&client, "//button[.='Save change idea']").await;
+    click(&client, "//p[contains(., 'Saved as a change idea in')]").await;
+    let drivers = app
+        .data(
+            "{ projects { nodes { drivers { kind text changes } } } }",
+            json!({}),
+        )
+        .await;
+    let saved = drivers["projects"][0]["drivers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{drivers}"))
+        .iter()
+        .find(|d| d["text"].as_str().unwrap_or("").starts_with("Wait "))
+        .cloned()
+        .expect("the change idea is in the driver diagram");
+    assert_eq!(saved["kind"], "CHANGE_IDEA");
+    assert_eq!(
+        saved["changes"][0]["setWaitMinutes"]["minutes"], 30.0,
+        "{saved}"
+    );
 
     // The project: a chart per measure and the icon table.
     client

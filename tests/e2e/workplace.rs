@@ -66,7 +66,7 @@ const STEPS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
         "COMMUNITY_ASSESS",
         "Community rehab assessment",
         "ACTIVITY",
-        "RX7",
+        NEW_ORGANISATION,
         "30",
         "ASSESS",
         "NIHSS",
@@ -75,7 +75,7 @@ const STEPS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
         "REHAB",
         "Community rehabilitation",
         "ACTIVITY",
-        "RX7",
+        NEW_ORGANISATION,
         "300",
         "",
         "",
@@ -92,6 +92,10 @@ const STEPS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
     ("GP_REVIEW", "GP review", "ACTIVITY", "X99001", "15", "", ""),
     ("HOME", "Home", "END", "X99001", "0", "", ""),
 ];
+
+/// The community stroke team is not in the directory yet: the journey adds it from the step
+/// form.
+const NEW_ORGANISATION: &str = "RYX";
 
 /// (from, to, share %, wait, unit, hand-off). The scan review's shares add up to 90% on
 /// purpose, and the GP review's way home is left out: the two problems the test then fixes.
@@ -174,7 +178,53 @@ async fn add_step(client: &Client, step: &(&str, &str, &str, &str, &str, &str, &
     fill(client, "#step-name", name).await;
     fill(client, "#step-key", key).await;
     choose(client, "#step-kind", kind).await;
-    choose(client, "#step-organisation", org).await;
+    if org != NEW_ORGANISATION
+        || client
+            .find(Locator::Css(&format!(
+                "#step-organisation option[value='{org}']"
+            )))
+            .await
+            .is_ok()
+    {
+        choose(client, "#step-organisation", org).await;
+    }
+    if org == NEW_ORGANISATION
+        && client
+            .find(Locator::Css(&format!(
+                "#step-organisation option[value='{org}']"
+            )))
+            .await
+            .is_err()
+    {
+        click(client, "//summary[contains(., 'Organisation not listed?')]").await;
+        fill(client, "#new-org-odsCode", org).await;
+        fill(
+            client,
+            "#new-org-name",
+            "Northshire Stroke Early Supported Discharge",
+        )
+        .await;
+        choose(client, "#new-org-kind", "COMMUNITY_TRUST").await;
+        click(client, "//button[@id='add-organisation']").await;
+        notice(client, "Added Northshire Stroke Early Supported Discharge").await;
+        let picked = wait_for(client, "#step-organisation")
+            .await
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(
+            picked.as_deref(),
+            Some(org),
+            "the new organisation is chosen"
+        );
+        // The form keeps what was typed before the organisation was added.
+        let kept = wait_for(client, "#step-name")
+            .await
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(kept.as_deref(), Some(name));
+    }
     fill(client, "#step-touchMinutes", touch).await;
     fill(client, "#step-activityCode", code).await;
     fill(client, "#step-dataItems", items).await;
@@ -319,7 +369,22 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     assert_accessible(&client, "editing a step").await;
     click(&client, "//button[.='Cancel']").await;
 
-    // The page's lead time is the API's.
+    // Clicking an arrow on the map opens that transition.
+    client
+        .execute(
+            "document.querySelector('#map [data-from=\"STROKE_UNIT\"][data-to=\"DISCHARGE_PLAN\"] path').dispatchEvent(new MouseEvent('click', { bubbles: true }))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let heading = text(&client, "#transition-form-title").await;
+    assert!(
+        heading.contains("Stroke unit care → Discharge planning"),
+        "{heading}"
+    );
+    click(&client, "//button[.='Cancel']").await;
+
+    // Someone else saves first: the page's edit is refused and it offers to reload.
     let id = client
         .current_url()
         .await
@@ -328,6 +393,34 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
         .unwrap()
         .trim_start_matches("/pathway/")
         .to_string();
+    click(&client, "//table[@id='steps']//button[contains(., 'Home')]").await;
+    let revision = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { revision } }",
+            json!({ "id": id }),
+        )
+        .await["pathway"]["revision"]
+        .as_i64()
+        .unwrap();
+    app.data(
+        "mutation($id: ID!, $v: Int!) { updatePathway(input: { id: $id, expectedVersion: $v, demandPerDay: 5 }) { revision } }",
+        json!({ "id": id, "v": revision }),
+    )
+    .await;
+    fill(&client, "#step-name", "Home (own home)").await;
+    click(&client, "//button[.='Save step']").await;
+    let conflict = text(&client, "#conflict-title").await;
+    assert!(conflict.contains("Someone else changed"), "{conflict}");
+    assert_accessible(&client, "a conflict").await;
+    click(&client, "//button[@id='reload']").await;
+    click_free_wait(
+        &client,
+        &format!("//p[contains(., 'revision {}')]", revision + 1),
+    )
+    .await;
+    assert!(client.find(Locator::Css("#conflict-title")).await.is_err());
+
+    // The page's lead time is the API's.
     let shown: f64 = wait_for(&client, "#lead-time")
         .await
         .attr("data-minutes")

@@ -1,8 +1,9 @@
 // Form fields in the NHS design system's markup, with their errors: one place, so every form
 // labels, hints and reports problems the same way (the label names the field; the error says
 // what is wrong and how to fix it, and is linked from the error summary by the field's id).
+// Values are bound as properties, which lit-html sets only when the value given changes: what
+// the user has typed survives a redraw (errors shown, an organisation added).
 import { html, nothing } from "../view.js";
-import { live } from "../../vendor/lit-html/directives/live.js";
 
 /** @typedef {{ field: string, message: string }} FieldProblem */
 
@@ -31,7 +32,7 @@ export function field({ id, name, label, hint, type = "text", value = "", proble
       : nothing}
     <input class="nhsuk-input ${width} ${errors.length ? "nhsuk-input--error" : ""}" id=${id} name=${name} type=${type}
       step=${type === "number" ? step : nothing} inputmode=${type === "number" ? "decimal" : nothing}
-      ?required=${required} aria-describedby=${described || nothing} .value=${live(value == null ? "" : String(value))}>
+      ?required=${required} aria-describedby=${described || nothing} .value=${value == null ? "" : String(value)}>
   </div>`;
 }
 
@@ -66,7 +67,7 @@ export function checkboxes({ id, name, legend, values, options }) {
       ${options.map(
         (o) => html`<div class="nhsuk-checkboxes__item">
           <input class="nhsuk-checkboxes__input" id="${id}-${o.value}" name=${name} type="checkbox" value=${o.value}
-            .checked=${live(values.includes(o.value))}>
+            .checked=${values.includes(o.value)}>
           <label class="nhsuk-label nhsuk-checkboxes__label" for="${id}-${o.value}">${o.text}</label>
         </div>`,
       )}

@@ -53,11 +53,38 @@ export function readStep(form) {
   return { input, problems };
 }
 
+/** The kinds of organisation the directory knows. */
+const ORGANISATION_KINDS = ["ACUTE_TRUST", "AMBULANCE_TRUST", "COMMUNITY_TRUST", "MENTAL_HEALTH_TRUST", "PRIMARY_CARE",
+  "SOCIAL_CARE", "INTEGRATED_CARE_BOARD", "OTHER"];
+
 /**
- * @param {{ step: Step | null, organisations: Organisation[], problems: FieldProblem[], busy: boolean,
- *   onSubmit: (event: SubmitEvent) => void, onRemove: () => void, onCancel: () => void }} options
+ * "Organisation not listed?": adds one to the directory without leaving the step form (a
+ * button, not a form: forms cannot nest).
+ * @param {(input: { odsCode: string, name: string, kind: string }) => void} onAdd
+ * @param {FieldProblem[]} problems
  */
-export function stepForm({ step, organisations, problems, busy, onSubmit, onRemove, onCancel }) {
+const newOrganisation = (onAdd, problems) => {
+  const read = () => {
+    const value = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value.trim();
+    onAdd({ odsCode: value("new-org-odsCode").toUpperCase(), name: value("new-org-name"), kind: value("new-org-kind") });
+  };
+  return html`<details class="nhsuk-details" ?open=${problems.some((p) => p.field.startsWith("new-org-"))}>
+    <summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Organisation not listed?</span></summary>
+    <div class="nhsuk-details__text">
+      ${field({ id: "new-org-odsCode", name: "new-org-odsCode", label: "ODS code", hint: "For example RX8, or X99001 for a practice", problems, width: "nhsuk-input--width-10" })}
+      ${field({ id: "new-org-name", name: "new-org-name", label: "Name", problems })}
+      ${select({ id: "new-org-kind", name: "new-org-kind", label: "Kind", value: "ACUTE_TRUST", problems,
+        options: ORGANISATION_KINDS.map((k) => ({ value: k, text: words(k) })) })}
+      <button class="nhsuk-button nhsuk-button--secondary" type="button" id="add-organisation" @click=${read}>Add organisation</button>
+    </div></details>`;
+};
+
+/**
+ * @param {{ step: Step | null, organisations: Organisation[], problems: FieldProblem[], busy: boolean, chosen?: string,
+ *   onSubmit: (event: SubmitEvent) => void, onRemove: () => void, onCancel: () => void,
+ *   onAddOrganisation: (input: { odsCode: string, name: string, kind: string }) => void }} options
+ */
+export function stepForm({ step, organisations, problems, busy, chosen, onSubmit, onRemove, onCancel, onAddOrganisation }) {
   const id = (/** @type {string} */ name) => `step-${name}`;
   return html`<form id="step-form" novalidate @submit=${onSubmit} aria-labelledby="step-form-title">
     <h2 id="step-form-title" class="nhsuk-heading-m" tabindex="-1">${step ? `Edit step: ${step.name}` : "Add a step"}</h2>
@@ -65,8 +92,9 @@ export function stepForm({ step, organisations, problems, busy, onSubmit, onRemo
     ${field({ id: id("key"), name: "key", label: "Key", hint: "A short code other steps and changes refer to, such as CT_SCAN", value: step?.key, problems, width: "nhsuk-input--width-20" })}
     ${select({ id: id("kind"), name: "kind", label: "Kind", value: step?.kind ?? "ACTIVITY", problems,
       options: STEP_KINDS.map((k) => ({ value: k, text: words(k) })) })}
-    ${select({ id: id("organisation"), name: "organisation", label: "Organisation", value: step?.organisation.odsCode ?? organisations[0]?.odsCode, problems,
+    ${select({ id: id("organisation"), name: "organisation", label: "Organisation", value: chosen ?? step?.organisation.odsCode ?? organisations[0]?.odsCode, problems,
       options: organisations.map((o) => ({ value: o.odsCode, text: `${o.name} (${o.odsCode})` })) })}
+    ${newOrganisation(onAddOrganisation, problems)}
     ${field({ id: id("site"), name: "site", label: "Site (optional)", value: step?.site, problems })}
     ${field({ id: id("activityCode"), name: "activityCode", label: "Activity code (optional)", hint: "The activity this step is called in event logs", value: step?.activityCode, problems })}
     ${field({ id: id("touchMinutes"), name: "touchMinutes", label: "Hands-on time (minutes)", type: "number", value: step?.touchMinutes ?? 0, problems, width: "nhsuk-input--width-5" })}

@@ -131,14 +131,18 @@ export class WhatIf {
     if (!this.projects) {
       return html`<button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${() => this.loadProjects(p)}>Save as a change idea…</button>`;
     }
-    const mine = this.projects.filter((x) => x.pathwayId === p.id);
-    if (!mine.length) return html`<p>No improvement project works on this pathway yet.</p>`;
+    // A change idea hangs under a primary or secondary driver of a project on this pathway.
+    const parents = this.projects
+      .filter((x) => x.pathwayId === p.id)
+      .flatMap((x) => x.drivers.filter((d) => d.kind !== "CHANGE_IDEA").map((d) => ({ project: x, driver: d })));
+    if (!parents.length) {
+      return html`<p>No improvement project on this pathway has a driver to put a change idea under yet.</p>`;
+    }
     return html`<form id="whatif-save" novalidate @submit=${(/** @type {SubmitEvent} */ e) => this.save(e)}>
-      <div class="nhsuk-form-group"><label class="nhsuk-label" for="idea-project">Project</label>
-        <select class="nhsuk-select" id="idea-project" name="project">${mine.map((x) => html`<option value=${x.id}>${x.title}</option>`)}</select></div>
-      <div class="nhsuk-form-group"><label class="nhsuk-label" for="idea-parent">Under driver (optional)</label>
-        <select class="nhsuk-select" id="idea-parent" name="parent"><option value="">None</option>
-          ${mine.flatMap((x) => x.drivers.filter((d) => d.kind !== "CHANGE_IDEA").map((d) => html`<option value=${d.id}>${x.title}: ${d.text}</option>`))}</select></div>
+      <div class="nhsuk-form-group"><label class="nhsuk-label" for="idea-parent">Under the driver</label>
+        <select class="nhsuk-select" id="idea-parent" name="parent">
+          ${parents.map(({ project, driver }) => html`<option value="${project.id}|${driver.id}">${project.title}: ${driver.text}</option>`)}
+        </select></div>
       <div class="nhsuk-form-group"><label class="nhsuk-label" for="idea-text">Change idea</label>
         <input class="nhsuk-input" id="idea-text" name="text" .value=${this.changes.map((c) => c.text).join("; ")}></div>
       <button class="nhsuk-button" type="submit">Save change idea</button>
@@ -232,11 +236,12 @@ export class WhatIf {
   async save(event) {
     event.preventDefault();
     const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
-    const project = this.projects?.find((x) => x.id === String(form.get("project")));
+    const [projectId, parentId] = String(form.get("parent") ?? "").split("|");
+    const project = this.projects?.find((x) => x.id === projectId);
     if (!project) return;
     try {
       await gql(`mutation($input: AddDriverInput!) { addDriver(input: $input) { id } }`, {
-        input: { projectId: project.id, expectedVersion: project.version, parentId: String(form.get("parent") || "") || null,
+        input: { projectId: project.id, expectedVersion: project.version, parentId,
           kind: "CHANGE_IDEA", text: String(form.get("text") ?? "").trim() || "Change idea", changes: this.changes.map((c) => c.input) },
       });
       this.saved = `Saved as a change idea in ${project.title}.`;

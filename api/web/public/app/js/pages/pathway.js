@@ -131,6 +131,38 @@ export async function pathway([id]) {
     }
   }
 
+  /** The organisation just added to the directory, chosen in the step form. @type {string | undefined} */
+  let chosen;
+
+  /** @param {{ odsCode: string, name: string, kind: string }} input */
+  async function addOrganisation(input) {
+    problems = [];
+    if (!input.odsCode) problems.push({ field: "new-org-odsCode", message: "Enter the organisation's ODS code" });
+    if (!input.name) problems.push({ field: "new-org-name", message: "Enter the organisation's name" });
+    if (problems.length) {
+      draw();
+      return focusErrors();
+    }
+    try {
+      /** @type {{ createOrganisation: Organisation }} */
+      const made = await gql(`mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { id odsCode name } }`, { input });
+      organisations = [...organisations, made.createOrganisation];
+      chosen = made.createOrganisation.odsCode;
+      notice = `Added ${made.createOrganisation.name} to the directory.`;
+      announce(notice);
+      draw();
+      const picker = /** @type {HTMLSelectElement | null} */ (document.getElementById("step-organisation"));
+      if (picker) picker.value = chosen;
+      picker?.focus();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      // The API names `odsCode`, `name` or `kind`: the new organisation's fields.
+      problems = error.fields().map((p) => ({ field: `new-org-${p.field.split(".").pop() || "odsCode"}`, message: p.message }));
+      draw();
+      focusErrors();
+    }
+  }
+
   async function remove() {
     if (!selected?.id) return;
     const what = selected.kind === "step" ? "step" : "transition";
@@ -203,6 +235,7 @@ export async function pathway([id]) {
     problems = [];
     conflict = false;
     notice = "";
+    chosen = undefined;
     draw();
     const heading = document.getElementById(next?.kind === "transition" ? "transition-form-title" : "step-form-title");
     heading?.focus();
@@ -228,7 +261,8 @@ export async function pathway([id]) {
     }
     if (selected?.kind === "step") {
       const step = p.steps.find((s) => s.id === selected?.id) ?? null;
-      return stepForm({ step, organisations, problems, busy, onSubmit: saveStep, onRemove: remove, onCancel: () => select(null) });
+      return stepForm({ step, organisations, problems, busy, chosen, onSubmit: saveStep, onRemove: remove, onCancel: () => select(null),
+        onAddOrganisation: addOrganisation });
     }
     if (selected?.kind === "transition") {
       const transition = p.transitions.find((t) => t.id === selected?.id) ?? null;
@@ -263,7 +297,8 @@ export async function pathway([id]) {
               <h2 class="nhsuk-error-summary__title" id="conflict-title">Someone else changed this pathway</h2>
               <div class="nhsuk-error-summary__body"><p>Your change was not saved, so nothing of theirs was overwritten. Reload to see the pathway as it is now, then make your change again.</p>
                 <button class="nhsuk-button" type="button" id="reload" @click=${async () => { conflict = false; selected = null; await load(); draw(); }}>Reload</button></div></div>`
-          : errorSummary(problems.map((x) => ({ message: x.message, href: `#${formPrefix}-${x.field.split(".").pop() || "name"}` })))}
+          : errorSummary(problems.map((x) => ({ message: x.message,
+            href: x.field.startsWith("new-org-") ? `#${x.field}` : `#${formPrefix}-${x.field.split(".").pop() || "name"}` })))}
         <h1>${p.name} <strong class="nhsuk-tag ${tagColour(p.status)}">${words(p.status)}</strong></h1>
         <p class="nhsuk-body-s">Owned by ${p.owner.name} · revision ${p.revision} · last changed ${when(p.updatedAt)}${p.condition ? ` · ${p.condition}` : ""}</p>
         ${p.description ? html`<p>${p.description}</p>` : nothing}
