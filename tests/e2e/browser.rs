@@ -299,6 +299,53 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         .await
         .unwrap();
 
+    // The map downloads as SVG and as PNG (the page's download links are recorded instead of
+    // followed, with the files they would save).
+    client
+        .execute(
+            "window.downloads = [];
+             window.blobs = new Map();
+             const make = URL.createObjectURL;
+             URL.createObjectURL = (blob) => { const url = make(blob); window.blobs.set(url, blob); return url; };
+             HTMLAnchorElement.prototype.click = function () { window.downloads.push({ name: this.download, href: this.href }); };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&client, "//button[.='Download SVG']").await;
+    click(&client, "//button[.='Download PNG']").await;
+    let files = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const started = Date.now();
+             const wait = () => window.downloads.length >= 2 ? read()
+               : Date.now() - started > 5000 ? done({ failed: document.getElementById('status').textContent, downloads: window.downloads })
+               : setTimeout(wait, 50);
+             const read = async () => done(await Promise.all(window.downloads.map(async (d) => {
+               // (The page's policy allows no fetch of blob: addresses; the Blob is read itself.)
+               const bytes = new Uint8Array(await window.blobs.get(d.href).arrayBuffer());
+               return { name: d.name, head: Array.from(bytes.slice(0, 8)), size: bytes.length };
+             })));
+             wait();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let svg = &files[0];
+    assert!(svg["name"].as_str().unwrap().ends_with(".svg"), "{files}");
+    assert_eq!(
+        svg["head"].as_array().map(|h| h[..4].to_vec()),
+        Some(vec![json!(60), json!(115), json!(118), json!(103)]),
+        "starts <svg: {files}"
+    );
+    let png = &files[1];
+    assert!(png["name"].as_str().unwrap().ends_with(".png"), "{files}");
+    assert_eq!(
+        png["head"],
+        json!([137, 80, 78, 71, 13, 10, 26, 10]),
+        "the PNG signature: {files}"
+    );
+
     // A what-if predicts a lead time.
     let amount = wait_for(&client, "#whatif-amount").await;
     amount.send_keys("30").await.unwrap();

@@ -473,6 +473,25 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     assert!(comparison.contains("Steps added"), "{comparison}");
     screenshot(&client, "compare").await;
     assert_accessible(&client, "comparison").await;
+
+    // A pathway document (JSON) imports from the pathways page.
+    let mut document = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { document } }",
+            json!({ "id": id }),
+        )
+        .await["pathway"]["document"]
+        .clone();
+    document["name"] = json!("Acute stroke (imported)");
+    let file = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(file.path(), document.to_string()).unwrap();
+    client.goto(&format!("{}/#/", app.address)).await.unwrap();
+    wait_for(&client, "#import-file")
+        .await
+        .send_keys(&file.path().to_string_lossy())
+        .await
+        .unwrap();
+    click_free_wait(&client, "//h1[contains(., 'Acute stroke (imported)')]").await;
     client.close().await.unwrap();
 }
 

@@ -1,7 +1,7 @@
 // The pathway map as the server drew it, with zoom (buttons, or + - 0 on the focused map),
 // panning (scrolling, or the arrow keys on the focused map), a click on a box or an arrow to
 // pick it, and export as SVG or PNG.
-import { html, picture } from "../view.js";
+import { announce, html, picture } from "../view.js";
 
 /** @type {Map<string, number>} zoom per map, kept while the page redraws */
 const zooms = new Map();
@@ -80,6 +80,10 @@ function download(body, name, type = "image/svg+xml") {
 function png(svg, name) {
   const image = new Image();
   const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+  image.onerror = () => {
+    URL.revokeObjectURL(url);
+    announce("The map could not be turned into a PNG in this browser: download the SVG instead.");
+  };
   image.onload = () => {
     const canvas = Object.assign(document.createElement("canvas"), { width: image.width * 2, height: image.height * 2 });
     const context = canvas.getContext("2d");
