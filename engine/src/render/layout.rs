@@ -233,18 +233,39 @@ fn order_runs(runs: &mut [Run]) {
     }
 }
 
+/// At most this many layouts are tried for the detours' gaps, whatever the map: a bound on the
+/// time a picture takes (about 30 ms here for a 12-step map that uses them all).
+const SEARCH_TRIES: usize = 400;
+
+/// How many horizontal gaps a detour may take (see `gaps_for`).
+const GAP_CHOICES: u8 = 6;
+
+/// The horizontal gaps a detour from row `ra` to row `rb` may run along, the first the one it
+/// takes unless a search finds a better: the gap next to its second step on the side facing the
+/// first, the other gap next to its second step, the two gaps next to its first step, and the
+/// gaps above and below everything (around the outside).
+fn gaps_for(ra: usize, rb: usize, rows: usize) -> [usize; GAP_CHOICES as usize] {
+    let facing = match ra.cmp(&rb) {
+        std::cmp::Ordering::Less => rb,
+        std::cmp::Ordering::Greater => rb + 1,
+        std::cmp::Ordering::Equal => ra,
+    };
+    let other = if facing == rb { rb + 1 } else { rb };
+    [facing, other, ra, ra + 1, 0, rows]
+}
+
 /// Lanes are tried in every order when there are at most this many (6! = 720 layouts of a
 /// map of at most `PERMUTED_TRANSITIONS` transitions), and the drawing with the fewest
 /// crossings kept; more lanes keep the order the organisations first appear in.
 const PERMUTED_LANES: usize = 6;
 const PERMUTED_TRANSITIONS: usize = 40;
-/// Passes over the detours, each trying every one on the other side.
+/// Passes over the detours, each trying every one along each of its other gaps.
 const FLIP_PASSES: usize = 3;
 /// The lane orders that cross least, each then tried with detours on either side.
 const KEPT_ORDERS: usize = 4;
 
-/// Lays out the map, choosing the order of the lanes, then the side of its second step each
-/// detour runs along, that give the fewest crossing arrows. O((L! + 3T) · (layout + T² · k²))
+/// Lays out the map, choosing the order of the lanes, then the gap each detour runs along,
+/// that give the fewest crossing arrows. O((L! + 400) · (layout + T² · k²))
 /// for L ≤ 6 lanes, T ≤ 40 transitions and k segments an arrow (at most 6); otherwise
 /// one layout: O(S + T) for the layering, O(I · (S + T)) for I = 4 ordering sweeps,
 /// O(T log T) for the tracks and label rows.
@@ -257,15 +278,16 @@ pub fn layout(map: &PathwayMap, marks: &Marks) -> Layout {
         }
     }
     let identity: Vec<usize> = (0..seen.len()).collect();
-    let unflipped = vec![false; map.transitions.len()];
+    let unflipped_choice = vec![0u8; map.transitions.len()];
+    let unflipped = &unflipped_choice;
     if seen.len() > PERMUTED_LANES || map.transitions.len() > PERMUTED_TRANSITIONS {
-        return layout_in(map, marks, &identity, &unflipped).0;
+        return layout_in(map, marks, &identity, unflipped).0;
     }
     // Every order of the lanes (Heap's algorithm: each from the last by one swap), keeping the
     // few that cross least.
     let mut candidates: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut keep = |order: &[usize]| {
-        let count = crossings(&layout_in(map, marks, order, &unflipped).0);
+        let count = crossings(&layout_in(map, marks, order, unflipped).0);
         candidates.push((count, order.to_vec()));
     };
     let mut order = identity;
@@ -285,26 +307,34 @@ pub fn layout(map: &PathwayMap, marks: &Marks) -> Layout {
     }
     candidates.sort_by_key(|(count, _)| *count);
     candidates.truncate(KEPT_ORDERS);
-    // Then, for each, every detour tried along the gap on the other side of its second step.
+    // Then, for each, every detour tried along each of the gaps it may take (see `gaps_for`).
     let mut best: Option<(usize, Layout)> = None;
+    let mut tries = SEARCH_TRIES;
     for (_, order) in candidates {
-        let mut flipped = unflipped.clone();
-        let (mut layout, mut detours) = layout_in(map, marks, &order, &flipped);
+        let mut choice = unflipped_choice.clone();
+        let (mut layout, mut detours) = layout_in(map, marks, &order, &choice);
         let mut fewest = crossings(&layout);
         for _ in 0..FLIP_PASSES {
             let mut improved = false;
-            for e in 0..flipped.len() {
+            for e in 0..choice.len() {
                 if fewest == 0 || !detours[e] {
                     continue;
                 }
-                flipped[e] = !flipped[e];
-                let (candidate, around) = layout_in(map, marks, &order, &flipped);
-                let count = crossings(&candidate);
-                if count < fewest {
-                    (fewest, layout, detours) = (count, candidate, around);
-                    improved = true;
-                } else {
-                    flipped[e] = !flipped[e];
+                let kept = choice[e];
+                for other in (0..GAP_CHOICES).filter(|&c| c != kept) {
+                    if tries == 0 {
+                        break;
+                    }
+                    tries -= 1;
+                    choice[e] = other;
+                    let (candidate, around) = layout_in(map, marks, &order, &choice);
+                    let count = crossings(&candidate);
+                    if count < fewest {
+                        (fewest, layout, detours) = (count, candidate, around);
+                        improved = true;
+                        break;
+                    }
+                    choice[e] = kept;
                 }
             }
             if !improved {
@@ -321,7 +351,7 @@ pub fn layout(map: &PathwayMap, marks: &Marks) -> Layout {
     match best {
         Some((_, layout)) => layout,
         // Not reached: there is always at least one order (the identity).
-        None => layout_in(map, marks, &(0..seen.len()).collect::<Vec<_>>(), &unflipped).0,
+        None => layout_in(map, marks, &(0..seen.len()).collect::<Vec<_>>(), unflipped).0,
     }
 }
 
@@ -350,13 +380,13 @@ pub fn crossings(layout: &Layout) -> usize {
 }
 
 /// One layout with the lanes in the given order (`order[k]` is the k-th lane by first
-/// appearance of its organisation) and the detours marked in `flipped` along the gap on the
-/// other side of their second step; also says which transitions are detours.
+/// appearance of its organisation) and each detour along the gap `choice` picks for it (see
+/// `gaps_for`); also says which transitions are detours.
 fn layout_in(
     map: &PathwayMap,
     marks: &Marks,
     order: &[usize],
-    flipped: &[bool],
+    choice: &[u8],
 ) -> (Layout, Vec<bool>) {
     let n = map.steps.len();
     let ends = map.ends();
@@ -504,18 +534,7 @@ fn layout_in(
             paths[e] = Some(Path::Elbow { gap: cb, track: 0 });
             label_gap[e] = if ra < rb { rb } else { rb + 1 };
         } else {
-            // Along the gap next to the second step: the one facing the first step, or (when
-            // flipped) the one on the other side.
-            let facing = match ra.cmp(&rb) {
-                std::cmp::Ordering::Less => rb,
-                std::cmp::Ordering::Greater => rb + 1,
-                std::cmp::Ordering::Equal => ra,
-            };
-            let across = if flipped.get(e).copied().unwrap_or(false) {
-                if facing == rb { rb + 1 } else { rb }
-            } else {
-                facing
-            };
+            let across = gaps_for(ra, rb, rows)[usize::from(choice.get(e).copied().unwrap_or(0))];
             let at = 2 * across as i64;
             let back = if cb > ca { Side::After } else { Side::Before };
             vertical[ca + 1].push(Run::new(e, [(middle(ra), Side::Before), (at, back)]));
