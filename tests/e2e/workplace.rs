@@ -295,6 +295,15 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     click(&client, "//button[.='Create pathway']").await;
     let summary = text(&client, ".nhsuk-error-summary").await;
     assert!(summary.contains("Enter the pathway's name"), "{summary}");
+    // Focus moves to the errors, so they are read out at once.
+    let focused = client
+        .execute(
+            "return document.activeElement.classList.contains('nhsuk-error-summary')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused, json!(true), "focus is on the error summary");
     assert_accessible(&client, "pathways with an error").await;
     fill(&client, "#new-name", "Acute stroke").await;
     fill(&client, "#new-condition", "Stroke").await;
@@ -456,6 +465,18 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     click(&client, "//button[@id='whatif-predict']").await;
     let predicted = text(&client, "#predicted").await;
     assert!(predicted.contains("saves 2.0 days"), "{predicted}");
+    // Several changes at once: also merge the community assessment into the stroke team's.
+    choose(&client, "#whatif-kind", "MERGE_DUPLICATE").await;
+    choose(&client, "#whatif-step", "STROKE_ASSESS").await;
+    choose(&client, "#whatif-second", "COMMUNITY_ASSESS").await;
+    click(&client, "//button[.='Add this change']").await;
+    click_free_wait(&client, "//ol[@id='whatif-changes']/li[2]").await;
+    click(&client, "//button[@id='whatif-predict']").await;
+    let moved = text(&client, "#whatif-result").await;
+    assert!(
+        moved.contains("disappeared: 'COMMUNITY_ASSESS' repeats 'STROKE_ASSESS'"),
+        "the duplication hotspot goes: {moved}"
+    );
     screenshot(&client, "what-if-stroke").await;
     assert_accessible(&client, "what-if").await;
 
