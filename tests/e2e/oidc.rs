@@ -53,6 +53,34 @@ pub(crate) fn b64url(bytes: &[u8]) -> String {
     out
 }
 
+/// A principal of the test organisation whose identity-provider subject is `subject`.
+pub(crate) async fn principal_for_subject(
+    app: &crate::helpers::TestApp,
+    name: &str,
+    role: api::caller::Role,
+    subject: &str,
+) {
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    api::store::tokens::create_token(
+        &db,
+        &api::context::RequestContext::command("token create"),
+        api::store::tokens::NewToken {
+            principal: name.into(),
+            system: false,
+            organisation: crate::helpers::BOOTSTRAP_ORGANISATION.into(),
+            organisation_name: None,
+            role,
+            expires_in_days: 1,
+            name: None,
+            oidc_subject: Some(subject.into()),
+            existing: false,
+            events_write: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn only_well_formed_tokens_from_the_issuer_for_qiflow_get_in() {
     let (signing, jwk) = key("key-1");
@@ -72,25 +100,13 @@ async fn only_well_formed_tokens_from_the_issuer_for_qiflow_get_in() {
     })
     .await;
     // The subject maps to a local principal; its role comes from qiflow's own tables.
-    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    api::store::tokens::create_token(
-        &db,
-        &api::context::RequestContext::command("token create"),
-        api::store::tokens::NewToken {
-            principal: "Dr Ada Jones".into(),
-            system: false,
-            organisation: "XQ1".into(),
-            organisation_name: None,
-            role: api::caller::Role::Viewer,
-            expires_in_days: 1,
-            name: None,
-            oidc_subject: Some("cis2-555123".into()),
-            existing: false,
-            events_write: None,
-        },
+    principal_for_subject(
+        &app,
+        "Dr Ada Jones",
+        api::caller::Role::Viewer,
+        "cis2-555123",
     )
-    .await
-    .unwrap();
+    .await;
     let me = "{ me { name memberships { role } } }";
     let good = token(&signing, "key-1", claims("cis2-555123", AUDIENCE, 300));
     let response = app.graphql_as(Some(&good), me, json!({})).await;

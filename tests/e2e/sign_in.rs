@@ -5,7 +5,7 @@
 
 use crate::browser::{assert_accessible, click, open_browser, screenshot, wait_for};
 use crate::helpers::spawn_app_with_oidc;
-use crate::oidc::{b64url, key, token};
+use crate::oidc::{b64url, key, principal_for_subject, token};
 use fantoccini::Locator;
 use jsonwebtoken::jwk::JwkSet;
 use poem::web::{Data, Form, Json, Query, Redirect};
@@ -174,25 +174,13 @@ async fn a_manager_signs_in_with_their_organisations_account() {
         sign_in: true,
     })
     .await;
-    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    api::store::tokens::create_token(
-        &db,
-        &api::context::RequestContext::command("token create"),
-        api::store::tokens::NewToken {
-            principal: "Sam Patel, service manager".into(),
-            system: false,
-            organisation: "XQ1".into(),
-            organisation_name: None,
-            role: api::caller::Role::Editor,
-            expires_in_days: 1,
-            name: None,
-            oidc_subject: Some(SUBJECT.into()),
-            existing: false,
-            events_write: None,
-        },
+    principal_for_subject(
+        &app,
+        "Sam Patel, service manager",
+        api::caller::Role::Editor,
+        SUBJECT,
     )
-    .await
-    .unwrap();
+    .await;
 
     client.goto(&format!("{}/", app.address)).await.unwrap();
     wait_for(&client, "#sign-in-provider").await;

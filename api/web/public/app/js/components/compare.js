@@ -2,19 +2,17 @@
 // figures of each (from `Pathway.compare`).
 import { ApiError, gql } from "../api.js";
 import { html } from "../view.js";
-import { minutes, percent } from "../format.js";
+import { HEADLINE_FIELDS, headlineTable } from "./headline.js";
 
 /**
  * @typedef {{ from: string, to: string }} Ref
  * @typedef {{ field: string, before: unknown, after: unknown }} FieldChange
- * @typedef {{ expectedLeadTimeMinutes: number, valueAddedMinutes: number, flowEfficiency: number, expectedHandoffs: number,
- *   expectedCrossOrganisationHandoffs: number }} Headline
+ * @typedef {import("./headline.js").Headline} Headline
  * @typedef {{ stepsAdded: string[], stepsRemoved: string[], stepsChanged: { key: string, changes: FieldChange[] }[],
  *   transitionsAdded: Ref[], transitionsRemoved: Ref[], transitionsChanged: (Ref & { changes: FieldChange[] })[],
  *   before: Headline, after: Headline }} Comparison
  */
 
-const HEADLINE = "expectedLeadTimeMinutes valueAddedMinutes flowEfficiency expectedHandoffs expectedCrossOrganisationHandoffs";
 
 /**
  * Compares the older of the two (by revision) against the newer.
@@ -31,7 +29,7 @@ export async function compareView(p, otherId) {
     const r = await gql(`query($a: ID!, $b: ID!) { pathway(id: $a) { compare(with: $b) {
         stepsAdded stepsRemoved stepsChanged { key changes { field before after } }
         transitionsAdded { from to } transitionsRemoved { from to } transitionsChanged { from to changes { field before after } }
-        before { ${HEADLINE} } after { ${HEADLINE} } } } }`, { a: before, b: after });
+        before { ${HEADLINE_FIELDS} } after { ${HEADLINE_FIELDS} } } } }`, { a: before, b: after });
     c = r.pathway.compare;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -39,19 +37,9 @@ export async function compareView(p, otherId) {
   }
   const say = (/** @type {unknown} */ v) => (v == null ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
   const changes = (/** @type {FieldChange[]} */ list) => list.map((x) => `${x.field}: ${say(x.before)} → ${say(x.after)}`).join("; ");
-  const row = (/** @type {string} */ label, /** @type {(h: Headline) => number} */ get, /** @type {(x: number) => string} */ fmt) =>
-    html`<tr><th scope="row">${label}</th><td>${fmt(get(c.before))}</td><td>${fmt(get(c.after))}</td></tr>`;
   const edge = (/** @type {Ref} */ t) => `${t.from} → ${t.to}`;
   return html`<div id="comparison">
-    <table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Headline figures, earlier and later</caption>
-      <thead class="nhsuk-table__head"><tr><th scope="col">Figure</th><th scope="col">Earlier</th><th scope="col">Later</th></tr></thead>
-      <tbody class="nhsuk-table__body">
-        ${row("Expected lead time", (h) => h.expectedLeadTimeMinutes, minutes)}
-        ${row("Value-added time", (h) => h.valueAddedMinutes, minutes)}
-        ${row("Flow efficiency", (h) => h.flowEfficiency, percent)}
-        ${row("Hand-offs per patient", (h) => h.expectedHandoffs, (x) => x.toFixed(1))}
-        ${row("Across organisations", (h) => h.expectedCrossOrganisationHandoffs, (x) => x.toFixed(1))}
-      </tbody></table>
+    ${headlineTable("Headline figures, earlier and later", ["Earlier", "Later"], c.before, c.after)}
     <dl class="nhsuk-summary-list">
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Steps added</dt><dd class="nhsuk-summary-list__value">${c.stepsAdded.join(", ") || "none"}</dd></div>
       <div class="nhsuk-summary-list__row"><dt class="nhsuk-summary-list__key">Steps removed</dt><dd class="nhsuk-summary-list__value">${c.stepsRemoved.join(", ") || "none"}</dd></div>

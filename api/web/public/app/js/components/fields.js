@@ -17,22 +17,34 @@ export const fieldErrors = (problems, name) =>
   problems.filter((p) => (p.field.split(".").pop() ?? "") === name).map((p) => p.message);
 
 /**
+ * A control's label, hint and error message.
+ * @param {string} id @param {string} label @param {string | undefined} hint @param {string[]} errors
+ */
+const labelled = (id, label, hint, errors) => html`<label class="nhsuk-label" for=${id}>${label}</label>
+  ${hint ? html`<div class="nhsuk-hint" id="${id}-hint">${hint}</div>` : nothing}
+  ${errors.length
+    ? html`<span class="nhsuk-error-message" id="${id}-error"><span class="nhsuk-u-visually-hidden">Error:</span> ${errors.join("; ")}</span>`
+    : nothing}`;
+
+/**
+ * What describes a control: its hint and its error, when it has them.
+ * @param {string} id @param {string | undefined} hint @param {string[]} errors
+ */
+const describedBy = (id, hint, errors) =>
+  [hint ? `${id}-hint` : "", errors.length ? `${id}-error` : ""].filter(Boolean).join(" ") || nothing;
+
+/**
  * A labelled text or number input.
  * @param {{ id: string, name: string, label: string, hint?: string, type?: string, value?: string | number | null,
  *   problems?: FieldProblem[], width?: string, step?: string, required?: boolean }} options
  */
 export function field({ id, name, label, hint, type = "text", value = "", problems = [], width = "", step = "any", required = false }) {
   const errors = fieldErrors(problems, name);
-  const described = [hint ? `${id}-hint` : "", errors.length ? `${id}-error` : ""].filter(Boolean).join(" ");
   return html`<div class="nhsuk-form-group ${errors.length ? "nhsuk-form-group--error" : ""}">
-    <label class="nhsuk-label" for=${id}>${label}</label>
-    ${hint ? html`<div class="nhsuk-hint" id="${id}-hint">${hint}</div>` : nothing}
-    ${errors.length
-      ? html`<span class="nhsuk-error-message" id="${id}-error"><span class="nhsuk-u-visually-hidden">Error:</span> ${errors.join("; ")}</span>`
-      : nothing}
+    ${labelled(id, label, hint, errors)}
     <input class="nhsuk-input ${width} ${errors.length ? "nhsuk-input--error" : ""}" id=${id} name=${name} type=${type}
       step=${type === "number" ? step : nothing} inputmode=${type === "number" ? "decimal" : nothing}
-      ?required=${required} aria-describedby=${described || nothing} .value=${value == null ? "" : String(value)}>
+      ?required=${required} aria-describedby=${describedBy(id, hint, errors)} .value=${value == null ? "" : String(value)}>
   </div>`;
 }
 
@@ -44,13 +56,9 @@ export function field({ id, name, label, hint, type = "text", value = "", proble
 export function select({ id, name, label, hint, value = "", problems = [], options }) {
   const errors = fieldErrors(problems, name);
   return html`<div class="nhsuk-form-group ${errors.length ? "nhsuk-form-group--error" : ""}">
-    <label class="nhsuk-label" for=${id}>${label}</label>
-    ${hint ? html`<div class="nhsuk-hint" id="${id}-hint">${hint}</div>` : nothing}
-    ${errors.length
-      ? html`<span class="nhsuk-error-message" id="${id}-error"><span class="nhsuk-u-visually-hidden">Error:</span> ${errors.join("; ")}</span>`
-      : nothing}
+    ${labelled(id, label, hint, errors)}
     <select class="nhsuk-select ${errors.length ? "nhsuk-select--error" : ""}" id=${id} name=${name}
-      aria-describedby=${[hint ? `${id}-hint` : "", errors.length ? `${id}-error` : ""].filter(Boolean).join(" ") || nothing}>
+      aria-describedby=${describedBy(id, hint, errors)}>
       ${options.map((o) => html`<option value=${o.value} ?selected=${o.value === value}>${o.text}</option>`)}
     </select>
   </div>`;

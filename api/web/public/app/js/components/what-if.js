@@ -3,7 +3,8 @@
 // in a project's driver diagram.
 import { ApiError, gql } from "../api.js";
 import { html, nothing, announce } from "../view.js";
-import { minutes, percent, words, UNITS } from "../format.js";
+import { minutes, words, UNITS } from "../format.js";
+import { headlineTable } from "./headline.js";
 import { ANALYSIS_FIELDS } from "../model.js";
 
 /**
@@ -101,19 +102,9 @@ export class WhatIf {
 
   /** @param {Prediction} r @param {Pathway} p */
   resultView(r, p) {
-    const row = (/** @type {string} */ label, /** @type {(a: Analysis) => number} */ get, /** @type {(x: number) => string} */ say) =>
-      html`<tr><th scope="row">${label}</th><td>${say(get(r.baseline))}</td><td>${say(get(r.changed))}</td></tr>`;
     const moved = r.differences.hotspots;
     return html`<div id="whatif-result">
-      <table class="nhsuk-table"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Predicted effect</caption>
-        <thead class="nhsuk-table__head"><tr><th scope="col">Figure</th><th scope="col">Now</th><th scope="col">With the changes</th></tr></thead>
-        <tbody class="nhsuk-table__body">
-          ${row("Expected lead time", (a) => a.expectedLeadTimeMinutes, minutes)}
-          ${row("Value-added time", (a) => a.valueAddedMinutes, minutes)}
-          ${row("Flow efficiency", (a) => a.flowEfficiency, percent)}
-          ${row("Hand-offs per patient", (a) => a.expectedHandoffs, (x) => x.toFixed(1))}
-          ${row("Across organisations", (a) => a.expectedCrossOrganisationHandoffs, (x) => x.toFixed(1))}
-        </tbody></table>
+      ${headlineTable("Predicted effect", ["Now", "With the changes"], r.baseline, r.changed)}
       <p id="predicted">Predicted lead time: <strong>${minutes(r.changed.expectedLeadTimeMinutes)}</strong>
         (${r.changed.expectedLeadTimeMinutes <= r.baseline.expectedLeadTimeMinutes ? "saves" : "adds"}
         ${minutes(Math.abs(r.baseline.expectedLeadTimeMinutes - r.changed.expectedLeadTimeMinutes))} per patient).</p>
