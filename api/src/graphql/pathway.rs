@@ -309,12 +309,14 @@ impl PathwayView {
                 kind: o.organisation.kind.as_str().to_string(),
             })
             .collect();
-        Ok(engine::render::pathway_map::pathway_svg(
-            &self.record.header.name,
-            &content.map,
-            &lanes,
-            &shown,
-        ))
+        // Laying the map out searches for the drawing with the fewest crossings (bounded, but
+        // milliseconds of CPU): on the blocking pool, like analysis.
+        let title = self.record.header.name.clone();
+        let map = content.map.clone();
+        Ok(crate::blocking::compute(move |_| {
+            engine::render::pathway_map::pathway_svg(&title, &map, &lanes, &shown)
+        })
+        .await?)
     }
     /// The map as a Mermaid flowchart, for pasting into documents.
     async fn mermaid(&self, ctx: &Context<'_>) -> Result<String> {
