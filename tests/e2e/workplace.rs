@@ -615,3 +615,201 @@ async fn the_same_work_with_the_keyboard_alone() {
     assert_accessible(&client, "a published pathway").await;
     client.close().await.unwrap();
 }
+
+/// A measure's points as the API holds them (withdrawn ones left out).
+async fn points_of(app: &crate::helpers::TestApp, measure: &str) -> Vec<serde_json::Value> {
+    app.data(
+        "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value } } } }",
+        json!({ "id": measure }),
+    )
+    .await["measure"]["points"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Issue 18, first part: an improvement team starts a project on the demo pathway, adds an
+/// outcome measure and pastes 24 weekly points from a spreadsheet (a bad row is named and
+/// nothing saved until it is fixed), corrects one point and retracts another. The API then
+/// holds exactly what the page shows.
+#[tokio::test]
+async fn an_improvement_team_starts_a_project_and_enters_corrects_and_retracts_its_data() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    client
+        .goto(&format!("{}/#/projects", app.address))
+        .await
+        .unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    fill(&client, "#project-title", "Faster hip surgery").await;
+    fill(
+        &client,
+        "#project-aim",
+        "Median wait for surgery under 24 hours by March",
+    )
+    .await;
+    choose(&client, "#project-owner", "RX8").await;
+    let pathway = wait_for_attr(
+        &client,
+        "//select[@id='project-pathwayId']/option[starts-with(., 'Hip fracture')]",
+    )
+    .await;
+    choose(&client, "#project-pathwayId", &pathway).await;
+    click(&client, "//button[.='Start the project']").await;
+    click_free_wait(&client, "//h1[.='Faster hip surgery']").await;
+
+    click(&client, "//summary[contains(., 'Add a measure')]").await;
+    fill(&client, "#measure-new-name", "Hours to surgery").await;
+    choose(&client, "#measure-new-kind", "OUTCOME").await;
+    fill(
+        &client,
+        "#measure-new-definition",
+        "Median hours from arrival to surgery, weekly",
+    )
+    .await;
+    fill(&client, "#measure-new-unit", "hours").await;
+    choose(&client, "#measure-new-direction", "DECREASE").await;
+    click(&client, "//button[.='Add measure']").await;
+    let section = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath("//section[h2[.='Hours to surgery']]"))
+        .await
+        .unwrap();
+    let measure = section
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches("measure-")
+        .to_string();
+
+    // 24 weeks from Monday 6 January 2025, pasted with headings and a date that does not exist.
+    let weeks: Vec<(chrono::NaiveDate, f64)> = (0..24)
+        .map(|w| {
+            (
+                chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap() + chrono::Duration::weeks(w),
+                30.0 + ((w * 7) % 11) as f64,
+            )
+        })
+        .collect();
+    let rows = |bad: bool| {
+        let mut text = String::from("Week beginning\tHours\n");
+        for (i, (date, value)) in weeks.iter().enumerate() {
+            text.push_str(&format!("{}\t{value}\n", date.format("%d/%m/%Y")));
+            if bad && i == 12 {
+                text.push_str("31/02/2025\t40\n");
+            }
+        }
+        text
+    };
+    click(
+        &client,
+        "//summary[contains(., 'Enter or correct the data of Hours to surgery')]",
+    )
+    .await;
+    let paste = |text: String| {
+        let client = client.clone();
+        let measure = measure.clone();
+        async move {
+            client
+                .execute(
+                    "document.getElementById(arguments[0]).value = arguments[1];",
+                    vec![json!(format!("paste-{measure}")), json!(text)],
+                )
+                .await
+                .unwrap();
+            click(&client, "//button[.='Check and record']").await;
+        }
+    };
+    paste(rows(true)).await;
+    let problems = text(&client, &format!("[aria-labelledby='problems-{measure}']")).await;
+    assert!(
+        problems.contains("Row 15: \"31/02/2025\" is not a date"),
+        "{problems}"
+    );
+    assert_accessible(&client, "a paste with a bad row").await;
+    assert!(
+        points_of(&app, &measure).await.is_empty(),
+        "nothing saved while a row is wrong"
+    );
+    paste(rows(false)).await;
+    click_free_wait(
+        &client,
+        &format!("//table[@id='points-{measure}']/tbody[count(tr) = 24]"),
+    )
+    .await;
+
+    // Correct the second week, retract the third.
+    let (second, third) = (weeks[1].0.to_string(), weeks[2].0.to_string());
+    click(
+        &client,
+        &format!("//tr[@data-date='{second}']//button[starts-with(., 'Correct')]"),
+    )
+    .await;
+    fill(&client, &format!("#correcting-{second}"), "47").await;
+    click(
+        &client,
+        &format!("//tr[@data-date='{second}']//button[.='Save']"),
+    )
+    .await;
+    click_free_wait(
+        &client,
+        &format!("//tr[@data-date='{second}']/td[2][.='47']"),
+    )
+    .await;
+    click(
+        &client,
+        &format!("//tr[@data-date='{third}']//button[starts-with(., 'Retract')]"),
+    )
+    .await;
+    fill(
+        &client,
+        &format!("#retracting-{third}"),
+        "Entered for the wrong ward",
+    )
+    .await;
+    click(
+        &client,
+        &format!("//tr[@data-date='{third}']//button[.='Retract']"),
+    )
+    .await;
+    click_free_wait(
+        &client,
+        &format!("//table[@id='points-{measure}']/tbody[count(tr) = 23]"),
+    )
+    .await;
+    screenshot(&client, "project-data").await;
+    assert_accessible(&client, "a project's data").await;
+
+    // What the API holds is what the page shows, and what was pasted, corrected and retracted.
+    let held = points_of(&app, &measure).await;
+    let shown = client
+        .execute(
+            "return [...document.querySelectorAll(`#points-${arguments[0]} tbody tr`)].map((r) => [r.cells[0].textContent.trim(), Number(r.cells[1].textContent)]);",
+            vec![json!(measure)],
+        )
+        .await
+        .unwrap();
+    let pairs = |rows: &[serde_json::Value]| -> Vec<(String, f64)> {
+        rows.iter()
+            .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_f64().unwrap()))
+            .collect()
+    };
+    let held: Vec<serde_json::Value> = held
+        .iter()
+        .map(|p| json!([p["date"], p["value"]]))
+        .collect();
+    assert_eq!(pairs(&held), pairs(shown.as_array().unwrap()));
+    let expected: Vec<serde_json::Value> = weeks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .map(|(i, (date, value))| json!([date.to_string(), if i == 1 { 47.0 } else { *value }]))
+        .collect();
+    assert_eq!(pairs(&held), pairs(&expected));
+    client.close().await.unwrap();
+}

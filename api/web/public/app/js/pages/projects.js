@@ -1,8 +1,13 @@
-// Improvement projects, as they stand: the icon table, the SPC charts, the driver diagram and
-// the PDSA cycles. (Editing them in the browser is issue 18.)
-import { gql } from "../api.js";
+// Improvement projects: start one, add measures and enter, correct or retract their data
+// (pasted from a spreadsheet or row by row); the icon table, the SPC charts, the driver diagram
+// and the PDSA cycles as they stand. (Editing drivers and cycles in the browser is still to come:
+// issue 18.)
+import { ApiError, gql } from "../api.js";
 import { minutes, words } from "../format.js";
-import { html, nothing, picture, show } from "../view.js";
+import { go } from "../router.js";
+import { announce, errorSummary, focusErrors, html, nothing, picture, show } from "../view.js";
+import { field, select } from "../components/fields.js";
+import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 
 /**
  * @typedef {{ id: string, parentId: string | null, kind: string, text: string, predictedEffect: { differenceMinutes: number } | null }} Driver
@@ -10,19 +15,60 @@ import { html, nothing, picture, show } from "../view.js";
 
 /** @type {import("../router.js").Page} */
 export async function projects() {
-  /** @type {{ projects: { nodes: { id: string, title: string, aim: string, status: string, owner: { name: string } }[] } }} */
-  const data = await gql("{ projects(first: 100) { nodes { id title aim status owner { name } } } }");
-  show(
-    html`<h1>Improvement projects</h1>
+  /** @type {{ projects: { nodes: { id: string, title: string, aim: string, status: string, owner: { name: string } }[] },
+   *   organisations: { nodes: { odsCode: string, name: string }[] }, pathways: { nodes: { id: string, name: string, status: string }[] } }} */
+  const data = await gql(`{ projects(first: 100) { nodes { id title aim status owner { name } } }
+    organisations(first: 100) { nodes { odsCode name } } pathways(first: 100) { nodes { id name status } } }`);
+  /** @type {import("../components/fields.js").FieldProblem[]} */
+  let problems = [];
+  /** @param {SubmitEvent} event */
+  const create = async (event) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    problems = [];
+    if (!text("title")) problems.push({ field: "title", message: "Enter the project's title" });
+    if (!text("aim")) problems.push({ field: "aim", message: "Enter the aim: what, how much, by when" });
+    if (!problems.length) {
+      try {
+        /** @type {{ createProject: { id: string } }} */
+        const made = await gql(`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, {
+          input: { title: text("title"), aim: text("aim"), owner: text("owner"), pathwayId: text("pathwayId") || null },
+        });
+        return go(`#/project/${made.createProject.id}`);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        problems = error.fields();
+      }
+    }
+    draw();
+    focusErrors();
+  };
+  const draw = (arriving = false) =>
+    show(
+      html`${errorSummary(problems.map((p) => ({ message: p.message, href: `#project-${p.field.split(".").pop() || "title"}` })))}
+      <h1>Improvement projects</h1>
       ${data.projects.nodes.length
-        ? html`<ul class="nhsuk-grid-row nhsuk-card-group">${data.projects.nodes.map(
+        ? html`<ul class="nhsuk-grid-row nhsuk-card-group" id="projects">${data.projects.nodes.map(
             (p) => html`<li class="nhsuk-grid-column-one-half nhsuk-card-group__item"><div class="nhsuk-card nhsuk-card--clickable"><div class="nhsuk-card__content">
               <h2 class="nhsuk-card__heading nhsuk-heading-m"><a class="nhsuk-card__link" href="#/project/${p.id}">${p.title}</a></h2>
               <p class="nhsuk-card__description">${p.aim}</p><p class="nhsuk-body-s">${p.owner.name} · ${words(p.status)}</p></div></div></li>`,
           )}</ul>`
-        : html`<p>No projects you can see.</p>`}`,
-    "Improvement projects",
-  );
+        : html`<p>No projects you can see.</p>`}
+      <h2>Start a project</h2>
+      <form id="new-project" novalidate @submit=${create}>
+        ${field({ id: "project-title", name: "title", label: "Title", problems, width: "nhsuk-input--width-30" })}
+        ${field({ id: "project-aim", name: "aim", label: "Aim", hint: "What, how much, by when: for example, cut the median wait for surgery from 36 to 24 hours by March", problems })}
+        ${select({ id: "project-owner", name: "owner", label: "Owning organisation", problems,
+          options: data.organisations.nodes.map((o) => ({ value: o.odsCode, text: `${o.name} (${o.odsCode})` })) })}
+        ${select({ id: "project-pathwayId", name: "pathwayId", label: "The pathway it improves", problems,
+          options: [{ value: "", text: "None" }, ...data.pathways.nodes.filter((p) => p.status !== "ARCHIVED").map((p) => ({ value: p.id, text: `${p.name} (${words(p.status)})` }))] })}
+        <button class="nhsuk-button" type="submit">Start the project</button>
+      </form>`,
+      "Improvement projects",
+      { arriving },
+    );
+  draw(true);
 }
 
 /**
@@ -42,16 +88,64 @@ function driverTree(drivers, parent) {
 
 /** @type {import("../router.js").Page} */
 export async function project([id]) {
-  /** @type {{ project: any }} */
-  const { project: p } = await gql(`query($id: ID!) { project(id: $id) { id title aim status owner { name }
+  /** @type {any} */
+  let p;
+  /** @type {Map<string, MeasureData>} */
+  const panels = new Map();
+  /** @type {import("../components/fields.js").FieldProblem[]} */
+  let problems = [];
+  const load = async () => {
+    /** @type {{ project: any }} */
+    const data = await gql(`query($id: ID!) { project(id: $id) { id title aim status version owner { name }
       summary { measureId name latestDate latestValue variation assurance target }
-      measures(first: 20) { nodes { id name unit chartSvg } }
+      measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit chartSvg } }
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
       cycles(first: 50) { nodes { id changeIdea stage objective plannedStart plannedEnd actualStart actualEnd learning decision
         predictions { measureId expectedValue expectedDirection } history { from to at by } } } } }`, { id });
-  /** @type {Map<string, string>} */
-  const measureNames = new Map(p.summary.map((/** @type {{ measureId: string, name: string }} */ s) => [s.measureId, s.name]));
-  show(
+    p = data.project;
+  };
+  const reload = async () => {
+    await load();
+    draw();
+  };
+  const panel = (/** @type {string} */ measureId) => {
+    let found = panels.get(measureId);
+    if (!found) {
+      found = new MeasureData(reload);
+      panels.set(measureId, found);
+    }
+    return found;
+  };
+  /** @param {SubmitEvent} event */
+  const addMeasure = async (event) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    problems = [];
+    if (!text("name")) problems.push({ field: "name", message: "Enter the measure's name" });
+    const target = text("target");
+    if (target && !Number.isFinite(Number(target))) problems.push({ field: "target", message: "The target must be a number" });
+    if (!problems.length) {
+      try {
+        await gql(`mutation($input: AddMeasureInput!) { addMeasure(input: $input) { measure { id } } }`, {
+          input: { projectId: p.id, expectedVersion: p.version, name: text("name"), kind: text("kind"), definition: text("definition"),
+            unit: text("unit"), direction: text("direction"), target: target ? Number(target) : null, chartType: text("chartType") },
+        });
+        announce(`Added the measure ${text("name")}.`);
+        await reload();
+        /** @type {HTMLFormElement | null} */ (document.getElementById("new-measure"))?.reset();
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        problems = error.fields();
+      }
+    }
+    draw();
+    focusErrors();
+  };
+  /** @type {() => Map<string, string>} */
+  const measureNames = () => new Map(p.summary.map((/** @type {{ measureId: string, name: string }} */ s) => [s.measureId, s.name]));
+  const draw = (arriving = false) => show(
     html`<a class="nhsuk-back-link" href="#/projects">Back to projects</a><h1>${p.title}</h1><p>${p.aim}</p>
       <table class="nhsuk-table" id="summary"><caption class="nhsuk-table__caption nhsuk-table__caption--m">Measures at a glance</caption>
         <thead class="nhsuk-table__head"><tr><th scope="col">Measure</th><th scope="col">Latest</th><th scope="col">Variation</th><th scope="col">Assurance</th><th scope="col">Target</th></tr></thead>
@@ -59,20 +153,39 @@ export async function project([id]) {
           (/** @type {any} */ s) => html`<tr><td>${s.name}</td><td>${s.latestValue == null ? "—" : `${Number(s.latestValue).toFixed(1)} (${s.latestDate})`}</td>
             <td>${words(s.variation)}</td><td>${words(s.assurance)}</td><td>${s.target ?? "—"}</td></tr>`,
         )}</tbody></table>
-      ${p.measures.nodes.map((/** @type {any} */ m) => html`<section aria-label=${m.name}><h2>${m.name}</h2>
-        <div class="qf-picture chart" tabindex="0" role="img" aria-label="SPC chart of ${m.name}">${picture(m.chartSvg)}</div></section>`)}
+      ${p.measures.nodes.map((/** @type {any} */ m) => html`<section aria-label=${m.name} id="measure-${m.id}"><h2>${m.name}</h2>
+        <div class="qf-picture chart" tabindex="0" role="img" aria-label="SPC chart of ${m.name}">${picture(m.chartSvg)}</div>
+        ${panel(m.id).view(m)}</section>`)}
+      <details class="nhsuk-details" ?open=${problems.length > 0}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Add a measure</span></summary>
+        <div class="nhsuk-details__text">
+          ${errorSummary(problems.map((x) => ({ message: x.message, href: `#measure-new-${x.field.split(".").pop() || "name"}` })))}
+          <form id="new-measure" novalidate @submit=${addMeasure}>
+            ${field({ id: "measure-new-name", name: "name", label: "Name", problems, width: "nhsuk-input--width-30" })}
+            ${select({ id: "measure-new-kind", name: "kind", label: "Kind", problems, options: ["OUTCOME", "PROCESS", "BALANCING"].map((k) => ({ value: k, text: words(k) })) })}
+            ${field({ id: "measure-new-definition", name: "definition", label: "Definition", hint: "What is counted, and how", problems })}
+            ${field({ id: "measure-new-unit", name: "unit", label: "Unit (optional)", hint: "For example: hours, patients, proportion", problems, width: "nhsuk-input--width-10" })}
+            ${select({ id: "measure-new-direction", name: "direction", label: "Better is", problems,
+              options: [["DECREASE", "lower"], ["INCREASE", "higher"], ["NEUTRAL", "neither (watch only)"]].map(([v, t]) => ({ value: v, text: t })) })}
+            ${field({ id: "measure-new-target", name: "target", label: "Target (optional)", type: "number", problems, width: "nhsuk-input--width-5" })}
+            ${select({ id: "measure-new-chartType", name: "chartType", label: "Chart", problems,
+              options: [["XMR", "XmR (values)"], ["P", "P chart (a share: count of a total)"], ["U", "U chart (a rate: count per unit)"], ["RUN", "Run chart"]].map(([v, t]) => ({ value: v, text: t })) })}
+            <button class="nhsuk-button" type="submit">Add measure</button>
+          </form></div></details>
       <h2>Driver diagram</h2>${driverTree(p.drivers, null) === nothing ? html`<p>No drivers yet.</p>` : driverTree(p.drivers, null)}
       <h2>PDSA cycles</h2>${p.cycles.nodes.length
         ? p.cycles.nodes.map((/** @type {any} */ c) => html`<div class="nhsuk-card"><div class="nhsuk-card__content">
             <h3 class="nhsuk-card__heading">${c.changeIdea} <strong class="nhsuk-tag">${c.stage}</strong></h3>
             <p>${c.objective}</p><p class="nhsuk-body-s">Planned ${c.plannedStart ?? "—"} to ${c.plannedEnd ?? "—"}; ran ${c.actualStart ?? "—"} to ${c.actualEnd ?? "—"}</p>
             ${c.predictions.length ? html`<p>Predictions: ${c.predictions.map((/** @type {any} */ x) =>
-              `${measureNames.get(x.measureId) ?? "a measure"}: ${x.expectedValue ?? words(x.expectedDirection)}`).join("; ")}</p>` : nothing}
+              `${measureNames().get(x.measureId) ?? "a measure"}: ${x.expectedValue ?? words(x.expectedDirection)}`).join("; ")}</p>` : nothing}
             ${c.learning ? html`<p><strong>Learning:</strong> ${c.learning}</p>` : nothing}${c.decision ? html`<p><strong>Decision:</strong> ${c.decision}</p>` : nothing}
             <details class="nhsuk-details"><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">History</span></summary>
               <div class="nhsuk-details__text"><ol>${c.history.map((/** @type {any} */ h) => html`<li>${h.from ?? ""} → ${h.to} ${h.at} by ${h.by}</li>`)}</ol></div></details>
           </div></div>`)
         : html`<p>No cycles yet.</p>`}`,
     p.title,
+    { arriving },
   );
+  await load();
+  draw(true);
 }
