@@ -630,10 +630,10 @@ async fn points_of(app: &crate::helpers::TestApp, measure: &str) -> Vec<serde_js
 
 /// Issue 18, first part: an improvement team starts a project on the demo pathway, adds an
 /// outcome measure and pastes 24 weekly points from a spreadsheet (a bad row is named and
-/// nothing saved until it is fixed), corrects one point and retracts another. The API then
-/// holds exactly what the page shows.
+/// nothing saved until it is fixed), corrects one point and retracts another, then draws a driver
+/// diagram of two levels with a change idea. The API then holds exactly what the page shows.
 #[tokio::test]
-async fn an_improvement_team_starts_a_project_and_enters_corrects_and_retracts_its_data() {
+async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driver_diagram() {
     let Some((_driver, client)) = open_browser().await else {
         return;
     };
@@ -811,5 +811,71 @@ async fn an_improvement_team_starts_a_project_and_enters_corrects_and_retracts_i
         .map(|(i, (date, value))| json!([date.to_string(), if i == 1 { 47.0 } else { *value }]))
         .collect();
     assert_eq!(pairs(&held), pairs(&expected));
+
+    // A driver diagram of two levels with a change idea, one node's words corrected.
+    click(&client, "//button[@id='add-primary']").await;
+    fill(&client, "#driver-text", "Timely access to theatre").await;
+    click(&client, "//div[@id='drivers']//button[.='Add']").await;
+    click(
+        &client,
+        "//li[span[.='Timely access to theatre']]/span/button[starts-with(., 'Add a secondary driver')]",
+    )
+    .await;
+    fill(&client, "#driver-text", "Trauma list scheduling").await;
+    click(&client, "//div[@id='drivers']//button[.='Add']").await;
+    click(
+        &client,
+        "//li[span[.='Trauma list scheduling']]/span/button[starts-with(., 'Add a change idea')]",
+    )
+    .await;
+    fill(&client, "#driver-text", "Ring-fenced morning list").await;
+    click(&client, "//div[@id='drivers']//button[.='Add']").await;
+    click(
+        &client,
+        "//li[span[.='Ring-fenced morning list']]/span/button[starts-with(., 'Edit')]",
+    )
+    .await;
+    fill(&client, "#driver-text", "Ring-fenced morning trauma list").await;
+    click(&client, "//div[@id='drivers']//button[.='Save']").await;
+    click_free_wait(
+        &client,
+        "//li[span[.='Trauma list scheduling']]//li[span[.='Ring-fenced morning trauma list']]",
+    )
+    .await;
+    assert_accessible(&client, "the driver diagram").await;
+    let project = client
+        .current_url()
+        .await
+        .unwrap()
+        .fragment()
+        .unwrap()
+        .trim_start_matches("/project/")
+        .to_string();
+    let drivers = app
+        .data(
+            "query($id: ID!) { project(id: $id) { drivers { id parentId kind text } } }",
+            json!({ "id": project }),
+        )
+        .await["project"]["drivers"]
+        .clone();
+    let find = |text: &str| {
+        drivers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["text"] == text)
+            .cloned()
+            .unwrap_or_else(|| panic!("{text} in {drivers}"))
+    };
+    let (primary, secondary, idea) = (
+        find("Timely access to theatre"),
+        find("Trauma list scheduling"),
+        find("Ring-fenced morning trauma list"),
+    );
+    assert_eq!(primary["parentId"], json!(null));
+    assert_eq!(secondary["parentId"], primary["id"]);
+    assert_eq!(idea["parentId"], secondary["id"]);
+    assert_eq!(idea["kind"], "CHANGE_IDEA");
+    screenshot(&client, "project-drivers").await;
     client.close().await.unwrap();
 }

@@ -3,15 +3,13 @@
 // and the PDSA cycles as they stand. (Editing drivers and cycles in the browser is still to come:
 // issue 18.)
 import { ApiError, gql } from "../api.js";
-import { minutes, words } from "../format.js";
+import { words } from "../format.js";
 import { go } from "../router.js";
 import { announce, errorSummary, focusErrors, html, nothing, picture, show } from "../view.js";
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
+import { DriverDiagram } from "../components/drivers.js";
 
-/**
- * @typedef {{ id: string, parentId: string | null, kind: string, text: string, predictedEffect: { differenceMinutes: number } | null }} Driver
- */
 
 /** @type {import("../router.js").Page} */
 export async function projects() {
@@ -71,27 +69,13 @@ export async function projects() {
   draw(true);
 }
 
-/**
- * @param {Driver[]} drivers @param {string | null} parent
- * @returns {unknown}
- */
-function driverTree(drivers, parent) {
-  const children = drivers.filter((d) => (d.parentId ?? null) === parent);
-  if (!children.length) return nothing;
-  return html`<ul>${children.map(
-    (d) => html`<li><strong class="nhsuk-tag nhsuk-tag--white">${words(d.kind)}</strong> ${d.text}
-      ${d.predictedEffect
-        ? html`<span class="nhsuk-body-s">(predicted effect on the lead time: ${d.predictedEffect.differenceMinutes <= 0 ? "−" : "+"}${minutes(Math.abs(d.predictedEffect.differenceMinutes))})</span>`
-        : nothing}${driverTree(drivers, d.id)}</li>`,
-  )}</ul>`;
-}
-
 /** @type {import("../router.js").Page} */
 export async function project([id]) {
   /** @type {any} */
   let p;
   /** @type {Map<string, MeasureData>} */
   const panels = new Map();
+  const diagram = new DriverDiagram(() => reload());
   /** @type {import("../components/fields.js").FieldProblem[]} */
   let problems = [];
   const load = async () => {
@@ -171,7 +155,7 @@ export async function project([id]) {
               options: [["XMR", "XmR (values)"], ["P", "P chart (a share: count of a total)"], ["U", "U chart (a rate: count per unit)"], ["RUN", "Run chart"]].map(([v, t]) => ({ value: v, text: t })) })}
             <button class="nhsuk-button" type="submit">Add measure</button>
           </form></div></details>
-      <h2>Driver diagram</h2>${driverTree(p.drivers, null) === nothing ? html`<p>No drivers yet.</p>` : driverTree(p.drivers, null)}
+      <h2>Driver diagram</h2><p class="nhsuk-body-s">Aim: ${p.aim}</p>${diagram.view(p)}
       <h2>PDSA cycles</h2>${p.cycles.nodes.length
         ? p.cycles.nodes.map((/** @type {any} */ c) => html`<div class="nhsuk-card"><div class="nhsuk-card__content">
             <h3 class="nhsuk-card__heading">${c.changeIdea} <strong class="nhsuk-tag">${c.stage}</strong></h3>
