@@ -153,6 +153,18 @@ async fn choose(client: &Client, css: &str, value: &str) {
         .unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
 }
 
+/// Types into the field at `xpath`.
+async fn fill_xpath(client: &Client, xpath: &str, text: &str) {
+    let input = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"));
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
 /// Waits until the page's status line says `text`.
 async fn notice(client: &Client, text: &str) {
     click_free_wait(
@@ -877,5 +889,85 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     assert_eq!(idea["parentId"], secondary["id"]);
     assert_eq!(idea["kind"], "CHANGE_IDEA");
     screenshot(&client, "project-drivers").await;
+
+    // A PDSA cycle testing the change idea, predicting fewer hours to surgery: each stage offers
+    // only its one move; the study judges the prediction on the chart; ADAPT plans the next cycle
+    // of the ramp, which the team then ADOPTs.
+    click(&client, "//summary[contains(., 'Plan a cycle')]").await;
+    fill(
+        &client,
+        "#plan-objective",
+        "Does a ring-fenced list cut the wait?",
+    )
+    .await;
+    fill(&client, "#plan-start", "07/07/2025").await;
+    fill(&client, "#plan-end", "03/08/2025").await;
+    choose(&client, &format!("#predict-{measure}"), "DECREASE").await;
+    click(&client, "//button[.='Plan the cycle']").await;
+    let moves = [
+        ("Start the test (DO)", "DO"),
+        ("Finish the test (STUDY)", "STUDY"),
+        ("Record the learning (ACT)", "ACT"),
+        ("Decide", "CLOSED"),
+    ];
+    for (cycle, decision) in [(1, "ADAPT"), (2, "ADOPT")] {
+        let card = format!("//ol[@id='cycles']/li[{cycle}]/div[@data-cycle]");
+        for (button, stage) in moves {
+            let form = format!("{card}//form[contains(@class, 'qf-move')]");
+            if stage == "ACT" {
+                fill_xpath(
+                    &client,
+                    &format!("{form}//textarea"),
+                    "Theatre slots were used by elective cases on two days",
+                )
+                .await;
+            }
+            if stage == "CLOSED" {
+                click(&client, &format!("{form}//input[@value='{decision}']")).await;
+                fill_xpath(
+                    &client,
+                    &format!("{form}//input[@name='rationale']"),
+                    "Keep the list; protect it from electives",
+                )
+                .await;
+            }
+            click(&client, &format!("{form}//button[.='{button}']")).await;
+            click_free_wait(&client, &format!("{card}//strong[@data-stage='{stage}']")).await;
+            if stage == "STUDY" && cycle == 1 {
+                let study = text(&client, ".qf-study").await;
+                assert!(study.contains("Hours to surgery"), "{study}");
+                assert_accessible(&client, "a cycle in study").await;
+            }
+        }
+    }
+    screenshot(&client, "project-cycles").await;
+    let cycles = app
+        .data(
+            "query($id: ID!) { project(id: $id) { cycles(first: 10) { nodes { stage decision study { verdict } } } } }",
+            json!({ "id": project }),
+        )
+        .await["project"]["cycles"]
+        .clone();
+    assert_eq!(
+        cycles,
+        json!([
+            { "stage": "CLOSED", "decision": "ADAPT", "study": cycles[0]["study"] },
+            { "stage": "CLOSED", "decision": "ADOPT", "study": cycles[1]["study"] }
+        ])
+    );
+    let shown_verdict = client
+        .find(Locator::XPath(
+            "//ol[@id='cycles']/li[1]//ul[contains(@class, 'qf-study')]/li/strong",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        shown_verdict.to_uppercase().replace(' ', "_"),
+        cycles[0]["study"][0]["verdict"].as_str().unwrap(),
+        "the page's judgement is the API's"
+    );
     client.close().await.unwrap();
 }

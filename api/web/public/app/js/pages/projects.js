@@ -5,10 +5,11 @@
 import { ApiError, gql } from "../api.js";
 import { words } from "../format.js";
 import { go } from "../router.js";
-import { announce, errorSummary, focusErrors, html, nothing, picture, show } from "../view.js";
+import { announce, errorSummary, focusErrors, html, picture, show } from "../view.js";
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 import { DriverDiagram } from "../components/drivers.js";
+import { CYCLE_FIELDS, Cycles } from "../components/cycles.js";
 
 
 /** @type {import("../router.js").Page} */
@@ -76,6 +77,7 @@ export async function project([id]) {
   /** @type {Map<string, MeasureData>} */
   const panels = new Map();
   const diagram = new DriverDiagram(() => reload());
+  const cycles = new Cycles(() => reload());
   /** @type {import("../components/fields.js").FieldProblem[]} */
   let problems = [];
   const load = async () => {
@@ -84,8 +86,7 @@ export async function project([id]) {
       summary { measureId name latestDate latestValue variation assurance target }
       measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit chartSvg } }
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
-      cycles(first: 50) { nodes { id changeIdea stage objective plannedStart plannedEnd actualStart actualEnd learning decision
-        predictions { measureId expectedValue expectedDirection } history { from to at by } } } } }`, { id });
+      cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
   };
   const reload = async () => {
@@ -127,8 +128,6 @@ export async function project([id]) {
     draw();
     focusErrors();
   };
-  /** @type {() => Map<string, string>} */
-  const measureNames = () => new Map(p.summary.map((/** @type {{ measureId: string, name: string }} */ s) => [s.measureId, s.name]));
   const draw = (arriving = false) => show(
     html`<a class="nhsuk-back-link" href="#/projects">Back to projects</a><h1>${p.title}</h1><p>${p.aim}</p>
       <table class="nhsuk-table" id="summary"><caption class="nhsuk-table__caption nhsuk-table__caption--m">Measures at a glance</caption>
@@ -156,17 +155,7 @@ export async function project([id]) {
             <button class="nhsuk-button" type="submit">Add measure</button>
           </form></div></details>
       <h2>Driver diagram</h2><p class="nhsuk-body-s">Aim: ${p.aim}</p>${diagram.view(p)}
-      <h2>PDSA cycles</h2>${p.cycles.nodes.length
-        ? p.cycles.nodes.map((/** @type {any} */ c) => html`<div class="nhsuk-card"><div class="nhsuk-card__content">
-            <h3 class="nhsuk-card__heading">${c.changeIdea} <strong class="nhsuk-tag">${c.stage}</strong></h3>
-            <p>${c.objective}</p><p class="nhsuk-body-s">Planned ${c.plannedStart ?? "—"} to ${c.plannedEnd ?? "—"}; ran ${c.actualStart ?? "—"} to ${c.actualEnd ?? "—"}</p>
-            ${c.predictions.length ? html`<p>Predictions: ${c.predictions.map((/** @type {any} */ x) =>
-              `${measureNames().get(x.measureId) ?? "a measure"}: ${x.expectedValue ?? words(x.expectedDirection)}`).join("; ")}</p>` : nothing}
-            ${c.learning ? html`<p><strong>Learning:</strong> ${c.learning}</p>` : nothing}${c.decision ? html`<p><strong>Decision:</strong> ${c.decision}</p>` : nothing}
-            <details class="nhsuk-details"><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">History</span></summary>
-              <div class="nhsuk-details__text"><ol>${c.history.map((/** @type {any} */ h) => html`<li>${h.from ?? ""} → ${h.to} ${h.at} by ${h.by}</li>`)}</ol></div></details>
-          </div></div>`)
-        : html`<p>No cycles yet.</p>`}`,
+      <h2>PDSA cycles</h2>${cycles.view(p)}`,
     p.title,
     { arriving },
   );

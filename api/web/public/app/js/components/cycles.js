@@ -1,0 +1,182 @@
+// PDSA cycles in the project page: plan one (a change idea from the diagram, an objective,
+// predictions naming their measures), then move it on with the one move its stage allows
+// (PLAN → DO → STUDY → ACT → closed), read the study's judgement of each prediction on the
+// measure's chart, and decide: adopt, adapt (which plans the next cycle of the ramp) or abandon.
+import { ApiError, gql } from "../api.js";
+import { ukDate } from "../paste.js";
+import { announce, html, nothing } from "../view.js";
+import { when, words } from "../format.js";
+
+/**
+ * @typedef {{ id: string, changeIdea: string, stage: string, version: number, objective: string,
+ *   plannedStart: string | null, plannedEnd: string | null, actualStart: string | null, actualEnd: string | null,
+ *   learning: string | null, decision: string | null, rationale: string | null,
+ *   predictions: { measureId: string, expectedValue: number | null, expectedDirection: string | null }[],
+ *   study: { measureId: string, verdict: string, reason: string }[],
+ *   history: { from: string | null, to: string, at: string, by: string }[] }} Cycle
+ * @typedef {{ id: string, version: number, drivers: { id: string, kind: string, text: string }[],
+ *   measures: { nodes: { id: string, name: string }[] }, cycles: { nodes: Cycle[] } }} Project
+ */
+
+/** The fields of a project's cycles this component shows. */
+export const CYCLE_FIELDS = `id changeIdea stage version objective plannedStart plannedEnd actualStart actualEnd learning decision rationale
+  predictions { measureId expectedValue expectedDirection } study { measureId verdict reason } history { from to at by }`;
+
+/** What each stage's one move is called, and what it asks for. */
+const MOVES = /** @type {Record<string, { label: string, next: string }>} */ ({
+  PLAN: { label: "Start the test (DO)", next: "DO" },
+  DO: { label: "Finish the test (STUDY)", next: "STUDY" },
+  STUDY: { label: "Record the learning (ACT)", next: "ACT" },
+  ACT: { label: "Decide", next: "CLOSED" },
+});
+
+/** A project's cycles; the state lives across redraws. */
+export class Cycles {
+  /** @param {() => Promise<void>} reload */
+  constructor(reload) {
+    this.reload = reload;
+    /** @type {Record<string, string>} problems by cycle id ("new" for the plan form) */
+    this.problems = {};
+  }
+
+  /** @param {Project} p */
+  view(p) {
+    const names = new Map(p.measures.nodes.map((m) => [m.id, m.name]));
+    return html`<ol class="nhsuk-list" id="cycles">${p.cycles.nodes.map((c, i) => html`<li><div class="nhsuk-card" data-cycle=${c.id}><div class="nhsuk-card__content">
+        <h3 class="nhsuk-card__heading">Cycle ${i + 1}: ${c.changeIdea} <strong class="nhsuk-tag" data-stage=${c.stage}>${words(c.stage)}</strong></h3>
+        <p>${c.objective}</p>
+        <p class="nhsuk-body-s">Planned ${c.plannedStart ?? "—"} to ${c.plannedEnd ?? "—"}; ran ${c.actualStart ?? "—"} to ${c.actualEnd ?? "—"}</p>
+        ${c.predictions.length ? html`<p>Predictions: ${c.predictions.map((x) =>
+          `${names.get(x.measureId) ?? "a measure"} will ${x.expectedDirection ? words(x.expectedDirection) : `reach ${x.expectedValue}`}`).join("; ")}</p>` : nothing}
+        ${c.study.length && c.stage !== "PLAN" && c.stage !== "DO"
+          ? html`<h4>What the charts say</h4><ul class="qf-study">${c.study.map((s) => html`<li><strong class="nhsuk-tag ${s.verdict === "MET" ? "nhsuk-tag--green" : s.verdict === "NOT_MET" ? "nhsuk-tag--red" : "nhsuk-tag--grey"}">${words(s.verdict)}</strong>
+              ${names.get(s.measureId) ?? "a measure"}: ${s.reason}</li>`)}</ul>`
+          : nothing}
+        ${c.learning ? html`<p><strong>Learning:</strong> ${c.learning}</p>` : nothing}
+        ${c.decision ? html`<p><strong>Decision:</strong> ${words(c.decision)}${c.rationale ? `: ${c.rationale}` : ""}</p>` : nothing}
+        ${MOVES[c.stage] ? this.moveForm(c) : nothing}
+        <details class="nhsuk-details"><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">History</span></summary>
+          <div class="nhsuk-details__text"><ol>${c.history.map((h) => html`<li>${h.from ? words(h.from) : "new"} → ${words(h.to)}, ${when(h.at)}, by ${h.by}</li>`)}</ol></div></details>
+      </div></div></li>`)}</ol>
+      ${this.planForm(p)}`;
+  }
+
+  /** The one move a cycle's stage allows, and why the others are not offered. @param {Cycle} c */
+  moveForm(c) {
+    const move = MOVES[c.stage];
+    const today = new Date().toISOString().slice(0, 10);
+    const field = c.stage === "PLAN" || c.stage === "DO"
+      ? html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="move-date-${c.id}">${c.stage === "PLAN" ? "Date the test started" : "Date the test ended"}</label>
+          <div class="nhsuk-hint" id="move-date-${c.id}-hint">Day/month/year</div>
+          <input class="nhsuk-input nhsuk-input--width-10" id="move-date-${c.id}" name="date" aria-describedby="move-date-${c.id}-hint"
+            .value=${(c.stage === "PLAN" ? c.plannedStart : c.plannedEnd) ?? today}></div>`
+      : c.stage === "STUDY"
+        ? html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="move-learning-${c.id}">What did the team learn?</label>
+            <textarea class="nhsuk-textarea" id="move-learning-${c.id}" name="learning" rows="3"></textarea></div>`
+        : html`<div class="nhsuk-form-group"><fieldset class="nhsuk-fieldset"><legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Decision</legend>
+            <div class="nhsuk-radios nhsuk-radios--inline">${["ADOPT", "ADAPT", "ABANDON"].map((d, i) => html`<div class="nhsuk-radios__item">
+              <input class="nhsuk-radios__input" id="decide-${c.id}-${d}" name="decision" type="radio" value=${d} ?checked=${i === 0}>
+              <label class="nhsuk-label nhsuk-radios__label" for="decide-${c.id}-${d}">${words(d)}</label></div>`)}</div></fieldset></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="move-rationale-${c.id}">Why</label>
+            <input class="nhsuk-input" id="move-rationale-${c.id}" name="rationale" type="text"></div>`;
+    return html`<form class="qf-move" novalidate @submit=${(/** @type {SubmitEvent} */ e) => this.move(e, c)}>
+      <p class="nhsuk-body-s">Next: ${words(move.next)}. A cycle moves plan → do → study → act, one stage at a time, so this is the only move now.</p>
+      ${this.problems[c.id] ? html`<p class="nhsuk-error-message" role="alert" id="move-error-${c.id}">${this.problems[c.id]}</p>` : nothing}
+      ${field}
+      <button class="nhsuk-button nhsuk-button--secondary" type="submit">${move.label}</button>
+    </form>`;
+  }
+
+  /** @param {SubmitEvent} event @param {Cycle} c */
+  async move(event, c) {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    /** @type {Record<string, unknown> | null} */
+    let action = null;
+    if (c.stage === "PLAN" || c.stage === "DO") {
+      const date = ukDate(text("date"));
+      if (!date) this.problems[c.id] = `"${text("date")}" is not a date: use day/month/year, such as 31/01/2025`;
+      else action = c.stage === "PLAN" ? { start: { actualStart: date } } : { complete: { actualEnd: date } };
+    } else if (c.stage === "STUDY") {
+      if (!text("learning")) this.problems[c.id] = "Say what the team learned";
+      else action = { learn: { learning: text("learning") } };
+    } else if (!text("rationale")) this.problems[c.id] = "Say why";
+    else action = { decide: { decision: text("decision"), rationale: text("rationale") } };
+    if (action) {
+      try {
+        await gql(`mutation($id: ID!, $v: Int!, $a: CycleMoveInput!) { advanceCycle(cycleId: $id, expectedVersion: $v, action: $a) { cycle { stage } } }`,
+          { id: c.id, v: c.version, a: action });
+        delete this.problems[c.id];
+        announce(`The cycle moved to ${words(MOVES[c.stage].next)}.`);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        this.problems[c.id] = error.message;
+      }
+    }
+    await this.reload();
+    if (this.problems[c.id]) document.getElementById(`move-error-${c.id}`)?.focus();
+  }
+
+  /** @param {Project} p */
+  planForm(p) {
+    const ideas = p.drivers.filter((d) => d.kind === "CHANGE_IDEA");
+    return html`<details class="nhsuk-details" ?open=${Boolean(this.problems.new)}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Plan a cycle</span></summary>
+      <div class="nhsuk-details__text"><form id="plan-cycle" novalidate @submit=${(/** @type {SubmitEvent} */ e) => this.plan(e, p)}>
+        ${this.problems.new ? html`<p class="nhsuk-error-message" role="alert" id="plan-error" tabindex="-1">${this.problems.new}</p>` : nothing}
+        ${ideas.length
+          ? html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-idea">Change idea to test</label>
+              <select class="nhsuk-select" id="plan-idea" name="idea">${ideas.map((d) => html`<option value=${d.id}>${d.text}</option>`)}</select></div>`
+          : html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-idea-text">Change idea to test</label>
+              <input class="nhsuk-input" id="plan-idea-text" name="ideaText" type="text"></div>`}
+        <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-objective">Objective</label>
+          <input class="nhsuk-input" id="plan-objective" name="objective" type="text"></div>
+        <div class="qf-inline">
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-start">Planned start</label>
+            <input class="nhsuk-input nhsuk-input--width-10" id="plan-start" name="start" placeholder="day/month/year"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-end">Planned end</label>
+            <input class="nhsuk-input nhsuk-input--width-10" id="plan-end" name="end" placeholder="day/month/year"></div>
+        </div>
+        <fieldset class="nhsuk-fieldset"><legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Predictions (a cycle needs one to start)</legend>
+          ${p.measures.nodes.map((m) => html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="predict-${m.id}">${m.name} will</label>
+            <select class="nhsuk-select" id="predict-${m.id}" name="predict-${m.id}">
+              <option value="">not be predicted</option><option value="DECREASE">decrease</option><option value="INCREASE">increase</option><option value="NEUTRAL">stay the same</option>
+            </select></div>`)}</fieldset>
+        <button class="nhsuk-button" type="submit">Plan the cycle</button>
+      </form></div></details>`;
+  }
+
+  /** @param {SubmitEvent} event @param {Project} p */
+  async plan(event, p) {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    const idea = p.drivers.find((d) => d.id === text("idea"));
+    const changeIdea = idea?.text ?? text("ideaText");
+    const [start, end] = [text("start"), text("end")].map((d) => (d ? ukDate(d) : null));
+    const problems = [];
+    if (!changeIdea) problems.push("Name the change idea to test");
+    if (!text("objective")) problems.push("Give the cycle's objective");
+    if (text("start") && !start) problems.push(`Planned start: "${text("start")}" is not a date`);
+    if (text("end") && !end) problems.push(`Planned end: "${text("end")}" is not a date`);
+    const predictions = p.measures.nodes
+      .filter((m) => text(`predict-${m.id}`))
+      .map((m) => ({ measureId: m.id, expectedDirection: text(`predict-${m.id}`) }));
+    if (problems.length) this.problems.new = problems.join("; ");
+    else {
+      try {
+        await gql(`mutation($input: PlanCycleInput!) { planCycle(input: $input) { id } }`, {
+          input: { projectId: p.id, changeIdea, changeIdeaId: idea?.id ?? null, objective: text("objective"), predictions,
+            plannedStart: start, plannedEnd: end },
+        });
+        delete this.problems.new;
+        announce(`Planned a cycle testing ${changeIdea}.`);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        this.problems.new = error.message;
+      }
+    }
+    await this.reload();
+    if (this.problems.new) document.getElementById("plan-error")?.focus();
+  }
+}
