@@ -144,6 +144,45 @@ pub(crate) async fn open_browser() -> Option<(Driver, fantoccini::Client)> {
     Some((driver, client.expect("connecting to chromedriver")))
 }
 
+/// Makes the page record its downloads (and the files they would save) instead of saving them.
+pub(crate) async fn record_downloads(client: &fantoccini::Client) {
+    client
+        .execute(
+            "window.downloads = [];
+             window.blobs = new Map();
+             const make = URL.createObjectURL;
+             URL.createObjectURL = (blob) => { const url = make(blob); window.blobs.set(url, blob); return url; };
+             HTMLAnchorElement.prototype.click = function () { window.downloads.push({ name: this.download, href: this.href }); };",
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
+/// The first `count` downloads recorded since `record_downloads`: each file's name, first 8
+/// bytes, size and (for text) its text. Waits up to 5 s for them.
+pub(crate) async fn downloads(client: &fantoccini::Client, count: usize) -> serde_json::Value {
+    client
+        .execute_async(
+            "const [count, done] = [arguments[0], arguments[arguments.length - 1]];
+             const started = Date.now();
+             const wait = () => window.downloads.length >= count ? read()
+               : Date.now() - started > 5000 ? done({ failed: document.getElementById('status').textContent, downloads: window.downloads })
+               : setTimeout(wait, 50);
+             // (The page's policy allows no fetch of blob: addresses; the Blob is read itself.)
+             const read = async () => done(await Promise.all(window.downloads.map(async (d) => {
+               const blob = window.blobs.get(d.href);
+               const bytes = new Uint8Array(await blob.arrayBuffer());
+               return { name: d.name, head: Array.from(bytes.slice(0, 8)), size: bytes.length,
+                 text: blob.type.startsWith('image/png') ? null : await blob.text() };
+             })));
+             wait();",
+            vec![json!(count)],
+        )
+        .await
+        .unwrap()
+}
+
 /// Runs axe-core (WCAG 2.0, 2.1 and 2.2 A and AA rules) on the page as it is now and fails,
 /// listing them, on any violation.
 pub(crate) async fn assert_accessible(client: &fantoccini::Client, page: &str) {
@@ -301,36 +340,10 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
 
     // The map downloads as SVG and as PNG (the page's download links are recorded instead of
     // followed, with the files they would save).
-    client
-        .execute(
-            "window.downloads = [];
-             window.blobs = new Map();
-             const make = URL.createObjectURL;
-             URL.createObjectURL = (blob) => { const url = make(blob); window.blobs.set(url, blob); return url; };
-             HTMLAnchorElement.prototype.click = function () { window.downloads.push({ name: this.download, href: this.href }); };",
-            vec![],
-        )
-        .await
-        .unwrap();
+    record_downloads(&client).await;
     click(&client, "//button[.='Download SVG']").await;
     click(&client, "//button[.='Download PNG']").await;
-    let files = client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const started = Date.now();
-             const wait = () => window.downloads.length >= 2 ? read()
-               : Date.now() - started > 5000 ? done({ failed: document.getElementById('status').textContent, downloads: window.downloads })
-               : setTimeout(wait, 50);
-             const read = async () => done(await Promise.all(window.downloads.map(async (d) => {
-               // (The page's policy allows no fetch of blob: addresses; the Blob is read itself.)
-               const bytes = new Uint8Array(await window.blobs.get(d.href).arrayBuffer());
-               return { name: d.name, head: Array.from(bytes.slice(0, 8)), size: bytes.length };
-             })));
-             wait();",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let files = downloads(&client, 2).await;
     let svg = &files[0];
     assert!(svg["name"].as_str().unwrap().ends_with(".svg"), "{files}");
     assert_eq!(

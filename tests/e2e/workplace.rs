@@ -6,7 +6,9 @@
 //! what-if, publishes, clones and compares. The page's lead time must equal the API's, and
 //! axe-core must find nothing on any view visited. Screenshots go to `target/screenshots/`.
 
-use crate::browser::{assert_accessible, click, open_browser, screenshot, wait_for};
+use crate::browser::{
+    assert_accessible, click, downloads, open_browser, record_downloads, screenshot, wait_for,
+};
 use crate::helpers::spawn_app_with;
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -941,6 +943,30 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         }
     }
     screenshot(&client, "project-cycles").await;
+
+    // The report downloads in HTML and Markdown, naming the project and its cycles' decisions.
+    record_downloads(&client).await;
+    click(&client, "//button[.='Download the report (HTML)']").await;
+    click(&client, "//button[.='Download the report (Markdown)']").await;
+    let files = downloads(&client, 2).await;
+    let (html_report, markdown) = (&files[0], &files[1]);
+    assert!(
+        html_report["name"].as_str().unwrap().ends_with(".html"),
+        "{files}"
+    );
+    assert!(
+        markdown["name"].as_str().unwrap().ends_with(".md"),
+        "{files}"
+    );
+    for file in [html_report, markdown] {
+        let text = file["text"].as_str().unwrap();
+        assert!(text.contains("Faster hip surgery"), "{text}");
+        assert!(text.contains("Ring-fenced morning trauma list"), "{text}");
+    }
+    assert!(
+        html_report["text"].as_str().unwrap().contains("<svg"),
+        "charts inline"
+    );
     let cycles = app
         .data(
             "query($id: ID!) { project(id: $id) { cycles(first: 10) { nodes { stage decision study { verdict } } } } }",

@@ -2,6 +2,7 @@
 // panning (scrolling, or the arrow keys on the focused map), a click on a box or an arrow to
 // pick it, and export as SVG or PNG.
 import { announce, html, picture } from "../view.js";
+import { download } from "../download.js";
 
 /** @type {Map<string, number>} zoom per map, kept while the page redraws */
 const zooms = new Map();
@@ -66,12 +67,6 @@ function fit(id) {
   apply(id);
 }
 
-/** @param {BlobPart} body @param {string} name @param {string} [type] */
-function download(body, name, type = "image/svg+xml") {
-  const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(new Blob([body], { type })), download: name });
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
 
 /**
  * Draws the SVG onto a canvas at twice its size (sharp when printed) and downloads it as PNG.
@@ -97,4 +92,3 @@ function png(svg, name) {
   image.src = url;
 }
 
-export { download };

@@ -10,6 +10,7 @@ import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 import { DriverDiagram } from "../components/drivers.js";
 import { CYCLE_FIELDS, Cycles } from "../components/cycles.js";
+import { download } from "../download.js";
 
 
 /** @type {import("../router.js").Page} */
@@ -89,6 +90,14 @@ export async function project([id]) {
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
   };
+  /** Downloads the project's report as the API writes it. @param {"HTML" | "MARKDOWN"} format */
+  const report = async (format) => {
+    /** @type {{ project: { report: string } }} */
+    const r = await gql(`query($id: ID!, $f: ReportFormat!) { project(id: $id) { report(format: $f) } }`, { id, f: format });
+    const [extension, type] = format === "HTML" ? ["html", "text/html"] : ["md", "text/markdown"];
+    download(r.project.report, `${p.title}.${extension}`, `${type};charset=utf-8`);
+    announce(`Downloaded the report as ${extension === "html" ? "HTML" : "Markdown"}.`);
+  };
   const reload = async () => {
     await load();
     draw();
@@ -155,7 +164,13 @@ export async function project([id]) {
             <button class="nhsuk-button" type="submit">Add measure</button>
           </form></div></details>
       <h2>Driver diagram</h2><p class="nhsuk-body-s">Aim: ${p.aim}</p>${diagram.view(p)}
-      <h2>PDSA cycles</h2>${cycles.view(p)}`,
+      <h2>PDSA cycles</h2>${cycles.view(p)}
+      <h2>Report</h2>
+      <p>For a board: the measures with their charts and icons, the driver diagram, the cycles and their judgements, the team by role.</p>
+      <div class="qf-toolbar">
+        <button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${() => report("HTML")}>Download the report (HTML)</button>
+        <button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${() => report("MARKDOWN")}>Download the report (Markdown)</button>
+      </div>`,
     p.title,
     { arriving },
   );
