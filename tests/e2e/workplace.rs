@@ -997,3 +997,61 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     );
     client.close().await.unwrap();
 }
+
+/// Issue 18: an administrator issues a system token in the page, a request with it works; the
+/// administrator revokes it, and the same request is refused.
+#[tokio::test]
+async fn an_administrator_issues_a_system_token_and_revokes_it() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    client
+        .goto(&format!("{}/#/admin", app.address))
+        .await
+        .unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    let form = "//form[starts-with(@id, 'issue-')]";
+    click(&client, "//summary[contains(., 'Issue a token for')]").await;
+    fill_xpath(
+        &client,
+        &format!("({form})[1]//input[@name='principal']"),
+        "Ward 7 PAS feed",
+    )
+    .await;
+    click(
+        &client,
+        &format!("({form})[1]//label[contains(., 'A system')]"),
+    )
+    .await;
+    click(
+        &client,
+        &format!("({form})[1]//button[.='Issue the token']"),
+    )
+    .await;
+    let secret = wait_for(&client, "#issued-secret")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_accessible(&client, "administration with a token just issued").await;
+    let me = "{ me { name system } }";
+    let works = app.graphql_as(Some(&secret), me, json!({})).await;
+    assert_eq!(works["data"]["me"]["name"], "Ward 7 PAS feed", "{works}");
+    assert_eq!(works["data"]["me"]["system"], true);
+
+    click(
+        &client,
+        "//tr[td[starts-with(., 'Ward 7 PAS feed')] or td[contains(., 'Ward 7 PAS feed')]]//button[starts-with(., 'Revoke')]",
+    )
+    .await;
+    client.accept_alert().await.unwrap();
+    click_free_wait(&client, "//p[@id='notice'][starts-with(., 'Revoked')]").await;
+    let refused = app.graphql_as(Some(&secret), me, json!({})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
+    client.close().await.unwrap();
+}

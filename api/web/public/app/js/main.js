@@ -9,6 +9,7 @@ import { pathways } from "./pages/pathways.js";
 import { pathway } from "./pages/pathway.js";
 import { projects, project } from "./pages/projects.js";
 import { logs, log } from "./pages/logs.js";
+import { admin } from "./pages/admin.js";
 
 page("", pathways);
 page("pathway", pathway);
@@ -16,6 +17,7 @@ page("projects", projects);
 page("project", project);
 page("logs", logs);
 page("log", log);
+page("admin", admin);
 
 const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
 const who = /** @type {HTMLElement} */ (document.getElementById("who"));

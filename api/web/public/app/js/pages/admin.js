@@ -1,0 +1,134 @@
+// Administration, for an organisation's ADMINs: its members and their roles, and its API tokens
+// for people and systems (issue, with the secret shown once; rotate; revoke). Everything goes
+// through the same GraphQL API an administrator's script would use.
+import { ApiError, gql } from "../api.js";
+import { when, words } from "../format.js";
+import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
+import { field, select } from "../components/fields.js";
+
+/**
+ * @typedef {{ id: string, name: string, principal: string, system: boolean | null, role: string | null,
+ *   eventsWrite: boolean | null, createdAt: string, expiresAt: string, revokedAt: string | null, lastUsedAt: string | null }} Token
+ * @typedef {{ principalId: string, name: string, system: boolean, role: string }} Member
+ * @typedef {{ id: string, odsCode: string, name: string, version: number, members: { nodes: Member[] }, tokens: { nodes: Token[] } }} Organisation
+ */
+
+const ORGANISATION = `query($id: ID!) { organisation(id: $id) { id odsCode name version
+  members(first: 100) { nodes { principalId name system role } }
+  tokens(first: 100) { nodes { id name principal system role eventsWrite createdAt expiresAt revokedAt lastUsedAt } } } }`;
+
+/** @type {import("../router.js").Page} */
+export async function admin() {
+  /** @type {{ me: { memberships: { organisationId: string, odsCode: string, role: string }[] } }} */
+  const { me } = await gql(`{ me { memberships { organisationId odsCode role } } }`);
+  const mine = me.memberships.filter((m) => m.role === "ADMIN");
+  /** @type {Organisation[]} */
+  let organisations = [];
+  /** @type {{ organisation: string, secret: string, name: string } | null} */
+  let issued = null;
+  /** @type {import("../components/fields.js").FieldProblem[]} */
+  let problems = [];
+  let notice = "";
+  const load = async () => {
+    organisations = await Promise.all(
+      mine.map(async (m) => (/** @type {{ organisation: Organisation }} */ (await gql(ORGANISATION, { id: m.organisationId }))).organisation),
+    );
+  };
+
+  /** @param {SubmitEvent} event @param {Organisation} o */
+  const issue = async (event, o) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    problems = [];
+    issued = null;
+    const days = Number(text("expiresInDays") || "90");
+    if (!text("principal")) problems.push({ field: "principal", message: "Enter who or what the token is for" });
+    if (!(Number.isInteger(days) && days >= 1 && days <= 366)) problems.push({ field: "expiresInDays", message: "A token lasts 1 to 366 days" });
+    if (!problems.length) {
+      try {
+        /** @type {{ issueToken: { secret: string, token: Token } }} */
+        const made = await gql(`mutation($input: IssueTokenInput!) { issueToken(input: $input) { secret token { id name } } }`, {
+          input: { organisationId: o.id, principal: text("principal"), system: Boolean(form.get("system")), role: text("role"),
+            expiresInDays: days, eventsWrite: form.get("system") ? Boolean(form.get("eventsWrite")) : null },
+        });
+        issued = { organisation: o.id, secret: made.issueToken.secret, name: made.issueToken.token.name };
+        await load();
+        draw();
+        document.getElementById("issued-secret")?.focus();
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        problems = error.fields();
+      }
+    }
+    draw();
+    focusErrors();
+  };
+
+  /** @param {string} mutation @param {Record<string, unknown>} variables @param {string} done */
+  const change = async (mutation, variables, done) => {
+    try {
+      await gql(mutation, variables);
+      notice = done;
+      announce(done);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      notice = error.message;
+    }
+    issued = null;
+    await load();
+    draw();
+  };
+
+  /** @param {Token} t */
+  const revoke = (t) => {
+    if (!confirm(`Revoke "${t.name}"? Anything using it stops working at once.`)) return;
+    void change(`mutation($id: ID!) { revokeToken(tokenId: $id) }`, { id: t.id }, `Revoked ${t.name}.`);
+  };
+
+  /** @param {Organisation} o */
+  const organisation = (o) => html`<section aria-labelledby="org-${o.id}"><h2 id="org-${o.id}">${o.name} (${o.odsCode})</h2>
+    <table class="nhsuk-table qf-compact" id="members-${o.odsCode}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Members</caption>
+      <thead class="nhsuk-table__head"><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Kind</th></tr></thead>
+      <tbody class="nhsuk-table__body">${o.members.nodes.map((m) => html`<tr><td>${m.name}</td><td>${words(m.role)}</td><td>${m.system ? "system" : "person"}</td></tr>`)}</tbody></table>
+    <table class="nhsuk-table qf-compact" id="tokens-${o.odsCode}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">API tokens</caption>
+      <thead class="nhsuk-table__head"><tr><th scope="col">Token</th><th scope="col">For</th><th scope="col">Role</th><th scope="col">Expires</th>
+        <th scope="col">Last used</th><th scope="col"><span class="nhsuk-u-visually-hidden">Actions</span></th></tr></thead>
+      <tbody class="nhsuk-table__body">${o.tokens.nodes.map((t) => html`<tr data-token=${t.name}><td>${t.name}</td><td>${t.principal}${t.system ? " (system)" : ""}</td>
+        <td>${words(t.role)}</td><td>${when(t.expiresAt)}</td><td>${t.lastUsedAt ? when(t.lastUsedAt) : "never"}</td>
+        <td>${t.revokedAt ? html`revoked ${when(t.revokedAt)}` : html`<button class="qf-link" type="button" @click=${() => revoke(t)}>Revoke<span class="nhsuk-u-visually-hidden"> ${t.name}</span></button>`}</td></tr>`)}</tbody></table>
+    ${issued?.organisation === o.id
+      ? html`<div class="nhsuk-inset-text" role="status"><p>The token for ${issued.name} is below. Copy it now: it is shown only once, and only its fingerprint is kept.</p>
+          <p><code id="issued-secret" tabindex="-1">${issued.secret}</code></p>
+          <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button" @click=${() => {
+            void navigator.clipboard?.writeText(issued?.secret ?? "").then(() => announce("Copied."));
+          }}>Copy the token</button></div>`
+      : nothing}
+    <details class="nhsuk-details"><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Issue a token for ${o.name}</span></summary>
+      <div class="nhsuk-details__text"><form novalidate @submit=${(/** @type {SubmitEvent} */ e) => issue(e, o)} id="issue-${o.odsCode}">
+        ${field({ id: `issue-${o.odsCode}-principal`, name: "principal", label: "For", hint: "A person's name, or the system's: for example, Ward 7 PAS feed", problems })}
+        ${select({ id: `issue-${o.odsCode}-role`, name: "role", label: "Role", value: "VIEWER", problems, options: ["VIEWER", "EDITOR", "ADMIN"].map((r) => ({ value: r, text: words(r) })) })}
+        ${field({ id: `issue-${o.odsCode}-expiresInDays`, name: "expiresInDays", label: "Lasts (days)", type: "number", value: 90, problems, width: "nhsuk-input--width-5" })}
+        <div class="nhsuk-checkboxes nhsuk-checkboxes--small nhsuk-form-group">
+          <div class="nhsuk-checkboxes__item"><input class="nhsuk-checkboxes__input" id="issue-${o.odsCode}-system" name="system" type="checkbox" value="1">
+            <label class="nhsuk-label nhsuk-checkboxes__label" for="issue-${o.odsCode}-system">A system, not a person</label></div>
+          <div class="nhsuk-checkboxes__item"><input class="nhsuk-checkboxes__input" id="issue-${o.odsCode}-eventsWrite" name="eventsWrite" type="checkbox" value="1">
+            <label class="nhsuk-label nhsuk-checkboxes__label" for="issue-${o.odsCode}-eventsWrite">May upload patient-level events (systems only)</label></div>
+        </div>
+        <button class="nhsuk-button" type="submit">Issue the token</button>
+      </form></div></details>
+  </section>`;
+
+  const draw = (arriving = false) =>
+    show(
+      html`${errorSummary(problems.map((p) => ({ message: p.message })))}
+        <h1>Administration</h1>
+        ${notice ? html`<p role="status" id="notice">${notice}</p>` : nothing}
+        ${mine.length ? organisations.map(organisation) : html`<p>You administer no organisation. Ask one of its administrators.</p>`}`,
+      "Administration",
+      { arriving },
+    );
+  await load();
+  draw(true);
+}
