@@ -1055,3 +1055,120 @@ async fn an_administrator_issues_a_system_token_and_revokes_it() {
     );
     client.close().await.unwrap();
 }
+
+/// Issue 18: a CSV exported with other column names is brought in from the page: the preview
+/// shows its first rows and what was detected, the mapper takes the renamed columns, the upload
+/// reports its events, the log shows discovery and conformance, and the import is retracted.
+#[tokio::test]
+async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    let mut csv = String::from("Patient;Step;When\n");
+    for case in 0..5 {
+        for (i, step) in ["fall", "amb_assess", "conveyance", "ed_triage"]
+            .iter()
+            .enumerate()
+        {
+            csv.push_str(&format!(
+                "P{case};{step};2025-03-0{} 0{i}:15:00\n",
+                case + 1
+            ));
+        }
+    }
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(file.path(), &csv).unwrap();
+    client
+        .goto(&format!("{}/#/logs", app.address))
+        .await
+        .unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    fill(&client, "#upload-name", "March ambulance extract").await;
+    let pathway = wait_for_attr(
+        &client,
+        "//select[@id='upload-pathwayId']/option[starts-with(., 'Hip fracture')]",
+    )
+    .await;
+    choose(&client, "#upload-pathwayId", &pathway).await;
+    let rx8 = wait_for_attr(
+        &client,
+        "//select[@id='upload-organisationId']/option[starts-with(., 'RX8')]",
+    )
+    .await;
+    choose(&client, "#upload-organisationId", &rx8).await;
+    wait_for(&client, "#upload-file")
+        .await
+        .send_keys(&file.path().to_string_lossy())
+        .await
+        .unwrap();
+    let detected = text(&client, "#upload-preview").await;
+    assert!(
+        detected.contains("Read as CSV") && detected.contains("separated by \";\""),
+        "{detected}"
+    );
+    assert!(
+        detected.contains("amb_assess"),
+        "the first rows are shown: {detected}"
+    );
+    // "Patient" is recognised; the other two are mapped by hand.
+    let guessed = wait_for(&client, "#map-case_id")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(guessed.as_deref(), Some("Patient"));
+    choose(&client, "#map-activity", "Step").await;
+    choose(&client, "#map-timestamp", "When").await;
+    assert_accessible(&client, "an upload's preview").await;
+    click(&client, "//button[.='Upload']").await;
+    let outcome = text(&client, "#upload-result").await;
+    assert!(
+        outcome.contains("20 events from 20 rows are in"),
+        "{outcome}"
+    );
+    click(&client, "//a[.='Open the log']").await;
+    click_free_wait(&client, "//h2[.='Against the pathway map']").await;
+    let events = client
+        .find(Locator::XPath(
+            "//div[@class='qf-figure'][starts-with(., 'Events')]/b",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(events, "20");
+    assert_accessible(&client, "a log with its imports").await;
+    fill_xpath(
+        &client,
+        "//table[@id='imports']//input",
+        "Extract taken from the test system",
+    )
+    .await;
+    click(&client, "//table[@id='imports']//button[.='Retract']").await;
+    click_free_wait(
+        &client,
+        "//table[@id='imports']//td[starts-with(., 'withdrawn: Extract taken from the test system')]",
+    )
+    .await;
+    let logs = app
+        .data(
+            "{ eventLogs(first: 10) { nodes { name eventCount } } }",
+            json!({}),
+        )
+        .await;
+    let ours = logs["eventLogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "March ambulance extract")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        ours["eventCount"], 0,
+        "the retracted import's events are withdrawn: {ours}"
+    );
+    client.close().await.unwrap();
+}

@@ -1,27 +1,127 @@
-// Event logs, as they stand: discovery, the discovered map and conformance with the pathway
-// map. (Bringing logs in from the browser is issue 18.)
-import { gql } from "../api.js";
-import { minutes, percent } from "../format.js";
-import { html, nothing, picture, show } from "../view.js";
+// Event logs: bring one in (preview, column mapper, progress, the import's row errors), and see a
+// log's discovery, discovered map and conformance with the pathway map, and retract an import.
+import { ApiError, gql } from "../api.js";
+import { FIELDS, preview, previewView, upload } from "../components/upload.js";
+import { minutes, percent, when, words } from "../format.js";
+import { announce, html, nothing, picture, show } from "../view.js";
 
 /** @type {import("../router.js").Page} */
 export async function logs() {
-  /** @type {{ eventLogs: { nodes: { id: string, name: string, eventCount: number, caseCount: number, pathway: { name: string } | null }[] } }} */
-  const data = await gql("{ eventLogs(first: 100) { nodes { id name eventCount caseCount pathway { name } } } }");
-  show(
-    html`<h1>Event logs</h1><table class="nhsuk-table"><thead class="nhsuk-table__head"><tr><th scope="col">Log</th><th scope="col">Events</th>
-      <th scope="col">Cases</th><th scope="col">Pathway</th></tr></thead>
-      <tbody class="nhsuk-table__body">${data.eventLogs.nodes.map(
-        (l) => html`<tr><td><a href="#/log/${l.id}">${l.name}</a></td><td>${l.eventCount}</td><td>${l.caseCount}</td><td>${l.pathway?.name ?? "—"}</td></tr>`,
-      )}</tbody></table>`,
-    "Event logs",
-  );
+  /** @type {{ eventLogs: { nodes: { id: string, name: string, eventCount: number, caseCount: number, pathway: { name: string } | null }[] },
+   *   pathways: { nodes: { id: string, name: string, status: string }[] },
+   *   me: { memberships: { organisationId: string, odsCode: string, role: string }[] } }} */
+  const data = await gql(`{ eventLogs(first: 100) { nodes { id name eventCount caseCount pathway { name } } }
+    pathways(first: 100) { nodes { id name status } } me { memberships { organisationId odsCode role } } }`);
+  /** @type {import("../components/upload.js").Preview | null} */
+  let seen = null;
+  /** @type {File | null} */
+  let file = null;
+  let share = -1;
+  /** @type {any} */
+  let result = null;
+  let problem = "";
+
+  /** @param {Event} event */
+  const chosen = async (event) => {
+    file = /** @type {HTMLInputElement} */ (event.currentTarget).files?.[0] ?? null;
+    result = null;
+    problem = "";
+    seen = null;
+    if (file) {
+      try {
+        seen = await preview(file);
+      } catch {
+        problem = `${file.name} could not be read for a preview: is it a CSV or XES file (gzip-compressed or not)?`;
+      }
+    }
+    draw();
+  };
+
+  /** @param {SubmitEvent} event */
+  const send = async (event) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    problem = !text("name") ? "Enter a name for the log" : !file ? "Choose the file to upload" : "";
+    if (problem || !file) return draw();
+    // Headings other than qiflow's own names, as field=heading pairs.
+    const columns = FIELDS.map(({ field }) => [field, text(`map-${field}`)])
+      .filter(([field, heading]) => heading && heading !== field)
+      .map(([field, heading]) => `${field}=${heading}`)
+      .join(",");
+    try {
+      /** @type {{ createEventLog: { id: string } }} */
+      const made = await gql(`mutation($input: CreateEventLogInput!) { createEventLog(input: $input) { id } }`,
+        { input: { name: text("name"), organisationId: text("organisationId") || null, pathwayId: text("pathwayId") || null } });
+      share = 0;
+      draw();
+      const answer = await upload(made.createEventLog.id, file, columns ? { columns } : {}, (s) => {
+        share = s;
+        draw();
+      });
+      result = { logId: made.createEventLog.id, ...answer };
+      share = -1;
+      announce(answer.body.import?.status === "SUCCEEDED" ? "The events are in." : "The upload was refused: see why below.");
+    } catch (error) {
+      if (!(error instanceof ApiError) && !(error instanceof Error)) throw error;
+      problem = error.message;
+      share = -1;
+    }
+    draw();
+    document.getElementById("upload-result")?.focus();
+  };
+
+  const outcome = () => {
+    if (!result) return nothing;
+    const record = result.body.import;
+    if (!record) {
+      return html`<div class="nhsuk-error-summary" id="upload-result" tabindex="-1" role="alert"><h3 class="nhsuk-error-summary__title">The upload was refused</h3>
+        <div class="nhsuk-error-summary__body"><p>${result.body.error?.message ?? `The server answered ${result.status}.`}</p></div></div>`;
+    }
+    return html`<div class="${record.status === "SUCCEEDED" ? "nhsuk-inset-text" : "nhsuk-error-summary"}" id="upload-result" tabindex="-1" role="status">
+      <p><strong>${record.status === "SUCCEEDED" ? `${record.events} events from ${record.rows} rows are in.` : "Nothing was imported."}</strong>
+        ${record.readAs ? html` Read as ${record.readAs}.` : nothing} ${record.message ?? ""}</p>
+      ${record.errors?.length ? html`<ul id="upload-errors">${record.errors.map((/** @type {any} */ e) => html`<li>Row ${e.row}, ${e.column}: ${e.message}</li>`)}</ul>` : nothing}
+      <p><a href="#/log/${result.logId}">Open the log</a></p></div>`;
+  };
+
+  const draw = (arriving = false) =>
+    show(
+      html`<h1>Event logs</h1><table class="nhsuk-table"><thead class="nhsuk-table__head"><tr><th scope="col">Log</th><th scope="col">Events</th>
+        <th scope="col">Cases</th><th scope="col">Pathway</th></tr></thead>
+        <tbody class="nhsuk-table__body">${data.eventLogs.nodes.map(
+          (l) => html`<tr><td><a href="#/log/${l.id}">${l.name}</a></td><td>${l.eventCount}</td><td>${l.caseCount}</td><td>${l.pathway?.name ?? "—"}</td></tr>`,
+        )}</tbody></table>
+        <h2>Bring in an event log</h2>
+        <p>A CSV or XES export from a hospital system or a process-mining tool, as it comes (gzip too). Patient identifiers are pseudonymised on arrival.</p>
+        ${problem ? html`<p class="nhsuk-error-message" role="alert">${problem}</p>` : nothing}
+        <form id="upload-form" novalidate @submit=${send}>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="upload-name">Name</label>
+            <input class="nhsuk-input nhsuk-input--width-30" id="upload-name" name="name" type="text"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="upload-organisationId">Whose patients</label>
+            <select class="nhsuk-select" id="upload-organisationId" name="organisationId">
+              ${data.me.memberships.filter((m) => m.role !== "VIEWER").map((m) => html`<option value=${m.organisationId}>${m.odsCode}</option>`)}</select></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="upload-pathwayId">The pathway it follows (for conformance)</label>
+            <select class="nhsuk-select" id="upload-pathwayId" name="pathwayId"><option value="">None</option>
+              ${data.pathways.nodes.filter((p) => p.status !== "ARCHIVED").map((p) => html`<option value=${p.id}>${p.name}</option>`)}</select></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="upload-file">File</label>
+            <input class="nhsuk-file-upload" id="upload-file" name="file" type="file" accept=".csv,.txt,.xes,.gz" @change=${chosen}></div>
+          ${seen ? previewView(seen) : nothing}
+          ${share >= 0 ? html`<p><label for="upload-progress">Uploading</label> <progress id="upload-progress" max="1" .value=${share}></progress></p>` : nothing}
+          <button class="nhsuk-button" type="submit" ?disabled=${share >= 0}>Upload</button>
+        </form>
+        ${outcome()}`,
+      "Event logs",
+      { arriving },
+    );
+  draw(true);
 }
 
 /** @type {import("../router.js").Page} */
 export async function log([id]) {
   /** @type {{ eventLog: any }} */
   const { eventLog: l } = await gql(`query($id: ID!) { eventLog(id: $id) { name eventCount caseCount pathway { id }
+      imports(first: 20) { nodes { id source status rows events withdrawnAt withdrawalReason startedAt } }
       discovery(topVariants: 5) { variantCount caseDuration { medianSeconds p90Seconds } }
       mapSvg(minCount: 20) } }`, { id });
   /** @type {any} */
@@ -31,11 +131,40 @@ export async function log([id]) {
         unknownActivities { activity cases } skippedSteps { step name cases } missingTransitions { from to count } } } }`, { id }))).eventLog.conformance;
   }
   const d = l.discovery;
+  /** @param {any} i */
+  const retract = async (i) => {
+    const input = /** @type {HTMLInputElement} */ (document.getElementById(`retract-${i.id}`));
+    const reason = input.value.trim();
+    const error = document.getElementById(`retract-error-${i.id}`);
+    if (!reason) {
+      if (error) error.textContent = "Say why the import is retracted";
+      return input.focus();
+    }
+    try {
+      await gql(`mutation($id: ID!, $r: String!) { retractImport(importId: $id, reason: $r) { id } }`, { id: i.id, r: reason });
+      announce("The import's events were withdrawn.");
+      await log([id], new URLSearchParams());
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      if (error) error.textContent = e.message;
+    }
+  };
   show(
     html`<a class="nhsuk-back-link" href="#/logs">Back to event logs</a><h1>${l.name}</h1>
       <div class="qf-figures"><div class="qf-figure">Events<b>${l.eventCount}</b></div><div class="qf-figure">Cases<b>${l.caseCount}</b></div>
         <div class="qf-figure">Variants<b>${d.variantCount}</b></div>
         <div class="qf-figure">Median case duration<b>${d.caseDuration ? minutes(d.caseDuration.medianSeconds / 60) : "—"}</b></div></div>
+      <h2>Imports</h2>
+      <table class="nhsuk-table qf-compact" id="imports"><thead class="nhsuk-table__head"><tr><th scope="col">Import</th><th scope="col">Rows</th>
+        <th scope="col">Events</th><th scope="col">Status</th><th scope="col"><span class="nhsuk-u-visually-hidden">Action</span></th></tr></thead>
+        <tbody class="nhsuk-table__body">${l.imports.nodes.map((/** @type {any} */ i) => html`<tr data-import=${i.id}><td>${i.source}, ${when(i.startedAt)}</td>
+          <td>${i.rows}</td><td>${i.events}</td>
+          <td>${i.withdrawnAt ? `withdrawn: ${i.withdrawalReason ?? ""}` : words(i.status)}</td>
+          <td>${i.withdrawnAt || i.status !== "SUCCEEDED" ? nothing : html`<span class="qf-inline">
+            <label class="nhsuk-u-visually-hidden" for="retract-${i.id}">Why retract this import?</label>
+            <input class="nhsuk-input nhsuk-input--width-20" id="retract-${i.id}" type="text" placeholder="Why retract it?">
+            <button class="nhsuk-button nhsuk-button--warning nhsuk-button--small" type="button" @click=${() => retract(i)}>Retract</button>
+            <span class="nhsuk-error-message" id="retract-error-${i.id}" role="alert"></span></span>`}</td></tr>`)}</tbody></table>
       <h2>Discovered process map</h2><div class="qf-picture" tabindex="0" role="img" aria-label="Discovered process map">${picture(l.mapSvg)}</div>
       ${c
         ? html`<h2>Against the pathway map</h2><div class="qf-figures">
