@@ -1122,6 +1122,7 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
     choose(&client, "#map-activity", "Step").await;
     choose(&client, "#map-timestamp", "When").await;
     assert_accessible(&client, "an upload's preview").await;
+    screenshot(&client, "upload-preview").await;
     click(&client, "//button[.='Upload']").await;
     let outcome = text(&client, "#upload-result").await;
     assert!(
@@ -1170,5 +1171,91 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
         ours["eventCount"], 0,
         "the retracted import's events are withdrawn: {ours}"
     );
+    client.close().await.unwrap();
+}
+
+/// Issue 18: data entry and a cycle's moves with the keyboard alone (Tab, Enter, Space, typing).
+#[tokio::test]
+async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    let project = app
+        .data(
+            "{ projects(first: 1) { nodes { id measures(first: 20) { nodes { id name } } } } }",
+            json!({}),
+        )
+        .await["projects"][0]
+        .clone();
+    let measure = project["measures"][0]["id"].as_str().unwrap().to_string();
+    client
+        .goto(&format!(
+            "{}/#/project/{}",
+            app.address,
+            project["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    wait_for(&client, "#token").await;
+    keys(&client, &format!("{}{ENTER}", app.token)).await;
+    wait_for(&client, "#summary").await;
+    // Open the first measure's data panel and correct its latest point by keyboard.
+    tab_to(&client, &format!("#measure-{measure} summary")).await;
+    keys(&client, ENTER).await;
+    // The panel fetches its points when opened.
+    click_free_wait(
+        &client,
+        &format!("//table[@id='points-{measure}']/tbody/tr"),
+    )
+    .await;
+    let latest = client
+        .execute(
+            "const rows = document.querySelectorAll(`#points-${arguments[0]} tbody tr`); return rows[rows.length - 1].dataset.date;",
+            vec![json!(measure)],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    tab_to(&client, &format!("tr[data-date='{latest}'] button")).await;
+    keys(&client, ENTER).await;
+    tab_to(&client, &format!("#correcting-{latest}")).await;
+    keys(&client, "\u{E009}a\u{E009}").await; // Ctrl+A (Ctrl released by the second press).
+    keys(&client, "12.5").await;
+    tab_to(
+        &client,
+        &format!("tr[data-date='{latest}'] button.nhsuk-button"),
+    )
+    .await;
+    keys(&client, ENTER).await;
+    click_free_wait(
+        &client,
+        &format!("//tr[@data-date='{latest}']/td[2][.='12.5']"),
+    )
+    .await;
+    // Plan a cycle and start it, by keyboard (the demo's two cycles are closed).
+    tab_to(&client, "#plan-cycle-summary").await;
+    keys(&client, ENTER).await;
+    tab_to(&client, "#plan-objective").await;
+    keys(&client, "Try a weekend list").await;
+    tab_to(&client, &format!("#predict-{measure}")).await;
+    keys(&client, "decrease").await;
+    tab_to(&client, "#plan-cycle button[type=submit]").await;
+    keys(&client, ENTER).await;
+    click_free_wait(
+        &client,
+        "//ol[@id='cycles']/li[3]//strong[@data-stage='PLAN']",
+    )
+    .await;
+    tab_to(&client, "#cycles li:nth-child(3) form.qf-move button").await;
+    keys(&client, ENTER).await;
+    click_free_wait(
+        &client,
+        "//ol[@id='cycles']/li[3]//strong[@data-stage='DO']",
+    )
+    .await;
+    assert_accessible(&client, "a project, by keyboard").await;
     client.close().await.unwrap();
 }

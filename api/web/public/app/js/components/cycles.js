@@ -121,7 +121,7 @@ export class Cycles {
   /** @param {Project} p */
   planForm(p) {
     const ideas = p.drivers.filter((d) => d.kind === "CHANGE_IDEA");
-    return html`<details class="nhsuk-details" ?open=${Boolean(this.problems.new)}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Plan a cycle</span></summary>
+    return html`<details class="nhsuk-details" ?open=${Boolean(this.problems.new)}><summary class="nhsuk-details__summary" id="plan-cycle-summary"><span class="nhsuk-details__summary-text">Plan a cycle</span></summary>
       <div class="nhsuk-details__text"><form id="plan-cycle" novalidate @submit=${(/** @type {SubmitEvent} */ e) => this.plan(e, p)}>
         ${this.problems.new ? html`<p class="nhsuk-error-message" role="alert" id="plan-error" tabindex="-1">${this.problems.new}</p>` : nothing}
         ${ideas.length
