@@ -34,6 +34,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The per-field problems of a refusal, for a form to show; anything but a refusal (a bug, the
+ * network) is thrown on.
+ * @param {unknown} error
+ * @returns {{ field: string, message: string }[]}
+ */
+export function refusal(error) {
+  if (!(error instanceof ApiError)) throw error;
+  return error.fields();
+}
+
 /** @returns {string | null} */
 export const token = () => sessionStorage.getItem(TOKEN);
 

@@ -1,7 +1,7 @@
 // Administration, for an organisation's ADMINs: its members and their roles, and its API tokens
 // for people and systems (issue, with the secret shown once; rotate; revoke). Everything goes
 // through the same GraphQL API an administrator's script would use.
-import { ApiError, gql } from "../api.js";
+import { ApiError, gql, refusal } from "../api.js";
 import { when, words } from "../format.js";
 import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
 import { field, select } from "../components/fields.js";
@@ -58,8 +58,7 @@ export async function admin() {
         document.getElementById("issued-secret")?.focus();
         return;
       } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        problems = error.fields();
+        problems = refusal(error);
       }
     }
     draw();

@@ -2,7 +2,7 @@
 // (pasted from a spreadsheet or row by row); the icon table, the SPC charts, the driver diagram
 // and the PDSA cycles as they stand. (Editing drivers and cycles in the browser is still to come:
 // issue 18.)
-import { ApiError, gql } from "../api.js";
+import { gql, refusal } from "../api.js";
 import { words } from "../format.js";
 import { go } from "../router.js";
 import { announce, errorSummary, focusErrors, html, picture, show } from "../view.js";
@@ -37,8 +37,7 @@ export async function projects() {
         });
         return go(`#/project/${made.createProject.id}`);
       } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        problems = error.fields();
+        problems = refusal(error);
       }
     }
     draw();
@@ -130,8 +129,7 @@ export async function project([id]) {
         /** @type {HTMLFormElement | null} */ (document.getElementById("new-measure"))?.reset();
         return;
       } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        problems = error.fields();
+        problems = refusal(error);
       }
     }
     draw();
