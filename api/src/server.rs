@@ -40,6 +40,57 @@ pub struct Application {
     pseudonymiser: Arc<Pseudonymiser>,
     limits: Limits,
     oidc: crate::auth::Oidc,
+    stop: Stop,
+}
+
+/// The signals that stop the server, listened for from the moment it is built: a SIGTERM that
+/// arrives as soon as the address is printed (before serving has begun) is then a graceful
+/// stop, not the default kill. (Found by `serve_answers_and_stops_cleanly_on_sigterm` on a busy
+/// machine.)
+struct Stop {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl Stop {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Resolves when one of the signals arrives.
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(self.terminate) => {},
+                _ = wait(self.interrupt) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
+    }
 }
 
 /// Where `serve --demo` keeps its administrator's token: beside the key file.
@@ -99,6 +150,7 @@ impl Application {
             pseudonymiser,
             limits: settings.limits.clone(),
             oidc,
+            stop: Stop::listen(),
         })
     }
 
@@ -126,7 +178,7 @@ impl Application {
         // Connections silent for a minute are closed (requests are limited to seconds).
         Server::new_with_acceptor(self.acceptor)
             .idle_timeout(Duration::from_secs(60))
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
+            .run_with_graceful_shutdown(app, self.stop.wait(), Some(Duration::from_secs(10)))
             .await
     }
 }
@@ -676,26 +728,4 @@ async fn healthz(db: Data<&DatabaseConnection>) -> StatusCode {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down");
 }
