@@ -37,9 +37,9 @@ pub struct UpdateDriverInput {
     /// The new text; null leaves it.
     pub text: Option<String>,
     /// The change idea's what-if change set, replacing the one before (change ideas only); null
-    /// leaves it.
+    /// removes it (leave it out to keep it).
     pub changes: async_graphql::MaybeUndefined<Vec<ChangeInput>>,
-    /// The hotspot it targets; null leaves it.
+    /// The hotspot it targets; null removes it (leave it out to keep it).
     pub hotspot: async_graphql::MaybeUndefined<HotspotRefView>,
 }
 

@@ -104,9 +104,9 @@ pub struct UpdateStepInput {
     pub kind: Option<StepKind>,
     /// The organisation that now does it: its ODS code or its id; null leaves it.
     pub organisation: Option<String>,
-    /// The new site; null leaves it.
+    /// The new site; null clears it (leave it out to keep it).
     pub site: MaybeUndefined<String>,
-    /// The new activity code; null leaves it.
+    /// The new activity code; null clears it (leave it out to keep it).
     pub activity_code: MaybeUndefined<String>,
     /// The new hands-on minutes; null leaves them.
     pub touch_minutes: Option<f64>,
@@ -116,9 +116,9 @@ pub struct UpdateStepInput {
     pub waste_kinds: Option<Vec<WasteKind>>,
     /// The new data items; null leaves them.
     pub data_items: Option<Vec<String>>,
-    /// The new capacity a day; null leaves it.
+    /// The new capacity a day; null makes it unlimited (leave it out to keep it).
     pub capacity_per_day: MaybeUndefined<f64>,
-    /// The new share complete and accurate (0 to 100); null leaves it.
+    /// The new share complete and accurate (0 to 100); null clears it (leave it out to keep it).
     pub percent_complete_accurate: MaybeUndefined<f64>,
 }
 

@@ -133,7 +133,7 @@ pub struct UpdateMeasureInput {
     pub unit: Option<String>,
     /// The new direction; null leaves it.
     pub direction: Option<ImprovementDirection>,
-    /// The new target; null leaves it.
+    /// The new target; null clears it (leave it out to keep it).
     pub target: async_graphql::MaybeUndefined<f64>,
     /// The new chart type; one its points cannot be drawn with is refused. Null leaves it.
     pub chart_type: Option<ChartType>,
