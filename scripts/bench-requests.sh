@@ -2,7 +2,9 @@
 # What a request costs, side by side in one run: wrk against a release `qiflow serve --demo`
 # on SQLite and on PostgreSQL. Prints one table: requests a second, p50 and p99 latency, and
 # each read's throughput as a share of /healthz on the same store; "failed" counts non-2xx
-# answers and answers with GraphQL errors.
+# answers and answers with GraphQL errors. Each read is measured twice: the same request again
+# and again (answered from the kept answers while nothing commits, see api/src/answers.rs), and
+# "never the same twice" (a counter in its variables, so every request runs in full).
 #
 #   scripts/bench-requests.sh                 # both stores, 50 connections, 10 s each
 #   CONNECTIONS=50 DURATION=10s STORES="sqlite" scripts/bench-requests.sh
@@ -54,6 +56,23 @@ f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+dofile(os.getenv("COUNT_LUA"))
+LUA
+# The same read with a counter in its variables (ignored by the query), so that no two requests
+# are the same and none is answered from the kept answers: what a read costs the first time.
+cat > "$WORK/fresh.lua" <<'LUA'
+local f = io.open(os.getenv("BODY_FILE"), "r")
+local body = f:read("*a")
+f:close()
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+request = function()
+  n = n + 1
+  local unique = string.gsub(body, '"variables":{', string.format('"variables":{"n":%d,', n), 1)
+  return wrk.format(nil, nil, nil, unique)
+end
 dofile(os.getenv("COUNT_LUA"))
 LUA
 # recordDataPoints with a new date on every request (a write each time).
@@ -124,6 +143,8 @@ run_store() {
     local r
     r=$(BODY_FILE="$WORK/$q.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/post.lua" "$base/graphql" | summary)
     row "$store" "read 16-step $q" "$r" "$hrps"
+    r=$(BODY_FILE="$WORK/$q.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/fresh.lua" "$base/graphql" | summary)
+    row "$store" "  never the same twice" "$r" "$hrps"
   done
   local w
   w=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/write.lua" "$base/graphql" | summary)

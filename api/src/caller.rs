@@ -34,7 +34,7 @@ impl Role {
 }
 
 /// A principal's membership of one organisation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Membership {
     pub organisation_id: Uuid,
     pub role: Role,
@@ -44,7 +44,7 @@ pub struct Membership {
 
 /// An authenticated person or system client with its memberships (read from qiflow's own
 /// tables, never from token claims).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Principal {
     pub id: Uuid,
     pub name: String,
@@ -53,7 +53,7 @@ pub struct Principal {
 }
 
 /// The identity behind a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
     /// The installation itself: the command line and the demo loader, never an HTTP request.
     Installation,

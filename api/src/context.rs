@@ -34,6 +34,8 @@ pub struct RequestContext {
 #[derive(Debug, Default)]
 pub struct Commits {
     keys: std::sync::Mutex<Vec<Arc<str>>>,
+    /// Whether the request has written anything, an audit entry of a read included.
+    wrote: std::sync::atomic::AtomicBool,
     in_flight: tokio::sync::watch::Sender<usize>,
 }
 
@@ -80,6 +82,19 @@ impl RequestContext {
         if !done.contains(&self.key) {
             done.push(self.key.clone());
         }
+    }
+
+    /// Notes that the request writes (a change, or the audit entry of a read): its answer
+    /// must not be served again without running it (see `answers.rs`).
+    pub fn writes(&self) {
+        self.done
+            .wrote
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`Self::writes`] was called for any context of the request.
+    pub fn wrote(&self) -> bool {
+        self.done.wrote.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Notes that a commit of this request has started (`true`) or ended (`false`).

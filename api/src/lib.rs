@@ -4,6 +4,7 @@
 //! Data flows one way: HTTP → graphql (parse input into engine types, caller from context) →
 //! store (one transaction: load → engine → save) → response.
 
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod blocking;
@@ -14,7 +15,9 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod gate;
+pub mod generation;
 pub mod graphql;
+pub mod graphql_route;
 pub mod keys;
 pub mod limits;
 pub mod page;

@@ -4,6 +4,7 @@
 mod access;
 mod administration;
 mod analysis;
+mod answers;
 mod browser;
 mod cli;
 mod concurrency;

@@ -56,6 +56,7 @@ async fn commit_with(
     outcome: &str,
     changes: &[Change],
 ) -> Result<()> {
+    ctx.writes();
     entry(&tx, ctx, &ctx.operation, touched, outcome, changes).await?;
     let access_changed = tx.access_changed();
     // The commit runs on a task of its own, so a request stopped by its time limit cannot drop
@@ -91,6 +92,7 @@ pub async fn record_alone(
     touched: &[Uuid],
     outcome: &str,
 ) -> Result<()> {
+    ctx.writes();
     let tx = crate::db::begin_write(db).await?;
     entry(&tx, ctx, operation, touched, outcome, &[]).await?;
     tx.commit().await?;
