@@ -261,7 +261,9 @@ pub async fn retract_points(
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let withdrawn = withdraw(&tx, caller, measure_id, dates, &reason).await?;
+    let withdrawn = withdraw(&tx, caller, measure_id, dates, &reason)
+        .await?
+        .len();
     let changes: Vec<Change> = current
         .values()
         .map(|p| point_change(measure_id, Some(p), None))
@@ -371,9 +373,19 @@ async fn writable(
     caller: &Caller,
     measure_id: Uuid,
 ) -> Result<MeasureRecord> {
-    let record = measure(tx, caller, measure_id).await?;
-    super::access::require_project(tx, caller, record.project_id, crate::caller::Role::Editor)
-        .await?;
+    let row = measure::Entity::find_by_id(measure_id)
+        .unique(tx)
+        .await?
+        .ok_or_else(|| Error::not_found("measure", measure_id))?;
+    // Requiring EDITOR finds the project among those the caller may see: one check, not two,
+    // while every other writer waits.
+    match super::access::require_project(tx, caller, row.project_id, crate::caller::Role::Editor)
+        .await
+    {
+        Err(Error::NotFound { .. }) => return Err(Error::not_found("measure", measure_id)),
+        other => other?,
+    }
+    let record = measure_from_row(row)?;
     if let Some(source) = &record.from_log {
         return Err(Error::invalid(
             "measureId",
@@ -465,6 +477,11 @@ pub async fn withdraw_measure(
 /// on PostgreSQL; SQLite has one writer anyway), so two that replace the same period cannot
 /// both withdraw the old point and then both insert a new one.
 async fn hold_measure(tx: &impl ConnectionTrait, measure_id: Uuid) -> Result<()> {
+    // A write transaction on SQLite already holds the only write lock (`BEGIN IMMEDIATE`); the
+    // statement would be one more hop to its thread while every other writer waits.
+    if tx.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        return Ok(());
+    }
     measure::Entity::update_many()
         .col_expr(measure::Column::Id, Expr::col(measure::Column::Id))
         .filter(measure::Column::Id.eq(measure_id))
@@ -473,18 +490,19 @@ async fn hold_measure(tx: &impl ConnectionTrait, measure_id: Uuid) -> Result<()>
     Ok(())
 }
 
-/// Marks the current points of `dates` withdrawn by the caller for `reason`; how many there were.
+/// Marks the current points of `dates` withdrawn by the caller for `reason`, and gives them as
+/// they were (one statement per chunk of dates, `UPDATE ... RETURNING`).
 async fn withdraw(
     tx: &impl ConnectionTrait,
     caller: &Caller,
     measure_id: Uuid,
     dates: &[NaiveDate],
     reason: &str,
-) -> Result<usize> {
-    let mut withdrawn = 0;
+) -> Result<std::collections::BTreeMap<NaiveDate, DataPoint>> {
+    let mut withdrawn = std::collections::BTreeMap::new();
     let now = Utc::now();
     for chunk in dates.chunks(INSERT_CHUNK) {
-        withdrawn += data_point::Entity::update_many()
+        let rows = data_point::Entity::update_many()
             .col_expr(data_point::Column::WithdrawnAt, Expr::value(now))
             .col_expr(
                 data_point::Column::WithdrawnBy,
@@ -497,9 +515,10 @@ async fn withdraw(
             .filter(data_point::Column::MeasureId.eq(measure_id))
             .filter(data_point::Column::WithdrawnAt.is_null())
             .filter(data_point::Column::Date.is_in(chunk.iter().copied()))
-            .exec(tx)
-            .await?
-            .rows_affected as usize;
+            .exec_with_returning(tx)
+            .await?;
+        // The returned rows carry the new withdrawal; the point itself is as it was.
+        withdrawn.extend(rows.into_iter().map(|p| (p.date, point_from_row(p))));
     }
     Ok(withdrawn)
 }
@@ -564,8 +583,8 @@ pub async fn record_points(
     hold_measure(&tx, measure_id).await?;
     // A point re-sent for a date corrects it: the old value stays, withdrawn, in the history.
     let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
-    let before = current_on(&tx, measure_id, &dates).await?;
-    let replaced = withdraw(&tx, caller, measure_id, &dates, "corrected by a new value").await?;
+    let before = withdraw(&tx, caller, measure_id, &dates, "corrected by a new value").await?;
+    let replaced = before.len();
     insert_points(&tx, measure_id, &points).await?;
     // Corrections keep their before and after values; new periods are in the request.
     let changes: Vec<Change> = points
