@@ -9,7 +9,8 @@
 //! *before* the read ran ([`crate::generation`]), and served while a state read *after* the new
 //! request arrived is the same: any commit in between, by this process or another, makes it
 //! stale. A read that writes (the audit entry of a read of patient-level aggregates) is never
-//! kept, so every such read is recorded. Answers with errors are never kept.
+//! kept, so every such read is recorded. Answers with errors are never kept, and an answer is
+//! kept only when its request comes a second time, so reads never repeated cost almost nothing.
 //!
 //! Bounded by the bytes kept, and each answer lives at most [`FRESH_FOR`]: the few fields that
 //! read the clock (today's date in a study's judgements and the report) are at most that old.
@@ -93,9 +94,17 @@ pub fn only_reads(
     operation.is_some_and(|op| op.node.ty == OperationType::Query)
 }
 
+/// How many requests [`Answers::asked_before`] remembers having seen once.
+const REMEMBERED: usize = 65_536;
+
 /// The kept answers of one server.
 pub struct Answers {
     kept: Cache<Key, Answer, ByBytes>,
+    /// Hashes of requests seen once: an answer is kept only when its request comes a second
+    /// time, so reads that are never repeated (a client paging through, variables that always
+    /// differ) cost a hash, not a wait for the database's state and a copy into the cache.
+    seen: Cache<u64, ()>,
+    hasher: std::collections::hash_map::RandomState,
     generation: Generation,
 }
 
@@ -103,8 +112,21 @@ impl Answers {
     pub fn new(db: &sea_orm::DatabaseConnection) -> Self {
         Self {
             kept: Cache::with_weighter(16_384, CAPACITY_BYTES, ByBytes),
+            seen: Cache::new(REMEMBERED),
+            hasher: Default::default(),
             generation: Generation::new(db),
         }
+    }
+
+    /// Whether the request `key` was seen before (recently); remembers it if not.
+    pub fn asked_before(&self, key: &Key) -> bool {
+        use std::hash::BuildHasher as _;
+        let hash = self.hasher.hash_one(key);
+        if self.seen.get(&hash).is_some() {
+            return true;
+        }
+        self.seen.insert(hash, ());
+        false
     }
 
     /// The kept answer to `key` if it is still fresh and the database has not changed since it

@@ -219,7 +219,8 @@ pub async fn graphql(
     let state = match (only_reads, state) {
         (false, _) => None,
         (true, Some(now)) => now,
-        (true, None) => answers.state().await,
+        (true, None) if answers.asked_before(&key) => answers.state().await,
+        (true, None) => None,
     };
     let mut responses = Vec::with_capacity(requests.len());
     let mut wrote = false;
