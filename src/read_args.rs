@@ -4,6 +4,7 @@
 use clap::Args;
 use engine::events::csv::ColumnMapping;
 use engine::events::input::{InputFormat, ReadOptions, parse_delimiter};
+use engine::events::resources::{self, ResourceOrganisations};
 use engine::events::timestamp::{TimestampFormat, parse_zone};
 
 /// Reading an event-log file: gzip, the format, the CSV delimiter and the timestamps' format
@@ -32,6 +33,11 @@ pub struct ReadArgs {
     /// Europe/London, Europe/Amsterdam or UTC (pm4py reads them as UTC).
     #[arg(long, default_value = "Europe/London", value_parser = parse_zone)]
     pub timezone: engine::events::timestamp::Tz,
+    /// A table (CSV with the header `resource,organisation`) giving the organisation each
+    /// resource works for: an event without an organisation gets its resource's, so steps that
+    /// share an activity code in two organisations are told apart.
+    #[arg(long, value_name = "FILE")]
+    pub resource_organisations: Option<std::path::PathBuf>,
 }
 
 impl ReadArgs {
@@ -51,6 +57,38 @@ impl ReadArgs {
             timezone: self.timezone,
             max_field_bytes,
             max_input_bytes: None,
+            resource_organisations: self
+                .resource_organisations
+                .as_deref()
+                .map(resource_table)
+                .transpose()?
+                .map(std::sync::Arc::new),
         })
     }
+}
+
+/// Reads `--resource-organisations FILE`, naming the file and every bad row.
+fn resource_table(path: &std::path::Path) -> anyhow::Result<ResourceOrganisations> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("--resource-organisations {}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(resources::MAX_TABLE_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow::anyhow!("--resource-organisations {}: {e}", path.display()))?;
+    ResourceOrganisations::parse(&text).map_err(|errors| {
+        let rows: Vec<String> = errors
+            .iter()
+            .map(|e| match (e.row, e.column.as_str()) {
+                (0, _) => e.message.clone(),
+                (row, "") => format!("row {row}: {}", e.message),
+                (row, column) => format!("row {row}, {column}: {}", e.message),
+            })
+            .collect();
+        anyhow::anyhow!(
+            "--resource-organisations {}: {}",
+            path.display(),
+            rows.join("; ")
+        )
+    })
 }

@@ -13,6 +13,7 @@ use engine::events::ReadOptions;
 use engine::events::csv::ColumnMapping;
 use engine::events::identifiers::Pseudonymiser;
 use engine::events::input::{InputFormat, parse_delimiter};
+use engine::events::resources::ResourceOrganisations;
 use engine::events::timestamp::{TimestampFormat, parse_zone};
 use poem::http::StatusCode;
 use poem::web::{Data, Json, Path, Query};
@@ -42,6 +43,9 @@ pub struct UploadParams {
     timestamp_format: Option<String>,
     /// The IANA zone offset-less times were written in; Europe/London when absent.
     timezone: Option<String>,
+    /// A table `resource,organisation` (one pair a line): events without an organisation get
+    /// their resource's.
+    resource_organisations: Option<String>,
 }
 
 impl UploadParams {
@@ -77,6 +81,20 @@ impl UploadParams {
             },
             max_field_bytes,
             max_input_bytes: Some(MAX_UNCOMPRESSED_BYTES),
+            resource_organisations: self
+                .resource_organisations
+                .as_deref()
+                .map(|table| {
+                    ResourceOrganisations::parse(table).map_err(|errors| {
+                        let rows: Vec<String> = errors
+                            .iter()
+                            .map(|e| format!("row {} {}: {}", e.row, e.column, e.message))
+                            .collect();
+                        format!("resourceOrganisations: {}", rows.join("; "))
+                    })
+                })
+                .transpose()?
+                .map(std::sync::Arc::new),
         })
     }
 }

@@ -433,3 +433,57 @@ fn mine_reads_a_gzipped_disco_export_and_keeps_errors_off_standard_output() {
     assert!(err.contains("not a time zone"), "{err}");
     std::fs::remove_file(&path).ok();
 }
+
+/// Issue 16: an export naming who did each event but no organisation; `--resource-organisations`
+/// gives each resource's organisation as the file is read (hand-offs between organisations
+/// appear), says how many events it gave one, and names a bad row of the table.
+#[test]
+fn mine_gives_events_their_resources_organisation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stroke.csv");
+    std::fs::write(
+        &log,
+        "case_id,activity,timestamp,resource\n\
+         1,ASSESS,2024-01-01T09:00:00Z,Dr Patel\n\
+         1,ASSESS,2024-01-01T12:00:00Z,Rehab physio\n\
+         2,ASSESS,2024-01-02T09:00:00Z,Dr Patel\n\
+         2,ASSESS,2024-01-02T10:00:00Z,Porter\n",
+    )
+    .unwrap();
+    let table = dir.path().join("resources.csv");
+    std::fs::write(
+        &table,
+        "resource,organisation\nDr Patel,RX8\nRehab physio,RYJ\n",
+    )
+    .unwrap();
+    let (log, table) = (log.to_str().unwrap(), table.to_str().unwrap());
+    let (status, out, err) = qiflow_full(&["mine", log, "--format", "json"]);
+    assert_eq!(status, Some(0), "{err}");
+    let mined: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(mined["handoffs"]["total"], 0, "{out}");
+    let with_table = ["mine", log, "--resource-organisations", table];
+    let (status, out, err) = qiflow_full(&[&with_table[..], &["--format", "json"]].concat());
+    assert_eq!(status, Some(0), "{err}");
+    let mined: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Case 1 passes from RX8 to RYJ; case 2's porter has no organisation.
+    assert_eq!(mined["handoffs"]["total"], 1, "{out}");
+    assert_eq!(mined["handoffs"]["pairs"][0]["from"], "RX8", "{out}");
+    assert_eq!(mined["handoffs"]["pairs"][0]["to"], "RYJ", "{out}");
+    let (status, out, _) = qiflow_full(&with_table);
+    assert_eq!(status, Some(0));
+    assert!(
+        out.contains("3 event(s) given their resource's organisation"),
+        "{out}"
+    );
+    std::fs::write(
+        dir.path().join("resources.csv"),
+        "resource,organisation\nDr Patel,\n",
+    )
+    .unwrap();
+    let (status, out, err) = qiflow_full(&with_table);
+    assert_eq!((status, out.as_str()), (Some(2), ""), "{err}");
+    assert!(
+        err.contains("row 2, organisation: the organisation is empty"),
+        "{err}"
+    );
+}

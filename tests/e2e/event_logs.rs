@@ -1045,3 +1045,65 @@ async fn events_copied_into_postgres_arrive_unchanged_and_leave_nothing_behind()
         Some("\\N")
     );
 }
+
+/// Issue 16: an upload whose events name who did them but not the organisation: the
+/// `resourceOrganisations` table gives them their resource's, the import says how many, and a
+/// bad table is refused naming its row.
+#[tokio::test]
+async fn an_upload_gives_events_their_resources_organisation() {
+    let app = spawn_app().await;
+    let log = app.event_log("Resources").await;
+    let csv = "case_id,activity,timestamp,resource\n\
+               c1,ASSESS,2024-01-01T09:00:00Z,Dr Patel\n\
+               c1,ASSESS,2024-01-01T12:00:00Z,Rehab physio\n";
+    let query = |table: &str| {
+        let encoded: String = table
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("resourceOrganisations={encoded}")
+    };
+    let (status, refused) = app
+        .upload(
+            &log,
+            &query("resource,organisation\nDr Patel,\n"),
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("resourceOrganisations: row 2 organisation"),
+        "{refused}"
+    );
+    let table = "resource,organisation\nDr Patel,RX8\nRehab physio,RYJ\n";
+    let (status, body) = app
+        .upload(&log, &query(table), csv.as_bytes().to_vec())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["import"]["reading"]["organisationsFromResources"], 2,
+        "{body}"
+    );
+    let read = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { imports(first: 1) { nodes { reading { organisationsFromResources } } }
+                 discovery { handoffs { total pairs { from to count } } } } }",
+            json!({"id": log}),
+        )
+        .await;
+    assert_eq!(
+        read["eventLog"]["imports"][0]["reading"]["organisationsFromResources"],
+        2
+    );
+    assert_eq!(
+        read["eventLog"]["discovery"]["handoffs"]["pairs"],
+        json!([{"from": "RX8", "to": "RYJ", "count": 1}]),
+        "{read}"
+    );
+}

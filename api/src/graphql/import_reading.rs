@@ -44,6 +44,11 @@ impl ImportReadingView {
     async fn repeated(&self) -> u64 {
         self.0.clock_changes.repeated
     }
+    /// Events without an organisation that were given their resource's (the upload's
+    /// `resourceOrganisations` table).
+    async fn organisations_from_resources(&self) -> u64 {
+        self.0.organisations_from_resources
+    }
     /// All of the above in one sentence.
     async fn description(&self) -> String {
         self.0.describe()

@@ -580,8 +580,8 @@ pub(crate) mod tests {
 
     /// Issue 16: the same assessment in two organisations shares one code; matched by code only,
     /// every case's second assessment went to the first step and no case fitted.
-    #[test]
-    fn steps_sharing_a_code_are_told_apart_by_the_events_organisation() {
+    /// A stroke pathway with the same assessment (code ASSESS) in the acute trust and in rehab.
+    fn two_assessments() -> PathwayMap {
         let doc: PathwayDocument = serde_json::from_value(serde_json::json!({
             "name": "stroke", "owner": "RX8",
             "organisations": [{"odsCode": "RX8", "name": "Acute", "kind": "ACUTE_TRUST"},
@@ -601,7 +601,12 @@ pub(crate) mod tests {
             ]
         }))
         .unwrap();
-        let map = doc.parse().unwrap().map;
+        doc.parse().unwrap().map
+    }
+
+    #[test]
+    fn steps_sharing_a_code_are_told_apart_by_the_events_organisation() {
+        let map = two_assessments();
         let mut b = LogBuilder::new();
         let events = [
             ("ARRIVE", "RX8"),
@@ -663,5 +668,54 @@ pub(crate) mod tests {
             .find(|v| v.subject == "transition t → a2" && v.field == "waitMinutes")
             .unwrap_or_else(|| panic!("{:?}", calibration.values));
         assert_eq!((wait.old, wait.new, wait.cases), (600.0, 1.0, 3));
+    }
+
+    /// Issue 16: an export that names who did each event but not the organisation; a resource
+    /// table gives each resource its organisation as the file is read.
+    #[test]
+    fn steps_sharing_a_code_are_told_apart_by_the_resources_organisation() {
+        use crate::events::resources::ResourceOrganisations;
+        let map = two_assessments();
+        let mut csv = String::from("case_id,activity,timestamp,resource\n");
+        for case in ["c1", "c2", "c3"] {
+            for (minute, (activity, resource)) in [
+                ("ARRIVE", "Paramedic"),
+                ("ASSESS", "Dr Patel"),
+                ("TRANSFER", "Porter"),
+                ("ASSESS", "Rehab physio"),
+            ]
+            .iter()
+            .enumerate()
+            {
+                csv.push_str(&format!(
+                    "{case},{activity},2024-01-01T09:{minute:02}:00Z,{resource}\n"
+                ));
+            }
+        }
+        let read = |table: Option<ResourceOrganisations>| {
+            let options = crate::events::ReadOptions {
+                resource_organisations: table.map(std::sync::Arc::new),
+                ..Default::default()
+            };
+            crate::events::read_log(csv.as_bytes(), &options).expect("reads")
+        };
+        // Without the table every assessment goes to the first step sharing the code.
+        let (log, _) = read(None);
+        assert_eq!(conformance(&log, &map).fitting_cases, 0);
+        let table =
+            ResourceOrganisations::parse("resource,organisation\nDr Patel,RX8\nRehab physio,RYJ\n")
+                .expect("a table");
+        let (log, report) = read(Some(table));
+        let found = conformance(&log, &map);
+        assert_eq!(found.fitting_cases, 3, "{:?}", found.missing_transitions);
+        let reading = report.reading.expect("a reading");
+        assert_eq!(reading.organisations_from_resources, 6);
+        assert!(
+            reading
+                .describe()
+                .contains("6 event(s) given their resource's organisation"),
+            "{}",
+            reading.describe()
+        );
     }
 }

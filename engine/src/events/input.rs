@@ -45,6 +45,8 @@ pub struct ReadOptions {
     /// Most bytes read after decompression (a small gzip can hold gigabytes); `None` for no
     /// limit (a user's own file on the command line).
     pub max_input_bytes: Option<u64>,
+    /// The organisation of each event that names none, from its resource.
+    pub resource_organisations: Option<std::sync::Arc<super::resources::ResourceOrganisations>>,
 }
 
 impl Default for ReadOptions {
@@ -57,6 +59,7 @@ impl Default for ReadOptions {
             timezone: DEFAULT_ZONE,
             max_field_bytes: super::bounded::MAX_FIELD_BYTES,
             max_input_bytes: None,
+            resource_organisations: None,
         }
     }
 }
@@ -89,6 +92,14 @@ pub struct Reading {
     /// The IANA zone offset-less times were read in.
     pub timezone: String,
     pub clock_changes: ClockChanges,
+    /// Events without an organisation that were given their resource's (see
+    /// [`super::resources`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub organisations_from_resources: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn as_char<S: serde::Serializer>(d: &Option<u8>, s: S) -> Result<S::Ok, S::Error> {
@@ -138,6 +149,12 @@ impl Reading {
         if repeated > 0 {
             out.push_str(&format!(
                 "; {repeated} local time(s) in the repeated autumn hour taken at the first"
+            ));
+        }
+        if self.organisations_from_resources > 0 {
+            out.push_str(&format!(
+                "; {} event(s) given their resource's organisation",
+                self.organisations_from_resources
             ));
         }
         out

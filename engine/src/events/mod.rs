@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod identifiers;
 pub mod input;
 pub mod log_measure;
+pub mod resources;
 pub mod staging;
 pub mod timestamp;
 pub mod xes;
@@ -362,8 +363,28 @@ pub use input::{InputFormat, ReadOptions};
 pub fn read_events<R: std::io::Read>(
     input: R,
     options: &ReadOptions,
-    on_event: impl FnMut(u64, RawEvent<'_>),
+    mut on_event: impl FnMut(u64, RawEvent<'_>),
 ) -> Result<csv::ReadReport, RowError> {
+    let resources = options.resource_organisations.as_deref();
+    let mut from_resources = 0u64;
+    let on_event = |row: u64, e: RawEvent<'_>| {
+        if let (None | Some(""), Some(resource), Some(table)) =
+            (e.organisation.map(str::trim), e.resource, resources)
+            && let Some(organisation) = table.organisation_of(resource)
+        {
+            from_resources += 1;
+            // A new event: it lives as long as the row and the table both do.
+            on_event(
+                row,
+                RawEvent {
+                    organisation: Some(organisation),
+                    ..e
+                },
+            );
+        } else {
+            on_event(row, e);
+        }
+    };
     let unreadable = |e: std::io::Error| RowError {
         row: 0,
         column: String::new(),
@@ -401,6 +422,7 @@ pub fn read_events<R: std::io::Read>(
         timestamp_format: times.format().map(timestamp::TimestampFormat::describe),
         timezone: times.zone().name().to_string(),
         clock_changes: times.clock_changes,
+        organisations_from_resources: from_resources,
     });
     Ok(report)
 }
