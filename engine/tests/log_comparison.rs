@@ -2,8 +2,10 @@
 //! changes: from the split date the wait before surgery doubles and rescans become three times
 //! as likely. The comparison must rank those two transitions first, its 95% intervals must contain
 //! the planted effects in most of 100 seeded logs, and the parts of the change in mean time must
-//! sum to the whole. (Issue 15 asks for 95 of 100; a nominal 95% interval measured 94 here: the
-//! bar below is 90, and the closing note says so.)
+//! sum to the whole. (Issue 15 asks for 95 of 100; over these 100 logs the intervals held the
+//! planted changes in 93 and 94, and over 1,000 (`COVERAGE_RUNS=1000`) in 953 and 944: about
+//! the 95% they are meant to, which lands at 95 or more of 100 only about 6 times in 10. The bar
+//! below is 90 of 100.)
 
 use engine::budget::Budget;
 use engine::events::comparison::{CompareError, CompareOptions, compare};
@@ -118,8 +120,14 @@ fn the_intervals_contain_the_planted_effects_in_most_of_100_logs() {
     // median by 2·ln 2 hours. Rescans per case are p/(1 − p): 0.1/0.9 before, 0.3/0.7 after.
     let wait_effect = 2.0 * std::f64::consts::LN_2 * HOUR / 1000.0;
     let rescan_effect = 0.3 / 0.7 - 0.1 / 0.9;
+    // `COVERAGE_RUNS=1000` measures the coverage more closely (release: about 40 s); the bars
+    // below scale with it.
+    let runs: u64 = std::env::var("COVERAGE_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     let (mut wait_hits, mut rescan_hits) = (0, 0);
-    for seed in 0..100 {
+    for seed in 0..runs {
         let c = compare(
             &generated(1_000 + seed, 2_000),
             &options(seed),
@@ -133,17 +141,18 @@ fn the_intervals_contain_the_planted_effects_in_most_of_100_logs() {
                 .unwrap()
         };
         let [lo, hi] = find("check", "surgery").ci95.unwrap();
-        wait_hits += usize::from(lo <= wait_effect && wait_effect <= hi);
+        wait_hits += u64::from(lo <= wait_effect && wait_effect <= hi);
         let [lo, hi] = find("check", "scan").per_case_ci95;
-        rescan_hits += usize::from(lo <= rescan_effect && rescan_effect <= hi);
+        rescan_hits += u64::from(lo <= rescan_effect && rescan_effect <= hi);
     }
-    eprintln!("coverage: wait {wait_hits}/100, rescans {rescan_hits}/100");
+    eprintln!("coverage: wait {wait_hits}/{runs}, rescans {rescan_hits}/{runs}");
+    let bar = runs * 9 / 10;
     assert!(
-        wait_hits >= 90,
-        "the wait's interval held the planted change in {wait_hits} of 100"
+        wait_hits >= bar,
+        "the wait's interval held the planted change in {wait_hits} of {runs}"
     );
     assert!(
-        rescan_hits >= 90,
-        "the rescans' interval held the planted change in {rescan_hits} of 100"
+        rescan_hits >= bar,
+        "the rescans' interval held the planted change in {rescan_hits} of {runs}"
     );
 }

@@ -169,20 +169,36 @@ async fn fill_xpath(client: &Client, xpath: &str, text: &str) {
 
 /// Waits until the page's status line says `text`.
 async fn notice(client: &Client, text: &str) {
-    click_free_wait(
+    wait_for_xpath(
         client,
         &format!("//p[@id='notice'][contains(., \"{text}\")]"),
     )
     .await;
 }
 
-async fn click_free_wait(client: &Client, xpath: &str) {
+/// Waits for the element at `xpath`.
+async fn wait_for_xpath(client: &Client, xpath: &str) {
     client
         .wait()
         .at_most(std::time::Duration::from_secs(20))
         .for_element(Locator::XPath(xpath))
         .await
         .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"));
+}
+
+/// Waits until the element at `css` shows text other than `old` (and some), and gives it.
+async fn wait_for_text_change(client: &Client, css: &str, old: &str) -> String {
+    for _ in 0..200 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && !text.is_empty()
+            && text != old
+        {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css} still shows {old:?} after 20 s");
 }
 
 /// Adds a step through the step form.
@@ -324,7 +340,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     choose(&client, "#new-owner", "RX8").await;
     fill(&client, "#new-demandPerDay", "4").await;
     click(&client, "//button[.='Create pathway']").await;
-    click_free_wait(&client, "//h1[contains(., 'Acute stroke')]").await;
+    wait_for_xpath(&client, "//h1[contains(., 'Acute stroke')]").await;
     picture(&client, "editor-new").await;
 
     for step in STEPS {
@@ -436,7 +452,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     assert!(conflict.contains("Someone else changed"), "{conflict}");
     assert_accessible(&client, "a conflict").await;
     click(&client, "//button[@id='reload']").await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         &format!("//p[contains(., 'revision {}')]", revision + 1),
     )
@@ -484,7 +500,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     choose(&client, "#whatif-step", "STROKE_ASSESS").await;
     choose(&client, "#whatif-second", "COMMUNITY_ASSESS").await;
     click(&client, "//button[.='Add this change']").await;
-    click_free_wait(&client, "//ol[@id='whatif-changes']/li[2]").await;
+    wait_for_xpath(&client, "//ol[@id='whatif-changes']/li[2]").await;
     click(&client, "//button[@id='whatif-predict']").await;
     let moved = text(&client, "#whatif-result").await;
     assert!(
@@ -498,7 +514,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
     click(&client, "//button[@id='publish']").await;
     notice(&client, "Published.").await;
     click(&client, "//button[@id='clone']").await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         "//h1[contains(., 'Acute stroke') and contains(., 'draft')]",
     )
@@ -526,7 +542,7 @@ async fn an_ics_lead_maps_checks_analyses_publishes_clones_and_compares_a_stroke
         .send_keys(&file.path().to_string_lossy())
         .await
         .unwrap();
-    click_free_wait(&client, "//h1[contains(., 'Acute stroke (imported)')]").await;
+    wait_for_xpath(&client, "//h1[contains(., 'Acute stroke (imported)')]").await;
     client.close().await.unwrap();
 }
 
@@ -582,7 +598,7 @@ async fn the_same_work_with_the_keyboard_alone() {
     wait_for(&client, "#new-pathway").await;
     tab_to(&client, "#new-name").await;
     keys(&client, &format!("Keyboard pathway{ENTER}")).await;
-    click_free_wait(&client, "//h1[contains(., 'Keyboard pathway')]").await;
+    wait_for_xpath(&client, "//h1[contains(., 'Keyboard pathway')]").await;
 
     for (name, key, kind) in [("Arrive", "ARRIVE", "start"), ("Leave", "LEAVE", "end")] {
         tab_to(&client, "#add-step").await;
@@ -673,7 +689,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     .await;
     choose(&client, "#project-pathwayId", &pathway).await;
     click(&client, "//button[.='Start the project']").await;
-    click_free_wait(&client, "//h1[.='Faster hip surgery']").await;
+    wait_for_xpath(&client, "//h1[.='Faster hip surgery']").await;
 
     click(&client, "//summary[contains(., 'Add a measure')]").await;
     fill(&client, "#measure-new-name", "Hours to surgery").await;
@@ -751,7 +767,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         "nothing saved while a row is wrong"
     );
     paste(rows(false)).await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         &format!("//table[@id='points-{measure}']/tbody[count(tr) = 24]"),
     )
@@ -770,7 +786,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         &format!("//tr[@data-date='{second}']//button[.='Save']"),
     )
     .await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         &format!("//tr[@data-date='{second}']/td[2][.='47']"),
     )
@@ -791,7 +807,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         &format!("//tr[@data-date='{third}']//button[.='Retract']"),
     )
     .await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         &format!("//table[@id='points-{measure}']/tbody[count(tr) = 23]"),
     )
@@ -851,7 +867,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     .await;
     fill(&client, "#driver-text", "Ring-fenced morning trauma list").await;
     click(&client, "//div[@id='drivers']//button[.='Save']").await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         "//li[span[.='Trauma list scheduling']]//li[span[.='Ring-fenced morning trauma list']]",
     )
@@ -934,7 +950,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
                 .await;
             }
             click(&client, &format!("{form}//button[.='{button}']")).await;
-            click_free_wait(&client, &format!("{card}//strong[@data-stage='{stage}']")).await;
+            wait_for_xpath(&client, &format!("{card}//strong[@data-stage='{stage}']")).await;
             if stage == "STUDY" && cycle == 1 {
                 let study = text(&client, ".qf-study").await;
                 assert!(study.contains("Hours to surgery"), "{study}");
@@ -999,9 +1015,10 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
 }
 
 /// Issue 18: an administrator issues a system token in the page, a request with it works; the
-/// administrator revokes it, and the same request is refused.
+/// administrator revokes it, and the same request is refused. Another token is rotated: the new
+/// secret works and the old one still does for the overlap. The audit trail shows all three.
 #[tokio::test]
-async fn an_administrator_issues_a_system_token_and_revokes_it() {
+async fn an_administrator_issues_rotates_and_revokes_tokens_and_reads_the_audit_trail() {
     let Some((_driver, client)) = open_browser().await else {
         return;
     };
@@ -1047,12 +1064,78 @@ async fn an_administrator_issues_a_system_token_and_revokes_it() {
     )
     .await;
     client.accept_alert().await.unwrap();
-    click_free_wait(&client, "//p[@id='notice'][starts-with(., 'Revoked')]").await;
+    wait_for_xpath(&client, "//p[@id='notice'][starts-with(., 'Revoked')]").await;
     let refused = app.graphql_as(Some(&secret), me, json!({})).await;
     assert_eq!(
         refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{refused}"
     );
+
+    // Another token, rotated (the form is still open).
+    wait_for_xpath(&client, &format!("({form})[1]//input[@name='principal']")).await;
+    fill_xpath(
+        &client,
+        &format!("({form})[1]//input[@name='principal']"),
+        "Theatre feed",
+    )
+    .await;
+    click(
+        &client,
+        &format!("({form})[1]//button[.='Issue the token']"),
+    )
+    .await;
+    let old = wait_for(&client, "#issued-secret")
+        .await
+        .text()
+        .await
+        .unwrap();
+    click(
+        &client,
+        "//tr[td[.='Theatre feed']]//button[starts-with(., 'Rotate')]",
+    )
+    .await;
+    client.accept_alert().await.unwrap();
+    let new = wait_for_text_change(&client, "#issued-secret", &old).await;
+    for (which, token) in [("new", &new), ("old", &old)] {
+        let works = app.graphql_as(Some(token), me, json!({})).await;
+        assert_eq!(
+            works["data"]["me"]["name"], "Theatre feed",
+            "{which}: {works}"
+        );
+    }
+    // The trail, newest first, names what was done.
+    let trail = "//table[starts-with(@id, 'trail-')]";
+    wait_for_xpath(
+        &client,
+        &format!("{trail}//tr[@data-operation='rotateToken']"),
+    )
+    .await;
+    let operations: Vec<String> = {
+        let mut out = Vec::new();
+        for row in client
+            .find_all(Locator::XPath(&format!("({trail})[1]//tbody/tr")))
+            .await
+            .unwrap()
+        {
+            out.push(
+                row.attr("data-operation")
+                    .await
+                    .unwrap()
+                    .unwrap_or_default(),
+            );
+        }
+        out
+    };
+    assert_eq!(
+        operations[..4],
+        ["rotateToken", "issueToken", "revokeToken", "issueToken"],
+        "{operations:?}"
+    );
+    // The demo wrote more than a page: earlier entries come after the newest.
+    assert_eq!(operations.len(), 20);
+    click(&client, "(//button[.='Show earlier entries'])[1]").await;
+    wait_for_xpath(&client, &format!("({trail})[1]//tbody/tr[21]")).await;
+    assert_accessible(&client, "administration with the audit trail").await;
     client.close().await.unwrap();
 }
 
@@ -1130,7 +1213,7 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
         "{outcome}"
     );
     click(&client, "//a[.='Open the log']").await;
-    click_free_wait(&client, "//h2[.='Against the pathway map']").await;
+    wait_for_xpath(&client, "//h2[.='Against the pathway map']").await;
     let events = client
         .find(Locator::XPath(
             "//div[@class='qf-figure'][starts-with(., 'Events')]/b",
@@ -1149,7 +1232,7 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
     )
     .await;
     click(&client, "//table[@id='imports']//button[.='Retract']").await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         "//table[@id='imports']//td[starts-with(., 'withdrawn: Extract taken from the test system')]",
     )
@@ -1204,7 +1287,7 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     tab_to(&client, &format!("#measure-{measure} summary")).await;
     keys(&client, ENTER).await;
     // The panel fetches its points when opened.
-    click_free_wait(
+    wait_for_xpath(
         &client,
         &format!("//table[@id='points-{measure}']/tbody/tr"),
     )
@@ -1230,7 +1313,7 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     )
     .await;
     keys(&client, ENTER).await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         &format!("//tr[@data-date='{latest}']/td[2][.='12.5']"),
     )
@@ -1244,14 +1327,14 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     keys(&client, "decrease").await;
     tab_to(&client, "#plan-cycle button[type=submit]").await;
     keys(&client, ENTER).await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         "//ol[@id='cycles']/li[3]//strong[@data-stage='PLAN']",
     )
     .await;
     tab_to(&client, "#cycles li:nth-child(3) form.qf-move button").await;
     keys(&client, ENTER).await;
-    click_free_wait(
+    wait_for_xpath(
         &client,
         "//ol[@id='cycles']/li[3]//strong[@data-stage='DO']",
     )

@@ -1,6 +1,6 @@
-// Administration, for an organisation's ADMINs: its members and their roles, and its API tokens
-// for people and systems (issue, with the secret shown once; rotate; revoke). Everything goes
-// through the same GraphQL API an administrator's script would use.
+// Administration, for an organisation's ADMINs: its members and their roles, its API tokens for
+// people and systems (issue, with the secret shown once; rotate; revoke) and its audit trail,
+// newest first. Everything goes through the same GraphQL API an administrator's script would use.
 import { ApiError, gql, refusal } from "../api.js";
 import { when, words } from "../format.js";
 import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
@@ -11,7 +11,15 @@ import { field, select } from "../components/fields.js";
  *   eventsWrite: boolean | null, createdAt: string, expiresAt: string, revokedAt: string | null, lastUsedAt: string | null }} Token
  * @typedef {{ principalId: string, name: string, system: boolean, role: string }} Member
  * @typedef {{ id: string, odsCode: string, name: string, version: number, members: { nodes: Member[] }, tokens: { nodes: Token[] } }} Organisation
+ * @typedef {{ id: string, at: string, principalName: string, operation: string, outcome: string, changes: { field: string }[] }} AuditEntry
+ * @typedef {{ entries: AuditEntry[], earlier: string | null }} Trail
  */
+
+/** Audit entries shown at a time. */
+const TRAIL_PAGE = 20;
+
+const TRAIL = `query($o: ID!, $before: String) { auditTrail(organisationId: $o, last: ${TRAIL_PAGE}, before: $before) {
+  nodes { id at principalName operation outcome changes { field } } pageInfo { hasPreviousPage startCursor } } }`;
 
 const ORGANISATION = `query($id: ID!) { organisation(id: $id) { id odsCode name version
   members(first: 100) { nodes { principalId name system role } }
@@ -26,13 +34,34 @@ export async function admin() {
   let organisations = [];
   /** @type {{ organisation: string, secret: string, name: string } | null} */
   let issued = null;
+  /** Each organisation's audit trail as far back as read, newest first. @type {Map<string, Trail>} */
+  const trails = new Map();
   /** @type {import("../components/fields.js").FieldProblem[]} */
   let problems = [];
   let notice = "";
+  /** A page of the trail before `before` (the newest page when null), newest first. @param {string} o @param {string | null} before */
+  const trailPage = async (o, before) => {
+    /** @type {{ auditTrail: { nodes: AuditEntry[], pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } }} */
+    const r = await gql(TRAIL, { o, before });
+    const page = r.auditTrail;
+    return { entries: [...page.nodes].reverse(), earlier: page.pageInfo.hasPreviousPage ? page.pageInfo.startCursor : null };
+  };
   const load = async () => {
     organisations = await Promise.all(
       mine.map(async (m) => (/** @type {{ organisation: Organisation }} */ (await gql(ORGANISATION, { id: m.organisationId }))).organisation),
     );
+    // The newest entries again (anything just done is among them); earlier pages are dropped.
+    await Promise.all(organisations.map(async (o) => trails.set(o.id, await trailPage(o.id, null))));
+  };
+
+  /** Reads the page of `o`'s trail before the oldest shown. @param {Organisation} o */
+  const earlier = async (o) => {
+    const trail = trails.get(o.id);
+    if (!trail?.earlier) return;
+    const page = await trailPage(o.id, trail.earlier);
+    trails.set(o.id, { entries: [...trail.entries, ...page.entries], earlier: page.earlier });
+    draw();
+    announce(`Showing ${page.entries.length} earlier entries.`);
   };
 
   /** @param {SubmitEvent} event @param {Organisation} o */
@@ -80,6 +109,24 @@ export async function admin() {
     draw();
   };
 
+  /** Replaces a token's secret; the old one keeps working for a day. @param {Token} t @param {Organisation} o */
+  const rotate = async (t, o) => {
+    if (!confirm(`Replace the secret of "${t.name}"? The old secret keeps working for 24 hours, so whatever uses it can switch.`)) return;
+    try {
+      /** @type {{ rotateToken: { secret: string, token: Token } }} */
+      const made = await gql(`mutation($id: ID!) { rotateToken(tokenId: $id, overlapHours: 24) { secret token { id name } } }`, { id: t.id });
+      await load();
+      issued = { organisation: o.id, secret: made.rotateToken.secret, name: made.rotateToken.token.name };
+      notice = "";
+      draw();
+      document.getElementById("issued-secret")?.focus();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      notice = error.message;
+      draw();
+    }
+  };
+
   /** @param {Token} t */
   const revoke = (t) => {
     if (!confirm(`Revoke "${t.name}"? Anything using it stops working at once.`)) return;
@@ -96,7 +143,8 @@ export async function admin() {
         <th scope="col">Last used</th><th scope="col"><span class="nhsuk-u-visually-hidden">Actions</span></th></tr></thead>
       <tbody class="nhsuk-table__body">${o.tokens.nodes.map((t) => html`<tr data-token=${t.name}><td>${t.name}</td><td>${t.principal}${t.system ? " (system)" : ""}</td>
         <td>${words(t.role)}</td><td>${when(t.expiresAt)}</td><td>${t.lastUsedAt ? when(t.lastUsedAt) : "never"}</td>
-        <td>${t.revokedAt ? html`revoked ${when(t.revokedAt)}` : html`<button class="qf-link" type="button" @click=${() => revoke(t)}>Revoke<span class="nhsuk-u-visually-hidden"> ${t.name}</span></button>`}</td></tr>`)}</tbody></table>
+        <td>${t.revokedAt ? html`revoked ${when(t.revokedAt)}` : html`<button class="qf-link" type="button" @click=${() => rotate(t, o)}>Rotate<span class="nhsuk-u-visually-hidden"> ${t.name}</span></button>
+          <button class="qf-link" type="button" @click=${() => revoke(t)}>Revoke<span class="nhsuk-u-visually-hidden"> ${t.name}</span></button>`}</td></tr>`)}</tbody></table>
     ${issued?.organisation === o.id
       ? html`<div class="nhsuk-inset-text" role="status"><p>The token for ${issued.name} is below. Copy it now: it is shown only once, and only its fingerprint is kept.</p>
           <p><code id="issued-secret" tabindex="-1">${issued.secret}</code></p>
@@ -117,7 +165,20 @@ export async function admin() {
         </div>
         <button class="nhsuk-button" type="submit">Issue the token</button>
       </form></div></details>
+    ${trailTable(o)}
   </section>`;
+
+  /** The organisation's audit trail, newest first, with a way back. @param {Organisation} o */
+  const trailTable = (o) => {
+    const trail = trails.get(o.id);
+    if (!trail) return nothing;
+    return html`<table class="nhsuk-table qf-compact" id="trail-${o.odsCode}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Audit trail, newest first</caption>
+        <thead class="nhsuk-table__head"><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Outcome</th></tr></thead>
+        <tbody class="nhsuk-table__body">${trail.entries.map((e) => html`<tr data-operation=${e.operation}><td>${when(e.at)}</td><td>${e.principalName}</td>
+          <td>${e.operation}${e.changes.length ? html` (changed ${e.changes.map((c) => c.field).join(", ")})` : nothing}</td><td>${e.outcome === "OK" ? "done" : words(e.outcome)}</td></tr>`)}</tbody></table>
+      ${trail.entries.length ? nothing : html`<p>Nothing recorded yet.</p>`}
+      ${trail.earlier ? html`<button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button" @click=${() => earlier(o)}>Show earlier entries</button>` : nothing}`;
+  };
 
   const draw = (arriving = false) =>
     show(
