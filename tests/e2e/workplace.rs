@@ -1135,6 +1135,65 @@ async fn an_administrator_issues_rotates_and_revokes_tokens_and_reads_the_audit_
     assert_eq!(operations.len(), 20);
     click(&client, "(//button[.='Show earlier entries'])[1]").await;
     wait_for_xpath(&client, &format!("({trail})[1]//tbody/tr[21]")).await;
+
+    // A member added, given another role and removed.
+    let members = "{ organisations(first: 10) { nodes { odsCode members(first: 20) { nodes { name role } } } } }";
+    let role_of = |data: &serde_json::Value, name: &str| {
+        data["data"]["organisations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{data}"))
+            .iter()
+            .flat_map(|o| o["members"].as_array().unwrap().iter())
+            .find(|m| m["name"] == name)
+            .map(|m| m["role"].as_str().unwrap().to_string())
+    };
+    let add = "(//form[starts-with(@id, 'member-')])[1]";
+    click(&client, "(//summary[contains(., 'Add a member to')])[1]").await;
+    fill_xpath(&client, &format!("{add}//input[@name='name']"), "Dr Okafor").await;
+    client
+        .find(Locator::XPath(&format!("{add}//select[@name='role']")))
+        .await
+        .unwrap()
+        .select_by_value("EDITOR")
+        .await
+        .unwrap();
+    click(&client, &format!("{add}//button[.='Add the member']")).await;
+    notice(&client, "Added Dr Okafor as editor.").await;
+    let read = app.graphql_as(Some(&app.token), members, json!({})).await;
+    assert_eq!(
+        role_of(&read, "Dr Okafor").as_deref(),
+        Some("EDITOR"),
+        "{read}"
+    );
+    client
+        .find(Locator::XPath("//tr[@data-member='Dr Okafor']//select"))
+        .await
+        .unwrap()
+        .select_by_value("VIEWER")
+        .await
+        .unwrap();
+    notice(&client, "Dr Okafor is now viewer.").await;
+    let read = app.graphql_as(Some(&app.token), members, json!({})).await;
+    assert_eq!(
+        role_of(&read, "Dr Okafor").as_deref(),
+        Some("VIEWER"),
+        "{read}"
+    );
+    click(
+        &client,
+        "//tr[@data-member='Dr Okafor']//button[starts-with(., 'Remove')]",
+    )
+    .await;
+    client.accept_alert().await.unwrap();
+    notice(&client, "Removed Dr Okafor.").await;
+    let read = app.graphql_as(Some(&app.token), members, json!({})).await;
+    assert_eq!(role_of(&read, "Dr Okafor"), None, "{read}");
+    wait_for_xpath(
+        &client,
+        &format!("({trail})[1]//tbody/tr[1][@data-operation='removeOrganisationMember']"),
+    )
+    .await;
+    assert_accessible(&client, "administration after member changes").await;
     assert_accessible(&client, "administration with the audit trail").await;
     client.close().await.unwrap();
 }

@@ -1,4 +1,4 @@
-// Administration, for an organisation's ADMINs: its members and their roles, its API tokens for
+// Administration, for an organisation's ADMINs: its members (add one, change a role, remove one), its API tokens for
 // people and systems (issue, with the secret shown once; rotate; revoke) and its audit trail,
 // newest first. Everything goes through the same GraphQL API an administrator's script would use.
 import { ApiError, gql, refusal } from "../api.js";
@@ -127,6 +127,44 @@ export async function admin() {
     }
   };
 
+  /** @param {SubmitEvent} event @param {Organisation} o */
+  const addMember = async (event, o) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    problems = [];
+    issued = null;
+    if (!text("name")) problems.push({ field: "name", message: "Enter the person's name" });
+    if (!problems.length) {
+      try {
+        await gql(`mutation($input: AddOrganisationMemberInput!) { addOrganisationMember(input: $input) { principalId } }`, {
+          input: { organisationId: o.id, name: text("name"), role: text("role"), oidcSubject: text("oidcSubject") || null },
+        });
+        notice = `Added ${text("name")} as ${words(text("role"))}.`;
+        announce(notice);
+        await load();
+        draw();
+        return;
+      } catch (error) {
+        problems = refusal(error);
+      }
+    }
+    draw();
+    focusErrors();
+  };
+
+  /** @param {Organisation} o @param {Member} m @param {string} role */
+  const setRole = (o, m, role) =>
+    change(`mutation($o: ID!, $p: ID!, $r: OrganisationRole!) { setOrganisationMemberRole(organisationId: $o, principalId: $p, role: $r) { role } }`,
+      { o: o.id, p: m.principalId, r: role }, `${m.name} is now ${words(role)}.`);
+
+  /** @param {Organisation} o @param {Member} m */
+  const removeMember = (o, m) => {
+    if (!confirm(`Remove ${m.name} from ${o.name}? Their tokens no longer reach its data.`)) return;
+    void change(`mutation($o: ID!, $p: ID!) { removeOrganisationMember(organisationId: $o, principalId: $p) }`,
+      { o: o.id, p: m.principalId }, `Removed ${m.name}.`);
+  };
+
   /** @param {Token} t */
   const revoke = (t) => {
     if (!confirm(`Revoke "${t.name}"? Anything using it stops working at once.`)) return;
@@ -136,8 +174,21 @@ export async function admin() {
   /** @param {Organisation} o */
   const organisation = (o) => html`<section aria-labelledby="org-${o.id}"><h2 id="org-${o.id}">${o.name} (${o.odsCode})</h2>
     <table class="nhsuk-table qf-compact" id="members-${o.odsCode}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Members</caption>
-      <thead class="nhsuk-table__head"><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Kind</th></tr></thead>
-      <tbody class="nhsuk-table__body">${o.members.nodes.map((m) => html`<tr><td>${m.name}</td><td>${words(m.role)}</td><td>${m.system ? "system" : "person"}</td></tr>`)}</tbody></table>
+      <thead class="nhsuk-table__head"><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Kind</th><th scope="col"><span class="nhsuk-u-visually-hidden">Actions</span></th></tr></thead>
+      <tbody class="nhsuk-table__body">${o.members.nodes.map((m) => html`<tr data-member=${m.name}><td>${m.name}</td>
+        <td><label class="nhsuk-u-visually-hidden" for="role-${o.odsCode}-${m.principalId}">Role of ${m.name}</label>
+          <select class="nhsuk-select" id="role-${o.odsCode}-${m.principalId}"
+            @change=${(/** @type {Event} */ e) => setRole(o, m, /** @type {HTMLSelectElement} */ (e.currentTarget).value)}>
+            ${["VIEWER", "EDITOR", "ADMIN"].map((r) => html`<option value=${r} ?selected=${r === m.role}>${words(r)}</option>`)}</select></td>
+        <td>${m.system ? "system" : "person"}</td>
+        <td><button class="qf-link" type="button" @click=${() => removeMember(o, m)}>Remove<span class="nhsuk-u-visually-hidden"> ${m.name}</span></button></td></tr>`)}</tbody></table>
+    <details class="nhsuk-details"><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Add a member to ${o.name}</span></summary>
+      <div class="nhsuk-details__text"><form novalidate @submit=${(/** @type {SubmitEvent} */ e) => addMember(e, o)} id="member-${o.odsCode}">
+        ${field({ id: `member-${o.odsCode}-name`, name: "name", label: "Name", hint: "As qiflow shows it; an existing person of this name is reused", problems })}
+        ${select({ id: `member-${o.odsCode}-role`, name: "role", label: "Role", value: "VIEWER", problems, options: ["VIEWER", "EDITOR", "ADMIN"].map((r) => ({ value: r, text: words(r) })) })}
+        ${field({ id: `member-${o.odsCode}-oidcSubject`, name: "oidcSubject", label: "Sign-in subject (optional)", hint: "The identity provider's subject, for a person who signs in with your organisation's account", problems })}
+        <button class="nhsuk-button" type="submit">Add the member</button>
+      </form></div></details>
     <table class="nhsuk-table qf-compact" id="tokens-${o.odsCode}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">API tokens</caption>
       <thead class="nhsuk-table__head"><tr><th scope="col">Token</th><th scope="col">For</th><th scope="col">Role</th><th scope="col">Expires</th>
         <th scope="col">Last used</th><th scope="col"><span class="nhsuk-u-visually-hidden">Actions</span></th></tr></thead>
