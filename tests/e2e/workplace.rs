@@ -1401,3 +1401,66 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     assert_accessible(&client, "a project, by keyboard").await;
     client.close().await.unwrap();
 }
+
+/// Issue 18: the ICS-wide page shows every measure the user can see, one icon table per owning
+/// organisation, each row naming its project, with the API's variation and assurance.
+#[tokio::test]
+async fn the_measures_page_shows_every_measure_by_organisation_as_the_api_does() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    client
+        .goto(&format!("{}/#/measures", app.address))
+        .await
+        .unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    wait_for_xpath(&client, "//h1[.='Measures across the system']").await;
+    let api = app
+        .data(
+            "{ projects(first: 100) { nodes { title owner { odsCode } summary { name variation assurance } } } }",
+            json!({}),
+        )
+        .await;
+    let words = |v: &serde_json::Value| {
+        v.as_str()
+            .map_or("—".to_string(), |s| s.replace('_', " ").to_lowercase())
+    };
+    let mut seen = 0;
+    for project in api["projects"].as_array().unwrap() {
+        let ods = project["owner"]["odsCode"].as_str().unwrap();
+        let title = project["title"].as_str().unwrap();
+        for s in project["summary"].as_array().unwrap() {
+            let name = s["name"].as_str().unwrap();
+            let row = client
+                .find(Locator::XPath(&format!(
+                    "//table[@id='measures-{ods}']//tr[@data-measure=\"{name}\"][td[1]/a[.=\"{title}\"]]"
+                )))
+                .await
+                .unwrap_or_else(|e| panic!("no row for {name} of {title}: {e}"));
+            let cells = row.find_all(Locator::Css("td")).await.unwrap();
+            assert_eq!(
+                cells[3].text().await.unwrap(),
+                words(&s["variation"]),
+                "{name}"
+            );
+            assert_eq!(
+                cells[4].text().await.unwrap(),
+                words(&s["assurance"]),
+                "{name}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "the demo has measures: {api}");
+    let rows = client
+        .find_all(Locator::XPath(
+            "//table[starts-with(@id, 'measures-')]//tbody/tr",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), seen);
+    assert_accessible(&client, "measures across the system").await;
+    client.close().await.unwrap();
+}

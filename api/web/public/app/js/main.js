@@ -10,6 +10,7 @@ import { pathway } from "./pages/pathway.js";
 import { projects, project } from "./pages/projects.js";
 import { logs, log } from "./pages/logs.js";
 import { admin } from "./pages/admin.js";
+import { measures } from "./pages/measures.js";
 
 page("", pathways);
 page("pathway", pathway);
@@ -18,6 +19,7 @@ page("project", project);
 page("logs", logs);
 page("log", log);
 page("admin", admin);
+page("measures", measures);
 
 const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
 const who = /** @type {HTMLElement} */ (document.getElementById("who"));

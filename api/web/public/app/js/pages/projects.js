@@ -11,6 +11,7 @@ import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js"
 import { DriverDiagram } from "../components/drivers.js";
 import { CYCLE_FIELDS, Cycles } from "../components/cycles.js";
 import { download } from "../download.js";
+import { SUMMARY_FIELDS, iconTable } from "../components/icon-table.js";
 
 
 /** @type {import("../router.js").Page} */
@@ -83,7 +84,7 @@ export async function project([id]) {
   const load = async () => {
     /** @type {{ project: any }} */
     const data = await gql(`query($id: ID!) { project(id: $id) { id title aim status version owner { name }
-      summary { measureId name latestDate latestValue variation assurance target }
+      summary { ${SUMMARY_FIELDS} }
       measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit chartSvg } }
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
@@ -137,12 +138,7 @@ export async function project([id]) {
   };
   const draw = (arriving = false) => show(
     html`<a class="nhsuk-back-link" href="#/projects">Back to projects</a><h1>${p.title}</h1><p>${p.aim}</p>
-      <table class="nhsuk-table" id="summary"><caption class="nhsuk-table__caption nhsuk-table__caption--m">Measures at a glance</caption>
-        <thead class="nhsuk-table__head"><tr><th scope="col">Measure</th><th scope="col">Latest</th><th scope="col">Variation</th><th scope="col">Assurance</th><th scope="col">Target</th></tr></thead>
-        <tbody class="nhsuk-table__body">${p.summary.map(
-          (/** @type {any} */ s) => html`<tr><td>${s.name}</td><td>${s.latestValue == null ? "—" : `${Number(s.latestValue).toFixed(1)} (${s.latestDate})`}</td>
-            <td>${words(s.variation)}</td><td>${words(s.assurance)}</td><td>${s.target ?? "—"}</td></tr>`,
-        )}</tbody></table>
+      ${iconTable("summary", "Measures at a glance", p.summary.map((/** @type {import("../components/icon-table.js").MeasureSummary} */ summary) => ({ summary })))}
       ${p.measures.nodes.map((/** @type {any} */ m) => html`<section aria-label=${m.name} id="measure-${m.id}"><h2>${m.name}</h2>
         <div class="qf-picture chart" tabindex="0" role="img" aria-label="SPC chart of ${m.name}">${picture(m.chartSvg)}</div>
         ${panel(m.id).view(m)}</section>`)}
