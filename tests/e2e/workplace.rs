@@ -1284,6 +1284,53 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
         .unwrap();
     assert_eq!(events, "20");
     assert_accessible(&client, "a log with its imports").await;
+    // Checked against another pathway, the figures are the API's for that one.
+    let url = client.current_url().await.unwrap();
+    let log_id = url
+        .fragment()
+        .unwrap()
+        .trim_start_matches("/log/")
+        .to_string();
+    let fitness = |pathway: Option<String>| {
+        let app = &app;
+        let log_id = log_id.clone();
+        async move {
+            let c = app
+                .data(
+                    "query($id: ID!, $p: ID) { eventLog(id: $id) { conformance(pathwayId: $p) { fitness } } }",
+                    json!({"id": log_id, "p": pathway}),
+                )
+                .await;
+            format!(
+                "{:.0}%",
+                100.0 * c["eventLog"]["conformance"]["fitness"].as_f64().unwrap()
+            )
+        }
+    };
+    let shown = || async {
+        client
+            .find(Locator::XPath(
+                "//div[@class='qf-figure'][starts-with(., 'Moves the map allows')]/b",
+            ))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(shown().await, fitness(None).await);
+    let other = wait_for_attr(
+        &client,
+        "//select[@id='conformance-pathway']/option[@value != ''][not(contains(., \"the log's own\"))]",
+    )
+    .await;
+    choose(&client, "#conformance-pathway", &other).await;
+    wait_for_xpath(
+        &client,
+        "//*[@id='status'][starts-with(., 'Checked against')]",
+    )
+    .await;
+    assert_eq!(shown().await, fitness(Some(other)).await);
     fill_xpath(
         &client,
         "//table[@id='imports']//input",

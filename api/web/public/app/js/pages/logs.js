@@ -124,12 +124,27 @@ export async function log([id]) {
       imports(first: 20) { nodes { id source status rows events withdrawnAt withdrawalReason startedAt } }
       discovery(topVariants: 5) { variantCount caseDuration { medianSeconds p90Seconds } }
       mapSvg(minCount: 20) } }`, { id });
+  /** @type {{ pathways: { nodes: { id: string, name: string, version: number, status: string }[] } }} */
+  const { pathways } = await gql(`{ pathways(first: 100) { nodes { id name version status } } }`);
+  /** The pathway the log is checked against: its own unless the user picks another. */
+  let against = l.pathway?.id ?? "";
   /** @type {any} */
   let c = null;
-  if (l.pathway) {
-    c = (/** @type {{ eventLog: { conformance: any } }} */ (await gql(`query($id: ID!) { eventLog(id: $id) { conformance { fitness fittingCaseShare
-        unknownActivities { activity cases } skippedSteps { step name cases } missingTransitions { from to count } } } }`, { id }))).eventLog.conformance;
-  }
+  const check = async () => {
+    c = against
+      ? (/** @type {{ eventLog: { conformance: any } }} */ (await gql(`query($id: ID!, $p: ID) { eventLog(id: $id) { conformance(pathwayId: $p) { fitness fittingCaseShare
+          unknownActivities { activity cases } skippedSteps { step name cases } missingTransitions { from to count } } } }`, { id, p: against }))).eventLog.conformance
+      : null;
+  };
+  await check();
+  /** @param {Event} event */
+  const choose = async (event) => {
+    against = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
+    await check();
+    draw(false);
+    const chosen = pathways.nodes.find((p) => p.id === against);
+    announce(chosen ? `Checked against ${chosen.name}, version ${chosen.version}.` : "Not checked against a pathway.");
+  };
   const d = l.discovery;
   /** @param {any} i */
   const retract = async (i) => {
@@ -149,7 +164,7 @@ export async function log([id]) {
       if (error) error.textContent = e.message;
     }
   };
-  show(
+  const draw = (arriving = true) => show(
     html`<a class="nhsuk-back-link" href="#/logs">Back to event logs</a><h1>${l.name}</h1>
       <div class="qf-figures"><div class="qf-figure">Events<b>${l.eventCount}</b></div><div class="qf-figure">Cases<b>${l.caseCount}</b></div>
         <div class="qf-figure">Variants<b>${d.variantCount}</b></div>
@@ -166,13 +181,21 @@ export async function log([id]) {
             <button class="nhsuk-button nhsuk-button--warning nhsuk-button--small" type="button" @click=${() => retract(i)}>Retract</button>
             <span class="nhsuk-error-message" id="retract-error-${i.id}" role="alert"></span></span>`}</td></tr>`)}</tbody></table>
       <h2>Discovered process map</h2><div class="qf-picture" tabindex="0" role="img" aria-label="Discovered process map">${picture(l.mapSvg)}</div>
+      <h2>Against the pathway map</h2>
+      <div class="nhsuk-form-group"><label class="nhsuk-label" for="conformance-pathway">Check against</label>
+        <select class="nhsuk-select" id="conformance-pathway" @change=${choose}>
+          <option value="" ?selected=${!against}>No pathway</option>
+          ${pathways.nodes.map((p) => html`<option value=${p.id} ?selected=${p.id === against}>${p.name}, version ${p.version} (${words(p.status)})${p.id === l.pathway?.id ? ", the log's own" : ""}</option>`)}
+        </select></div>
       ${c
-        ? html`<h2>Against the pathway map</h2><div class="qf-figures">
+        ? html`<div class="qf-figures">
             <div class="qf-figure">Moves the map allows<b>${percent(c.fitness)}</b></div><div class="qf-figure">Cases that fit entirely<b>${percent(c.fittingCaseShare)}</b></div></div>
             <h3>Activities the map does not know</h3><ul>${c.unknownActivities.length ? c.unknownActivities.map((/** @type {any} */ u) => html`<li>${u.activity}: ${u.cases} cases</li>`) : html`<li>none</li>`}</ul>
             <h3>Steps skipped</h3><ul>${c.skippedSteps.length ? c.skippedSteps.map((/** @type {any} */ s) => html`<li>${s.name}: ${s.cases} cases</li>`) : html`<li>none</li>`}</ul>
             <h3>Moves missing from the map</h3><ul>${c.missingTransitions.length ? c.missingTransitions.map((/** @type {any} */ m) => html`<li>${m.from} → ${m.to}: ${m.count}</li>`) : html`<li>none</li>`}</ul>`
         : nothing}`,
     l.name,
+    { arriving },
   );
+  draw();
 }
