@@ -649,7 +649,7 @@ async fn the_same_work_with_the_keyboard_alone() {
 /// A measure's points as the API holds them (withdrawn ones left out).
 async fn points_of(app: &crate::helpers::TestApp, measure: &str) -> Vec<serde_json::Value> {
     app.data(
-        "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value } } } }",
+        "query($id: ID!) { measure(id: $id) { points(first: 100) { nodes { date value annotation } } } }",
         json!({ "id": measure }),
     )
     .await["measure"]["points"]
@@ -781,6 +781,12 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     )
     .await;
     fill(&client, &format!("#correcting-{second}"), "47").await;
+    fill(
+        &client,
+        &format!("#annotation-{second}"),
+        "Extra weekend theatre list",
+    )
+    .await;
     click(
         &client,
         &format!("//tr[@data-date='{second}']//button[.='Save']"),
@@ -789,6 +795,11 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     wait_for_xpath(
         &client,
         &format!("//tr[@data-date='{second}']/td[2][.='47']"),
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        &format!("//tr[@data-date='{second}']/td[3][.='Extra weekend theatre list']"),
     )
     .await;
     click(
@@ -816,7 +827,8 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     assert_accessible(&client, "a project's data").await;
 
     // What the API holds is what the page shows, and what was pasted, corrected and retracted.
-    let held = points_of(&app, &measure).await;
+    let held_points = points_of(&app, &measure).await;
+    let held = held_points.clone();
     let shown = client
         .execute(
             "return [...document.querySelectorAll(`#points-${arguments[0]} tbody tr`)].map((r) => [r.cells[0].textContent.trim(), Number(r.cells[1].textContent)]);",
@@ -841,6 +853,11 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         .map(|(i, (date, value))| json!([date.to_string(), if i == 1 { 47.0 } else { *value }]))
         .collect();
     assert_eq!(pairs(&held), pairs(&expected));
+    let noted: Vec<(&str, &str)> = held_points
+        .iter()
+        .filter_map(|p| Some((p["date"].as_str()?, p["annotation"].as_str()?)))
+        .collect();
+    assert_eq!(noted, [(second.as_str(), "Extra weekend theatre list")]);
 
     // A driver diagram of two levels with a change idea, one node's words corrected.
     click(&client, "//button[@id='add-primary']").await;

@@ -1,4 +1,5 @@
-// Entering and correcting a measure's data in the page: paste two or three columns from a
+// Entering and correcting a measure's data in the page (a correction can carry a note on the
+// point: what happened that week): paste two or three columns from a
 // spreadsheet (every row checked, and named when wrong, before anything is saved), correct a
 // point (recording a date again replaces its value, and the old one is kept as withdrawn), or
 // retract one with a reason.
@@ -76,10 +77,15 @@ export class MeasureData {
         </form>
         <table class="nhsuk-table qf-compact" id="points-${id}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Points recorded</caption>
           <thead class="nhsuk-table__head"><tr><th scope="col">Date</th><th scope="col">${ratio ? "Count of total" : "Value"}</th>
-            <th scope="col"><span class="nhsuk-u-visually-hidden">Actions</span></th></tr></thead>
+            <th scope="col">Note</th><th scope="col"><span class="nhsuk-u-visually-hidden">Actions</span></th></tr></thead>
           <tbody class="nhsuk-table__body">${this.points.map((p) => html`<tr data-date=${p.date}>
             <td>${p.date}</td>
             <td>${this.correcting === p.date ? this.correctForm(m, p, ratio) : say(p)}</td>
+            <td>${this.correcting === p.date
+              ? html`<label class="nhsuk-u-visually-hidden" for="annotation-${p.date}">Note on ${p.date}</label>
+                <input class="nhsuk-input nhsuk-input--width-20" id="annotation-${p.date}" type="text" .value=${p.annotation ?? ""}
+                  placeholder="What happened: for example, new triage tool from today">`
+              : p.annotation ?? ""}</td>
             <td>${this.retracting === p.date
               ? this.retractForm(m, p)
               : html`<button class="qf-link" type="button" @click=${() => this.start("correcting", p.date)}>Correct<span class="nhsuk-u-visually-hidden"> ${p.date}</span></button>
@@ -99,7 +105,11 @@ export class MeasureData {
   correctForm(m, p, ratio) {
     const save = async () => {
       const get = (/** @type {string} */ k) => Number(/** @type {HTMLInputElement} */ (document.getElementById(`${k}-${p.date}`)).value);
-      const point = ratio ? { date: p.date, numerator: get("correcting"), denominator: get("total") } : { date: p.date, value: get("correcting") };
+      // A note travels with the point: a correction that only adds one keeps the value.
+      const note = /** @type {HTMLInputElement | null} */ (document.getElementById(`annotation-${p.date}`))?.value.trim() || null;
+      const point = ratio
+        ? { date: p.date, numerator: get("correcting"), denominator: get("total"), annotation: note }
+        : { date: p.date, value: get("correcting"), annotation: note };
       await this.record(m, [point], `Corrected ${p.date}.`);
     };
     return html`<span class="qf-inline">
