@@ -859,6 +859,65 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         .collect();
     assert_eq!(noted, [(second.as_str(), "Extra weekend theatre list")]);
 
+    // A measure computed from the demo's event log, by picking the log, two activities and a
+    // statistic: its points are the API's, computed from the log.
+    let logs = app
+        .data("{ eventLogs(first: 10) { nodes { id name } } }", json!({}))
+        .await;
+    let log_id = logs["eventLogs"][0]["id"].as_str().unwrap().to_string();
+    click(
+        &client,
+        "//summary[contains(., 'Add a measure computed from an event log')]",
+    )
+    .await;
+    fill(
+        &client,
+        "#log-measure-name",
+        "Hours from triage to clerking",
+    )
+    .await;
+    choose(&client, "#log-measure-logId", &log_id).await;
+    choose(&client, "#log-measure-fromActivity", "ED_TRIAGE").await;
+    choose(&client, "#log-measure-toActivity", "ED_CLERK").await;
+    choose(&client, "#log-measure-statistic", "MEDIAN_TIME").await;
+    click(
+        &client,
+        "//form[@id='new-log-measure']//button[.='Add the measure']",
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        "//section[@aria-label='Hours from triage to clerking']//*[local-name()='svg']",
+    )
+    .await;
+    let url = client.current_url().await.unwrap();
+    let project_id = url
+        .fragment()
+        .unwrap()
+        .trim_start_matches("/project/")
+        .to_string();
+    let measures = app
+        .data(
+            "query($id: ID!) { project(id: $id) { measures(first: 5) { nodes { name fromLog { logId fromActivity toActivity } points(first: 5) { nodes { date } } } } } }",
+            json!({"id": project_id}),
+        )
+        .await;
+    let from_log = measures["project"]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Hours from triage to clerking")
+        .unwrap_or_else(|| panic!("{measures}"))
+        .clone();
+    assert_eq!(
+        from_log["fromLog"],
+        json!({"logId": log_id, "fromActivity": "ED_TRIAGE", "toActivity": "ED_CLERK"})
+    );
+    assert!(
+        !from_log["points"].as_array().unwrap().is_empty(),
+        "{from_log}"
+    );
+
     // A driver diagram of two levels with a change idea, one node's words corrected.
     click(&client, "//button[@id='add-primary']").await;
     fill(&client, "#driver-text", "Timely access to theatre").await;

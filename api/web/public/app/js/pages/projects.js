@@ -5,7 +5,7 @@
 import { gql, refusal } from "../api.js";
 import { words } from "../format.js";
 import { go } from "../router.js";
-import { announce, errorSummary, focusErrors, html, picture, show } from "../view.js";
+import { announce, errorSummary, focusErrors, html, nothing, picture, show } from "../view.js";
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 import { DriverDiagram } from "../components/drivers.js";
@@ -81,6 +81,59 @@ export async function project([id]) {
   const cycles = new Cycles(() => reload());
   /** @type {import("../components/fields.js").FieldProblem[]} */
   let problems = [];
+  /** @type {import("../components/fields.js").FieldProblem[]} */
+  let logProblems = [];
+  /** The event logs the caller can see, and the activities of the one chosen for a log measure. */
+  /** @type {{ id: string, name: string }[]} */
+  let logs = [];
+  let logId = "";
+  /** @type {string[]} */
+  let activities = [];
+  /** Reads the activities of the chosen log (from its discovered edges and start activities). */
+  const readActivities = async () => {
+    if (!logId) {
+      activities = [];
+      return;
+    }
+    /** @type {{ eventLog: { discovery: { edges: { from: string, to: string }[], startActivities: { activity: string }[] } } }} */
+    const r = await gql(`query($id: ID!) { eventLog(id: $id) { discovery { edges { from to } startActivities { activity } } } }`, { id: logId });
+    const d = r.eventLog.discovery;
+    activities = [...new Set([...d.startActivities.map((a) => a.activity), ...d.edges.flatMap((e) => [e.from, e.to])])].sort();
+  };
+  /** @param {Event} event */
+  const chooseLog = async (event) => {
+    logId = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
+    await readActivities();
+    draw();
+  };
+  /** @param {SubmitEvent} event */
+  const addLogMeasure = async (event) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    logProblems = [];
+    const statistic = text("statistic");
+    if (!text("name")) logProblems.push({ field: "name", message: "Enter the measure's name" });
+    if (!logId) logProblems.push({ field: "logId", message: "Choose the event log" });
+    const targetMinutes = text("targetHours") ? Number(text("targetHours")) * 60 : null;
+    if (statistic === "PERCENT_WITHIN_TARGET" && !(targetMinutes && targetMinutes > 0))
+      logProblems.push({ field: "targetHours", message: "Enter the time a case should take, in hours, to count within target" });
+    if (!logProblems.length) {
+      try {
+        await gql(`mutation($input: AddLogMeasureInput!) { addLogMeasure(input: $input) { measure { id } } }`, {
+          input: { projectId: p.id, expectedVersion: p.version, logId, name: text("name"), fromActivity: text("fromActivity"),
+            toActivity: text("toActivity"), statistic, period: text("period"), direction: text("direction"), targetMinutes },
+        });
+        announce(`Added the measure ${text("name")}, computed from the log.`);
+        await reload();
+        return;
+      } catch (error) {
+        logProblems = refusal(error);
+      }
+    }
+    draw();
+    focusErrors();
+  };
   const load = async () => {
     /** @type {{ project: any }} */
     const data = await gql(`query($id: ID!) { project(id: $id) { id title aim status version owner { name }
@@ -89,6 +142,9 @@ export async function project([id]) {
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
+    /** @type {{ eventLogs: { nodes: { id: string, name: string }[] } }} */
+    const seen = await gql(`{ eventLogs(first: 100) { nodes { id name } } }`);
+    logs = seen.eventLogs.nodes;
   };
   /** Downloads the project's report as the API writes it. @param {"HTML" | "MARKDOWN"} format */
   const report = async (format) => {
@@ -156,6 +212,27 @@ export async function project([id]) {
             ${select({ id: "measure-new-chartType", name: "chartType", label: "Chart", problems,
               options: [["XMR", "XmR (values)"], ["P", "P chart (a share: count of a total)"], ["U", "U chart (a rate: count per unit)"], ["RUN", "Run chart"]].map(([v, t]) => ({ value: v, text: t })) })}
             <button class="nhsuk-button" type="submit">Add measure</button>
+          </form></div></details>
+      <details class="nhsuk-details" ?open=${logProblems.length > 0 || Boolean(logId)}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Add a measure computed from an event log</span></summary>
+        <div class="nhsuk-details__text">
+          ${errorSummary(logProblems.map((x) => ({ message: x.message, href: `#log-measure-${x.field.split(".").pop() || "name"}` })))}
+          <form id="new-log-measure" novalidate @submit=${addLogMeasure}>
+            ${field({ id: "log-measure-name", name: "name", label: "Name", hint: "For example: median hours from arrival to surgery", problems: logProblems, width: "nhsuk-input--width-30" })}
+            <div class="nhsuk-form-group"><label class="nhsuk-label" for="log-measure-logId">Event log</label>
+              <select class="nhsuk-select" id="log-measure-logId" name="logId" @change=${chooseLog}>
+                <option value="" ?selected=${!logId}>Choose a log</option>
+                ${logs.map((l) => html`<option value=${l.id} ?selected=${l.id === logId}>${l.name}</option>`)}</select></div>
+            ${activities.length
+              ? html`${select({ id: "log-measure-fromActivity", name: "fromActivity", label: "From the activity", problems: logProblems, options: activities.map((a) => ({ value: a, text: a })) })}
+                ${select({ id: "log-measure-toActivity", name: "toActivity", label: "To the activity", problems: logProblems, options: activities.map((a) => ({ value: a, text: a })) })}
+                ${select({ id: "log-measure-statistic", name: "statistic", label: "Statistic", problems: logProblems,
+                  options: [["MEDIAN_TIME", "median time"], ["MEAN_TIME", "mean time"], ["CASE_COUNT", "number of cases"], ["PERCENT_WITHIN_TARGET", "% of cases within a target time"]].map(([v, t]) => ({ value: v, text: t })) })}
+                ${field({ id: "log-measure-targetHours", name: "targetHours", label: "Target time in hours (for % within target)", type: "number", problems: logProblems, width: "nhsuk-input--width-5" })}
+                ${select({ id: "log-measure-period", name: "period", label: "A point per", problems: logProblems, options: [["WEEK", "week"], ["MONTH", "month"]].map(([v, t]) => ({ value: v, text: t })) })}
+                ${select({ id: "log-measure-direction", name: "direction", label: "Better is", problems: logProblems,
+                  options: [["DECREASE", "lower"], ["INCREASE", "higher"], ["NEUTRAL", "neither (watch only)"]].map(([v, t]) => ({ value: v, text: t })) })}
+                <button class="nhsuk-button" type="submit">Add the measure</button>`
+              : logId ? html`<p>The log has no activities yet.</p>` : nothing}
           </form></div></details>
       <h2>Driver diagram</h2><p class="nhsuk-body-s">Aim: ${p.aim}</p>${diagram.view(p)}
       <h2>PDSA cycles</h2>${cycles.view(p)}
