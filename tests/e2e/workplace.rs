@@ -996,6 +996,18 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     .await;
     fill(&client, "#plan-start", "07/07/2025").await;
     fill(&client, "#plan-end", "03/08/2025").await;
+    fill(
+        &client,
+        "#plan-questions",
+        "Is the list kept free of electives?\nDo patients reach theatre sooner?",
+    )
+    .await;
+    fill(
+        &client,
+        "#plan-plan",
+        "Trauma coordinator books every fracture onto the ring-fenced list, weekdays, theatre 4",
+    )
+    .await;
     choose(&client, &format!("#predict-{measure}"), "DECREASE").await;
     click(&client, "//button[.='Plan the cycle']").await;
     let moves = [
@@ -1027,6 +1039,51 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
             }
             click(&client, &format!("{form}//button[.='{button}']")).await;
             wait_for_xpath(&client, &format!("{card}//strong[@data-stage='{stage}']")).await;
+            if stage == "DO" && cycle == 1 {
+                fill_xpath(
+                    &client,
+                    &format!("{card}//form[contains(@class, 'qf-observe')]//textarea"),
+                    "Two electives took the list on Tuesday",
+                )
+                .await;
+                click(
+                    &client,
+                    &format!("{card}//button[.='Record the observation']"),
+                )
+                .await;
+                wait_for_xpath(
+                    &client,
+                    &format!(
+                        "{card}//ul[@class='qf-observations']/li[starts-with(., 'Two electives took the list on Tuesday')]"
+                    ),
+                )
+                .await;
+                let cycle_read = app
+                    .data(
+                        "query($id: ID!) { project(id: $id) { cycles(first: 1) { nodes { questions plan observations(first: 5) { nodes { text } } } } } }",
+                        json!({"id": project_id}),
+                    )
+                    .await;
+                let first = &cycle_read["project"]["cycles"][0];
+                assert_eq!(
+                    first["questions"],
+                    json!([
+                        "Is the list kept free of electives?",
+                        "Do patients reach theatre sooner?"
+                    ]),
+                    "{cycle_read}"
+                );
+                assert_eq!(
+                    first["observations"][0]["text"],
+                    "Two electives took the list on Tuesday"
+                );
+                assert!(
+                    first["plan"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("Trauma coordinator")
+                );
+            }
             if stage == "STUDY" && cycle == 1 {
                 let study = text(&client, ".qf-study").await;
                 assert!(study.contains("Hours to surgery"), "{study}");

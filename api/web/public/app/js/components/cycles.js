@@ -1,5 +1,7 @@
-// PDSA cycles in the project page: plan one (a change idea from the diagram, an objective,
-// predictions naming their measures), then move it on with the one move its stage allows
+// PDSA cycles in the project page: plan one (a change idea from the diagram, an objective, the
+// questions it answers, who does what where and when, how the data is collected, predictions
+// naming their measures), record what the team sees while it runs, move it on with the one move
+// its stage allows
 // (PLAN → DO → STUDY → ACT → closed), read the study's judgement of each prediction on the
 // measure's chart, and decide: adopt, adapt (which plans the next cycle of the ramp) or abandon.
 import { ApiError, gql } from "../api.js";
@@ -13,14 +15,32 @@ import { when, words } from "../format.js";
  *   learning: string | null, decision: string | null, rationale: string | null,
  *   predictions: { measureId: string, expectedValue: number | null, expectedDirection: string | null }[],
  *   study: { measureId: string, verdict: string, reason: string }[],
- *   history: { from: string | null, to: string, at: string, by: string }[] }} Cycle
+ *   history: { from: string | null, to: string, at: string, by: string }[],
+ *   questions: string[], plan: string, dataCollection: string,
+ *   observations: { nodes: { id: string, at: string, author: string, text: string }[] } }} Cycle
  * @typedef {{ id: string, version: number, drivers: { id: string, kind: string, text: string }[],
  *   measures: { nodes: { id: string, name: string }[] }, cycles: { nodes: Cycle[] } }} Project
  */
 
 /** The fields of a project's cycles this component shows. */
 export const CYCLE_FIELDS = `id changeIdea stage version objective plannedStart plannedEnd actualStart actualEnd learning decision rationale
-  predictions { measureId expectedValue expectedDirection } study { measureId verdict reason } history { from to at by }`;
+  predictions { measureId expectedValue expectedDirection } study { measureId verdict reason } history { from to at by }
+  questions plan dataCollection`;
+
+/**
+ * Gives each cycle that has started its observations: a query per cycle, as the project's own
+ * query would pass the API's complexity limit with every cycle's observations in it.
+ * @param {Cycle[]} cycles
+ */
+export async function withObservations(cycles) {
+  await Promise.all(cycles.map(async (c) => {
+    c.observations = { nodes: [] };
+    if (c.stage === "PLAN") return;
+    /** @type {{ cycle: { observations: Cycle["observations"] } }} */
+    const r = await gql(`query($id: ID!) { cycle(id: $id) { observations(first: 50) { nodes { id at author text } } } }`, { id: c.id });
+    c.observations = r.cycle.observations;
+  }));
+}
 
 /** What each stage's one move is called, and what it asks for. */
 const MOVES = /** @type {Record<string, { label: string, next: string }>} */ ({
@@ -45,6 +65,9 @@ export class Cycles {
     return html`<ol class="nhsuk-list" id="cycles">${p.cycles.nodes.map((c, i) => html`<li><div class="nhsuk-card" data-cycle=${c.id}><div class="nhsuk-card__content">
         <h3 class="nhsuk-card__heading">Cycle ${i + 1}: ${c.changeIdea} <strong class="nhsuk-tag" data-stage=${c.stage}>${words(c.stage)}</strong></h3>
         <p>${c.objective}</p>
+        ${c.questions.length ? html`<p class="nhsuk-u-margin-bottom-1"><strong>Questions:</strong></p><ul>${c.questions.map((q) => html`<li>${q}</li>`)}</ul>` : nothing}
+        ${c.plan ? html`<p><strong>Who, what, where, when:</strong> ${c.plan}</p>` : nothing}
+        ${c.dataCollection ? html`<p><strong>Data collection:</strong> ${c.dataCollection}</p>` : nothing}
         <p class="nhsuk-body-s">Planned ${c.plannedStart ?? "—"} to ${c.plannedEnd ?? "—"}; ran ${c.actualStart ?? "—"} to ${c.actualEnd ?? "—"}</p>
         ${c.predictions.length ? html`<p>Predictions: ${c.predictions.map((x) =>
           `${names.get(x.measureId) ?? "a measure"} will ${x.expectedDirection ? words(x.expectedDirection) : `reach ${x.expectedValue}`}`).join("; ")}</p>` : nothing}
@@ -52,6 +75,10 @@ export class Cycles {
           ? html`<h4>What the charts say</h4><ul class="qf-study">${c.study.map((s) => html`<li><strong class="nhsuk-tag ${s.verdict === "MET" ? "nhsuk-tag--green" : s.verdict === "NOT_MET" ? "nhsuk-tag--red" : "nhsuk-tag--grey"}">${words(s.verdict)}</strong>
               ${names.get(s.measureId) ?? "a measure"}: ${s.reason}</li>`)}</ul>`
           : nothing}
+        ${c.observations.nodes.length || c.stage === "DO"
+          ? html`<h4>What the team saw</h4><ul class="qf-observations">${c.observations.nodes.map((o) => html`<li>${o.text} <span class="nhsuk-body-s">(${o.author}, ${when(o.at)})</span></li>`)}</ul>`
+          : nothing}
+        ${c.stage === "DO" ? this.observeForm(c) : nothing}
         ${c.learning ? html`<p><strong>Learning:</strong> ${c.learning}</p>` : nothing}
         ${c.decision ? html`<p><strong>Decision:</strong> ${words(c.decision)}${c.rationale ? `: ${c.rationale}` : ""}</p>` : nothing}
         ${MOVES[c.stage] ? this.moveForm(c) : nothing}
@@ -85,6 +112,39 @@ export class Cycles {
       ${field}
       <button class="nhsuk-button nhsuk-button--secondary" type="submit">${move.label}</button>
     </form>`;
+  }
+
+  /** Recording an observation while the test runs. @param {Cycle} c */
+  observeForm(c) {
+    const key = `observe-${c.id}`;
+    return html`<form class="qf-observe" novalidate @submit=${(/** @type {SubmitEvent} */ e) => this.observe(e, c)}>
+      ${this.problems[key] ? html`<p class="nhsuk-error-message" role="alert" id="observe-error-${c.id}">${this.problems[key]}</p>` : nothing}
+      <div class="nhsuk-form-group"><label class="nhsuk-label" for="observe-${c.id}">What did the team see?</label>
+        <div class="nhsuk-hint" id="observe-${c.id}-hint">In your words; never a patient's name or NHS number</div>
+        <textarea class="nhsuk-textarea" id="observe-${c.id}" name="text" rows="2" aria-describedby="observe-${c.id}-hint"></textarea></div>
+      <button class="nhsuk-button nhsuk-button--secondary" type="submit">Record the observation</button></form>`;
+  }
+
+  /** @param {SubmitEvent} event @param {Cycle} c */
+  async observe(event, c) {
+    event.preventDefault();
+    const key = `observe-${c.id}`;
+    const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+    const text = String(new FormData(form).get("text") ?? "").trim();
+    if (!text) this.problems[key] = "Say what the team saw";
+    else {
+      try {
+        await gql(`mutation($id: ID!, $t: String!) { addObservation(cycleId: $id, text: $t) { id } }`, { id: c.id, t: text });
+        delete this.problems[key];
+        form.reset();
+        announce("Recorded the observation.");
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        this.problems[key] = error.message;
+      }
+    }
+    await this.reload();
+    if (this.problems[key]) document.getElementById(`observe-error-${c.id}`)?.focus();
   }
 
   /** @param {SubmitEvent} event @param {Cycle} c */
@@ -131,6 +191,13 @@ export class Cycles {
               <input class="nhsuk-input" id="plan-idea-text" name="ideaText" type="text"></div>`}
         <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-objective">Objective</label>
           <input class="nhsuk-input" id="plan-objective" name="objective" type="text"></div>
+        <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-questions">Questions the test answers (optional)</label>
+          <div class="nhsuk-hint" id="plan-questions-hint">One a line: for example, will the trauma coordinator see every patient before 10am?</div>
+          <textarea class="nhsuk-textarea" id="plan-questions" name="questions" rows="3" aria-describedby="plan-questions-hint"></textarea></div>
+        <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-plan">Who, what, where, when (optional)</label>
+          <textarea class="nhsuk-textarea" id="plan-plan" name="plan" rows="2"></textarea></div>
+        <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-dataCollection">How the data is collected (optional)</label>
+          <textarea class="nhsuk-textarea" id="plan-dataCollection" name="dataCollection" rows="2"></textarea></div>
         <div class="qf-inline">
           <div class="nhsuk-form-group"><label class="nhsuk-label" for="plan-start">Planned start</label>
             <input class="nhsuk-input nhsuk-input--width-10" id="plan-start" name="start" placeholder="day/month/year"></div>
@@ -167,7 +234,8 @@ export class Cycles {
       try {
         await gql(`mutation($input: PlanCycleInput!) { planCycle(input: $input) { id } }`, {
           input: { projectId: p.id, changeIdea, changeIdeaId: idea?.id ?? null, objective: text("objective"), predictions,
-            plannedStart: start, plannedEnd: end },
+            plannedStart: start, plannedEnd: end, plan: text("plan"), dataCollection: text("dataCollection"),
+            questions: text("questions").split("\n").map((q) => q.trim()).filter(Boolean) },
         });
         delete this.problems.new;
         announce(`Planned a cycle testing ${changeIdea}.`);

@@ -9,7 +9,7 @@ import { announce, errorSummary, focusErrors, html, nothing, picture, show } fro
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 import { DriverDiagram } from "../components/drivers.js";
-import { CYCLE_FIELDS, Cycles } from "../components/cycles.js";
+import { CYCLE_FIELDS, Cycles, withObservations } from "../components/cycles.js";
 import { download } from "../download.js";
 import { SUMMARY_FIELDS, iconTable } from "../components/icon-table.js";
 
@@ -142,6 +142,7 @@ export async function project([id]) {
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
+    await withObservations(p.cycles.nodes);
     /** @type {{ eventLogs: { nodes: { id: string, name: string }[] } }} */
     const seen = await gql(`{ eventLogs(first: 100) { nodes { id name } } }`);
     logs = seen.eventLogs.nodes;
