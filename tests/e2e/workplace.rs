@@ -1464,6 +1464,33 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
     )
     .await;
     assert_eq!(shown().await, fitness(Some(other)).await);
+    // Filtered discovery: every move on the map, repeats as one; the variants are the API's.
+    fill(&client, "#filter-minCount", "1").await;
+    click(&client, "//label[@for='filter-collapseRepeats']").await;
+    click(&client, "//form[@id='discovery-filters']//button[.='Show']").await;
+    wait_for_xpath(
+        &client,
+        "//*[@id='status'][starts-with(., 'Showing moves seen at least 1 times, repeats')]",
+    )
+    .await;
+    let variants = app
+        .data(
+            "query($id: ID!) { eventLog(id: $id) { discovery(topVariants: 5, collapseRepeats: true) { topVariants { count activities } } } }",
+            json!({"id": log_id}),
+        )
+        .await;
+    let first = &variants["eventLog"]["discovery"]["topVariants"][0];
+    let row = text(&client, "#variants tbody tr").await;
+    let activities: Vec<&str> = first["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        row.starts_with(&first["count"].to_string()) && row.ends_with(&activities.join(" → ")),
+        "{row} vs {first}"
+    );
     fill_xpath(
         &client,
         "//table[@id='imports']//input",

@@ -122,8 +122,31 @@ export async function log([id]) {
   /** @type {{ eventLog: any }} */
   const { eventLog: l } = await gql(`query($id: ID!) { eventLog(id: $id) { name eventCount caseCount pathway { id }
       imports(first: 20) { nodes { id source status rows events withdrawnAt withdrawalReason startedAt } }
-      discovery(topVariants: 5) { variantCount caseDuration { medianSeconds p90Seconds } }
+      discovery(topVariants: 5) { ${DISCOVERY_FIELDS} }
       mapSvg(minCount: 20) } }`, { id });
+  /** How the discovered map and variants are filtered. */
+  const filters = { minCount: 20, collapseRepeats: false };
+  /** @param {SubmitEvent} event */
+  const refine = async (event) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const minCount = Number(String(form.get("minCount") ?? "").trim() || "1");
+    const error = document.getElementById("filters-error");
+    if (!(Number.isInteger(minCount) && minCount >= 1)) {
+      if (error) error.textContent = "Moves seen at least: a whole number, 1 or more";
+      return document.getElementById("filter-minCount")?.focus();
+    }
+    filters.minCount = minCount;
+    filters.collapseRepeats = Boolean(form.get("collapseRepeats"));
+    /** @type {{ eventLog: { discovery: any, mapSvg: string } }} */
+    const r = await gql(`query($id: ID!, $m: Int!, $c: Boolean!) { eventLog(id: $id) {
+        discovery(topVariants: 5, collapseRepeats: $c) { ${DISCOVERY_FIELDS} } mapSvg(minCount: $m) } }`,
+      { id, m: filters.minCount, c: filters.collapseRepeats });
+    l.discovery = r.eventLog.discovery;
+    l.mapSvg = r.eventLog.mapSvg;
+    draw(false);
+    announce(`Showing moves seen at least ${filters.minCount} times${filters.collapseRepeats ? ", repeats treated as one" : ""}.`);
+  };
   /** @type {{ pathways: { nodes: { id: string, name: string, version: number, status: string }[] } }} */
   const { pathways } = await gql(`{ pathways(first: 100) { nodes { id name version status } } }`);
   /** The pathway the log is checked against: its own unless the user picks another. */
@@ -145,7 +168,7 @@ export async function log([id]) {
     const chosen = pathways.nodes.find((p) => p.id === against);
     announce(chosen ? `Checked against ${chosen.name}, version ${chosen.version}.` : "Not checked against a pathway.");
   };
-  const d = l.discovery;
+
   /** @param {any} i */
   const retract = async (i) => {
     const input = /** @type {HTMLInputElement} */ (document.getElementById(`retract-${i.id}`));
@@ -164,7 +187,9 @@ export async function log([id]) {
       if (error) error.textContent = e.message;
     }
   };
-  const draw = (arriving = true) => show(
+  const draw = (arriving = true) => {
+    const d = l.discovery;
+    show(
     html`<a class="nhsuk-back-link" href="#/logs">Back to event logs</a><h1>${l.name}</h1>
       <div class="qf-figures"><div class="qf-figure">Events<b>${l.eventCount}</b></div><div class="qf-figure">Cases<b>${l.caseCount}</b></div>
         <div class="qf-figure">Variants<b>${d.variantCount}</b></div>
@@ -180,7 +205,21 @@ export async function log([id]) {
             <input class="nhsuk-input nhsuk-input--width-20" id="retract-${i.id}" type="text" placeholder="Why retract it?">
             <button class="nhsuk-button nhsuk-button--warning nhsuk-button--small" type="button" @click=${() => retract(i)}>Retract</button>
             <span class="nhsuk-error-message" id="retract-error-${i.id}" role="alert"></span></span>`}</td></tr>`)}</tbody></table>
-      <h2>Discovered process map</h2><div class="qf-picture" tabindex="0" role="img" aria-label="Discovered process map">${picture(l.mapSvg)}</div>
+      <h2>Discovered process map</h2>
+      <form class="qf-inline" id="discovery-filters" novalidate @submit=${refine}>
+        <div class="nhsuk-form-group"><label class="nhsuk-label" for="filter-minCount">Moves seen at least (times)</label>
+          <input class="nhsuk-input nhsuk-input--width-5" id="filter-minCount" name="minCount" type="number" min="1" .value=${String(filters.minCount)}></div>
+        <div class="nhsuk-checkboxes nhsuk-checkboxes--small nhsuk-form-group"><div class="nhsuk-checkboxes__item">
+          <input class="nhsuk-checkboxes__input" id="filter-collapseRepeats" name="collapseRepeats" type="checkbox" value="1" ?checked=${filters.collapseRepeats}>
+          <label class="nhsuk-label nhsuk-checkboxes__label" for="filter-collapseRepeats">Treat an activity repeated straight after itself as one</label></div></div>
+        <button class="nhsuk-button nhsuk-button--secondary" type="submit">Show</button>
+        <span class="nhsuk-error-message" id="filters-error" role="alert"></span>
+      </form>
+      <div class="qf-picture" tabindex="0" role="img" aria-label="Discovered process map">${picture(l.mapSvg)}</div>
+      <table class="nhsuk-table qf-compact" id="variants"><caption class="nhsuk-table__caption nhsuk-table__caption--s">The most common variants</caption>
+        <thead class="nhsuk-table__head"><tr><th scope="col">Cases</th><th scope="col">Share</th><th scope="col">Activities in order</th></tr></thead>
+        <tbody class="nhsuk-table__body">${d.topVariants.map((/** @type {any} */ v) => html`<tr><td>${v.count}</td><td>${percent(v.share)}</td>
+          <td>${v.activities.join(" → ")}</td></tr>`)}</tbody></table>
       <h2>Against the pathway map</h2>
       <div class="nhsuk-form-group"><label class="nhsuk-label" for="conformance-pathway">Check against</label>
         <select class="nhsuk-select" id="conformance-pathway" @change=${choose}>
@@ -196,6 +235,10 @@ export async function log([id]) {
         : nothing}`,
     l.name,
     { arriving },
-  );
+    );
+  };
   draw();
 }
+
+/** What the log page shows of a discovery. */
+const DISCOVERY_FIELDS = "variantCount caseDuration { medianSeconds p90Seconds } topVariants { count share activities }";
