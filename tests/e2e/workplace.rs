@@ -918,6 +918,36 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         "{from_log}"
     );
 
+    // The measure changed: a P chart cannot draw plain values and is refused, naming the chart
+    // type; then a target is set.
+    let edit = format!("//form[@id='edit-{measure}']");
+    click(
+        &client,
+        &format!("//section[@id='measure-{measure}']//summary[starts-with(., 'Change ')]"),
+    )
+    .await;
+    choose(&client, &format!("#measure-{measure}-chartType"), "P").await;
+    click(&client, &format!("{edit}//button[.='Save the changes']")).await;
+    wait_for(&client, &format!("#measure-{measure}-chartType-error")).await;
+    choose(&client, &format!("#measure-{measure}-chartType"), "XMR").await;
+    fill(&client, &format!("#measure-{measure}-target"), "30").await;
+    click(&client, &format!("{edit}//button[.='Save the changes']")).await;
+    wait_for_xpath(
+        &client,
+        "//*[@id='status'][starts-with(., 'Changed the measure')]",
+    )
+    .await;
+    let changed = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { target chartType } }",
+            json!({"id": measure}),
+        )
+        .await;
+    assert_eq!(
+        changed["measure"],
+        json!({"target": 30.0, "chartType": "XMR"})
+    );
+
     // A driver diagram of two levels with a change idea, one node's words corrected.
     click(&client, "//button[@id='add-primary']").await;
     fill(&client, "#driver-text", "Timely access to theatre").await;

@@ -138,7 +138,7 @@ export async function project([id]) {
     /** @type {{ project: any }} */
     const data = await gql(`query($id: ID!) { project(id: $id) { id title aim status version owner { name }
       summary { ${SUMMARY_FIELDS} }
-      measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit chartSvg } }
+      measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit definition direction target fromLog { logId } chartSvg } }
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
@@ -166,6 +166,56 @@ export async function project([id]) {
       panels.set(measureId, found);
     }
     return found;
+  };
+  /** Problems of each measure's change form, by measure id. @type {Record<string, import("../components/fields.js").FieldProblem[]>} */
+  const editProblems = {};
+  /** @param {SubmitEvent} event @param {any} m */
+  const editMeasure = async (event, m) => {
+    event.preventDefault();
+    const form = new FormData(/** @type {HTMLFormElement} */ (event.currentTarget));
+    const text = (/** @type {string} */ k) => String(form.get(k) ?? "").trim();
+    /** @type {import("../components/fields.js").FieldProblem[]} */
+    const found = [];
+    if (!text("name")) found.push({ field: "name", message: "Enter the measure's name" });
+    const target = text("target");
+    if (target && !Number.isFinite(Number(target))) found.push({ field: "target", message: "The target must be a number" });
+    editProblems[m.id] = found;
+    if (!found.length) {
+      try {
+        await gql(`mutation($input: UpdateMeasureInput!) { updateMeasure(input: $input) { id } }`, {
+          input: { id: m.id, expectedVersion: p.version, name: text("name"), definition: text("definition"), unit: text("unit"),
+            direction: text("direction"), target: target ? Number(target) : null, chartType: text("chartType") },
+        });
+        delete editProblems[m.id];
+        announce(`Changed the measure ${text("name")}.`);
+        await reload();
+        return;
+      } catch (error) {
+        editProblems[m.id] = refusal(error);
+      }
+    }
+    draw();
+    focusErrors();
+  };
+  /** The form that changes a measure, filled with what it is now. @param {any} m */
+  const editForm = (m) => {
+    const found = editProblems[m.id] ?? [];
+    const id = (/** @type {string} */ f) => `measure-${m.id}-${f}`;
+    return html`<details class="nhsuk-details" ?open=${found.length > 0}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Change ${m.name}</span></summary>
+      <div class="nhsuk-details__text">
+        ${errorSummary(found.map((x) => ({ message: x.message, href: `#${id(x.field.split(".").pop() || "name")}` })))}
+        <form id="edit-${m.id}" novalidate @submit=${(/** @type {SubmitEvent} */ e) => editMeasure(e, m)}>
+          ${field({ id: id("name"), name: "name", label: "Name", value: m.name, problems: found, width: "nhsuk-input--width-30" })}
+          ${field({ id: id("definition"), name: "definition", label: "Definition", value: m.definition, problems: found })}
+          ${field({ id: id("unit"), name: "unit", label: "Unit", value: m.unit, problems: found, width: "nhsuk-input--width-10" })}
+          ${select({ id: id("direction"), name: "direction", label: "Better is", value: m.direction, problems: found,
+            options: [["DECREASE", "lower"], ["INCREASE", "higher"], ["NEUTRAL", "neither (watch only)"]].map(([v, t]) => ({ value: v, text: t })) })}
+          ${field({ id: id("target"), name: "target", label: "Target (optional; empty for none)", type: "number", value: m.target ?? "", problems: found, width: "nhsuk-input--width-5" })}
+          ${select({ id: id("chartType"), name: "chartType", label: "Chart", value: m.chartType, problems: found,
+            hint: "A chart its points cannot be drawn with is refused, naming the first point that does not fit",
+            options: [["XMR", "XmR (values)"], ["P", "P chart (a share: count of a total)"], ["U", "U chart (a rate: count per unit)"], ["RUN", "Run chart"]].map(([v, t]) => ({ value: v, text: t })) })}
+          <button class="nhsuk-button nhsuk-button--secondary" type="submit">Save the changes</button>
+        </form></div></details>`;
   };
   /** @param {SubmitEvent} event */
   const addMeasure = async (event) => {
@@ -198,7 +248,8 @@ export async function project([id]) {
       ${iconTable("summary", "Measures at a glance", p.summary.map((/** @type {import("../components/icon-table.js").MeasureSummary} */ summary) => ({ summary })))}
       ${p.measures.nodes.map((/** @type {any} */ m) => html`<section aria-label=${m.name} id="measure-${m.id}"><h2>${m.name}</h2>
         <div class="qf-picture chart" tabindex="0" role="img" aria-label="SPC chart of ${m.name}">${picture(m.chartSvg)}</div>
-        ${panel(m.id).view(m)}</section>`)}
+        ${editForm(m)}
+        ${m.fromLog ? nothing : panel(m.id).view(m)}</section>`)}
       <details class="nhsuk-details" ?open=${problems.length > 0}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Add a measure</span></summary>
         <div class="nhsuk-details__text">
           ${errorSummary(problems.map((x) => ({ message: x.message, href: `#measure-new-${x.field.split(".").pop() || "name"}` })))}
