@@ -1357,6 +1357,7 @@ async fn an_administrator_issues_rotates_and_revokes_tokens_and_reads_the_audit_
     )
     .await;
     assert_accessible(&client, "administration after member changes").await;
+    picture(&client, "administration").await;
     assert_accessible(&client, "administration with the audit trail").await;
     client.close().await.unwrap();
 }
@@ -1699,5 +1700,6 @@ async fn the_measures_page_shows_every_measure_by_organisation_as_the_api_does()
         .unwrap();
     assert_eq!(rows.len(), seen);
     assert_accessible(&client, "measures across the system").await;
+    picture(&client, "measures").await;
     client.close().await.unwrap();
 }

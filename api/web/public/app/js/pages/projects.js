@@ -248,8 +248,8 @@ export async function project([id]) {
       ${iconTable("summary", "Measures at a glance", p.summary.map((/** @type {import("../components/icon-table.js").MeasureSummary} */ summary) => ({ summary })))}
       ${p.measures.nodes.map((/** @type {any} */ m) => html`<section aria-label=${m.name} id="measure-${m.id}"><h2>${m.name}</h2>
         <div class="qf-picture chart" tabindex="0" role="img" aria-label="SPC chart of ${m.name}">${picture(m.chartSvg)}</div>
-        ${editForm(m)}
-        ${m.fromLog ? nothing : panel(m.id).view(m)}</section>`)}
+        ${m.fromLog ? nothing : panel(m.id).view(m)}
+        ${editForm(m)}</section>`)}
       <details class="nhsuk-details" ?open=${problems.length > 0}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Add a measure</span></summary>
         <div class="nhsuk-details__text">
           ${errorSummary(problems.map((x) => ({ message: x.message, href: `#measure-new-${x.field.split(".").pop() || "name"}` })))}
