@@ -1522,6 +1522,96 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
         row.starts_with(&first["count"].to_string()) && row.ends_with(&activities.join(" → ")),
         "{row} vs {first}"
     );
+    // A draft of the demo's pathway calibrated from the demo's log (whose activities match its
+    // codes): it exists as a DRAFT, and each wait the page lists is the draft's.
+    let logs = app
+        .data(
+            "{ eventLogs(first: 10) { nodes { id name pathway { id } } } }",
+            json!({}),
+        )
+        .await;
+    let demo_log = logs["eventLogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] != json!(log_id) && !l["pathway"].is_null())
+        .expect("the demo's log")
+        .clone();
+    client
+        .goto(&format!(
+            "{}/#/log/{}",
+            app.address,
+            demo_log["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    wait_for_xpath(&client, &format!("//h1[.={}]", demo_log["name"])).await;
+    click(&client, "//button[@id='calibrate']").await;
+    wait_for_xpath(
+        &client,
+        "//*[@id='status'][starts-with(., 'Drafted version')]",
+    )
+    .await;
+    let href = client
+        .find(Locator::Css("#calibration caption a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let draft_id = href.trim_start_matches("#/pathway/");
+    let draft = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { status transitions { from { key } to { key } waitMinutes } } }",
+            json!({"id": draft_id}),
+        )
+        .await;
+    assert_eq!(draft["pathway"]["status"], "DRAFT", "{draft}");
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('#calibration tbody tr')].map((r) => [...r.cells].map((c) => c.textContent.trim()));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for row in rows.as_array().unwrap() {
+        let cells: Vec<&str> = row
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let Some((from, to)) = cells[0]
+            .strip_prefix("transition ")
+            .and_then(|t| t.split_once(" → "))
+        else {
+            continue;
+        };
+        if cells[1] != "waitMinutes" {
+            continue;
+        }
+        let held = draft["pathway"]["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["from"]["key"] == from && t["to"]["key"] == to)
+            .unwrap_or_else(|| panic!("no {from} → {to} in {draft}"));
+        let shown: f64 = cells[3].parse().unwrap();
+        assert!(
+            (held["waitMinutes"].as_f64().unwrap() - shown).abs() < 1e-3,
+            "{row} vs {held}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no wait listed: {rows}");
+    // Back to the uploaded log.
+    client
+        .goto(&format!("{}/#/log/{log_id}", app.address))
+        .await
+        .unwrap();
+    wait_for_xpath(&client, "//table[@id='imports']//input").await;
     fill_xpath(
         &client,
         "//table[@id='imports']//input",

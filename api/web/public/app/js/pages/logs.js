@@ -160,6 +160,25 @@ export async function log([id]) {
       : null;
   };
   await check();
+  /** The draft made by calibrating the chosen pathway from this log. */
+  /** @type {{ pathway: { id: string, name: string, version: number }, changes: { subject: string, field: string, old: number | null, new: number, cases: number }[] } | null} */
+  let calibrated = null;
+  let calibrationError = "";
+  const calibrate = async () => {
+    try {
+      /** @type {{ calibratePathway: NonNullable<typeof calibrated> }} */
+      const r = await gql(`mutation($p: ID!, $l: ID!) { calibratePathway(pathwayId: $p, logId: $l) {
+          pathway { id name version } changes { subject field old new cases } } }`, { p: against, l: id });
+      calibrated = r.calibratePathway;
+      calibrationError = "";
+      draw(false);
+      announce(`Drafted version ${calibrated.pathway.version} of ${calibrated.pathway.name} with ${calibrated.changes.length} values from the log.`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      calibrationError = e.message;
+      draw(false);
+    }
+  };
   /** @param {Event} event */
   const choose = async (event) => {
     against = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
@@ -226,6 +245,17 @@ export async function log([id]) {
           <option value="" ?selected=${!against}>No pathway</option>
           ${pathways.nodes.map((p) => html`<option value=${p.id} ?selected=${p.id === against}>${p.name}, version ${p.version} (${words(p.status)})${p.id === l.pathway?.id ? ", the log's own" : ""}</option>`)}
         </select></div>
+      ${against
+        ? html`<p><button class="nhsuk-button nhsuk-button--secondary" type="button" id="calibrate" @click=${calibrate}>Draft a version with this log's waits and step times</button></p>
+          ${calibrationError ? html`<p class="nhsuk-error-message" role="alert">${calibrationError}</p>` : nothing}
+          ${calibrated
+            ? html`<table class="nhsuk-table qf-compact" id="calibration"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Values the draft takes from the log
+                (<a href="#/pathway/${calibrated.pathway.id}">open version ${calibrated.pathway.version}</a>)</caption>
+                <thead class="nhsuk-table__head"><tr><th scope="col">Where</th><th scope="col">Value</th><th scope="col">Was</th><th scope="col">Now</th><th scope="col">Cases</th></tr></thead>
+                <tbody class="nhsuk-table__body">${calibrated.changes.map((v) => html`<tr><td>${v.subject}</td><td>${v.field}</td>
+                  <td>${v.old == null ? "—" : Number(v.old.toFixed(3))}</td><td>${Number(v.new.toFixed(3))}</td><td>${v.cases}</td></tr>`)}</tbody></table>`
+            : nothing}`
+        : nothing}
       ${c
         ? html`<div class="qf-figures">
             <div class="qf-figure">Moves the map allows<b>${percent(c.fitness)}</b></div><div class="qf-figure">Cases that fit entirely<b>${percent(c.fittingCaseShare)}</b></div></div>
