@@ -17,6 +17,7 @@ pub mod judgement;
 pub mod measure;
 pub mod pathway;
 pub mod pdsa;
+pub mod rebase;
 pub mod render;
 pub mod report;
 pub mod spc;

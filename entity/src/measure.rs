@@ -23,6 +23,8 @@ pub struct Model {
     pub withdrawn_at: Option<DateTimeUtc>,
     pub withdrawn_by: Option<String>,
     pub withdrawal_reason: Option<String>,
+    /// Its rebases (engine `rebase::Rebase` list as JSON); null when it has none.
+    pub rebases: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m20261202_000011_token_last_used;
 mod m20261202_000012_proportions;
 mod m20261202_000013_import_reading;
 mod m20261202_000014_event_staging;
+mod m20261202_000015_measure_rebases;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_proportions::Migration),
             Box::new(m20261202_000013_import_reading::Migration),
             Box::new(m20261202_000014_event_staging::Migration),
+            Box::new(m20261202_000015_measure_rebases::Migration),
         ]
     }
 }

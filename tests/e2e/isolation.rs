@@ -290,6 +290,8 @@ fn probes() -> BTreeMap<&'static str, Probe> {
     m.insert("MutationRoot.createProject", ("mutation($id: ID!) { createProject(input: {title: \"t\", aim: \"a\", owner: \"ZZ1\", pathwayId: $id}) { id } }", |o| json!({"id": o["pathway"]})));
     m.insert("MutationRoot.updateProject", ("mutation($id: ID!) { updateProject(input: {id: $id, expectedVersion: 1, title: \"x\"}) { id } }", |o| json!({"id": o["project"]})));
     m.insert("MutationRoot.updateMeasure", ("mutation($id: ID!) { updateMeasure(input: {id: $id, expectedVersion: 1, name: \"x\"}) { id } }", |o| json!({"id": o["measure"]})));
+    m.insert("MutationRoot.addRebase", ("mutation($id: ID!) { addRebase(input: {measureId: $id, expectedVersion: 1, date: \"2025-01-13\", reason: \"r\"}) { id } }", |o| json!({"id": o["measure"]})));
+    m.insert("MutationRoot.removeRebase", ("mutation($id: ID!) { removeRebase(measureId: $id, expectedVersion: 1, date: \"2025-01-13\") { id } }", |o| json!({"id": o["measure"]})));
     m.insert("MutationRoot.addMeasure", ("mutation($id: ID!) { addMeasure(input: {projectId: $id, expectedVersion: 1, name: \"n\", kind: OUTCOME, definition: \"d\", direction: DECREASE}) { measure { id } } }", |o| json!({"id": o["project"]})));
     m.insert("MutationRoot.recordDataPoints", ("mutation($id: ID!) { recordDataPoints(measureId: $id, points: [{date: \"2025-01-06\", value: 1}]) { inserted } }", |o| json!({"id": o["measure"]})));
     m.insert("MutationRoot.retractDataPoints", ("mutation($id: ID!) { retractDataPoints(measureId: $id, dates: [\"2025-01-06\"], reason: \"r\") { retracted } }", |o| json!({"id": o["measure"]})));

@@ -275,6 +275,122 @@ async fn projects_and_measures_change_under_their_version() {
 }
 
 #[tokio::test]
+async fn a_rebase_with_its_reason_moves_every_chart_of_the_measure_and_can_be_taken_out() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "DECREASE", "XMR", None).await;
+    // 12 weeks around 40 hours, then 12 around 30: one group by default.
+    let points: Vec<Value> = (0..24)
+        .map(|i| {
+            let level = if i < 12 { 40.0 } else { 30.0 };
+            let date =
+                chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap() + chrono::Days::new(7 * i);
+            json!({"date": date.to_string(), "value": level + f64::from((i % 3) as u8)})
+        })
+        .collect();
+    app.data(
+        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }",
+        json!({"id": id, "p": points}),
+    )
+    .await;
+    let add =
+        "mutation($i: AddRebaseInput!) { addRebase(input: $i) { rebases { date reason by } } }";
+    // The date must be a point's, and a reason is needed.
+    let err = app
+        .error(add, json!({"i": {"measureId": id, "expectedVersion": version + 1, "date": "2025-03-30", "reason": "new list"}}))
+        .await;
+    assert_eq!((code(&err), field(&err)), ("VALIDATION", "date"), "{err:#}");
+    let err = app
+        .error(add, json!({"i": {"measureId": id, "expectedVersion": version + 1, "date": "2025-03-31", "reason": " "}}))
+        .await;
+    assert_eq!(
+        (code(&err), field(&err)),
+        ("VALIDATION", "reason"),
+        "{err:#}"
+    );
+    let data = app
+        .data(add, json!({"i": {"measureId": id, "expectedVersion": version + 1, "date": "2025-03-31", "reason": "trauma list adopted"}}))
+        .await;
+    assert_eq!(
+        data["addRebase"]["rebases"],
+        json!([{"date": "2025-03-31", "reason": "trauma list adopted", "by": "test administrator"}])
+    );
+    // The measure's chart, its SVG and the project's report start a new group there; the
+    // means are those of each half, worked out here.
+    let mean = |from: u32, to: u32| {
+        (from..to)
+            .map(|i| if i < 12 { 40.0 } else { 30.0 } + f64::from((i % 3) as u8))
+            .sum::<f64>()
+            / f64::from(to - from)
+    };
+    let read = "query($id: ID!, $p: ID!) { measure(id: $id) { spc { groups { mean firstIndex } }
+        dates: spc(options: {rebaseDates: []}) { groups { mean } } chartSvg }
+        project(id: $p) { report(format: MARKDOWN) } }";
+    let data = app.data(read, json!({"id": id, "p": project_id})).await;
+    let groups = &data["measure"]["spc"]["groups"];
+    assert_eq!(groups.as_array().unwrap().len(), 2);
+    assert!((groups[0]["mean"].as_f64().unwrap() - mean(0, 12)).abs() < 1e-9);
+    assert!((groups[1]["mean"].as_f64().unwrap() - mean(12, 24)).abs() < 1e-9);
+    assert_eq!(groups[1]["firstIndex"], 12);
+    // Asking for other dates (none) still draws one group, for a look.
+    assert_eq!(
+        data["measure"]["dates"]["groups"].as_array().unwrap().len(),
+        1
+    );
+    assert!(
+        data["measure"]["chartSvg"]
+            .as_str()
+            .unwrap()
+            .contains("data-date=\"2025-03-31\"")
+    );
+    let report = data["project"]["report"].as_str().unwrap();
+    assert!(
+        report.contains("2025-03-31") && report.contains("trauma list adopted"),
+        "{report}"
+    );
+
+    // A second rebase on the same date is refused; a stale version is a conflict.
+    let err = app
+        .error(add, json!({"i": {"measureId": id, "expectedVersion": version + 2, "date": "2025-03-31", "reason": "again"}}))
+        .await;
+    assert!(err.to_string().contains("already rebased"), "{err:#}");
+    let remove = "mutation($id: ID!, $v: Int!, $d: NaiveDate!) { removeRebase(measureId: $id, expectedVersion: $v, date: $d) { rebases { date } spc { groups { mean } } } }";
+    let err = app
+        .error(
+            remove,
+            json!({"id": id, "v": version + 1, "d": "2025-03-31"}),
+        )
+        .await;
+    assert_eq!(code(&err), "CONFLICT");
+    let data = app
+        .data(
+            remove,
+            json!({"id": id, "v": version + 2, "d": "2025-03-31"}),
+        )
+        .await;
+    assert_eq!(data["removeRebase"]["rebases"], json!([]));
+    assert!(
+        (data["removeRebase"]["spc"]["groups"][0]["mean"]
+            .as_f64()
+            .unwrap()
+            - mean(0, 24))
+        .abs()
+            < 1e-9
+    );
+    // The audit trail keeps both changes, the reason included.
+    let trail = app
+        .data("{ auditTrail(organisationId: \"RX1\", last: 5) { nodes { operation changes { field before after } } } }", json!({}))
+        .await;
+    let text = trail.to_string();
+    assert!(
+        text.contains("addRebase")
+            && text.contains("removeRebase")
+            && text.contains("trauma list adopted"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn one_chart_for_graphql_the_icon_table_and_the_cli_and_no_switch_to_a_chart_the_points_cannot_make()
  {
     let app = spawn_app().await;

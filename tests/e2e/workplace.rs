@@ -948,6 +948,96 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         json!({"target": 30.0, "chartType": "XMR"})
     );
 
+    // From the chart itself: pick the 13th week's point and start a new baseline there with the
+    // reason; pick the 14th and note what happened that week.
+    let (rebased, noted_week) = (weeks[12].0.to_string(), weeks[13].0.to_string());
+    let point = |date: &str| {
+        format!(
+            "//section[@id='measure-{measure}']//*[local-name()='g'][@data-date='{date}']/*[local-name()='circle']"
+        )
+    };
+    click(&client, &point(&rebased)).await;
+    wait_for_xpath(
+        &client,
+        &format!("//p[@id='rebase-{measure}-picked'][contains(., '{rebased}')]"),
+    )
+    .await;
+    fill(
+        &client,
+        &format!("#rebase-{measure}-reason"),
+        "Trauma list adopted",
+    )
+    .await;
+    click(
+        &client,
+        &format!("//form[@id='rebase-{measure}-form']//button[.='Start a new baseline here']"),
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        &format!("//ul[@id='rebases-{measure}']/li[@data-date='{rebased}'][contains(., 'Trauma list adopted')]"),
+    )
+    .await;
+    click(&client, &point(&noted_week)).await;
+    wait_for_xpath(
+        &client,
+        &format!("//p[@id='rebase-{measure}-picked'][contains(., '{noted_week}')]"),
+    )
+    .await;
+    click(
+        &client,
+        &format!(
+            "//form[@id='rebase-{measure}-form']//button[.='Note what happened at this point']"
+        ),
+    )
+    .await;
+    fill(
+        &client,
+        &format!("#annotation-{noted_week}"),
+        "Second surgeon on the rota",
+    )
+    .await;
+    click(
+        &client,
+        &format!("//tr[@data-date='{noted_week}']//button[.='Save']"),
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        &format!("//tr[@data-date='{noted_week}']/td[3][.='Second surgeon on the rota']"),
+    )
+    .await;
+    assert_accessible(&client, "a chart rebased and noted from the chart").await;
+    let held = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { rebases { date reason } spc { groups { firstIndex } } } }",
+            json!({"id": measure}),
+        )
+        .await;
+    assert_eq!(
+        held["measure"]["rebases"],
+        json!([{"date": rebased, "reason": "Trauma list adopted"}])
+    );
+    // The third week was retracted, so the 13th week is the 12th point.
+    assert_eq!(
+        held["measure"]["spc"]["groups"],
+        json!([{"firstIndex": 0}, {"firstIndex": 11}])
+    );
+    let notes: Vec<(String, String)> = points_of(&app, &measure)
+        .await
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p["date"].as_str()?.to_string(),
+                p["annotation"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    assert!(
+        notes.contains(&(noted_week.clone(), "Second surgeon on the rota".to_string())),
+        "{notes:?}"
+    );
+
     // A driver diagram of two levels with a change idea, one node's words corrected.
     click(&client, "//button[@id='add-primary']").await;
     fill(&client, "#driver-text", "Timely access to theatre").await;

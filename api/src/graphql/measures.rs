@@ -107,15 +107,38 @@ pub struct SpcOptionsInput {
     pub preset: Option<SpcPreset>,
     /// Limits from the first N points of each group (at least 12).
     pub fix_after_n_points: Option<i32>,
-    /// Start a new group (rebase) at these dates, YYYY-MM-DD.
-    #[graphql(default)]
-    pub rebase_dates: Vec<String>,
+    /// Start a new group (rebase) at these dates, YYYY-MM-DD, instead of at the measure's own
+    /// rebases (`Measure.rebases`); null keeps the measure's own, an empty list draws one group.
+    pub rebase_dates: Option<Vec<String>>,
     /// Leave moving ranges above the upper range limit out of the limits (as NHSRplotthedots does).
     pub screen_outliers: Option<bool>,
     /// Points in a row going one way that make a trend (5 to 12).
     pub trend_length: Option<i32>,
     /// Points in a row on one side of the mean that make a shift (5 to 12).
     pub shift_length: Option<i32>,
+}
+
+/// A new baseline on a measure's charts from a point on, with the team's reason.
+pub struct RebaseView(engine::rebase::Rebase);
+
+#[Object(name = "Rebase")]
+impl RebaseView {
+    /// The date of the point the new baseline starts at.
+    async fn date(&self) -> NaiveDate {
+        self.0.date
+    }
+    /// Why the process is a new one from here (the change adopted, the counting changed).
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// Who recorded it.
+    async fn by(&self) -> &str {
+        &self.0.by
+    }
+    /// When it was recorded.
+    async fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.at
+    }
 }
 
 /// A group of an SPC chart (a rebase segment).
@@ -172,25 +195,32 @@ pub struct SpcChart {
 /// A measure of an improvement project.
 pub struct MeasureView(pub MeasureRecord);
 
-/// The engine's chart request from the GraphQL input; errors name the input's field.
-fn chart_request(input: &SpcOptionsInput) -> Result<ChartRequest, crate::Error> {
+/// The engine's chart request from the GraphQL input, with the measure's own rebases unless the
+/// input gives dates; errors name the input's field.
+fn chart_request(
+    input: &SpcOptionsInput,
+    record: &MeasureRecord,
+    points: &[DataPoint],
+) -> Result<ChartRequest, crate::Error> {
     let count = |field: &str, v: Option<i32>| {
         v.map(|v| usize::try_from(v).map_err(|_| crate::Error::invalid(field, "must be 0 or more")))
             .transpose()
     };
-    let rebase_dates = input
-        .rebase_dates
-        .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-                crate::Error::invalid(
-                    format!("rebaseDates[{i}]"),
-                    format!("'{text}' is not a YYYY-MM-DD date"),
-                )
+    let rebase_dates = match &input.rebase_dates {
+        None => record.chart_request(points).rebase_dates,
+        Some(dates) => dates
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                    crate::Error::invalid(
+                        format!("rebaseDates[{i}]"),
+                        format!("'{text}' is not a YYYY-MM-DD date"),
+                    )
+                })
             })
-        })
-        .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()?,
+    };
     Ok(ChartRequest {
         preset: match input.preset.unwrap_or(SpcPreset::PlotTheDots) {
             SpcPreset::PlotTheDots => Preset::PlotTheDots,
@@ -222,6 +252,11 @@ impl MeasureView {
     /// Who withdrew the measure, when and why (only for withdrawn measures).
     async fn withdrawal(&self) -> Option<super::withdrawal::Withdrawal> {
         self.0.withdrawal.clone().map(Into::into)
+    }
+    /// Where its charts start a new baseline and why, in date order (change them with
+    /// `addRebase` and `removeRebase`).
+    async fn rebases(&self) -> Vec<RebaseView> {
+        self.0.rebases.iter().cloned().map(RebaseView).collect()
     }
     /// Where the points come from when they are computed from an event log.
     async fn from_log(&self) -> Option<LogMeasureSourceView> {
@@ -405,10 +440,8 @@ impl MeasureView {
         let points: Vec<DataPoint> = crate::store::measures::points(db, &caller, self.0.id).await?;
         let cycles = crate::store::cycles::list(db, &caller, self.0.project_id).await?;
         let windows = crate::store::reports::cycle_windows(&cycles);
-        Ok(
-            crate::store::reports::picture(&self.0.measure, &points, &windows)
-                .map_err(crate::Error::from)?,
-        )
+        Ok(crate::store::reports::picture(&self.0, &points, &windows)
+            .map_err(crate::Error::from)?)
     }
 
     /// The measure's chart as its chart type reads it: XmR, P or U with Making Data Count's
@@ -422,9 +455,9 @@ impl MeasureView {
         options: Option<SpcOptionsInput>,
     ) -> Result<SpcChart> {
         let caller = super::context::caller_of(ctx);
-        let request = chart_request(&options.unwrap_or_default())?;
         let points: Vec<DataPoint> =
             crate::store::measures::points(db(ctx)?, &caller, self.0.id).await?;
+        let request = chart_request(&options.unwrap_or_default(), &self.0, &points)?;
         let m = &self.0.measure;
         let view = engine::spc::chart::chart(m, &points, &request).map_err(crate::Error::from)?;
         let chart = SpcChart {

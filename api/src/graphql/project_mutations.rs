@@ -116,6 +116,19 @@ pub struct UpdateProjectInput {
     pub status: Option<ProjectStatus>,
 }
 
+/// A new baseline on a measure's charts from one of its points on.
+#[derive(InputObject)]
+pub struct AddRebaseInput {
+    /// The measure (its id).
+    pub measure_id: ID,
+    /// The project's version.
+    pub expected_version: i64,
+    /// The date of the point the new baseline starts at (not the first point).
+    pub date: chrono::NaiveDate,
+    /// Why the process is a new one from here: shown on the measure and kept in the audit trail.
+    pub reason: String,
+}
+
 /// Changes to a measure; leave out what stays the same (`null` clears the target).
 #[derive(InputObject)]
 pub struct UpdateMeasureInput {
@@ -304,6 +317,51 @@ impl ProjectMutation {
         Ok(ProjectView(
             projects::set_team(db(ctx)?, &change(ctx), id, expected_version, members).await?,
         ))
+    }
+
+    /// Starts a new baseline on a measure's charts at one of its points, with the reason
+    /// (`expectedVersion` is the project's). Every chart, summary and report of the measure uses
+    /// it; `Measure.spc(options: {rebaseDates})` can still draw others for a look.
+    async fn add_rebase(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The measure, the point's date and the reason.")] input: AddRebaseInput,
+    ) -> Result<MeasureView> {
+        let id = parse_id("measureId", &input.measure_id)?;
+        let request = change(ctx);
+        let (by, at) = (request.caller.name().to_string(), chrono::Utc::now());
+        let record = crate::store::measures::change_rebases(
+            db(ctx)?,
+            &request,
+            id,
+            input.expected_version,
+            |rebases, dates| {
+                engine::rebase::add(rebases, dates, input.date, &input.reason, &by, at)
+            },
+        )
+        .await?;
+        Ok(MeasureView(record))
+    }
+
+    /// Takes out the rebase at `date` (a correction: the chart is one group there again); the
+    /// audit trail keeps it (`expectedVersion` is the project's).
+    async fn remove_rebase(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The measure (its id).")] measure_id: ID,
+        #[graphql(desc = "The project's version.")] expected_version: i64,
+        #[graphql(desc = "The date of the rebase to take out.")] date: chrono::NaiveDate,
+    ) -> Result<MeasureView> {
+        let id = parse_id("measureId", &measure_id)?;
+        let record = crate::store::measures::change_rebases(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            expected_version,
+            |rebases, _| engine::rebase::remove(rebases, date),
+        )
+        .await?;
+        Ok(MeasureView(record))
     }
 
     /// Changes a measure (`expectedVersion` is the project's).

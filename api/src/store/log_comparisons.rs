@@ -85,7 +85,11 @@ pub async fn explain_measure(
         Some(day) => day,
         None => {
             let points = measures::points(db, caller, measure_id).await?;
-            let view = engine::spc::chart::chart(&measure.measure, &points, &Default::default())?;
+            let view = engine::spc::chart::chart(
+                &measure.measure,
+                &points,
+                &measure.chart_request(&points),
+            )?;
             latest_signal_start(&view).ok_or_else(|| {
                 Error::invalid(
                     "splitAt",

@@ -38,7 +38,13 @@ fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
         }),
         _ => None,
     };
+    let rebases = match &row.rebases {
+        Some(json) => serde_json::from_value(json.clone())
+            .map_err(|e| corrupt("measure", row.id, e.to_string()))?,
+        None => Vec::new(),
+    };
     Ok(MeasureRecord {
+        rebases,
         id: row.id,
         project_id: row.project_id,
         measure,
@@ -655,6 +661,48 @@ pub async fn update_measure(
         measure_id,
         &measure_snapshot(&current.measure),
         &measure_snapshot(&updated.measure),
+    )?;
+    super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
+    Ok(updated)
+}
+
+/// Changes a measure's rebases: `edit` receives them as they are and the dates of the measure's
+/// current points (in date order) and returns them as they should be. Takes the project's next
+/// version; the audit trail records the list before and after.
+pub async fn change_rebases(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    measure_id: Uuid,
+    expected_version: i64,
+    edit: impl FnOnce(
+        &[engine::rebase::Rebase],
+        &[NaiveDate],
+    ) -> std::result::Result<Vec<engine::rebase::Rebase>, engine::InputErrors>,
+) -> Result<MeasureRecord> {
+    let caller = &ctx.caller;
+    let tx = begin_write(db).await?;
+    let current = measure(&tx, caller, measure_id).await?;
+    claim(&tx, caller, current.project_id, expected_version).await?;
+    let dates: Vec<NaiveDate> = points(&tx, caller, measure_id)
+        .await?
+        .iter()
+        .map(|p| p.date)
+        .collect();
+    let rebases = edit(&current.rebases, &dates)?;
+    let json = serde_json::to_value(&rebases).map_err(Error::internal)?;
+    measure::Entity::update_many()
+        .col_expr(
+            measure::Column::Rebases,
+            Expr::value((!rebases.is_empty()).then_some(json)),
+        )
+        .filter(measure::Column::Id.eq(measure_id))
+        .exec(&tx)
+        .await?;
+    let updated = measure(&tx, caller, measure_id).await?;
+    let changes = Change::between(
+        measure_id,
+        &serde_json::json!({ "rebases": current.rebases }),
+        &serde_json::json!({ "rebases": updated.rebases }),
     )?;
     super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
     Ok(updated)

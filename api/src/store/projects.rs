@@ -43,6 +43,23 @@ pub struct MeasureRecord {
     pub from_log: Option<LogSource>,
     /// Set when the measure was withdrawn: it leaves charts, summaries and reports.
     pub withdrawal: Option<super::rows::Withdrawal>,
+    /// Where its charts start a new baseline, and why, in date order.
+    pub rebases: Vec<engine::rebase::Rebase>,
+}
+
+impl MeasureRecord {
+    /// The chart request its charts, summaries and reports use unless a caller asks for other
+    /// options: the measure's own rebases among these points (in date order).
+    pub fn chart_request(
+        &self,
+        points: &[engine::measure::DataPoint],
+    ) -> engine::spc::chart::ChartRequest {
+        let dates: Vec<chrono::NaiveDate> = points.iter().map(|p| p.date).collect();
+        engine::spc::chart::ChartRequest {
+            rebase_dates: engine::rebase::chart_dates(&self.rebases, &dates),
+            ..Default::default()
+        }
+    }
 }
 
 /// The event log a measure is computed from, and how.

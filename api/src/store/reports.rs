@@ -32,7 +32,7 @@ pub async fn summary(
             let ((variation, assurance), chart_problem) = if points.is_empty() {
                 ((None, None), None)
             } else {
-                match engine::spc::chart::chart(&m.measure, &points, &Default::default()) {
+                match engine::spc::chart::chart(&m.measure, &points, &m.chart_request(&points)) {
                     Ok(c) => (engine::report::icons(&c), None),
                     Err(e) => ((None, None), Some(e.to_string())),
                 }
@@ -52,6 +52,11 @@ pub async fn summary(
                     chart_problem,
                     picture: None,
                     run_signals: run_signals(&m.measure, &points),
+                    rebases: m
+                        .rebases
+                        .iter()
+                        .map(|r| (r.date.to_string(), r.reason.clone()))
+                        .collect(),
                 },
             }
         })
@@ -90,14 +95,15 @@ pub fn cycle_windows(cycles: &[CycleRecord]) -> Vec<engine::render::spc_chart::W
         .collect()
 }
 
-/// A measure's Making Data Count chart as SVG (default options) with the cycles' windows: what
-/// `Measure.chartSvg` and the HTML report show. O(points).
+/// A measure's Making Data Count chart as SVG (its own rebases, default rules) with the cycles'
+/// windows: what `Measure.chartSvg` and the HTML report show. O(points).
 pub fn picture(
-    measure: &engine::measure::Measure,
+    record: &super::projects::MeasureRecord,
     points: &[engine::measure::DataPoint],
     windows: &[engine::render::spc_chart::Window],
 ) -> std::result::Result<String, engine::InputErrors> {
-    let view = engine::spc::chart::chart(measure, points, &Default::default())?;
+    let measure = &record.measure;
+    let view = engine::spc::chart::chart(measure, points, &record.chart_request(points))?;
     let unit = if measure.is_proportion() {
         "%"
     } else {
@@ -145,7 +151,7 @@ pub async fn project_report(
     for (line, m) in lines.iter_mut().zip(&measures) {
         let points = points.remove(&m.id).unwrap_or_default();
         if !points.is_empty() {
-            line.line.picture = picture(&m.measure, &points, &windows).ok();
+            line.line.picture = picture(m, &points, &windows).ok();
         }
     }
     let judged = super::studies::judge_cycles(db, caller, project_id, &cycles, today).await?;

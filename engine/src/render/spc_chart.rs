@@ -239,9 +239,11 @@ pub fn chart_svg(
         path.join(" ")
     ));
     for (i, p) in points.iter().enumerate() {
+        // The date lets the page act on a point picked on the chart (annotate it, rebase there).
         svg.raw(&format!(
-            r#"<g data-point-type="{}">"#,
-            p.point_type.reference_name()
+            r#"<g data-point-type="{}" data-date="{}">"#,
+            p.point_type.reference_name(),
+            p.date
         ));
         svg.circle(
             x(i),

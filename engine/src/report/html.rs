@@ -131,6 +131,14 @@ fn measures(out: &mut String, r: &ProjectReport, t: &dyn Fn(&str) -> String) {
         );
     }
     let _ = writeln!(out, "</table>");
+    let sentences = super::rebase_sentences(r);
+    if !sentences.is_empty() {
+        let _ = writeln!(out, "<ul>");
+        for sentence in sentences {
+            let _ = writeln!(out, "<li>{}</li>", t(&sentence));
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     for m in &r.measures {
         if let Some(svg) = &m.picture {
             let _ = writeln!(

@@ -31,6 +31,8 @@ pub struct MeasureLine {
     pub picture: Option<String>,
     /// For a RUN measure, what its run chart's rules found, in words (it has no SPC icons).
     pub run_signals: Option<String>,
+    /// Where its chart starts a new baseline, and why: (date, reason), in date order.
+    pub rebases: Vec<(String, String)>,
 }
 
 /// One PDSA cycle as the report tells it.
@@ -124,6 +126,19 @@ pub(crate) fn variation_words(m: &MeasureLine) -> String {
         (None, None, Some(v)) => words(v),
         (None, None, None) => "not enough data".to_string(),
     }
+}
+
+/// Each new baseline of the report's measures in a sentence, so a board sees why the limits
+/// moved: "Hours to theatre: new baseline from 2025-03-31 (trauma list adopted)". O(rebases).
+pub(crate) fn rebase_sentences(r: &ProjectReport) -> Vec<String> {
+    r.measures
+        .iter()
+        .flat_map(|m| {
+            m.rebases
+                .iter()
+                .map(move |(date, why)| format!("{}: new baseline from {date} ({why})", m.name))
+        })
+        .collect()
 }
 
 /// An API code in words: `SPECIAL_CAUSE_IMPROVEMENT` → "Special cause improvement".
@@ -220,6 +235,12 @@ fn markdown_text(r: &ProjectReport) -> String {
             );
         }
         let _ = writeln!(out);
+        for sentence in rebase_sentences(r) {
+            let _ = writeln!(out, "- {sentence}");
+        }
+        if r.measures.iter().any(|m| !m.rebases.is_empty()) {
+            let _ = writeln!(out);
+        }
     }
     let _ = writeln!(out, "## Driver diagram\n");
     if r.drivers.is_empty() {
@@ -295,6 +316,7 @@ pub(crate) fn sample() -> ProjectReport {
             chart_problem: None,
             run_signals: None,
             picture: Some("<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".into()),
+            rebases: vec![("2025-06-02".into(), "trauma list adopted".into())],
         }],
         drivers: vec![
             (0, "PRIMARY_DRIVER".into(), "Theatre flow".into()),
@@ -335,5 +357,16 @@ mod tests {
         assert!(md.contains("- J Smith, manager"), "{md}");
         assert!(md.contains("  - Change idea: Shared list"), "{md}");
         assert!(md.contains("- Decision: Adopt (Sustained)"), "{md}");
+        assert!(
+            md.contains("- Hours to theatre: new baseline from 2025-06-02 (trauma list adopted)"),
+            "{md}"
+        );
+        let page = html::html(&report);
+        assert!(
+            page.contains(
+                "<li>Hours to theatre: new baseline from 2025-06-02 (trauma list adopted)</li>"
+            ),
+            "{page}"
+        );
     }
 }

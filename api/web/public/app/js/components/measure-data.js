@@ -94,6 +94,17 @@ export class MeasureData {
       </div></details>`;
   }
 
+  /** Opens the data at a point's note (picked on the chart). @param {string} id @param {string} date */
+  async noteOn(id, date) {
+    this.open = true;
+    await this.fetch(id);
+    this.correcting = this.points.some((p) => p.date === date) ? date : null;
+    this.retracting = null;
+    this.problems = this.correcting ? [] : [`Pick a point on the chart: ${date || "no date"} is not one of the points recorded`];
+    await this.reload();
+    document.getElementById(this.correcting ? `annotation-${date}` : `paste-${id}`)?.focus();
+  }
+
   /** @param {"correcting" | "retracting"} what @param {string} date */
   start(what, date) {
     this.correcting = what === "correcting" ? date : null;

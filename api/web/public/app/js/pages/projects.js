@@ -1,17 +1,17 @@
-// Improvement projects: start one, add measures and enter, correct or retract their data
-// (pasted from a spreadsheet or row by row); the icon table, the SPC charts, the driver diagram
-// and the PDSA cycles as they stand. (Editing drivers and cycles in the browser is still to come:
-// issue 18.)
+// Improvement projects: start one, add and change measures, enter, correct or retract their data
+// (pasted from a spreadsheet or row by row), note a point or rebase a chart from the chart itself;
+// the icon table, the driver diagram, the PDSA cycles and the report.
 import { gql, refusal } from "../api.js";
 import { words } from "../format.js";
 import { go } from "../router.js";
-import { announce, errorSummary, focusErrors, html, nothing, picture, show } from "../view.js";
+import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 import { DriverDiagram } from "../components/drivers.js";
 import { CYCLE_FIELDS, Cycles, withObservations } from "../components/cycles.js";
 import { download } from "../download.js";
 import { SUMMARY_FIELDS, iconTable } from "../components/icon-table.js";
+import { BASELINE_FIELDS, Baselines } from "../components/baselines.js";
 
 
 /** @type {import("../router.js").Page} */
@@ -138,7 +138,7 @@ export async function project([id]) {
     /** @type {{ project: any }} */
     const data = await gql(`query($id: ID!) { project(id: $id) { id title aim status version owner { name }
       summary { ${SUMMARY_FIELDS} }
-      measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit definition direction target fromLog { logId } chartSvg } }
+      measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit definition direction target fromLog { logId } ${BASELINE_FIELDS} } }
       drivers { id parentId kind text predictedEffect { differenceMinutes } }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
@@ -158,6 +158,16 @@ export async function project([id]) {
   const reload = async () => {
     await load();
     draw();
+  };
+  /** Each measure's chart with its baselines, by measure id. @type {Map<string, Baselines>} */
+  const charts = new Map();
+  const chart = (/** @type {string} */ measureId) => {
+    let found = charts.get(measureId);
+    if (!found) {
+      found = new Baselines(reload, (m, date) => panel(m).noteOn(m, date));
+      charts.set(measureId, found);
+    }
+    return found;
   };
   const panel = (/** @type {string} */ measureId) => {
     let found = panels.get(measureId);
@@ -247,7 +257,7 @@ export async function project([id]) {
     html`<a class="nhsuk-back-link" href="#/projects">Back to projects</a><h1>${p.title}</h1><p>${p.aim}</p>
       ${iconTable("summary", "Measures at a glance", p.summary.map((/** @type {import("../components/icon-table.js").MeasureSummary} */ summary) => ({ summary })))}
       ${p.measures.nodes.map((/** @type {any} */ m) => html`<section aria-label=${m.name} id="measure-${m.id}"><h2>${m.name}</h2>
-        <div class="qf-picture chart" tabindex="0" role="img" aria-label="SPC chart of ${m.name}">${picture(m.chartSvg)}</div>
+        ${chart(m.id).view(m, p.version)}
         ${m.fromLog ? nothing : panel(m.id).view(m)}
         ${editForm(m)}</section>`)}
       <details class="nhsuk-details" ?open=${problems.length > 0}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Add a measure</span></summary>
