@@ -1213,6 +1213,42 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     }
     screenshot(&client, "project-cycles").await;
 
+    // The ramp as a timeline: the ADAPTed cycle, then the one that ADOPTed the change.
+    let ramp = client
+        .execute(
+            "const ramp = document.querySelector('#ramps .qf-ramp');
+             ramp.scrollIntoView();
+             return [...ramp.querySelectorAll('li')].map((li) => li.textContent.replace(/\\s+/g, ' ').trim());",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ramp: Vec<String> = serde_json::from_value(ramp).unwrap();
+    assert_eq!(ramp.len(), 2, "{ramp:?}");
+    assert!(
+        ramp[0].starts_with("Cycle 1 closed") && ramp[0].ends_with("Decision: adapt"),
+        "{ramp:?}"
+    );
+    assert!(
+        ramp[1].starts_with("Cycle 2 closed") && ramp[1].ends_with("Decision: adopt"),
+        "{ramp:?}"
+    );
+    screenshot(&client, "pdsa-timeline").await;
+
+    // The report read in the page: the API's report, its headings under the page's own.
+    click(&client, "//button[.='Read the report here']").await;
+    let shown = text(&client, "#report").await;
+    assert!(
+        shown.contains("Faster hip surgery") && shown.contains("Ring-fenced morning trauma list"),
+        "{shown}"
+    );
+    wait_for_xpath(
+        &client,
+        "//article[@id='report']//h3[.='Faster hip surgery']",
+    )
+    .await;
+    assert_accessible(&client, "the report read in the page").await;
+
     // The report downloads in HTML and Markdown, naming the project and its cycles' decisions.
     record_downloads(&client).await;
     click(&client, "//button[.='Download the report (HTML)']").await;

@@ -8,6 +8,7 @@ import { ApiError, gql } from "../api.js";
 import { ukDate } from "../paste.js";
 import { announce, html, nothing } from "../view.js";
 import { when, words } from "../format.js";
+import { rampTimeline } from "./ramp.js";
 
 /**
  * @typedef {{ id: string, changeIdea: string, stage: string, version: number, objective: string,
@@ -16,7 +17,7 @@ import { when, words } from "../format.js";
  *   predictions: { measureId: string, expectedValue: number | null, expectedDirection: string | null }[],
  *   study: { measureId: string, verdict: string, reason: string }[],
  *   history: { from: string | null, to: string, at: string, by: string }[],
- *   questions: string[], plan: string, dataCollection: string,
+ *   questions: string[], plan: string, dataCollection: string, previousCycleId: string | null,
  *   observations: { nodes: { id: string, at: string, author: string, text: string }[] } }} Cycle
  * @typedef {{ id: string, version: number, drivers: { id: string, kind: string, text: string }[],
  *   measures: { nodes: { id: string, name: string }[] }, cycles: { nodes: Cycle[] } }} Project
@@ -25,7 +26,7 @@ import { when, words } from "../format.js";
 /** The fields of a project's cycles this component shows. */
 export const CYCLE_FIELDS = `id changeIdea stage version objective plannedStart plannedEnd actualStart actualEnd learning decision rationale
   predictions { measureId expectedValue expectedDirection } study { measureId verdict reason } history { from to at by }
-  questions plan dataCollection`;
+  questions plan dataCollection previousCycleId`;
 
 /**
  * Gives each cycle that has started its observations: a query per cycle, as the project's own
@@ -62,7 +63,7 @@ export class Cycles {
   /** @param {Project} p */
   view(p) {
     const names = new Map(p.measures.nodes.map((m) => [m.id, m.name]));
-    return html`<ol class="nhsuk-list" id="cycles">${p.cycles.nodes.map((c, i) => html`<li><div class="nhsuk-card" data-cycle=${c.id}><div class="nhsuk-card__content">
+    return html`${rampTimeline(p.cycles.nodes)}<ol class="nhsuk-list" id="cycles">${p.cycles.nodes.map((c, i) => html`<li><div class="nhsuk-card" data-cycle=${c.id}><div class="nhsuk-card__content">
         <h3 class="nhsuk-card__heading">Cycle ${i + 1}: ${c.changeIdea} <strong class="nhsuk-tag" data-stage=${c.stage}>${words(c.stage)}</strong></h3>
         <p>${c.objective}</p>
         ${c.questions.length ? html`<p class="nhsuk-u-margin-bottom-1"><strong>Questions:</strong></p><ul>${c.questions.map((q) => html`<li>${q}</li>`)}</ul>` : nothing}

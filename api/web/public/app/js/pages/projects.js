@@ -4,7 +4,7 @@
 import { gql, refusal } from "../api.js";
 import { words } from "../format.js";
 import { go } from "../router.js";
-import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
+import { announce, errorSummary, focusErrors, html, nothing, picture, show } from "../view.js";
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 import { DriverDiagram } from "../components/drivers.js";
@@ -155,6 +155,26 @@ export async function project([id]) {
     download(r.project.report, `${p.title}.${extension}`, `${type};charset=utf-8`);
     announce(`Downloaded the report as ${extension === "html" ? "HTML" : "Markdown"}.`);
   };
+  /** The report as the API writes it, read in the page; null until asked for. @type {string | null} */
+  let reportBody = null;
+  const readReport = async () => {
+    /** @type {{ project: { report: string } }} */
+    const r = await gql(`query($id: ID!) { project(id: $id) { report(format: HTML) } }`, { id });
+    // The report is a whole page of its own; the page keeps its body (the charts are inline SVG)
+    // and styles it itself, as its policy allows no inline styles. DOMParser runs no scripts.
+    const body = new DOMParser().parseFromString(r.project.report, "text/html").body;
+    body.querySelectorAll("script, style, iframe, object, embed").forEach((e) => e.remove());
+    // Its headings go under the page's "Report" heading: h1 becomes h3, and so on.
+    body.querySelectorAll("h1, h2, h3, h4").forEach((h) => {
+      const lower = document.createElement(`h${Math.min(Number(h.tagName[1]) + 2, 6)}`);
+      lower.append(...h.childNodes);
+      h.replaceWith(lower);
+    });
+    reportBody = body.innerHTML;
+    draw();
+    document.getElementById("report")?.focus();
+    announce("The report is shown below the buttons.");
+  };
   const reload = async () => {
     await load();
     draw();
@@ -301,9 +321,11 @@ export async function project([id]) {
       <h2>Report</h2>
       <p>For a board: the measures with their charts and icons, the driver diagram, the cycles and their judgements, the team by role.</p>
       <div class="qf-toolbar">
+        <button class="nhsuk-button" type="button" @click=${readReport}>Read the report here</button>
         <button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${() => report("HTML")}>Download the report (HTML)</button>
         <button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${() => report("MARKDOWN")}>Download the report (Markdown)</button>
-      </div>`,
+      </div>
+      ${reportBody === null ? nothing : html`<article class="qf-report" id="report" tabindex="-1" aria-label="The report">${picture(reportBody)}</article>`}`,
     p.title,
     { arriving },
   );
