@@ -1919,3 +1919,126 @@ async fn the_measures_page_shows_every_measure_by_organisation_as_the_api_does()
     picture(&client, "measures").await;
     client.close().await.unwrap();
 }
+
+/// Issue 18: "the period comparison" in the page. The demo log's wait for theatre falls from
+/// week 30; the demo project's log measure signals. From its chart the page asks what changed
+/// and shows the API's comparison, the planted wait first; the log page compares two periods
+/// chosen by date and activities, row for row as the API answers.
+#[tokio::test]
+async fn what_changed_in_the_pathway_is_answered_in_the_page_as_the_api_does() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    let api = app
+        .data(
+            "{ projects(first: 1) { nodes { id measures(first: 10) { nodes { id fromLog { logId } } } } } }",
+            json!({}),
+        )
+        .await;
+    let project = api["projects"][0]["id"].as_str().unwrap().to_string();
+    let measure = api["projects"][0]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| !m["fromLog"].is_null())
+        .unwrap()
+        .clone();
+    let (measure_id, log_id) = (
+        measure["id"].as_str().unwrap().to_string(),
+        measure["fromLog"]["logId"].as_str().unwrap().to_string(),
+    );
+    let moves = |transitions: &serde_json::Value| -> Vec<(String, String)> {
+        transitions
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(10)
+            .map(|t| {
+                (
+                    t["from"].as_str().unwrap().to_string(),
+                    t["to"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let shown_moves = |table: String| {
+        let client = client.clone();
+        async move {
+            let rows = client
+                .execute(
+                    "return [...document.querySelectorAll(`#${arguments[0]} tbody tr`)].map((r) => [r.dataset.from, r.dataset.to]);",
+                    vec![json!(table)],
+                )
+                .await
+                .unwrap();
+            serde_json::from_value::<Vec<(String, String)>>(rows).unwrap()
+        }
+    };
+
+    client
+        .goto(&format!("{}/#/project/{project}", app.address))
+        .await
+        .unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    click(
+        &client,
+        &format!("//section[@id='measure-{measure_id}']//button[.='What changed in the pathway at the latest signal?']"),
+    )
+    .await;
+    let table = format!("explain-{measure_id}-transitions");
+    wait_for(&client, &format!("#{table}")).await;
+    let explained = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { explainChange { splitAt fromActivity toActivity transitions { from to } } } }",
+            json!({"id": measure_id}),
+        )
+        .await["measure"]["explainChange"]
+        .clone();
+    let shown = shown_moves(table).await;
+    assert_eq!(shown, moves(&explained["transitions"]));
+    assert_eq!(
+        shown[0],
+        ("ORTHO_CLERK".to_string(), "SURG_HIP".to_string())
+    );
+    assert_accessible(&client, "a log measure's change explained").await;
+
+    // The log page: the same split and activities, chosen in the form (the date in UK order).
+    let split = explained["splitAt"].as_str().unwrap();
+    let (y, m, d) = (&split[0..4], &split[5..7], &split[8..10]);
+    client
+        .goto(&format!("{}/#/log/{log_id}", app.address))
+        .await
+        .unwrap();
+    fill(&client, "#compare-split", &format!("{d}/{m}/{y}")).await;
+    choose(&client, "#compare-from", "ED_TRIAGE").await;
+    choose(&client, "#compare-to", "SURG_HIP").await;
+    click(
+        &client,
+        "//form[@id='compare-periods']//button[.='Compare']",
+    )
+    .await;
+    wait_for(&client, "#comparison-transitions").await;
+    let compared = app
+        .data(
+            "query($id: ID!, $s: NaiveDate!) { eventLog(id: $id) { compare(before: {end: $s}, after: {start: $s}, from: \"ED_TRIAGE\", to: \"SURG_HIP\") { transitions { from to } } } }",
+            json!({"id": log_id, "s": split}),
+        )
+        .await["eventLog"]["compare"]["transitions"]
+        .clone();
+    assert_eq!(
+        shown_moves("comparison-transitions".to_string()).await,
+        moves(&compared)
+    );
+    assert_eq!(moves(&compared), moves(&explained["transitions"]));
+    assert_accessible(&client, "two periods of a log compared").await;
+    // A date that is not one is named before anything is asked.
+    fill(&client, "#compare-split", "31/02/2025").await;
+    click(
+        &client,
+        "//form[@id='compare-periods']//button[.='Compare']",
+    )
+    .await;
+    wait_for(&client, "#compare-split-error").await;
+}

@@ -1,6 +1,8 @@
 // Event logs: bring one in (preview, column mapper, progress, the import's row errors), and see a
-// log's discovery, discovered map and conformance with the pathway map, and retract an import.
+// log's discovery, discovered map, what changed between two periods and conformance with the
+// pathway map (and a draft calibrated from the log), and retract an import.
 import { ApiError, gql } from "../api.js";
+import { PeriodComparison } from "../components/comparison.js";
 import { FIELDS, preview, previewView, upload } from "../components/upload.js";
 import { minutes, percent, when, words } from "../format.js";
 import { announce, html, nothing, picture, show } from "../view.js";
@@ -124,6 +126,7 @@ export async function log([id]) {
       imports(first: 20) { nodes { id source status rows events withdrawnAt withdrawalReason startedAt } }
       discovery(topVariants: 5) { ${DISCOVERY_FIELDS} }
       mapSvg(minCount: 20) } }`, { id });
+  const periods = new PeriodComparison(id, () => draw(false));
   /** How the discovered map and variants are filtered. */
   const filters = { minCount: 20, collapseRepeats: false };
   /** @param {SubmitEvent} event */
@@ -208,6 +211,8 @@ export async function log([id]) {
   };
   const draw = (arriving = true) => {
     const d = l.discovery;
+    const activities = [...new Set([...d.startActivities.map((/** @type {any} */ a) => a.activity),
+      ...d.edges.flatMap((/** @type {any} */ e) => [e.from, e.to])])].sort();
     show(
     html`<a class="nhsuk-back-link" href="#/logs">Back to event logs</a><h1>${l.name}</h1>
       <div class="qf-figures"><div class="qf-figure">Events<b>${l.eventCount}</b></div><div class="qf-figure">Cases<b>${l.caseCount}</b></div>
@@ -239,6 +244,8 @@ export async function log([id]) {
         <thead class="nhsuk-table__head"><tr><th scope="col">Cases</th><th scope="col">Share</th><th scope="col">Activities in order</th></tr></thead>
         <tbody class="nhsuk-table__body">${d.topVariants.map((/** @type {any} */ v) => html`<tr><td>${v.count}</td><td>${percent(v.share)}</td>
           <td>${v.activities.join(" → ")}</td></tr>`)}</tbody></table>
+      <h2>What changed between two periods</h2>
+      ${periods.view(activities)}
       <h2>Against the pathway map</h2>
       <div class="nhsuk-form-group"><label class="nhsuk-label" for="conformance-pathway">Check against</label>
         <select class="nhsuk-select" id="conformance-pathway" @change=${choose}>
@@ -271,4 +278,4 @@ export async function log([id]) {
 }
 
 /** What the log page shows of a discovery. */
-const DISCOVERY_FIELDS = "variantCount caseDuration { medianSeconds p90Seconds } topVariants { count share activities }";
+const DISCOVERY_FIELDS = "variantCount caseDuration { medianSeconds p90Seconds } topVariants { count share activities } startActivities { activity } edges { from to }";

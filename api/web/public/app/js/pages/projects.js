@@ -12,6 +12,7 @@ import { CYCLE_FIELDS, Cycles, withObservations } from "../components/cycles.js"
 import { download } from "../download.js";
 import { SUMMARY_FIELDS, iconTable } from "../components/icon-table.js";
 import { BASELINE_FIELDS, Baselines } from "../components/baselines.js";
+import { COMPARISON_FIELDS, comparisonView } from "../components/comparison.js";
 
 
 /** @type {import("../router.js").Page} */
@@ -179,6 +180,28 @@ export async function project([id]) {
     await load();
     draw();
   };
+  /** What changed in the pathway at a log measure's latest signal (or why it cannot say), by measure id. @type {Map<string, any>} */
+  const explained = new Map();
+  const explain = async (/** @type {any} */ m) => {
+    try {
+      /** @type {{ measure: { explainChange: any } }} */
+      const r = await gql(`query($id: ID!) { measure(id: $id) { explainChange { ${COMPARISON_FIELDS} } } }`, { id: m.id });
+      explained.set(m.id, r.measure.explainChange);
+      announce(`${m.name}: compared the cases before and after ${r.measure.explainChange.splitAt}.`);
+    } catch (error) {
+      explained.set(m.id, refusal(error).map((x) => x.message).join(" "));
+    }
+    draw();
+    document.getElementById(`explain-${m.id}`)?.focus();
+  };
+  /** @param {any} m */
+  const explanation = (m) => {
+    const found = explained.get(m.id);
+    return html`<p><button class="nhsuk-button nhsuk-button--secondary" type="button" @click=${() => explain(m)}>What changed in the pathway at the latest signal?</button></p>
+      ${found === undefined ? nothing : typeof found === "string"
+        ? html`<p class="nhsuk-error-message" id="explain-${m.id}" tabindex="-1" role="alert">${found}</p>`
+        : html`<h3>What changed: cases before and after ${found.splitAt}</h3>${comparisonView(found, `explain-${m.id}`)}`}`;
+  };
   /** Each measure's chart with its baselines, by measure id. @type {Map<string, Baselines>} */
   const charts = new Map();
   const chart = (/** @type {string} */ measureId) => {
@@ -278,7 +301,7 @@ export async function project([id]) {
       ${iconTable("summary", "Measures at a glance", p.summary.map((/** @type {import("../components/icon-table.js").MeasureSummary} */ summary) => ({ summary })))}
       ${p.measures.nodes.map((/** @type {any} */ m) => html`<section aria-label=${m.name} id="measure-${m.id}"><h2>${m.name}</h2>
         ${chart(m.id).view(m, p.version)}
-        ${m.fromLog ? nothing : panel(m.id).view(m)}
+        ${m.fromLog ? explanation(m) : panel(m.id).view(m)}
         ${editForm(m)}</section>`)}
       <details class="nhsuk-details" ?open=${problems.length > 0}><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Add a measure</span></summary>
         <div class="nhsuk-details__text">
