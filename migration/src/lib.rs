@@ -17,6 +17,7 @@ mod m20261202_000012_proportions;
 mod m20261202_000013_import_reading;
 mod m20261202_000014_event_staging;
 mod m20261202_000015_measure_rebases;
+mod m20261202_000016_staging_per_import;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_import_reading::Migration),
             Box::new(m20261202_000014_event_staging::Migration),
             Box::new(m20261202_000015_measure_rebases::Migration),
+            Box::new(m20261202_000016_staging_per_import::Migration),
         ]
     }
 }
