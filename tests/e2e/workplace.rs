@@ -1483,6 +1483,113 @@ async fn an_administrator_issues_rotates_and_revokes_tokens_and_reads_the_audit_
     )
     .await;
     assert_accessible(&client, "administration after member changes").await;
+
+    // A pathway of the first organisation shared with another as EDITOR, then taken back.
+    let ods = client
+        .find(Locator::XPath("(//table[starts-with(@id, 'shares-')])[1]"))
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches("shares-")
+        .to_string();
+    let owned = app
+        .data(
+            "{ pathways(first: 50) { nodes { id owner { odsCode } } } organisations(first: 20) { nodes { odsCode } } }",
+            json!({}),
+        )
+        .await;
+    let pathway = owned["pathways"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["owner"]["odsCode"] == ods.as_str())
+        .unwrap_or_else(|| panic!("no pathway of {ods}: {owned}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = owned["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["odsCode"].as_str().unwrap().to_string())
+        .find(|o| *o != ods)
+        .unwrap();
+    click(
+        &client,
+        &format!("//summary[starts-with(., 'Share a pathway or project of')][ancestor::section//table[@id='shares-{ods}']]"),
+    )
+    .await;
+    choose(&client, &format!("#share-{ods}-item"), &pathway).await;
+    fill(&client, &format!("#share-{ods}-organisationId"), &other).await;
+    choose(&client, &format!("#share-{ods}-role"), "EDITOR").await;
+    click(
+        &client,
+        &format!("//form[@id='share-{ods}-form']//button[.='Share']"),
+    )
+    .await;
+    let row = format!("//table[@id='shares-{ods}']//tr[@data-share='{pathway}/{other}']");
+    wait_for_xpath(&client, &row).await;
+    let shares =
+        "query($id: ID!) { pathway(id: $id) { shares(first: 10) { nodes { odsCode role } } } }";
+    let held = app.data(shares, json!({"id": pathway})).await;
+    assert_eq!(
+        held["pathway"]["shares"],
+        json!([{"odsCode": other, "role": "EDITOR"}])
+    );
+    assert_accessible(&client, "a pathway shared").await;
+    click(
+        &client,
+        &format!("{row}//button[starts-with(., 'Take back')]"),
+    )
+    .await;
+    client.accept_alert().await.unwrap();
+    wait_for_xpath(
+        &client,
+        &format!("//table[@id='shares-{ods}'][not(.//tr[@data-share='{pathway}/{other}'])]"),
+    )
+    .await;
+    let held = app.data(shares, json!({"id": pathway})).await;
+    assert_eq!(held["pathway"]["shares"], json!([]));
+
+    // The trail of one member: only what they did.
+    let orgs = app
+        .data(
+            "{ organisations(first: 10) { nodes { odsCode members(first: 20) { nodes { principalId name } } } } }",
+            json!({}),
+        )
+        .await;
+    let admin = orgs["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["odsCode"] == ods.as_str())
+        .flat_map(|o| o["members"].as_array().unwrap().iter())
+        .find(|m| m["name"] == "demo administrator")
+        .unwrap_or_else(|| panic!("{orgs}"))["principalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    choose(&client, &format!("#trail-{ods}-who"), &admin).await;
+    wait_for_xpath(
+        &client,
+        "//*[@id='status'][.='Showing what demo administrator did.']",
+    )
+    .await;
+    let whos = client
+        .execute(
+            "return [...document.querySelectorAll(`#trail-${arguments[0]} tbody tr td:nth-child(2)`)].map((c) => c.textContent);",
+            vec![json!(ods)],
+        )
+        .await
+        .unwrap();
+    let whos: Vec<String> = serde_json::from_value(whos).unwrap();
+    assert!(
+        !whos.is_empty() && whos.iter().all(|w| w == "demo administrator"),
+        "{whos:?}"
+    );
     picture(&client, "administration").await;
     assert_accessible(&client, "administration with the audit trail").await;
     client.close().await.unwrap();

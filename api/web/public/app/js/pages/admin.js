@@ -1,10 +1,12 @@
 // Administration, for an organisation's ADMINs: its members (add one, change a role, remove one), its API tokens for
-// people and systems (issue, with the secret shown once; rotate; revoke) and its audit trail,
-// newest first. Everything goes through the same GraphQL API an administrator's script would use.
+// people and systems (issue, with the secret shown once; rotate; revoke), the shares of its
+// pathways and projects with other organisations, and its audit trail, newest first, for everyone
+// or one member. Everything goes through the same GraphQL API an administrator's script would use.
 import { ApiError, gql, refusal } from "../api.js";
 import { when, words } from "../format.js";
 import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
 import { field, select } from "../components/fields.js";
+import { Shares } from "../components/shares.js";
 
 /**
  * @typedef {{ id: string, name: string, principal: string, system: boolean | null, role: string | null,
@@ -18,7 +20,7 @@ import { field, select } from "../components/fields.js";
 /** Audit entries shown at a time. */
 const TRAIL_PAGE = 20;
 
-const TRAIL = `query($o: ID!, $before: String) { auditTrail(organisationId: $o, last: ${TRAIL_PAGE}, before: $before) {
+const TRAIL = `query($o: ID!, $p: ID, $before: String) { auditTrail(organisationId: $o, principalId: $p, last: ${TRAIL_PAGE}, before: $before) {
   nodes { id at principalName operation outcome changes { field } } pageInfo { hasPreviousPage startCursor } } }`;
 
 const ORGANISATION = `query($id: ID!) { organisation(id: $id) { id odsCode name version
@@ -39,10 +41,13 @@ export async function admin() {
   /** @type {import("../components/fields.js").FieldProblem[]} */
   let problems = [];
   let notice = "";
+  /** Whose entries each organisation's trail shows (a member's principal id; everyone's when absent). @type {Map<string, string>} */
+  const trailOf = new Map();
+  const shares = new Shares(() => draw());
   /** A page of the trail before `before` (the newest page when null), newest first. @param {string} o @param {string | null} before */
   const trailPage = async (o, before) => {
     /** @type {{ auditTrail: { nodes: AuditEntry[], pageInfo: { hasPreviousPage: boolean, startCursor: string | null } } }} */
-    const r = await gql(TRAIL, { o, before });
+    const r = await gql(TRAIL, { o, p: trailOf.get(o) || null, before });
     const page = r.auditTrail;
     return { entries: [...page.nodes].reverse(), earlier: page.pageInfo.hasPreviousPage ? page.pageInfo.startCursor : null };
   };
@@ -52,6 +57,16 @@ export async function admin() {
     );
     // The newest entries again (anything just done is among them); earlier pages are dropped.
     await Promise.all(organisations.map(async (o) => trails.set(o.id, await trailPage(o.id, null))));
+    if (mine.length) await shares.load();
+  };
+
+  /** Shows only what one member did (or everyone). @param {Organisation} o @param {string} principal */
+  const filterTrail = async (o, principal) => {
+    trailOf.set(o.id, principal);
+    trails.set(o.id, await trailPage(o.id, null));
+    draw();
+    const who = o.members.nodes.find((m) => m.principalId === principal);
+    announce(who ? `Showing what ${who.name} did.` : "Showing what everyone did.");
   };
 
   /** Reads the page of `o`'s trail before the oldest shown. @param {Organisation} o */
@@ -216,6 +231,7 @@ export async function admin() {
         </div>
         <button class="nhsuk-button" type="submit">Issue the token</button>
       </form></div></details>
+    ${shares.view(o)}
     ${trailTable(o)}
   </section>`;
 
@@ -223,7 +239,11 @@ export async function admin() {
   const trailTable = (o) => {
     const trail = trails.get(o.id);
     if (!trail) return nothing;
-    return html`<table class="nhsuk-table qf-compact" id="trail-${o.odsCode}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Audit trail, newest first</caption>
+    return html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="trail-${o.odsCode}-who">Audit trail of</label>
+        <select class="nhsuk-select" id="trail-${o.odsCode}-who" @change=${(/** @type {Event} */ e) => filterTrail(o, /** @type {HTMLSelectElement} */ (e.currentTarget).value)}>
+          <option value="" ?selected=${!trailOf.get(o.id)}>everyone</option>
+          ${o.members.nodes.map((m) => html`<option value=${m.principalId} ?selected=${trailOf.get(o.id) === m.principalId}>${m.name}</option>`)}</select></div>
+      <table class="nhsuk-table qf-compact" id="trail-${o.odsCode}"><caption class="nhsuk-table__caption nhsuk-table__caption--s">Audit trail, newest first</caption>
         <thead class="nhsuk-table__head"><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Outcome</th></tr></thead>
         <tbody class="nhsuk-table__body">${trail.entries.map((e) => html`<tr data-operation=${e.operation}><td>${when(e.at)}</td><td>${e.principalName}</td>
           <td>${e.operation}${e.changes.length ? html` (changed ${e.changes.map((c) => c.field).join(", ")})` : nothing}</td><td>${e.outcome === "OK" ? "done" : words(e.outcome)}</td></tr>`)}</tbody></table>
