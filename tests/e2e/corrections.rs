@@ -381,6 +381,75 @@ async fn a_driver_is_removed_with_its_branch_or_refused_naming_what_is_under_it(
 }
 
 #[tokio::test]
+async fn a_driver_moves_with_its_branch_where_the_diagram_allows_and_never_under_its_own() {
+    let app = spawn_app().await;
+    let (project_id, mut version) = project(&app).await;
+    let add =
+        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id text } } }";
+    let mut ids = Vec::new();
+    for (parent, kind, text) in [
+        (None, "PRIMARY_DRIVER", "Timely imaging"),
+        (Some(0), "SECONDARY_DRIVER", "X-ray on arrival"),
+        (Some(1), "CHANGE_IDEA", "Nurse-requested X-ray"),
+        (None, "PRIMARY_DRIVER", "Theatre access"),
+    ] {
+        let parent: Option<&String> = parent.map(|i: usize| &ids[i]);
+        let data = app
+            .data(
+                add,
+                json!({"i": {"projectId": project_id, "expectedVersion": version, "parentId": parent, "kind": kind, "text": text}}),
+            )
+            .await;
+        version = data["addDriver"]["version"].as_i64().unwrap();
+        let drivers = data["addDriver"]["drivers"].as_array().unwrap();
+        ids.push(drivers.last().unwrap()["id"].as_str().unwrap().to_string());
+    }
+    let update = "mutation($i: UpdateDriverInput!) { updateDriver(input: $i) { version drivers { id parentId text } } }";
+    // A secondary driver cannot go under a change idea, nor under itself; a primary driver
+    // cannot go under another node.
+    for (id, parent) in [(1, 2), (1, 1), (3, 0)] {
+        let refused = app
+            .error(
+                update,
+                json!({"i": {"id": ids[id], "expectedVersion": version, "parentId": ids[parent]}}),
+            )
+            .await;
+        assert_eq!(code(&refused), "VALIDATION", "{refused}");
+    }
+    // The secondary driver and its change idea move under "Theatre access".
+    let moved = app
+        .data(
+            update,
+            json!({"i": {"id": ids[1], "expectedVersion": version, "parentId": ids[3]}}),
+        )
+        .await;
+    let parent_of = |text: &str| {
+        moved["updateDriver"]["drivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["text"] == text)
+            .unwrap()["parentId"]
+            .clone()
+    };
+    assert_eq!(parent_of("X-ray on arrival"), json!(ids[3]));
+    assert_eq!(parent_of("Nurse-requested X-ray"), json!(ids[1]));
+    // The audit trail keeps where it was.
+    let moves = audited(&app, "updateDriver");
+    let change = moves.last().unwrap()["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "parentId")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&change["before"], &change["after"]),
+        (&json!(ids[0]), &json!(ids[3]))
+    );
+}
+
+#[tokio::test]
 async fn an_event_log_is_archived_and_takes_no_more_events_and_only_an_empty_one_is_deleted() {
     let app = spawn_app().await;
     let full = app.event_log("ED extract 2025").await;

@@ -1069,6 +1069,91 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     )
     .await;
     assert_accessible(&client, "the driver diagram").await;
+
+    // The change idea moved under a second secondary driver and linked to the pathway's
+    // biggest hotspot, picked from a list; then moved back.
+    click(
+        &client,
+        "//li[span[.='Timely access to theatre']]/span/button[starts-with(., 'Add a secondary driver')]",
+    )
+    .await;
+    fill(&client, "#driver-text", "Theatre staffing").await;
+    click(&client, "//div[@id='drivers']//button[.='Add']").await;
+    wait_for_xpath(&client, "//li[span[.='Theatre staffing']]").await;
+    let hotspot = app
+        .data(
+            "{ pathways(first: 10) { nodes { name analysis { hotspots { kind title stepKeys } } } } }",
+            json!({}),
+        )
+        .await["pathways"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"].as_str().unwrap().starts_with("Hip fracture"))
+        .unwrap()["analysis"]["hotspots"][0]
+        .clone();
+    let edit_idea =
+        "//li[span[.='Ring-fenced morning trauma list']]/span/button[starts-with(., 'Edit')]";
+    click(&client, edit_idea).await;
+    let staffing = wait_for_attr(
+        &client,
+        "//select[@id='driver-parent']/option[starts-with(., 'Theatre staffing')]",
+    )
+    .await;
+    choose(&client, "#driver-parent", &staffing).await;
+    let key = format!(
+        "{}|{}",
+        hotspot["kind"].as_str().unwrap(),
+        hotspot["stepKeys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    choose(&client, "#driver-hotspot", &key).await;
+    click(&client, "//div[@id='drivers']//button[.='Save']").await;
+    wait_for_xpath(
+        &client,
+        &format!(
+            "//li[span[.='Theatre staffing']]//li[span[.='Ring-fenced morning trauma list']][span[contains(@class, 'qf-answers')][contains(., \"{}\")]]",
+            hotspot["title"].as_str().unwrap()
+        ),
+    )
+    .await;
+    let linked = app
+        .data(
+            "query($id: ID!) { project(id: $id) { drivers { text parentId hotspot { kind stepKeys } } } }",
+            json!({ "id": client.current_url().await.unwrap().fragment().unwrap().trim_start_matches("/project/") }),
+        )
+        .await;
+    let idea = linked["project"]["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["text"] == "Ring-fenced morning trauma list")
+        .unwrap()
+        .clone();
+    assert_eq!(idea["parentId"], json!(staffing));
+    assert_eq!(
+        idea["hotspot"],
+        json!({"kind": hotspot["kind"], "stepKeys": hotspot["stepKeys"]})
+    );
+    click(&client, edit_idea).await;
+    let scheduling = wait_for_attr(
+        &client,
+        "//select[@id='driver-parent']/option[starts-with(., 'Trauma list scheduling')]",
+    )
+    .await;
+    choose(&client, "#driver-parent", &scheduling).await;
+    click(&client, "//div[@id='drivers']//button[.='Save']").await;
+    wait_for_xpath(
+        &client,
+        "//li[span[.='Trauma list scheduling']]//li[span[.='Ring-fenced morning trauma list']]",
+    )
+    .await;
+    assert_accessible(&client, "the driver diagram after a move").await;
     let project = client
         .current_url()
         .await

@@ -41,6 +41,9 @@ pub struct UpdateDriverInput {
     pub changes: async_graphql::MaybeUndefined<Vec<ChangeInput>>,
     /// The hotspot it targets; null removes it (leave it out to keep it).
     pub hotspot: async_graphql::MaybeUndefined<HotspotRefView>,
+    /// Move it, with the nodes under it, under this node; null moves a primary driver under the
+    /// aim (leave it out to keep it where it is). The diagram's rules hold at the new place.
+    pub parent_id: async_graphql::MaybeUndefined<ID>,
 }
 
 #[derive(Default)]
@@ -48,7 +51,7 @@ pub struct DriverMutation;
 
 #[Object]
 impl DriverMutation {
-    /// Changes a node's text, a change idea's change set or its hotspot.
+    /// Changes a node's text, a change idea's change set or its hotspot, or moves the node.
     async fn update_driver(
         &self,
         ctx: &Context<'_>,
@@ -76,14 +79,22 @@ impl DriverMutation {
                 step_keys: h.step_keys,
             })),
         };
+        let parent = match input.parent_id {
+            Undefined => None,
+            Null => Some(None),
+            Value(p) => Some(Some(parse_id("parentId", &p)?)),
+        };
         let project = drivers::update(
             db(ctx)?,
             &change(ctx),
             id,
             input.expected_version,
-            text,
-            changes,
-            hotspot,
+            drivers::DriverEdit {
+                text,
+                changes,
+                hotspot,
+                parent,
+            },
         )
         .await?;
         Ok(ProjectView(project))

@@ -202,17 +202,32 @@ pub async fn add(
     Ok((project, id))
 }
 
-/// Changes a node's text, change set or hotspot (`None` leaves a field as it is; `Some(None)`
-/// clears it). Takes the project's next version.
+/// What a correction of a node changes: `None` leaves a field as it is; `Some(None)` clears it
+/// (for `parent`: moves the node under the aim).
+#[derive(Debug, Default)]
+pub struct DriverEdit {
+    pub text: Option<String>,
+    pub changes: Option<Option<Vec<Change>>>,
+    pub hotspot: Option<Option<HotspotRef>>,
+    pub parent: Option<Option<Uuid>>,
+}
+
+/// Changes a node's text, change set or hotspot, or moves it (with the nodes under it) under
+/// another node of the diagram; the diagram's rules hold at the new place, and a node cannot go
+/// under itself or one of its own. Takes the project's next version. O(nodes).
 pub async fn update(
     db: &DatabaseConnection,
     ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
-    text: Option<String>,
-    changes: Option<Option<Vec<Change>>>,
-    hotspot: Option<Option<HotspotRef>>,
+    edit: DriverEdit,
 ) -> Result<ProjectRecord> {
+    let DriverEdit {
+        text,
+        changes,
+        hotspot,
+        parent,
+    } = edit;
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let row = visible_row(&tx, caller, id).await?;
@@ -223,9 +238,17 @@ pub async fn update(
     let changes = changes.unwrap_or(current.changes);
     let hotspot = hotspot.unwrap_or(current.hotspot);
     check_references(&tx, caller, &project, changes.as_deref(), hotspot.as_ref()).await?;
-    // The node stays where it is; only what it carries changes.
-    let parent_kind = match current.parent_id {
-        Some(p) => find(&tx, project_id, p).await?.map(|d| d.kind),
+    let parent = parent.unwrap_or(current.parent_id);
+    let parent_kind = match parent {
+        Some(p) => {
+            let above = find(&tx, project_id, p).await?.ok_or_else(|| {
+                Error::invalid("parentId", format!("{p} is not a driver of this project"))
+            })?;
+            if parent != current.parent_id {
+                refuse_own_branch(&tx, project_id, id, p).await?;
+            }
+            Some(above.kind)
+        }
         None => None,
     };
     current
@@ -235,6 +258,10 @@ pub async fn update(
         .col_expr(
             driver::Column::Text,
             sea_orm::sea_query::Expr::value(text.unwrap_or(current.text)),
+        )
+        .col_expr(
+            driver::Column::ParentId,
+            sea_orm::sea_query::Expr::value(parent),
         )
         .col_expr(
             driver::Column::Changes,
@@ -297,9 +324,42 @@ async fn visible_row(
     }
 }
 
+/// Refuses to move `id` under `new_parent` when that is `id` itself or a node under it: the
+/// diagram would lose its branch in a loop. O(nodes).
+async fn refuse_own_branch(
+    tx: &impl ConnectionTrait,
+    project_id: Uuid,
+    id: Uuid,
+    new_parent: Uuid,
+) -> Result<()> {
+    let parents: std::collections::HashMap<Uuid, Option<Uuid>> = driver::Entity::find()
+        .filter(driver::Column::ProjectId.eq(project_id))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.parent_id))
+        .collect();
+    let mut at = Some(new_parent);
+    // Bounded by the node count, so a loop already stored cannot hang the walk.
+    for _ in 0..=parents.len() {
+        match at {
+            Some(node) if node == id => {
+                return Err(Error::invalid(
+                    "parentId",
+                    "a node cannot move under itself or one of the nodes under it",
+                ));
+            }
+            Some(node) => at = parents.get(&node).copied().flatten(),
+            None => break,
+        }
+    }
+    Ok(())
+}
+
 /// What a correction can change in a node, as the audit trail records it.
 fn snapshot(d: &DriverRecord) -> serde_json::Value {
     serde_json::json!({
+        "parentId": d.parent_id,
         "text": d.text,
         "changes": d.changes,
         "hotspot": d.hotspot,

@@ -1,14 +1,26 @@
 // The driver diagram, editable: aim → primary drivers → secondary drivers → change ideas, with
-// add, edit and remove on each node. Every change carries the project's version, so two people
-// editing one diagram cannot overwrite each other.
+// add, edit, move and remove on each node, and a change idea linked to the pathway hotspot it
+// answers, picked from the pathway's analysis. (A change idea's what-if change set is built on
+// the pathway's page, from its steps and transitions, and saved into the diagram from there.)
+// Every change carries the project's version, so two people editing one diagram cannot
+// overwrite each other.
 import { ApiError, gql } from "../api.js";
 import { minutes, words } from "../format.js";
 import { announce, html, nothing } from "../view.js";
 
 /**
  * @typedef {{ id: string, parentId: string | null, kind: string, text: string,
+ *   hotspot: { kind: string, stepKeys: string[] } | null,
  *   predictedEffect: { differenceMinutes: number } | null }} Driver
+ * @typedef {{ kind: string, title: string, stepKeys: string[] }} Hotspot
+ * @typedef {{ id: string, version: number, pathwayId?: string | null, drivers: Driver[] }} Diagram
  */
+
+/** The fields of a project's drivers this component needs from the page's query. */
+export const DRIVER_FIELDS = "id parentId kind text hotspot { kind stepKeys } predictedEffect { differenceMinutes }";
+
+/** A hotspot's identity as the API takes it back. @param {{ kind: string, stepKeys: string[] }} h */
+const hotspotKey = (h) => `${h.kind}|${h.stepKeys.join(",")}`;
 
 /** What may hang under a node (the diagram's rule: the API refuses anything else). */
 const CHILDREN = /** @type {Record<string, string[]>} */ ({
@@ -28,9 +40,11 @@ export class DriverDiagram {
     /** @type {{ parent: string | null, kind: string } | null} where a node is being added */
     this.adding = null;
     this.error = "";
+    /** @type {Hotspot[] | null} the pathway's hotspots, read when a change idea is first edited */
+    this.hotspots = null;
   }
 
-  /** @param {{ id: string, version: number, drivers: Driver[] }} p */
+  /** @param {Diagram} p */
   view(p) {
     return html`<div id="drivers">
       ${this.error ? html`<p class="nhsuk-error-message" role="alert">${this.error}</p>` : nothing}
@@ -41,7 +55,7 @@ export class DriverDiagram {
   }
 
   /**
-   * @param {{ id: string, version: number, drivers: Driver[] }} p
+   * @param {Diagram} p
    * @param {string | null} parent
    * @returns {unknown}
    */
@@ -54,8 +68,9 @@ export class DriverDiagram {
           ? this.editForm(p, d)
           : html`<strong class="nhsuk-tag nhsuk-tag--white">${words(d.kind)}</strong> <span class="qf-driver-text">${d.text}</span>
             ${d.predictedEffect ? html`<span class="nhsuk-body-s">(predicted effect on the lead time: ${d.predictedEffect.differenceMinutes <= 0 ? "−" : "+"}${minutes(Math.abs(d.predictedEffect.differenceMinutes))})</span>` : nothing}
+            ${d.hotspot ? html`<span class="nhsuk-body-s qf-answers">answers the hotspot: ${this.hotspotTitle(d.hotspot)}</span>` : nothing}
             <span class="qf-actions">
-              <button class="qf-link" type="button" @click=${() => this.start({ editing: d.id })}>Edit<span class="nhsuk-u-visually-hidden"> ${d.text}</span></button>
+              <button class="qf-link" type="button" @click=${() => this.start({ editing: d.id }, p)}>Edit<span class="nhsuk-u-visually-hidden"> ${d.text}</span></button>
               ${CHILDREN[d.kind].map((kind) => html` · <button class="qf-link" type="button" @click=${() => this.start({ adding: { parent: d.id, kind } })}>Add a ${words(kind)}<span class="nhsuk-u-visually-hidden"> under ${d.text}</span></button>`)}
               · <button class="qf-link" type="button" @click=${() => this.remove(p, d)}>Remove<span class="nhsuk-u-visually-hidden"> ${d.text}</span></button></span>`}
         ${this.branch(p, d.id)}
@@ -64,12 +79,25 @@ export class DriverDiagram {
     )}</ul>`;
   }
 
-  /** @param {{ editing?: string, adding?: { parent: string | null, kind: string } }} what */
-  start(what) {
+  /** A linked hotspot in words: its title once the pathway's hotspots are read. @param {{ kind: string, stepKeys: string[] }} h */
+  hotspotTitle(h) {
+    const found = this.hotspots?.find((x) => hotspotKey(x) === hotspotKey(h));
+    return found ? found.title : `${words(h.kind)} at ${h.stepKeys.join(", ")}`;
+  }
+
+  /** @param {{ editing?: string, adding?: { parent: string | null, kind: string } }} what @param {Diagram} [p] */
+  async start(what, p) {
     this.editing = what.editing ?? null;
     this.adding = what.adding ?? null;
     this.error = "";
-    void this.reload().then(() => document.getElementById("driver-text")?.focus());
+    const editing = p?.drivers.find((d) => d.id === this.editing);
+    if (editing?.kind === "CHANGE_IDEA" && p?.pathwayId && !this.hotspots) {
+      /** @type {{ pathway: { analysis: { hotspots: Hotspot[] } } }} */
+      const r = await gql(`query($id: ID!) { pathway(id: $id) { analysis { hotspots { kind title stepKeys } } } }`, { id: p.pathwayId });
+      this.hotspots = r.pathway.analysis.hotspots;
+    }
+    await this.reload();
+    document.getElementById("driver-text")?.focus();
   }
 
   /** @param {{ id: string, version: number }} p */
@@ -90,23 +118,58 @@ export class DriverDiagram {
       <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button" @click=${() => this.start({})}>Cancel</button></form>`;
   }
 
-  /** @param {{ id: string, version: number }} p @param {Driver} d */
+  /** The nodes `d` may move under: those whose kind takes it, never itself or one of its own. @param {Diagram} p @param {Driver} d */
+  places(p, d) {
+    const own = new Set([d.id]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const x of p.drivers) {
+        if (x.parentId && own.has(x.parentId) && !own.has(x.id)) {
+          own.add(x.id);
+          grew = true;
+        }
+      }
+    }
+    return p.drivers.filter((x) => !own.has(x.id) && CHILDREN[x.kind].includes(d.kind));
+  }
+
+  /** @param {Diagram} p @param {Driver} d */
   editForm(p, d) {
+    const places = d.kind === "PRIMARY_DRIVER" ? [] : this.places(p, d);
     /** @param {SubmitEvent} e */
     const submit = (e) => {
       e.preventDefault();
-      const text = String(new FormData(/** @type {HTMLFormElement} */ (e.currentTarget)).get("text") ?? "").trim();
-      void this.change(`mutation($input: UpdateDriverInput!) { updateDriver(input: $input) { id } }`,
-        { input: { id: d.id, expectedVersion: p.version, text } }, "Saved.", text);
+      const form = new FormData(/** @type {HTMLFormElement} */ (e.currentTarget));
+      const text = String(form.get("text") ?? "").trim();
+      /** @type {Record<string, unknown>} */
+      const input = { id: d.id, expectedVersion: p.version, text };
+      const parent = String(form.get("parentId") ?? "");
+      if (parent && parent !== d.parentId) input.parentId = parent;
+      if (form.has("hotspot")) {
+        const picked = this.hotspots?.find((h) => hotspotKey(h) === form.get("hotspot"));
+        const was = d.hotspot ? hotspotKey(d.hotspot) : "";
+        if (String(form.get("hotspot")) !== was) input.hotspot = picked ? { kind: picked.kind, stepKeys: picked.stepKeys } : null;
+      }
+      void this.change(`mutation($input: UpdateDriverInput!) { updateDriver(input: $input) { id } }`, { input }, "Saved.", text);
     };
     return html`<form class="qf-inline" novalidate @submit=${submit}>
       <div class="nhsuk-form-group"><label class="nhsuk-label" for="driver-text">${words(d.kind)}</label>
         <input class="nhsuk-input nhsuk-input--width-30" id="driver-text" name="text" type="text" .value=${d.text}></div>
+      ${places.length
+        ? html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="driver-parent">Under</label>
+            <select class="nhsuk-select" id="driver-parent" name="parentId">${places.map((x) => html`<option value=${x.id} ?selected=${x.id === d.parentId}>${x.text} (${words(x.kind)})</option>`)}</select></div>`
+        : nothing}
+      ${d.kind === "CHANGE_IDEA" && this.hotspots
+        ? html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="driver-hotspot">The hotspot it answers</label>
+            <select class="nhsuk-select" id="driver-hotspot" name="hotspot">
+              <option value="" ?selected=${!d.hotspot}>none</option>
+              ${this.hotspots.map((h) => html`<option value=${hotspotKey(h)} ?selected=${d.hotspot != null && hotspotKey(h) === hotspotKey(d.hotspot)}>${h.title}</option>`)}</select></div>`
+        : nothing}
       <button class="nhsuk-button nhsuk-button--small" type="submit">Save</button>
       <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button" @click=${() => this.start({})}>Cancel</button></form>`;
   }
 
-  /** @param {{ id: string, version: number, drivers: Driver[] }} p @param {Driver} d */
+  /** @param {Diagram} p @param {Driver} d */
   async remove(p, d) {
     const below = p.drivers.filter((x) => x.parentId === d.id).length;
     const question = below

@@ -7,7 +7,7 @@ import { go } from "../router.js";
 import { announce, errorSummary, focusErrors, html, nothing, picture, show } from "../view.js";
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
-import { DriverDiagram } from "../components/drivers.js";
+import { DRIVER_FIELDS, DriverDiagram } from "../components/drivers.js";
 import { CYCLE_FIELDS, Cycles, withObservations } from "../components/cycles.js";
 import { download } from "../download.js";
 import { SUMMARY_FIELDS, iconTable } from "../components/icon-table.js";
@@ -140,7 +140,7 @@ export async function project([id]) {
     const data = await gql(`query($id: ID!) { project(id: $id) { id title aim status version owner { name }
       summary { ${SUMMARY_FIELDS} }
       measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit definition direction target fromLog { logId } ${BASELINE_FIELDS} } }
-      drivers { id parentId kind text predictedEffect { differenceMinutes } }
+      pathwayId drivers { ${DRIVER_FIELDS} }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
     await withObservations(p.cycles.nodes);
