@@ -25,6 +25,10 @@ pub struct Model {
     pub withdrawal_reason: Option<String>,
     /// Its rebases (engine `rebase::Rebase` list as JSON); null when it has none.
     pub rebases: Option<Json>,
+    /// Its rule preset (engine `Preset::as_str`); null for the default.
+    pub rule_preset: Option<String>,
+    /// The points its limits are fixed from; null for every point.
+    pub baseline_points: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261202_000013_import_reading;
 mod m20261202_000014_event_staging;
 mod m20261202_000015_measure_rebases;
 mod m20261202_000016_staging_per_import;
+mod m20261202_000017_chart_settings;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_event_staging::Migration),
             Box::new(m20261202_000015_measure_rebases::Migration),
             Box::new(m20261202_000016_staging_per_import::Migration),
+            Box::new(m20261202_000017_chart_settings::Migration),
         ]
     }
 }

@@ -391,6 +391,85 @@ async fn a_rebase_with_its_reason_moves_every_chart_of_the_measure_and_can_be_ta
 }
 
 #[tokio::test]
+async fn a_measure_keeps_its_rule_preset_and_baseline_and_every_chart_uses_them() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "DECREASE", "XMR", None).await;
+    let values: Vec<f64> = (0..20).map(|i| 30.0 + f64::from((i * 7) % 5)).collect();
+    let points: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap()
+                + chrono::Days::new(7 * i as u64);
+            json!({"date": date.to_string(), "value": v})
+        })
+        .collect();
+    app.data(
+        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }",
+        json!({"id": id, "p": points}),
+    )
+    .await;
+    let update = "mutation($i: UpdateMeasureInput!) { updateMeasure(input: $i) { rulePreset baselinePoints } }";
+    let err = app
+        .error(
+            update,
+            json!({"i": {"id": id, "expectedVersion": version + 1, "baselinePoints": 5}}),
+        )
+        .await;
+    assert_eq!(
+        (code(&err), field(&err)),
+        ("VALIDATION", "baselinePoints"),
+        "{err:#}"
+    );
+    let data = app
+        .data(update, json!({"i": {"id": id, "expectedVersion": version + 1, "baselinePoints": 12, "rulePreset": "MDC_EXCEL"}}))
+        .await;
+    assert_eq!(
+        data["updateMeasure"],
+        json!({"rulePreset": "MDC_EXCEL", "baselinePoints": 12})
+    );
+    // The chart's mean is the first 12 points' (worked out here), without asking for it; a
+    // caller can still ask for every point.
+    let first_12 = values[..12].iter().sum::<f64>() / 12.0;
+    let all = values.iter().sum::<f64>() / 20.0;
+    let chart = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { baselinePoints rulePreset spc { groups { mean n } } every: spc(options: {fixAfterNPoints: 20}) { groups { mean } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(
+        (chart["measure"]["spc"]["groups"][0]["mean"]
+            .as_f64()
+            .unwrap()
+            - first_12)
+            .abs()
+            < 1e-9,
+        "{chart} {first_12}"
+    );
+    assert!(
+        (chart["measure"]["every"]["groups"][0]["mean"]
+            .as_f64()
+            .unwrap()
+            - all)
+            .abs()
+            < 1e-9
+    );
+    // Back to every point: null clears the baseline; the preset stays.
+    let data = app
+        .data(
+            update,
+            json!({"i": {"id": id, "expectedVersion": version + 2, "baselinePoints": null}}),
+        )
+        .await;
+    assert_eq!(
+        data["updateMeasure"],
+        json!({"rulePreset": "MDC_EXCEL", "baselinePoints": null})
+    );
+}
+
+#[tokio::test]
 async fn one_chart_for_graphql_the_icon_table_and_the_cli_and_no_switch_to_a_chart_the_points_cannot_make()
  {
     let app = spawn_app().await;

@@ -931,6 +931,18 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     wait_for(&client, &format!("#measure-{measure}-chartType-error")).await;
     choose(&client, &format!("#measure-{measure}-chartType"), "XMR").await;
     fill(&client, &format!("#measure-{measure}-target"), "30").await;
+    // A baseline under 12 points is named before anything is sent; 12 is kept, with the
+    // Excel tool's rules.
+    fill(&client, &format!("#measure-{measure}-baselinePoints"), "8").await;
+    click(&client, &format!("{edit}//button[.='Save the changes']")).await;
+    wait_for(&client, &format!("#measure-{measure}-baselinePoints-error")).await;
+    fill(&client, &format!("#measure-{measure}-baselinePoints"), "12").await;
+    choose(
+        &client,
+        &format!("#measure-{measure}-rulePreset"),
+        "MDC_EXCEL",
+    )
+    .await;
     click(&client, &format!("{edit}//button[.='Save the changes']")).await;
     wait_for_xpath(
         &client,
@@ -939,13 +951,13 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     .await;
     let changed = app
         .data(
-            "query($id: ID!) { measure(id: $id) { target chartType } }",
+            "query($id: ID!) { measure(id: $id) { target chartType rulePreset baselinePoints } }",
             json!({"id": measure}),
         )
         .await;
     assert_eq!(
         changed["measure"],
-        json!({"target": 30.0, "chartType": "XMR"})
+        json!({"target": 30.0, "chartType": "XMR", "rulePreset": "MDC_EXCEL", "baselinePoints": 12})
     );
 
     // From the chart itself: pick the 13th week's point and start a new baseline there with the

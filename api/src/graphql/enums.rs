@@ -261,6 +261,7 @@ pub enum Assurance {
 
 /// Rule presets.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::spc::chart::Preset")]
 pub enum SpcPreset {
     /// NHSRplotthedots: trend and shift 7, screening on, two-in-three between 2 and 3 sigma.
     PlotTheDots,

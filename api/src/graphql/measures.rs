@@ -8,7 +8,7 @@ use crate::store::projects::MeasureRecord;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use engine::measure::DataPoint;
-use engine::spc::chart::{ChartRequest, Preset};
+use engine::spc::chart::ChartRequest;
 
 /// A run chart point.
 #[derive(SimpleObject)]
@@ -103,9 +103,10 @@ impl From<DataPoint> for DataPointView {
 /// How to draw a chart; leave out what the preset decides.
 #[derive(InputObject, Default)]
 pub struct SpcOptionsInput {
-    /// The rule set to start from; NHSRplotthedots' by default.
+    /// The rule set to start from; the measure's own (`Measure.rulePreset`) when null.
     pub preset: Option<SpcPreset>,
-    /// Limits from the first N points of each group (at least 12).
+    /// Limits from the first N points of each group (at least 12); the measure's own
+    /// (`Measure.baselinePoints`) when null.
     pub fix_after_n_points: Option<i32>,
     /// Start a new group (rebase) at these dates, YYYY-MM-DD, instead of at the measure's own
     /// rebases (`Measure.rebases`); null keeps the measure's own, an empty list draws one group.
@@ -206,8 +207,9 @@ fn chart_request(
         v.map(|v| usize::try_from(v).map_err(|_| crate::Error::invalid(field, "must be 0 or more")))
             .transpose()
     };
+    let own = record.chart_request(points);
     let rebase_dates = match &input.rebase_dates {
-        None => record.chart_request(points).rebase_dates,
+        None => own.rebase_dates.clone(),
         Some(dates) => dates
             .iter()
             .enumerate()
@@ -222,12 +224,12 @@ fn chart_request(
             .collect::<Result<_, _>>()?,
     };
     Ok(ChartRequest {
-        preset: match input.preset.unwrap_or(SpcPreset::PlotTheDots) {
-            SpcPreset::PlotTheDots => Preset::PlotTheDots,
-            SpcPreset::MdcExcel => Preset::MdcExcel,
-        },
+        preset: input.preset.map_or(own.preset, Into::into),
         screen_outliers: input.screen_outliers,
-        fix_after_n_points: count("fixAfterNPoints", input.fix_after_n_points)?,
+        fix_after_n_points: match input.fix_after_n_points {
+            None => own.fix_after_n_points,
+            given => count("fixAfterNPoints", given)?,
+        },
         trend_length: count("trendLength", input.trend_length)?,
         shift_length: count("shiftLength", input.shift_length)?,
         rebase_dates,
@@ -257,6 +259,14 @@ impl MeasureView {
     /// `addRebase` and `removeRebase`).
     async fn rebases(&self) -> Vec<RebaseView> {
         self.0.rebases.iter().cloned().map(RebaseView).collect()
+    }
+    /// The rule set its charts follow (change it with `updateMeasure`).
+    async fn rule_preset(&self) -> SpcPreset {
+        self.0.settings.preset.into()
+    }
+    /// The points its limits are fixed from; null when every point counts.
+    async fn baseline_points(&self) -> Option<usize> {
+        self.0.settings.baseline_points
     }
     /// Where the points come from when they are computed from an event log.
     async fn from_log(&self) -> Option<LogMeasureSourceView> {

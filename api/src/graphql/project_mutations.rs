@@ -150,6 +150,11 @@ pub struct UpdateMeasureInput {
     pub target: async_graphql::MaybeUndefined<f64>,
     /// The new chart type; one its points cannot be drawn with is refused. Null leaves it.
     pub chart_type: Option<ChartType>,
+    /// The rule set its charts follow; null leaves it.
+    pub rule_preset: Option<SpcPreset>,
+    /// Fix its limits from its first N points (12 or more); null uses every point again (leave
+    /// it out to keep it).
+    pub baseline_points: async_graphql::MaybeUndefined<i64>,
 }
 
 /// The team's names checked (each `members[i].name` is named when wrong), with their roles.
@@ -377,13 +382,22 @@ impl ProjectMutation {
             &change(ctx),
             id,
             input.expected_version,
-            |m| {
+            |m, settings| {
                 let target = match input.target {
                     async_graphql::MaybeUndefined::Undefined => m.target,
                     async_graphql::MaybeUndefined::Null => None,
                     async_graphql::MaybeUndefined::Value(t) => Some(t),
                 };
-                Measure::parse(
+                let settings = engine::spc::chart::ChartSettings {
+                    preset: input.rule_preset.map_or(settings.preset, |p| p.into()),
+                    ..settings
+                };
+                let settings = match input.baseline_points {
+                    async_graphql::MaybeUndefined::Undefined => settings,
+                    async_graphql::MaybeUndefined::Null => settings.with_baseline(None)?,
+                    async_graphql::MaybeUndefined::Value(n) => settings.with_baseline(Some(n))?,
+                };
+                let measure = Measure::parse(
                     input.name.as_deref().unwrap_or(&m.name),
                     input.kind.map_or(m.kind, Into::into),
                     input.definition.as_deref().unwrap_or(&m.definition),
@@ -391,7 +405,8 @@ impl ProjectMutation {
                     input.direction.map_or(m.direction, Into::into),
                     target,
                     input.chart_type.map_or(m.chart_type, Into::into),
-                )
+                )?;
+                Ok((measure, settings))
             },
         )
         .await?;

@@ -43,7 +43,15 @@ fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
             .map_err(|e| corrupt("measure", row.id, e.to_string()))?,
         None => Vec::new(),
     };
+    let settings = engine::spc::chart::ChartSettings {
+        preset: match &row.rule_preset {
+            Some(name) => engine::spc::chart::Preset::parse(name).map_err(bad)?,
+            None => Default::default(),
+        },
+        baseline_points: row.baseline_points.and_then(|n| usize::try_from(n).ok()),
+    };
     Ok(MeasureRecord {
+        settings,
         rebases,
         id: row.id,
         project_id: row.project_id,
@@ -614,13 +622,19 @@ pub async fn update_measure(
     ctx: &RequestContext,
     measure_id: Uuid,
     expected_version: i64,
-    edit: impl FnOnce(&Measure) -> std::result::Result<Measure, engine::InputErrors>,
+    edit: impl FnOnce(
+        &Measure,
+        engine::spc::chart::ChartSettings,
+    ) -> std::result::Result<
+        (Measure, engine::spc::chart::ChartSettings),
+        engine::InputErrors,
+    >,
 ) -> Result<MeasureRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
     let current = measure(&tx, caller, measure_id).await?;
     claim(&tx, caller, current.project_id, expected_version).await?;
-    let m = edit(&current.measure)?;
+    let (m, settings) = edit(&current.measure, current.settings)?;
     if m.chart_type != current.measure.chart_type {
         let recorded = points(&tx, caller, measure_id).await?;
         if let Err(problems) = engine::spc::chart::check_points(m.chart_type, &recorded) {
@@ -653,14 +667,22 @@ pub async fn update_measure(
             measure::Column::ChartType,
             Expr::value(m.chart_type.as_str()),
         )
+        .col_expr(
+            measure::Column::RulePreset,
+            Expr::value(settings.preset.as_str()),
+        )
+        .col_expr(
+            measure::Column::BaselinePoints,
+            Expr::value(settings.baseline_points.map(|n| n as i32)),
+        )
         .filter(measure::Column::Id.eq(measure_id))
         .exec(&tx)
         .await?;
     let updated = measure(&tx, caller, measure_id).await?;
     let changes = Change::between(
         measure_id,
-        &measure_snapshot(&current.measure),
-        &measure_snapshot(&updated.measure),
+        &measure_snapshot(&current),
+        &measure_snapshot(&updated),
     )?;
     super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
     Ok(updated)
@@ -709,8 +731,11 @@ pub async fn change_rebases(
 }
 
 /// The fields of a measure a correction can change, as the audit trail records them.
-fn measure_snapshot(m: &Measure) -> serde_json::Value {
+fn measure_snapshot(record: &MeasureRecord) -> serde_json::Value {
+    let m = &record.measure;
     serde_json::json!({
+        "rulePreset": record.settings.preset.as_str(),
+        "baselinePoints": record.settings.baseline_points,
         "name": m.name,
         "kind": m.kind.as_str(),
         "definition": m.definition,

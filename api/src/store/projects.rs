@@ -45,11 +45,14 @@ pub struct MeasureRecord {
     pub withdrawal: Option<super::rows::Withdrawal>,
     /// Where its charts start a new baseline, and why, in date order.
     pub rebases: Vec<engine::rebase::Rebase>,
+    /// Its rule preset and the points its limits are fixed from.
+    pub settings: engine::spc::chart::ChartSettings,
 }
 
 impl MeasureRecord {
-    /// The chart request its charts, summaries and reports use unless a caller asks for other
-    /// options: the measure's own rebases among these points (in date order).
+    /// The chart request its charts, summaries, reports and studies use unless a caller asks
+    /// for other options: its own rule preset, baseline and rebases among these points (in date
+    /// order). O(points + rebases · log points).
     pub fn chart_request(
         &self,
         points: &[engine::measure::DataPoint],
@@ -57,7 +60,7 @@ impl MeasureRecord {
         let dates: Vec<chrono::NaiveDate> = points.iter().map(|p| p.date).collect();
         engine::spc::chart::ChartRequest {
             rebase_dates: engine::rebase::chart_dates(&self.rebases, &dates),
-            ..Default::default()
+            ..self.settings.request(points.len())
         }
     }
 }

@@ -83,13 +83,15 @@ pub async fn judge_cycles(
                 let withdrawn = super::measures::points(db, caller, measure_id).await?;
                 points.insert(measure_id, withdrawn);
             }
+            let charted = points.get(&measure_id).map_or(&[][..], Vec::as_slice);
+            // The measure's own rule preset; the judgement fixes its own baseline.
             let judgement = engine::judgement::judge(
                 &measure.measure,
-                points.get(&measure_id).map_or(&[][..], Vec::as_slice),
+                charted,
                 p.expectation,
                 start,
                 end,
-                &Default::default(),
+                &measure.chart_request(charted),
             )
             .map_err(|e| e.to_string());
             judged.push(JudgedPrediction {

@@ -21,6 +21,73 @@ pub enum Preset {
     MdcExcel,
 }
 
+impl Preset {
+    /// Its name as stored and as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::PlotTheDots => "PLOT_THE_DOTS",
+            Preset::MdcExcel => "MDC_EXCEL",
+        }
+    }
+
+    /// The preset of a stored name (`as_str`'s). O(1).
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "PLOT_THE_DOTS" => Ok(Preset::PlotTheDots),
+            "MDC_EXCEL" => Ok(Preset::MdcExcel),
+            other => Err(format!("unknown rule preset '{other}'")),
+        }
+    }
+}
+
+/// How a measure's charts are drawn unless a caller asks otherwise: its rule preset and the
+/// points its limits are fixed from (all points when none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChartSettings {
+    pub preset: Preset,
+    pub baseline_points: Option<usize>,
+}
+
+impl ChartSettings {
+    /// Checks a baseline length a user gives: at least [`MIN_BASELINE_POINTS`] and at most
+    /// [`crate::measure::MAX_POINTS_PER_REQUEST`]; errors name `baselinePoints`. O(1).
+    pub fn with_baseline(self, points: Option<i64>) -> Result<Self, crate::InputErrors> {
+        let baseline_points = match points {
+            None => None,
+            Some(n)
+                if n >= MIN_BASELINE_POINTS as i64
+                    && n <= crate::measure::MAX_POINTS_PER_REQUEST as i64 =>
+            {
+                Some(n as usize)
+            }
+            Some(n) => {
+                return Err(crate::FieldError::new(
+                    "baselinePoints",
+                    format!(
+                        "limits are fixed from {MIN_BASELINE_POINTS} to {} points, not {n}; leave it out to use every point",
+                        crate::measure::MAX_POINTS_PER_REQUEST
+                    ),
+                )
+                .into());
+            }
+        };
+        Ok(Self {
+            baseline_points,
+            ..self
+        })
+    }
+
+    /// The chart request these settings make for points on `dates` (in order): a baseline longer
+    /// than the points is left out until there are enough (trial limits from every point). O(1).
+    pub fn request(self, points: usize) -> ChartRequest {
+        ChartRequest {
+            preset: self.preset,
+            fix_after_n_points: self.baseline_points.filter(|&n| n <= points),
+            ..Default::default()
+        }
+    }
+}
+
 /// The trend and shift lengths a chart may ask for, in points.
 pub const RULE_LENGTHS: std::ops::RangeInclusive<usize> = 5..=12;
 /// The fewest points limits may be fixed from.
@@ -312,6 +379,23 @@ mod tests {
         assert_eq!(errors.0[0].field, "points[0].numerator");
         assert!(errors.0[0].message.contains("2025-01-01"));
         assert!(chart(&measure(ChartType::Xmr), &points, &ChartRequest::default()).is_ok());
+    }
+
+    #[test]
+    fn settings_check_the_baseline_and_wait_for_enough_points() {
+        let settings = ChartSettings::default();
+        assert_eq!(
+            settings.with_baseline(Some(11)).unwrap_err().0[0].field,
+            "baselinePoints"
+        );
+        let fixed = settings.with_baseline(Some(12)).unwrap();
+        assert_eq!(fixed.request(11).fix_after_n_points, None);
+        assert_eq!(fixed.request(12).fix_after_n_points, Some(12));
+        assert_eq!(
+            Preset::parse(Preset::MdcExcel.as_str()),
+            Ok(Preset::MdcExcel)
+        );
+        assert!(Preset::parse("NONE").is_err());
     }
 
     #[test]

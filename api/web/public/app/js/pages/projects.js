@@ -139,7 +139,7 @@ export async function project([id]) {
     /** @type {{ project: any }} */
     const data = await gql(`query($id: ID!) { project(id: $id) { id title aim status version owner { name }
       summary { ${SUMMARY_FIELDS} }
-      measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit definition direction target fromLog { logId } ${BASELINE_FIELDS} } }
+      measures(first: 20) { nodes { ${MEASURE_DATA_FIELDS} unit definition direction target rulePreset baselinePoints fromLog { logId } ${BASELINE_FIELDS} } }
       pathwayId drivers { ${DRIVER_FIELDS} }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
@@ -232,12 +232,17 @@ export async function project([id]) {
     if (!text("name")) found.push({ field: "name", message: "Enter the measure's name" });
     const target = text("target");
     if (target && !Number.isFinite(Number(target))) found.push({ field: "target", message: "The target must be a number" });
+    const baseline = text("baselinePoints");
+    if (baseline && !(Number.isInteger(Number(baseline)) && Number(baseline) >= 12)) {
+      found.push({ field: "baselinePoints", message: "Fix the limits from 12 points or more, or leave it empty for every point" });
+    }
     editProblems[m.id] = found;
     if (!found.length) {
       try {
         await gql(`mutation($input: UpdateMeasureInput!) { updateMeasure(input: $input) { id } }`, {
           input: { id: m.id, expectedVersion: p.version, name: text("name"), definition: text("definition"), unit: text("unit"),
-            direction: text("direction"), target: target ? Number(target) : null, chartType: text("chartType") },
+            direction: text("direction"), target: target ? Number(target) : null, chartType: text("chartType"),
+            rulePreset: text("rulePreset"), baselinePoints: baseline ? Number(baseline) : null },
         });
         delete editProblems[m.id];
         announce(`Changed the measure ${text("name")}.`);
@@ -267,6 +272,10 @@ export async function project([id]) {
           ${select({ id: id("chartType"), name: "chartType", label: "Chart", value: m.chartType, problems: found,
             hint: "A chart its points cannot be drawn with is refused, naming the first point that does not fit",
             options: [["XMR", "XmR (values)"], ["P", "P chart (a share: count of a total)"], ["U", "U chart (a rate: count per unit)"], ["RUN", "Run chart"]].map(([v, t]) => ({ value: v, text: t })) })}
+          ${select({ id: id("rulePreset"), name: "rulePreset", label: "Rules", value: m.rulePreset, problems: found,
+            options: [["PLOT_THE_DOTS", "NHSRplotthedots (Making Data Count's R package)"], ["MDC_EXCEL", "Making Data Count's Excel tool"]].map(([v, t]) => ({ value: v, text: t })) })}
+          ${field({ id: id("baselinePoints"), name: "baselinePoints", label: "Fix the limits from the first points (optional)", type: "number", step: "1",
+            hint: "How many points the baseline has, 12 or more; empty for every point", value: m.baselinePoints ?? "", problems: found, width: "nhsuk-input--width-5" })}
           <button class="nhsuk-button nhsuk-button--secondary" type="submit">Save the changes</button>
         </form></div></details>`;
   };
