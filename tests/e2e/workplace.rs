@@ -859,6 +859,96 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
         .collect();
     assert_eq!(noted, [(second.as_str(), "Extra weekend theatre list")]);
 
+    // A P-chart process measure: the share of patients seen by an orthogeriatrician within 72
+    // hours, 24 weeks of a count and its total pasted as three columns. (The form is still open
+    // from the first measure.)
+    client
+        .execute(
+            "document.getElementById('new-measure').closest('details').open = true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(
+        &client,
+        "#measure-new-name",
+        "Seen by an orthogeriatrician within 72 hours",
+    )
+    .await;
+    choose(&client, "#measure-new-kind", "PROCESS").await;
+    fill(
+        &client,
+        "#measure-new-definition",
+        "Patients seen within 72 hours of arrival, of all admitted, weekly",
+    )
+    .await;
+    choose(&client, "#measure-new-direction", "INCREASE").await;
+    choose(&client, "#measure-new-chartType", "P").await;
+    click(&client, "//button[.='Add measure']").await;
+    let share = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//section[h2[.='Seen by an orthogeriatrician within 72 hours']]",
+        ))
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches("measure-")
+        .to_string();
+    let counts: Vec<(chrono::NaiveDate, u32, u32)> = weeks
+        .iter()
+        .enumerate()
+        .map(|(w, (date, _))| (*date, 14 + (w as u32 * 5) % 7, 24 + (w as u32 * 3) % 5))
+        .collect();
+    let mut three_columns = String::from("Week beginning\tSeen\tAdmitted\n");
+    for (date, seen, admitted) in &counts {
+        three_columns.push_str(&format!(
+            "{}\t{seen}\t{admitted}\n",
+            date.format("%d/%m/%Y")
+        ));
+    }
+    click(
+        &client,
+        "//summary[contains(., 'Enter or correct the data of Seen by an orthogeriatrician')]",
+    )
+    .await;
+    client
+        .execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![json!(format!("paste-{share}")), json!(three_columns)],
+        )
+        .await
+        .unwrap();
+    click(
+        &client,
+        &format!("//section[@id='measure-{share}']//button[.='Check and record']"),
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        &format!("//table[@id='points-{share}']/tbody[count(tr) = 24]"),
+    )
+    .await;
+    let held = app
+        .data(
+            "query($id: ID!) { measure(id: $id) { chartType kind points(first: 100) { nodes { date numerator denominator } } } }",
+            json!({"id": share}),
+        )
+        .await;
+    assert_eq!(
+        (&held["measure"]["chartType"], &held["measure"]["kind"]),
+        (&json!("P"), &json!("PROCESS"))
+    );
+    let expected: Vec<serde_json::Value> = counts
+        .iter()
+        .map(|(d, x, n)| json!({"date": d.to_string(), "numerator": *x as f64, "denominator": *n as f64}))
+        .collect();
+    assert_eq!(held["measure"]["points"].as_array().unwrap(), &expected);
+
     // A measure computed from the demo's event log, by picking the log, two activities and a
     // statistic: its points are the API's, computed from the log.
     let logs = app
@@ -1226,6 +1316,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     )
     .await;
     choose(&client, &format!("#predict-{measure}"), "DECREASE").await;
+    choose(&client, &format!("#predict-{share}"), "INCREASE").await;
     click(&client, "//button[.='Plan the cycle']").await;
     let moves = [
         ("Start the test (DO)", "DO"),
@@ -1371,7 +1462,7 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     );
     let cycles = app
         .data(
-            "query($id: ID!) { project(id: $id) { cycles(first: 10) { nodes { stage decision study { verdict } } } } }",
+            "query($id: ID!) { project(id: $id) { cycles(first: 10) { nodes { stage decision study { verdict } predictions { measureId expectedDirection } } } } }",
             json!({ "id": project }),
         )
         .await["project"]["cycles"]
@@ -1379,10 +1470,19 @@ async fn an_improvement_team_starts_a_project_enters_its_data_and_draws_its_driv
     assert_eq!(
         cycles,
         json!([
-            { "stage": "CLOSED", "decision": "ADAPT", "study": cycles[0]["study"] },
-            { "stage": "CLOSED", "decision": "ADOPT", "study": cycles[1]["study"] }
+            { "stage": "CLOSED", "decision": "ADAPT", "study": cycles[0]["study"], "predictions": cycles[0]["predictions"] },
+            { "stage": "CLOSED", "decision": "ADOPT", "study": cycles[1]["study"], "predictions": cycles[1]["predictions"] }
         ])
     );
+    // The cycle's two predictions, each naming its measure, each judged in the study.
+    assert_eq!(
+        cycles[0]["predictions"],
+        json!([
+            { "measureId": measure, "expectedDirection": "DECREASE" },
+            { "measureId": share, "expectedDirection": "INCREASE" }
+        ])
+    );
+    assert_eq!(cycles[0]["study"].as_array().unwrap().len(), 2);
     let shown_verdict = client
         .find(Locator::XPath(
             "//ol[@id='cycles']/li[1]//ul[contains(@class, 'qf-study')]/li/strong",
