@@ -333,10 +333,10 @@ async fn a_measure_is_withdrawn_and_a_point_moved_to_its_right_date_with_before_
     );
 }
 
-#[tokio::test]
-async fn a_driver_is_removed_with_its_branch_or_refused_naming_what_is_under_it() {
-    let app = spawn_app().await;
-    let (project_id, mut version) = project(&app).await;
+/// A project with a diagram of two primary drivers, the first with a secondary driver and a
+/// change idea under it: the nodes' ids in that order, and the project's version.
+async fn four_drivers(app: &TestApp) -> (Vec<String>, i64) {
+    let (project_id, mut version) = project(app).await;
     let add =
         "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id text } } }";
     let mut ids = Vec::new();
@@ -357,6 +357,13 @@ async fn a_driver_is_removed_with_its_branch_or_refused_naming_what_is_under_it(
         let drivers = data["addDriver"]["drivers"].as_array().unwrap();
         ids.push(drivers.last().unwrap()["id"].as_str().unwrap().to_string());
     }
+    (ids, version)
+}
+
+#[tokio::test]
+async fn a_driver_is_removed_with_its_branch_or_refused_naming_what_is_under_it() {
+    let app = spawn_app().await;
+    let (ids, version) = four_drivers(&app).await;
     let remove = "mutation($id: ID!, $v: Int!, $all: Boolean) { removeDriver(id: $id, expectedVersion: $v, withChildren: $all) { version drivers { text } } }";
     let refused = app
         .error(remove, json!({"id": ids[0], "v": version, "all": false}))
@@ -383,27 +390,7 @@ async fn a_driver_is_removed_with_its_branch_or_refused_naming_what_is_under_it(
 #[tokio::test]
 async fn a_driver_moves_with_its_branch_where_the_diagram_allows_and_never_under_its_own() {
     let app = spawn_app().await;
-    let (project_id, mut version) = project(&app).await;
-    let add =
-        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id text } } }";
-    let mut ids = Vec::new();
-    for (parent, kind, text) in [
-        (None, "PRIMARY_DRIVER", "Timely imaging"),
-        (Some(0), "SECONDARY_DRIVER", "X-ray on arrival"),
-        (Some(1), "CHANGE_IDEA", "Nurse-requested X-ray"),
-        (None, "PRIMARY_DRIVER", "Theatre access"),
-    ] {
-        let parent: Option<&String> = parent.map(|i: usize| &ids[i]);
-        let data = app
-            .data(
-                add,
-                json!({"i": {"projectId": project_id, "expectedVersion": version, "parentId": parent, "kind": kind, "text": text}}),
-            )
-            .await;
-        version = data["addDriver"]["version"].as_i64().unwrap();
-        let drivers = data["addDriver"]["drivers"].as_array().unwrap();
-        ids.push(drivers.last().unwrap()["id"].as_str().unwrap().to_string());
-    }
+    let (ids, version) = four_drivers(&app).await;
     let update = "mutation($i: UpdateDriverInput!) { updateDriver(input: $i) { version drivers { id parentId text } } }";
     // A secondary driver cannot go under a change idea, nor under itself; a primary driver
     // cannot go under another node.
