@@ -2101,7 +2101,7 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     keys(&client, &format!("{}{ENTER}", app.token)).await;
     wait_for(&client, "#summary").await;
     // Open the first measure's data panel and correct its latest point by keyboard.
-    tab_to(&client, &format!("#measure-{measure} summary")).await;
+    tab_to(&client, &format!("#data-{measure}-summary")).await;
     keys(&client, ENTER).await;
     // The panel fetches its points when opened.
     wait_for_xpath(
@@ -2142,6 +2142,12 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     keys(&client, "Try a weekend list").await;
     tab_to(&client, &format!("#predict-{measure}")).await;
     keys(&client, "decrease").await;
+    // A second measure predicted to reach a value, typed in beside it.
+    let other = project["measures"][1]["id"].as_str().unwrap().to_string();
+    tab_to(&client, &format!("#predict-{other}")).await;
+    keys(&client, "reach").await;
+    tab_to(&client, &format!("#predict-value-{other}")).await;
+    keys(&client, "30").await;
     tab_to(&client, "#plan-cycle button[type=submit]").await;
     keys(&client, ENTER).await;
     wait_for_xpath(
@@ -2149,6 +2155,19 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
         "//ol[@id='cycles']/li[3]//strong[@data-stage='PLAN']",
     )
     .await;
+    let planned = app
+        .data(
+            "query($id: ID!) { project(id: $id) { cycles(first: 5) { nodes { predictions { measureId expectedValue expectedDirection } } } } }",
+            json!({"id": project["id"]}),
+        )
+        .await;
+    assert_eq!(
+        planned["project"]["cycles"][2]["predictions"],
+        json!([
+            {"measureId": measure, "expectedValue": null, "expectedDirection": "DECREASE"},
+            {"measureId": other, "expectedValue": 30.0, "expectedDirection": null}
+        ])
+    );
     tab_to(&client, "#cycles li:nth-child(3) form.qf-move button").await;
     keys(&client, ENTER).await;
     wait_for_xpath(

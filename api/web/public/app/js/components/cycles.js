@@ -206,10 +206,13 @@ export class Cycles {
             <input class="nhsuk-input nhsuk-input--width-10" id="plan-end" name="end" placeholder="day/month/year"></div>
         </div>
         <fieldset class="nhsuk-fieldset"><legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Predictions (a cycle needs one to start)</legend>
-          ${p.measures.nodes.map((m) => html`<div class="nhsuk-form-group"><label class="nhsuk-label" for="predict-${m.id}">${m.name} will</label>
+          ${p.measures.nodes.map((m) => html`<div class="qf-inline"><div class="nhsuk-form-group"><label class="nhsuk-label" for="predict-${m.id}">${m.name} will</label>
             <select class="nhsuk-select" id="predict-${m.id}" name="predict-${m.id}">
               <option value="">not be predicted</option><option value="DECREASE">decrease</option><option value="INCREASE">increase</option><option value="NEUTRAL">stay the same</option>
-            </select></div>`)}</fieldset>
+              <option value="VALUE">reach a value</option>
+            </select></div>
+            <div class="nhsuk-form-group"><label class="nhsuk-label" for="predict-value-${m.id}">The value (when it is to reach one)</label>
+              <input class="nhsuk-input nhsuk-input--width-5" id="predict-value-${m.id}" name="predict-value-${m.id}" type="number" step="any" inputmode="decimal"></div></div>`)}</fieldset>
         <button class="nhsuk-button" type="submit">Plan the cycle</button>
       </form></div></details>`;
   }
@@ -229,7 +232,12 @@ export class Cycles {
     if (text("end") && !end) problems.push(`Planned end: "${text("end")}" is not a date`);
     const predictions = p.measures.nodes
       .filter((m) => text(`predict-${m.id}`))
-      .map((m) => ({ measureId: m.id, expectedDirection: text(`predict-${m.id}`) }));
+      .map((m) => {
+        if (text(`predict-${m.id}`) !== "VALUE") return { measureId: m.id, expectedDirection: text(`predict-${m.id}`) };
+        const value = Number(text(`predict-value-${m.id}`));
+        if (!text(`predict-value-${m.id}`) || !Number.isFinite(value)) problems.push(`${m.name}: give the value it is to reach`);
+        return { measureId: m.id, expectedValue: value };
+      });
     if (problems.length) this.problems.new = problems.join("; ");
     else {
       try {

@@ -57,7 +57,7 @@ export class MeasureData {
         this.open = open;
         if (open) await this.refresh(m.id);
       }}>
-      <summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Enter or correct the data of ${m.name}</span></summary>
+      <summary class="nhsuk-details__summary" id="data-${id}-summary"><span class="nhsuk-details__summary-text">Enter or correct the data of ${m.name}</span></summary>
       <div class="nhsuk-details__text">
         ${this.problems.length
           ? html`<div class="nhsuk-error-summary" role="alert" tabindex="-1" aria-labelledby="problems-${id}">
