@@ -93,6 +93,11 @@ enum Command {
         /// Keep outlying moving ranges in the limits.
         #[arg(long)]
         no_screen: bool,
+        /// Instead of the chart: how many new points a change of this size (in the data's units,
+        /// negative for a fall) needs before the XmR chart flags it, on average and 9 times in
+        /// 10 (JSON: expectedPoints, p90Points).
+        #[arg(long, allow_hyphen_values = true)]
+        time_to_signal: Option<f64>,
         /// `table` for people, `json` for programs.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -264,6 +269,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fix_after,
             rebase,
             no_screen,
+            time_to_signal,
             format,
         } => {
             let output = spc_command::run(&spc_command::SpcRequest {
@@ -275,6 +281,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 fix_after,
                 rebase: &rebase,
                 no_screen,
+                time_to_signal,
                 json: matches!(format, Format::Json)
                     || matches!(chart, spc_command::ChartKind::Run),
             })?;

@@ -45,6 +45,8 @@ pub struct SpcRequest<'a> {
     pub rebase: &'a [NaiveDate],
     pub no_screen: bool,
     pub json: bool,
+    /// Instead of the chart: how many new points a change of this size needs to show.
+    pub time_to_signal: Option<f64>,
 }
 
 struct Rows {
@@ -143,6 +145,9 @@ pub fn run(request: &SpcRequest<'_>) -> anyhow::Result<String> {
     };
     let error = |e: engine::InputErrors| anyhow::anyhow!(e.to_string());
     let chart_type = match request.chart {
+        ChartKind::Run if request.time_to_signal.is_some() => {
+            bail!("--time-to-signal is worked out on an XmR chart, not a run chart")
+        }
         ChartKind::Run => {
             let chart = run_chart(
                 &rows.first,
@@ -191,6 +196,29 @@ pub fn run(request: &SpcRequest<'_>) -> anyhow::Result<String> {
         shift_length: None,
         rebase_dates: request.rebase.to_vec(),
     };
+    if let Some(change) = request.time_to_signal {
+        let found =
+            engine::spc::time_to_signal::for_measure(&measure, &points, &chart_request, change)
+                .map_err(|e| {
+                    anyhow::anyhow!(e.to_string().replace("change", "--time-to-signal"))
+                })?;
+        return Ok(if request.json {
+            serde_json::to_string_pretty(&found)? + "\n"
+        } else {
+            let t = &found.time;
+            format!(
+                "A change of {} ({:.2} sigma, sigma {:.4}) shows after {:.1} new points on average \
+                 (95% interval {:.1} to {:.1}); 9 times in 10 within {} points.\n",
+                found.change,
+                found.change_sigmas,
+                found.sigma,
+                t.expected_points,
+                t.ci95[0],
+                t.ci95[1],
+                t.p90_points
+            )
+        });
+    }
     let view = chart(&measure, &points, &chart_request).map_err(|e| {
         // Name the command's flags rather than GraphQL's fields.
         anyhow::anyhow!(e.to_string().replace("rebaseDates", "--rebase"))

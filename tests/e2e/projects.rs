@@ -469,6 +469,104 @@ async fn a_measure_keeps_its_rule_preset_and_baseline_and_every_chart_uses_them(
     );
 }
 
+/// Issue 21: the time to signal of a weekly XmR measure through GraphQL and `qiflow spc
+/// --time-to-signal`: σ is the baseline's mean moving range / 1.128 (worked out here), the change
+/// is read in σ, and the figures are the engine's simulation (checked against an independent one
+/// in `engine/tests/time_to_signal.rs`); a P chart is refused, naming the chart type.
+#[tokio::test]
+async fn the_time_to_signal_of_a_weekly_measure_through_graphql_and_the_cli() {
+    let app = spawn_app().await;
+    let (project_id, version) = project(&app).await;
+    let id = measure(&app, &project_id, version, "DECREASE", "XMR", None).await;
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let rows: Vec<(String, f64)> = (0..24)
+        .map(|i| {
+            let date = start + chrono::Days::new(7 * i);
+            (date.to_string(), if i % 2 == 0 { 10.0 } else { 12.0 })
+        })
+        .collect();
+    let points: Vec<Value> = rows
+        .iter()
+        .map(|(d, v)| json!({"date": d, "value": v}))
+        .collect();
+    app.data(
+        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p) { inserted } }",
+        json!({"id": id, "p": points}),
+    )
+    .await;
+    // Every moving range is 2.
+    let sigma = 2.0 / 1.128;
+    let change = -sigma;
+    let found = app
+        .data(
+            "query($id: ID!, $c: Float!) { measure(id: $id) { timeToSignal(change: $c) {
+                sigma changeSigmas expectedPoints ci95 p90Points daysBetweenPoints expectedWeeks } } }",
+            json!({"id": id, "c": change}),
+        )
+        .await["measure"]["timeToSignal"]
+        .clone();
+    assert!(
+        (found["sigma"].as_f64().unwrap() - sigma).abs() < 1e-9,
+        "{found}"
+    );
+    assert!(
+        (found["changeSigmas"].as_f64().unwrap() + 1.0).abs() < 1e-9,
+        "{found}"
+    );
+    let rules = engine::spc::time_to_signal::SignalRules::of(
+        &engine::spc::xmr::XmrOptions::plot_the_dots(engine::spc::Direction::Decrease),
+    );
+    let engine = engine::spc::time_to_signal::time_to_signal(-1.0, &rules).unwrap();
+    assert!((found["expectedPoints"].as_f64().unwrap() - engine.expected_points).abs() < 1e-9);
+    assert_eq!(found["p90Points"], json!(engine.p90_points));
+    assert_eq!(found["daysBetweenPoints"], json!(7));
+    assert_eq!(found["expectedWeeks"], found["expectedPoints"]);
+
+    // The CLI on the same points, as a file: the same figures.
+    let path = std::env::temp_dir().join(format!("qiflow-tts-{}.csv", uuid::Uuid::new_v4()));
+    let mut csv = String::from("date,value\n");
+    for (d, v) in &rows {
+        csv.push_str(&format!("{d},{v}\n"));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args([
+            "spc",
+            path.to_str().unwrap(),
+            "--direction",
+            "decrease",
+            "--format",
+            "json",
+            "--time-to-signal",
+        ])
+        .arg(change.to_string())
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["expectedPoints"], found["expectedPoints"]);
+    assert_eq!(cli["p90Points"], found["p90Points"]);
+
+    // A P chart has no single σ.
+    let p = measure(&app, &project_id, version + 1, "DECREASE", "P", None).await;
+    let err = app
+        .error(
+            "query($id: ID!) { measure(id: $id) { timeToSignal(change: 0.1) { expectedPoints } } }",
+            json!({"id": p}),
+        )
+        .await;
+    assert_eq!(
+        (code(&err), field(&err)),
+        ("VALIDATION", "chartType"),
+        "{err:#}"
+    );
+}
+
 #[tokio::test]
 async fn one_chart_for_graphql_the_icon_table_and_the_cli_and_no_switch_to_a_chart_the_points_cannot_make()
  {

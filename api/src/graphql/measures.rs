@@ -122,6 +122,7 @@ pub struct SpcOptionsInput {
 /// A new baseline on a measure's charts from a point on, with the team's reason.
 pub struct RebaseView(engine::rebase::Rebase);
 
+/// A new baseline on a measure's charts from a point on, with the team's reason.
 #[Object(name = "Rebase")]
 impl RebaseView {
     /// The date of the point the new baseline starts at.
@@ -140,6 +141,28 @@ impl RebaseView {
     async fn at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.at
     }
+}
+
+/// How long a change of a given size takes to show on a measure's chart.
+#[derive(SimpleObject)]
+pub struct TimeToSignalView {
+    /// The change asked about, in the measure's units (its sign is the direction watched).
+    change: f64,
+    /// The baseline's variation σ (mean moving range / 1.128), from its latest limits.
+    sigma: f64,
+    /// The change in σ.
+    change_sigmas: f64,
+    /// The mean number of new points until the chart first flags a special cause in the
+    /// change's direction (seeded simulation of 20,000 runs).
+    expected_points: f64,
+    /// The 95% interval of that mean, [low, high].
+    ci95: Vec<f64>,
+    /// 9 times in 10 the chart has flagged it by this many points.
+    p90_points: usize,
+    /// The median days between the measure's points (7 for a weekly measure).
+    days_between_points: Option<i64>,
+    /// `expectedPoints` in weeks, for a weekly measure; null otherwise.
+    expected_weeks: Option<f64>,
 }
 
 /// A group of an SPC chart (a rebase segment).
@@ -452,6 +475,39 @@ impl MeasureView {
         let windows = crate::store::reports::cycle_windows(&cycles);
         Ok(crate::store::reports::picture(&self.0, &points, &windows)
             .map_err(crate::Error::from)?)
+    }
+
+    /// How many new points a change of `change` (in the measure's units; negative for a fall)
+    /// needs, on average and 9 times in 10, before this XmR chart flags it: limits fixed from
+    /// its baseline, new points drawn around its mean moved by the change with its variation,
+    /// its own rules (astronomical point, shift, trend, two-in-three among the new points). A
+    /// team knows before a PDSA cycle starts whether it can see the change it hopes for.
+    async fn time_to_signal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The change to look for, in the measure's units.")] change: f64,
+    ) -> Result<TimeToSignalView> {
+        let caller = super::context::caller_of(ctx);
+        let points: Vec<DataPoint> =
+            crate::store::measures::points(db(ctx)?, &caller, self.0.id).await?;
+        let request = self.0.chart_request(&points);
+        let measure = self.0.measure.clone();
+        let found = crate::blocking::compute(move |_| {
+            engine::spc::time_to_signal::for_measure(&measure, &points, &request, change)
+        })
+        .await?
+        .map_err(crate::Error::from)?;
+        Ok(TimeToSignalView {
+            change: found.change,
+            sigma: found.sigma,
+            change_sigmas: found.change_sigmas,
+            expected_points: found.time.expected_points,
+            ci95: found.time.ci95.to_vec(),
+            p90_points: found.time.p90_points,
+            days_between_points: found.days_between_points,
+            expected_weeks: (found.days_between_points == Some(7))
+                .then_some(found.time.expected_points),
+        })
     }
 
     /// The measure's chart as its chart type reads it: XmR, P or U with Making Data Count's

@@ -6,6 +6,7 @@ pub mod attribute;
 pub mod chart;
 pub mod rules;
 pub mod run_chart;
+pub mod time_to_signal;
 pub mod view;
 pub mod xmr;
 
