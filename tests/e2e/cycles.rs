@@ -725,3 +725,59 @@ async fn a_plan_is_edited_only_in_plan_and_adapt_carries_it_forward_one_cycle_la
                "plannedStart": "2025-06-09", "plannedEnd": "2025-06-22"})
     );
 }
+
+/// Issue 21: a plan shows, for a predicted value, how long the change takes to show on the
+/// measure's chart and warns when the planned dates hold fewer points; a predicted direction
+/// names no size and has none.
+#[tokio::test]
+async fn a_plan_warns_when_the_cycle_is_shorter_than_its_change_needs_to_show() {
+    let app = spawn_app().await;
+    let (project, measure) = setup(&app).await;
+    let planned = app
+        .data(
+            "mutation($i: PlanCycleInput!) { planCycle(input: $i) { predictions { measureId timeToSignal {
+                pointsInCycle tooShort warning timeToSignal { baselineMean change expectedPoints p90Points } } } } }",
+            json!({"i": {"projectId": project, "changeIdea": "Shared theatre list", "objective": "Cut the wait",
+                          "plannedStart": week(28), "plannedEnd": week(31),
+                          "predictions": [{"measureId": measure, "expectedValue": 35}]}}),
+        )
+        .await["planCycle"]["predictions"][0]["timeToSignal"]
+        .clone();
+    // Weeks 28 to 31: four weekly points.
+    assert_eq!(planned["pointsInCycle"], json!(4));
+    let time = &planned["timeToSignal"];
+    let change = time["change"].as_f64().unwrap();
+    assert!((change - (35.0 - time["baselineMean"].as_f64().unwrap())).abs() < 1e-9);
+    // The same figure as the measure's own time to signal for that change.
+    let own = app
+        .data(
+            "query($id: ID!, $c: Float!) { measure(id: $id) { timeToSignal(change: $c) { expectedPoints p90Points } } }",
+            json!({"id": measure, "c": change}),
+        )
+        .await["measure"]["timeToSignal"]
+        .clone();
+    assert_eq!(own["expectedPoints"], time["expectedPoints"]);
+    let needed = time["expectedPoints"].as_f64().unwrap();
+    assert_eq!(planned["tooShort"], json!(needed > 4.0), "{planned}");
+    if needed > 4.0 {
+        assert!(
+            planned["warning"]
+                .as_str()
+                .unwrap()
+                .contains("hold 4 points"),
+            "{planned}"
+        );
+    }
+    // A direction names no size.
+    let by_direction = app
+        .data(
+            "mutation($i: PlanCycleInput!) { planCycle(input: $i) { predictions { timeToSignal { tooShort } } } }",
+            json!({"i": {"projectId": project, "changeIdea": "Another list", "objective": "Try it",
+                          "predictions": [{"measureId": measure, "expectedDirection": "DECREASE"}]}}),
+        )
+        .await;
+    assert_eq!(
+        by_direction["planCycle"]["predictions"][0]["timeToSignal"],
+        json!(null)
+    );
+}

@@ -2083,7 +2083,7 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     let app = spawn_app_with(true).await;
     let project = app
         .data(
-            "{ projects(first: 1) { nodes { id measures(first: 20) { nodes { id name } } } } }",
+            "{ projects(first: 1) { nodes { id measures(first: 20) { nodes { id name chartType } } } } }",
             json!({}),
         )
         .await["projects"][0]
@@ -2143,7 +2143,16 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
     tab_to(&client, &format!("#predict-{measure}")).await;
     keys(&client, "decrease").await;
     // A second measure predicted to reach a value, typed in beside it.
-    let other = project["measures"][1]["id"].as_str().unwrap().to_string();
+    let other = project["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .find(|m| m["chartType"] == "XMR")
+        .unwrap_or_else(|| panic!("a second XmR measure in {project}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     tab_to(&client, &format!("#predict-{other}")).await;
     keys(&client, "reach").await;
     tab_to(&client, &format!("#predict-value-{other}")).await;
@@ -2167,6 +2176,22 @@ async fn data_entry_and_cycle_moves_with_the_keyboard_alone() {
             {"measureId": measure, "expectedValue": null, "expectedDirection": "DECREASE"},
             {"measureId": other, "expectedValue": 30.0, "expectedDirection": null}
         ])
+    );
+    // The plan says how long the predicted value takes to show, as the API works it out.
+    let signal = app
+        .data(
+            "query($id: ID!) { project(id: $id) { cycles(first: 5) { nodes { predictions { timeToSignal { timeToSignal { expectedPoints } } } } } } }",
+            json!({"id": project["id"]}),
+        )
+        .await["project"]["cycles"][2]["predictions"][1]["timeToSignal"]
+        .clone();
+    let points = signal["timeToSignal"]["expectedPoints"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{signal}"));
+    let said = text(&client, "#cycles li:nth-child(3) .qf-signal").await;
+    assert!(
+        said.contains(&format!("about {} points to show", points.ceil())),
+        "{said} {signal}"
     );
     tab_to(&client, "#cycles li:nth-child(3) form.qf-move button").await;
     keys(&client, ENTER).await;

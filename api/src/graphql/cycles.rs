@@ -4,7 +4,9 @@
 use super::context::{change, db, parse_id};
 use super::enums::*;
 use crate::store::{cycles, cycles::CycleRecord};
-use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputObject, Object, OneofObject, Result, SimpleObject,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use engine::pdsa::{Cycle, Expectation, Move, Prediction};
 
@@ -141,7 +143,13 @@ pub enum CycleMoveInput {
 
 /// What the team expects one measure to do during a cycle.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct PredictionView {
+    /// The measure, when its id is one; the cycle's planned first and last days.
+    #[graphql(skip)]
+    measure: Option<uuid::Uuid>,
+    #[graphql(skip)]
+    planned: Option<(NaiveDate, NaiveDate)>,
     /// The measure (its id).
     measure_id: ID,
     /// The value expected; null when a direction is given.
@@ -151,6 +159,70 @@ pub struct PredictionView {
     /// For a change idea with a change set: the pathway's lead time the what-if predicts, in
     /// minutes; null otherwise.
     predicted_lead_time_minutes: Option<f64>,
+}
+
+/// Whether a cycle is long enough to see the change a prediction names.
+#[derive(SimpleObject)]
+pub struct PlannedSignalView {
+    /// How long the change from the baseline's mean to the predicted value takes to show.
+    time_to_signal: super::measures::TimeToSignalView,
+    /// The measure's points the cycle's planned dates hold; null without both dates.
+    points_in_cycle: Option<i64>,
+    /// The cycle holds fewer points than the change needs on average to show.
+    too_short: bool,
+    /// The warning in words when it is too short.
+    warning: Option<String>,
+}
+
+#[ComplexObject]
+impl PredictionView {
+    /// For a predicted value on an XmR measure: how many new points the change from the
+    /// baseline's mean to that value needs before the chart shows it, and whether the cycle's
+    /// planned dates hold that many. Null for a predicted direction (it names no size), another
+    /// chart type, or a measure without a baseline to measure from.
+    async fn time_to_signal(&self, ctx: &Context<'_>) -> Result<Option<PlannedSignalView>> {
+        let (Some(value), Some(measure_id)) = (self.expected_value, self.measure) else {
+            return Ok(None);
+        };
+        let caller = super::context::caller_of(ctx);
+        let db = db(ctx)?;
+        let Ok(record) = crate::store::measures::measure(db, &caller, measure_id).await else {
+            return Ok(None);
+        };
+        let points = crate::store::measures::points(db, &caller, measure_id).await?;
+        let request = record.chart_request(&points);
+        let measure = record.measure.clone();
+        let found = crate::blocking::compute(move |_| {
+            engine::spc::time_to_signal::for_target(&measure, &points, &request, value)
+        })
+        .await?;
+        let Ok(found) = found else {
+            return Ok(None);
+        };
+        let points_in_cycle = match (self.planned, found.days_between_points) {
+            // A point on the first day and one every `days` after it, up to the last.
+            (Some((start, end)), Some(days)) if days > 0 && end >= start => {
+                Some((end - start).num_days() / days + 1)
+            }
+            _ => None,
+        };
+        let needed = found.time.expected_points;
+        let too_short = points_in_cycle.is_some_and(|n| (n as f64) < needed);
+        let warning = too_short.then(|| {
+            format!(
+                "the planned dates hold {} points; {} reaching {value} needs about {needed:.0} to show on its chart (9 times in 10 within {})",
+                points_in_cycle.unwrap_or(0),
+                record.measure.name,
+                found.time.p90_points
+            )
+        });
+        Ok(Some(PlannedSignalView {
+            time_to_signal: found.into(),
+            points_in_cycle,
+            too_short,
+            warning,
+        }))
+    }
 }
 
 /// One move of a PDSA cycle between stages.
@@ -252,6 +324,8 @@ impl CycleView {
             .predictions
             .iter()
             .map(|p| PredictionView {
+                measure: p.measure.parse().ok(),
+                planned: self.0.cycle.planned_start.zip(self.0.cycle.planned_end),
                 measure_id: ID(p.measure.clone()),
                 expected_value: match p.expectation {
                     Expectation::Value { value } => Some(value),

@@ -146,6 +146,8 @@ impl RebaseView {
 /// How long a change of a given size takes to show on a measure's chart.
 #[derive(SimpleObject)]
 pub struct TimeToSignalView {
+    /// The mean of the chart's latest group, the baseline the change is measured from.
+    baseline_mean: f64,
     /// The change asked about, in the measure's units (its sign is the direction watched).
     change: f64,
     /// The baseline's variation σ (mean moving range / 1.128), from its latest limits.
@@ -163,6 +165,23 @@ pub struct TimeToSignalView {
     days_between_points: Option<i64>,
     /// `expectedPoints` in weeks, for a weekly measure; null otherwise.
     expected_weeks: Option<f64>,
+}
+
+impl From<engine::spc::time_to_signal::MeasureSignalTime> for TimeToSignalView {
+    fn from(found: engine::spc::time_to_signal::MeasureSignalTime) -> Self {
+        Self {
+            baseline_mean: found.baseline_mean,
+            change: found.change,
+            sigma: found.sigma,
+            change_sigmas: found.change_sigmas,
+            expected_points: found.time.expected_points,
+            ci95: found.time.ci95.to_vec(),
+            p90_points: found.time.p90_points,
+            days_between_points: found.days_between_points,
+            expected_weeks: (found.days_between_points == Some(7))
+                .then_some(found.time.expected_points),
+        }
+    }
 }
 
 /// A group of an SPC chart (a rebase segment).
@@ -497,17 +516,7 @@ impl MeasureView {
         })
         .await?
         .map_err(crate::Error::from)?;
-        Ok(TimeToSignalView {
-            change: found.change,
-            sigma: found.sigma,
-            change_sigmas: found.change_sigmas,
-            expected_points: found.time.expected_points,
-            ci95: found.time.ci95.to_vec(),
-            p90_points: found.time.p90_points,
-            days_between_points: found.days_between_points,
-            expected_weeks: (found.days_between_points == Some(7))
-                .then_some(found.time.expected_points),
-        })
+        Ok(found.into())
     }
 
     /// The measure's chart as its chart type reads it: XmR, P or U with Making Data Count's

@@ -113,6 +113,8 @@ pub fn time_to_signal(change_sigmas: f64, rules: &SignalRules) -> Result<TimeToS
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeasureSignalTime {
+    /// The mean of the chart's latest group, the baseline the change is measured from.
+    pub baseline_mean: f64,
     pub change: f64,
     pub sigma: f64,
     pub change_sigmas: f64,
@@ -131,6 +133,26 @@ pub fn for_measure(
     request: &super::chart::ChartRequest,
     change: f64,
 ) -> Result<MeasureSignalTime, crate::InputErrors> {
+    measured(measure, points, request, |_| change)
+}
+
+/// As [`for_measure`], for a prediction that the measure will reach `value`: the change is the
+/// value less the baseline's mean. O(points + runs · run length).
+pub fn for_target(
+    measure: &crate::measure::Measure,
+    points: &[crate::measure::DataPoint],
+    request: &super::chart::ChartRequest,
+    value: f64,
+) -> Result<MeasureSignalTime, crate::InputErrors> {
+    measured(measure, points, request, |mean| value - mean)
+}
+
+fn measured(
+    measure: &crate::measure::Measure,
+    points: &[crate::measure::DataPoint],
+    request: &super::chart::ChartRequest,
+    change_from: impl FnOnce(f64) -> f64,
+) -> Result<MeasureSignalTime, crate::InputErrors> {
     use crate::FieldError;
     if measure.chart_type != crate::ChartType::Xmr {
         return Err(FieldError::new(
@@ -142,30 +164,34 @@ pub fn for_measure(
         )
         .into());
     }
-    if !change.is_finite() {
-        return Err(FieldError::new("change", "must be a finite number").into());
-    }
     let dates: Vec<chrono::NaiveDate> = points.iter().map(|p| p.date).collect();
     let options = super::chart::options(measure, request, &dates)?;
     let view = super::chart::chart(measure, points, request)?;
     // The upper limit is the mean plus LIMIT (2.66) mean moving ranges; σ is one mean moving
     // range over d2 = 1.128, as Making Data Count defines it.
-    let sigma = view
+    let (mean, sigma) = view
         .groups
         .last()
-        .and_then(|g| g.upper_limit.map(|u| (u - g.mean) / super::xmr::LIMIT / 1.128))
-        .filter(|s| *s > 0.0)
+        .and_then(|g| {
+            let sigma = (g.upper_limit? - g.mean) / super::xmr::LIMIT / 1.128;
+            (sigma > 0.0).then_some((g.mean, sigma))
+        })
         .ok_or_else(|| {
             FieldError::new(
                 "change",
                 "the measure's baseline shows no variation (or has no points): no change can be told from it",
             )
         })?;
+    let change = change_from(mean);
+    if !change.is_finite() {
+        return Err(FieldError::new("change", "must be a finite number").into());
+    }
     let mut gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
     gaps.sort_unstable();
     let time = time_to_signal(change / sigma, &SignalRules::of(&options))
         .map_err(|e| FieldError::new("change", e))?;
     Ok(MeasureSignalTime {
+        baseline_mean: mean,
         change,
         sigma,
         change_sigmas: change / sigma,

@@ -18,7 +18,9 @@ import { rampTimeline } from "./ramp.js";
  *   study: { measureId: string, verdict: string, reason: string }[],
  *   history: { from: string | null, to: string, at: string, by: string }[],
  *   questions: string[], plan: string, dataCollection: string, previousCycleId: string | null,
- *   observations: { nodes: { id: string, at: string, author: string, text: string }[] } }} Cycle
+ *   observations: { nodes: { id: string, at: string, author: string, text: string }[] },
+ *   signals?: { measureId: string, timeToSignal: { tooShort: boolean, warning: string | null, pointsInCycle: number | null,
+ *     timeToSignal: { expectedPoints: number, p90Points: number } } | null }[] }} Cycle
  * @typedef {{ id: string, version: number, drivers: { id: string, kind: string, text: string }[],
  *   measures: { nodes: { id: string, name: string }[] }, cycles: { nodes: Cycle[] } }} Project
  */
@@ -40,6 +42,20 @@ export async function withObservations(cycles) {
     /** @type {{ cycle: { observations: Cycle["observations"] } }} */
     const r = await gql(`query($id: ID!) { cycle(id: $id) { observations(first: 50) { nodes { id at author text } } } }`, { id: c.id });
     c.observations = r.cycle.observations;
+  }));
+}
+
+/**
+ * Gives each cycle still in PLAN, for its predicted values, how long each change takes to show
+ * and whether the planned dates are long enough: a query per such cycle, as for observations.
+ * @param {Cycle[]} cycles
+ */
+export async function withSignalTimes(cycles) {
+  await Promise.all(cycles.filter((c) => c.stage === "PLAN").map(async (c) => {
+    /** @type {{ cycle: { predictions: NonNullable<Cycle["signals"]> } }} */
+    const r = await gql(`query($id: ID!) { cycle(id: $id) { predictions { measureId timeToSignal {
+      tooShort warning pointsInCycle timeToSignal { expectedPoints p90Points } } } } }`, { id: c.id });
+    c.signals = r.cycle.predictions;
   }));
 }
 
@@ -72,6 +88,14 @@ export class Cycles {
         <p class="nhsuk-body-s">Planned ${c.plannedStart ?? "—"} to ${c.plannedEnd ?? "—"}; ran ${c.actualStart ?? "—"} to ${c.actualEnd ?? "—"}</p>
         ${c.predictions.length ? html`<p>Predictions: ${c.predictions.map((x) =>
           `${names.get(x.measureId) ?? "a measure"} will ${x.expectedDirection ? words(x.expectedDirection) : `reach ${x.expectedValue}`}`).join("; ")}</p>` : nothing}
+        ${(c.signals ?? []).filter((x) => x.timeToSignal).map((x) => {
+          const t = /** @type {NonNullable<typeof x.timeToSignal>} */ (x.timeToSignal);
+          const said = `${names.get(x.measureId) ?? "A measure"}: the change needs about ${Math.ceil(t.timeToSignal.expectedPoints)} points to show on its chart (9 times in 10 within ${t.timeToSignal.p90Points})`;
+          return t.tooShort
+            ? html`<div class="nhsuk-warning-callout qf-signal-warning"><h4 class="nhsuk-warning-callout__label"><span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>Too short to see the change</span></h4>
+                <p>${t.warning}. Plan a longer test, or predict a bigger change.</p></div>`
+            : html`<p class="nhsuk-body-s qf-signal">${said}${t.pointsInCycle == null ? "" : `; the planned dates hold ${t.pointsInCycle}`}.</p>`;
+        })}
         ${c.study.length && c.stage !== "PLAN" && c.stage !== "DO"
           ? html`<h4>What the charts say</h4><ul class="qf-study">${c.study.map((s) => html`<li><strong class="nhsuk-tag ${s.verdict === "MET" ? "nhsuk-tag--green" : s.verdict === "NOT_MET" ? "nhsuk-tag--red" : "nhsuk-tag--grey"}">${words(s.verdict)}</strong>
               ${names.get(s.measureId) ?? "a measure"}: ${s.reason}</li>`)}</ul>`

@@ -8,7 +8,7 @@ import { announce, errorSummary, focusErrors, html, nothing, picture, show } fro
 import { field, select } from "../components/fields.js";
 import { MEASURE_DATA_FIELDS, MeasureData } from "../components/measure-data.js";
 import { DRIVER_FIELDS, DriverDiagram } from "../components/drivers.js";
-import { CYCLE_FIELDS, Cycles, withObservations } from "../components/cycles.js";
+import { CYCLE_FIELDS, Cycles, withObservations, withSignalTimes } from "../components/cycles.js";
 import { download } from "../download.js";
 import { SUMMARY_FIELDS, iconTable } from "../components/icon-table.js";
 import { BASELINE_FIELDS, Baselines } from "../components/baselines.js";
@@ -143,7 +143,7 @@ export async function project([id]) {
       pathwayId drivers { ${DRIVER_FIELDS} }
       cycles(first: 50) { nodes { ${CYCLE_FIELDS} } } } }`, { id });
     p = data.project;
-    await withObservations(p.cycles.nodes);
+    await Promise.all([withObservations(p.cycles.nodes), withSignalTimes(p.cycles.nodes)]);
     /** @type {{ eventLogs: { nodes: { id: string, name: string }[] } }} */
     const seen = await gql(`{ eventLogs(first: 100) { nodes { id name } } }`);
     logs = seen.eventLogs.nodes;
