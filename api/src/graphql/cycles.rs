@@ -199,15 +199,11 @@ impl PredictionView {
         let Ok(found) = found else {
             return Ok(None);
         };
-        let points_in_cycle = match (self.planned, found.days_between_points) {
-            // A point on the first day and one every `days` after it, up to the last.
-            (Some((start, end)), Some(days)) if days > 0 && end >= start => {
-                Some((end - start).num_days() / days + 1)
-            }
-            _ => None,
+        let (points_in_cycle, too_short) = match self.planned {
+            Some((start, end)) => engine::spc::time_to_signal::in_cycle(&found, start, end),
+            None => (None, false),
         };
         let needed = found.time.expected_points;
-        let too_short = points_in_cycle.is_some_and(|n| (n as f64) < needed);
         let warning = too_short.then(|| {
             format!(
                 "the planned dates hold {} points; {} reaching {value} needs about {needed:.0} to show on its chart (9 times in 10 within {})",

@@ -77,7 +77,7 @@ impl ChartSettings {
         })
     }
 
-    /// The chart request these settings make for points on `dates` (in order): a baseline longer
+    /// The chart request these settings make for a chart of `points` points: a baseline longer
     /// than the points is left out until there are enough (trial limits from every point). O(1).
     pub fn request(self, points: usize) -> ChartRequest {
         ChartRequest {

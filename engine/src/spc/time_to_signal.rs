@@ -147,6 +147,23 @@ pub fn for_target(
     measured(measure, points, request, |mean| value - mean)
 }
 
+/// How a cycle planned from `start` to `end` compares with the time a change takes to show: the
+/// measure's points the dates hold (one on the first day and one every `days_between_points`
+/// after it; `None` without a spacing or when the end comes first) and whether that is fewer
+/// than the change needs on average. O(1).
+pub fn in_cycle(
+    found: &MeasureSignalTime,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+) -> (Option<i64>, bool) {
+    let points = match found.days_between_points {
+        Some(days) if days > 0 && end >= start => Some((end - start).num_days() / days + 1),
+        _ => None,
+    };
+    let too_short = points.is_some_and(|n| (n as f64) < found.time.expected_points);
+    (points, too_short)
+}
+
 fn measured(
     measure: &crate::measure::Measure,
     points: &[crate::measure::DataPoint],
@@ -257,6 +274,39 @@ mod tests {
         let down = time_to_signal(-1.0, &rules(2_000)).unwrap();
         assert_eq!(up, down);
         assert!(up.ci95[0] < up.expected_points && up.expected_points < up.ci95[1]);
+    }
+
+    #[test]
+    fn a_cycle_holds_a_point_on_its_first_day_and_one_every_spacing_after() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2025, 1, d).unwrap();
+        let found = |days, expected_points| MeasureSignalTime {
+            baseline_mean: 0.0,
+            change: 1.0,
+            sigma: 1.0,
+            change_sigmas: 1.0,
+            days_between_points: days,
+            time: TimeToSignal {
+                expected_points,
+                ci95: [0.0, 0.0],
+                p90_points: 0,
+                runs: 1,
+                censored: 0,
+            },
+        };
+        // 6 to 27 January, weekly: 6, 13, 20, 27.
+        assert_eq!(
+            in_cycle(&found(Some(7), 4.5), day(6), day(27)),
+            (Some(4), true)
+        );
+        assert_eq!(
+            in_cycle(&found(Some(7), 4.0), day(6), day(27)),
+            (Some(4), false)
+        );
+        assert_eq!(in_cycle(&found(None, 9.0), day(6), day(27)), (None, false));
+        assert_eq!(
+            in_cycle(&found(Some(7), 9.0), day(27), day(6)),
+            (None, false)
+        );
     }
 
     #[test]
