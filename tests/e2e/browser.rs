@@ -47,17 +47,27 @@ pub(crate) async fn wait_for(
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
 }
 
-/// Waits for the element at `xpath` and clicks it.
+/// Waits for the element at `xpath` and clicks it. When the page redraws between finding the
+/// element and clicking it (a chart's SVG is replaced whole when the page reloads its data), the
+/// element found is stale: it is found again, within the same 20 seconds.
 pub(crate) async fn click(client: &fantoccini::Client, xpath: &str) {
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"))
-        .click()
-        .await
-        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let found = client
+            .wait()
+            .at_most(left)
+            .for_element(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"));
+        match found.click().await {
+            Ok(_) => return,
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                    && std::time::Instant::now() < deadline => {}
+            Err(e) => panic!("clicking {xpath}: {e}"),
+        }
+    }
 }
 
 /// Saves a screenshot to `target/screenshots/`, and to `docs/screenshots/` (the README's) when
