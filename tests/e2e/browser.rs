@@ -49,7 +49,9 @@ pub(crate) async fn wait_for(
 
 /// Waits for the element at `xpath` and clicks it. When the page redraws between finding the
 /// element and clicking it (a chart's SVG is replaced whole when the page reloads its data), the
-/// element found is stale: it is found again, within the same 20 seconds.
+/// element found is stale: it is found again, within the same 20 seconds. When a section drawn
+/// above it moves it between WebDriver scrolling to it and clicking (CI saw a log's imports table
+/// pushed down as its discovery arrived), the click lands on another element: it is tried again.
 pub(crate) async fn click(client: &fantoccini::Client, xpath: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -63,8 +65,14 @@ pub(crate) async fn click(client: &fantoccini::Client, xpath: &str) {
         match found.click().await {
             Ok(_) => return,
             Err(fantoccini::error::CmdError::Standard(e))
-                if e.error == fantoccini::error::ErrorStatus::StaleElementReference
-                    && std::time::Instant::now() < deadline => {}
+                if matches!(
+                    e.error,
+                    fantoccini::error::ErrorStatus::StaleElementReference
+                        | fantoccini::error::ErrorStatus::ElementClickIntercepted
+                ) && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             Err(e) => panic!("clicking {xpath}: {e}"),
         }
     }
