@@ -69,6 +69,14 @@ pub struct ServeArgs {
     /// register). The endpoints are read from the issuer's discovery document at start.
     #[arg(long, env = "QIFLOW_OIDC_SIGN_IN", requires = "oidc_issuer")]
     oidc_sign_in: bool,
+    /// Allow webhook endpoints with http:// addresses (for a receiver on a trusted network;
+    /// https otherwise).
+    #[arg(long, env = "QIFLOW_ALLOW_INSECURE_WEBHOOKS")]
+    allow_insecure_webhooks: bool,
+    /// Allow webhook endpoints on loopback, link-local and private addresses (refused otherwise,
+    /// so a webhook cannot be used to reach the server's own network).
+    #[arg(long, env = "QIFLOW_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
 }
 
 /// Builds the server, prints where it is (and the demo token, once), and serves.
@@ -92,6 +100,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         oidc_audience,
         oidc_jwks,
         oidc_sign_in,
+        allow_insecure_webhooks,
+        allow_private_webhooks,
     } = args;
     let oidc = match (oidc_issuer, oidc_audience, oidc_jwks) {
         (Some(issuer), Some(audience), Some(jwks)) => Some(api::auth::OidcSettings {
@@ -125,6 +135,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
         oidc,
+        webhooks: api::deliverer::WebhookSettings {
+            allow_private: allow_private_webhooks,
+            allow_insecure: allow_insecure_webhooks,
+            ..Default::default()
+        },
     };
     let app = api::Application::build(&settings).await?;
     let url = format!("http://{}:{}", host_of(&settings.bind), app.port());

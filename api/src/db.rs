@@ -89,9 +89,22 @@ pub struct WriteTransaction {
     tx: DatabaseTransaction,
     _turn: Option<OwnedMutexGuard<()>>,
     access_changed: std::sync::atomic::AtomicBool,
+    notified: std::sync::atomic::AtomicBool,
 }
 
 impl WriteTransaction {
+    /// Notes that the write put an event in the outbox, so this process's deliverers and
+    /// subscribers are woken once it commits.
+    pub(crate) fn notifies(&self) {
+        self.notified
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`Self::notifies`] was called.
+    pub(crate) fn notified(&self) -> bool {
+        self.notified.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Notes that the write changes who may do what (a membership, a token), so verified
     /// callers must be forgotten once it commits.
     pub(crate) fn changes_access(&self) {
@@ -174,6 +187,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, Db
         tx,
         _turn: turn,
         access_changed: Default::default(),
+        notified: Default::default(),
     })
 }
 

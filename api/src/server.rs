@@ -26,6 +26,8 @@ pub struct Settings {
     pub limits: Limits,
     /// The OpenID Connect issuer whose JWTs are accepted, if any.
     pub oidc: Option<crate::auth::OidcSettings>,
+    /// Which webhook endpoints are allowed and how deliveries are retried.
+    pub webhooks: crate::deliverer::WebhookSettings,
 }
 
 /// A server bound to its port, with its database migrated, ready to run.
@@ -38,6 +40,7 @@ pub struct Application {
     pseudonymiser: Arc<Pseudonymiser>,
     limits: Limits,
     oidc: crate::auth::Oidc,
+    webhooks: crate::deliverer::WebhookSettings,
     stop: Stop,
 }
 
@@ -148,6 +151,7 @@ impl Application {
             pseudonymiser,
             limits: settings.limits.clone(),
             oidc,
+            webhooks: settings.webhooks.clone(),
             stop: Stop::listen(),
         })
     }
@@ -171,13 +175,29 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish (up to 10 seconds).
+    /// Delivers webhooks meanwhile (what is left undelivered is delivered after a restart, or
+    /// by another replica).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = routes(self.db, self.pseudonymiser, self.limits, self.oidc);
+        let deliverer = self
+            .webhooks
+            .deliver
+            .then(|| crate::deliverer::spawn(self.db.clone(), self.webhooks.clone()));
+        let app = routes(
+            self.db,
+            self.pseudonymiser,
+            self.limits,
+            self.oidc,
+            self.webhooks,
+        );
         // Connections silent for a minute are closed (requests are limited to seconds).
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .idle_timeout(Duration::from_secs(60))
             .run_with_graceful_shutdown(app, self.stop.wait(), Some(Duration::from_secs(10)))
-            .await
+            .await;
+        if let Some(deliverer) = deliverer {
+            deliverer.abort();
+        }
+        served
     }
 }
 
@@ -187,8 +207,9 @@ pub fn routes(
     pseudonymiser: Arc<Pseudonymiser>,
     limits: Limits,
     oidc: crate::auth::Oidc,
+    webhooks: crate::deliverer::WebhookSettings,
 ) -> impl poem::Endpoint {
-    let schema = build_schema(db.clone(), pseudonymiser.clone(), &limits);
+    let schema = build_schema(db.clone(), pseudonymiser.clone(), &limits, webhooks);
     let gate = Arc::new(crate::gate::Gate::new(&limits));
     let answers = Arc::new(crate::answers::Answers::new(&db));
     Route::new()

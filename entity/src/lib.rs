@@ -14,6 +14,7 @@ pub mod improvement_project;
 pub mod log_event;
 pub mod measure;
 pub mod membership;
+pub mod notification_event;
 pub mod organisation;
 pub mod pathway;
 pub mod pdsa_cycle;
@@ -22,6 +23,9 @@ pub mod project_member;
 pub mod share;
 pub mod step;
 pub mod transition;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub mod prelude {
     pub use super::organisation::Entity as Organisation;

@@ -19,6 +19,7 @@ mod m20261202_000014_event_staging;
 mod m20261202_000015_measure_rebases;
 mod m20261202_000016_staging_per_import;
 mod m20261202_000017_chart_settings;
+mod m20261203_000018_notifications;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_measure_rebases::Migration),
             Box::new(m20261202_000016_staging_per_import::Migration),
             Box::new(m20261202_000017_chart_settings::Migration),
+            Box::new(m20261203_000018_notifications::Migration),
         ]
     }
 }

@@ -97,7 +97,17 @@ pub async fn spawn_app_with(demo: bool) -> TestApp {
 pub async fn spawn_app_limited(demo: bool, limits: api::limits::Limits) -> TestApp {
     init_tracing();
     let (database_url, sqlite_file) = fresh_database().await;
-    spawn_on(database_url, sqlite_file, demo, None, None, limits, None).await
+    spawn_on(
+        database_url,
+        sqlite_file,
+        demo,
+        None,
+        None,
+        limits,
+        None,
+        None,
+    )
+    .await
 }
 
 /// A server that also accepts JWTs from an OpenID Connect issuer.
@@ -112,6 +122,33 @@ pub async fn spawn_app_with_oidc(oidc: api::auth::OidcSettings) -> TestApp {
         None,
         Default::default(),
         Some(oidc),
+        None,
+    )
+    .await
+}
+
+/// Webhooks as the tests deliver them: to receivers on 127.0.0.1 over http.
+pub fn test_webhooks() -> api::deliverer::WebhookSettings {
+    api::deliverer::WebhookSettings {
+        allow_private: true,
+        allow_insecure: true,
+        ..Default::default()
+    }
+}
+
+/// A server that delivers webhooks with these settings (short retries, say, or none at all).
+pub async fn spawn_app_with_webhooks(webhooks: api::deliverer::WebhookSettings) -> TestApp {
+    init_tracing();
+    let (database_url, sqlite_file) = fresh_database().await;
+    spawn_on(
+        database_url,
+        sqlite_file,
+        false,
+        None,
+        None,
+        Default::default(),
+        None,
+        Some(webhooks),
     )
     .await
 }
@@ -132,6 +169,8 @@ pub fn client_with(token: &str) -> reqwest::Client {
         .expect("a client")
 }
 
+// One helper behind every spawn_* above, which each name only what they change.
+#[allow(clippy::too_many_arguments)]
 async fn spawn_on(
     database_url: String,
     sqlite_file: Option<TempFile>,
@@ -140,6 +179,7 @@ async fn spawn_on(
     shared_token: Option<String>,
     limits: api::limits::Limits,
     oidc: Option<api::auth::OidcSettings>,
+    webhooks: Option<api::deliverer::WebhookSettings>,
 ) -> TestApp {
     // Replicas of one installation share its key; a new installation gets its own.
     let owned_key = shared_key.is_none();
@@ -153,6 +193,7 @@ async fn spawn_on(
         key_file: key_file.clone(),
         limits,
         oidc,
+        webhooks: webhooks.unwrap_or_else(test_webhooks),
     };
     let app = Application::build(&settings)
         .await
@@ -235,6 +276,25 @@ impl TestApp {
             None,
             api::limits::Limits::default(),
             None,
+            None,
+        )
+        .await
+    }
+
+    /// Another server over the same database that delivers webhooks with these settings.
+    pub async fn another_server_with_webhooks(
+        &self,
+        webhooks: api::deliverer::WebhookSettings,
+    ) -> TestApp {
+        spawn_on(
+            self.database_url.clone(),
+            None,
+            false,
+            Some(self.key_file.clone()),
+            Some(self.token.clone()),
+            api::limits::Limits::default(),
+            None,
+            Some(webhooks),
         )
         .await
     }
@@ -248,6 +308,7 @@ impl TestApp {
             Some(self.key_file.clone()),
             Some(self.token.clone()),
             api::limits::Limits::default(),
+            None,
             None,
         )
         .await

@@ -109,6 +109,14 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         )
         .await;
     let driver_id = driver["addDriver"]["drivers"][0]["id"].clone();
+    // A webhook endpoint told of cycle moves, so the move below makes a delivery.
+    let webhook = app
+        .data(
+            "mutation($o: ID!) { createWebhookEndpoint(input: {organisation: $o, url: \"http://127.0.0.1:9/hook\", eventTypes: [\"cycle.moved\"]}) { endpoint { id } } }",
+            json!({"o": rx1}),
+        )
+        .await["createWebhookEndpoint"]["endpoint"]["id"]
+        .clone();
     let cycle = app
         .data(
             "mutation($p: ID!) { planCycle(input: {projectId: $p, changeIdea: \"List\", objective: \"Try\"}) { id } }",
@@ -129,6 +137,14 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         json!({"id": observed}),
     )
     .await;
+    let delivery = app
+        .data(
+            "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { nodes { id } } } }",
+            json!({"id": webhook}),
+        )
+        .await["webhookEndpoint"]["deliveries"][0]["id"]
+        .clone();
+    assert!(delivery.is_string(), "the cycle's move made no delivery");
     let observation = app
         .data(
             "mutation($id: ID!) { addObservation(cycleId: $id, text: \"Seen\") { observations { nodes { id } } } }",
@@ -171,6 +187,8 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         ("token", token),
         ("principal", principal),
         ("log", json!(log)),
+        ("webhook", webhook),
+        ("delivery", delivery),
     ])
 }
 
@@ -400,6 +418,36 @@ fn probes() -> BTreeMap<&'static str, Probe> {
         ),
     );
     m.insert("MutationRoot.sharePathway", ("mutation($p: ID!, $o: ID!) { sharePathway(pathwayId: $p, organisationId: $o, role: EDITOR) }", |o| json!({"p": o["pathway"], "o": o["attacker_organisation"]})));
+    m.insert(
+        "QueryRoot.webhookEndpoint",
+        (
+            "query($id: ID!) { webhookEndpoint(id: $id) { id url } }",
+            |o| json!({"id": o["webhook"]}),
+        ),
+    );
+    m.insert("MutationRoot.createWebhookEndpoint", ("mutation($o: ID!) { createWebhookEndpoint(input: {organisation: $o, url: \"http://127.0.0.1:9/steal\", eventTypes: [\"measure.signal\"]}) { secret } }", |o| json!({"o": o["organisation"]})));
+    m.insert("MutationRoot.updateWebhookEndpoint", ("mutation($id: ID!) { updateWebhookEndpoint(input: {id: $id, expectedVersion: 1, url: \"http://127.0.0.1:9/steal\"}) { id } }", |o| json!({"id": o["webhook"]})));
+    m.insert(
+        "MutationRoot.rotateWebhookSecret",
+        (
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id, expectedVersion: 1) { secret } }",
+            |o| json!({"id": o["webhook"]}),
+        ),
+    );
+    m.insert(
+        "MutationRoot.deleteWebhookEndpoint",
+        (
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            |o| json!({"id": o["webhook"]}),
+        ),
+    );
+    m.insert(
+        "MutationRoot.replayWebhookDelivery",
+        (
+            "mutation($id: ID!) { replayWebhookDelivery(id: $id) }",
+            |o| json!({"id": o["delivery"]}),
+        ),
+    );
     m.insert("MutationRoot.shareProject", ("mutation($p: ID!, $o: ID!) { shareProject(projectId: $p, organisationId: $o, role: EDITOR) }", |o| json!({"p": o["project"], "o": o["attacker_organisation"]})));
     m
 }

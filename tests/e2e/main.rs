@@ -25,4 +25,5 @@ mod pictures;
 mod projects;
 mod queries;
 mod sign_in;
+mod webhooks;
 mod workplace;

@@ -23,6 +23,7 @@ mod pathway_mutations;
 mod project_mutations;
 mod projects;
 mod studies;
+mod webhooks;
 mod withdrawal;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -44,6 +45,7 @@ pub struct QueryRoot(
     event_logs::EventLogQuery,
     access::AccessQuery,
     node::NodeQuery,
+    webhooks::WebhookQuery,
 );
 
 /// Every change: each mutation runs in one transaction with its audit entry, and those that edit
@@ -58,6 +60,7 @@ pub struct MutationRoot(
     event_log_mutations::EventLogMutation,
     access::AccessMutation,
     administration::AdministrationMutation,
+    webhooks::WebhookMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -68,6 +71,7 @@ pub fn build_schema(
     db: DatabaseConnection,
     pseudonymiser: std::sync::Arc<engine::events::identifiers::Pseudonymiser>,
     limits: &crate::limits::Limits,
+    webhooks: crate::deliverer::WebhookSettings,
 ) -> QiflowSchema {
     Schema::build(
         QueryRoot::default(),
@@ -78,6 +82,7 @@ pub fn build_schema(
     .data(pseudonymiser)
     .data(AnalysisCache::default())
     .data(limits.clone())
+    .data(webhooks)
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_directives(limits.directives)

@@ -40,6 +40,8 @@ pub enum Node {
     Observation(ObservationView),
     ApiToken(ApiToken),
     AuditEntry(super::access::AuditEntry),
+    WebhookEndpoint(super::webhooks::WebhookEndpointView),
+    WebhookDelivery(super::webhooks::WebhookDeliveryView),
 }
 
 /// The object behind `id`, read as its typed field would read it.
@@ -106,6 +108,12 @@ async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Node> {
                 .await?
                 .into(),
         ),
+        NodeKind::WebhookEndpoint => Node::WebhookEndpoint(super::webhooks::WebhookEndpointView(
+            crate::store::webhooks::get(db, &caller, id).await?,
+        )),
+        NodeKind::WebhookDelivery => Node::WebhookDelivery(super::webhooks::WebhookDeliveryView(
+            crate::store::webhooks::delivery(db, &caller, id).await?,
+        )),
     })
 }
 

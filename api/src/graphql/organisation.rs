@@ -81,6 +81,28 @@ impl OrganisationView {
             |t| t,
         )?)
     }
+    /// Its webhook endpoints, oldest first, never their secrets (ADMINs only; at most 20).
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn webhook_endpoints(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::webhooks::WebhookEndpointView>> {
+        let endpoints = super::webhooks::endpoints_of(ctx, self.0.id).await?;
+        Ok(super::paging::page_of(
+            endpoints,
+            super::paging::Paging::new(first, after, last, before),
+            |e| e.0.id.to_string(),
+            |e| e,
+        )?)
+    }
 }
 
 #[derive(Default)]

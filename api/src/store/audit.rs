@@ -59,6 +59,7 @@ async fn commit_with(
     ctx.writes();
     entry(&tx, ctx, &ctx.operation, touched, outcome, changes).await?;
     let access_changed = tx.access_changed();
+    let notified = tx.notified();
     // The commit runs on a task of its own, so a request stopped by its time limit cannot drop
     // it half-way: it completes (and is marked done) or fails, and the stopped request waits
     // for it to settle before saying which of its writes were done.
@@ -77,6 +78,9 @@ async fn commit_with(
     committed?;
     if access_changed {
         super::caller_cache::forget_all();
+    }
+    if notified {
+        crate::notifications::committed();
     }
     Ok(())
 }

@@ -448,6 +448,22 @@ pub async fn advance_cycle(
         }
     }
     let moved = get(&tx, caller, id).await?;
+    super::outbox::emit_for_project(
+        &tx,
+        current.project_id,
+        super::outbox::EventType::CycleMoved,
+        ("PdsaCycle", id, Some(moved.version)),
+        serde_json::json!({
+            "projectId": current.project_id,
+            "changeIdea": current.change_idea,
+            "from": current.cycle.stage.as_str(),
+            "to": moved.cycle.stage.as_str(),
+            "decision": moved.cycle.decision.map(|d| d.as_str()),
+            "nextCycleId": next_cycle.as_ref().map(|c| c.id),
+            "newPathwayVersionId": new_pathway_version,
+        }),
+    )
+    .await?;
     let touched: Vec<Uuid> = std::iter::once(id).chain(new_pathway_version).collect();
     let changes = super::audit::Change::between(
         id,

@@ -86,6 +86,8 @@ async fn record_failure(
     let model = event_import::Entity::insert(row)
         .exec_with_returning(&tx)
         .await?;
+    super::outbox::emit_for_import(&tx, log_id, &model, super::outbox::EventType::ImportFailed)
+        .await?;
     super::audit::commit_as(tx, ctx, &[model.id, log_id], "VALIDATION").await?;
     Ok(import_from_row(model))
 }
@@ -326,6 +328,15 @@ async fn write_in_transaction(
             .filter(event_log::Column::Id.eq(log_id))
             .exec(&tx)
             .await?;
+    }
+    if let Some(row) = event_import::Entity::find_by_id(import_id).one(&tx).await? {
+        super::outbox::emit_for_import(
+            &tx,
+            log_id,
+            &row,
+            super::outbox::EventType::ImportCompleted,
+        )
+        .await?;
     }
     commit_import(tx, ctx, import_id, log_id, &[]).await
 }

@@ -593,8 +593,9 @@ pub async fn record_points(
 ) -> Result<Recorded> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
-    writable(&tx, caller, measure_id).await?;
+    let record = writable(&tx, caller, measure_id).await?;
     hold_measure(&tx, measure_id).await?;
+    let earlier = super::measure_events::current_points(&tx, measure_id).await?;
     // A point re-sent for a date corrects it: the old value stays, withdrawn, in the history.
     let dates: Vec<NaiveDate> = points.iter().map(|p| p.date).collect();
     let before = withdraw(&tx, caller, measure_id, &dates, "corrected by a new value").await?;
@@ -608,6 +609,7 @@ pub async fn record_points(
             (old != p).then(|| point_change(measure_id, Some(old), Some(p)))
         })
         .collect();
+    super::measure_events::points_recorded(&tx, &record, &earlier, &dates).await?;
     super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
     Ok(Recorded {
         inserted: points.len() - replaced,

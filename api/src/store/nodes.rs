@@ -26,9 +26,11 @@ pub enum NodeKind {
     Observation,
     Token,
     AuditEntry,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
-const KINDS: [(NodeKind, &str); 13] = [
+const KINDS: [(NodeKind, &str); 15] = [
     (NodeKind::Organisation, "organisation"),
     (NodeKind::Pathway, "pathway"),
     (NodeKind::Step, "step"),
@@ -42,6 +44,8 @@ const KINDS: [(NodeKind, &str); 13] = [
     (NodeKind::Observation, "observation"),
     (NodeKind::Token, "token"),
     (NodeKind::AuditEntry, "audit_entry"),
+    (NodeKind::WebhookEndpoint, "webhook_endpoint"),
+    (NodeKind::WebhookDelivery, "webhook_delivery"),
 ];
 
 /// `SELECT 'label' FROM table WHERE id = ?`.
@@ -73,6 +77,16 @@ pub async fn kind_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<NodeK
         probe::<cycle_observation::Entity>("observation", cycle_observation::Column::Id, id),
         probe::<api_token::Entity>("token", api_token::Column::Id, id),
         probe::<audit_event::Entity>("audit_entry", audit_event::Column::Id, id),
+        probe::<entity::webhook_endpoint::Entity>(
+            "webhook_endpoint",
+            entity::webhook_endpoint::Column::Id,
+            id,
+        ),
+        probe::<entity::webhook_delivery::Entity>(
+            "webhook_delivery",
+            entity::webhook_delivery::Column::Id,
+            id,
+        ),
     ] {
         query.union(UnionType::All, statement);
     }

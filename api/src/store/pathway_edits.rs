@@ -548,6 +548,7 @@ pub async fn publish(
         return Err(Error::Problems(problems));
     }
     set_status(&tx, id, PathwayStatus::Published).await?;
+    super::outbox::emit_for_pathway(&tx, id, super::outbox::EventType::PathwayPublished).await?;
     finish(tx, ctx, id, &[], Some(&claimed.before)).await
 }
 
@@ -578,6 +579,7 @@ pub async fn archive(
         )));
     }
     set_status(&tx, id, PathwayStatus::Archived).await?;
+    super::outbox::emit_for_pathway(&tx, id, super::outbox::EventType::PathwayArchived).await?;
     finish(tx, ctx, id, &[], Some(&claimed.before)).await
 }
 

@@ -393,11 +393,19 @@ pub async fn close(
         )
         .col_expr(
             improvement_project::Column::ClosedReason,
-            Expr::value(reason),
+            Expr::value(reason.clone()),
         )
         .filter(improvement_project::Column::Id.eq(id))
         .exec(&tx)
         .await?;
+    super::outbox::emit_for_project(
+        &tx,
+        id,
+        super::outbox::EventType::ProjectClosed,
+        ("ImprovementProject", id, Some(expected_version + 1)),
+        serde_json::json!({ "title": current.title, "reason": reason }),
+    )
+    .await?;
     finish(tx, ctx, current).await
 }
 

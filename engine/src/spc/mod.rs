@@ -4,6 +4,7 @@
 
 pub mod attribute;
 pub mod chart;
+pub mod news;
 pub mod rules;
 pub mod run_chart;
 pub mod time_to_signal;

@@ -1,0 +1,66 @@
+//! The types of event other systems can be told about, by the names they subscribe to.
+
+/// What happened: the names other systems subscribe to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    MeasureSignal,
+    MeasurePointsRecorded,
+    CycleMoved,
+    ImportCompleted,
+    ImportFailed,
+    PathwayPublished,
+    PathwayArchived,
+    ProjectClosed,
+}
+
+impl EventType {
+    /// Every event type, in the order the documentation lists them.
+    pub const ALL: [EventType; 8] = [
+        EventType::MeasureSignal,
+        EventType::MeasurePointsRecorded,
+        EventType::CycleMoved,
+        EventType::ImportCompleted,
+        EventType::ImportFailed,
+        EventType::PathwayPublished,
+        EventType::PathwayArchived,
+        EventType::ProjectClosed,
+    ];
+
+    /// The name on the wire, e.g. `measure.signal`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventType::MeasureSignal => "measure.signal",
+            EventType::MeasurePointsRecorded => "measure.points_recorded",
+            EventType::CycleMoved => "cycle.moved",
+            EventType::ImportCompleted => "import.completed",
+            EventType::ImportFailed => "import.failed",
+            EventType::PathwayPublished => "pathway.published",
+            EventType::PathwayArchived => "pathway.archived",
+            EventType::ProjectClosed => "project.closed",
+        }
+    }
+
+    /// What it means, for the documentation and the GraphQL schema.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            EventType::MeasureSignal => {
+                "new points changed a measure's variation or assurance icon or raised a special cause; `data` carries the icons before and after and the points flagged, each with its rule"
+            }
+            EventType::MeasurePointsRecorded => {
+                "points were recorded on a measure; `data.dates` lists them"
+            }
+            EventType::CycleMoved => {
+                "a PDSA cycle moved to another stage; `data` has `from`, `to` and the decision"
+            }
+            EventType::ImportCompleted => "an upload of events to a log was imported",
+            EventType::ImportFailed => "an upload of events to a log was refused",
+            EventType::PathwayPublished => "a pathway version was published",
+            EventType::PathwayArchived => "a pathway version was archived",
+            EventType::ProjectClosed => "an improvement project was closed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+}

@@ -1,0 +1,583 @@
+//! Issue 19: webhooks as the Standard Webhooks specification describes them. A receiver on
+//! 127.0.0.1 checks every delivery's signature with the specification's algorithm, written out
+//! here (HMAC-SHA256 of `id.timestamp.body`, keyed with the base64 after `whsec_`), not with
+//! the server's code.
+
+use crate::helpers::{TestApp, code, spawn_app, spawn_app_with_webhooks, test_webhooks};
+use base64::Engine as _;
+use hmac::{KeyInit, Mac};
+use poem::web::Data;
+use poem::{EndpointExt, Request, Route, handler, http::StatusCode, post};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One POST the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+#[derive(Default)]
+struct Receiver {
+    got: Mutex<Vec<Received>>,
+    /// Answer 500 to this many POSTs first.
+    fail_first: AtomicUsize,
+}
+
+#[handler]
+async fn hook(request: &Request, body: Vec<u8>, receiver: Data<&Arc<Receiver>>) -> StatusCode {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    receiver.got.lock().unwrap().push(Received {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body,
+    });
+    let failing = receiver
+        .fail_first
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::NO_CONTENT
+    }
+}
+
+/// A receiver on a free port: its URL and what it got.
+async fn receiver(fail_first: usize) -> (String, Arc<Receiver>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let state = Arc::new(Receiver {
+        fail_first: AtomicUsize::new(fail_first),
+        ..Default::default()
+    });
+    let app = Route::new().at("/hook", post(hook)).data(state.clone());
+    let std_listener = listener.into_std().unwrap();
+    tokio::spawn(async move {
+        let acceptor = poem::listener::TcpAcceptor::from_std(std_listener).unwrap();
+        let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
+    });
+    (url, state)
+}
+
+/// The specification's check: some `v1,` signature in the header is the base64 HMAC-SHA256 of
+/// `id.timestamp.body` under the secret's key.
+fn verifies(secret: &str, r: &Received) -> bool {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("a whsec_ secret"))
+        .expect("base64");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.", r.id, r.timestamp).as_bytes());
+    mac.update(&r.body);
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    r.signature
+        .split(' ')
+        .any(|s| s.strip_prefix("v1,") == Some(expected.as_str()))
+}
+
+/// Waits up to 20 s for the receiver to hold `n` POSTs.
+async fn wait_for(receiver: &Receiver, n: usize) -> Vec<Received> {
+    for _ in 0..200 {
+        let got = receiver.got.lock().unwrap().clone();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the receiver got {} POSTs, not {n}",
+        receiver.got.lock().unwrap().len()
+    )
+}
+
+async fn register(
+    app: &TestApp,
+    organisation: &str,
+    url: &str,
+    types: &[&str],
+) -> (String, String) {
+    let data = app
+        .data(
+            "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id eventTypes } secret } }",
+            json!({"i": {"organisation": organisation, "url": url, "eventTypes": types, "description": "ICS board dashboard"}}),
+        )
+        .await;
+    let made = &data["createWebhookEndpoint"];
+    assert_eq!(made["endpoint"]["eventTypes"], json!(types));
+    (
+        made["endpoint"]["id"].as_str().unwrap().to_string(),
+        made["secret"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A project of RX1 with an XmR measure (lower is better): their ids.
+async fn project_and_measure(app: &TestApp) -> (Value, String) {
+    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
+        .await;
+    let project = app
+        .data(
+            "mutation { createProject(input: {title: \"Faster beds\", aim: \"A bed within 4 hours\", owner: \"RX1\"}) { id version } }",
+            json!({}),
+        )
+        .await["createProject"]
+        .clone();
+    let measure = app.data(
+        "mutation($p: ID!, $v: Int!) { addMeasure(input: {projectId: $p, expectedVersion: $v, name: \"Wait for a bed\", kind: OUTCOME, definition: \"Hours, weekly median\", direction: DECREASE, chartType: XMR}) { measure { id } } }",
+        json!({"p": project["id"], "v": project["version"]}),
+    )
+    .await["addMeasure"]["measure"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (project["id"].clone(), measure)
+}
+
+/// [`project_and_measure`]'s measure.
+async fn measure(app: &TestApp) -> String {
+    project_and_measure(app).await.1
+}
+
+async fn record(app: &TestApp, measure: &str, from_week: u64, values: &[f64]) {
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let points: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            json!({"date": (start + chrono::Days::new(7 * (from_week + i as u64))).to_string(), "value": v})
+        })
+        .collect();
+    app.data(
+        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted } }",
+        json!({"id": measure, "p": points}),
+    )
+    .await;
+}
+
+/// Twelve weeks about 10 hours: the baseline.
+const BASELINE: [f64; 12] = [
+    10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 11.0, 9.0, 10.0, 10.5, 9.5, 10.0,
+];
+
+#[tokio::test]
+async fn a_shift_reaches_the_receiver_signed_and_another_organisation_hears_nothing() {
+    let app = spawn_app().await;
+    let measure = measure(&app).await;
+    let (url, got) = receiver(0).await;
+    let (_, secret) = register(&app, "RX1", &url, &["measure.signal"]).await;
+    // An organisation that cannot see the project registers too.
+    app.organisation("RY2", "Elsewhere Community Trust", "COMMUNITY_TRUST")
+        .await;
+    let (other_url, other) = receiver(0).await;
+    register(
+        &app,
+        "RY2",
+        &other_url,
+        &["measure.signal", "measure.points_recorded"],
+    )
+    .await;
+
+    record(&app, &measure, 0, &BASELINE).await;
+    // Six weeks below the mean are no signal yet; the seventh makes a shift.
+    record(&app, &measure, 12, &[9.6; 6]).await;
+    record(&app, &measure, 18, &[9.6]).await;
+    let received = wait_for(&got, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received_all = got.got.lock().unwrap().clone();
+    for r in &received_all {
+        assert!(
+            verifies(&secret, r),
+            "a signature that does not verify: {r:?}"
+        );
+        assert!(!verifies(
+            "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            r
+        ));
+    }
+    let shift_posts: Vec<&Received> = received_all
+        .iter()
+        .filter(|r| r.json()["data"]["rule"] == "SHIFT_BELOW")
+        .collect();
+    let shifts: Vec<Value> = shift_posts.iter().map(|r| r.json()).collect();
+    assert_eq!(shifts.len(), 1, "one shift, told once: {received:?}");
+    let body = &shifts[0];
+    assert_eq!(body["type"], "measure.signal");
+    assert_eq!(body["data"]["objectType"], "Measure");
+    assert_eq!(body["data"]["objectId"], json!(measure));
+    assert_eq!(
+        body["data"]["signal"]["points"].as_array().unwrap().len(),
+        7
+    );
+    assert_eq!(
+        body["data"]["signal"]["points"][6]["date"],
+        json!(
+            (chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap() + chrono::Days::new(7 * 18))
+                .to_string()
+        )
+    );
+    // The payload's id is the header's.
+    assert_eq!(body["data"]["eventId"], json!(shift_posts[0].id));
+    assert!(
+        other.got.lock().unwrap().is_empty(),
+        "an organisation that cannot see the measure was told of it"
+    );
+}
+
+#[tokio::test]
+async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_attempt_and_can_have_it_again() {
+    let app = spawn_app_with_webhooks(api::deliverer::WebhookSettings {
+        retry_delays: vec![Duration::from_millis(200); 2],
+        ..test_webhooks()
+    })
+    .await;
+    let measure = measure(&app).await;
+    let (url, got) = receiver(2).await;
+    let (endpoint, secret) = register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    record(&app, &measure, 0, &[10.0]).await;
+    let received = wait_for(&got, 3).await;
+    assert_eq!(received.len(), 3);
+    assert!(
+        received
+            .iter()
+            .all(|r| r.id == received[0].id && verifies(&secret, r))
+    );
+    let deliveries = app
+        .data(
+            "query($id: ID!) { webhookEndpoint(id: $id) { failing deliveries { nodes { id state eventType attempts { status error } } } } }",
+            json!({"id": endpoint}),
+        )
+        .await;
+    let delivery = &deliveries["webhookEndpoint"]["deliveries"][0];
+    assert_eq!(delivery["state"], "DELIVERED", "{deliveries}");
+    assert_eq!(delivery["eventType"], "measure.points_recorded");
+    assert_eq!(
+        delivery["attempts"],
+        json!([
+            {"status": 500, "error": "answered 500"},
+            {"status": 500, "error": "answered 500"},
+            {"status": 204, "error": null},
+        ])
+    );
+    // A replay sends it once more, with the same id.
+    app.data(
+        "mutation($id: ID!) { replayWebhookDelivery(id: $id) }",
+        json!({"id": delivery["id"]}),
+    )
+    .await;
+    let again = wait_for(&got, 4).await;
+    assert_eq!(again[3].id, received[0].id);
+
+    // A receiver that never answers 2xx fails after the retries; the endpoint says so.
+    let (url, _) = receiver(usize::MAX).await;
+    let (endpoint, _) = register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    record(&app, &measure, 1, &[10.0]).await;
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        state = app
+            .data(
+                "query($id: ID!) { webhookEndpoint(id: $id) { failing deliveries { nodes { state attempts { status } } } } }",
+                json!({"id": endpoint}),
+            )
+            .await["webhookEndpoint"]
+            .clone();
+        if state["failing"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state["failing"], true, "{state}");
+    assert_eq!(state["deliveries"][0]["state"], "FAILED");
+    assert_eq!(
+        state["deliveries"][0]["attempts"].as_array().unwrap().len(),
+        3,
+        "the first attempt and two retries"
+    );
+}
+
+#[tokio::test]
+async fn an_event_committed_while_no_server_delivers_is_delivered_after_a_restart() {
+    let app = spawn_app_with_webhooks(api::deliverer::WebhookSettings {
+        deliver: false,
+        ..test_webhooks()
+    })
+    .await;
+    let measure = measure(&app).await;
+    let (url, got) = receiver(0).await;
+    let (_, secret) = register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    record(&app, &measure, 0, &[10.0]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        got.got.lock().unwrap().is_empty(),
+        "delivered with no deliverer"
+    );
+    // The server comes back (a replica that delivers, over the same database).
+    let _restarted = app.another_server_with_webhooks(test_webhooks()).await;
+    let received = wait_for(&got, 1).await;
+    assert!(verifies(&secret, &received[0]));
+    assert_eq!(received[0].json()["type"], "measure.points_recorded");
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_database_deliver_each_event_once() {
+    let app = spawn_app().await;
+    let _second = app.another_server_with_webhooks(test_webhooks()).await;
+    let measure = measure(&app).await;
+    let (url, got) = receiver(0).await;
+    register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    for week in 0..30 {
+        record(&app, &measure, week, &[10.0]).await;
+    }
+    wait_for(&got, 30).await;
+    // Time for a second delivery of any event to arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ids: Vec<String> = got
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), 30, "{} POSTs for 30 events", ids.len());
+    assert_eq!(unique.len(), 30);
+}
+
+#[tokio::test]
+async fn endpoints_are_checked_and_administered_by_their_organisations_admins() {
+    // A server with the default guard: no private addresses, https only.
+    let strict = spawn_app_with_webhooks(api::deliverer::WebhookSettings::default()).await;
+    for (url, says) in [
+        ("https://127.0.0.1/hook", "--allow-private-webhooks"),
+        ("https://localhost/hook", "--allow-private-webhooks"),
+        ("https://169.254.169.254/latest", "--allow-private-webhooks"),
+        ("http://example.org/hook", "--allow-insecure-webhooks"),
+        ("ftp://example.org/hook", "must be https"),
+    ] {
+        let error = strict
+            .error(
+                "mutation($u: String!) { createWebhookEndpoint(input: {organisation: \"XQ1\", url: $u, eventTypes: [\"cycle.moved\"]}) { secret } }",
+                json!({"u": url}),
+            )
+            .await;
+        assert_eq!(code(&error), "VALIDATION", "{url}: {error}");
+        assert_eq!(error["extensions"]["field"], "url", "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(says),
+            "{url}: {error}"
+        );
+    }
+    let error = strict
+        .error(
+            "mutation { createWebhookEndpoint(input: {organisation: \"XQ1\", url: \"https://example.org/hook\", eventTypes: [\"measure.signal\", \"measure.wobbled\"]}) { secret } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error["extensions"]["field"], "eventTypes[1]", "{error}");
+
+    let app = spawn_app().await;
+    let (url, _) = receiver(0).await;
+    let (id, first_secret) = register(&app, "XQ1", &url, &["cycle.moved"]).await;
+    let listed = app
+        .data(
+            "{ organisation(id: \"XQ1\") { webhookEndpoints { nodes { id url paused version } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["organisation"]["webhookEndpoints"],
+        json!([{"id": id, "url": url, "paused": false, "version": 1}])
+    );
+    let paused = app
+        .data(
+            "mutation($id: ID!) { updateWebhookEndpoint(input: {id: $id, expectedVersion: 1, paused: true, eventTypes: [\"cycle.moved\", \"project.closed\"]}) { paused version eventTypes } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        paused["updateWebhookEndpoint"],
+        json!({"paused": true, "version": 2, "eventTypes": ["cycle.moved", "project.closed"]})
+    );
+    let stale = app
+        .error(
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id, expectedVersion: 1) { secret } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(code(&stale), "CONFLICT");
+    let rotated = app
+        .data(
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id, expectedVersion: 2) { secret endpoint { previousSecretUntil } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let second_secret = rotated["rotateWebhookSecret"]["secret"].as_str().unwrap();
+    assert!(second_secret.starts_with("whsec_") && second_secret != first_secret);
+    assert!(rotated["rotateWebhookSecret"]["endpoint"]["previousSecretUntil"].is_string());
+    // A VIEWER of the organisation may not see or change its endpoints.
+    let viewer = app.token_for("A viewer", "XQ1", "VIEWER", false).await;
+    let refused = app
+        .graphql_as(
+            Some(&viewer),
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "FORBIDDEN", "{refused}");
+    app.data(
+        "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+        json!({"id": id}),
+    )
+    .await;
+    let audit = app.audit_export();
+    for operation in [
+        "createWebhookEndpoint",
+        "updateWebhookEndpoint",
+        "rotateWebhookSecret",
+        "deleteWebhookEndpoint",
+    ] {
+        assert!(
+            audit.contains(operation),
+            "{operation} is not in the audit trail"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cycle_move_a_publication_and_a_closed_project_are_told() {
+    let app = spawn_app().await;
+    let (project, measure) = project_and_measure(&app).await;
+    let (url, got) = receiver(0).await;
+    register(&app, "RX1", &url, &["cycle.moved", "project.closed"]).await;
+    let cycle = app
+        .data(
+            "mutation($p: ID!, $m: ID!) { planCycle(input: {projectId: $p, changeIdea: \"Board round at 9\", objective: \"Earlier discharges\", predictions: [{measureId: $m, expectedValue: 8}]}) { id } }",
+            json!({"p": project, "m": measure}),
+        )
+        .await["planCycle"]["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!) { advanceCycle(cycleId: $id, expectedVersion: 1, action: {start: {actualStart: \"2025-01-06\"}}) { cycle { id } } }",
+        json!({"id": cycle}),
+    )
+    .await;
+    let version = app
+        .data(
+            "query($id: ID!) { project(id: $id) { version } }",
+            json!({"id": project}),
+        )
+        .await["project"]["version"]
+        .clone();
+    app.data(
+        "mutation($id: ID!, $v: Int!) { closeProject(projectId: $id, expectedVersion: $v, reason: \"Aim met\") { id } }",
+        json!({"id": project, "v": version}),
+    )
+    .await;
+    let received: Vec<Value> = wait_for(&got, 2).await.iter().map(Received::json).collect();
+    let moved = received
+        .iter()
+        .find(|b| b["type"] == "cycle.moved")
+        .expect("cycle.moved");
+    assert_eq!(moved["data"]["from"], "PLAN");
+    assert_eq!(moved["data"]["to"], "DO");
+    assert_eq!(moved["data"]["objectId"], cycle);
+    assert_eq!(moved["data"]["version"], 2);
+    let closed = received
+        .iter()
+        .find(|b| b["type"] == "project.closed")
+        .expect("project.closed");
+    assert_eq!(closed["data"]["reason"], "Aim met");
+    assert_eq!(
+        closed["data"]["link"],
+        json!(format!("/#/project/{}", project.as_str().unwrap()))
+    );
+}
+
+#[tokio::test]
+async fn imports_that_land_or_fail_and_a_published_pathway_are_told() {
+    let app = spawn_app().await;
+    let (url, got) = receiver(0).await;
+    register(
+        &app,
+        crate::helpers::BOOTSTRAP_ORGANISATION,
+        &url,
+        &["import.completed", "import.failed"],
+    )
+    .await;
+    let log = app.event_log("March extract").await;
+    let good = "case_id,activity,timestamp\nc1,ED_TRIAGE,2025-03-01T10:00:00Z\nc1,XRAY,2025-03-01T11:00:00Z\n";
+    let (status, _) = app.upload(&log, "", good.as_bytes().to_vec()).await;
+    assert_eq!(status, 200);
+    let bad = "case_id,activity,timestamp\nc2,ED_TRIAGE,31/02/2024 25:00\n";
+    let (status, _) = app.upload(&log, "", bad.as_bytes().to_vec()).await;
+    assert_eq!(status, 422);
+    let received: Vec<Value> = wait_for(&got, 2).await.iter().map(Received::json).collect();
+    let completed = received
+        .iter()
+        .find(|b| b["type"] == "import.completed")
+        .expect("import.completed");
+    assert_eq!(completed["data"]["events"], 2);
+    assert_eq!(completed["data"]["logId"], json!(log));
+    let failed = received
+        .iter()
+        .find(|b| b["type"] == "import.failed")
+        .expect("import.failed");
+    assert_eq!(failed["data"]["status"], "FAILED");
+    assert_eq!(failed["data"]["events"], 0);
+
+    // The pathway's owner hears of its publication and archiving.
+    let (url, got) = receiver(0).await;
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    register(
+        &app,
+        "RX1",
+        &url,
+        &["pathway.published", "pathway.archived"],
+    )
+    .await;
+    let published = app
+        .data(
+            "mutation($id: ID!, $v: Int!) { publishPathway(id: $id, expectedVersion: $v) { version } }",
+            json!({"id": pathway["id"], "v": pathway["version"]}),
+        )
+        .await;
+    app.data(
+        "mutation($id: ID!, $v: Int!) { archivePathway(id: $id, expectedVersion: $v) { version } }",
+        json!({"id": pathway["id"], "v": published["publishPathway"]["version"]}),
+    )
+    .await;
+    let received: Vec<Value> = wait_for(&got, 2).await.iter().map(Received::json).collect();
+    // Sent side by side, so in either order.
+    let of = |kind: &str| {
+        received
+            .iter()
+            .find(|b| b["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}: {received:?}"))
+            .clone()
+    };
+    let told = of("pathway.published");
+    assert_eq!(told["data"]["status"], "PUBLISHED");
+    assert_eq!(
+        told["data"]["version"],
+        published["publishPathway"]["version"]
+    );
+    assert_eq!(told["data"]["objectId"], pathway["id"]);
+    assert_eq!(of("pathway.archived")["data"]["status"], "ARCHIVED");
+}
