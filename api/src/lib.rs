@@ -26,6 +26,7 @@ pub mod page;
 pub mod parsed;
 pub mod server;
 pub mod store;
+pub mod subscription_route;
 pub mod upload;
 
 pub use error::{Error, Result};

@@ -182,6 +182,7 @@ impl Application {
             .webhooks
             .deliver
             .then(|| crate::deliverer::spawn(self.db.clone(), self.webhooks.clone()));
+        let listener = crate::notifications::listen_postgres(&self.db);
         let app = routes(
             self.db,
             self.pseudonymiser,
@@ -194,8 +195,8 @@ impl Application {
             .idle_timeout(Duration::from_secs(60))
             .run_with_graceful_shutdown(app, self.stop.wait(), Some(Duration::from_secs(10)))
             .await;
-        if let Some(deliverer) = deliverer {
-            deliverer.abort();
+        for task in deliverer.into_iter().chain(listener) {
+            task.abort();
         }
         served
     }
@@ -219,6 +220,7 @@ pub fn routes(
             "/graphql",
             get(graphiql).post(crate::graphql_route::graphql),
         )
+        .at("/graphql/ws", get(crate::subscription_route::subscriptions))
         .at("/graphiql/:file", get(graphiql_asset))
         .at("/healthz", get(healthz))
         .at("/logs/:id/events", poem::post(crate::upload::upload_events))

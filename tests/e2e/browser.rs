@@ -555,5 +555,74 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
         "{answer}"
     );
     screenshot(&client, "graphiql").await;
+
+    // And the README's subscription: it shows a point recorded meanwhile, through the same
+    // headers (GraphiQL sends them in the WebSocket's connection_init).
+    let subscription = readme
+        .split("Subscribe in GraphiQL:\n\n```graphql\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's subscription")
+        .to_string();
+    client
+        .execute(
+            "const editors = document.querySelectorAll('.CodeMirror');
+             [...editors].find((e) => e.closest('.graphiql-query-editor'))
+               .CodeMirror.setValue(arguments[0]);",
+            vec![json!(subscription)],
+        )
+        .await
+        .unwrap();
+    // GraphiQL parses the edited document after a pause; until then it would run the previous
+    // one's operation type (a query, over HTTP).
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    click(
+        &client,
+        "//button[contains(@class, 'graphiql-execute-button')]",
+    )
+    .await;
+    let measures = app
+        .data(
+            "{ projects(first: 10) { nodes { measures(first: 10) { nodes { id fromLog { logId } } } } } }",
+            json!({}),
+        )
+        .await;
+    let measure = measures["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["measures"].as_array().unwrap().clone())
+        .find(|m| m["fromLog"].is_null())
+        .expect("a demo measure with points entered by hand")["id"]
+        .clone();
+    let mut shown = String::new();
+    for _ in 0..50 {
+        // Recorded again until the subscription (started asynchronously) shows one.
+        app.data(
+            "mutation($id: ID!) { recordDataPoints(measureId: $id, points: [{date: \"2025-06-02\", value: 1}], allowFuture: true) { inserted } }",
+            json!({"id": measure}),
+        )
+        .await;
+        shown = client
+            .execute(
+                "const r = document.querySelector('.graphiql-response .CodeMirror');
+                 return r ? r.CodeMirror.getValue() : '';",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if shown.contains("measure.points_recorded") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        shown.contains("measure.points_recorded"),
+        "GraphiQL's subscription showed: {shown}"
+    );
+    screenshot(&client, "graphiql-subscription").await;
     client.close().await.unwrap();
 }

@@ -25,5 +25,6 @@ mod pictures;
 mod projects;
 mod queries;
 mod sign_in;
+mod subscriptions;
 mod webhooks;
 mod workplace;

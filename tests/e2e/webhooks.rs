@@ -581,3 +581,145 @@ async fn imports_that_land_or_fail_and_a_published_pathway_are_told() {
     assert_eq!(told["data"]["objectId"], pathway["id"]);
     assert_eq!(of("pathway.archived")["data"]["status"], "ARCHIVED");
 }
+
+/// The README's receiver, run as it is printed there, verifies a real delivery (and refuses one
+/// signed with another secret).
+#[tokio::test]
+async fn the_readmes_receiver_verifies_a_delivery() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let script = readme
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's receiver");
+    let file = tempfile::Builder::new().suffix(".py").tempfile().unwrap();
+    std::fs::write(file.path(), script).unwrap();
+    let app = spawn_app().await;
+    let measure = measure(&app).await;
+    // Registered twice: once with the receiver's secret, once with another.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let (_, secret) = register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    let mut receiver = std::process::Command::new("python3")
+        .arg(file.path())
+        .arg(&secret)
+        .arg(port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs the README's receiver");
+    // Its lines, read on a thread of their own.
+    let (lines, printed_lines) = std::sync::mpsc::channel::<String>();
+    let stdout = receiver.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Up when it accepts a connection.
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    record(&app, &measure, 0, &[10.0]).await;
+    // Polled, not waited on: the server delivering runs on this test's one thread.
+    let mut printed = Vec::new();
+    for _ in 0..200 {
+        printed.extend(printed_lines.try_iter());
+        if printed.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    receiver.kill().ok();
+    receiver.wait().ok();
+    printed.sort();
+    assert_eq!(
+        printed,
+        [
+            "REFUSED measure.points_recorded",
+            "verified measure.points_recorded"
+        ]
+    );
+}
+
+/// Delivery latency, from the event's commit time (the payload's `timestamp`) to its arrival,
+/// for 1,000 events sent to one local receiver. A measurement, printed as a table (run with
+/// `scripts/bench-webhooks.sh`), not a test.
+#[tokio::test]
+#[ignore = "a benchmark: scripts/bench-webhooks.sh"]
+async fn delivery_latency_for_a_thousand_events() {
+    let app = spawn_app().await;
+    let measure = measure(&app).await;
+    let (url, got) = receiver(0).await;
+    register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    let arrivals = Arc::new(Mutex::new(
+        Vec::<(String, chrono::DateTime<chrono::Utc>)>::new(),
+    ));
+    let watcher = {
+        let (got, arrivals) = (got.clone(), arrivals.clone());
+        tokio::spawn(async move {
+            let mut seen = 0;
+            loop {
+                let now = chrono::Utc::now();
+                let new: Vec<Received> = got.got.lock().unwrap()[seen..].to_vec();
+                seen += new.len();
+                arrivals
+                    .lock()
+                    .unwrap()
+                    .extend(new.into_iter().map(|r| (r.id, now)));
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    for week in 0..1000 {
+        record(&app, &measure, week, &[10.0]).await;
+    }
+    let received = wait_for(&got, 1000).await;
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    watcher.abort();
+    let arrived: std::collections::HashMap<String, chrono::DateTime<chrono::Utc>> =
+        arrivals.lock().unwrap().iter().cloned().collect();
+    let mut latencies: Vec<f64> = received
+        .iter()
+        .map(|r| {
+            let sent: chrono::DateTime<chrono::Utc> =
+                r.json()["timestamp"].as_str().unwrap().parse().unwrap();
+            (arrived[&r.id] - sent).num_microseconds().unwrap() as f64 / 1000.0
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    let backend = if app.database_url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("| store | events | p50 ms | p99 ms | max ms | recorded and delivered in |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| {backend} | {} | {:.1} | {:.1} | {:.1} | {:.1} s |",
+        latencies.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0),
+        elapsed.as_secs_f64()
+    );
+}

@@ -23,10 +23,11 @@ mod pathway_mutations;
 mod project_mutations;
 mod projects;
 mod studies;
+pub mod subscriptions;
 mod webhooks;
 mod withdrawal;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use analysis::AnalysisCache;
@@ -63,7 +64,7 @@ pub struct MutationRoot(
     webhooks::WebhookMutation,
 );
 
-pub type QiflowSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type QiflowSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;
 
 /// The schema over a database. Per-request data (the caller and the data loader) is added by the
 /// HTTP layer; without it the schema still works (as the installation, without batching).
@@ -76,7 +77,7 @@ pub fn build_schema(
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        subscriptions::SubscriptionRoot,
     )
     .data(db)
     .data(pseudonymiser)
@@ -95,7 +96,7 @@ pub fn schema_sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        subscriptions::SubscriptionRoot,
     )
     .finish()
     .sdl()

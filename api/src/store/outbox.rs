@@ -207,3 +207,56 @@ pub(crate) async fn emit_for_import(
     .await
     .map(|_| ())
 }
+
+/// An event as a subscriber receives it.
+#[derive(Debug, Clone)]
+pub struct NotificationRecord {
+    pub id: Uuid,
+    pub event_type: String,
+    pub organisation_id: Uuid,
+    pub at: chrono::DateTime<Utc>,
+    pub data: Value,
+}
+
+/// Most events one read of the outbox gives a subscriber.
+pub const READ_BATCH: u64 = 500;
+
+/// The events from `since` on, oldest first (at most [`READ_BATCH`]), that the caller may see:
+/// those whose audience holds one of its organisations (all, for the installation).
+pub async fn visible_since(
+    db: &impl ConnectionTrait,
+    caller: &crate::caller::Caller,
+    since: chrono::DateTime<Utc>,
+) -> Result<Vec<NotificationRecord>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let organisations = caller.organisation_ids();
+    if organisations.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
+    Ok(notification_event::Entity::find()
+        .filter(notification_event::Column::At.gte(since))
+        .order_by_asc(notification_event::Column::At)
+        .order_by_asc(notification_event::Column::Id)
+        .limit(READ_BATCH)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|e| match &organisations {
+            None => true,
+            Some(mine) => e.audience.as_array().is_some_and(|audience| {
+                audience.iter().any(|o| {
+                    o.as_str()
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                        .is_some_and(|o| mine.contains(&o))
+                })
+            }),
+        })
+        .map(|e| NotificationRecord {
+            id: e.id,
+            event_type: e.event_type,
+            organisation_id: e.organisation_id,
+            at: e.at,
+            data: e.data,
+        })
+        .collect())
+}
