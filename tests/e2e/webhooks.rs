@@ -664,7 +664,15 @@ async fn the_readmes_receiver_verifies_a_delivery() {
 #[tokio::test]
 #[ignore = "a benchmark: scripts/bench-webhooks.sh"]
 async fn delivery_latency_for_a_thousand_events() {
-    let app = spawn_app().await;
+    // A thousand writes in a few seconds: more than the default rate limit allows one caller.
+    let app = crate::helpers::spawn_app_limited(
+        false,
+        api::limits::Limits {
+            points_per_minute: 10_000_000,
+            ..Default::default()
+        },
+    )
+    .await;
     let measure = measure(&app).await;
     let (url, got) = receiver(0).await;
     register(&app, "RX1", &url, &["measure.points_recorded"]).await;
@@ -721,5 +729,70 @@ async fn delivery_latency_for_a_thousand_events() {
         at(0.99),
         at(1.0),
         elapsed.as_secs_f64()
+    );
+}
+
+#[handler]
+fn redirect_elsewhere() -> poem::Response {
+    poem::Response::builder()
+        .status(StatusCode::FOUND)
+        .header("Location", "http://169.254.169.254/latest/meta-data")
+        .finish()
+}
+
+/// After a rotation both secrets sign, so a receiver can change over; a redirect is an answer
+/// (recorded, retried), never followed.
+#[tokio::test]
+async fn after_a_rotation_both_secrets_sign_and_a_redirect_is_not_followed() {
+    let app = spawn_app_with_webhooks(api::deliverer::WebhookSettings {
+        retry_delays: vec![],
+        ..test_webhooks()
+    })
+    .await;
+    let measure = measure(&app).await;
+    let (url, got) = receiver(0).await;
+    let (endpoint, old_secret) = register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    let rotated = app
+        .data(
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id, expectedVersion: 1) { secret } }",
+            json!({"id": endpoint}),
+        )
+        .await;
+    let new_secret = rotated["rotateWebhookSecret"]["secret"].as_str().unwrap();
+    record(&app, &measure, 0, &[10.0]).await;
+    let received = wait_for(&got, 1).await;
+    assert!(verifies(new_secret, &received[0]));
+    assert!(verifies(&old_secret, &received[0]));
+    assert_eq!(received[0].signature.split(' ').count(), 2);
+
+    // An endpoint that answers with a redirect to a private address.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirecting = format!("http://{}/hook", listener.local_addr().unwrap());
+    let std_listener = listener.into_std().unwrap();
+    tokio::spawn(async move {
+        let acceptor = poem::listener::TcpAcceptor::from_std(std_listener).unwrap();
+        let _ = poem::Server::new_with_acceptor(acceptor)
+            .run(Route::new().at("/hook", post(redirect_elsewhere)))
+            .await;
+    });
+    let (endpoint, _) = register(&app, "RX1", &redirecting, &["measure.points_recorded"]).await;
+    record(&app, &measure, 1, &[10.0]).await;
+    let mut delivery = Value::Null;
+    for _ in 0..100 {
+        delivery = app
+            .data(
+                "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { nodes { state attempts { status error } } } } }",
+                json!({"id": endpoint}),
+            )
+            .await["webhookEndpoint"]["deliveries"][0]
+            .clone();
+        if delivery["state"] == "FAILED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        delivery,
+        json!({"state": "FAILED", "attempts": [{"status": 302, "error": "answered 302"}]})
     );
 }
