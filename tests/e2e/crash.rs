@@ -21,7 +21,7 @@ fn qiflow(args: &[&str]) -> std::process::Output {
 }
 
 /// Starts `qiflow serve` on a free port and waits until it answers.
-async fn serve(database_url: &str, key_file: &str) -> (Child, String) {
+pub(crate) async fn serve(database_url: &str, key_file: &str) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")

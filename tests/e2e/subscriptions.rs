@@ -1,7 +1,8 @@
 //! Issue 19: GraphQL subscriptions over WebSocket (graphql-transport-ws), signed in through
 //! `connection_init`, scoped to what the caller may see, across replicas.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::spawn_app;
+use crate::webhooks::{BASELINE, measure, record};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -85,46 +86,6 @@ async fn next_within(socket: &mut Socket, wait: Duration) -> Option<Result<Value
         }
     }
 }
-
-async fn measure(app: &TestApp) -> String {
-    app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
-        .await;
-    let project = app
-        .data(
-            "mutation { createProject(input: {title: \"Faster beds\", aim: \"A bed within 4 hours\", owner: \"RX1\"}) { id version } }",
-            json!({}),
-        )
-        .await["createProject"]
-        .clone();
-    app.data(
-        "mutation($p: ID!, $v: Int!) { addMeasure(input: {projectId: $p, expectedVersion: $v, name: \"Wait for a bed\", kind: OUTCOME, definition: \"Hours\", direction: DECREASE, chartType: XMR}) { measure { id } } }",
-        json!({"p": project["id"], "v": project["version"]}),
-    )
-    .await["addMeasure"]["measure"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn record(app: &TestApp, measure: &str, from_week: u64, values: &[f64]) {
-    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
-    let points: Vec<Value> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            json!({"date": (start + chrono::Days::new(7 * (from_week + i as u64))).to_string(), "value": v})
-        })
-        .collect();
-    app.data(
-        "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted } }",
-        json!({"id": measure, "p": points}),
-    )
-    .await;
-}
-
-const BASELINE: [f64; 12] = [
-    10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 11.0, 9.0, 10.0, 10.5, 9.5, 10.0,
-];
 
 #[tokio::test]
 async fn a_subscriber_hears_a_shift_and_nothing_of_an_organisation_it_cannot_see() {
@@ -269,36 +230,6 @@ async fn a_connection_holds_at_most_ten_subscriptions() {
     }
 }
 
-/// Starts `qiflow serve` over the same database on a free port.
-async fn serve(app: &TestApp) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args(["serve", "--database-url", &app.database_url])
-        .args(["--key-file", app.key_file.to_str().unwrap()])
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("starting qiflow serve");
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{url}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return (child, url);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child.kill().ok();
-    child.wait().ok();
-    panic!("qiflow serve did not start");
-}
-
 /// Two servers on one database: a point recorded through one reaches a subscriber of the
 /// other (another process, so on PostgreSQL through LISTEN/NOTIFY). The time it took is
 /// printed, not asserted (speed is measured, not tested).
@@ -306,7 +237,8 @@ async fn serve(app: &TestApp) -> (std::process::Child, String) {
 async fn a_point_recorded_through_one_server_reaches_a_subscriber_of_another() {
     let app = spawn_app().await;
     let measure = measure(&app).await;
-    let (mut other, address) = serve(&app).await;
+    let (mut other, address) =
+        crate::crash::serve(&app.database_url, app.key_file.to_str().unwrap()).await;
     let mut socket = connect(&address, &app.token).await;
     subscribe(
         &mut socket,

@@ -130,7 +130,7 @@ async fn register(
 }
 
 /// A project of RX1 with an XmR measure (lower is better): their ids.
-async fn project_and_measure(app: &TestApp) -> (Value, String) {
+pub(crate) async fn project_and_measure(app: &TestApp) -> (Value, String) {
     app.organisation("RX1", "Northwick Park Hospital", "ACUTE_TRUST")
         .await;
     let project = app
@@ -152,11 +152,12 @@ async fn project_and_measure(app: &TestApp) -> (Value, String) {
 }
 
 /// [`project_and_measure`]'s measure.
-async fn measure(app: &TestApp) -> String {
+pub(crate) async fn measure(app: &TestApp) -> String {
     project_and_measure(app).await.1
 }
 
-async fn record(app: &TestApp, measure: &str, from_week: u64, values: &[f64]) {
+/// Records weekly points from the week `from_week` after 6 January 2025.
+pub(crate) async fn record(app: &TestApp, measure: &str, from_week: u64, values: &[f64]) {
     let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
     let points: Vec<Value> = values
         .iter()
@@ -173,7 +174,7 @@ async fn record(app: &TestApp, measure: &str, from_week: u64, values: &[f64]) {
 }
 
 /// Twelve weeks about 10 hours: the baseline.
-const BASELINE: [f64; 12] = [
+pub(crate) const BASELINE: [f64; 12] = [
     10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 11.0, 9.0, 10.0, 10.5, 9.5, 10.0,
 ];
 
