@@ -3,8 +3,9 @@
 //! (`{"Authorization": "Bearer ..."}`, the same token or OIDC JWT as HTTP; GraphiQL sends its
 //! Headers tab there). Queries and mutations go through `POST /graphql`; here only
 //! subscriptions, under the same depth and complexity limits. A principal may hold 100
-//! connections, each 10 subscriptions; a connection whose token is revoked or expires is closed
-//! with 4403, and one that has not signed in within 10 seconds with 4408.
+//! connections (the 101st is closed with 4429), each 10 subscriptions; a connection whose token
+//! is refused, revoked or expires is closed with 4403, and one that has not signed in within 10
+//! seconds with 4408.
 
 use crate::context::RequestContext;
 use crate::graphql::QiflowSchema;
@@ -151,6 +152,10 @@ async fn serve(
             // says 4403 Forbidden, which clients act on (they stop retrying).
             WsMessage::Close(_, reason) if reason.starts_with("Forbidden") => {
                 Message::close_with(4403u16, reason)
+            }
+            // Too many of the principal's connections: 4429, as for too many requests.
+            WsMessage::Close(_, reason) if reason.starts_with("Too many connections") => {
+                Message::close_with(4429u16, reason)
             }
             WsMessage::Close(code, reason) => Message::close_with(code, reason),
         });

@@ -265,3 +265,48 @@ async fn a_point_recorded_through_one_server_reaches_a_subscriber_of_another() {
         json!(measure)
     );
 }
+
+#[tokio::test]
+async fn a_principal_holds_at_most_a_hundred_connections() {
+    let app = spawn_app().await;
+    let token = app.token_for("Busy dashboard", "XQ1", "VIEWER", true).await;
+    let mut held = Vec::new();
+    for _ in 0..100 {
+        held.push(connect(&app.address, &token).await);
+    }
+    let mut refused = open(&app.address).await;
+    refused
+        .send(Message::text(
+            json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})
+                .to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_within(&mut refused, Duration::from_secs(10)).await,
+        Some(Err(4429)),
+        "the 101st connection was accepted"
+    );
+    // Another principal is not held back, and a closed connection frees its place.
+    connect(&app.address, &app.token).await;
+    let mut first = held.remove(0);
+    first.close(None).await.ok();
+    drop(first);
+    let mut again = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut socket = open(&app.address).await;
+        socket
+            .send(Message::text(
+                json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})
+                    .to_string(),
+            ))
+            .await
+            .unwrap();
+        if let Some(Ok(ack)) = next_within(&mut socket, Duration::from_secs(5)).await {
+            again = Some(ack);
+            break;
+        }
+    }
+    assert_eq!(again.expect("a place freed")["type"], "connection_ack");
+}
