@@ -797,3 +797,53 @@ async fn after_a_rotation_both_secrets_sign_and_a_redirect_is_not_followed() {
         json!({"state": "FAILED", "attempts": [{"status": 302, "error": "answered 302"}]})
     );
 }
+
+/// A measure computed from an event log tells of the points an import gives it (and an import
+/// that changes none of its points tells nothing).
+#[tokio::test]
+async fn a_measure_computed_from_a_log_tells_of_the_points_an_import_gives_it() {
+    let app = spawn_app().await;
+    let (project, _) = project_and_measure(&app).await;
+    let log = app.event_log("Weekly feed").await;
+    let version = app
+        .data(
+            "query($id: ID!) { project(id: $id) { version } }",
+            json!({"id": project}),
+        )
+        .await["project"]["version"]
+        .clone();
+    let measure = app
+        .data(
+            "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { id } } }",
+            json!({"i": {"projectId": project, "expectedVersion": version, "logId": log,
+                "name": "Median hours referral to triage", "fromActivity": "Referral", "toActivity": "Triage",
+                "statistic": "MEDIAN_TIME", "direction": "DECREASE", "allowUnseenActivities": true}}),
+        )
+        .await["addLogMeasure"]["measure"]["id"]
+        .clone();
+    let (url, got) = receiver(0).await;
+    register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    let append = "mutation($log: ID!, $k: String!, $e: [EventInput!]!) { appendEvents(logId: $log, batchKey: $k, events: $e) { import { events } } }";
+    let e = |case: &str, activity: &str, t: &str| json!({"caseId": case, "activity": activity, "timestamp": t});
+    app.data(
+        append,
+        json!({"log": log, "k": "first", "e": [
+            e("a", "Referral", "2024-03-04T09:00:00Z"), e("a", "Triage", "2024-03-04T10:00:00Z"),
+            e("b", "Referral", "2024-03-04T11:00:00Z"), e("b", "Triage", "2024-03-04T14:00:00Z"),
+        ]}),
+    )
+    .await;
+    // Events of other activities change none of the measure's points.
+    app.data(
+        append,
+        json!({"log": log, "k": "second", "e": [e("c", "Discharge", "2024-03-05T09:00:00Z")]}),
+    )
+    .await;
+    let received = wait_for(&got, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let bodies: Vec<Value> = got.got.lock().unwrap().iter().map(Received::json).collect();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_eq!(received[0].json()["data"]["objectId"], measure);
+    assert_eq!(bodies[0]["data"]["dates"], json!(["2024-03-04"]));
+    assert_eq!(bodies[0]["data"]["points"], 1);
+}

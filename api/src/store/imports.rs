@@ -461,7 +461,7 @@ async fn commit_import(
 /// knows them (the first import into an empty log: its own events and cases), sparing a
 /// count of distinct cases over the whole log (9.5 s at 10^7 events on PostgreSQL).
 async fn refresh_log(
-    tx: &DatabaseTransaction,
+    tx: &crate::db::WriteTransaction,
     caller: &crate::caller::Caller,
     log_id: Uuid,
     known: Option<(i64, i64)>,

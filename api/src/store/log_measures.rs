@@ -56,10 +56,11 @@ pub(crate) async fn recompute(
     Ok(points.len())
 }
 
-/// Recomputes every measure built on the log (after events are added). Loads the log only
-/// when some measure needs it.
+/// Recomputes every measure built on the log (after events are added or retracted), and tells
+/// other systems of each whose points changed (`measure.points_recorded`, and `measure.signal`
+/// when the chart says something new). Loads the log only when some measure needs it.
 pub(crate) async fn recompute_for_log(
-    tx: &DatabaseTransaction,
+    tx: &crate::db::WriteTransaction,
     caller: &Caller,
     log_id: Uuid,
 ) -> Result<()> {
@@ -76,7 +77,21 @@ pub(crate) async fn recompute_for_log(
             continue;
         };
         let definition = definition_from_json(m.id, json)?;
+        let before = super::measure_events::current_points(tx, m.id).await?;
         recompute(tx, m.id, &log, &definition).await?;
+        let after = super::measure_events::current_points(tx, m.id).await?;
+        let earlier: std::collections::HashMap<chrono::NaiveDate, Option<f64>> =
+            before.iter().map(|p| (p.date, p.value)).collect();
+        let changed: Vec<chrono::NaiveDate> = after
+            .iter()
+            .filter(|p| earlier.get(&p.date) != Some(&p.value))
+            .map(|p| p.date)
+            .collect();
+        if changed.is_empty() && before.len() == after.len() {
+            continue;
+        }
+        let record = super::measures::measure_from_row(m)?;
+        super::measure_events::points_recorded(tx, &record, &before, &changed).await?;
     }
     Ok(())
 }

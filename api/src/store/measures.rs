@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
+pub(super) fn measure_from_row(row: measure::Model) -> Result<MeasureRecord> {
     let bad = |e: String| corrupt("measure", row.id, e);
     let measure = Measure::parse(
         &row.name,
