@@ -2390,3 +2390,97 @@ async fn what_changed_in_the_pathway_is_answered_in_the_page_as_the_api_does() {
     .await;
     wait_for(&client, "#compare-split-error").await;
 }
+
+/// Issue 18: a point typed into the data table's last row (a date, a value and a note) is
+/// recorded; a row without a value is named and nothing is saved.
+#[tokio::test]
+async fn a_point_typed_into_the_data_table_is_recorded() {
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app_with(true).await;
+    let project = app
+        .data(
+            "{ projects(first: 1) { nodes { id measures(first: 20) { nodes { id chartType fromLog { logId } } } } } }",
+            json!({}),
+        )
+        .await["projects"][0]
+        .clone();
+    let measure = project["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["fromLog"].is_null() && m["chartType"] != "P" && m["chartType"] != "U")
+        .expect("a demo measure with values entered by hand")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = points_of(&app, &measure).await.len();
+    client
+        .goto(&format!(
+            "{}/#/project/{}",
+            app.address,
+            project["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    wait_for(&client, "#summary").await;
+    click(&client, &format!("//*[@id='data-{measure}-summary']")).await;
+    wait_for_xpath(
+        &client,
+        &format!("//table[@id='points-{measure}']/tbody/tr"),
+    )
+    .await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    // A date picker's typing differs by locale; its value is set as the page reads it.
+    client
+        .execute(
+            "document.getElementById(`add-date-${arguments[0]}`).value = arguments[1];",
+            vec![json!(measure), json!(today)],
+        )
+        .await
+        .unwrap();
+    click(
+        &client,
+        &format!("//table[@id='points-{measure}']//button[.='Add a point']"),
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        "//div[contains(@class, 'nhsuk-error-summary')]//li[contains(., 'Value: give a number')]",
+    )
+    .await;
+    assert_eq!(
+        points_of(&app, &measure).await.len(),
+        before,
+        "saved without a value"
+    );
+    fill(&client, &format!("#add-value-{measure}"), "7.5").await;
+    fill(
+        &client,
+        &format!("#add-note-{measure}"),
+        "Extra porter on the ward",
+    )
+    .await;
+    click(
+        &client,
+        &format!("//table[@id='points-{measure}']//button[.='Add a point']"),
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        &format!("//table[@id='points-{measure}']/tbody/tr[@data-date='{today}']/td[2][.='7.5']"),
+    )
+    .await;
+    let points = points_of(&app, &measure).await;
+    assert_eq!(points.len(), before + 1);
+    assert!(
+        points.contains(
+            &json!({"date": today, "value": 7.5, "annotation": "Extra porter on the ward"})
+        ),
+        "{points:?}"
+    );
+    client.close().await.unwrap();
+}

@@ -1,6 +1,6 @@
 // Entering and correcting a measure's data in the page (a correction can carry a note on the
-// point: what happened that week): paste two or three columns from a
-// spreadsheet (every row checked, and named when wrong, before anything is saved), correct a
+// point: what happened that week): type one point into the table's last row, paste two or three
+// columns from a spreadsheet (every row checked, and named when wrong, before anything is saved), correct a
 // point (recording a date again replaces its value, and the old one is kept as withdrawn), or
 // retract one with a reason.
 import { ApiError, gql } from "../api.js";
@@ -90,8 +90,50 @@ export class MeasureData {
               ? this.retractForm(m, p)
               : html`<button class="qf-link" type="button" @click=${() => this.start("correcting", p.date)}>Correct<span class="nhsuk-u-visually-hidden"> ${p.date}</span></button>
                  · <button class="qf-link" type="button" @click=${() => this.start("retracting", p.date)}>Retract<span class="nhsuk-u-visually-hidden"> ${p.date}</span></button>`}</td>
-          </tr>`)}</tbody></table>
+          </tr>`)}</tbody>
+          <tfoot><tr class="qf-add-point">${this.addRow(m, ratio)}</tr></tfoot></table>
       </div></details>`;
+  }
+
+  /** The table's last row: one point typed in (a date already recorded is corrected).
+   * @param {MeasureWithPoints} m @param {boolean} ratio */
+  addRow(m, ratio) {
+    const id = m.id;
+    const add = async () => {
+      const field = (/** @type {string} */ k) => /** @type {HTMLInputElement} */ (document.getElementById(`add-${k}-${id}`));
+      const date = field("date").value;
+      const number = (/** @type {string} */ k) => (field(k).value.trim() === "" ? NaN : Number(field(k).value));
+      const note = field("note").value.trim() || null;
+      /** @type {string[]} */
+      const problems = [];
+      if (!date) problems.push("Date: give the date of the point");
+      const value = number("value");
+      const total = ratio ? number("total") : NaN;
+      if (!Number.isFinite(value)) problems.push(`${ratio ? "Count" : "Value"}: give a number`);
+      if (ratio && !Number.isFinite(total)) problems.push("Total: give the number the count is out of");
+      if (problems.length) {
+        this.problems = problems;
+        return this.refresh(id);
+      }
+      const point = ratio
+        ? { date, numerator: value, denominator: total, annotation: note }
+        : { date, value, annotation: note };
+      if (await this.record(m, [point], `Recorded ${date}.`)) {
+        for (const k of ["date", "value", "total", "note"]) {
+          const input = document.getElementById(`add-${k}-${id}`);
+          if (input) /** @type {HTMLInputElement} */ (input).value = "";
+        }
+      }
+    };
+    return html`<td><label class="nhsuk-u-visually-hidden" for="add-date-${id}">Date of a new point</label>
+        <input class="nhsuk-input nhsuk-input--width-10" id="add-date-${id}" type="date"></td>
+      <td><span class="qf-inline"><label class="nhsuk-u-visually-hidden" for="add-value-${id}">${ratio ? "Count" : "Value"} of the new point</label>
+        <input class="nhsuk-input nhsuk-input--width-5" id="add-value-${id}" type="number" step="any" placeholder=${ratio ? "count" : "value"}>
+        ${ratio ? html`<label class="nhsuk-u-visually-hidden" for="add-total-${id}">Total of the new point</label>
+          <input class="nhsuk-input nhsuk-input--width-5" id="add-total-${id}" type="number" step="any" placeholder="of total">` : nothing}</span></td>
+      <td><label class="nhsuk-u-visually-hidden" for="add-note-${id}">Note on the new point</label>
+        <input class="nhsuk-input nhsuk-input--width-20" id="add-note-${id}" type="text" placeholder="What happened (optional)"></td>
+      <td><button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button" @click=${add}>Add a point</button></td>`;
   }
 
   /** Opens the data at a point's note (picked on the chart). @param {string} id @param {string} date */
