@@ -26,6 +26,11 @@ pub struct WebhookSettings {
     pub poll_interval: Duration,
     /// Whether this server delivers at all.
     pub deliver: bool,
+    /// How long events, their deliveries and attempts are kept (those still to be delivered are
+    /// kept whatever their age). Longer than a subscription's look-back (two minutes).
+    pub retention: Duration,
+    /// How often the deliverer clears what is older than `retention`.
+    pub prune_every: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -41,6 +46,8 @@ impl Default for WebhookSettings {
                 .collect(),
             poll_interval: Duration::from_secs(1),
             deliver: true,
+            retention: Duration::from_secs(30 * 24 * 3600),
+            prune_every: Duration::from_secs(3600),
         }
     }
 }
@@ -161,7 +168,18 @@ async fn run(db: DatabaseConnection, settings: WebhookSettings) {
         }
     };
     let mut wake = crate::notifications::watch();
+    let mut pruned = Instant::now();
     loop {
+        if pruned.elapsed() >= settings.prune_every {
+            pruned = Instant::now();
+            let cutoff =
+                Utc::now() - chrono::Duration::from_std(settings.retention).unwrap_or_default();
+            match store::prune_before(&db, cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("cleared {n} events older than the retention period"),
+                Err(e) => tracing::warn!("clearing old events: {e:?}"),
+            }
+        }
         match store::claim_due(&db, BATCH, TIMEOUT * 6).await {
             Ok(batch) if !batch.is_empty() => {
                 futures::future::join_all(

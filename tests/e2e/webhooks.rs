@@ -847,3 +847,60 @@ async fn a_measure_computed_from_a_log_tells_of_the_points_an_import_gives_it() 
     assert_eq!(bodies[0]["data"]["dates"], json!(["2024-03-04"]));
     assert_eq!(bodies[0]["data"]["points"], 1);
 }
+
+/// Events, deliveries and attempts older than the retention period are cleared, except what is
+/// still to be delivered.
+#[tokio::test]
+async fn old_events_are_cleared_but_not_those_still_to_be_delivered() {
+    let app = spawn_app_with_webhooks(api::deliverer::WebhookSettings {
+        retry_delays: vec![Duration::from_secs(3600)],
+        retention: Duration::ZERO,
+        prune_every: Duration::from_millis(100),
+        ..test_webhooks()
+    })
+    .await;
+    let measure = measure(&app).await;
+    let (url, got) = receiver(0).await;
+    let (delivered, _) = register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    let (down, _) = receiver(usize::MAX).await;
+    let (waiting, _) = register(&app, "RX1", &down, &["measure.points_recorded"]).await;
+    record(&app, &measure, 0, &[10.0]).await;
+    wait_for(&got, 1).await;
+    let deliveries = |id: String| {
+        let app = &app;
+        async move {
+            app.data(
+                "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { nodes { state } } } }",
+                json!({"id": id}),
+            )
+            .await["webhookEndpoint"]["deliveries"]
+                .clone()
+        }
+    };
+    // The delivered one goes with its event once the event is no longer still to be delivered
+    // anywhere: the event also waits for the endpoint that is down, so both stay.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        deliveries(waiting.clone()).await,
+        json!([{"state": "PENDING"}])
+    );
+    assert_eq!(
+        deliveries(delivered.clone()).await,
+        json!([{"state": "DELIVERED"}])
+    );
+    // Deleting the endpoint that is down leaves nothing to wait for: the event is cleared.
+    app.data(
+        "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+        json!({"id": waiting}),
+    )
+    .await;
+    let mut left = json!(null);
+    for _ in 0..50 {
+        left = deliveries(delivered.clone()).await;
+        if left == json!([]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, json!([]), "the delivered event was not cleared");
+}
