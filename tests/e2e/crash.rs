@@ -22,6 +22,15 @@ fn qiflow(args: &[&str]) -> std::process::Output {
 
 /// Starts `qiflow serve` on a free port and waits until it answers.
 pub(crate) async fn serve(database_url: &str, key_file: &str) -> (Child, String) {
+    serve_with(database_url, key_file, &[]).await
+}
+
+/// [`serve`] with more arguments.
+pub(crate) async fn serve_with(
+    database_url: &str,
+    key_file: &str,
+    more: &[&str],
+) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -36,6 +45,7 @@ pub(crate) async fn serve(database_url: &str, key_file: &str) -> (Child, String)
         ])
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .args(["--points-per-minute", "1000000"])
+        .args(more)
         .env_remove("DATABASE_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -65,6 +65,11 @@ async fn hook(request: &Request, body: Vec<u8>, receiver: Data<&Arc<Receiver>>) 
 /// A receiver on a free port: its URL and what it got.
 async fn receiver(fail_first: usize) -> (String, Arc<Receiver>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    receiver_on(listener, fail_first)
+}
+
+/// A receiver on this listener.
+fn receiver_on(listener: tokio::net::TcpListener, fail_first: usize) -> (String, Arc<Receiver>) {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let state = Arc::new(Receiver {
         fail_first: AtomicUsize::new(fail_first),
@@ -96,7 +101,12 @@ fn verifies(secret: &str, r: &Received) -> bool {
 
 /// Waits up to 20 s for the receiver to hold `n` POSTs.
 async fn wait_for(receiver: &Receiver, n: usize) -> Vec<Received> {
-    for _ in 0..200 {
+    wait_up_to(receiver, n, 200).await
+}
+
+/// Waits up to `tenths` tenths of a second for the receiver to hold `n` POSTs.
+async fn wait_up_to(receiver: &Receiver, n: usize, tenths: usize) -> Vec<Received> {
+    for _ in 0..tenths {
         let got = receiver.got.lock().unwrap().clone();
         if got.len() >= n {
             return got;
@@ -903,4 +913,56 @@ async fn old_events_are_cleared_but_not_those_still_to_be_delivered() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(left, json!([]), "the delivered event was not cleared");
+}
+
+/// A `qiflow serve` process killed (SIGKILL) just after it committed a change, before its
+/// delivery reached the receiver (which was not listening yet), delivers it after a restart.
+#[tokio::test]
+async fn a_server_killed_after_a_commit_delivers_its_event_after_a_restart() {
+    // The test's own server delivers nothing: only the serve processes do.
+    let app = spawn_app_with_webhooks(api::deliverer::WebhookSettings {
+        deliver: false,
+        ..test_webhooks()
+    })
+    .await;
+    let measure = measure(&app).await;
+    // A port for the receiver, not listening yet.
+    let parked = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = parked.local_addr().unwrap();
+    drop(parked);
+    let url = format!("http://{address}/hook");
+    let (_, secret) = register(&app, "RX1", &url, &["measure.points_recorded"]).await;
+    let key = app.key_file.to_str().unwrap().to_string();
+    let flags = ["--allow-private-webhooks", "--allow-insecure-webhooks"];
+    let (mut first, first_address) =
+        crate::crash::serve_with(&app.database_url, &key, &flags).await;
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    let answer: Value = crate::helpers::client_with(&app.token)
+        .post(format!("{first_address}/graphql"))
+        .json(&json!({
+            "query": "mutation($id: ID!, $p: [DataPointInput!]!) { recordDataPoints(measureId: $id, points: $p, allowFuture: true) { inserted } }",
+            "variables": {"id": measure, "p": [{"date": start.to_string(), "value": 10.0}]},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    first.kill().ok();
+    first.wait().ok();
+    assert_eq!(
+        answer["data"]["recordDataPoints"]["inserted"], 1,
+        "{answer}"
+    );
+    let (_, got) = receiver_on(tokio::net::TcpListener::bind(address).await.unwrap(), 0);
+    let (mut second, _) = crate::crash::serve_with(&app.database_url, &key, &flags).await;
+    // Delivered at once, or at the retry 5 s after a first attempt that found no receiver, or,
+    // had the kill landed inside that attempt (claimed, not yet recorded), when its 60 s claim
+    // runs out.
+    let received = wait_up_to(&got, 1, 750).await;
+    second.kill().ok();
+    second.wait().ok();
+    assert!(verifies(&secret, &received[0]));
+    assert_eq!(received[0].json()["type"], "measure.points_recorded");
 }
