@@ -488,7 +488,12 @@ async fn refresh_log(
         .filter(event_log::Column::Id.eq(log_id))
         .exec(tx)
         .await?;
-    super::log_measures::recompute_for_log(tx, caller, log_id).await?;
+    // Other systems are told of each measure whose points changed.
+    for changed in super::log_measures::recompute_for_log(tx, caller, log_id).await? {
+        let record = super::measures::measure_from_row(changed.row)?;
+        super::measure_events::points_recorded(tx, &record, &changed.before, &changed.changed)
+            .await?;
+    }
     Ok(())
 }
 

@@ -56,21 +56,29 @@ pub(crate) async fn recompute(
     Ok(points.len())
 }
 
-/// Recomputes every measure built on the log (after events are added or retracted), and tells
-/// other systems of each whose points changed (`measure.points_recorded`, and `measure.signal`
-/// when the chart says something new). Loads the log only when some measure needs it.
+/// A measure whose points a recompute changed: the points before and the dates changed, for
+/// the events the caller emits.
+pub(crate) struct Recomputed {
+    pub row: measure::Model,
+    pub before: Vec<engine::measure::DataPoint>,
+    pub changed: Vec<chrono::NaiveDate>,
+}
+
+/// Recomputes every measure built on the log (after events are added or retracted), and gives
+/// those whose points changed. Loads the log only when some measure needs it.
 pub(crate) async fn recompute_for_log(
-    tx: &crate::db::WriteTransaction,
+    tx: &DatabaseTransaction,
     caller: &Caller,
     log_id: Uuid,
-) -> Result<()> {
+) -> Result<Vec<Recomputed>> {
     let measures = measure::Entity::find()
         .filter(measure::Column::EventLogId.eq(log_id))
         .all(tx)
         .await?;
     if measures.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut recomputed = Vec::new();
     let log = events::load(tx, caller, log_id).await?;
     for m in measures {
         let Some(json) = &m.log_definition else {
@@ -90,8 +98,11 @@ pub(crate) async fn recompute_for_log(
         if changed.is_empty() && before.len() == after.len() {
             continue;
         }
-        let record = super::measures::measure_from_row(m)?;
-        super::measure_events::points_recorded(tx, &record, &before, &changed).await?;
+        recomputed.push(Recomputed {
+            row: m,
+            before,
+            changed,
+        });
     }
-    Ok(())
+    Ok(recomputed)
 }
