@@ -20,6 +20,7 @@ pub mod pdsa;
 pub mod rebase;
 pub mod render;
 pub mod report;
+pub mod simulation;
 pub mod spc;
 #[cfg(feature = "testing")]
 pub mod testing;

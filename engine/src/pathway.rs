@@ -5,6 +5,8 @@
 //! fault. Export goes the other way through `From<&Step> for StepInput`.
 
 use crate::error::InputErrors;
+use crate::simulation::distribution::{TimeDistribution, TimeInput};
+use crate::simulation::schedule::{MAX_SERVERS, Schedule, SessionInput};
 use crate::values::{
     Handoff, Minutes, OdsCode, OrganisationKind, PerDay, Percent, Probability, StepKey, StepKind,
     ValueClass, WasteKind, parse_optional_text, parse_text,
@@ -82,6 +84,22 @@ pub struct Step {
     pub data_items: Vec<String>,
     pub capacity_per_day: Option<PerDay>,
     pub percent_complete_accurate: Option<Percent>,
+    /// Parallel servers (beds, clinicians, scanners) for simulation; `None`: as many as needed.
+    pub servers: Option<u32>,
+    /// Simulated time at the step; `None`: fixed at `touch_minutes`.
+    pub service_time: Option<TimeDistribution>,
+    /// Servers by hour of the week, in place of `servers`.
+    pub schedule: Option<Schedule>,
+    /// Most patients that may queue here; when full, the step upstream holds its patient
+    /// (blocking). `None`: no limit.
+    pub queue_capacity: Option<u32>,
+}
+
+impl Step {
+    /// Whether simulation limits the patients served at once (servers or a schedule).
+    pub fn has_servers(&self) -> bool {
+        self.servers.is_some() || self.schedule.is_some()
+    }
 }
 
 fn default_value_class() -> ValueClass {
@@ -112,6 +130,14 @@ pub struct StepInput {
     pub capacity_per_day: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percent_complete_accurate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<TimeInput>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<SessionInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_capacity: Option<u32>,
 }
 
 impl StepInput {
@@ -154,6 +180,7 @@ impl StepInput {
         let mut waste_kinds = self.waste_kinds.clone();
         waste_kinds.sort();
         waste_kinds.dedup();
+        let simulation = self.parse_simulation(&mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -189,9 +216,58 @@ impl StepInput {
                 data_items,
                 capacity_per_day,
                 percent_complete_accurate,
+                servers: self.servers,
+                service_time: simulation.0,
+                schedule: simulation.1,
+                queue_capacity: self.queue_capacity,
             }),
             _ => Err(errors),
         }
+    }
+
+    /// Checks the fields only simulation reads: servers, service time, schedule, queue capacity.
+    fn parse_simulation(
+        &self,
+        errors: &mut InputErrors,
+    ) -> (Option<TimeDistribution>, Option<Schedule>) {
+        if let Some(servers) = self.servers
+            && !(1..=MAX_SERVERS).contains(&servers)
+        {
+            errors.push("servers", format!("must be 1 to {MAX_SERVERS}"));
+        }
+        if self.servers.is_some() && !self.schedule.is_empty() {
+            errors.push(
+                "schedule",
+                "give either servers or a schedule of servers by hour, not both",
+            );
+        }
+        if self.queue_capacity.is_some() && self.servers.is_none() && self.schedule.is_empty() {
+            errors.push(
+                "queueCapacity",
+                "needs servers or a schedule (a step with as many servers as needed has no queue)",
+            );
+        }
+        let service_time = self.service_time.as_ref().and_then(|t| match t.parse() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.extend_within("serviceTime", e);
+                None
+            }
+        });
+        let schedule = if self.schedule.is_empty() {
+            None
+        } else {
+            match Schedule::parse(&self.schedule) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    for error in e.0 {
+                        errors.push(format!("schedule{}", error.field), error.message);
+                    }
+                    None
+                }
+            }
+        };
+        (service_time, schedule)
     }
 }
 
@@ -210,6 +286,14 @@ impl From<&Step> for StepInput {
             data_items: s.data_items.clone(),
             capacity_per_day: s.capacity_per_day.map(PerDay::get),
             percent_complete_accurate: s.percent_complete_accurate.map(Percent::get),
+            servers: s.servers,
+            service_time: s.service_time.as_ref().map(TimeDistribution::spec),
+            schedule: s
+                .schedule
+                .as_ref()
+                .map(|s| s.sessions().to_vec())
+                .unwrap_or_default(),
+            queue_capacity: s.queue_capacity,
         }
     }
 }
@@ -223,6 +307,8 @@ pub struct Transition {
     pub probability: Option<Probability>,
     pub wait_minutes: Minutes,
     pub handoff: Handoff,
+    /// Simulated delay (letters, transport); `None`: fixed at `wait_minutes`.
+    pub delay: Option<TimeDistribution>,
 }
 
 impl Transition {
@@ -248,6 +334,8 @@ pub struct TransitionInput {
     pub wait_minutes: f64,
     #[serde(default = "default_handoff")]
     pub handoff: Handoff,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<TimeInput>,
 }
 
 impl TransitionInput {
@@ -261,14 +349,24 @@ impl TransitionInput {
             self.probability.map(Probability::parse).transpose(),
         );
         let wait_minutes = errors.check("waitMinutes", Minutes::parse(self.wait_minutes));
+        let delay = match self.delay.as_ref().map(TimeInput::parse).transpose() {
+            Ok(delay) => delay,
+            Err(e) => {
+                errors.extend_within("delay", e);
+                None
+            }
+        };
         match (from, to, probability, wait_minutes) {
-            (Some(from), Some(to), Some(probability), Some(wait_minutes)) => Ok(Transition {
-                from,
-                to,
-                probability,
-                wait_minutes,
-                handoff: self.handoff,
-            }),
+            (Some(from), Some(to), Some(probability), Some(wait_minutes)) if errors.is_empty() => {
+                Ok(Transition {
+                    from,
+                    to,
+                    probability,
+                    wait_minutes,
+                    handoff: self.handoff,
+                    delay,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -282,6 +380,7 @@ impl From<&Transition> for TransitionInput {
             probability: t.probability.map(Probability::get),
             wait_minutes: t.wait_minutes.get(),
             handoff: t.handoff,
+            delay: t.delay.as_ref().map(TimeDistribution::spec),
         }
     }
 }
@@ -401,6 +500,10 @@ mod tests {
             data_items: vec![],
             capacity_per_day: None,
             percent_complete_accurate: None,
+            servers: None,
+            service_time: None,
+            schedule: Vec::new(),
+            queue_capacity: None,
         }
     }
 
@@ -445,6 +548,7 @@ mod tests {
             probability: Some(1.5),
             wait_minutes: -1.0,
             handoff: Handoff::Referral,
+            delay: None,
         };
         let errors = input.parse().unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
@@ -461,6 +565,7 @@ mod tests {
             probability: None,
             wait_minutes: 0.0,
             handoff: Handoff::Internal,
+            delay: None,
         }
         .parse()
         .unwrap();

@@ -3,6 +3,7 @@
 
 use crate::document::PathwayDocument;
 use crate::pathway::{OrganisationInput, StepInput, TransitionInput};
+use crate::simulation::{SessionInput, TimeInput};
 use crate::values::{Handoff, OrganisationKind, StepKind, ValueClass, WasteKind};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -33,6 +34,75 @@ fn optional<T: std::fmt::Debug + Clone>(
     prop_oneof![Just(None), s.prop_map(Some)]
 }
 
+/// A simulated time of any shape, with parameters that pass its checks.
+fn time() -> impl Strategy<Value = TimeInput> {
+    use crate::values::DistributionKind as K;
+    let base = |kind| TimeInput {
+        distribution: kind,
+        ..TimeInput::fixed(0.0)
+    };
+    prop_oneof![
+        (0.0..500.0f64).prop_map(TimeInput::fixed),
+        (1.0..500.0f64).prop_map(move |m| TimeInput {
+            mean_minutes: Some(m),
+            ..base(K::Exponential)
+        }),
+        (1.0..500.0f64, 0.5..300.0f64).prop_map(move |(m, sd)| TimeInput {
+            mean_minutes: Some(m),
+            sd_minutes: Some(sd),
+            ..base(if sd > 100.0 { K::Gamma } else { K::Lognormal })
+        }),
+        (0.0..100.0f64, 1.0..100.0f64).prop_map(move |(lo, width)| TimeInput {
+            mean_minutes: Some(lo + width / 2.0),
+            min_minutes: Some(lo),
+            max_minutes: Some(lo + width),
+            ..base(K::Triangular)
+        }),
+        proptest::collection::vec(0.0..1000.0f64, 1..5).prop_map(move |samples| TimeInput {
+            mean_minutes: None,
+            samples,
+            ..base(K::Empirical)
+        }),
+    ]
+}
+
+/// A step's simulation fields: servers or a schedule (or neither), a queue capacity only with
+/// one of them, and a service time.
+#[allow(clippy::type_complexity)]
+fn simulation() -> impl Strategy<
+    Value = (
+        Option<u32>,
+        Option<TimeInput>,
+        Vec<SessionInput>,
+        Option<u32>,
+    ),
+> {
+    let session = (
+        proptest::collection::btree_set(select(crate::values::Weekday::ALL), 1..3),
+        0u8..12,
+        1u8..12,
+        0u32..5,
+    )
+        .prop_map(|(days, from, length, servers)| SessionInput {
+            days: days.into_iter().collect(),
+            from_hour: from,
+            to_hour: from + length,
+            servers,
+        });
+    (
+        0..3u8,
+        1u32..40,
+        session,
+        optional(time()),
+        optional(0u32..50),
+    )
+        .prop_map(|(which, servers, session, service, capacity)| match which {
+            0 => (None, service, Vec::new(), None),
+            1 => (Some(servers), service, Vec::new(), capacity),
+            _ => (None, service, vec![session], capacity),
+        })
+}
+
 fn step(key: String) -> impl Strategy<Value = StepInput> {
     (
         text(),
@@ -46,6 +116,7 @@ fn step(key: String) -> impl Strategy<Value = StepInput> {
         proptest::collection::btree_set(text(), 0..3),
         optional(0.5..500.0f64),
         optional(0.0..=100.0f64),
+        simulation(),
     )
         .prop_map(
             move |(
@@ -60,6 +131,7 @@ fn step(key: String) -> impl Strategy<Value = StepInput> {
                 items,
                 capacity,
                 pca,
+                (servers, service_time, schedule, queue_capacity),
             )| {
                 StepInput {
                     key: key.clone(),
@@ -74,6 +146,10 @@ fn step(key: String) -> impl Strategy<Value = StepInput> {
                     data_items: items.into_iter().collect(),
                     capacity_per_day: capacity,
                     percent_complete_accurate: pca,
+                    servers,
+                    service_time,
+                    schedule,
+                    queue_capacity,
                 }
             },
         )
@@ -91,13 +167,17 @@ pub fn document() -> impl Strategy<Value = PathwayDocument> {
                 optional(0.01..=1.0f64),
                 0.0..20_000.0f64,
                 select(Handoff::ALL),
+                optional(time()),
             )
-                .prop_map(|(a, b, probability, wait, handoff)| TransitionInput {
-                    from: format!("s{a}"),
-                    to: format!("s{b}"),
-                    probability,
-                    wait_minutes: wait,
-                    handoff,
+                .prop_map(|(a, b, probability, wait, handoff, delay)| {
+                    TransitionInput {
+                        from: format!("s{a}"),
+                        to: format!("s{b}"),
+                        probability,
+                        wait_minutes: wait,
+                        handoff,
+                        delay,
+                    }
                 });
             (
                 text(),
@@ -262,6 +342,10 @@ pub fn generated_pathway(shape: Shape, seed: u64) -> crate::PathwayMap {
                 capacity_per_day: (rng.unit() < 0.3).then(|| 1.0 + (rng.unit() * 50.0).round()),
                 percent_complete_accurate: (rng.unit() < 0.3)
                     .then(|| 50.0 + (rng.unit() * 50.0).round()),
+                servers: None,
+                service_time: None,
+                schedule: Vec::new(),
+                queue_capacity: None,
             }
         })
         .collect();
@@ -294,6 +378,7 @@ pub fn generated_pathway(shape: Shape, seed: u64) -> crate::PathwayMap {
                 probability: Some(w / total),
                 wait_minutes: (rng.unit() * 240.0).round(),
                 handoff: Handoff::ALL[rng.below(Handoff::ALL.len())],
+                delay: None,
             });
         }
     }

@@ -372,6 +372,10 @@ mod tests {
             data_items: vec![],
             capacity_per_day: None,
             percent_complete_accurate: None,
+            servers: None,
+            service_time: None,
+            schedule: Vec::new(),
+            queue_capacity: None,
         }
         .parse()
         .unwrap()
@@ -384,6 +388,7 @@ mod tests {
             probability: p,
             wait_minutes: 0.0,
             handoff: Handoff::Internal,
+            delay: None,
         }
         .parse()
         .unwrap()

@@ -80,6 +80,31 @@ string_enum! {
 }
 
 string_enum! {
+    /// The shape of a simulated time (a step's service time or a transition's delay).
+    DistributionKind {
+        Fixed = "FIXED",
+        Exponential = "EXPONENTIAL",
+        Lognormal = "LOGNORMAL",
+        Gamma = "GAMMA",
+        Triangular = "TRIANGULAR",
+        Empirical = "EMPIRICAL",
+    }
+}
+
+string_enum! {
+    /// A day of the week (simulated time starts on a Monday at midnight).
+    Weekday {
+        Monday = "MONDAY",
+        Tuesday = "TUESDAY",
+        Wednesday = "WEDNESDAY",
+        Thursday = "THURSDAY",
+        Friday = "FRIDAY",
+        Saturday = "SATURDAY",
+        Sunday = "SUNDAY",
+    }
+}
+
+string_enum! {
     /// Lean value classification of a step, from the patient's point of view.
     ValueClass {
         ValueAdding = "VALUE_ADDING",

@@ -445,6 +445,9 @@ fn remove_step(map: &mut PathwayMap, field: &str, key: &str) -> Result<(), Input
                         probability: None,
                         wait_minutes: Minutes::parse(wait).unwrap_or(Minutes::ZERO),
                         handoff,
+                        // Two simulated delays in a row have no shape of their own here: the
+                        // merged transition is simulated at its summed mean wait.
+                        delay: None,
                     },
                     p,
                 )),

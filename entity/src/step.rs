@@ -22,6 +22,9 @@ pub struct Model {
     pub data_items: Json,
     pub capacity_per_day: Option<f64>,
     pub percent_complete_accurate: Option<f64>,
+    /// The simulation fields (`servers`, `serviceTime`, `schedule`, `queueCapacity`) as the
+    /// document spells them; null when none is given.
+    pub simulation: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

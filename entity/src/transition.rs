@@ -13,6 +13,8 @@ pub struct Model {
     pub probability: Option<f64>,
     pub wait_minutes: f64,
     pub handoff: String,
+    /// The simulated delay (`{distribution, meanMinutes, ...}`); null: fixed at the wait.
+    pub delay: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ mod m20261202_000015_measure_rebases;
 mod m20261202_000016_staging_per_import;
 mod m20261202_000017_chart_settings;
 mod m20261203_000018_notifications;
+mod m20261204_000019_simulation;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_staging_per_import::Migration),
             Box::new(m20261202_000017_chart_settings::Migration),
             Box::new(m20261203_000018_notifications::Migration),
+            Box::new(m20261204_000019_simulation::Migration),
         ]
     }
 }

@@ -328,6 +328,10 @@ impl PathwayMutation {
             data_items: input.data_items,
             capacity_per_day: input.capacity_per_day,
             percent_complete_accurate: input.percent_complete_accurate,
+            servers: None,
+            service_time: None,
+            schedule: Vec::new(),
+            queue_capacity: None,
         }
         .parse()
         .map_err(crate::Error::from)?;

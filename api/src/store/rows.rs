@@ -109,6 +109,12 @@ pub(crate) fn step_from_row(
     let organisation = organisations
         .get(&row.organisation_id)
         .ok_or_else(|| corrupt("step", row.id, "organisation is missing"))?;
+    let simulation: StepSimulation = match &row.simulation {
+        Some(json) => {
+            serde_json::from_value(json.clone()).map_err(|e| corrupt("step", row.id, e))?
+        }
+        None => StepSimulation::default(),
+    };
     let input = StepInput {
         key: row.key.clone(),
         name: row.name.clone(),
@@ -127,6 +133,10 @@ pub(crate) fn step_from_row(
             .map_err(|e| corrupt("step", row.id, e))?,
         capacity_per_day: row.capacity_per_day,
         percent_complete_accurate: row.percent_complete_accurate,
+        servers: simulation.servers,
+        service_time: simulation.service_time,
+        schedule: simulation.schedule,
+        queue_capacity: simulation.queue_capacity,
     };
     input.parse().map_err(|e| corrupt("step", row.id, e))
 }
@@ -156,6 +166,40 @@ pub(crate) fn step_row(
         data_items: Set(serde_json::Value::from(s.data_items.clone())),
         capacity_per_day: Set(s.capacity_per_day.map(|c| c.get())),
         percent_complete_accurate: Set(s.percent_complete_accurate.map(|p| p.get())),
+        simulation: Set(StepSimulation::of(s)),
+    }
+}
+
+/// A step's simulation fields, stored together in one JSON column (they are read together,
+/// and only by the simulation and the document).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StepSimulation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    servers: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    service_time: Option<engine::simulation::TimeInput>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    schedule: Vec<engine::simulation::SessionInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    queue_capacity: Option<u32>,
+}
+
+impl StepSimulation {
+    /// The column's value: null when the step has none of the fields.
+    fn of(s: &Step) -> Option<serde_json::Value> {
+        let input = StepInput::from(s);
+        let simulation = StepSimulation {
+            servers: input.servers,
+            service_time: input.service_time,
+            schedule: input.schedule,
+            queue_capacity: input.queue_capacity,
+        };
+        let empty = simulation.servers.is_none()
+            && simulation.service_time.is_none()
+            && simulation.schedule.is_empty()
+            && simulation.queue_capacity.is_none();
+        (!empty).then(|| serde_json::to_value(simulation).unwrap_or_default())
     }
 }
 
@@ -177,6 +221,13 @@ pub(crate) fn transition_from_row(
             .handoff
             .parse()
             .map_err(|e| corrupt("transition", row.id, e))?,
+        delay: match &row.delay {
+            Some(json) => Some(
+                serde_json::from_value(json.clone())
+                    .map_err(|e| corrupt("transition", row.id, e))?,
+            ),
+            None => None,
+        },
     }
     .parse()
     .map_err(|e| corrupt("transition", row.id, e))
@@ -199,5 +250,9 @@ pub(crate) fn transition_row(
         probability: Set(t.probability.map(|p| p.get())),
         wait_minutes: Set(t.wait_minutes.get()),
         handoff: Set(t.handoff.as_str().to_string()),
+        delay: Set(t
+            .delay
+            .as_ref()
+            .and_then(|d| serde_json::to_value(d.spec()).ok())),
     }
 }

@@ -211,6 +211,7 @@ pub async fn add_transition(
         probability: fields.probability,
         wait_minutes: fields.wait_minutes,
         handoff: fields.handoff,
+        delay: None,
     }
     .parse()?;
     let claimed = claim(&tx, caller, from.pathway_id, expected_version, DRAFT).await?;
@@ -274,6 +275,10 @@ pub async fn update_transition(
             .handoff
             .parse()
             .map_err(|e: String| Error::internal(anyhow::anyhow!(e)))?,
+        delay: match row.delay.clone() {
+            Some(json) => Some(serde_json::from_value(json).map_err(Error::internal)?),
+            None => None,
+        },
     };
     edit(&mut input);
     let transition = input.parse()?;
