@@ -7,6 +7,7 @@ mod mine_command;
 mod read_args;
 mod report;
 mod serve_command;
+mod simulate_command;
 mod spc_command;
 
 use anyhow::Context;
@@ -69,6 +70,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Simulate patients through a pathway document (discrete-event, with queues for steps that
+    /// have servers): lead time and each step's queue wait with 95% intervals, utilisation,
+    /// longest queue, time blocked, and where the time goes.
+    Simulate(simulate_command::SimulateArgs),
     /// Draw an SPC chart from a CSV file (date,value; or date,numerator,denominator with
     /// --chart p|u), as Making Data Count reads it: limits, special causes, variation, assurance.
     Spc {
@@ -255,6 +260,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Validate { file } => validate(&file),
         Command::Analyse { file, format, top } => analyse(&file, format, top),
+        Command::Simulate(args) => simulate_command::run(args),
         Command::Diff {
             before,
             after,

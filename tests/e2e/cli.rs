@@ -1,4 +1,4 @@
-//! The command line: `validate` and `schema`.
+//! The command line: `validate`, `schema` and `simulate`.
 
 use crate::helpers::example_document;
 use serde_json::json;
@@ -486,4 +486,88 @@ fn mine_gives_events_their_resources_organisation() {
         err.contains("row 2, organisation: the organisation is empty"),
         "{err}"
     );
+}
+
+fn simulate(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["simulate", "docs/examples/stroke-unit.json"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json", "--patients", "20000", "--seed", "3"]);
+    let (code, out) = qiflow(&all);
+    assert_eq!(code, 0, "{out}");
+    serde_json::from_str(&out).expect("JSON")
+}
+
+fn stroke_unit(result: &serde_json::Value) -> &serde_json::Value {
+    result["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["key"] == "stroke_unit"))
+        .expect("the stroke unit")
+}
+
+#[test]
+fn simulate_answers_the_stroke_unit_question_with_intervals() {
+    let seven = simulate(&[]);
+    let nine = simulate(&["--servers", "stroke_unit=9"]);
+    // The fields programs read.
+    let lead = &seven["leadTimeMinutes"];
+    for field in ["mean", "median", "p90", "p95"] {
+        assert!(
+            lead[field].as_f64().is_some_and(|v| v > 0.0),
+            "{field}: {lead}"
+        );
+    }
+    let [lo, hi] = [&lead["ci95"][0], &lead["ci95"][1]].map(|v| v.as_f64().unwrap());
+    assert!(lo <= lead["mean"].as_f64().unwrap() && lead["mean"].as_f64().unwrap() <= hi);
+    let (unit7, unit9) = (stroke_unit(&seven), stroke_unit(&nine));
+    for unit in [unit7, unit9] {
+        for field in ["mean", "p90"] {
+            assert!(unit["queueWaitMinutes"][field].as_f64().is_some(), "{unit}");
+        }
+        assert!(unit["maxQueue"].as_u64().is_some());
+    }
+    // Utilisation against the offered load worked out by hand: 0.78 a day × 8 days / beds.
+    let offered = |beds: f64| 0.78 * 8.0 / beds;
+    for (unit, beds) in [(unit7, 7.0), (unit9, 9.0)] {
+        let u = unit["utilisation"].as_f64().unwrap();
+        assert!(
+            (u - offered(beds)).abs() < 0.03,
+            "{beds} beds: {u} vs {}",
+            offered(beds)
+        );
+    }
+    // Two more beds: the wait for one falls, and the intervals do not overlap.
+    let wait = |unit: &serde_json::Value| {
+        let w = &unit["queueWaitMinutes"];
+        (
+            w["ci95"][0].as_f64().unwrap(),
+            w["ci95"][1].as_f64().unwrap(),
+        )
+    };
+    let ((lo7, _), (_, hi9)) = (wait(unit7), wait(unit9));
+    assert!(hi9 < lo7, "9 beds {hi9} vs 7 beds {lo7}");
+    // The same seed gives the same answer.
+    assert_eq!(simulate(&[]), seven);
+}
+
+#[test]
+fn simulate_names_what_is_wrong() {
+    let (code, out) = qiflow(&[
+        "simulate",
+        "docs/examples/stroke-unit.json",
+        "--servers",
+        "ward=3",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/examples/stroke-unit.json").unwrap())
+            .unwrap();
+    doc["steps"][4]["serviceTime"] = json!({"distribution": "LOGNORMAL", "meanMinutes": 60});
+    doc["steps"][2]["queueCapacity"] = json!(2);
+    doc["steps"][3]["queueCapacity"] = json!(2);
+    let path = write(&doc);
+    let (code, out) = qiflow(&["simulate", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("steps[4].serviceTime.sdMinutes"), "{out}");
+    assert!(out.contains("steps[3].queueCapacity"), "{out}");
+    assert!(!out.contains("steps[2]"), "{out}");
 }

@@ -6,7 +6,8 @@
 //! models blocking by a full queue downstream. The loop is a binary heap of small copyable events
 //! over index-based state.
 
-use super::model::{Arrivals, DAY, SimulationModel, hour_of_week};
+use super::model::{Arrivals, SimulationModel, hour_of_week};
+use super::model::{DAY, Servers};
 use super::schedule::HOURS_PER_WEEK;
 use crate::budget::Stopped;
 use rand::Rng;
@@ -224,7 +225,7 @@ impl Replication<'_> {
         }
         lp.schedule(self.warm_up, Kind::WarmUpEnd, 0, 0);
         for (s, step) in model.steps.iter().enumerate() {
-            if let super::model::Servers::Scheduled(schedule) = &step.servers
+            if let Servers::Scheduled(schedule) = &step.servers
                 && let Some(t) = next_change(schedule, 0.0)
             {
                 lp.schedule(t, Kind::ScheduleChange, 0, s as u32);
@@ -235,7 +236,7 @@ impl Replication<'_> {
         // Schedule changes recur for ever; two weeks of nothing else means the patients left
         // inside can never move (steps blocking each other), so the run ends.
         let scheduled = (model.steps.iter())
-            .filter(|s| matches!(s.servers, super::model::Servers::Scheduled(_)))
+            .filter(|s| matches!(s.servers, Servers::Scheduled(_)))
             .count() as u64;
         let idle_limit = 2 * HOURS_PER_WEEK as u64 * scheduled + 2;
         let mut idle: u64 = 0;
@@ -487,7 +488,9 @@ impl Loop<'_> {
         patient.parts[QUEUEING] += wait;
         patient.parts[SERVICE] += service;
         if patient.measured {
-            self.out.steps[s].waits.push(wait as f32);
+            if !matches!(step.servers, Servers::Unlimited) {
+                self.out.steps[s].waits.push(wait as f32);
+            }
             let org = &mut self.out.organisation_parts[step.organisation];
             org[QUEUEING] += wait;
             org[SERVICE] += service;
@@ -560,12 +563,26 @@ impl Loop<'_> {
         let delay = e.delay.sample(&mut self.rng);
         let patient = &mut self.patients[p as usize];
         patient.parts[DELAY] += delay;
+        let next = &model.steps[e.to];
         if patient.measured {
             // A transition's delay counts against the organisation the patient goes to.
-            self.out.organisation_parts[model.steps[e.to].organisation][DELAY] += delay;
+            self.out.organisation_parts[next.organisation][DELAY] += delay;
         }
-        self.steps[e.to].inbound += 1;
-        self.schedule(now + delay, Kind::Reached, p, e.to as u32);
+        if matches!(next.servers, Servers::Unlimited) {
+            // Nobody queues at a step with as many servers as needed: its service starts on
+            // arrival, so it is drawn now and one event (its end) stands for both. Such a step
+            // has no queue capacity and no utilisation, so nothing else needs the arrival.
+            let service = next.service.sample(&mut self.rng);
+            patient.parts[SERVICE] += service;
+            if patient.measured {
+                self.out.organisation_parts[next.organisation][SERVICE] += service;
+            }
+            self.steps[e.to].busy += 1;
+            self.schedule(now + delay + service, Kind::ServiceDone, p, e.to as u32);
+        } else {
+            self.steps[e.to].inbound += 1;
+            self.schedule(now + delay, Kind::Reached, p, e.to as u32);
+        }
         self.flush(s, now);
         self.steps[s].busy -= 1;
         self.start_waiting(s, now);
@@ -616,7 +633,7 @@ impl Loop<'_> {
     }
 
     fn schedule_change(&mut self, s: usize, now: f64) {
-        let super::model::Servers::Scheduled(schedule) = &self.model.steps[s].servers else {
+        let Servers::Scheduled(schedule) = &self.model.steps[s].servers else {
             return;
         };
         self.flush(s, now);
@@ -630,7 +647,28 @@ impl Loop<'_> {
 }
 
 /// The default warm-up: long enough for the pathway to fill (three lead times without queues),
-/// and at least a week so weekly schedules and arrival profiles settle. O(1).
+/// at least a week so weekly schedules and arrival profiles settle, and five times the longest
+/// time a step's queue takes to forget how it started at its load (1/(cμ(1−√ρ)²), the relaxation
+/// time of a single-server queue, with c servers serving at rate μ each). Steps loaded at or
+/// above their servers never settle and are left out. Capped so that at most a million
+/// patients arrive before measuring starts. O(S).
 pub(crate) fn default_warm_up(model: &SimulationModel) -> f64 {
-    (3.0 * model.lead_time_without_queues()).max(7.0 * DAY)
+    let relaxation = (model.offered_utilisation().iter().zip(&model.steps))
+        .filter_map(|(rho, step)| {
+            let rho = (*rho)?;
+            let servers = match &step.servers {
+                Servers::Unlimited => return None,
+                Servers::Fixed(n) => *n as f64,
+                Servers::Scheduled(s) => s.mean_servers(),
+            };
+            let mean = step.service.mean();
+            (rho < 1.0 && mean > 0.0 && servers > 0.0)
+                .then(|| mean / servers / (1.0 - rho.sqrt()).powi(2))
+        })
+        .fold(0.0, f64::max);
+    let rate = model.arrivals.mean_rate();
+    let cap = if rate > 0.0 { 1e6 / rate } else { f64::MAX };
+    (3.0 * model.lead_time_without_queues())
+        .max(7.0 * DAY)
+        .max((5.0 * relaxation).min(cap))
 }

@@ -1,0 +1,246 @@
+//! `qiflow simulate`: a pathway document through the discrete-event simulation, with a progress
+//! bar, as a table for people or JSON for programs.
+
+use crate::{Format, problem_lines, read_document, report_problems};
+use anyhow::Context;
+use clap::Args;
+use engine::simulation::{
+    ArrivalInput, ModelError, RunControl, RunSettings, SimulationModel, SimulationResult, simulate,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Simulating a pathway document.
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The pathway document (JSON). Steps may give `servers` (or a `schedule` of servers by hour),
+    /// `serviceTime` and `queueCapacity`; transitions a `delay`. Without them a step serves
+    /// everyone at once for its touch minutes and a transition takes its wait.
+    pub file: PathBuf,
+    /// Patients measured, over all replications.
+    #[arg(long, default_value_t = 100_000)]
+    pub patients: u64,
+    /// Independent replications, run in parallel; intervals are across them (at least 2).
+    #[arg(long, default_value_t = 10)]
+    pub replications: u32,
+    /// Seed of the random streams: the same seed gives the same result.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Minutes simulated before patients are measured (default: three lead times without
+    /// queues, at least a week).
+    #[arg(long)]
+    pub warm_up_minutes: Option<f64>,
+    /// Give a step this many servers for the run, as STEP=N (repeat for several steps): what
+    /// if the stroke unit had 9 beds?
+    #[arg(long, value_name = "STEP=N", value_parser = parse_servers)]
+    pub servers: Vec<(String, u32)>,
+    /// `table` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn parse_servers(text: &str) -> Result<(String, u32), String> {
+    let (key, n) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not STEP=N (for example stroke_unit=9)"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{n}' is not a whole number of servers"))?;
+    Ok((key.trim().to_string(), n))
+}
+
+/// Runs the command.
+pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let mut parsed = match read_document(&args.file)? {
+        Ok(p) => p,
+        Err(lines) => return Ok(report_problems(&args.file, lines)),
+    };
+    for (key, n) in &args.servers {
+        let Some(step) = parsed.map.steps.iter_mut().find(|s| s.key.as_str() == key) else {
+            anyhow::bail!("--servers {key}={n}: the pathway has no step '{key}'");
+        };
+        if *n == 0 || *n > engine::simulation::schedule::MAX_SERVERS {
+            anyhow::bail!(
+                "--servers {key}={n}: must be 1 to {}",
+                engine::simulation::schedule::MAX_SERVERS
+            );
+        }
+        step.servers = Some(*n);
+        step.schedule = None;
+    }
+    let demand = parsed.header.demand_per_day.map(|d| d.get());
+    let model = match SimulationModel::new(&parsed.map, demand, &ArrivalInput::Flat) {
+        Ok(m) => m,
+        Err(ModelError::Problems(problems)) => {
+            return Ok(report_problems(&args.file, problem_lines(&problems)));
+        }
+        Err(ModelError::Input(errors)) => {
+            let lines = errors
+                .0
+                .iter()
+                .map(|e| format!("INVALID_FIELD {e}"))
+                .collect();
+            return Ok(report_problems(&args.file, lines));
+        }
+    };
+    let settings = RunSettings {
+        patients: args.patients,
+        replications: args.replications,
+        seed: args.seed,
+        warm_up_minutes: args.warm_up_minutes,
+    };
+    if let Err(errors) = settings.check(&model) {
+        let lines: Vec<String> = errors.0.iter().map(|e| format!("--{e}")).collect();
+        anyhow::bail!("{}", lines.join("\n"));
+    }
+    let control = RunControl::default();
+    let started = Instant::now();
+    let result = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| simulate(&model, &settings, &control));
+        // Drawn on standard error, and only on a terminal (indicatif hides it otherwise).
+        let bar = ProgressBar::new(args.patients);
+        bar.set_style(
+            ProgressStyle::with_template("simulating [{bar:40}] {pos}/{len} patients ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        while !worker.is_finished() {
+            bar.set_position(control.finished());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bar.finish_and_clear();
+        worker.join()
+    })
+    .map_err(|_| anyhow::anyhow!("the simulation failed"))?
+    .context("the simulation was stopped")?;
+    let seconds = started.elapsed().as_secs_f64();
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Format::Table => print!("{}", table(&parsed.header.name, &model, &result, seconds)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hours(minutes: f64) -> String {
+    if minutes.abs() >= 2.0 * 1440.0 {
+        format!("{:.1} d", minutes / 1440.0)
+    } else if minutes.abs() >= 120.0 {
+        format!("{:.1} h", minutes / 60.0)
+    } else {
+        format!("{minutes:.1} min")
+    }
+}
+
+fn interval([lo, hi]: [f64; 2]) -> String {
+    format!("{} to {}", hours(lo), hours(hi))
+}
+
+/// The result for people: headline figures with intervals, then one row per step.
+fn table(name: &str, model: &SimulationModel, r: &SimulationResult, seconds: f64) -> String {
+    let mut out = String::new();
+    let lead = &r.lead_time_minutes;
+    let total = r.patients_per_replication * r.replications as u64;
+    let _ = writeln!(
+        out,
+        "{name}: {total} patients in {} replications (seed {}), {:.1} arrivals a day, {:.2} s",
+        r.replications,
+        r.seed,
+        model.arrivals_per_day(),
+        seconds
+    );
+    let _ = writeln!(
+        out,
+        "Lead time      mean {} (95% {}), median {}, p90 {}, p95 {}",
+        hours(lead.mean),
+        interval(lead.ci95),
+        hours(lead.median),
+        hours(lead.p90),
+        hours(lead.p95)
+    );
+    let _ = writeln!(
+        out,
+        "               without queues {}",
+        hours(r.lead_time_without_queues_minutes)
+    );
+    let parts = &r.where_the_time_goes;
+    let _ = writeln!(
+        out,
+        "Where it goes  queueing {}, service {}, transition delays {}, blocked {}",
+        hours(parts.queueing.mean),
+        hours(parts.service.mean),
+        hours(parts.transition_delay.mean),
+        hours(parts.blocked.mean)
+    );
+    let _ = writeln!(
+        out,
+        "Throughput     {:.2} patients a day; {:.1} in the pathway on average",
+        r.throughput_per_day.mean, r.patients_in_system.mean
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<20} {:<8} {:>8} {:>12} {:>26} {:>12} {:>9} {:>10}",
+        "step",
+        "org",
+        "servers",
+        "utilisation",
+        "queue wait (95%)",
+        "p90 wait",
+        "max queue",
+        "blocked"
+    );
+    for (s, step) in r.steps.iter().enumerate() {
+        let servers = model.servers_label(s).unwrap_or_default();
+        let wait = &step.queue_wait_minutes;
+        if step.utilisation.is_none() {
+            // As many servers as needed: nobody queues, so only the key and organisation say
+            // anything.
+            let _ = writeln!(
+                out,
+                "{:<20} {:<8} {:>8} {:>12} {:>26} {:>12} {:>9} {:>10}",
+                step.key.as_str(),
+                step.organisation.as_str(),
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                hours(step.blocked_minutes.mean)
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{:<20} {:<8} {:>8} {:>12} {:>26} {:>12} {:>9} {:>10}",
+            step.key.as_str(),
+            step.organisation.as_str(),
+            servers,
+            step.utilisation
+                .map_or("-".into(), |u| format!("{:.0}%", u * 100.0)),
+            format!("{} ({})", hours(wait.mean), interval(wait.ci95)),
+            hours(wait.p90),
+            step.max_queue,
+            hours(step.blocked_minutes.mean)
+        );
+    }
+    if !r.overloaded_steps.is_empty() {
+        let keys: Vec<&str> = r.overloaded_steps.iter().map(|k| k.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "\nOverloaded: {} get more work than their servers can do; their queues grow for as long as the run lasts.",
+            keys.join(", ")
+        );
+    }
+    if r.unfinished_patients > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} measured patients had not finished when the run ended (their lead times are left out).",
+            r.unfinished_patients
+        );
+    }
+    out
+}
