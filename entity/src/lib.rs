@@ -21,6 +21,7 @@ pub mod pdsa_cycle;
 pub mod principal;
 pub mod project_member;
 pub mod share;
+pub mod simulation_run;
 pub mod step;
 pub mod transition;
 pub mod webhook_attempt;

@@ -21,6 +21,7 @@ mod m20261202_000016_staging_per_import;
 mod m20261202_000017_chart_settings;
 mod m20261203_000018_notifications;
 mod m20261204_000019_simulation;
+mod m20261204_000020_simulation_runs;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_chart_settings::Migration),
             Box::new(m20261203_000018_notifications::Migration),
             Box::new(m20261204_000019_simulation::Migration),
+            Box::new(m20261204_000020_simulation_runs::Migration),
         ]
     }
 }

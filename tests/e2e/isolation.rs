@@ -169,8 +169,16 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         )
         .await["appendEvents"]["import"]["id"]
         .clone();
+    let simulation = app
+        .data(
+            "mutation($p: ID!) { simulate(pathwayId: $p, scenario: {patients: 100}) { id } }",
+            json!({"p": pathway_id}),
+        )
+        .await["simulate"]["id"]
+        .clone();
     BTreeMap::from([
         ("import", import),
+        ("simulation", simulation),
         ("pathway", pathway_id),
         ("step", content["pathway"]["steps"][0]["id"].clone()),
         ("step2", content["pathway"]["steps"][1]["id"].clone()),
@@ -448,6 +456,20 @@ fn probes() -> BTreeMap<&'static str, Probe> {
             |o| json!({"id": o["delivery"]}),
         ),
     );
+    m.insert(
+        "MutationRoot.simulate",
+        (
+            "mutation($p: ID!) { simulate(pathwayId: $p, scenario: {patients: 100}) { id } }",
+            |o| json!({"p": o["pathway"]}),
+        ),
+    );
+    m.insert(
+        "MutationRoot.cancelSimulation",
+        (
+            "mutation($id: ID!) { cancelSimulation(id: $id) { id status } }",
+            |o| json!({"id": o["simulation"]}),
+        ),
+    );
     m.insert("MutationRoot.shareProject", ("mutation($p: ID!, $o: ID!) { shareProject(projectId: $p, organisationId: $o, role: EDITOR) }", |o| json!({"p": o["project"], "o": o["attacker_organisation"]})));
     m
 }
@@ -575,6 +597,7 @@ async fn node_finds_every_kind_of_object_for_its_owner_and_nothing_for_another_o
         ("import", "EventImport"),
         ("token", "ApiToken"),
         ("audit entry", "AuditEntry"),
+        ("simulation", "Simulation"),
     ];
     let query = "query($id: ID!) { node(id: $id) { __typename id } }";
     for (key, typename) in expected {

@@ -25,6 +25,7 @@ mod pictures;
 mod projects;
 mod queries;
 mod sign_in;
+mod simulations;
 mod subscriptions;
 mod webhooks;
 mod workplace;

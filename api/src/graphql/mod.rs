@@ -22,6 +22,7 @@ mod pathway;
 mod pathway_mutations;
 mod project_mutations;
 mod projects;
+pub(crate) mod simulations;
 mod studies;
 pub mod subscriptions;
 mod webhooks;
@@ -62,6 +63,7 @@ pub struct MutationRoot(
     access::AccessMutation,
     administration::AdministrationMutation,
     webhooks::WebhookMutation,
+    simulations::SimulationMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;

@@ -42,6 +42,7 @@ pub enum Node {
     AuditEntry(super::access::AuditEntry),
     WebhookEndpoint(super::webhooks::WebhookEndpointView),
     WebhookDelivery(super::webhooks::WebhookDeliveryView),
+    Simulation(super::simulations::SimulationView),
 }
 
 /// The object behind `id`, read as its typed field would read it.
@@ -113,6 +114,9 @@ async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Node> {
         )),
         NodeKind::WebhookDelivery => Node::WebhookDelivery(super::webhooks::WebhookDeliveryView(
             crate::store::webhooks::delivery(db, &caller, id).await?,
+        )),
+        NodeKind::Simulation => Node::Simulation(super::simulations::SimulationView(
+            crate::store::simulations::get(db, &caller, id).await?,
         )),
     })
 }

@@ -157,6 +157,28 @@ impl PathwayView {
             PathwayView::new,
         )?)
     }
+    /// Its simulations, newest first (the latest 50).
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn simulations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::simulations::SimulationView>> {
+        let caller = super::context::caller_of(ctx);
+        Ok(super::paging::page_of(
+            store::simulations::for_pathway(db(ctx)?, &caller, self.record.id).await?,
+            super::paging::Paging::new(first, after, last, before),
+            |r| r.id.to_string(),
+            super::simulations::SimulationView,
+        )?)
+    }
     /// This pathway (before) against another version or any pathway the caller may see (after):
     /// steps and transitions added, removed and changed field by field, and both analyses with
     /// the difference of every headline figure and hotspot.

@@ -268,6 +268,13 @@ pub async fn owners_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uu
                         transition::Column::PathwayId,
                         &all,
                     )),
+                )
+                .add(
+                    pathway::Column::Id.in_subquery(parents::<entity::simulation_run::Entity>(
+                        entity::simulation_run::Column::Id,
+                        entity::simulation_run::Column::PathwayId,
+                        &all,
+                    )),
                 ),
         )
         .to_owned();

@@ -31,6 +31,7 @@ pub mod reports;
 pub mod rows;
 pub mod scope;
 pub mod shares;
+pub mod simulations;
 pub mod step_edits;
 pub mod studies;
 pub mod tokens;

@@ -28,9 +28,10 @@ pub enum NodeKind {
     AuditEntry,
     WebhookEndpoint,
     WebhookDelivery,
+    Simulation,
 }
 
-const KINDS: [(NodeKind, &str); 15] = [
+const KINDS: [(NodeKind, &str); 16] = [
     (NodeKind::Organisation, "organisation"),
     (NodeKind::Pathway, "pathway"),
     (NodeKind::Step, "step"),
@@ -46,6 +47,7 @@ const KINDS: [(NodeKind, &str); 15] = [
     (NodeKind::AuditEntry, "audit_entry"),
     (NodeKind::WebhookEndpoint, "webhook_endpoint"),
     (NodeKind::WebhookDelivery, "webhook_delivery"),
+    (NodeKind::Simulation, "simulation"),
 ];
 
 /// `SELECT 'label' FROM table WHERE id = ?`.
@@ -85,6 +87,11 @@ pub async fn kind_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<NodeK
         probe::<entity::webhook_delivery::Entity>(
             "webhook_delivery",
             entity::webhook_delivery::Column::Id,
+            id,
+        ),
+        probe::<entity::simulation_run::Entity>(
+            "simulation",
+            entity::simulation_run::Column::Id,
             id,
         ),
     ] {

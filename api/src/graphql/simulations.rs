@@ -1,0 +1,408 @@
+//! Simulation through GraphQL: `simulate` starts a run of a pathway (answered at once, the run
+//! goes on in the background), `Simulation` shows its progress and, once finished, its result;
+//! `cancelSimulation` stops it; `Pathway.simulations` lists a pathway's runs.
+
+use super::context::{change, db, parse_id};
+use crate::store::simulations::{self as store, RunStatus, Scenario, ServersChange};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Where a simulation is.
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum SimulationStatus {
+    /// Waiting for the server's turn (one simulation runs at a time per server).
+    Queued,
+    /// Simulating; `patientsDone` moves on every second.
+    Running,
+    /// Done: `result` holds what it found.
+    Finished,
+    /// It could not finish (`error` says why).
+    Failed,
+    /// Stopped by `cancelSimulation`.
+    Cancelled,
+}
+
+impl From<RunStatus> for SimulationStatus {
+    fn from(s: RunStatus) -> Self {
+        match s {
+            RunStatus::Queued => SimulationStatus::Queued,
+            RunStatus::Running => SimulationStatus::Running,
+            RunStatus::Finished => SimulationStatus::Finished,
+            RunStatus::Failed => SimulationStatus::Failed,
+            RunStatus::Cancelled => SimulationStatus::Cancelled,
+        }
+    }
+}
+
+/// A step given other servers for one run.
+#[derive(InputObject, SimpleObject, Clone)]
+#[graphql(input_name = "ServersChangeInput")]
+pub struct ServersChangeView {
+    /// The step's key.
+    pub step_key: String,
+    /// Its servers (beds, clinicians) for the run: 1 to 100000.
+    pub servers: i32,
+}
+
+/// What to simulate; every field has a default.
+#[derive(InputObject)]
+pub struct SimulationScenarioInput {
+    /// Patients measured over all replications: 10 to 2000000.
+    #[graphql(default = 100_000)]
+    pub patients: i32,
+    /// Independent replications (intervals are across them): 2 to 1000.
+    #[graphql(default = 10)]
+    pub replications: i32,
+    /// Minutes simulated before measuring starts; by default three lead times without
+    /// queues, at least a week, and long enough for the busiest queue to settle.
+    pub warm_up_minutes: Option<f64>,
+    /// Steps given other servers for this run (what if the stroke unit had 9 beds?).
+    #[graphql(default)]
+    pub servers: Vec<ServersChangeView>,
+}
+
+/// A figure with its 95% confidence interval across replications.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulationEstimate")]
+#[serde(rename_all = "camelCase")]
+pub struct EstimateView {
+    /// The mean over replications.
+    pub mean: f64,
+    /// Its 95% confidence interval: [low, high].
+    pub ci95: Vec<f64>,
+}
+
+/// Lead time from START to an END, in minutes.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulatedLeadTime")]
+#[serde(rename_all = "camelCase")]
+pub struct LeadTimeView {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 95% interval of the mean.
+    pub ci95: Vec<f64>,
+    /// 95% interval of the median.
+    pub median_ci95: Vec<f64>,
+    /// 95% interval of the 90th percentile.
+    pub p90_ci95: Vec<f64>,
+    /// 95% interval of the 95th percentile.
+    pub p95_ci95: Vec<f64>,
+}
+
+/// Queue wait at a step, per visit, in minutes.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulatedQueueWait")]
+#[serde(rename_all = "camelCase")]
+pub struct QueueWaitView {
+    /// Mean.
+    pub mean: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95% interval of the mean.
+    pub ci95: Vec<f64>,
+    /// 95% interval of the 90th percentile.
+    pub p90_ci95: Vec<f64>,
+}
+
+/// Minutes per patient by what the patient was doing.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulatedTimeBreakdown")]
+#[serde(rename_all = "camelCase")]
+pub struct TimeBreakdownView {
+    /// Waiting in a queue for a step's servers.
+    pub queueing: EstimateView,
+    /// Being served at a step.
+    pub service: EstimateView,
+    /// On a transition (letters, transport, referral times): the wait that is not queueing.
+    pub transition_delay: EstimateView,
+    /// Held on a step after being served because the next step's queue was full.
+    pub blocked: EstimateView,
+}
+
+/// What one step did in the simulation.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulatedStep")]
+#[serde(rename_all = "camelCase")]
+pub struct StepView {
+    /// The step's key.
+    pub key: String,
+    /// The ODS code of its organisation.
+    pub organisation: String,
+    /// Queue wait per visit (0 where the step has as many servers as needed).
+    pub queue_wait_minutes: QueueWaitView,
+    /// Busy servers / servers (null with as many servers as needed).
+    pub utilisation: Option<f64>,
+    /// 95% interval of the utilisation.
+    pub utilisation_ci95: Option<Vec<f64>>,
+    /// Time-average queue length.
+    pub mean_queue: EstimateView,
+    /// Longest queue in any replication.
+    pub max_queue: i64,
+    /// Minutes per patient held here by a full queue downstream.
+    pub blocked_minutes: EstimateView,
+    /// Services finished per day.
+    pub visits_per_day: EstimateView,
+}
+
+/// Minutes per patient in one organisation (a transition's delay counts against the
+/// organisation the patient goes to).
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulatedOrganisation")]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationView {
+    /// Its ODS code.
+    pub ods_code: String,
+    /// Its minutes per patient.
+    pub minutes: TimeBreakdownView,
+}
+
+/// One bar of the lead-time distribution.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "LeadTimeBin")]
+#[serde(rename_all = "camelCase")]
+pub struct BinView {
+    /// Lead times from (minutes).
+    pub from_minutes: f64,
+    /// Lead times up to (minutes; the last bar also holds the longest 1%).
+    pub to_minutes: f64,
+    /// Share of patients, 0 to 1.
+    pub share: f64,
+}
+
+/// One step's queue length sampled over the measured time.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "QueueLengthSeries")]
+#[serde(rename_all = "camelCase")]
+pub struct QueueSeriesView {
+    /// The step's key.
+    pub key: String,
+    /// Mean queue length at each sample, over replications.
+    pub values: Vec<f64>,
+}
+
+/// Figures sampled over the measured time, averaged over replications.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulatedOverTime")]
+#[serde(rename_all = "camelCase")]
+pub struct OverTimeView {
+    /// Minutes between samples.
+    pub interval_minutes: f64,
+    /// Patients in the pathway at each sample.
+    pub patients_in_system: Vec<f64>,
+    /// Queue length of each step with servers.
+    pub queue_length: Vec<QueueSeriesView>,
+}
+
+/// What a simulation found.
+#[derive(SimpleObject, Deserialize)]
+#[graphql(name = "SimulationResult")]
+#[serde(rename_all = "camelCase")]
+pub struct ResultView {
+    /// Replications run.
+    pub replications: i64,
+    /// Patients measured in each.
+    pub patients_per_replication: i64,
+    /// Minutes simulated before measuring started.
+    pub warm_up_minutes: f64,
+    /// Lead time, START to END.
+    pub lead_time_minutes: LeadTimeView,
+    /// Expected lead time if nobody queued (the analysis' figure with the simulated means).
+    pub lead_time_without_queues_minutes: f64,
+    /// Patients finishing the pathway per day.
+    pub throughput_per_day: EstimateView,
+    /// Patients in the pathway, time-averaged.
+    pub patients_in_system: EstimateView,
+    /// Where the time goes: queueing, service, transition delays, blocking.
+    pub where_the_time_goes: TimeBreakdownView,
+    /// Each step, in the pathway's order.
+    pub steps: Vec<StepView>,
+    /// Each organisation.
+    pub organisations: Vec<OrganisationView>,
+    /// The lead-time distribution (pooled over replications).
+    pub lead_time_distribution: Vec<BinView>,
+    /// Queue lengths and patients in the pathway over the measured time.
+    pub over_time: OverTimeView,
+    /// Steps given more work than their servers can do: their queues grow for as long as the
+    /// run lasts, so their figures depend on its length.
+    pub overloaded_steps: Vec<String>,
+    /// Measured patients still inside when the run ended.
+    pub unfinished_patients: i64,
+    /// Patients turned away at START because its queue was full.
+    pub turned_away_patients: i64,
+}
+
+/// One simulation run of a pathway version.
+pub struct SimulationView(pub store::SimulationRecord);
+
+/// One simulation run of a pathway version: what was asked, how far it has got and what it
+/// found, kept with the version and seed that reproduce it.
+#[Object(name = "Simulation")]
+impl SimulationView {
+    /// Its id.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The pathway simulated (its id).
+    async fn pathway_id(&self) -> ID {
+        ID(self.0.pathway_id.to_string())
+    }
+    /// The pathway's version simulated.
+    async fn pathway_version(&self) -> i64 {
+        self.0.pathway_version
+    }
+    /// The seed of its random streams: the same version, scenario and seed give the same result.
+    async fn seed(&self) -> i64 {
+        self.0.seed as i64
+    }
+    /// Where it is.
+    async fn status(&self) -> SimulationStatus {
+        self.0.status.into()
+    }
+    /// Whether a cancellation was asked for.
+    async fn cancel_requested(&self) -> bool {
+        self.0.cancel_requested
+    }
+    /// Measured patients finished so far.
+    async fn patients_done(&self) -> i64 {
+        self.0.patients_done as i64
+    }
+    /// Measured patients in all.
+    async fn patients_total(&self) -> i64 {
+        self.0.patients_total as i64
+    }
+    /// Patients asked for.
+    async fn patients(&self) -> i64 {
+        self.0.scenario.patients as i64
+    }
+    /// Replications asked for.
+    async fn replications(&self) -> i32 {
+        self.0.scenario.replications as i32
+    }
+    /// The warm-up asked for (null: the default).
+    async fn warm_up_minutes(&self) -> Option<f64> {
+        self.0.scenario.warm_up_minutes
+    }
+    /// Steps given other servers for this run.
+    async fn servers(&self) -> Vec<ServersChangeView> {
+        (self.0.scenario.servers.iter())
+            .map(|c| ServersChangeView {
+                step_key: c.step_key.clone(),
+                servers: c.servers as i32,
+            })
+            .collect()
+    }
+    /// Why it failed.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// When it was asked for (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it ended (UTC).
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    /// What it found, once FINISHED.
+    async fn result(&self) -> Result<Option<ResultView>> {
+        match &self.0.result {
+            None => Ok(None),
+            Some(json) => Ok(Some(
+                serde_json::from_value(json.clone()).map_err(crate::Error::internal)?,
+            )),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct SimulationMutation;
+
+#[Object]
+impl SimulationMutation {
+    /// Starts a simulation of the pathway's current version and answers at once (QUEUED); poll
+    /// `node(id:)` for its progress and result. Everything is checked first: nothing is stored
+    /// when the pathway or the scenario is wrong.
+    async fn simulate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pathway (its id).")] pathway_id: ID,
+        #[graphql(
+            desc = "What to simulate (patients, replications, warm-up, servers changed).",
+            default_with = "SimulationScenarioInput { patients: 100_000, replications: 10, warm_up_minutes: None, servers: Vec::new() }"
+        )]
+        scenario: SimulationScenarioInput,
+        #[graphql(
+            desc = "Seed of the random streams, 0 to 2147483647 (a random one when left out; kept with the run)."
+        )]
+        seed: Option<i32>,
+    ) -> Result<SimulationView> {
+        let pathway_id = parse_id("pathwayId", &pathway_id)?;
+        let mut errors = engine::InputErrors::default();
+        if !(10..=store::MAX_PATIENTS as i64).contains(&(scenario.patients as i64)) {
+            errors.push(
+                "scenario.patients",
+                format!("must be 10 to {}", store::MAX_PATIENTS),
+            );
+        }
+        if scenario.replications < 2 {
+            errors.push("scenario.replications", "must be 2 to 1000");
+        }
+        if seed.is_some_and(|s| s < 0) {
+            errors.push("seed", "must be 0 to 2147483647");
+        }
+        if scenario.servers.len() > 1_000 {
+            errors.push("scenario.servers", "must change at most 1000 steps");
+        }
+        for (i, change) in scenario.servers.iter().enumerate() {
+            if change.servers < 1 {
+                errors.push(
+                    format!("scenario.servers[{i}].servers"),
+                    "must be 1 to 100000",
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(crate::Error::from(errors).into());
+        }
+        let scenario = Scenario {
+            patients: scenario.patients as u64,
+            replications: scenario.replications as u32,
+            warm_up_minutes: scenario.warm_up_minutes,
+            servers: (scenario.servers.into_iter())
+                .map(|c| ServersChange {
+                    step_key: c.step_key,
+                    servers: c.servers as u32,
+                })
+                .collect(),
+        };
+        let record = store::start(
+            db(ctx)?,
+            &change(ctx),
+            pathway_id,
+            scenario,
+            seed.map(|s| s as u64),
+        )
+        .await?;
+        Ok(SimulationView(record))
+    }
+
+    /// Asks a simulation to stop: it ends CANCELLED within a second or two. A simulation that
+    /// has already ended is answered as it is.
+    async fn cancel_simulation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The simulation (its id).")] id: ID,
+    ) -> Result<SimulationView> {
+        let id = parse_id("id", &id)?;
+        Ok(SimulationView(
+            store::cancel(db(ctx)?, &change(ctx), id).await?,
+        ))
+    }
+}

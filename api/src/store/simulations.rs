@@ -1,0 +1,471 @@
+//! Simulation runs: asked for by a request (checked and recorded, with its audit entry, before
+//! the answer), run on the blocking pool of the server that took it, one at a time per server,
+//! with progress and the result kept in `simulation_run` so any replica can answer for it.
+//!
+//! A run belongs to its pathway: whoever can see the pathway can see and cancel its runs.
+
+use super::pathways;
+use crate::caller::Caller;
+use crate::context::RequestContext;
+use crate::db::begin_write;
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use engine::simulation::{
+    ArrivalInput, ModelError, RunControl, RunSettings, SimulationModel, simulate,
+};
+use entity::{pathway, simulation_run};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+/// Most patients one run through the API may measure (the command line allows more).
+pub const MAX_PATIENTS: u64 = 2_000_000;
+/// A run not heard of for this long died with its server.
+pub const STALE_AFTER: Duration = Duration::from_secs(30);
+/// How often a running run writes its progress and looks for a cancellation.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// Runs kept per pathway: starting another removes the oldest finished ones.
+pub const KEPT_PER_PATHWAY: usize = 50;
+
+/// One server simulates one run at a time (a run uses every core); others wait their turn.
+static TURNS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
+
+/// A step's servers changed for one run: the what-if "what if it had N beds?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServersChange {
+    pub step_key: String,
+    pub servers: u32,
+}
+
+/// What a run was asked to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scenario {
+    pub patients: u64,
+    pub replications: u32,
+    #[serde(default)]
+    pub warm_up_minutes: Option<f64>,
+    #[serde(default)]
+    pub servers: Vec<ServersChange>,
+}
+
+/// Where a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Finished,
+    Failed,
+    Cancelled,
+}
+
+impl RunStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "QUEUED",
+            RunStatus::Running => "RUNNING",
+            RunStatus::Finished => "FINISHED",
+            RunStatus::Failed => "FAILED",
+            RunStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "QUEUED" => RunStatus::Queued,
+            "RUNNING" => RunStatus::Running,
+            "FINISHED" => RunStatus::Finished,
+            "CANCELLED" => RunStatus::Cancelled,
+            _ => RunStatus::Failed,
+        }
+    }
+
+    /// Whether the run has ended.
+    pub fn is_over(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Finished | RunStatus::Failed | RunStatus::Cancelled
+        )
+    }
+}
+
+/// A run as the API shows it.
+#[derive(Debug, Clone)]
+pub struct SimulationRecord {
+    pub id: Uuid,
+    pub pathway_id: Uuid,
+    pub pathway_version: i64,
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub status: RunStatus,
+    pub cancel_requested: bool,
+    pub patients_done: u64,
+    pub patients_total: u64,
+    /// The engine's result as JSON, once FINISHED.
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn record(row: simulation_run::Model, now: DateTime<Utc>) -> Result<SimulationRecord> {
+    let mut status = RunStatus::parse(&row.status);
+    let mut error = row.error;
+    let stale = chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();
+    if !status.is_over() && now - row.updated_at > stale {
+        // Its server stopped (or was killed) while the run was queued or running.
+        status = RunStatus::Failed;
+        error = Some("the server running it stopped; start the simulation again".into());
+    }
+    Ok(SimulationRecord {
+        id: row.id,
+        pathway_id: row.pathway_id,
+        pathway_version: row.pathway_version,
+        scenario: serde_json::from_value(row.scenario).map_err(Error::internal)?,
+        seed: row.seed as u64,
+        status,
+        cancel_requested: row.cancel_requested,
+        patients_done: row.patients_done.max(0) as u64,
+        patients_total: row.patients_total.max(0) as u64,
+        result: row.result,
+        error,
+        created_at: row.created_at,
+        finished_at: row.finished_at,
+    })
+}
+
+/// Checks the scenario against the pathway's current version and builds what the engine runs.
+/// Errors name `scenario.patients`, `scenario.servers[1].stepKey` and so on, or `pathwayId` when
+/// the pathway itself cannot be simulated (its problems, or no demand per day).
+fn prepare(
+    content: &pathways::PathwayContent,
+    demand: Option<f64>,
+    scenario: &Scenario,
+    seed: u64,
+) -> Result<(SimulationModel, RunSettings)> {
+    let mut map = (*content.map).clone();
+    let mut errors = engine::InputErrors::default();
+    for (i, change) in scenario.servers.iter().enumerate() {
+        match map
+            .steps
+            .iter_mut()
+            .find(|s| s.key.as_str() == change.step_key)
+        {
+            None => errors.push(
+                format!("scenario.servers[{i}].stepKey"),
+                format!("the pathway has no step '{}'", change.step_key),
+            ),
+            Some(_)
+                if !(1..=engine::simulation::schedule::MAX_SERVERS).contains(&change.servers) =>
+            {
+                errors.push(
+                    format!("scenario.servers[{i}].servers"),
+                    format!("must be 1 to {}", engine::simulation::schedule::MAX_SERVERS),
+                )
+            }
+            Some(step) => {
+                step.servers = Some(change.servers);
+                step.schedule = None;
+            }
+        }
+    }
+    if scenario.patients > MAX_PATIENTS {
+        errors.push(
+            "scenario.patients",
+            format!("must be at most {MAX_PATIENTS} through the API (the command line runs more)"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let model = match SimulationModel::new(&map, demand, &ArrivalInput::Flat) {
+        Ok(model) => model,
+        Err(ModelError::Problems(problems)) => {
+            let words: Vec<String> = problems.iter().take(3).map(|p| p.message.clone()).collect();
+            return Err(Error::invalid(
+                "pathwayId",
+                format!(
+                    "the pathway has {} problem(s) to fix before it can be simulated: {}",
+                    problems.len(),
+                    words.join("; ")
+                ),
+            ));
+        }
+        Err(ModelError::Input(errors)) => {
+            let fields = errors
+                .0
+                .into_iter()
+                .map(|e| {
+                    if e.field == "demandPerDay" {
+                        e.within("pathwayId")
+                    } else {
+                        e.within("scenario")
+                    }
+                })
+                .collect();
+            return Err(engine::InputErrors(fields).into());
+        }
+    };
+    let settings = RunSettings {
+        patients: scenario.patients,
+        replications: scenario.replications,
+        seed,
+        warm_up_minutes: scenario.warm_up_minutes,
+    };
+    settings.check(&model).map_err(|e| {
+        Error::from(engine::InputErrors(
+            e.0.into_iter().map(|f| f.within("scenario")).collect(),
+        ))
+    })?;
+    Ok((model, settings))
+}
+
+/// Starts a run of the pathway's current version: checks everything first (nothing is stored
+/// when anything is wrong), records the run and its audit entry, and answers at once; the run
+/// then goes on in the background. `seed`: a random one when not given (kept with the run).
+pub async fn start(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    pathway_id: Uuid,
+    scenario: Scenario,
+    seed: Option<u64>,
+) -> Result<SimulationRecord> {
+    let caller = &ctx.caller;
+    let header = pathways::get_for_read(db, caller, pathway_id).await?;
+    let content = pathways::content(db, caller, pathway_id).await?;
+    let seed = match seed {
+        Some(seed) => seed,
+        None => {
+            let mut bytes = [0u8; 4];
+            getrandom::fill(&mut bytes).map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
+            u32::from_le_bytes(bytes) as u64
+        }
+    };
+    if seed > i64::MAX as u64 {
+        return Err(Error::invalid(
+            "seed",
+            "must be at most 9223372036854775807",
+        ));
+    }
+    let demand = header.header.demand_per_day.map(|d| d.get());
+    let (model, settings) = prepare(&content, demand, &scenario, seed)?;
+    let per_replication = settings.patients / settings.replications as u64;
+    let now = ctx.started_at;
+    let id = Uuid::now_v7();
+    let tx = begin_write(db).await?;
+    let version = pathway::Entity::find_by_id(pathway_id)
+        .one(&tx)
+        .await?
+        .map(|p| p.version)
+        .ok_or_else(|| Error::not_found("pathway", pathway_id))?;
+    let row = simulation_run::ActiveModel {
+        id: Set(id),
+        pathway_id: Set(pathway_id),
+        pathway_version: Set(version),
+        requested_by: Set(caller.principal_id()),
+        scenario: Set(serde_json::to_value(&scenario).map_err(Error::internal)?),
+        seed: Set(seed as i64),
+        status: Set(RunStatus::Queued.as_str().into()),
+        cancel_requested: Set(false),
+        patients_done: Set(0),
+        patients_total: Set((per_replication * settings.replications as u64) as i64),
+        result: Set(None),
+        error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+    };
+    let row = simulation_run::Entity::insert(row)
+        .exec_with_returning(&tx)
+        .await?;
+    // Older finished runs of the pathway beyond the newest KEPT_PER_PATHWAY go.
+    let old: Vec<Uuid> = simulation_run::Entity::find()
+        .filter(simulation_run::Column::PathwayId.eq(pathway_id))
+        .order_by_desc(simulation_run::Column::CreatedAt)
+        .all(&tx)
+        .await?
+        .into_iter()
+        .skip(KEPT_PER_PATHWAY)
+        .filter(|r| RunStatus::parse(&r.status).is_over())
+        .map(|r| r.id)
+        .collect();
+    if !old.is_empty() {
+        simulation_run::Entity::delete_many()
+            .filter(simulation_run::Column::Id.is_in(old))
+            .exec(&tx)
+            .await?;
+    }
+    super::audit::commit(tx, ctx, &[pathway_id, id]).await?;
+    tokio::spawn(run(db.clone(), id, model, settings));
+    record(row, now)
+}
+
+/// Asks a run to stop; it ends CANCELLED within a second or two (on whichever server runs it).
+/// A run already over is answered as it is.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> Result<SimulationRecord> {
+    let found = get(db, &ctx.caller, id).await?;
+    if found.status.is_over() {
+        return Ok(found);
+    }
+    let tx = begin_write(db).await?;
+    simulation_run::Entity::update_many()
+        .col_expr(simulation_run::Column::CancelRequested, Expr::value(true))
+        .filter(simulation_run::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    super::audit::commit(tx, ctx, &[found.pathway_id, id]).await?;
+    get(db, &ctx.caller, id).await
+}
+
+/// A run the caller may see (that of a pathway it can see), or NOT_FOUND.
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Result<SimulationRecord> {
+    let row = simulation_run::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("simulation", id))?;
+    // The pathway's own scoped read decides (NOT_FOUND names the simulation, revealing nothing).
+    if pathways::get_for_read(db, caller, row.pathway_id)
+        .await
+        .is_err()
+    {
+        return Err(Error::not_found("simulation", id));
+    }
+    record(row, Utc::now())
+}
+
+/// A pathway's runs, newest first (the caller must be able to see the pathway).
+pub async fn for_pathway(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    pathway_id: Uuid,
+) -> Result<Vec<SimulationRecord>> {
+    pathways::get_for_read(db, caller, pathway_id).await?;
+    let now = Utc::now();
+    simulation_run::Entity::find()
+        .filter(simulation_run::Column::PathwayId.eq(pathway_id))
+        .order_by_desc(simulation_run::Column::CreatedAt)
+        .order_by_desc(simulation_run::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| record(row, now))
+        .collect()
+}
+
+/// Writes a run's state. A system write (the run's progress, not anyone's data): the request
+/// that started the run has its audit entry.
+async fn write_state(
+    db: &DatabaseConnection,
+    id: Uuid,
+    change: impl FnOnce(&mut simulation_run::ActiveModel),
+) -> Result<bool> {
+    let mut row = simulation_run::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    change(&mut row);
+    let tx = begin_write(db).await?;
+    simulation_run::Entity::update(row).exec(&tx).await?;
+    let cancel = simulation_run::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .is_some_and(|r| r.cancel_requested);
+    #[allow(clippy::disallowed_methods)]
+    tx.commit().await?;
+    Ok(cancel)
+}
+
+/// Runs one simulation to its end, writing its progress every second and stopping it when a
+/// cancellation is asked for.
+async fn run(db: DatabaseConnection, id: Uuid, model: SimulationModel, settings: RunSettings) {
+    let outcome = run_inner(&db, id, model, settings).await;
+    let (status, result, error) = match outcome {
+        Ok(Some(result)) => (RunStatus::Finished, Some(result), None),
+        Ok(None) => (RunStatus::Cancelled, None, None),
+        Err(e) => {
+            tracing::error!(simulation = %id, error = ?e, "a simulation failed");
+            (
+                RunStatus::Failed,
+                None,
+                Some("the simulation failed on the server (its log has the details)".to_string()),
+            )
+        }
+    };
+    let written = write_state(&db, id, |row| {
+        row.status = Set(status.as_str().into());
+        row.result = Set(result);
+        row.error = Set(error);
+        row.finished_at = Set(Some(Utc::now()));
+    })
+    .await;
+    if let Err(e) = written {
+        tracing::error!(simulation = %id, error = ?e, "a simulation's end could not be recorded");
+    }
+}
+
+async fn run_inner(
+    db: &DatabaseConnection,
+    id: Uuid,
+    model: SimulationModel,
+    settings: RunSettings,
+) -> Result<Option<serde_json::Value>> {
+    // Queued runs show they are alive while they wait their turn.
+    let turn = loop {
+        tokio::select! {
+            turn = TURNS.acquire() => break turn.map_err(Error::internal)?,
+            _ = tokio::time::sleep(HEARTBEAT) => {
+                if write_state(db, id, |_| {}).await? {
+                    return Ok(None);
+                }
+            }
+        }
+    };
+    if write_state(db, id, |row| {
+        row.status = Set(RunStatus::Running.as_str().into())
+    })
+    .await?
+    {
+        return Ok(None);
+    }
+    let control = Arc::new(RunControl::default());
+    let worker = {
+        let control = control.clone();
+        tokio::task::spawn_blocking(move || simulate(&model, &settings, &control))
+    };
+    tokio::pin!(worker);
+    let finished = loop {
+        tokio::select! {
+            done = &mut worker => break done.map_err(Error::internal)?,
+            _ = tokio::time::sleep(HEARTBEAT) => {
+                let done = control.finished() as i64;
+                let cancel = write_state(db, id, |row| row.patients_done = Set(done)).await?;
+                if cancel {
+                    control.stop();
+                }
+            }
+        }
+    };
+    drop(turn);
+    match finished {
+        Ok(result) => {
+            let done = (result.patients_per_replication * result.replications as u64) as i64;
+            write_state(db, id, |row| row.patients_done = Set(done)).await?;
+            Ok(Some(
+                serde_json::to_value(&result).map_err(Error::internal)?,
+            ))
+        }
+        Err(engine::budget::Stopped) => Ok(None),
+    }
+}

@@ -1,0 +1,218 @@
+//! Simulation through GraphQL: a run in the background gives exactly what the command line gives
+//! for the same document, scenario and seed; a queued run is cancelled; bad scenarios are refused
+//! by field with nothing stored; runs are audited.
+
+use crate::helpers::{TestApp, code, field, spawn_app};
+use serde_json::{Value, json};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const STROKE: &str = "docs/examples/stroke-unit.json";
+
+fn stroke_document() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(STROKE).expect("the example")).expect("JSON")
+}
+
+const RUN: &str = "id pathwayId pathwayVersion seed status patientsDone patientsTotal error \
+    result { replications patientsPerReplication leadTimeMinutes { mean median p90 p95 ci95 } \
+    steps { key utilisation queueWaitMinutes { mean p90 ci95 } maxQueue } \
+    whereTheTimeGoes { queueing { mean } } leadTimeDistribution { share } overTime { intervalMinutes } }";
+
+/// Polls the run until it has ended.
+async fn ended(app: &TestApp, id: &Value) -> Value {
+    let started = Instant::now();
+    loop {
+        let node = app
+            .data(
+                &format!("query($id: ID!) {{ node(id: $id) {{ ... on Simulation {{ {RUN} }} }} }}"),
+                json!({"id": id}),
+            )
+            .await["node"]
+            .clone();
+        if !matches!(node["status"].as_str(), Some("QUEUED" | "RUNNING")) {
+            return node;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "still {node} after 5 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_simulation_runs_in_the_background_and_gives_what_the_command_line_gives() {
+    let app = spawn_app().await;
+    let pathway = app.import(&stroke_document()).await;
+    let started = app
+        .data(
+            &format!(
+                "mutation($p: ID!) {{ simulate(pathwayId: $p, seed: 5, scenario: {{patients: 20000, servers: [{{stepKey: \"stroke_unit\", servers: 9}}]}}) {{ {RUN} }} }}"
+            ),
+            json!({"p": pathway["id"]}),
+        )
+        .await["simulate"]
+        .clone();
+    assert_eq!(started["status"], "QUEUED");
+    assert_eq!(started["pathwayVersion"], pathway["version"]);
+    assert_eq!(started["seed"], 5);
+    let run = ended(&app, &started["id"]).await;
+    assert_eq!(run["status"], "FINISHED", "{run}");
+    assert_eq!(run["patientsDone"], run["patientsTotal"]);
+    assert_eq!(run["patientsTotal"], 20000);
+
+    // The command line on the same document, scenario and seed.
+    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args([
+            "simulate",
+            STROKE,
+            "--format",
+            "json",
+            "--patients",
+            "20000",
+            "--seed",
+            "5",
+            "--servers",
+            "stroke_unit=9",
+        ])
+        .output()
+        .expect("running qiflow");
+    assert!(output.status.success());
+    let cli: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let result = &run["result"];
+    for field in ["mean", "median", "p90", "p95", "ci95"] {
+        assert_eq!(
+            result["leadTimeMinutes"][field], cli["leadTimeMinutes"][field],
+            "leadTimeMinutes.{field}"
+        );
+    }
+    let unit = |steps: &Value| {
+        steps
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["key"] == "stroke_unit"))
+            .cloned()
+            .expect("the stroke unit")
+    };
+    let (api_unit, cli_unit) = (unit(&result["steps"]), unit(&cli["steps"]));
+    assert_eq!(
+        api_unit["queueWaitMinutes"]["mean"],
+        cli_unit["queueWaitMinutes"]["mean"]
+    );
+    assert_eq!(api_unit["utilisation"], cli_unit["utilisation"]);
+    assert_eq!(api_unit["maxQueue"], cli_unit["maxQueue"]);
+    assert_eq!(
+        result["leadTimeDistribution"].as_array().map(Vec::len),
+        Some(40)
+    );
+
+    // Listed with its pathway, and in the audit trail of the pathway's owner.
+    let listed = app
+        .data(
+            "query($p: ID!) { pathway(id: $p) { simulations { nodes { id status } } } }",
+            json!({"p": pathway["id"]}),
+        )
+        .await;
+    assert_eq!(
+        listed["pathway"]["simulations"],
+        json!([{"id": run["id"], "status": "FINISHED"}])
+    );
+    let owner = app.organisation_id("RX8").await;
+    let trail = app
+        .data(
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { nodes { operation objectIds } } }",
+            json!({"o": owner}),
+        )
+        .await;
+    let entries = trail["auditTrail"].as_array().expect("entries");
+    assert!(
+        entries.iter().any(|e| e["operation"] == "simulate"
+            && e["objectIds"]
+                .as_array()
+                .is_some_and(|ids| ids.contains(&run["id"]))),
+        "{trail}"
+    );
+}
+
+#[tokio::test]
+async fn a_queued_simulation_is_cancelled_and_says_so() {
+    let app = spawn_app().await;
+    let pathway = app.import(&stroke_document()).await;
+    let start = |patients: i64| {
+        let app = &app;
+        let id = pathway["id"].clone();
+        async move {
+            app.data(
+                "mutation($p: ID!, $n: Int!) { simulate(pathwayId: $p, scenario: {patients: $n}) { id status } }",
+                json!({"p": id, "n": patients}),
+            )
+            .await["simulate"]["id"]
+                .clone()
+        }
+    };
+    // One run at a time per server: the second waits behind the first.
+    let first = start(2_000_000).await;
+    let second = start(20_000).await;
+    let cancelled = app
+        .data(
+            "mutation($id: ID!) { cancelSimulation(id: $id) { id cancelRequested } }",
+            json!({"id": second}),
+        )
+        .await;
+    assert_eq!(cancelled["cancelSimulation"]["cancelRequested"], true);
+    app.data(
+        "mutation($id: ID!) { cancelSimulation(id: $id) { id } }",
+        json!({"id": first}),
+    )
+    .await;
+    let second = ended(&app, &second).await;
+    assert_eq!(second["status"], "CANCELLED", "{second}");
+    assert!(second["result"].is_null());
+    let first = ended(&app, &first).await;
+    // Stopped part-way, unless it was already done when it looked for the cancellation.
+    assert!(
+        matches!(first["status"].as_str(), Some("CANCELLED" | "FINISHED")),
+        "{first}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_scenario_is_refused_by_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let pathway = app.import(&stroke_document()).await;
+    let mut no_demand = stroke_document();
+    no_demand.as_object_mut().unwrap().remove("demandPerDay");
+    no_demand["name"] = json!("No demand");
+    let undemanded = app.import(&no_demand).await;
+    let cases = [
+        (&pathway, "{replications: 1}", "scenario.replications"),
+        (
+            &pathway,
+            "{servers: [{stepKey: \"ward\", servers: 3}]}",
+            "scenario.servers[0].stepKey",
+        ),
+        (&pathway, "{patients: 5}", "scenario.patients"),
+        (&pathway, "{warmUpMinutes: -5}", "scenario.warmUpMinutes"),
+        (&undemanded, "{}", "pathwayId.demandPerDay"),
+    ];
+    for (target, scenario, expected) in cases {
+        let error = app
+            .error(
+                &format!(
+                    "mutation($p: ID!) {{ simulate(pathwayId: $p, scenario: {scenario}) {{ id }} }}"
+                ),
+                json!({"p": target["id"]}),
+            )
+            .await;
+        assert_eq!(code(&error), "VALIDATION", "{scenario}: {error}");
+        assert_eq!(field(&error), expected, "{scenario}: {error}");
+    }
+    for target in [&pathway, &undemanded] {
+        let listed = app
+            .data(
+                "query($p: ID!) { pathway(id: $p) { simulations { totalCount } } }",
+                json!({"p": target["id"]}),
+            )
+            .await;
+        assert_eq!(listed["pathway"]["simulations"]["totalCount"], 0);
+    }
+}
