@@ -40,6 +40,10 @@ pub struct SimulateArgs {
     /// `table` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Also write the two charts into this folder: lead-time.svg (the distribution) and
+    /// queues.svg (queue lengths over time).
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 }
 
 fn parse_servers(text: &str) -> Result<(String, u32), String> {
@@ -118,11 +122,45 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     .map_err(|_| anyhow::anyhow!("the simulation failed"))?
     .context("the simulation was stopped")?;
     let seconds = started.elapsed().as_secs_f64();
+    if let Some(dir) = &args.charts {
+        write_charts(dir, &parsed.header.name, &result)?;
+    }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         Format::Table => print!("{}", table(&parsed.header.name, &model, &result, seconds)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_charts(dir: &std::path::Path, name: &str, r: &SimulationResult) -> anyhow::Result<()> {
+    use engine::render::simulation_chart::{Bar, lead_time_svg, queue_length_svg};
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let bars: Vec<Bar> = (r.lead_time_distribution.iter())
+        .map(|b| Bar {
+            from_minutes: b.from_minutes,
+            to_minutes: b.to_minutes,
+            share: b.share,
+        })
+        .collect();
+    let lead = lead_time_svg(
+        &format!("{name}: simulated lead time"),
+        &bars,
+        r.lead_time_minutes.mean,
+        r.lead_time_minutes.p90,
+    );
+    let series: Vec<(&str, &[f64])> = (r.over_time.queue_length.iter())
+        .map(|q| (q.key.as_str(), q.values.as_slice()))
+        .collect();
+    let queues = queue_length_svg(
+        &format!("{name}: queue lengths"),
+        r.over_time.interval_minutes,
+        &series,
+    );
+    for (file, svg) in [("lead-time.svg", lead), ("queues.svg", queues)] {
+        let path = dir.join(file);
+        std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn hours(minutes: f64) -> String {

@@ -547,6 +547,14 @@ fn simulate_answers_the_stroke_unit_question_with_intervals() {
     assert!(hi9 < lo7, "9 beds {hi9} vs 7 beds {lo7}");
     // The same seed gives the same answer.
     assert_eq!(simulate(&[]), seven);
+    // And the charts, when asked for.
+    let dir = tempfile::tempdir().unwrap();
+    let charts = dir.path().join("charts");
+    simulate(&["--charts", charts.to_str().unwrap()]);
+    for file in ["lead-time.svg", "queues.svg"] {
+        let svg = std::fs::read_to_string(charts.join(file)).unwrap();
+        assert!(svg.starts_with("<svg") && !svg.contains("NaN"), "{file}");
+    }
 }
 
 #[test]

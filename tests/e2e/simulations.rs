@@ -105,6 +105,21 @@ async fn a_simulation_runs_in_the_background_and_gives_what_the_command_line_giv
         Some(40)
     );
 
+    // Its two charts: 40 bars, and a line for each of the two steps with servers.
+    let charts = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Simulation { result { leadTimeChartSvg queueLengthChartSvg } } } }",
+            json!({"id": run["id"]}),
+        )
+        .await["node"]["result"]
+        .clone();
+    let lead = charts["leadTimeChartSvg"].as_str().expect("svg");
+    let queues = charts["queueLengthChartSvg"].as_str().expect("svg");
+    assert!(lead.starts_with("<svg") && queues.starts_with("<svg"));
+    assert_eq!(lead.matches(r#"class="bar""#).count(), 40);
+    assert_eq!(queues.matches(r#"class="queue""#).count(), 2);
+    assert!(!lead.contains("NaN") && !queues.contains("NaN"));
+
     // Listed with its pathway, and in the audit trail of the pathway's owner.
     let listed = app
         .data(

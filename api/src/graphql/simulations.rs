@@ -6,6 +6,7 @@ use super::context::{change, db, parse_id};
 use crate::store::simulations::{self as store, RunStatus, Scenario, ServersChange};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use engine::render::simulation_chart::{Bar, lead_time_svg, queue_length_svg};
 use serde::Deserialize;
 
 /// Where a simulation is.
@@ -202,7 +203,7 @@ pub struct OverTimeView {
 
 /// What a simulation found.
 #[derive(SimpleObject, Deserialize)]
-#[graphql(name = "SimulationResult")]
+#[graphql(name = "SimulationResult", complex)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultView {
     /// Replications run.
@@ -236,6 +237,37 @@ pub struct ResultView {
     pub unfinished_patients: i64,
     /// Patients turned away at START because its queue was full.
     pub turned_away_patients: i64,
+}
+
+#[async_graphql::ComplexObject]
+impl ResultView {
+    /// The lead-time distribution as an SVG bar chart, the mean and 90th percentile marked.
+    async fn lead_time_chart_svg(&self) -> String {
+        let bars: Vec<Bar> = (self.lead_time_distribution.iter())
+            .map(|b| Bar {
+                from_minutes: b.from_minutes,
+                to_minutes: b.to_minutes,
+                share: b.share,
+            })
+            .collect();
+        lead_time_svg(
+            "Simulated lead time",
+            &bars,
+            self.lead_time_minutes.mean,
+            self.lead_time_minutes.p90,
+        )
+    }
+    /// Queue lengths over the measured time as an SVG line chart (the longest eight).
+    async fn queue_length_chart_svg(&self) -> String {
+        let series: Vec<(&str, &[f64])> = (self.over_time.queue_length.iter())
+            .map(|q| (q.key.as_str(), q.values.as_slice()))
+            .collect();
+        queue_length_svg(
+            "Simulated queue lengths",
+            self.over_time.interval_minutes,
+            &series,
+        )
+    }
 }
 
 /// One simulation run of a pathway version.

@@ -5,6 +5,7 @@
 pub mod layout;
 pub mod log_map;
 pub mod pathway_map;
+pub mod simulation_chart;
 pub mod spc_chart;
 pub mod text;
 
