@@ -267,7 +267,10 @@ impl SimulationModel {
     }
 }
 
-fn arrivals_from(demand: Option<f64>, input: &ArrivalInput) -> Result<Arrivals, InputErrors> {
+pub(crate) fn arrivals_from(
+    demand: Option<f64>,
+    input: &ArrivalInput,
+) -> Result<Arrivals, InputErrors> {
     let mut errors = InputErrors::default();
     let weights_to_rates = |weights: &[f64], scale: f64, errors: &mut InputErrors| {
         let mut per_minute = Box::new([0.0; HOURS_PER_WEEK]);

@@ -672,3 +672,62 @@ pub(crate) fn default_warm_up(model: &SimulationModel) -> f64 {
         .max(7.0 * DAY)
         .max((5.0 * relaxation).min(cap))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulation::model::ArrivalInput;
+    use rand::SeedableRng;
+
+    fn arrivals(input: &ArrivalInput, demand: f64) -> Arrivals {
+        super::super::model::arrivals_from(Some(demand), input).expect("arrivals")
+    }
+
+    #[test]
+    fn arrivals_by_hour_come_only_in_the_hours_given_at_the_pathways_rate() {
+        // Weekdays 08:00-18:00 only, twice as many from 08:00 to 09:00.
+        let mut weights = vec![0.0; HOURS_PER_WEEK];
+        for day in 0..5 {
+            for hour in 8..18 {
+                weights[day * 24 + hour] = if hour == 8 { 2.0 } else { 1.0 };
+            }
+        }
+        let a = arrivals(&ArrivalInput::ByHour(weights.clone()), 20.0);
+        assert!((a.mean_rate() * DAY - 20.0).abs() < 1e-9);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut t = 0.0;
+        let mut per_hour = vec![0u64; HOURS_PER_WEEK];
+        let weeks = 400.0;
+        while let Some(next) = next_arrival(&a, t, &mut rng, 0) {
+            if next > weeks * 7.0 * DAY {
+                break;
+            }
+            per_hour[hour_of_week(next)] += 1;
+            t = next;
+        }
+        let total: u64 = per_hour.iter().sum();
+        // 20 a day for 7 days a week, all within the weekday hours.
+        let expected = 20.0 * 7.0 * weeks;
+        assert!(
+            (total as f64 - expected).abs() < 3.0 * expected.sqrt(),
+            "{total}"
+        );
+        for (hour, &count) in per_hour.iter().enumerate() {
+            if weights[hour] == 0.0 {
+                assert_eq!(count, 0, "hour {hour}");
+            }
+        }
+        let (eight, nine) = (per_hour[8] as f64, per_hour[9] as f64);
+        assert!((eight / nine - 2.0).abs() < 0.15, "{eight} vs {nine}");
+    }
+
+    #[test]
+    fn replayed_arrivals_come_in_order_and_then_stop() {
+        let a = arrivals(&ArrivalInput::Replay(vec![30.0, 10.0, 20.0]), 1.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let got: Vec<Option<f64>> = (0..4).map(|i| next_arrival(&a, 0.0, &mut rng, i)).collect();
+        assert_eq!(got, [Some(10.0), Some(20.0), Some(30.0), None]);
+        let bad = super::super::model::arrivals_from(None, &ArrivalInput::Replay(vec![5.0, -1.0]));
+        assert_eq!(bad.unwrap_err().0[0].field, "arrivals[1]");
+    }
+}
