@@ -47,6 +47,28 @@ fn frame(svg: &mut Svg, title: &str, y_label: &str, x_label: &str) {
     svg.text(16.0, TOP - 8.0, y_label, r##"fill="#425563""##);
 }
 
+/// Five labels on each axis: minutes from 0 to `end` along the bottom, values from 0 to `top`
+/// (placed by `y`, written by `label`) up the left.
+fn ticks(svg: &mut Svg, end: f64, top: f64, y: &dyn Fn(f64) -> f64, label: impl Fn(f64) -> String) {
+    let plot_w = WIDTH - RIGHT - LEFT;
+    for i in 0..=4 {
+        let minutes = end * i as f64 / 4.0;
+        svg.text(
+            LEFT + plot_w * i as f64 / 4.0,
+            HEIGHT - BOTTOM + 16.0,
+            &minutes_label(minutes),
+            r##"text-anchor="middle" fill="#425563""##,
+        );
+        let v = top * i as f64 / 4.0;
+        svg.text(
+            LEFT - 6.0,
+            y(v) + 4.0,
+            &label(v),
+            r##"text-anchor="end" fill="#425563""##,
+        );
+    }
+}
+
 /// The lead-time distribution as bars, with the mean and the 90th percentile marked. O(bars).
 pub fn lead_time_svg(title: &str, bars: &[Bar], mean: f64, p90: f64) -> String {
     let mut svg = Svg::new(WIDTH, HEIGHT, title);
@@ -93,22 +115,9 @@ pub fn lead_time_svg(title: &str, bars: &[Bar], mean: f64, p90: f64) -> String {
             );
         }
     }
-    for i in 0..=4 {
-        let minutes = end * i as f64 / 4.0;
-        svg.text(
-            x(minutes),
-            HEIGHT - BOTTOM + 16.0,
-            &minutes_label(minutes),
-            r##"text-anchor="middle" fill="#425563""##,
-        );
-        let share = top_share * i as f64 / 4.0;
-        svg.text(
-            LEFT - 6.0,
-            y(share) + 4.0,
-            &format!("{:.0}%", share * 100.0),
-            r##"text-anchor="end" fill="#425563""##,
-        );
-    }
+    ticks(&mut svg, end, top_share, &y, |share| {
+        format!("{:.0}%", share * 100.0)
+    });
     svg.finish()
 }
 
@@ -175,22 +184,7 @@ pub fn queue_length_svg(title: &str, interval_minutes: f64, series: &[(&str, &[f
             r##"fill="#1B2631""##,
         );
     }
-    for i in 0..=4 {
-        let minutes = end * i as f64 / 4.0;
-        svg.text(
-            LEFT + plot_w * i as f64 / 4.0,
-            HEIGHT - BOTTOM + 16.0,
-            &minutes_label(minutes),
-            r##"text-anchor="middle" fill="#425563""##,
-        );
-        let v = top * i as f64 / 4.0;
-        svg.text(
-            LEFT - 6.0,
-            y(v) + 4.0,
-            &format!("{v:.1}"),
-            r##"text-anchor="end" fill="#425563""##,
-        );
-    }
+    ticks(&mut svg, end, top, &y, |v| format!("{v:.1}"));
     svg.finish()
 }
 
