@@ -368,7 +368,7 @@ mod tests {
                 ("demandPerDay", "expected a number, got the text \"lots\""),
                 (
                     "steps[0].touchMinuts",
-                    "'touchMinuts' is not a field here; the fields are key, name, kind, organisation, site, activityCode, touchMinutes, valueClass, wasteKinds, dataItems, capacityPerDay, percentCompleteAccurate"
+                    "'touchMinuts' is not a field here; the fields are key, name, kind, organisation, site, activityCode, touchMinutes, valueClass, wasteKinds, dataItems, capacityPerDay, percentCompleteAccurate, servers, serviceTime, schedule, queueCapacity"
                 ),
                 (
                     "steps[1].touchMinutes",
