@@ -231,3 +231,48 @@ async fn a_bad_scenario_is_refused_by_field_and_nothing_is_stored() {
         assert_eq!(listed["pathway"]["simulations"]["totalCount"], 0);
     }
 }
+
+#[tokio::test]
+async fn a_run_whose_server_stopped_is_shown_failed() {
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    use sea_orm::{ConnectionTrait, Database};
+    let app = spawn_app().await;
+    let pathway = app.import(&stroke_document()).await;
+    let run = app
+        .data(
+            "mutation($p: ID!) { simulate(pathwayId: $p, scenario: {patients: 100}) { id } }",
+            json!({"p": pathway["id"]}),
+        )
+        .await["simulate"]["id"]
+        .clone();
+    assert_eq!(ended(&app, &run).await["status"], "FINISHED");
+    // As a server killed mid-run leaves it: RUNNING, last heard of a minute ago.
+    let db = Database::connect(&app.database_url)
+        .await
+        .expect("database");
+    let minute_ago = chrono::Utc::now() - chrono::Duration::seconds(60);
+    let update = Query::update()
+        .table(Alias::new("simulation_run"))
+        .value(Alias::new("status"), "RUNNING")
+        .value(Alias::new("updated_at"), minute_ago)
+        .value(
+            Alias::new("finished_at"),
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .to_owned();
+    db.execute(&update).await.expect("update");
+    let shown = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Simulation { status error } } }",
+            json!({"id": run}),
+        )
+        .await["node"]
+        .clone();
+    assert_eq!(shown["status"], "FAILED", "{shown}");
+    assert!(
+        shown["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("server running it stopped")),
+        "{shown}"
+    );
+}
