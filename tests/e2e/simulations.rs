@@ -276,3 +276,35 @@ async fn a_run_whose_server_stopped_is_shown_failed() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn one_caller_may_have_five_runs_queued_or_running() {
+    let app = spawn_app().await;
+    let pathway = app.import(&stroke_document()).await;
+    let start =
+        "mutation($p: ID!) { simulate(pathwayId: $p, scenario: {patients: 2000000}) { id } }";
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        runs.push(app.data(start, json!({"p": pathway["id"]})).await["simulate"]["id"].clone());
+    }
+    let refused = app.error(start, json!({"p": pathway["id"]})).await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    for run in &runs {
+        app.data(
+            "mutation($id: ID!) { cancelSimulation(id: $id) { id } }",
+            json!({"id": run}),
+        )
+        .await;
+    }
+    for run in &runs {
+        ended(&app, run).await;
+    }
+    // Once they have ended, another may start.
+    let again = app
+        .data(
+            start.replace("2000000", "100").as_str(),
+            json!({"p": pathway["id"]}),
+        )
+        .await;
+    assert!(again["simulate"]["id"].is_string());
+}

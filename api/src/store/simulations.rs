@@ -32,6 +32,9 @@ pub const STALE_AFTER: Duration = Duration::from_secs(30);
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// Runs kept per pathway: starting another removes the oldest finished ones.
 pub const KEPT_PER_PATHWAY: usize = 50;
+/// Runs one caller may have queued or running at once: each waits for its server's turn, so
+/// more would only hold others up.
+pub const MAX_ACTIVE_PER_CALLER: usize = 5;
 
 /// One server simulates one run at a time (a run uses every core); others wait their turn.
 static TURNS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
@@ -260,6 +263,23 @@ pub async fn start(
     let now = ctx.started_at;
     let id = Uuid::now_v7();
     let tx = begin_write(db).await?;
+    let requested_by = caller.principal_id();
+    let stale_before = now - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();
+    let active = simulation_run::Entity::find()
+        .filter(match requested_by {
+            Some(id) => simulation_run::Column::RequestedBy.eq(id),
+            None => simulation_run::Column::RequestedBy.is_null(),
+        })
+        .filter(simulation_run::Column::Status.is_in(["QUEUED", "RUNNING"]))
+        .filter(simulation_run::Column::UpdatedAt.gt(stale_before))
+        .all(&tx)
+        .await?
+        .len();
+    if active >= MAX_ACTIVE_PER_CALLER {
+        return Err(Error::Conflict(format!(
+            "you have {active} simulations queued or running, the most at once: wait for one to finish or cancel one"
+        )));
+    }
     let version = pathway::Entity::find_by_id(pathway_id)
         .one(&tx)
         .await?
@@ -269,7 +289,7 @@ pub async fn start(
         id: Set(id),
         pathway_id: Set(pathway_id),
         pathway_version: Set(version),
-        requested_by: Set(caller.principal_id()),
+        requested_by: Set(requested_by),
         scenario: Set(serde_json::to_value(&scenario).map_err(Error::internal)?),
         seed: Set(seed as i64),
         status: Set(RunStatus::Queued.as_str().into()),
