@@ -64,17 +64,8 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         Err(lines) => return Ok(report_problems(&args.file, lines)),
     };
     for (key, n) in &args.servers {
-        let Some(step) = parsed.map.steps.iter_mut().find(|s| s.key.as_str() == key) else {
-            anyhow::bail!("--servers {key}={n}: the pathway has no step '{key}'");
-        };
-        if *n == 0 || *n > engine::simulation::schedule::MAX_SERVERS {
-            anyhow::bail!(
-                "--servers {key}={n}: must be 1 to {}",
-                engine::simulation::schedule::MAX_SERVERS
-            );
-        }
-        step.servers = Some(*n);
-        step.schedule = None;
+        engine::simulation::set_servers(&mut parsed.map, key, *n)
+            .map_err(|e| anyhow::anyhow!("--servers {key}={n}: {e}"))?;
     }
     let demand = parsed.header.demand_per_day.map(|d| d.get());
     let model = match SimulationModel::new(&parsed.map, demand, &ArrivalInput::Flat) {

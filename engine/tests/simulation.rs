@@ -423,3 +423,42 @@ fn a_replayed_log_brings_exactly_its_arrivals() {
     );
     assert!((clinic.utilisation.unwrap() - 0.5).abs() < 0.05);
 }
+
+#[test]
+fn a_step_is_given_other_servers_in_place_of_its_schedule() {
+    use engine::simulation::{ServersChangeError, set_servers};
+    let doc = document(
+        10.0,
+        vec![
+            step("arrive", "START", json!({})),
+            step(
+                "clinic",
+                "ACTIVITY",
+                json!({"schedule": [{"days": ["MONDAY"], "fromHour": 8, "toHour": 12, "servers": 2}]}),
+            ),
+            step("leave", "END", json!({})),
+        ],
+        vec![
+            json!({"from": "arrive", "to": "clinic"}),
+            json!({"from": "clinic", "to": "leave"}),
+        ],
+    );
+    let mut map = PathwayDocument::from_json(doc)
+        .and_then(|d| d.parse())
+        .expect("valid")
+        .map;
+    assert_eq!(
+        set_servers(&mut map, "ward", 3),
+        Err(ServersChangeError::UnknownStep)
+    );
+    assert_eq!(
+        set_servers(&mut map, "clinic", 0),
+        Err(ServersChangeError::OutOfRange)
+    );
+    assert!(map.steps[1].schedule.is_some());
+    set_servers(&mut map, "clinic", 3).expect("changed");
+    assert_eq!(
+        (map.steps[1].servers, map.steps[1].schedule.is_none()),
+        (Some(3), true)
+    );
+}

@@ -156,26 +156,15 @@ fn prepare(
     let mut map = (*content.map).clone();
     let mut errors = engine::InputErrors::default();
     for (i, change) in scenario.servers.iter().enumerate() {
-        match map
-            .steps
-            .iter_mut()
-            .find(|s| s.key.as_str() == change.step_key)
-        {
-            None => errors.push(
+        use engine::simulation::ServersChangeError as E;
+        match engine::simulation::set_servers(&mut map, &change.step_key, change.servers) {
+            Ok(()) => {}
+            Err(E::UnknownStep) => errors.push(
                 format!("scenario.servers[{i}].stepKey"),
                 format!("the pathway has no step '{}'", change.step_key),
             ),
-            Some(_)
-                if !(1..=engine::simulation::schedule::MAX_SERVERS).contains(&change.servers) =>
-            {
-                errors.push(
-                    format!("scenario.servers[{i}].servers"),
-                    format!("must be 1 to {}", engine::simulation::schedule::MAX_SERVERS),
-                )
-            }
-            Some(step) => {
-                step.servers = Some(change.servers);
-                step.schedule = None;
+            Err(e @ E::OutOfRange) => {
+                errors.push(format!("scenario.servers[{i}].servers"), e.to_string())
             }
         }
     }

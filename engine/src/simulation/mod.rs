@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 pub use distribution::{TimeDistribution, TimeInput};
-pub use model::{ArrivalInput, ModelError, SimulationModel};
+pub use model::{ArrivalInput, ModelError, ServersChangeError, SimulationModel, set_servers};
 pub use run::RunControl;
 pub use schedule::{Schedule, SessionInput};
 pub use summary::{Estimate, SimulationResult};

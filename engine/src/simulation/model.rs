@@ -109,6 +109,35 @@ pub(crate) struct SimStep {
     pub organisation: usize,
 }
 
+/// Why a step could not be given other servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ServersChangeError {
+    /// No step has the key.
+    #[error("the pathway has no step with that key")]
+    UnknownStep,
+    /// Fewer than 1 or more than [`MAX_SERVERS`](super::schedule::MAX_SERVERS).
+    #[error("must be 1 to {}", super::schedule::MAX_SERVERS)]
+    OutOfRange,
+}
+
+/// Gives step `key` `servers` parallel servers in place of what it had (servers, a schedule or
+/// none): the what-if "what if the stroke unit had 9 beds?". O(S).
+pub fn set_servers(
+    map: &mut PathwayMap,
+    key: &str,
+    servers: u32,
+) -> Result<(), ServersChangeError> {
+    let step = (map.steps.iter_mut())
+        .find(|s| s.key.as_str() == key)
+        .ok_or(ServersChangeError::UnknownStep)?;
+    if !(1..=super::schedule::MAX_SERVERS).contains(&servers) {
+        return Err(ServersChangeError::OutOfRange);
+    }
+    step.servers = Some(servers);
+    step.schedule = None;
+    Ok(())
+}
+
 /// Why a pathway cannot be simulated.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModelError {
