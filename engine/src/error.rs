@@ -23,6 +23,8 @@ impl FieldError {
     pub fn within(mut self, prefix: &str) -> Self {
         self.field = if self.field.is_empty() {
             prefix.to_string()
+        } else if self.field.starts_with('[') {
+            format!("{prefix}{}", self.field)
         } else {
             format!("{prefix}.{}", self.field)
         };

@@ -5,6 +5,8 @@
 use crate::analysis::{Analysis, HotspotKind};
 use crate::error::InputErrors;
 use crate::pathway::{PathwayMap, Transition};
+use crate::simulation::TimeInput;
+use crate::simulation::schedule::{MAX_SERVERS, Schedule, SessionInput};
 use crate::validation::Problem;
 use crate::values::{Minutes, OdsCode, PerDay, Probability, StepKind};
 use serde::{Deserialize, Serialize};
@@ -46,6 +48,29 @@ pub enum Change {
     MergeDuplicate {
         first: String,
         second: String,
+    },
+    /// Parallel servers for simulation (in place of a schedule); `None`: as many as needed
+    /// (which also drops the queue capacity, since such a step has no queue).
+    SetServers {
+        step: String,
+        servers: Option<u32>,
+    },
+    /// Servers by sessions of the week for simulation (in place of a fixed number); empty: as
+    /// many as needed.
+    SetSchedule {
+        step: String,
+        sessions: Vec<SessionInput>,
+    },
+    /// The simulated service time; `None`: fixed at the touch time.
+    SetServiceTime {
+        step: String,
+        time: Option<TimeInput>,
+    },
+    /// The simulated delay along a transition; `None`: fixed at its wait.
+    SetDelay {
+        from: String,
+        to: String,
+        time: Option<TimeInput>,
     },
 }
 
@@ -285,17 +310,7 @@ fn apply_one(map: &mut PathwayMap, change: &Change) -> Result<(), InputErrors> {
         }
         Change::SetWaitMinutes { from, to, minutes } => {
             let minutes = Minutes::parse(*minutes).map_err(|m| single("minutes", m))?;
-            let t = map
-                .transitions
-                .iter_mut()
-                .find(|t| t.from.as_str() == from && t.to.as_str() == to)
-                .ok_or_else(|| {
-                    single(
-                        "to",
-                        format!("there is no transition from '{from}' to '{to}'"),
-                    )
-                })?;
-            t.wait_minutes = minutes;
+            find_transition(map, from, to)?.wait_minutes = minutes;
             Ok(())
         }
         Change::SetProbabilities {
@@ -375,7 +390,80 @@ fn apply_one(map: &mut PathwayMap, change: &Change) -> Result<(), InputErrors> {
             }
             remove_step(map, "second", second)
         }
+        Change::SetServers { step, servers } => {
+            let s = step_index(map, "step", step)?;
+            let step = &mut map.steps[s];
+            match servers {
+                Some(n) if !(1..=MAX_SERVERS).contains(n) => {
+                    return Err(single("servers", format!("must be 1 to {MAX_SERVERS}")));
+                }
+                Some(n) => step.servers = Some(*n),
+                None => {
+                    step.servers = None;
+                    step.queue_capacity = None;
+                }
+            }
+            step.schedule = None;
+            Ok(())
+        }
+        Change::SetSchedule { step, sessions } => {
+            let s = step_index(map, "step", step)?;
+            let schedule = if sessions.is_empty() {
+                None
+            } else {
+                Some(Schedule::parse(sessions).map_err(|e| within("sessions", e))?)
+            };
+            let step = &mut map.steps[s];
+            if schedule.is_none() {
+                step.queue_capacity = None;
+            }
+            step.schedule = schedule;
+            step.servers = None;
+            Ok(())
+        }
+        Change::SetServiceTime { step, time } => {
+            let s = step_index(map, "step", step)?;
+            map.steps[s].service_time = time
+                .as_ref()
+                .map(TimeInput::parse)
+                .transpose()
+                .map_err(|e| within("time", e))?;
+            Ok(())
+        }
+        Change::SetDelay { from, to, time } => {
+            let delay = time
+                .as_ref()
+                .map(TimeInput::parse)
+                .transpose()
+                .map_err(|e| within("time", e))?;
+            let t = find_transition(map, from, to)?;
+            t.delay = delay;
+            Ok(())
+        }
     }
+}
+
+/// `errors` with each field put under `field` (`time.sdMinutes`, `sessions[1].toHour`).
+fn within(field: &str, errors: InputErrors) -> InputErrors {
+    let mut out = InputErrors::default();
+    out.extend_within(field, errors);
+    out
+}
+
+fn find_transition<'m>(
+    map: &'m mut PathwayMap,
+    from: &str,
+    to: &str,
+) -> Result<&'m mut Transition, InputErrors> {
+    map.transitions
+        .iter_mut()
+        .find(|t| t.from.as_str() == from && t.to.as_str() == to)
+        .ok_or_else(|| {
+            single(
+                "to",
+                format!("there is no transition from '{from}' to '{to}'"),
+            )
+        })
 }
 
 /// Removes a step, joining each way in to each way out. O(S + T).
@@ -579,6 +667,109 @@ mod tests {
             ]
         );
         assert!(errors.0[5].message.contains("'s' is the START step"));
+    }
+
+    #[test]
+    fn simulation_changes_set_servers_schedules_and_times_and_name_bad_fields() {
+        use crate::values::{DistributionKind, Weekday};
+        let session = |from_hour, to_hour| SessionInput {
+            days: vec![Weekday::Monday],
+            from_hour,
+            to_hour,
+            servers: 2,
+        };
+        let lognormal = TimeInput {
+            distribution: DistributionKind::Lognormal,
+            sd_minutes: Some(4.0),
+            ..TimeInput::fixed(12.0)
+        };
+        let changed = apply(
+            &map(),
+            &[
+                Change::SetSchedule {
+                    step: "a".into(),
+                    sessions: vec![session(8, 18)],
+                },
+                Change::SetServers {
+                    step: "b".into(),
+                    servers: Some(3),
+                },
+                Change::SetServiceTime {
+                    step: "c".into(),
+                    time: Some(lognormal.clone()),
+                },
+                Change::SetDelay {
+                    from: "a".into(),
+                    to: "b".into(),
+                    time: Some(TimeInput::fixed(7.0)),
+                },
+            ],
+        )
+        .unwrap();
+        let step = |k: &str| changed.steps.iter().find(|s| s.key.as_str() == k).unwrap();
+        assert_eq!(step("a").servers, None);
+        assert_eq!(step("a").schedule.as_ref().unwrap().servers_in_hour(9), 2);
+        assert_eq!(step("b").servers, Some(3));
+        assert_eq!(step("c").service_time.as_ref().unwrap().spec(), lognormal);
+        assert_eq!(changed.transitions[1].delay.as_ref().unwrap().mean(), 7.0);
+        // Back to as many servers as needed, and times back to the map's.
+        let back = apply(
+            &changed,
+            &[
+                Change::SetSchedule {
+                    step: "a".into(),
+                    sessions: vec![],
+                },
+                Change::SetServers {
+                    step: "b".into(),
+                    servers: None,
+                },
+                Change::SetServiceTime {
+                    step: "c".into(),
+                    time: None,
+                },
+            ],
+        )
+        .unwrap();
+        assert!(!back.steps.iter().any(|s| s.has_servers()));
+        assert!(back.steps[3].service_time.is_none());
+
+        let errors = apply(
+            &map(),
+            &[
+                Change::SetServers {
+                    step: "a".into(),
+                    servers: Some(0),
+                },
+                Change::SetSchedule {
+                    step: "a".into(),
+                    sessions: vec![session(8, 30)],
+                },
+                Change::SetServiceTime {
+                    step: "a".into(),
+                    time: Some(TimeInput {
+                        sd_minutes: Some(-1.0),
+                        ..lognormal
+                    }),
+                },
+                Change::SetDelay {
+                    from: "a".into(),
+                    to: "e".into(),
+                    time: None,
+                },
+            ],
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "changes[0].servers",
+                "changes[1].sessions[0].toHour",
+                "changes[2].time.sdMinutes",
+                "changes[3].to"
+            ]
+        );
     }
 
     #[test]

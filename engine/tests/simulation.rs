@@ -462,3 +462,141 @@ fn a_step_is_given_other_servers_in_place_of_its_schedule() {
         (Some(3), true)
     );
 }
+
+/// A log of an M/M/1 step behind a delay, written by hand: Poisson arrivals at rate λ recorded
+/// at START, an exponential delay of mean `delay` (a letter: no queue), then one server with
+/// exponential service of mean `service`, first come first served (Lindley's recursion), with
+/// start and complete events.
+fn mm1_behind_a_delay_log(
+    lambda_per_minute: f64,
+    delay: f64,
+    service: f64,
+    patients: usize,
+) -> engine::events::EventLog {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Exp};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let gap = Exp::new(lambda_per_minute).unwrap();
+    let letter = Exp::new(1.0 / delay).unwrap();
+    let serve = Exp::new(1.0 / service).unwrap();
+    let mut arrivals = Vec::with_capacity(patients);
+    let mut t = 0.0;
+    for i in 0..patients {
+        t += gap.sample(&mut rng);
+        arrivals.push((i, t, t + letter.sample(&mut rng)));
+    }
+    // Served in the order patients are ready.
+    let mut by_ready = arrivals.clone();
+    by_ready.sort_by(|a, b| a.2.total_cmp(&b.2));
+    let mut free_at = 0.0f64;
+    let mut served = vec![(0.0, 0.0); patients];
+    for &(i, _, ready) in &by_ready {
+        let start = ready.max(free_at);
+        free_at = start + serve.sample(&mut rng);
+        served[i] = (start, free_at);
+    }
+    // 2025-01-06 (a Monday), in ms.
+    let origin = 1_736_121_600_000i64;
+    let ms = |minutes: f64| origin + (minutes * 60_000.0).round() as i64;
+    let mut log = engine::events::LogBuilder::new();
+    for &(i, arrived, _) in &arrivals {
+        let case = format!("P{i}");
+        let (start, end) = served[i];
+        log.push(
+            &case,
+            "ARRIVE",
+            ms(arrived),
+            None,
+            engine::events::Lifecycle::Complete,
+        );
+        log.push(
+            &case,
+            "CLINIC",
+            ms(start),
+            None,
+            engine::events::Lifecycle::Start,
+        );
+        log.push(
+            &case,
+            "CLINIC",
+            ms(end),
+            None,
+            engine::events::Lifecycle::Complete,
+        );
+    }
+    log.build()
+}
+
+#[test]
+fn calibration_takes_the_queueing_the_model_explains_off_the_waits() {
+    use engine::simulation::calibration::calibrate_simulation;
+    // λ = 0.8/30 a minute and a 30-minute service: ρ = 0.8, so the M/M/1 queue wait is
+    // ρ/(1 − ρ)·30 = 120 minutes on top of the 60-minute delay.
+    let (lambda, delay, service) = (0.8 / 30.0, 60.0, 30.0);
+    let log = mm1_behind_a_delay_log(lambda, delay, service, 30_000);
+    let parsed = PathwayDocument::from_json(document(
+        1.0,
+        vec![
+            step("arrive", "START", json!({"activityCode": "ARRIVE"})),
+            step(
+                "clinic",
+                "ACTIVITY",
+                json!({"activityCode": "CLINIC", "touchMinutes": 20, "servers": 1}),
+            ),
+            step("done", "END", json!({})),
+        ],
+        vec![
+            json!({"from": "arrive", "to": "clinic", "waitMinutes": 5}),
+            json!({"from": "clinic", "to": "done"}),
+        ],
+    ))
+    .and_then(|d| d.parse())
+    .expect("a valid document");
+    let c = calibrate_simulation(&log, &parsed.map, None).expect("calibrated");
+
+    let arrivals = c.arrivals.as_ref().expect("arrivals");
+    assert_eq!(arrivals.cases, 30_000);
+    let per_day = lambda * 1440.0;
+    assert!(
+        (arrivals.per_day / per_day - 1.0).abs() < 0.02,
+        "{arrivals:?}"
+    );
+    assert_eq!(arrivals.per_hour_of_week.len(), 168);
+
+    let clinic = &c.service_times[0];
+    assert_eq!(clinic.step, "clinic");
+    assert!((clinic.fit.time.mean_minutes.unwrap() / service - 1.0).abs() < 0.03);
+    assert!(clinic.fit.ks_p_value > 0.01, "{clinic:?}");
+
+    let letter = (c.delays.iter())
+        .find(|d| d.from == "arrive" && d.to == "clinic")
+        .expect("the delay into the clinic");
+    let waited = letter.fit.observed_mean_minutes;
+    let queue = 0.8 / 0.2 * service;
+    assert!(
+        (waited - (delay + queue)).abs() < 0.1 * (delay + queue),
+        "{letter:?}"
+    );
+    assert!(
+        (letter.queueing_minutes / queue - 1.0).abs() < 0.15,
+        "the model's queueing {} against M/M/1's {queue}",
+        letter.queueing_minutes
+    );
+    // The wait (a delay plus an M/M/1 queue's wait, often 0) has no one shape: its observed
+    // durations are kept, scaled to the mean left once the queueing is taken off.
+    let calibrated = letter.delay.parse().expect("a valid delay").mean();
+    assert!(
+        (calibrated - delay).abs() < 0.15 * delay,
+        "delay {calibrated} against the true {delay} (the wait was {waited})"
+    );
+    // The calibrated model, simulated, gives the log's wait again.
+    let map = engine::whatif::apply(&parsed.map, &c.changes).expect("changes apply");
+    let model = SimulationModel::new(&map, None, &arrivals.input()).expect("a model");
+    let result = run(&model, 100_000, 10, 3, 30.0 * 1440.0);
+    let simulated =
+        result.where_the_time_goes.transition_delay.mean + result.where_the_time_goes.queueing.mean;
+    assert!(
+        (simulated / waited - 1.0).abs() < 0.05,
+        "simulated wait {simulated} against the log's {waited}"
+    );
+}

@@ -106,10 +106,7 @@ pub fn fit(durations: &[f64]) -> Option<Fit> {
     let var_log = logs.iter().map(|l| (l - mean_log).powi(2)).sum::<f64>() / n;
     if var_log > 0.0 {
         let sigma = var_log.sqrt();
-        let ll = -sum_log
-            - n * sigma.ln()
-            - n / 2.0 * (2.0 * std::f64::consts::PI).ln()
-            - n / 2.0;
+        let ll = -sum_log - n * sigma.ln() - n / 2.0 * (2.0 * std::f64::consts::PI).ln() - n / 2.0;
         let m = (mean_log + var_log / 2.0).exp();
         candidates.push(Candidate {
             distribution: DistributionKind::Lognormal,
@@ -321,7 +318,10 @@ mod tests {
                     x.iter().map(|&v| d.ln_pdf(v)).sum()
                 }
             };
-            assert!((ll - c.log_likelihood).abs() < 1e-6 * ll.abs(), "{c:?} {ll}");
+            assert!(
+                (ll - c.log_likelihood).abs() < 1e-6 * ll.abs(),
+                "{c:?} {ll}"
+            );
         }
     }
 

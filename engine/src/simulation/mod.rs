@@ -6,6 +6,7 @@
 //! parallel across cores); every figure comes with its 95% confidence interval across them. The
 //! same model, settings and seed give the same result on every machine.
 
+pub mod calibration;
 pub mod distribution;
 pub mod fit;
 pub mod model;
