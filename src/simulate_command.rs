@@ -4,6 +4,7 @@
 use crate::{Format, problem_lines, read_document, report_problems};
 use anyhow::Context;
 use clap::Args;
+use engine::simulation::calibration::{SimulationCalibration, calibrate_simulation};
 use engine::simulation::{
     ArrivalInput, ModelError, RunControl, RunSettings, SimulationModel, SimulationResult, simulate,
 };
@@ -44,6 +45,28 @@ pub struct SimulateArgs {
     /// queues.svg (queue lengths over time).
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,
+    /// Calibrate the simulation from this event log first (CSV or XES, read as `qiflow mine`
+    /// reads it): arrivals by hour of the week from the cases' first events, service times
+    /// fitted from start and complete events, transition delays from the waits net of the
+    /// queueing the model explains, and probabilities, waits and touch times as `calibrate`
+    /// sets them. The fits are printed before the result.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// With --log: replay the log's case start times instead of drawing arrivals from its
+    /// hourly profile (the run then lasts as long as the log's patients).
+    #[arg(long, requires = "log")]
+    pub replay: bool,
+    #[command(flatten)]
+    pub reading: crate::read_args::ReadArgs,
+}
+
+/// `--format json` with `--log`: the result, with the calibration beside it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CalibratedOutput<'a> {
+    #[serde(flatten)]
+    result: &'a SimulationResult,
+    calibration: &'a SimulationCalibration,
 }
 
 fn parse_servers(text: &str) -> Result<(String, u32), String> {
@@ -63,24 +86,46 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         Ok(p) => p,
         Err(lines) => return Ok(report_problems(&args.file, lines)),
     };
+    let mut demand = parsed.header.demand_per_day.map(|d| d.get());
+    let mut arrivals = ArrivalInput::Flat;
+    let mut calibration = None;
+    if let Some(file) = &args.log {
+        let log = match crate::mine_command::read(
+            file,
+            &args
+                .reading
+                .options(engine::events::bounded::MAX_FIELD_BYTES)?,
+        )? {
+            Ok((log, _)) => log,
+            Err(errors) => anyhow::bail!(
+                "{}: {} row error(s)\n{}",
+                file.display(),
+                errors.len(),
+                crate::mine_command::row_error_lines(&errors)
+            ),
+        };
+        let c = match calibrate_simulation(&log, &parsed.map, demand) {
+            Ok(c) => c,
+            Err(e) => return Ok(model_problems(&args.file, e)),
+        };
+        parsed.map = engine::whatif::apply(&parsed.map, &c.changes)
+            .map_err(|e| anyhow::anyhow!("the calibration did not apply: {e}"))?;
+        if let Some(profile) = &c.arrivals {
+            demand = Some(profile.per_day);
+            arrivals = profile.input();
+        }
+        if args.replay {
+            arrivals = ArrivalInput::Replay(case_starts(&log));
+        }
+        calibration = Some(c);
+    }
     for (key, n) in &args.servers {
         engine::simulation::set_servers(&mut parsed.map, key, *n)
             .map_err(|e| anyhow::anyhow!("--servers {key}={n}: {e}"))?;
     }
-    let demand = parsed.header.demand_per_day.map(|d| d.get());
-    let model = match SimulationModel::new(&parsed.map, demand, &ArrivalInput::Flat) {
+    let model = match SimulationModel::new(&parsed.map, demand, &arrivals) {
         Ok(m) => m,
-        Err(ModelError::Problems(problems)) => {
-            return Ok(report_problems(&args.file, problem_lines(&problems)));
-        }
-        Err(ModelError::Input(errors)) => {
-            let lines = errors
-                .0
-                .iter()
-                .map(|e| format!("INVALID_FIELD {e}"))
-                .collect();
-            return Ok(report_problems(&args.file, lines));
-        }
+        Err(e) => return Ok(model_problems(&args.file, e)),
     };
     let settings = RunSettings {
         patients: args.patients,
@@ -116,11 +161,108 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.charts {
         write_charts(dir, &parsed.header.name, &result)?;
     }
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
-        Format::Table => print!("{}", table(&parsed.header.name, &model, &result, seconds)),
+    match (args.format, &calibration) {
+        (Format::Json, None) => println!("{}", serde_json::to_string_pretty(&result)?),
+        (Format::Json, Some(calibration)) => println!(
+            "{}",
+            serde_json::to_string_pretty(&CalibratedOutput {
+                result: &result,
+                calibration
+            })?
+        ),
+        (Format::Table, _) => {
+            if let Some(c) = &calibration {
+                print!("{}", calibration_table(c));
+            }
+            print!("{}", table(&parsed.header.name, &model, &result, seconds));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn model_problems(file: &std::path::Path, error: ModelError) -> ExitCode {
+    match error {
+        ModelError::Problems(problems) => report_problems(file, problem_lines(&problems)),
+        ModelError::Input(errors) => {
+            let lines = errors
+                .0
+                .iter()
+                .map(|e| format!("INVALID_FIELD {e}"))
+                .collect();
+            report_problems(file, lines)
+        }
+    }
+}
+
+/// The cases' first events, in minutes from the earliest, in order.
+fn case_starts(log: &engine::events::EventLog) -> Vec<f64> {
+    let mut starts: Vec<i64> = log
+        .cases()
+        .filter_map(|c| c.time_ms.first().copied())
+        .collect();
+    starts.sort_unstable();
+    let first = starts.first().copied().unwrap_or(0);
+    starts
+        .iter()
+        .map(|&t| (t - first) as f64 / 60_000.0)
+        .collect()
+}
+
+/// What calibration found, for people: arrivals, each fit with its goodness of fit, notes.
+fn calibration_table(c: &SimulationCalibration) -> String {
+    let mut out = String::new();
+    if let Some(a) = &c.arrivals {
+        let busiest = (a.per_hour_of_week.iter().enumerate())
+            .max_by(|x, y| x.1.total_cmp(y.1))
+            .map(|(h, r)| {
+                let day = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][h / 24];
+                format!(", busiest hour {day} {:02}:00 ({r:.2} an hour)", h % 24)
+            })
+            .unwrap_or_else(|| " (flat: the log spans under four weeks)".into());
+        let _ = writeln!(
+            out,
+            "Calibrated from the log: {} cases, {:.2} arrivals a day{busiest}",
+            a.cases, a.per_day
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<40} {:>7} {:<12} {:>12} {:>12} {:>8} {:>8}",
+        "fitted", "seen", "shape", "mean", "sd", "KS D", "KS p"
+    );
+    let row = |out: &mut String,
+               name: String,
+               fit: &engine::simulation::fit::Fit,
+               time: &engine::simulation::TimeInput| {
+        let mean = time.parse().map(|d| hours(d.mean())).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{:<40} {:>7} {:<12} {:>12} {:>12} {:>8.3} {:>8.3}",
+            name,
+            fit.observations,
+            time.distribution.to_string(),
+            mean,
+            time.sd_minutes.map(hours).unwrap_or_else(|| "-".into()),
+            fit.ks_statistic,
+            fit.ks_p_value
+        );
+    };
+    for s in &c.service_times {
+        row(&mut out, format!("service {}", s.step), &s.fit, &s.fit.time);
+    }
+    for d in &c.delays {
+        row(
+            &mut out,
+            format!("delay {} → {}", d.from, d.to),
+            &d.fit,
+            &d.delay,
+        );
+    }
+    for note in &c.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    let _ = writeln!(out);
+    out
 }
 
 fn write_charts(dir: &std::path::Path, name: &str, r: &SimulationResult) -> anyhow::Result<()> {

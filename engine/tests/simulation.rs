@@ -593,8 +593,14 @@ fn calibration_takes_the_queueing_the_model_explains_off_the_waits() {
     let map = engine::whatif::apply(&parsed.map, &c.changes).expect("changes apply");
     let model = SimulationModel::new(&map, None, &arrivals.input()).expect("a model");
     let result = run(&model, 100_000, 10, 3, 30.0 * 1440.0);
-    let simulated =
+    let simulated = result.steps[1].wait_before_minutes.mean;
+    let per_patient =
         result.where_the_time_goes.transition_delay.mean + result.where_the_time_goes.queueing.mean;
+    // One visit per patient: the wait before the clinic is all the waiting there is.
+    assert!(
+        (simulated / per_patient - 1.0).abs() < 1e-6,
+        "{simulated} {per_patient}"
+    );
     assert!(
         (simulated / waited - 1.0).abs() < 0.05,
         "simulated wait {simulated} against the log's {waited}"

@@ -579,3 +579,199 @@ fn simulate_names_what_is_wrong() {
     assert!(out.contains("steps[3].queueCapacity"), "{out}");
     assert!(!out.contains("steps[2]"), "{out}");
 }
+
+/// The demo's event log as CSV, as an export from a patient administration system would give it.
+fn demo_log_csv() -> std::path::PathBuf {
+    use engine::events::Lifecycle;
+    let mut csv = String::from("case_id,activity,timestamp,organisation,lifecycle\n");
+    for (case, activity, ms, organisation, lifecycle) in api::demo::demo_events() {
+        let at = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+        let lifecycle = match lifecycle {
+            Lifecycle::Start => "start",
+            Lifecycle::Complete => "complete",
+            _ => "",
+        };
+        csv.push_str(&format!(
+            "{case},{activity},{},{organisation},{lifecycle}\n",
+            at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        ));
+    }
+    let path = std::env::temp_dir().join(format!("qiflow-demo-log-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+#[test]
+fn simulate_calibrated_from_the_demo_log_reproduces_its_lead_time_and_waits() {
+    use engine::events::Lifecycle;
+    use std::collections::HashMap;
+    // The log cannot see moves into END steps (they have no activity code): its lead time ends
+    // at the last recorded event. To compare like with like, those waits are 0 here.
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("api/src/demo/hip_fracture.json").unwrap())
+            .unwrap();
+    let ends: Vec<String> = (document["steps"].as_array().unwrap().iter())
+        .filter(|s| s["kind"] == "END")
+        .map(|s| s["key"].as_str().unwrap().to_string())
+        .collect();
+    for t in document["transitions"].as_array_mut().unwrap() {
+        if ends.iter().any(|e| t["to"] == e.as_str()) {
+            t["waitMinutes"] = json!(0);
+        }
+    }
+    let steps = document["steps"].as_array().unwrap().clone();
+    let step_of: HashMap<&str, &str> = (steps.iter())
+        .filter_map(|s| Some((s["activityCode"].as_str()?, s["key"].as_str()?)))
+        .collect();
+    let touch: HashMap<&str, f64> = (steps.iter())
+        .map(|s| {
+            (
+                s["key"].as_str().unwrap(),
+                s["touchMinutes"].as_f64().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    let transitions: Vec<(String, String)> = (document["transitions"].as_array().unwrap().iter())
+        .map(|t| {
+            (
+                t["from"].as_str().unwrap().into(),
+                t["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let file = write(&document);
+
+    // The log's figures, worked out here: each case's lead time (first to last event), and for
+    // each step the mean wait before it (from the end of the visit before, along a transition
+    // of the map, to the step's first event), leaving out activities the map does not have.
+    let mut cases: HashMap<String, Vec<(i64, &str, Lifecycle)>> = HashMap::new();
+    let events = api::demo::demo_events();
+    for (case, activity, ms, _, lifecycle) in &events {
+        if let Some(step) = step_of.get(activity.as_str()) {
+            cases
+                .entry(case.clone())
+                .or_default()
+                .push((*ms, step, *lifecycle));
+        }
+    }
+    let mut lead_times = Vec::new();
+    let mut waits: HashMap<&str, (f64, u32)> = HashMap::new();
+    for events in cases.values() {
+        lead_times.push((events.last().unwrap().0 - events[0].0) as f64 / 60_000.0);
+        // Visits: a start event and the completion after it are one visit.
+        let mut visits: Vec<(&str, i64, i64)> = Vec::new();
+        for &(ms, step, lifecycle) in events {
+            match visits.last_mut() {
+                Some(v) if v.0 == step && lifecycle == Lifecycle::Complete && v.1 == v.2 => {
+                    v.2 = ms
+                }
+                _ => visits.push((step, ms, ms)),
+            }
+        }
+        for pair in visits.windows(2) {
+            let (from, to) = (pair[0].0, pair[1].0);
+            if transitions.iter().any(|(a, b)| a == from && b == to) {
+                let w = waits.entry(to).or_default();
+                w.0 += (pair[1].1 - pair[0].2) as f64 / 60_000.0;
+                w.1 += 1;
+            }
+        }
+    }
+    lead_times.sort_by(f64::total_cmp);
+    let log_median = lead_times[lead_times.len() / 2];
+
+    let log = demo_log_csv();
+    let (status, out) = qiflow(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--patients",
+        "100000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(status, 0, "{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let c = &r["calibration"];
+    // The generator's known parameters: surgery lasts a lognormal time of median 90 minutes and
+    // σ = 0.45 in the logs: mean 90·e^(σ²/2), sd mean·√(e^σ² − 1).
+    let surgery = &c["serviceTimes"][0];
+    assert_eq!(surgery["step"], "surgery");
+    assert_eq!(surgery["fit"]["time"]["distribution"], "LOGNORMAL");
+    let mean = 90.0 * (0.45f64.powi(2) / 2.0).exp();
+    let sd = mean * (0.45f64.powi(2).exp() - 1.0).sqrt();
+    let fitted = &surgery["fit"]["time"];
+    assert!(
+        (fitted["meanMinutes"].as_f64().unwrap() / mean - 1.0).abs() < 0.05,
+        "{fitted}"
+    );
+    assert!(
+        (fitted["sdMinutes"].as_f64().unwrap() / sd - 1.0).abs() < 0.1,
+        "{fitted}"
+    );
+    assert!(surgery["fit"]["ksPValue"].as_f64().unwrap() > 0.05);
+    assert_eq!(c["arrivals"]["cases"], 2000);
+    assert_eq!(
+        c["arrivals"]["perHourOfWeek"].as_array().unwrap().len(),
+        168
+    );
+
+    let median = r["leadTimeMinutes"]["median"].as_f64().unwrap();
+    assert!(
+        (median / log_median - 1.0).abs() < 0.03,
+        "simulated median lead time {median:.0} min, the log's {log_median:.0} min"
+    );
+    let mut compared = 0;
+    for step in r["steps"].as_array().unwrap() {
+        let key = step["key"].as_str().unwrap();
+        let Some(&(sum, n)) = waits.get(key) else {
+            continue;
+        };
+        // The log marks only the completion of every step but surgery, so its wait holds the
+        // step's own service.
+        let service = if key == "surgery" { 0.0 } else { touch[key] };
+        let simulated = step["waitBeforeMinutes"]["mean"].as_f64().unwrap() + service;
+        let logged = sum / n as f64;
+        eprintln!("{key}: simulated {simulated:.1}, log {logged:.1} ({n} waits)");
+        assert!(
+            (simulated / logged - 1.0).abs() < 0.03,
+            "{key}: simulated wait {simulated:.1} min, the log's {logged:.1} min"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 13);
+    eprintln!("median lead time: simulated {median:.0}, log {log_median:.0}");
+
+    // For people: the fits and their goodness of fit before the result.
+    let (status, out) = qiflow(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--patients",
+        "2000",
+    ]);
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.starts_with("Calibrated from the log: 2000 cases"),
+        "{out}"
+    );
+    assert!(out.contains("KS p"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("service surgery") && l.contains("LOGNORMAL")),
+        "{out}"
+    );
+    // A log that cannot be read is named with its rows.
+    let bad = std::env::temp_dir().join(format!("qiflow-bad-log-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&bad, "case_id,activity,timestamp\n1,A,not a time\n").unwrap();
+    let (status, _, err) = qiflow_full(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--log",
+        bad.to_str().unwrap(),
+    ]);
+    assert_ne!(status, Some(0));
+    assert!(err.contains("row 2"), "{err}");
+}

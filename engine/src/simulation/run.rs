@@ -59,6 +59,9 @@ pub(crate) struct StepOutcome {
     pub max_queue: u32,
     /// Services finished within the window.
     pub served: u64,
+    /// Transition delays of measured patients on their way here, summed, and how many moves.
+    pub delay_in: f64,
+    pub moves_in: u64,
 }
 
 /// What one replication measured.
@@ -567,6 +570,9 @@ impl Loop<'_> {
         if patient.measured {
             // A transition's delay counts against the organisation the patient goes to.
             self.out.organisation_parts[next.organisation][DELAY] += delay;
+            let into = &mut self.out.steps[e.to];
+            into.delay_in += delay;
+            into.moves_in += 1;
         }
         if matches!(next.servers, Servers::Unlimited) {
             // Nobody queues at a step with as many servers as needed: its service starts on

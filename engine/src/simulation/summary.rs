@@ -133,6 +133,9 @@ pub struct StepResult {
     pub blocked_minutes: Estimate,
     /// Services finished per day.
     pub visits_per_day: Estimate,
+    /// The wait before each visit, as a log shows it: the delay along the transition taken to
+    /// get here plus the queue wait.
+    pub wait_before_minutes: Estimate,
 }
 
 /// Minutes per patient in one organisation.
@@ -318,6 +321,13 @@ pub(crate) fn summarise(
                 .unwrap_or(0),
             blocked_minutes: per(&|o| o.steps[s].blocked / finished(o), &outcomes),
             visits_per_day: per(&|o| o.steps[s].served as f64 / days(o), &outcomes),
+            wait_before_minutes: Estimate::of(
+                &(outcomes.iter().zip(&means))
+                    .map(|(o, queue)| {
+                        o.steps[s].delay_in / o.steps[s].moves_in.max(1) as f64 + queue
+                    })
+                    .collect::<Vec<_>>(),
+            ),
         });
     }
     let over_time = over_time(model, series_interval, &outcomes);
