@@ -606,3 +606,64 @@ fn calibration_takes_the_queueing_the_model_explains_off_the_waits() {
         "simulated wait {simulated} against the log's {waited}"
     );
 }
+
+#[test]
+fn a_change_s_difference_holds_the_erlang_c_difference() {
+    use engine::simulation::difference::differences;
+    use engine::whatif::{Change, apply};
+    // Seven servers at 0.9 utilisation, then nine (the stroke unit's question): the wait falls
+    // from Erlang C at 7 to Erlang C at 9 with the same arrivals.
+    let mu = 1.0 / SERVICE_MINUTES;
+    let lambda = 0.9 * 7.0 * mu;
+    let doc = |c: u32| {
+        document(
+            lambda * 1440.0,
+            vec![
+                step("arrive", "START", json!({})),
+                step(
+                    "unit",
+                    "ACTIVITY",
+                    json!({"servers": c, "serviceTime": exponential(SERVICE_MINUTES)}),
+                ),
+                step("leave", "END", json!({})),
+            ],
+            vec![
+                json!({"from": "arrive", "to": "unit"}),
+                json!({"from": "unit", "to": "leave"}),
+            ],
+        )
+    };
+    let parsed = PathwayDocument::from_json(doc(7))
+        .and_then(|d| d.parse())
+        .unwrap();
+    let nine = apply(
+        &parsed.map,
+        &[Change::SetServers {
+            step: "unit".into(),
+            servers: Some(9),
+        }],
+    )
+    .unwrap();
+    let demand = parsed.header.demand_per_day.map(|d| d.get());
+    let before = SimulationModel::new(&parsed.map, demand, &ArrivalInput::Flat).unwrap();
+    let after = SimulationModel::new(&nine, demand, &ArrivalInput::Flat).unwrap();
+    let warm_up = 20.0 / (mu * (1.0 - 0.9f64.sqrt()).powi(2));
+    let (b, a) = (
+        run(&before, 200_000, 20, 5, warm_up),
+        run(&after, 200_000, 20, 6, warm_up),
+    );
+    let d = differences(&b, &a);
+    let want = mmc_wait(9, lambda, mu) - mmc_wait(7, lambda, mu);
+    let unit = &d.steps[1];
+    assert!(
+        unit.queue_wait_minutes.covers(want, 0.99),
+        "{want} not in {:?}",
+        unit.queue_wait_minutes.interval(0.99)
+    );
+    assert!(unit.queue_wait_minutes.ci95[1] < 0.0);
+    let u = unit.utilisation.unwrap();
+    assert!((u.difference - (0.9 * 7.0 / 9.0 - 0.9)).abs() < 0.01);
+    // Arrivals are the same: throughput changes by nothing the interval can tell from 0.
+    assert!(d.throughput_per_day.covers(0.0, 0.99));
+    assert!(d.removed_steps.is_empty());
+}

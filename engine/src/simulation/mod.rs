@@ -7,6 +7,7 @@
 //! same model, settings and seed give the same result on every machine.
 
 pub mod calibration;
+pub mod difference;
 pub mod distribution;
 pub mod fit;
 pub mod model;

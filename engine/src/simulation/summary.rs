@@ -87,6 +87,10 @@ pub struct LeadTime {
     pub p95_ci95: [f64; 2],
     #[serde(skip)]
     pub mean_estimate: Estimate,
+    #[serde(skip)]
+    pub median_estimate: Estimate,
+    #[serde(skip)]
+    pub p90_estimate: Estimate,
 }
 
 /// Queue wait at one step, per visit.
@@ -125,6 +129,8 @@ pub struct StepResult {
     /// Busy servers / servers, over the measured window (`None` with unlimited servers).
     pub utilisation: Option<f64>,
     pub utilisation_ci95: Option<[f64; 2]>,
+    #[serde(skip)]
+    pub utilisation_estimate: Option<Estimate>,
     /// Time-average queue length.
     pub mean_queue: Estimate,
     /// Longest queue in any replication.
@@ -263,6 +269,8 @@ pub(crate) fn summarise(
         p90_ci95: p90.ci95,
         p95_ci95: p95.ci95,
         mean_estimate: mean,
+        median_estimate: median,
+        p90_estimate: p90,
     };
     let breakdown = |parts: &dyn Fn(&Outcome) -> [f64; 4], outcomes: &[Outcome]| TimeBreakdown {
         queueing: per(&|o| parts(o)[0] / finished(o), outcomes),
@@ -310,6 +318,7 @@ pub(crate) fn summarise(
             },
             utilisation: utilisation.map(|u| u.mean),
             utilisation_ci95: utilisation.map(|u| u.ci95),
+            utilisation_estimate: utilisation,
             mean_queue: per(
                 &|o| o.steps[s].queue_area / o.window.max(f64::MIN_POSITIVE),
                 &outcomes,
