@@ -115,7 +115,8 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             arrivals = profile.input();
         }
         if args.replay {
-            arrivals = ArrivalInput::Replay(case_starts(&log));
+            arrivals =
+                ArrivalInput::Replay(engine::simulation::calibration::replayed_arrivals(&log));
         }
         calibration = Some(c);
     }
@@ -192,20 +193,6 @@ fn model_problems(file: &std::path::Path, error: ModelError) -> ExitCode {
             report_problems(file, lines)
         }
     }
-}
-
-/// The cases' first events, in minutes from the earliest, in order.
-fn case_starts(log: &engine::events::EventLog) -> Vec<f64> {
-    let mut starts: Vec<i64> = log
-        .cases()
-        .filter_map(|c| c.time_ms.first().copied())
-        .collect();
-    starts.sort_unstable();
-    let first = starts.first().copied().unwrap_or(0);
-    starts
-        .iter()
-        .map(|&t| (t - first) as f64 / 60_000.0)
-        .collect()
 }
 
 /// What calibration found, for people: arrivals, each fit with its goodness of fit, notes.

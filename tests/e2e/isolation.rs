@@ -410,6 +410,7 @@ fn probes() -> BTreeMap<&'static str, Probe> {
     );
     m.insert("MutationRoot.appendEvents", ("mutation($id: ID!) { appendEvents(logId: $id, batchKey: \"k\", events: [{caseId: \"c\", activity: \"a\", timestamp: \"2025-01-06T00:00:00Z\"}]) { duplicate } }", |o| json!({"id": o["log"]})));
     m.insert("MutationRoot.calibratePathway", ("mutation($p: ID!, $l: ID!) { calibratePathway(pathwayId: $p, logId: $l) { changes { field } } }", |o| json!({"p": o["pathway"], "l": o["attacker_log"]})));
+    m.insert("MutationRoot.calibrateSimulation", ("mutation($p: ID!, $l: ID!) { calibrateSimulation(pathwayId: $p, logId: $l) { notes } }", |o| json!({"p": o["pathway"], "l": o["attacker_log"]})));
     m.insert("MutationRoot.addLogMeasure", ("mutation($p: ID!, $l: ID!) { addLogMeasure(input: {projectId: $p, expectedVersion: 1, logId: $l, name: \"n\", fromActivity: \"a\", toActivity: \"b\", statistic: MEDIAN_TIME, direction: DECREASE}) { measure { id } } }", |o| json!({"p": o["project"], "l": o["attacker_log"]})));
     m.insert(
         "MutationRoot.revokePathwayShare",

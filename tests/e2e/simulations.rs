@@ -15,7 +15,10 @@ fn stroke_document() -> Value {
 
 const RUN: &str = "id pathwayId pathwayVersion seed status patientsDone patientsTotal error \
     result { replications patientsPerReplication leadTimeMinutes { mean median p90 p95 ci95 } \
-    steps { key utilisation queueWaitMinutes { mean p90 ci95 } maxQueue } \
+    steps { key utilisation queueWaitMinutes { mean p90 ci95 } maxQueue waitBeforeMinutes { mean } } \
+    differences { leadTimeMeanMinutes { baseline changed difference ci95 } \
+      throughputPerDay { difference ci95 } removedSteps \
+      steps { key queueWaitMinutes { baseline changed difference ci95 } utilisation { difference } } } \
     whereTheTimeGoes { queueing { mean } } leadTimeDistribution { share } overTime { intervalMinutes } }";
 
 /// Polls the run until it has ended.
@@ -59,7 +62,8 @@ async fn a_simulation_runs_in_the_background_and_gives_what_the_command_line_giv
     let run = ended(&app, &started["id"]).await;
     assert_eq!(run["status"], "FINISHED", "{run}");
     assert_eq!(run["patientsDone"], run["patientsTotal"]);
-    assert_eq!(run["patientsTotal"], 20000);
+    // A what-if: the pathway as it is is simulated too.
+    assert_eq!(run["patientsTotal"], 40000);
 
     // The command line on the same document, scenario and seed.
     let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
@@ -100,6 +104,41 @@ async fn a_simulation_runs_in_the_background_and_gives_what_the_command_line_giv
     );
     assert_eq!(api_unit["utilisation"], cli_unit["utilisation"]);
     assert_eq!(api_unit["maxQueue"], cli_unit["maxQueue"]);
+
+    // The baseline of its differences is the command line's run of the pathway as it is.
+    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args([
+            "simulate",
+            STROKE,
+            "--format",
+            "json",
+            "--patients",
+            "20000",
+            "--seed",
+            "5",
+        ])
+        .output()
+        .expect("running qiflow");
+    let as_is: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let d = &result["differences"];
+    assert_eq!(
+        d["leadTimeMeanMinutes"]["baseline"],
+        as_is["leadTimeMinutes"]["mean"]
+    );
+    assert_eq!(
+        d["leadTimeMeanMinutes"]["changed"],
+        cli["leadTimeMinutes"]["mean"]
+    );
+    let unit_difference = (d["steps"].as_array().unwrap().iter())
+        .find(|s| s["key"] == "stroke_unit")
+        .expect("the stroke unit's difference");
+    let wait = &unit_difference["queueWaitMinutes"];
+    assert_eq!(
+        wait["baseline"],
+        unit(&as_is["steps"])["queueWaitMinutes"]["mean"]
+    );
+    // Two more beds cut the wait for one by more than the interval's width.
+    assert!(wait["ci95"][1].as_f64().unwrap() < 0.0, "{wait}");
     assert_eq!(
         result["leadTimeDistribution"].as_array().map(Vec::len),
         Some(40)
@@ -207,6 +246,26 @@ async fn a_bad_scenario_is_refused_by_field_and_nothing_is_stored() {
         ),
         (&pathway, "{patients: 5}", "scenario.patients"),
         (&pathway, "{warmUpMinutes: -5}", "scenario.warmUpMinutes"),
+        (
+            &pathway,
+            "{changes: [{setServers: {step: \"stroke_unit\", servers: 0}}]}",
+            "scenario.changes[0].servers",
+        ),
+        (
+            &pathway,
+            "{changes: [{setServiceTime: {step: \"stroke_unit\", time: {distribution: GAMMA, meanMinutes: 60}}}]}",
+            "scenario.changes[0].time.sdMinutes",
+        ),
+        (
+            &pathway,
+            "{changes: [{setSchedule: {step: \"stroke_unit\", sessions: [{days: [MONDAY], fromHour: 9, toHour: 30, servers: 2}]}}]}",
+            "scenario.changes[0].sessions[0].toHour",
+        ),
+        (
+            &pathway,
+            "{arrivalsFromLog: {logId: \"nope\"}}",
+            "scenario.arrivalsFromLog.logId",
+        ),
         (&undemanded, "{}", "pathwayId.demandPerDay"),
     ];
     for (target, scenario, expected) in cases {
@@ -307,4 +366,138 @@ async fn one_caller_may_have_five_runs_queued_or_running() {
         )
         .await;
     assert!(again["simulate"]["id"].is_string());
+}
+
+#[tokio::test]
+async fn calibrated_from_the_demo_log_then_a_change_tried_by_simulation() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let found = app
+        .data(
+            "{ pathways(status: PUBLISHED) { nodes { id name } } eventLogs(first: 10) { nodes { id name } } }",
+            json!({}),
+        )
+        .await;
+    let hip = (found["pathways"].as_array().unwrap().iter())
+        .find(|p| p["name"].as_str().unwrap().starts_with("Hip fracture"))
+        .expect("the demo's hip fracture pathway")["id"]
+        .clone();
+    let log = found["eventLogs"][0]["id"].clone();
+
+    let calibrated = app
+        .data(
+            "mutation($p: ID!, $l: ID!) { calibrateSimulation(pathwayId: $p, logId: $l) { \
+               pathway { id status } arrivals { cases perDay perHourOfWeek } \
+               serviceTimes { step fit { observations ksPValue time { distribution meanMinutes sdMinutes } candidates { distribution aic } } } \
+               delays { from to queueingMinutes serviceMinutes delay { distribution meanMinutes } fit { observedMeanMinutes } } \
+               changes { field } notes } }",
+            json!({"p": hip, "l": log}),
+        )
+        .await["calibrateSimulation"]
+        .clone();
+    assert_eq!(calibrated["pathway"]["status"], "DRAFT");
+    assert_eq!(calibrated["arrivals"]["cases"], 2000);
+    assert_eq!(
+        calibrated["arrivals"]["perHourOfWeek"]
+            .as_array()
+            .map(Vec::len),
+        Some(168)
+    );
+    // Surgery has start and complete events: lognormal with median 90 and σ 0.45 in the
+    // generator, so a mean of 90·e^(σ²/2) ≈ 99.6 minutes.
+    let surgery = &calibrated["serviceTimes"][0];
+    assert_eq!(surgery["step"], "surgery");
+    assert_eq!(surgery["fit"]["time"]["distribution"], "LOGNORMAL");
+    let mean = surgery["fit"]["time"]["meanMinutes"].as_f64().unwrap();
+    assert!((mean / (90.0 * (0.45f64.powi(2) / 2.0).exp()) - 1.0).abs() < 0.05);
+    assert_eq!(
+        surgery["fit"]["candidates"].as_array().map(Vec::len),
+        Some(3)
+    );
+    // A delay into a step whose events mark completion has that step's touch time taken off.
+    let first = (calibrated["delays"].as_array().unwrap().iter())
+        .find(|d| d["from"] == "fall")
+        .expect("the delay after the fall");
+    assert_eq!(first["serviceMinutes"], 35.0);
+    let observed = first["fit"]["observedMeanMinutes"].as_f64().unwrap();
+    let delay = first["delay"]["meanMinutes"].as_f64().unwrap();
+    assert!((observed - 35.0 - delay).abs() < 0.01, "{first}");
+
+    // The calibrated draft, with the log's arrivals, against the same with two more theatres
+    // a day's worth of surgery: servers on surgery make it queue; the change removes the queue.
+    let draft = calibrated["pathway"]["id"].clone();
+    let started = app
+        .data(
+            "mutation($p: ID!, $l: ID!) { simulate(pathwayId: $p, seed: 3, scenario: { patients: 20000, \
+               arrivalsFromLog: {logId: $l}, \
+               changes: [{setServers: {step: \"surgery\", servers: 2}}, \
+                         {setDelay: {from: \"surgery\", to: \"ward_rehab\", time: {distribution: FIXED, meanMinutes: 60}}}] }) \
+               { id isWhatIf arrivalsFromLogId replayed patientsTotal } }",
+            json!({"p": draft, "l": log}),
+        )
+        .await["simulate"]
+        .clone();
+    assert_eq!(started["isWhatIf"], true);
+    assert_eq!(started["arrivalsFromLogId"], log);
+    assert_eq!(started["replayed"], false);
+    assert_eq!(started["patientsTotal"], 40000);
+    let run = ended(&app, &started["id"]).await;
+    assert_eq!(run["status"], "FINISHED", "{run}");
+    let d = &run["result"]["differences"];
+    let step = |key: &str| {
+        (d["steps"].as_array().unwrap().iter())
+            .find(|s| s["key"] == key)
+            .cloned()
+            .expect("the step")
+    };
+    // Surgery goes from as many theatres as needed (no queue) to two: a queue appears.
+    let surgery = step("surgery");
+    assert_eq!(surgery["queueWaitMinutes"]["baseline"], 0.0);
+    assert!(surgery["queueWaitMinutes"]["ci95"][0].as_f64().unwrap() >= 0.0);
+    // The delay into the ward falls from the fitted mean (about 2.6 hours) to 60 minutes, which
+    // every patient passes through once or more: the mean lead time falls.
+    assert!(
+        d["leadTimeMeanMinutes"]["difference"].as_f64().unwrap() < 0.0,
+        "{d}"
+    );
+    let ward = step("ward_rehab");
+    assert!(
+        ward["queueWaitMinutes"]["difference"]
+            .as_f64()
+            .unwrap()
+            .abs()
+            < 1e-9
+    );
+
+    // Bad changes are named; another organisation's log is not found.
+    let error = app
+        .error(
+            "mutation($p: ID!) { simulate(pathwayId: $p, scenario: {changes: [{setDelay: {from: \"fall\", to: \"home\"}}]}) { id } }",
+            json!({"p": draft}),
+        )
+        .await;
+    assert_eq!(field(&error), "scenario.changes[0].to", "{error}");
+    let stranger = app.token_for("Other ICS", "ZZ1", "ADMIN", true).await;
+    let mut document = stroke_document();
+    document["owner"] = json!("ZZ1");
+    document["organisations"] = json!([]);
+    for step in document["steps"].as_array_mut().unwrap() {
+        step["organisation"] = json!("ZZ1");
+    }
+    let own = app
+        .graphql_as(
+            Some(&stranger),
+            "mutation($d: JSON!) { importPathway(document: $d) { id } }",
+            json!({"d": document}),
+        )
+        .await;
+    let own = own["data"]["importPathway"]["id"].clone();
+    assert!(own.is_string());
+    let refused = app
+        .graphql_as(
+            Some(&stranger),
+            "mutation($p: ID!, $l: ID!) { simulate(pathwayId: $p, scenario: {arrivalsFromLog: {logId: $l}}) { id } }",
+            json!({"p": own, "l": log}),
+        )
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "NOT_FOUND", "{refused}");
 }

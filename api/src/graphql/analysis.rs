@@ -383,6 +383,44 @@ pub struct MergeDuplicateInput {
     pub second: String,
 }
 
+/// A step's servers for simulation.
+#[derive(InputObject)]
+pub struct SetServersInput {
+    /// The step (its key).
+    pub step: String,
+    /// Parallel servers (beds, clinicians), 1 to 100000; leave out for as many as needed.
+    pub servers: Option<i32>,
+}
+
+/// A step's servers by sessions of the week, for simulation.
+#[derive(InputObject)]
+pub struct SetScheduleInput {
+    /// The step (its key).
+    pub step: String,
+    /// The sessions (none: as many servers as needed).
+    pub sessions: Vec<super::simulations::SessionInputView>,
+}
+
+/// A step's simulated service time.
+#[derive(InputObject)]
+pub struct SetServiceTimeInput {
+    /// The step (its key).
+    pub step: String,
+    /// The time; leave out for fixed at the step's touch minutes.
+    pub time: Option<super::simulations::TimeView>,
+}
+
+/// A transition's simulated delay.
+#[derive(InputObject)]
+pub struct SetDelayInput {
+    /// The step the transition leaves (its key).
+    pub from: String,
+    /// The step the transition goes to (its key).
+    pub to: String,
+    /// The delay; leave out for fixed at the transition's wait.
+    pub time: Option<super::simulations::TimeView>,
+}
+
 /// One change to try in a what-if; exactly one field is set.
 #[derive(OneofObject)]
 pub enum ChangeInput {
@@ -400,6 +438,14 @@ pub enum ChangeInput {
     MoveStep(MoveStepInput),
     /// Drop the later step of a duplicated pair.
     MergeDuplicate(MergeDuplicateInput),
+    /// Set a step's servers (simulation only; the analysis does not queue).
+    SetServers(SetServersInput),
+    /// Set a step's sessions of servers (simulation only).
+    SetSchedule(SetScheduleInput),
+    /// Set a step's service time (simulation only).
+    SetServiceTime(SetServiceTimeInput),
+    /// Set a transition's delay (simulation only).
+    SetDelay(SetDelayInput),
 }
 
 /// A change set for the engine, with every organisation a change names (by ODS code or id)
@@ -459,6 +505,24 @@ impl From<ChangeInput> for engine::Change {
             ChangeInput::MergeDuplicate(c) => Change::MergeDuplicate {
                 first: c.first,
                 second: c.second,
+            },
+            ChangeInput::SetServers(c) => Change::SetServers {
+                step: c.step,
+                // Below 1 becomes 0, which the engine refuses by name.
+                servers: c.servers.map(|n| u32::try_from(n).unwrap_or(0)),
+            },
+            ChangeInput::SetSchedule(c) => Change::SetSchedule {
+                step: c.step,
+                sessions: c.sessions.into_iter().map(Into::into).collect(),
+            },
+            ChangeInput::SetServiceTime(c) => Change::SetServiceTime {
+                step: c.step,
+                time: c.time.map(Into::into),
+            },
+            ChangeInput::SetDelay(c) => Change::SetDelay {
+                from: c.from,
+                to: c.to,
+                time: c.time.map(Into::into),
             },
         }
     }

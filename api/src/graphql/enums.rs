@@ -307,3 +307,41 @@ pub enum TimeUnit {
     /// Days.
     Days,
 }
+
+/// The shape of a simulated time (a step's service time or a transition's delay).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::values::DistributionKind")]
+pub enum DistributionKind {
+    /// Always `meanMinutes`.
+    Fixed,
+    /// Exponential with mean `meanMinutes`.
+    Exponential,
+    /// Lognormal with mean `meanMinutes` and standard deviation `sdMinutes`.
+    Lognormal,
+    /// Gamma with mean `meanMinutes` and standard deviation `sdMinutes`.
+    Gamma,
+    /// Triangular from `minMinutes` to `maxMinutes` with mean `meanMinutes`.
+    Triangular,
+    /// One of `samples`, each as likely.
+    Empirical,
+}
+
+/// A day of the week.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::values::Weekday")]
+pub enum Weekday {
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+    /// Sunday.
+    Sunday,
+}

@@ -55,7 +55,7 @@ pub struct AppendEventsPayload {
 /// One value calibration changed.
 #[derive(SimpleObject)]
 #[graphql(name = "CalibratedValue")]
-pub struct CalibratedValueView {
+pub(crate) struct CalibratedValueView {
     /// `step xray` or `transition image_ok → xray`.
     subject: String,
     /// `probability`, `waitMinutes` or `touchMinutes`.
@@ -66,6 +66,18 @@ pub struct CalibratedValueView {
     new: f64,
     /// Cases the new value rests on.
     cases: u64,
+}
+
+impl From<engine::events::calibration::CalibratedValue> for CalibratedValueView {
+    fn from(v: engine::events::calibration::CalibratedValue) -> Self {
+        Self {
+            subject: v.subject,
+            field: v.field,
+            old: v.old.is_finite().then_some(v.old),
+            new: v.new,
+            cases: v.cases,
+        }
+    }
 }
 
 /// What calibrating a pathway from an event log did.
@@ -287,16 +299,7 @@ impl EventLogMutation {
             mining::calibrate_pathway(db(ctx)?, &change(ctx), pathway_id, log_id).await?;
         Ok(CalibratePathwayPayload {
             pathway: PathwayView::new(record),
-            changes: values
-                .into_iter()
-                .map(|v| CalibratedValueView {
-                    subject: v.subject,
-                    field: v.field,
-                    old: v.old.is_finite().then_some(v.old),
-                    new: v.new,
-                    cases: v.cases,
-                })
-                .collect(),
+            changes: values.into_iter().map(Into::into).collect(),
         })
     }
 

@@ -10,6 +10,7 @@ use crate::context::RequestContext;
 use crate::db::begin_write;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
+use engine::simulation::calibration::SimulationCalibration;
 use engine::simulation::{
     ArrivalInput, ModelError, RunControl, RunSettings, SimulationModel, simulate,
 };
@@ -57,6 +58,31 @@ pub struct Scenario {
     pub warm_up_minutes: Option<f64>,
     #[serde(default)]
     pub servers: Vec<ServersChange>,
+    /// Changes to the pathway tried in this run (as `whatIf` takes them, and servers, schedules,
+    /// service times and delays); with these or `servers` the run also simulates the pathway
+    /// as it is, and the result holds the differences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<engine::Change>,
+    /// Patients arrive as in this event log (by hour of the week, or replayed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals_from_log: Option<ArrivalsFromLog>,
+}
+
+impl Scenario {
+    /// Whether the run is a what-if, compared with the pathway as it is.
+    pub fn is_what_if(&self) -> bool {
+        !self.changes.is_empty() || !self.servers.is_empty()
+    }
+}
+
+/// Arrivals taken from an event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArrivalsFromLog {
+    pub log_id: Uuid,
+    /// Replay the log's case start times rather than draw from its profile by hour.
+    #[serde(default)]
+    pub replay: bool,
 }
 
 /// Where a run is.
@@ -150,11 +176,18 @@ fn record(row: simulation_run::Model, now: DateTime<Utc>) -> Result<SimulationRe
 fn prepare(
     content: &pathways::PathwayContent,
     demand: Option<f64>,
+    arrivals: &ArrivalInput,
     scenario: &Scenario,
     seed: u64,
-) -> Result<(SimulationModel, RunSettings)> {
-    let mut map = (*content.map).clone();
+) -> Result<(Models, RunSettings)> {
     let mut errors = engine::InputErrors::default();
+    let mut map = match engine::whatif::apply(&content.map, &scenario.changes) {
+        Ok(map) => map,
+        Err(e) => {
+            errors.extend_within("scenario", e);
+            (*content.map).clone()
+        }
+    };
     for (i, change) in scenario.servers.iter().enumerate() {
         use engine::simulation::ServersChangeError as E;
         match engine::simulation::set_servers(&mut map, &change.step_key, change.servers) {
@@ -177,20 +210,55 @@ fn prepare(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let model = match SimulationModel::new(&map, demand, &ArrivalInput::Flat) {
-        Ok(model) => model,
-        Err(ModelError::Problems(problems)) => {
+    let model = |map: &engine::PathwayMap| SimulationModel::new(map, demand, arrivals);
+    let baseline = match scenario.is_what_if() {
+        true => Some(model(&content.map)),
+        false => None,
+    };
+    let changed = model(&map);
+    let (changed, baseline) = match (changed, baseline.transpose()) {
+        (Ok(changed), Ok(baseline)) => (changed, baseline),
+        (Err(e), _) | (_, Err(e)) => return Err(model_error(e)),
+    };
+    let settings = RunSettings {
+        patients: scenario.patients,
+        replications: scenario.replications,
+        seed,
+        warm_up_minutes: scenario.warm_up_minutes,
+    };
+    for model in std::iter::once(&changed).chain(&baseline) {
+        settings.check(model).map_err(|e| {
+            Error::from(engine::InputErrors(
+                e.0.into_iter().map(|f| f.within("scenario")).collect(),
+            ))
+        })?;
+    }
+    Ok((Models { changed, baseline }, settings))
+}
+
+/// What a run simulates: the pathway as the scenario changes it, and as it is when the scenario
+/// is a what-if.
+struct Models {
+    changed: SimulationModel,
+    baseline: Option<SimulationModel>,
+}
+
+/// A pathway that cannot be simulated, as the caller's error: its problems under `pathwayId`,
+/// bad fields under `scenario`.
+fn model_error(error: ModelError) -> Error {
+    match error {
+        ModelError::Problems(problems) => {
             let words: Vec<String> = problems.iter().take(3).map(|p| p.message.clone()).collect();
-            return Err(Error::invalid(
+            Error::invalid(
                 "pathwayId",
                 format!(
-                    "the pathway has {} problem(s) to fix before it can be simulated: {}",
+                    "the pathway (as the scenario changes it) has {} problem(s) to fix before it can be simulated: {}",
                     problems.len(),
                     words.join("; ")
                 ),
-            ));
+            )
         }
-        Err(ModelError::Input(errors)) => {
+        ModelError::Input(errors) => {
             let fields = errors
                 .0
                 .into_iter()
@@ -202,21 +270,9 @@ fn prepare(
                     }
                 })
                 .collect();
-            return Err(engine::InputErrors(fields).into());
+            engine::InputErrors(fields).into()
         }
-    };
-    let settings = RunSettings {
-        patients: scenario.patients,
-        replications: scenario.replications,
-        seed,
-        warm_up_minutes: scenario.warm_up_minutes,
-    };
-    settings.check(&model).map_err(|e| {
-        Error::from(engine::InputErrors(
-            e.0.into_iter().map(|f| f.within("scenario")).collect(),
-        ))
-    })?;
-    Ok((model, settings))
+    }
 }
 
 /// Starts a run of the pathway's current version: checks everything first (nothing is stored
@@ -246,8 +302,25 @@ pub async fn start(
             "must be at most 9223372036854775807",
         ));
     }
-    let demand = header.header.demand_per_day.map(|d| d.get());
-    let (model, settings) = prepare(&content, demand, &scenario, seed)?;
+    let mut demand = header.header.demand_per_day.map(|d| d.get());
+    let mut arrivals = ArrivalInput::Flat;
+    if let Some(from) = &scenario.arrivals_from_log {
+        let log = super::events::load(db, caller, from.log_id).await?;
+        let Some(profile) = engine::simulation::calibration::arrival_profile(&log) else {
+            return Err(Error::invalid(
+                "scenario.arrivalsFromLog.logId",
+                "the log has fewer than two cases, too few to say how patients arrive",
+            ));
+        };
+        demand = Some(profile.per_day);
+        arrivals = if from.replay {
+            ArrivalInput::Replay(engine::simulation::calibration::replayed_arrivals(&log))
+        } else {
+            profile.input()
+        };
+    }
+    let (models, settings) = prepare(&content, demand, &arrivals, &scenario, seed)?;
+    let runs = if models.baseline.is_some() { 2 } else { 1 };
     let per_replication = settings.patients / settings.replications as u64;
     let now = ctx.started_at;
     let id = Uuid::now_v7();
@@ -284,7 +357,7 @@ pub async fn start(
         status: Set(RunStatus::Queued.as_str().into()),
         cancel_requested: Set(false),
         patients_done: Set(0),
-        patients_total: Set((per_replication * settings.replications as u64) as i64),
+        patients_total: Set((runs * per_replication * settings.replications as u64) as i64),
         result: Set(None),
         error: Set(None),
         created_at: Set(now),
@@ -312,8 +385,43 @@ pub async fn start(
             .await?;
     }
     super::audit::commit(tx, ctx, &[pathway_id, id]).await?;
-    tokio::spawn(run(db.clone(), id, model, settings));
+    tokio::spawn(run(db.clone(), id, models, settings));
     record(row, now)
+}
+
+/// A new DRAFT version of the pathway with its simulation calibrated from the log (service
+/// times, delays net of queueing, probabilities, waits and touch times), and the evidence. The
+/// calibration (which simulates when steps have servers) runs on the blocking pool before the
+/// write transaction opens, so writers are not held up by it.
+pub async fn calibrate(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    pathway_id: Uuid,
+    log_id: Uuid,
+) -> Result<(pathways::PathwayRecord, SimulationCalibration)> {
+    let caller = &ctx.caller;
+    let header = pathways::get_for_read(db, caller, pathway_id).await?;
+    let content = pathways::content(db, caller, pathway_id).await?;
+    let log = super::events::load(db, caller, log_id).await?;
+    let demand = header.header.demand_per_day.map(|d| d.get());
+    let map = content.map.clone();
+    let calibration = tokio::task::spawn_blocking(move || {
+        engine::simulation::calibration::calibrate_simulation(&log, &map, demand)
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(model_error)?;
+    let tx = begin_write(db).await?;
+    let new_id = super::pathway_edits::new_version_with_changes(
+        &tx,
+        caller,
+        pathway_id,
+        &calibration.changes,
+    )
+    .await?;
+    let record = pathways::get(&tx, caller, new_id).await?;
+    super::audit::commit(tx, ctx, &[new_id, pathway_id, log_id]).await?;
+    Ok((record, calibration))
 }
 
 /// Asks a run to stop; it ends CANCELLED within a second or two (on whichever server runs it).
@@ -398,8 +506,8 @@ async fn write_state(
 
 /// Runs one simulation to its end, writing its progress every second and stopping it when a
 /// cancellation is asked for.
-async fn run(db: DatabaseConnection, id: Uuid, model: SimulationModel, settings: RunSettings) {
-    let outcome = run_inner(&db, id, model, settings).await;
+async fn run(db: DatabaseConnection, id: Uuid, models: Models, settings: RunSettings) {
+    let outcome = run_inner(&db, id, models, settings).await;
     let (status, result, error) = match outcome {
         Ok(Some(result)) => (RunStatus::Finished, Some(result), None),
         Ok(None) => (RunStatus::Cancelled, None, None),
@@ -427,7 +535,7 @@ async fn run(db: DatabaseConnection, id: Uuid, model: SimulationModel, settings:
 async fn run_inner(
     db: &DatabaseConnection,
     id: Uuid,
-    model: SimulationModel,
+    models: Models,
     settings: RunSettings,
 ) -> Result<Option<serde_json::Value>> {
     // Queued runs show they are alive while they wait their turn.
@@ -451,7 +559,18 @@ async fn run_inner(
     let control = Arc::new(RunControl::default());
     let worker = {
         let control = control.clone();
-        tokio::task::spawn_blocking(move || simulate(&model, &settings, &control))
+        tokio::task::spawn_blocking(move || {
+            // The pathway as it is first, then as changed, on the same control (so progress
+            // counts both); the result is the changed run with the differences beside it.
+            let baseline = (models.baseline.as_ref())
+                .map(|m| simulate(m, &settings, &control))
+                .transpose()?;
+            let changed = simulate(&models.changed, &settings, &control)?;
+            Ok::<_, engine::budget::Stopped>((
+                baseline.map(|b| engine::simulation::difference::differences(&b, &changed)),
+                changed,
+            ))
+        })
     };
     tokio::pin!(worker);
     let finished = loop {
@@ -468,12 +587,18 @@ async fn run_inner(
     };
     drop(turn);
     match finished {
-        Ok(result) => {
-            let done = (result.patients_per_replication * result.replications as u64) as i64;
+        Ok((differences, result)) => {
+            let runs = if differences.is_some() { 2 } else { 1 };
+            let done = (runs * result.patients_per_replication * result.replications as u64) as i64;
             write_state(db, id, |row| row.patients_done = Set(done)).await?;
-            Ok(Some(
-                serde_json::to_value(&result).map_err(Error::internal)?,
-            ))
+            let mut value = serde_json::to_value(&result).map_err(Error::internal)?;
+            if let (Some(d), Some(object)) = (differences, value.as_object_mut()) {
+                object.insert(
+                    "differences".into(),
+                    serde_json::to_value(d).map_err(Error::internal)?,
+                );
+            }
+            Ok(Some(value))
         }
         Err(engine::budget::Stopped) => Ok(None),
     }

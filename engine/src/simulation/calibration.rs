@@ -118,7 +118,7 @@ pub fn calibrate_simulation(
         }
     }
     let observed = Observed::collect(log, &calibrated);
-    let arrivals = observed.arrival_profile();
+    let arrivals = arrival_profile(log);
     let demand = arrivals.as_ref().map(|a| a.per_day).or(demand_per_day);
     let arrival_input = arrivals
         .as_ref()
@@ -279,8 +279,6 @@ struct Observed {
     /// Share of those waits whose next visit had no start event (so the wait ends at completion).
     untimed_share: Vec<f64>,
     transition_ends: Vec<(usize, usize)>,
-    /// Each case's first event (ms).
-    case_starts: Vec<i64>,
 }
 
 impl Observed {
@@ -300,12 +298,8 @@ impl Observed {
         let mut service = vec![Vec::new(); map.steps.len()];
         let mut waits = vec![Vec::new(); map.transitions.len()];
         let mut untimed = vec![0u64; map.transitions.len()];
-        let mut case_starts = Vec::with_capacity(log.case_count());
         let mut visits: Vec<Visit> = Vec::new();
         for case in log.cases() {
-            if let Some(&first) = case.time_ms.first() {
-                case_starts.push(first);
-            }
             matching.visits(case, &mut visits);
             for v in &visits {
                 if v.timed {
@@ -333,48 +327,70 @@ impl Observed {
             waits,
             untimed_share,
             transition_ends,
-            case_starts,
         }
     }
+}
 
-    /// Cases per hour of the week over the whole hours the log spans. O(cases).
-    fn arrival_profile(&self) -> Option<ArrivalProfile> {
-        const HOUR_MS: i64 = 3_600_000;
-        let first = *self.case_starts.iter().min()?;
-        let last = *self.case_starts.iter().max()?;
-        let cases = self.case_starts.len() as u64;
-        if cases < 2 || last == first {
-            return None;
-        }
-        let first_hour = first.div_euclid(HOUR_MS);
-        let hours = (last.div_euclid(HOUR_MS) - first_hour + 1) as u64;
-        let per_day = cases as f64 / (hours as f64 / 24.0);
-        let mut per_hour_of_week = Vec::new();
-        if hours as f64 >= PROFILE_MIN_WEEKS * HOURS_PER_WEEK as f64 {
-            let mut counts = [0u64; HOURS_PER_WEEK];
-            for &start in &self.case_starts {
-                counts[hour_of_week(start.div_euclid(HOUR_MS))] += 1;
-            }
-            // How often each hour of the week occurs in the span: whole weeks, plus one more
-            // for the hours of the part-week that begins at the first case's hour.
-            let weeks = hours / HOURS_PER_WEEK as u64;
-            let rest = hours % HOURS_PER_WEEK as u64;
-            let start_slot = hour_of_week(first_hour);
-            per_hour_of_week = (0..HOURS_PER_WEEK)
-                .map(|h| {
-                    let offset = (h + HOURS_PER_WEEK - start_slot) % HOURS_PER_WEEK;
-                    let seen = weeks + u64::from((offset as u64) < rest);
-                    counts[h] as f64 / seen as f64
-                })
-                .collect();
-        }
-        Some(ArrivalProfile {
-            cases,
-            hours_observed: hours,
-            per_day,
-            per_hour_of_week,
-        })
+/// The log's arrivals: cases per day, and per hour of the week when the log spans four weeks or
+/// more; `None` with fewer than two cases. O(events).
+pub fn arrival_profile(log: &EventLog) -> Option<ArrivalProfile> {
+    profile(&case_starts(log))
+}
+
+/// The cases' first events, in minutes from the earliest, in order: the arrivals to replay.
+/// O(cases · log cases).
+pub fn replayed_arrivals(log: &EventLog) -> Vec<f64> {
+    let mut starts = case_starts(log);
+    starts.sort_unstable();
+    let first = starts.first().copied().unwrap_or(0);
+    (starts.iter())
+        .map(|&t| (t - first) as f64 / 60_000.0)
+        .collect()
+}
+
+fn case_starts(log: &EventLog) -> Vec<i64> {
+    log.cases()
+        .filter_map(|c| c.time_ms.first().copied())
+        .collect()
+}
+
+/// Cases per hour of the week over the whole hours the log spans. O(cases).
+fn profile(case_starts: &[i64]) -> Option<ArrivalProfile> {
+    const HOUR_MS: i64 = 3_600_000;
+    let first = *case_starts.iter().min()?;
+    let last = *case_starts.iter().max()?;
+    let cases = case_starts.len() as u64;
+    if cases < 2 || last == first {
+        return None;
     }
+    let first_hour = first.div_euclid(HOUR_MS);
+    let hours = (last.div_euclid(HOUR_MS) - first_hour + 1) as u64;
+    let per_day = cases as f64 / (hours as f64 / 24.0);
+    let mut per_hour_of_week = Vec::new();
+    if hours as f64 >= PROFILE_MIN_WEEKS * HOURS_PER_WEEK as f64 {
+        let mut counts = [0u64; HOURS_PER_WEEK];
+        for &start in case_starts {
+            counts[hour_of_week(start.div_euclid(HOUR_MS))] += 1;
+        }
+        // How often each hour of the week occurs in the span: whole weeks, plus one more
+        // for the hours of the part-week that begins at the first case's hour.
+        let weeks = hours / HOURS_PER_WEEK as u64;
+        let rest = hours % HOURS_PER_WEEK as u64;
+        let start_slot = hour_of_week(first_hour);
+        per_hour_of_week = (0..HOURS_PER_WEEK)
+            .map(|h| {
+                let offset = (h + HOURS_PER_WEEK - start_slot) % HOURS_PER_WEEK;
+                let seen = weeks + u64::from((offset as u64) < rest);
+                counts[h] as f64 / seen as f64
+            })
+            .collect();
+    }
+    Some(ArrivalProfile {
+        cases,
+        hours_observed: hours,
+        per_day,
+        per_hour_of_week,
+    })
 }
 
 /// The hour of the week (Monday 00:00 UTC is 0) of an hour counted from 1970-01-01 00:00 UTC,
@@ -401,22 +417,14 @@ mod tests {
         // Five weeks and 10 hours from Monday 00:00, one case every hour on the hour.
         let monday = 4 * 24 * 3_600_000i64;
         let hours = 5 * 168 + 10;
-        let observed = Observed {
-            service: vec![],
-            waits: vec![],
-            untimed_share: vec![],
-            transition_ends: vec![],
-            case_starts: (0..hours).map(|h| monday + h * 3_600_000).collect(),
-        };
-        let p = observed.arrival_profile().unwrap();
+        let starts: Vec<i64> = (0..hours).map(|h| monday + h * 3_600_000).collect();
+        let p = profile(&starts).unwrap();
         assert_eq!(p.hours_observed, hours as u64);
         assert!((p.per_day - 24.0).abs() < 1e-9);
         assert!(p.per_hour_of_week.iter().all(|&r| (r - 1.0).abs() < 1e-9));
         // Under four weeks: flat.
-        let short = Observed {
-            case_starts: (0..100).map(|h| monday + h * 3_600_000).collect(),
-            ..observed
-        };
-        assert!(short.arrival_profile().unwrap().per_hour_of_week.is_empty());
+        let short: Vec<i64> = (0..100).map(|h| monday + h * 3_600_000).collect();
+        assert!(profile(&short).unwrap().per_hour_of_week.is_empty());
+        assert!(profile(&short[..1]).is_none());
     }
 }
