@@ -398,7 +398,7 @@ pub struct SetScheduleInput {
     /// The step (its key).
     pub step: String,
     /// The sessions (none: as many servers as needed).
-    pub sessions: Vec<super::simulations::SessionInputView>,
+    pub sessions: Vec<super::simulated_time::SessionInputView>,
 }
 
 /// A step's simulated service time.
@@ -407,7 +407,7 @@ pub struct SetServiceTimeInput {
     /// The step (its key).
     pub step: String,
     /// The time; leave out for fixed at the step's touch minutes.
-    pub time: Option<super::simulations::TimeView>,
+    pub time: Option<super::simulated_time::TimeView>,
 }
 
 /// A transition's simulated delay.
@@ -418,7 +418,7 @@ pub struct SetDelayInput {
     /// The step the transition goes to (its key).
     pub to: String,
     /// The delay; leave out for fixed at the transition's wait.
-    pub time: Option<super::simulations::TimeView>,
+    pub time: Option<super::simulated_time::TimeView>,
 }
 
 /// One change to try in a what-if; exactly one field is set.

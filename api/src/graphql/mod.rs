@@ -22,6 +22,8 @@ mod pathway;
 mod pathway_mutations;
 mod project_mutations;
 mod projects;
+pub(crate) mod simulated_time;
+mod simulation_calibration;
 pub(crate) mod simulations;
 mod studies;
 pub mod subscriptions;
@@ -64,6 +66,7 @@ pub struct MutationRoot(
     administration::AdministrationMutation,
     webhooks::WebhookMutation,
     simulations::SimulationMutation,
+    simulation_calibration::SimulationCalibrationMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;
