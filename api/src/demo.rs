@@ -234,6 +234,7 @@ async fn project(db: &DatabaseConnection, ctx: &RequestContext) -> Result<()> {
         measure: measure_id.to_string(),
         expectation: Expectation::Value { value: 36.0 },
         predicted_lead_time_minutes: None,
+        simulation: None,
     };
     let plan = Cycle {
         predictions: vec![prediction],

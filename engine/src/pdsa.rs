@@ -99,6 +99,24 @@ pub struct Prediction {
     pub expectation: Expectation,
     /// The what-if lead time the change set predicts, when there is one.
     pub predicted_lead_time_minutes: Option<f64>,
+    /// The simulation the predicted lead time comes from, when it comes from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulation: Option<SimulationEvidence>,
+}
+
+/// A simulation run behind a prediction: which run, and what it gave (kept with the prediction,
+/// so the evidence stays when old runs are cleared away).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulationEvidence {
+    pub simulation_id: String,
+    pub seed: u64,
+    pub pathway_version: i64,
+    pub lead_time_mean_minutes: f64,
+    pub lead_time_ci95: [f64; 2],
+    /// For a what-if run: the change in the mean lead time and its interval.
+    pub difference_minutes: Option<f64>,
+    pub difference_ci95: Option<[f64; 2]>,
 }
 
 /// A PDSA cycle's state.
@@ -293,6 +311,7 @@ mod tests {
             measure: "Hours to theatre".into(),
             expectation: Expectation::Value { value: 30.0 },
             predicted_lead_time_minutes: None,
+            simulation: None,
         });
         c
     }

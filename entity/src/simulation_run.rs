@@ -26,6 +26,8 @@ pub struct Model {
     /// Moved on at least every few seconds while the run is alive.
     pub updated_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
+    /// The change idea whose change set the run tried, when it tried one.
+    pub change_idea_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m20261202_000017_chart_settings;
 mod m20261203_000018_notifications;
 mod m20261204_000019_simulation;
 mod m20261204_000020_simulation_runs;
+mod m20261205_000021_simulated_change_ideas;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_notifications::Migration),
             Box::new(m20261204_000019_simulation::Migration),
             Box::new(m20261204_000020_simulation_runs::Migration),
+            Box::new(m20261205_000021_simulated_change_ideas::Migration),
         ]
     }
 }

@@ -476,6 +476,116 @@ async fn calibrated_from_the_demo_log_then_a_change_tried_by_simulation() {
         )
         .await;
     assert_eq!(field(&error), "scenario.changes[0].to", "{error}");
+    let (stranger, own) = stranger_with_a_pathway(&app).await;
+    let refused = app
+        .graphql_as(
+            Some(&stranger),
+            "mutation($p: ID!, $l: ID!) { simulate(pathwayId: $p, scenario: {arrivalsFromLog: {logId: $l}}) { id } }",
+            json!({"p": own, "l": log}),
+        )
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "NOT_FOUND", "{refused}");
+}
+
+#[tokio::test]
+async fn a_change_idea_and_a_prediction_take_their_effect_from_a_simulation() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let found = app
+        .data(
+            "{ projects { nodes { id pathwayId measures { nodes { id } } \
+               drivers { id kind changes predictedEffect { differenceMinutes } simulatedEffect { simulationId } } } } }",
+            json!({}),
+        )
+        .await;
+    let project = found["projects"][0].clone();
+    let idea = (project["drivers"].as_array().unwrap().iter())
+        .find(|d| d["kind"] == "CHANGE_IDEA" && !d["changes"].is_null())
+        .expect("the demo's change idea with a change set")
+        .clone();
+    assert!(idea["simulatedEffect"].is_null());
+    let started = app
+        .data(
+            "mutation($p: ID!, $i: ID!) { simulate(pathwayId: $p, seed: 4, scenario: {patients: 40000, changeIdeaId: $i}) { id changeIdeaId isWhatIf } }",
+            json!({"p": project["pathwayId"], "i": idea["id"]}),
+        )
+        .await["simulate"]
+        .clone();
+    assert_eq!(started["changeIdeaId"], idea["id"]);
+    assert_eq!(started["isWhatIf"], true);
+    let run = ended(&app, &started["id"]).await;
+    assert_eq!(run["status"], "FINISHED", "{run}");
+    let lead = &run["result"]["differences"]["leadTimeMeanMinutes"];
+
+    // The change idea shows the run as its simulated effect; with no step short of servers,
+    // the simulation and the exact analysis answer the same question, and the interval of the
+    // simulated difference holds the analysis' difference.
+    let effect = app
+        .data(
+            "query($p: ID!) { node(id: $p) { ... on ImprovementProject { drivers { id predictedEffect { differenceMinutes } \
+               simulatedEffect { simulationId seed pathwayVersion differenceMinutes differenceCi95 changedLeadTimeMinutes } } } } }",
+            json!({"p": project["id"]}),
+        )
+        .await["node"]["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == idea["id"])
+        .cloned()
+        .unwrap();
+    let simulated = &effect["simulatedEffect"];
+    assert_eq!(simulated["simulationId"], run["id"]);
+    assert_eq!(simulated["seed"], 4);
+    assert_eq!(simulated["differenceMinutes"], lead["difference"]);
+    let exact = effect["predictedEffect"]["differenceMinutes"]
+        .as_f64()
+        .unwrap();
+    let [lo, hi] = [
+        simulated["differenceCi95"][0].as_f64().unwrap(),
+        simulated["differenceCi95"][1].as_f64().unwrap(),
+    ];
+    assert!(
+        exact < 0.0 && (lo..=hi).contains(&exact),
+        "the analysis' {exact} against the simulation's {lo}..{hi}"
+    );
+
+    // A PDSA prediction resting on the run keeps its figures.
+    let measure = project["measures"][0]["id"].clone();
+    let planned = app
+        .data(
+            "mutation($i: PlanCycleInput!) { planCycle(input: $i) { predictions { predictedLeadTimeMinutes \
+               simulation { simulationId seed leadTimeMeanMinutes leadTimeCi95 differenceMinutes differenceCi95 } } } }",
+            json!({"i": {"projectId": project["id"], "changeIdea": "Ring-fenced list", "objective": "Try it",
+                "predictions": [{"measureId": measure, "expectedDirection": "DECREASE", "simulationId": run["id"]}]}}),
+        )
+        .await["planCycle"]["predictions"][0]
+        .clone();
+    let evidence = &planned["simulation"];
+    assert_eq!(evidence["simulationId"], run["id"]);
+    assert_eq!(
+        evidence["leadTimeMeanMinutes"],
+        run["result"]["leadTimeMinutes"]["mean"]
+    );
+    assert_eq!(
+        planned["predictedLeadTimeMinutes"],
+        run["result"]["leadTimeMinutes"]["mean"]
+    );
+    assert_eq!(evidence["differenceMinutes"], lead["difference"]);
+    assert_eq!(evidence["differenceCi95"], lead["ci95"]);
+
+    // Another organisation cannot try this change idea.
+    let (stranger, own) = stranger_with_a_pathway(&app).await;
+    let refused = app
+        .graphql_as(
+            Some(&stranger),
+            "mutation($p: ID!, $i: ID!) { simulate(pathwayId: $p, scenario: {changeIdeaId: $i}) { id } }",
+            json!({"p": own, "i": idea["id"]}),
+        )
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "NOT_FOUND", "{refused}");
+}
+
+/// Another organisation's administrator (a system client) and a pathway of its own.
+async fn stranger_with_a_pathway(app: &TestApp) -> (String, Value) {
     let stranger = app.token_for("Other ICS", "ZZ1", "ADMIN", true).await;
     let mut document = stroke_document();
     document["owner"] = json!("ZZ1");
@@ -492,12 +602,5 @@ async fn calibrated_from_the_demo_log_then_a_change_tried_by_simulation() {
         .await;
     let own = own["data"]["importPathway"]["id"].clone();
     assert!(own.is_string());
-    let refused = app
-        .graphql_as(
-            Some(&stranger),
-            "mutation($p: ID!, $l: ID!) { simulate(pathwayId: $p, scenario: {arrivalsFromLog: {logId: $l}}) { id } }",
-            json!({"p": own, "l": log}),
-        )
-        .await;
-    assert_eq!(code(&refused["errors"][0]), "NOT_FOUND", "{refused}");
+    (stranger, own)
 }

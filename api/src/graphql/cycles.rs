@@ -57,6 +57,10 @@ pub struct PredictionInput {
     pub expected_direction: Option<ImprovementDirection>,
     /// The lead time a what-if predicts for the change, when there is one.
     pub predicted_lead_time_minutes: Option<f64>,
+    /// A finished simulation this prediction rests on (its id): its mean lead time becomes
+    /// `predictedLeadTimeMinutes` when that is left out, and the run's figures are kept with
+    /// the prediction as its evidence.
+    pub simulation_id: Option<ID>,
 }
 
 /// The plan of a PDSA cycle, as it should be.
@@ -159,6 +163,43 @@ pub struct PredictionView {
     /// For a change idea with a change set: the pathway's lead time the what-if predicts, in
     /// minutes; null otherwise.
     predicted_lead_time_minutes: Option<f64>,
+    /// The simulation the predicted lead time comes from, with its figures; null when it does
+    /// not come from one.
+    simulation: Option<SimulationEvidenceView>,
+}
+
+/// The simulation run a prediction rests on, and what it gave.
+#[derive(SimpleObject)]
+#[graphql(name = "SimulationEvidence")]
+pub struct SimulationEvidenceView {
+    /// The run (its id; it may since have been cleared away, the figures stay here).
+    simulation_id: ID,
+    /// Its seed.
+    seed: i64,
+    /// The pathway's version it ran on.
+    pathway_version: i64,
+    /// Its mean lead time, minutes.
+    lead_time_mean_minutes: f64,
+    /// The 95% interval of that mean.
+    lead_time_ci95: Vec<f64>,
+    /// For a what-if run: the change in the mean lead time, minutes.
+    difference_minutes: Option<f64>,
+    /// Its 95% interval.
+    difference_ci95: Option<Vec<f64>>,
+}
+
+impl From<&engine::pdsa::SimulationEvidence> for SimulationEvidenceView {
+    fn from(e: &engine::pdsa::SimulationEvidence) -> Self {
+        Self {
+            simulation_id: ID(e.simulation_id.clone()),
+            seed: e.seed as i64,
+            pathway_version: e.pathway_version,
+            lead_time_mean_minutes: e.lead_time_mean_minutes,
+            lead_time_ci95: e.lead_time_ci95.to_vec(),
+            difference_minutes: e.difference_minutes,
+            difference_ci95: e.difference_ci95.map(|d| d.to_vec()),
+        }
+    }
 }
 
 /// Whether a cycle is long enough to see the change a prediction names.
@@ -336,6 +377,7 @@ impl CycleView {
                     Expectation::Value { .. } => None,
                 },
                 predicted_lead_time_minutes: p.predicted_lead_time_minutes,
+                simulation: p.simulation.as_ref().map(Into::into),
             })
             .collect()
     }
@@ -467,7 +509,9 @@ impl CycleMutation {
             .as_ref()
             .map(|id| parse_id("previousCycleId", id))
             .transpose()?;
-        let (change_idea_id, change_idea, cycle) = checked_plan(input.plan)?;
+        let simulations = simulation_ids(&input.plan)?;
+        let (change_idea_id, change_idea, mut cycle) = checked_plan(input.plan)?;
+        with_simulation_evidence(ctx, &mut cycle, simulations).await?;
         let record = cycles::plan(
             db(ctx)?,
             &change(ctx),
@@ -494,7 +538,9 @@ impl CycleMutation {
         #[graphql(desc = "The plan, replacing the one before.")] plan: CyclePlanInput,
     ) -> Result<CycleView> {
         let id = parse_id("cycleId", &cycle_id)?;
-        let (change_idea_id, change_idea, cycle) = checked_plan(plan)?;
+        let simulations = simulation_ids(&plan)?;
+        let (change_idea_id, change_idea, mut cycle) = checked_plan(plan)?;
+        with_simulation_evidence(ctx, &mut cycle, simulations).await?;
         Ok(CycleView(
             cycles::update_plan(
                 db(ctx)?,
@@ -644,6 +690,61 @@ async fn correct_observation(
     )
 }
 
+/// The simulation each prediction names, by its place.
+fn simulation_ids(plan: &CyclePlanInput) -> Result<Vec<Option<uuid::Uuid>>> {
+    Ok((plan.predictions.iter().enumerate())
+        .map(|(i, p)| {
+            (p.simulation_id.as_ref())
+                .map(|id| parse_id(&format!("predictions[{i}].simulationId"), id))
+                .transpose()
+        })
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+/// Keeps with each prediction the figures of the finished simulation it names (a run the caller
+/// cannot see is `NOT_FOUND`; one not finished, `VALIDATION`).
+async fn with_simulation_evidence(
+    ctx: &Context<'_>,
+    cycle: &mut Cycle,
+    simulations: Vec<Option<uuid::Uuid>>,
+) -> Result<()> {
+    let caller = super::context::caller_of(ctx);
+    for (i, (prediction, id)) in cycle.predictions.iter_mut().zip(simulations).enumerate() {
+        let Some(id) = id else { continue };
+        let run = crate::store::simulations::get(db(ctx)?, &caller, id).await?;
+        let field = format!("predictions[{i}].simulationId");
+        let Some(result) = run
+            .result
+            .filter(|_| run.status == crate::store::simulations::RunStatus::Finished)
+        else {
+            return Err(crate::Error::invalid(
+                field,
+                "the simulation has not finished: wait for it, or name another",
+            )
+            .into());
+        };
+        let number = |v: &serde_json::Value| v.as_f64();
+        let pair = |v: &serde_json::Value| Some([number(&v[0])?, number(&v[1])?]);
+        let lead = &result["leadTimeMinutes"];
+        let difference = &result["differences"]["leadTimeMeanMinutes"];
+        let (Some(mean), Some(ci95)) = (number(&lead["mean"]), pair(&lead["ci95"])) else {
+            return Err(crate::Error::invalid(field, "the simulation has no lead time").into());
+        };
+        prediction.predicted_lead_time_minutes =
+            prediction.predicted_lead_time_minutes.or(Some(mean));
+        prediction.simulation = Some(engine::pdsa::SimulationEvidence {
+            simulation_id: run.id.to_string(),
+            seed: run.seed,
+            pathway_version: run.pathway_version,
+            lead_time_mean_minutes: mean,
+            lead_time_ci95: ci95,
+            difference_minutes: number(&difference["difference"]),
+            difference_ci95: pair(&difference["ci95"]),
+        });
+    }
+    Ok(())
+}
+
 /// A plan checked: the change idea's id and words, and the cycle in PLAN. Every mistake is
 /// named by its field (`predictions[1]`, `plannedEnd`).
 fn checked_plan(input: CyclePlanInput) -> Result<(Option<uuid::Uuid>, String, Cycle)> {
@@ -680,6 +781,7 @@ fn checked_plan(input: CyclePlanInput) -> Result<(Option<uuid::Uuid>, String, Cy
             measure: p.measure_id.to_string(),
             expectation,
             predicted_lead_time_minutes: p.predicted_lead_time_minutes,
+            simulation: None,
         });
     }
     let planned_start = input

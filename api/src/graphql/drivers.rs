@@ -40,6 +40,28 @@ pub struct PredictedEffect {
     difference_minutes: f64,
 }
 
+/// What a change idea's change set did in a simulation of the pathway (queues and variation
+/// included): the evidence behind a prediction, kept with the run that gave it.
+#[derive(SimpleObject)]
+pub struct SimulatedEffect {
+    /// The simulation run (its id: `node(id:)` shows all of it).
+    simulation_id: ID,
+    /// The pathway simulated (its id) and its version at the time.
+    pathway_id: ID,
+    /// The pathway's version when it ran.
+    pathway_version: i64,
+    /// The run's seed (the same seed gives the same result).
+    seed: i64,
+    /// Mean lead time without the change, minutes.
+    baseline_lead_time_minutes: f64,
+    /// Mean lead time with it, minutes.
+    changed_lead_time_minutes: f64,
+    /// Changed minus baseline (negative: faster).
+    difference_minutes: f64,
+    /// 95% confidence interval of the difference.
+    difference_ci95: Vec<f64>,
+}
+
 /// A node of a driver diagram.
 pub struct DriverView {
     pub(crate) record: DriverRecord,
@@ -99,6 +121,37 @@ impl DriverView {
         .iter()
         .map(|e| format!("{}: {}", e.field, e.message))
         .collect())
+    }
+    /// The newest finished simulation that tried this change idea's change set
+    /// (`simulate(scenario: {changeIdeaId})`): its lead time with and without the change, with
+    /// the interval of the difference. Null until one has run.
+    async fn simulated_effect(&self, ctx: &Context<'_>) -> Result<Option<SimulatedEffect>> {
+        let caller = super::context::caller_of(ctx);
+        let Some(run) =
+            crate::store::simulations::latest_for_change_idea(db(ctx)?, &caller, self.record.id)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let Some(lead) = run
+            .result
+            .as_ref()
+            .map(|r| &r["differences"]["leadTimeMeanMinutes"])
+            .filter(|d| d.is_object())
+        else {
+            return Ok(None);
+        };
+        let number = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+        Ok(Some(SimulatedEffect {
+            simulation_id: ID(run.id.to_string()),
+            pathway_id: ID(run.pathway_id.to_string()),
+            pathway_version: run.pathway_version,
+            seed: run.seed as i64,
+            baseline_lead_time_minutes: number(&lead["baseline"]),
+            changed_lead_time_minutes: number(&lead["changed"]),
+            difference_minutes: number(&lead["difference"]),
+            difference_ci95: vec![number(&lead["ci95"][0]), number(&lead["ci95"][1])],
+        }))
     }
     /// The lead time of the project's pathway with and without the change set (computed, not
     /// guessed); absent without a change set or a pathway, or while the change set does not fit

@@ -82,6 +82,9 @@ pub struct SimulationScenarioInput {
     pub changes: Vec<ChangeInput>,
     /// Patients arrive as in this event log (by default at the pathway's demand per day).
     pub arrivals_from_log: Option<ArrivalsFromLogInput>,
+    /// Try this change idea's change set (before `changes`); the change idea then shows the
+    /// run's result as its `simulatedEffect`.
+    pub change_idea_id: Option<ID>,
 }
 
 /// A figure with its 95% confidence interval across replications.
@@ -418,6 +421,11 @@ impl SimulationView {
         (self.0.scenario.arrivals_from_log.as_ref()).map(|a| ID(a.log_id.to_string()))
     }
 
+    /// The change idea whose change set the run tried.
+    async fn change_idea_id(&self) -> Option<ID> {
+        self.0.scenario.change_idea_id.map(|id| ID(id.to_string()))
+    }
+
     /// Whether the log's case start times were replayed (rather than its hourly profile used).
     async fn replayed(&self) -> bool {
         (self.0.scenario.arrivals_from_log.as_ref()).is_some_and(|a| a.replay)
@@ -466,7 +474,7 @@ impl SimulationMutation {
         #[graphql(desc = "The pathway (its id).")] pathway_id: ID,
         #[graphql(
             desc = "What to simulate (patients, replications, warm-up, servers changed).",
-            default_with = "SimulationScenarioInput { patients: 100_000, replications: 10, warm_up_minutes: None, servers: Vec::new(), changes: Vec::new(), arrivals_from_log: None }"
+            default_with = "SimulationScenarioInput { patients: 100_000, replications: 10, warm_up_minutes: None, servers: Vec::new(), changes: Vec::new(), arrivals_from_log: None, change_idea_id: None }"
         )]
         scenario: SimulationScenarioInput,
         #[graphql(
@@ -516,7 +524,11 @@ impl SimulationMutation {
             return Err(crate::Error::from(errors).into());
         }
         let changes = super::analysis::engine_changes(ctx, scenario.changes).await?;
+        let change_idea_id = (scenario.change_idea_id.as_ref())
+            .map(|id| parse_id("scenario.changeIdeaId", id))
+            .transpose()?;
         let scenario = Scenario {
+            change_idea_id,
             changes,
             arrivals_from_log,
             patients: scenario.patients as u64,

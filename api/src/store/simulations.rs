@@ -66,6 +66,9 @@ pub struct Scenario {
     /// Patients arrive as in this event log (by hour of the week, or replayed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrivals_from_log: Option<ArrivalsFromLog>,
+    /// The change idea whose change set the run tries (its changes come first in `changes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_idea_id: Option<Uuid>,
 }
 
 impl Scenario {
@@ -302,6 +305,21 @@ pub async fn start(
             "must be at most 9223372036854775807",
         ));
     }
+    let mut scenario = scenario;
+    if let Some(idea) = scenario.change_idea_id {
+        let (driver, _) = super::drivers::get(db, caller, idea).await?;
+        match driver.changes {
+            Some(changes) if driver.kind == engine::DriverKind::ChangeIdea => {
+                scenario.changes.splice(0..0, changes);
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "scenario.changeIdeaId",
+                    "is not a change idea with a change set to try",
+                ));
+            }
+        }
+    }
     let mut demand = header.header.demand_per_day.map(|d| d.get());
     let mut arrivals = ArrivalInput::Flat;
     if let Some(from) = &scenario.arrivals_from_log {
@@ -363,6 +381,7 @@ pub async fn start(
         created_at: Set(now),
         updated_at: Set(now),
         finished_at: Set(None),
+        change_idea_id: Set(scenario.change_idea_id),
     };
     let row = simulation_run::Entity::insert(row)
         .exec_with_returning(&tx)
@@ -387,6 +406,30 @@ pub async fn start(
     super::audit::commit(tx, ctx, &[pathway_id, id]).await?;
     tokio::spawn(run(db.clone(), id, models, settings));
     record(row, now)
+}
+
+/// The newest FINISHED run that tried the change idea's change set, of a pathway the caller may
+/// see: the evidence for its simulated effect. O(runs of the idea).
+pub async fn latest_for_change_idea(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    change_idea_id: Uuid,
+) -> Result<Option<SimulationRecord>> {
+    let rows = simulation_run::Entity::find()
+        .filter(simulation_run::Column::ChangeIdeaId.eq(change_idea_id))
+        .filter(simulation_run::Column::Status.eq(RunStatus::Finished.as_str()))
+        .order_by_desc(simulation_run::Column::CreatedAt)
+        .order_by_desc(simulation_run::Column::Id)
+        .all(db)
+        .await?;
+    for row in rows {
+        match pathways::get_for_read(db, caller, row.pathway_id).await {
+            Ok(_) => return record(row, Utc::now()).map(Some),
+            Err(Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
 }
 
 /// A new DRAFT version of the pathway with its simulation calibrated from the log (service
