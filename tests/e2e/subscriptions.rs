@@ -310,3 +310,35 @@ async fn a_principal_holds_at_most_a_hundred_connections() {
     }
     assert_eq!(again.expect("a place freed")["type"], "connection_ack");
 }
+
+#[tokio::test]
+async fn a_subscriber_hears_when_a_simulation_ends() {
+    let app = spawn_app().await;
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string("docs/examples/stroke-unit.json").expect("the example"),
+    )
+    .unwrap();
+    let pathway = app.import(&document).await;
+    let mut socket = connect(&app.address, &app.token).await;
+    subscribe(
+        &mut socket,
+        "1",
+        "subscription { events(types: [\"simulation.ended\"]) { type data } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let run = app
+        .data(
+            "mutation($p: ID!) { simulate(pathwayId: $p, scenario: {patients: 2000}) { id } }",
+            json!({"p": pathway["id"]}),
+        )
+        .await["simulate"]["id"]
+        .clone();
+    let got = next_json(&mut socket).await;
+    let event = &got["payload"]["data"]["events"];
+    assert_eq!(event["type"], "simulation.ended", "{got}");
+    assert_eq!(event["data"]["objectType"], "Simulation");
+    assert_eq!(event["data"]["objectId"], run);
+    assert_eq!(event["data"]["status"], "FINISHED");
+    assert_eq!(event["data"]["pathwayId"], pathway["id"]);
+}

@@ -11,11 +11,12 @@ pub enum EventType {
     PathwayPublished,
     PathwayArchived,
     ProjectClosed,
+    SimulationEnded,
 }
 
 impl EventType {
     /// Every event type, in the order the documentation lists them.
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::MeasureSignal,
         EventType::MeasurePointsRecorded,
         EventType::CycleMoved,
@@ -24,6 +25,7 @@ impl EventType {
         EventType::PathwayPublished,
         EventType::PathwayArchived,
         EventType::ProjectClosed,
+        EventType::SimulationEnded,
     ];
 
     /// The name on the wire, e.g. `measure.signal`.
@@ -37,6 +39,7 @@ impl EventType {
             EventType::PathwayPublished => "pathway.published",
             EventType::PathwayArchived => "pathway.archived",
             EventType::ProjectClosed => "project.closed",
+            EventType::SimulationEnded => "simulation.ended",
         }
     }
 
@@ -57,6 +60,9 @@ impl EventType {
             EventType::PathwayPublished => "a pathway version was published",
             EventType::PathwayArchived => "a pathway version was archived",
             EventType::ProjectClosed => "an improvement project was closed",
+            EventType::SimulationEnded => {
+                "a simulation run of a pathway ended; `data.status` is FINISHED, FAILED or CANCELLED (`node(id:)` with `objectId` gives its result)"
+            }
         }
     }
 

@@ -547,6 +547,53 @@ async fn write_state(
     Ok(cancel)
 }
 
+/// Records how a run ended and tells whoever listens (`simulation.ended`, to the pathway's
+/// audience), in one transaction. A system write, like the progress.
+async fn write_end(
+    db: &DatabaseConnection,
+    id: Uuid,
+    status: RunStatus,
+    result: Option<serde_json::Value>,
+    error: Option<String>,
+) -> Result<()> {
+    let tx = begin_write(db).await?;
+    let row = simulation_run::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        updated_at: Set(Utc::now()),
+        status: Set(status.as_str().into()),
+        result: Set(result),
+        error: Set(error),
+        finished_at: Set(Some(Utc::now())),
+        ..Default::default()
+    };
+    let row = simulation_run::Entity::update(row).exec(&tx).await?;
+    if let Some(pathway) = pathway::Entity::find_by_id(row.pathway_id).one(&tx).await? {
+        super::outbox::emit(
+            &tx,
+            super::outbox::Notice {
+                event_type: super::outbox::EventType::SimulationEnded,
+                scope: super::outbox::Scope::Pathway {
+                    id: pathway.id,
+                    owner: pathway.owner_id,
+                },
+                object_type: "Simulation",
+                object_id: id,
+                version: None,
+                link: format!("/#/pathway/{}", pathway.id),
+                detail: serde_json::json!({
+                    "status": status.as_str(),
+                    "pathwayId": pathway.id,
+                    "changeIdeaId": row.change_idea_id,
+                }),
+            },
+        )
+        .await?;
+    }
+    #[allow(clippy::disallowed_methods)]
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Runs one simulation to its end, writing its progress every second and stopping it when a
 /// cancellation is asked for.
 async fn run(db: DatabaseConnection, id: Uuid, models: Models, settings: RunSettings) {
@@ -563,13 +610,7 @@ async fn run(db: DatabaseConnection, id: Uuid, models: Models, settings: RunSett
             )
         }
     };
-    let written = write_state(&db, id, |row| {
-        row.status = Set(status.as_str().into());
-        row.result = Set(result);
-        row.error = Set(error);
-        row.finished_at = Set(Some(Utc::now()));
-    })
-    .await;
+    let written = write_end(&db, id, status, result, error).await;
     if let Err(e) = written {
         tracing::error!(simulation = %id, error = ?e, "a simulation's end could not be recorded");
     }
