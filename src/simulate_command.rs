@@ -385,6 +385,27 @@ fn table(name: &str, model: &SimulationModel, r: &SimulationResult, seconds: f64
             hours(step.blocked_minutes.mean)
         );
     }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<10} {:>12} {:>14} {:>14} {:>12} {:>14} {:>10}",
+        "org", "utilisation", "wait/visit", "queue/pt", "service/pt", "delay/pt", "visits/d"
+    );
+    for o in &r.organisations {
+        let m = &o.minutes;
+        let _ = writeln!(
+            out,
+            "{:<10} {:>12} {:>14} {:>14} {:>12} {:>14} {:>10.1}",
+            o.ods_code.as_str(),
+            o.utilisation
+                .map_or("-".into(), |u| format!("{:.0}%", u.mean * 100.0)),
+            hours(o.wait_before_minutes.mean),
+            hours(m.queueing.mean),
+            hours(m.service.mean),
+            hours(m.transition_delay.mean),
+            o.visits_per_day.mean
+        );
+    }
     if !r.overloaded_steps.is_empty() {
         let keys: Vec<&str> = r.overloaded_steps.iter().map(|k| k.as_str()).collect();
         let _ = writeln!(

@@ -667,3 +667,50 @@ fn a_change_s_difference_holds_the_erlang_c_difference() {
     assert!(d.throughput_per_day.covers(0.0, 0.99));
     assert!(d.removed_steps.is_empty());
 }
+
+#[test]
+fn an_organisation_s_figures_gather_its_steps() {
+    // The stroke unit example: the acute trust (RX8) has the CT scanner (1 server) and the
+    // stroke unit (7 beds); the ambulance service and community team have none.
+    let parsed = PathwayDocument::from_json(
+        serde_json::from_str(include_str!("../../docs/examples/stroke-unit.json")).unwrap(),
+    )
+    .and_then(|d| d.parse())
+    .unwrap();
+    let model = SimulationModel::new(
+        &parsed.map,
+        parsed.header.demand_per_day.map(|d| d.get()),
+        &ArrivalInput::Flat,
+    )
+    .unwrap();
+    let r = run(&model, 20_000, 5, 2, 60.0 * 1440.0);
+    let step = |k: &str| r.steps.iter().find(|s| s.key.as_str() == k).unwrap();
+    let org = |k: &str| {
+        (r.organisations.iter())
+            .find(|o| o.ods_code.as_str() == k)
+            .unwrap()
+    };
+    let (ct, unit, acute) = (step("ct_scan"), step("stroke_unit"), org("RX8"));
+    // Busy servers over servers, summed: the steps' utilisations weighted by their servers.
+    let weighted = (ct.utilisation.unwrap() * 1.0 + unit.utilisation.unwrap() * 7.0) / 8.0;
+    assert!((acute.utilisation.unwrap().mean - weighted).abs() < 1e-9);
+    let own: Vec<_> = (r.steps.iter())
+        .filter(|s| s.organisation.as_str() == "RX8")
+        .collect();
+    let visits: f64 = own.iter().map(|s| s.visits_per_day.mean).sum();
+    assert!((acute.visits_per_day.mean - visits).abs() < 1e-9 * visits);
+    // Queue wait per visit to its steps with servers: theirs weighted by their visits (within
+    // the difference between visits finished in the window and visits of measured patients).
+    let waited = (ct.queue_wait_minutes.mean * ct.visits_per_day.mean
+        + unit.queue_wait_minutes.mean * unit.visits_per_day.mean)
+        / (ct.visits_per_day.mean + unit.visits_per_day.mean);
+    assert!(
+        (acute.queue_wait_minutes.mean / waited - 1.0).abs() < 0.02,
+        "{} against {waited}",
+        acute.queue_wait_minutes.mean
+    );
+    // No servers, no utilisation and no queue.
+    let ambulance = org("RX9");
+    assert!(ambulance.utilisation.is_none());
+    assert_eq!(ambulance.queue_wait_minutes.mean, 0.0);
+}

@@ -190,6 +190,19 @@ pub struct OrganisationView {
     pub ods_code: String,
     /// Its minutes per patient.
     pub minutes: TimeBreakdownView,
+    /// Queue wait per visit to its steps with servers (null for runs made before it was
+    /// measured).
+    #[serde(default)]
+    pub queue_wait_minutes: Option<EstimateView>,
+    /// The wait before each visit to its steps (delay plus queueing).
+    #[serde(default)]
+    pub wait_before_minutes: Option<EstimateView>,
+    /// Busy servers / servers over its steps with servers (null when it has none).
+    #[serde(default)]
+    pub utilisation: Option<EstimateView>,
+    /// Services its steps finish per day.
+    #[serde(default)]
+    pub visits_per_day: Option<EstimateView>,
 }
 
 /// One bar of the lead-time distribution.

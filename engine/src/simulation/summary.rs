@@ -151,6 +151,14 @@ pub struct OrganisationResult {
     pub ods_code: OdsCode,
     /// Transition delays count against the organisation the patient goes to.
     pub minutes: TimeBreakdown,
+    /// Queue wait per visit to its steps with servers (0 when it has none).
+    pub queue_wait_minutes: Estimate,
+    /// The wait before each visit to its steps (delay plus queueing), as a log shows it.
+    pub wait_before_minutes: Estimate,
+    /// Busy servers / servers over its steps with servers (`None` when it has none).
+    pub utilisation: Option<Estimate>,
+    /// Services its steps finish per day.
+    pub visits_per_day: Estimate,
 }
 
 /// One bar of the lead-time distribution (share of patients, pooled over replications).
@@ -279,16 +287,57 @@ pub(crate) fn summarise(
         blocked: per(&|o| parts(o)[3] / finished(o), outcomes),
     };
     let where_the_time_goes = breakdown(&|o| o.parts, &outcomes);
+    let days = |o: &Outcome| (o.window / DAY).max(f64::MIN_POSITIVE);
+
     let organisations = model
         .organisations
         .iter()
         .enumerate()
-        .map(|(i, ods)| OrganisationResult {
-            ods_code: ods.clone(),
-            minutes: breakdown(&|o| o.organisation_parts[i], &outcomes),
+        .map(|(i, ods)| {
+            let mine: Vec<usize> = (0..model.steps.len())
+                .filter(|&s| model.steps[s].organisation == i)
+                .collect();
+            let sum = |o: &Outcome, f: &dyn Fn(&super::run::StepOutcome) -> f64| {
+                mine.iter().map(|&s| f(&o.steps[s])).sum::<f64>()
+            };
+            // Steps with as many servers as needed count their patients as busy but have no
+            // capacity: they stay out of the utilisation.
+            let limited: Vec<usize> = (mine.iter().copied())
+                .filter(|&s| !matches!(model.steps[s].servers, super::model::Servers::Unlimited))
+                .collect();
+            let over_limited = |o: &Outcome, f: &dyn Fn(&super::run::StepOutcome) -> f64| {
+                limited.iter().map(|&s| f(&o.steps[s])).sum::<f64>()
+            };
+            let waits = |o: &Outcome| {
+                over_limited(o, &|st| st.waits.iter().map(|&w| w as f64).sum::<f64>())
+            };
+            let visits = |o: &Outcome| over_limited(o, &|st| st.waits.len() as f64).max(1.0);
+            OrganisationResult {
+                ods_code: ods.clone(),
+                minutes: breakdown(&|o| o.organisation_parts[i], &outcomes),
+                queue_wait_minutes: per(&|o| waits(o) / visits(o), &outcomes),
+                wait_before_minutes: per(
+                    &|o| {
+                        // Steps with unlimited servers record no queue waits (there are
+                        // none), so waits and delays are shared over the moves into its steps.
+                        (sum(o, &|st| st.delay_in) + waits(o))
+                            / sum(o, &|st| st.moves_in as f64).max(1.0)
+                    },
+                    &outcomes,
+                ),
+                utilisation: (!limited.is_empty()).then(|| {
+                    per(
+                        &|o| {
+                            over_limited(o, &|st| st.busy_area)
+                                / over_limited(o, &|st| st.capacity_area).max(f64::MIN_POSITIVE)
+                        },
+                        &outcomes,
+                    )
+                }),
+                visits_per_day: per(&|o| sum(o, &|st| st.served as f64) / days(o), &outcomes),
+            }
         })
         .collect();
-    let days = |o: &Outcome| (o.window / DAY).max(f64::MIN_POSITIVE);
     let offered = model.offered_utilisation();
     let mut steps = Vec::with_capacity(model.steps.len());
     for (s, step) in model.steps.iter().enumerate() {
