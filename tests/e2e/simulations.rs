@@ -266,6 +266,11 @@ async fn a_bad_scenario_is_refused_by_field_and_nothing_is_stored() {
             "{arrivalsFromLog: {logId: \"nope\"}}",
             "scenario.arrivalsFromLog.logId",
         ),
+        (
+            &pathway,
+            "{arrivalsByHour: [1, 2]}",
+            "scenario.arrivalsByHour",
+        ),
         (&undemanded, "{}", "pathwayId.demandPerDay"),
     ];
     for (target, scenario, expected) in cases {
@@ -603,4 +608,53 @@ async fn stranger_with_a_pathway(app: &TestApp) -> (String, Value) {
     let own = own["data"]["importPathway"]["id"].clone();
     assert!(own.is_string());
     (stranger, own)
+}
+
+#[tokio::test]
+async fn arrivals_crowded_into_monday_mornings_lengthen_the_queue_for_the_scanner() {
+    let app = spawn_app().await;
+    let pathway = app.import(&stroke_document()).await;
+    // The same patients a week, all arriving on Mondays from 08:00 to 12:00.
+    let mondays: Vec<f64> = (0..168)
+        .map(|h| if (8..12).contains(&h) { 1.0 } else { 0.0 })
+        .collect();
+    let started = app
+        .data(
+            "mutation($p: ID!, $w: [Float!]!) { simulate(pathwayId: $p, seed: 2, scenario: {patients: 20000, whatIfArrivalsByHour: $w}) { id isWhatIf } }",
+            json!({"p": pathway["id"], "w": mondays}),
+        )
+        .await["simulate"]
+        .clone();
+    assert_eq!(started["isWhatIf"], true);
+    let run = ended(&app, &started["id"]).await;
+    assert_eq!(run["status"], "FINISHED", "{run}");
+    let d = &run["result"]["differences"];
+    let ct = (d["steps"].as_array().unwrap().iter())
+        .find(|s| s["key"] == "ct_scan")
+        .unwrap();
+    // 0.78 patients a day at 20 minutes each: 1% busy when spread out, 23% in the four hours.
+    assert!(
+        ct["queueWaitMinutes"]["ci95"][0].as_f64().unwrap() > 0.0,
+        "{ct}"
+    );
+    let u = ct["utilisation"]["difference"].as_f64().unwrap();
+    assert!(
+        u.abs() < 0.005,
+        "the scanner does the same work a week: {u}"
+    );
+    // The same patients a week finish.
+    let t = &d["throughputPerDay"]["ci95"];
+    assert!(
+        t[0].as_f64().unwrap() <= 0.0 && t[1].as_f64().unwrap() >= 0.0,
+        "{t}"
+    );
+
+    // A profile of the wrong length is named.
+    let error = app
+        .error(
+            "mutation($p: ID!) { simulate(pathwayId: $p, scenario: {whatIfArrivalsByHour: [1, 2, 3]}) { id } }",
+            json!({"p": pathway["id"]}),
+        )
+        .await;
+    assert_eq!(field(&error), "scenario.whatIfArrivalsByHour", "{error}");
 }

@@ -85,6 +85,14 @@ pub struct SimulationScenarioInput {
     /// Try this change idea's change set (before `changes`); the change idea then shows the
     /// run's result as its `simulatedEffect`.
     pub change_idea_id: Option<ID>,
+    /// How arrivals vary over the week: 168 weights, one per hour from Monday 00:00, sharing out
+    /// the pathway's demand per day in proportion (by default the same every hour).
+    #[graphql(default)]
+    pub arrivals_by_hour: Vec<f64>,
+    /// Arrivals by hour (168 weights, as `arrivalsByHour`) for the changed run only: what if
+    /// patients came like this? Makes the run a what-if.
+    #[graphql(default)]
+    pub what_if_arrivals_by_hour: Vec<f64>,
 }
 
 /// A figure with its 95% confidence interval across replications.
@@ -487,7 +495,7 @@ impl SimulationMutation {
         #[graphql(desc = "The pathway (its id).")] pathway_id: ID,
         #[graphql(
             desc = "What to simulate (patients, replications, warm-up, servers changed).",
-            default_with = "SimulationScenarioInput { patients: 100_000, replications: 10, warm_up_minutes: None, servers: Vec::new(), changes: Vec::new(), arrivals_from_log: None, change_idea_id: None }"
+            default_with = "SimulationScenarioInput { patients: 100_000, replications: 10, warm_up_minutes: None, servers: Vec::new(), changes: Vec::new(), arrivals_from_log: None, change_idea_id: None, arrivals_by_hour: Vec::new(), what_if_arrivals_by_hour: Vec::new() }"
         )]
         scenario: SimulationScenarioInput,
         #[graphql(
@@ -541,6 +549,8 @@ impl SimulationMutation {
             .map(|id| parse_id("scenario.changeIdeaId", id))
             .transpose()?;
         let scenario = Scenario {
+            arrivals_by_hour: scenario.arrivals_by_hour,
+            what_if_arrivals_by_hour: scenario.what_if_arrivals_by_hour,
             change_idea_id,
             changes,
             arrivals_from_log,

@@ -69,12 +69,21 @@ pub struct Scenario {
     /// The change idea whose change set the run tries (its changes come first in `changes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_idea_id: Option<Uuid>,
+    /// Arrivals shared over the 168 hours of the week (Monday 00:00 first) in proportion to
+    /// these weights, at the pathway's demand per day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arrivals_by_hour: Vec<f64>,
+    /// The same, for the changed run only: the what-if "what if patients came like this?".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub what_if_arrivals_by_hour: Vec<f64>,
 }
 
 impl Scenario {
     /// Whether the run is a what-if, compared with the pathway as it is.
     pub fn is_what_if(&self) -> bool {
-        !self.changes.is_empty() || !self.servers.is_empty()
+        !self.changes.is_empty()
+            || !self.servers.is_empty()
+            || !self.what_if_arrivals_by_hour.is_empty()
     }
 }
 
@@ -180,6 +189,7 @@ fn prepare(
     content: &pathways::PathwayContent,
     demand: Option<f64>,
     arrivals: &ArrivalInput,
+    changed_arrivals: &ArrivalInput,
     scenario: &Scenario,
     seed: u64,
 ) -> Result<(Models, RunSettings)> {
@@ -213,16 +223,23 @@ fn prepare(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let model = |map: &engine::PathwayMap| SimulationModel::new(map, demand, arrivals);
+    // The engine names a profile's errors `arrivals[i]`: here they belong to the scenario field
+    // that gave the profile.
+    let changed_field = if scenario.what_if_arrivals_by_hour.is_empty() {
+        "arrivalsByHour"
+    } else {
+        "whatIfArrivalsByHour"
+    };
     let baseline = match scenario.is_what_if() {
-        true => Some(model(&content.map)),
+        true => Some(
+            SimulationModel::new(&content.map, demand, arrivals)
+                .map_err(|e| model_error(e, "arrivalsByHour")),
+        ),
         false => None,
     };
-    let changed = model(&map);
-    let (changed, baseline) = match (changed, baseline.transpose()) {
-        (Ok(changed), Ok(baseline)) => (changed, baseline),
-        (Err(e), _) | (_, Err(e)) => return Err(model_error(e)),
-    };
+    let changed = SimulationModel::new(&map, demand, changed_arrivals)
+        .map_err(|e| model_error(e, changed_field));
+    let (changed, baseline) = (changed?, baseline.transpose()?);
     let settings = RunSettings {
         patients: scenario.patients,
         replications: scenario.replications,
@@ -248,7 +265,7 @@ struct Models {
 
 /// A pathway that cannot be simulated, as the caller's error: its problems under `pathwayId`,
 /// bad fields under `scenario`.
-fn model_error(error: ModelError) -> Error {
+fn model_error(error: ModelError, arrivals_field: &str) -> Error {
     match error {
         ModelError::Problems(problems) => {
             let words: Vec<String> = problems.iter().take(3).map(|p| p.message.clone()).collect();
@@ -265,7 +282,10 @@ fn model_error(error: ModelError) -> Error {
             let fields = errors
                 .0
                 .into_iter()
-                .map(|e| {
+                .map(|mut e| {
+                    if let Some(rest) = e.field.strip_prefix("arrivals") {
+                        e.field = format!("{arrivals_field}{rest}");
+                    }
                     if e.field == "demandPerDay" {
                         e.within("pathwayId")
                     } else {
@@ -337,7 +357,28 @@ pub async fn start(
             profile.input()
         };
     }
-    let (models, settings) = prepare(&content, demand, &arrivals, &scenario, seed)?;
+    if !scenario.arrivals_by_hour.is_empty() {
+        if scenario.arrivals_from_log.is_some() {
+            return Err(Error::invalid(
+                "scenario.arrivalsByHour",
+                "give arrivalsFromLog or arrivalsByHour, not both",
+            ));
+        }
+        arrivals = ArrivalInput::ByHour(scenario.arrivals_by_hour.clone());
+    }
+    let changed_arrivals = if scenario.what_if_arrivals_by_hour.is_empty() {
+        arrivals.clone()
+    } else {
+        ArrivalInput::ByHour(scenario.what_if_arrivals_by_hour.clone())
+    };
+    let (models, settings) = prepare(
+        &content,
+        demand,
+        &arrivals,
+        &changed_arrivals,
+        &scenario,
+        seed,
+    )?;
     let runs = if models.baseline.is_some() { 2 } else { 1 };
     let per_replication = settings.patients / settings.replications as u64;
     let now = ctx.started_at;
@@ -453,7 +494,7 @@ pub async fn calibrate(
     })
     .await
     .map_err(Error::internal)?
-    .map_err(model_error)?;
+    .map_err(|e| model_error(e, "arrivals"))?;
     let tx = begin_write(db).await?;
     let new_id = super::pathway_edits::new_version_with_changes(
         &tx,
