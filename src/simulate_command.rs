@@ -5,6 +5,7 @@ use crate::{Format, problem_lines, read_document, report_problems};
 use anyhow::Context;
 use clap::Args;
 use engine::simulation::calibration::{SimulationCalibration, calibrate_simulation};
+use engine::simulation::difference::{Difference, SimulationDifferences, differences};
 use engine::simulation::{
     ArrivalInput, ModelError, RunControl, RunSettings, SimulationModel, SimulationResult, simulate,
 };
@@ -56,17 +57,25 @@ pub struct SimulateArgs {
     /// hourly profile (the run then lasts as long as the log's patients).
     #[arg(long, requires = "log")]
     pub replay: bool,
+    /// With --servers: also simulate the pathway as it is (with the same seed and settings)
+    /// and show how each figure changes, with the 95% interval of the difference.
+    #[arg(long, requires = "servers")]
+    pub compare: bool,
     #[command(flatten)]
     pub reading: crate::read_args::ReadArgs,
 }
 
-/// `--format json` with `--log`: the result, with the calibration beside it.
+/// `--format json`: the result, with the calibration (`--log`) and the differences
+/// (`--compare`) beside it when there are any.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-struct CalibratedOutput<'a> {
+struct Output<'a> {
     #[serde(flatten)]
     result: &'a SimulationResult,
-    calibration: &'a SimulationCalibration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration: Option<&'a SimulationCalibration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    differences: Option<&'a SimulationDifferences>,
 }
 
 fn parse_servers(text: &str) -> Result<(String, u32), String> {
@@ -120,6 +129,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
         calibration = Some(c);
     }
+    let as_it_is = parsed.map.clone();
     for (key, n) in &args.servers {
         engine::simulation::set_servers(&mut parsed.map, key, *n)
             .map_err(|e| anyhow::anyhow!("--servers {key}={n}: {e}"))?;
@@ -138,12 +148,25 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         let lines: Vec<String> = errors.0.iter().map(|e| format!("--{e}")).collect();
         anyhow::bail!("{}", lines.join("\n"));
     }
+    let baseline = match args.compare {
+        true => match SimulationModel::new(&as_it_is, demand, &arrivals) {
+            Ok(m) => Some(m),
+            Err(e) => return Ok(model_problems(&args.file, e)),
+        },
+        false => None,
+    };
     let control = RunControl::default();
     let started = Instant::now();
-    let result = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| simulate(&model, &settings, &control));
+    let runs = 1 + u64::from(baseline.is_some());
+    let (result, baseline) = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            let before = (baseline.as_ref())
+                .map(|b| simulate(b, &settings, &control))
+                .transpose()?;
+            Ok::<_, engine::budget::Stopped>((simulate(&model, &settings, &control)?, before))
+        });
         // Drawn on standard error, and only on a terminal (indicatif hides it otherwise).
-        let bar = ProgressBar::new(args.patients);
+        let bar = ProgressBar::new(args.patients * runs);
         bar.set_style(
             ProgressStyle::with_template("simulating [{bar:40}] {pos}/{len} patients ({eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -158,24 +181,28 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     })
     .map_err(|_| anyhow::anyhow!("the simulation failed"))?
     .context("the simulation was stopped")?;
+    let changes = baseline.as_ref().map(|b| differences(b, &result));
     let seconds = started.elapsed().as_secs_f64();
     if let Some(dir) = &args.charts {
         write_charts(dir, &parsed.header.name, &result)?;
     }
-    match (args.format, &calibration) {
-        (Format::Json, None) => println!("{}", serde_json::to_string_pretty(&result)?),
-        (Format::Json, Some(calibration)) => println!(
+    match args.format {
+        Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&CalibratedOutput {
+            serde_json::to_string_pretty(&Output {
                 result: &result,
-                calibration
+                calibration: calibration.as_ref(),
+                differences: changes.as_ref(),
             })?
         ),
-        (Format::Table, _) => {
+        Format::Table => {
             if let Some(c) = &calibration {
                 print!("{}", calibration_table(c));
             }
             print!("{}", table(&parsed.header.name, &model, &result, seconds));
+            if let Some(d) = &changes {
+                print!("{}", differences_table(d));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -193,6 +220,62 @@ fn model_problems(file: &std::path::Path, error: ModelError) -> ExitCode {
             report_problems(file, lines)
         }
     }
+}
+
+/// What the change did, for people: each figure before and after, and the difference's
+/// interval.
+fn differences_table(d: &SimulationDifferences) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nWith the change, against the pathway as it is (95% interval of the difference):"
+    );
+    let row = |out: &mut String, name: &str, x: &Difference, show: &dyn Fn(f64) -> String| {
+        let _ = writeln!(
+            out,
+            "{name:<34} {:>12} → {:>12}  {:>12} ({} to {})",
+            show(x.baseline),
+            show(x.changed),
+            show(x.difference),
+            show(x.ci95[0]),
+            show(x.ci95[1])
+        );
+    };
+    let per_day = |v: f64| format!("{v:.2}");
+    let percent = |v: f64| format!("{:.1}%", v * 100.0);
+    row(
+        &mut out,
+        "lead time, mean",
+        &d.lead_time_mean_minutes,
+        &hours,
+    );
+    row(
+        &mut out,
+        "lead time, median",
+        &d.lead_time_median_minutes,
+        &hours,
+    );
+    row(&mut out, "lead time, p90", &d.lead_time_p90_minutes, &hours);
+    row(
+        &mut out,
+        "queueing per patient",
+        &d.queueing_minutes,
+        &hours,
+    );
+    row(&mut out, "finished a day", &d.throughput_per_day, &per_day);
+    for s in &d.steps {
+        if let Some(u) = &s.utilisation {
+            let key = s.key.as_str();
+            row(
+                &mut out,
+                &format!("{key}: queue wait"),
+                &s.queue_wait_minutes,
+                &hours,
+            );
+            row(&mut out, &format!("{key}: utilisation"), u, &percent);
+        }
+    }
+    out
 }
 
 /// What calibration found, for people: arrivals, each fit with its goodness of fit, notes.

@@ -547,6 +547,20 @@ fn simulate_answers_the_stroke_unit_question_with_intervals() {
     assert!(hi9 < lo7, "9 beds {hi9} vs 7 beds {lo7}");
     // The same seed gives the same answer.
     assert_eq!(simulate(&[]), seven);
+    // --compare: both runs, and the differences between them.
+    let compared = simulate(&["--servers", "stroke_unit=9", "--compare"]);
+    let d = (compared["differences"]["steps"].as_array().unwrap().iter())
+        .find(|s| s["key"] == "stroke_unit")
+        .expect("the stroke unit's difference")
+        .clone();
+    let w = &d["queueWaitMinutes"];
+    assert_eq!(w["baseline"], unit7["queueWaitMinutes"]["mean"]);
+    assert_eq!(w["changed"], unit9["queueWaitMinutes"]["mean"]);
+    assert!(w["ci95"][1].as_f64().unwrap() < 0.0, "{w}");
+    assert_eq!(
+        compared["differences"]["leadTimeMeanMinutes"]["baseline"],
+        seven["leadTimeMinutes"]["mean"]
+    );
     // And the charts, when asked for.
     let dir = tempfile::tempdir().unwrap();
     let charts = dir.path().join("charts");
