@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 /// Simulating a pathway document.
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("what_if").multiple(true)))]
 pub struct SimulateArgs {
     /// The pathway document (JSON). Steps may give `servers` (or a `schedule` of servers by hour),
     /// `serviceTime` and `queueCapacity`; transitions a `delay`. Without them a step serves
@@ -37,8 +38,14 @@ pub struct SimulateArgs {
     pub warm_up_minutes: Option<f64>,
     /// Give a step this many servers for the run, as STEP=N (repeat for several steps): what
     /// if the stroke unit had 9 beds?
-    #[arg(long, value_name = "STEP=N", value_parser = parse_servers)]
+    #[arg(long, value_name = "STEP=N", value_parser = parse_servers, group = "what_if")]
     pub servers: Vec<(String, u32)>,
+    /// Changes to try, from a JSON file holding a list of them as GraphQL `whatIf` takes them
+    /// (`[{"setServers": {"step": "stroke_unit", "servers": 9}}, {"setDelay": {"from": "a",
+    /// "to": "b", "time": {"distribution": "FIXED", "meanMinutes": 60}}}]`); applied before
+    /// --servers.
+    #[arg(long, value_name = "FILE", group = "what_if")]
+    pub changes: Option<PathBuf>,
     /// `table` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -57,9 +64,9 @@ pub struct SimulateArgs {
     /// hourly profile (the run then lasts as long as the log's patients).
     #[arg(long, requires = "log")]
     pub replay: bool,
-    /// With --servers: also simulate the pathway as it is (with the same seed and settings)
-    /// and show how each figure changes, with the 95% interval of the difference.
-    #[arg(long, requires = "servers")]
+    /// With --servers or --changes: also simulate the pathway as it is (with the same seed and
+    /// settings) and show how each figure changes, with the 95% interval of the difference.
+    #[arg(long, requires = "what_if")]
     pub compare: bool,
     #[command(flatten)]
     pub reading: crate::read_args::ReadArgs,
@@ -130,6 +137,13 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         calibration = Some(c);
     }
     let as_it_is = parsed.map.clone();
+    if let Some(file) = &args.changes {
+        let changes = read_changes(file)?;
+        parsed.map = engine::whatif::apply(&parsed.map, &changes).map_err(|errors| {
+            let lines: Vec<String> = errors.0.iter().map(|e| format!("  {e}")).collect();
+            anyhow::anyhow!("--changes {}:\n{}", file.display(), lines.join("\n"))
+        })?;
+    }
     for (key, n) in &args.servers {
         engine::simulation::set_servers(&mut parsed.map, key, *n)
             .map_err(|e| anyhow::anyhow!("--servers {key}={n}: {e}"))?;
@@ -206,6 +220,37 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Most bytes and changes `--changes` reads.
+const MAX_CHANGES_BYTES: u64 = 1 << 20;
+const MAX_CHANGES: usize = 100;
+
+/// The change set in `file`: a JSON list of changes, bounded in size and count.
+fn read_changes(file: &std::path::Path) -> anyhow::Result<Vec<engine::Change>> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(file)
+        .with_context(|| format!("--changes: opening {}", file.display()))?
+        .take(MAX_CHANGES_BYTES + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("--changes: reading {}", file.display()))?;
+    if text.len() as u64 > MAX_CHANGES_BYTES {
+        anyhow::bail!(
+            "--changes {}: larger than {MAX_CHANGES_BYTES} bytes",
+            file.display()
+        );
+    }
+    let changes: Vec<engine::Change> = serde_json::from_str(&text)
+        .with_context(|| format!("--changes {}: not a list of changes", file.display()))?;
+    if changes.len() > MAX_CHANGES {
+        anyhow::bail!(
+            "--changes {}: {} changes, at most {MAX_CHANGES}",
+            file.display(),
+            changes.len()
+        );
+    }
+    Ok(changes)
 }
 
 fn model_problems(file: &std::path::Path, error: ModelError) -> ExitCode {

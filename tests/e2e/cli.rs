@@ -561,6 +561,28 @@ fn simulate_answers_the_stroke_unit_question_with_intervals() {
         compared["differences"]["leadTimeMeanMinutes"]["baseline"],
         seven["leadTimeMinutes"]["mean"]
     );
+    // --changes takes the change kinds whatIf takes: nine servers as a change is --servers 9.
+    let dir = tempfile::tempdir().unwrap();
+    let changes = dir.path().join("changes.json");
+    std::fs::write(
+        &changes,
+        r#"[{"setServers": {"step": "stroke_unit", "servers": 9}}]"#,
+    )
+    .unwrap();
+    assert_eq!(simulate(&["--changes", changes.to_str().unwrap()]), nine);
+    std::fs::write(
+        &changes,
+        r#"[{"setDelay": {"from": "stroke_unit", "to": "nowhere"}}]"#,
+    )
+    .unwrap();
+    let (code, _, err) = qiflow_full(&[
+        "simulate",
+        "docs/examples/stroke-unit.json",
+        "--changes",
+        changes.to_str().unwrap(),
+    ]);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("changes[0].to"), "{err}");
     // And the charts, when asked for.
     let dir = tempfile::tempdir().unwrap();
     let charts = dir.path().join("charts");
