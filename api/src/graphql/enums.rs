@@ -284,6 +284,9 @@ pub enum LogStatistic {
     /// The share of cases within the target time: a proportion from 0 to 1, shown as a
     /// percentage.
     PercentWithinTarget,
+    /// The share of cases whose first `fromActivity` is followed by a `toActivity` (a branch
+    /// taken, or a return for rework): a proportion from 0 to 1, shown as a percentage.
+    PercentReaching,
 }
 
 /// How a measure from a log groups cases: weeks start on Monday; England dates.

@@ -18,6 +18,9 @@ pub enum LogStatistic {
     /// The share of cases (a proportion, 0 to 1, shown as a percentage) that reached `to`
     /// within `target_minutes`.
     PercentWithinTarget,
+    /// The share of cases (0 to 1, shown as a percentage) whose first `from` is followed by a
+    /// `to`: patients taking a branch, or coming back for rework.
+    PercentReaching,
 }
 
 /// How points are grouped: weeks start on Monday; both use the date in England.
@@ -83,7 +86,7 @@ impl LogMeasureDefinition {
     pub fn unit_word(&self) -> &'static str {
         match self.statistic {
             LogStatistic::CaseCount => "cases",
-            LogStatistic::PercentWithinTarget => "%",
+            LogStatistic::PercentWithinTarget | LogStatistic::PercentReaching => "%",
             _ => self.unit.word(),
         }
     }
@@ -169,6 +172,7 @@ impl LogMeasureDefinition {
                 "percentage of cases within {} minutes",
                 self.target_minutes.unwrap_or_default()
             ),
+            LogStatistic::PercentReaching => "percentage of cases that reach".to_string(),
         };
         let period = match self.period {
             Period::Week => "week (Monday to Sunday)",
@@ -266,6 +270,7 @@ pub fn log_measure_points(log: &EventLog, def: &LogMeasureDefinition) -> Vec<(Na
                     let target = def.target_minutes? * 60_000.0;
                     times.iter().filter(|&&t| t <= target).count() as f64 / times.len() as f64
                 }
+                LogStatistic::PercentReaching => times.len() as f64 / cases as f64,
             };
             Some((date, value))
         })
@@ -331,6 +336,11 @@ mod tests {
         assert_eq!(
             log_measure_points(&log, &def(LogStatistic::CaseCount, Period::Month)),
             [(jan1, 5.0)]
+        );
+        // Three of the first week's four cases reached surgery, the second week's one did.
+        assert_eq!(
+            log_measure_points(&log, &def(LogStatistic::PercentReaching, Period::Week)),
+            [(jan1, 0.75), (jan8, 1.0)]
         );
         // p90 of 24, 36, 48: 36 + 0.8 * 12 = 45.6.
         let p90 = log_measure_points(&log, &def(LogStatistic::P90Time, Period::Week));
