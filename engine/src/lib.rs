@@ -15,6 +15,7 @@ pub mod events;
 pub mod graph;
 pub mod judgement;
 pub mod measure;
+pub mod measure_suggestions;
 pub mod pathway;
 pub mod pdsa;
 pub mod rebase;

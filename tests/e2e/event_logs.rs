@@ -1104,3 +1104,98 @@ async fn an_upload_gives_events_their_resources_organisation() {
         "{read}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_change_idea_is_suggested_measures_ready_to_add_from_its_log() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let found = app
+        .data(
+            "{ projects { nodes { id version drivers { kind text suggestedMeasures { family name reason logId fromActivity toActivity statistic period unit direction } } } } }",
+            json!({}),
+        )
+        .await;
+    let project = found["projects"][0].clone();
+    let idea = (project["drivers"].as_array().unwrap().iter())
+        .find(|d| d["kind"] == "CHANGE_IDEA")
+        .expect("the demo's change idea")
+        .clone();
+    let suggested = idea["suggestedMeasures"].as_array().unwrap();
+    let family = |f: &'static str| suggested.iter().filter(move |m| m["family"] == f);
+    // The process measure is the targeted transition: orthopaedic clerking to surgery.
+    let process: Vec<_> = family("PROCESS").collect();
+    assert_eq!(process.len(), 1, "{suggested:?}");
+    assert_eq!(
+        (&process[0]["fromActivity"], &process[0]["toActivity"]),
+        (&json!("ORTHO_CLERK"), &json!("SURG_HIP"))
+    );
+    // Balancing: at least one measure downstream of surgery.
+    assert!(
+        family("BALANCING")
+            .any(|m| m["fromActivity"] == "SURG_HIP" || m["fromActivity"] == "COMM_REHAB"),
+        "{suggested:?}"
+    );
+    assert_eq!(family("OUTCOME").count(), 1);
+    assert!(
+        suggested
+            .iter()
+            .all(|m| !m["logId"].is_null() && !m["reason"].as_str().unwrap().is_empty())
+    );
+
+    // Adopted as it comes, it is computed from the demo log at once.
+    let p = process[0];
+    let added = app
+        .data(
+            "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { id points(first: 100) { nodes { date value } } } } }",
+            json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "logId": p["logId"],
+                "name": p["name"], "fromActivity": p["fromActivity"], "toActivity": p["toActivity"],
+                "statistic": p["statistic"], "period": p["period"], "unit": p["unit"], "direction": p["direction"]}}),
+        )
+        .await;
+    let points = added["addLogMeasure"]["measure"]["points"]
+        .as_array()
+        .unwrap()
+        .clone();
+    // By hand from the generator's events: per week (Monday start) of the first ORTHO_CLERK,
+    // the median hours to the next SURG_HIP. Winter weeks only, when England's dates are UTC's.
+    use chrono::Datelike;
+    let mut weeks: std::collections::BTreeMap<chrono::NaiveDate, Vec<f64>> = Default::default();
+    let events = api::demo::demo_events();
+    let mut by_case: std::collections::BTreeMap<&str, Vec<(&str, i64)>> = Default::default();
+    for (case, activity, ms, _, _) in &events {
+        by_case.entry(case).or_default().push((activity, *ms));
+    }
+    for case in by_case.values() {
+        let Some(i) = case.iter().position(|e| e.0 == "ORTHO_CLERK") else {
+            continue;
+        };
+        let Some(j) = (i + 1..case.len()).find(|&j| case[j].0 == "SURG_HIP") else {
+            continue;
+        };
+        let date = chrono::DateTime::from_timestamp_millis(case[i].1)
+            .unwrap()
+            .date_naive();
+        let monday = date - chrono::Duration::days(date.weekday().num_days_from_monday() as i64);
+        weeks
+            .entry(monday)
+            .or_default()
+            .push((case[j].1 - case[i].1) as f64 / 3_600_000.0);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = (v.len() - 1) as f64 * 0.5;
+        let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+        v[lo] + (v[hi] - v[lo]) * (at - lo as f64)
+    };
+    let mut compared = 0;
+    for point in &points {
+        let date: chrono::NaiveDate = point["date"].as_str().unwrap().parse().unwrap();
+        if date >= chrono::NaiveDate::from_ymd_opt(2025, 3, 24).unwrap() {
+            continue;
+        }
+        let want = median(weeks.get_mut(&date).expect("a week in the log"));
+        let got = point["value"].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-6, "{date}: {got} against {want}");
+        compared += 1;
+    }
+    assert!(compared >= 10, "{compared} weeks compared");
+}

@@ -40,6 +40,46 @@ pub struct PredictedEffect {
     difference_minutes: f64,
 }
 
+/// A measure suggested for a change idea (IHI's family of measures), ready to add with
+/// `addLogMeasure` from the fields given.
+#[derive(SimpleObject)]
+pub struct SuggestedMeasure {
+    /// OUTCOME (the whole journey), PROCESS (the part the change targets) or BALANCING (what
+    /// could get worse).
+    family: MeasureFamily,
+    /// A name for the measure.
+    name: String,
+    /// Why this measure, in plain English.
+    reason: String,
+    /// The event log of the project's pathway to compute it from (its id); null when the
+    /// pathway has no log (add it as a manual measure instead).
+    log_id: Option<ID>,
+    /// The activity it measures from.
+    from_activity: String,
+    /// The activity it measures to.
+    to_activity: String,
+    /// What it computes per period.
+    statistic: super::enums::LogStatistic,
+    /// How points are grouped.
+    period: super::enums::LogPeriod,
+    /// The unit of times.
+    unit: super::enums::TimeUnit,
+    /// The way it should move if the change works (NEUTRAL: watch it either way).
+    direction: super::enums::ImprovementDirection,
+}
+
+/// Which of IHI's three kinds of measure.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "engine::measure_suggestions::MeasureFamily")]
+pub enum MeasureFamily {
+    /// Does the pathway do better for patients, end to end?
+    Outcome,
+    /// Is the part the change targets doing what was planned?
+    Process,
+    /// Has something else got worse?
+    Balancing,
+}
+
 /// What a change idea's change set did in a simulation of the pathway (queues and variation
 /// included): the evidence behind a prediction, kept with the run that gave it.
 #[derive(SimpleObject)]
@@ -121,6 +161,51 @@ impl DriverView {
         .iter()
         .map(|e| format!("{}: {}", e.field, e.message))
         .collect())
+    }
+    /// For a change idea: the outcome, process and balancing measures that would show whether
+    /// it worked and what it broke, read from what its change set edits (or the hotspot it
+    /// answers), each ready to add from the project's event log. Empty without a change set or
+    /// hotspot, or without a pathway.
+    async fn suggested_measures(&self, ctx: &Context<'_>) -> Result<Vec<SuggestedMeasure>> {
+        let Some(pathway_id) = self.project_pathway else {
+            return Ok(Vec::new());
+        };
+        if self.record.changes.is_none() && self.record.hotspot.is_none() {
+            return Ok(Vec::new());
+        }
+        let caller = super::context::caller_of(ctx);
+        let db = db(ctx)?;
+        let content = pathways::content(db, &caller, pathway_id).await?;
+        let target = engine::measure_suggestions::Target::of(
+            &content.map,
+            self.record.changes.as_deref().unwrap_or_default(),
+            self.record
+                .hotspot
+                .as_ref()
+                .map_or(&[], |h| h.step_keys.as_slice()),
+        );
+        let log = crate::store::events::list_logs(db, &caller, false)
+            .await?
+            .into_iter()
+            .find(|l| l.pathway_id == Some(pathway_id))
+            .map(|l| ID(l.id.to_string()));
+        Ok(
+            engine::measure_suggestions::suggest_measures(&content.map, &target)
+                .into_iter()
+                .map(|m| SuggestedMeasure {
+                    family: m.family.into(),
+                    name: m.name,
+                    reason: m.reason,
+                    log_id: log.clone(),
+                    from_activity: m.definition.from_activity,
+                    to_activity: m.definition.to_activity,
+                    statistic: m.definition.statistic.into(),
+                    period: m.definition.period.into(),
+                    unit: m.definition.unit.into(),
+                    direction: m.direction.into(),
+                })
+                .collect(),
+        )
     }
     /// The newest finished simulation that tried this change idea's change set
     /// (`simulate(scenario: {changeIdeaId})`): its lead time with and without the change, with
