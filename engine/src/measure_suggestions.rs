@@ -337,6 +337,7 @@ mod tests {
         let outcome: Vec<_> = of(MeasureFamily::Outcome).collect();
         assert_eq!(outcome.len(), 1);
         assert_eq!(outcome[0].definition.from_activity, "AMB_CALL");
+        assert_eq!(outcome[0].definition.to_activity, "DISCH_PLAN");
         let process: Vec<_> = of(MeasureFamily::Process).collect();
         assert_eq!(process.len(), 1);
         let d = &process[0].definition;
