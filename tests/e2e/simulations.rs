@@ -21,6 +21,27 @@ const RUN: &str = "id pathwayId pathwayVersion seed status patientsDone patients
       steps { key queueWaitMinutes { baseline changed difference ci95 } utilisation { difference } } } \
     whereTheTimeGoes { queueing { mean } } leadTimeDistribution { share } overTime { intervalMinutes } }";
 
+/// `qiflow simulate` of the stroke example with 20,000 patients and seed 5, and `extra`.
+fn stroke_on_the_command_line(extra: &[&str]) -> Value {
+    let mut args = vec![
+        "simulate",
+        STROKE,
+        "--format",
+        "json",
+        "--patients",
+        "20000",
+        "--seed",
+        "5",
+    ];
+    args.extend_from_slice(extra);
+    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
+        .args(&args)
+        .output()
+        .expect("running qiflow");
+    assert!(output.status.success());
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
 /// Polls the run until it has ended.
 async fn ended(app: &TestApp, id: &Value) -> Value {
     let started = Instant::now();
@@ -66,23 +87,7 @@ async fn a_simulation_runs_in_the_background_and_gives_what_the_command_line_giv
     assert_eq!(run["patientsTotal"], 40000);
 
     // The command line on the same document, scenario and seed.
-    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args([
-            "simulate",
-            STROKE,
-            "--format",
-            "json",
-            "--patients",
-            "20000",
-            "--seed",
-            "5",
-            "--servers",
-            "stroke_unit=9",
-        ])
-        .output()
-        .expect("running qiflow");
-    assert!(output.status.success());
-    let cli: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let cli = stroke_on_the_command_line(&["--servers", "stroke_unit=9"]);
     let result = &run["result"];
     for field in ["mean", "median", "p90", "p95", "ci95"] {
         assert_eq!(
@@ -106,20 +111,7 @@ async fn a_simulation_runs_in_the_background_and_gives_what_the_command_line_giv
     assert_eq!(api_unit["maxQueue"], cli_unit["maxQueue"]);
 
     // The baseline of its differences is the command line's run of the pathway as it is.
-    let output = Command::new(env!("CARGO_BIN_EXE_qiflow"))
-        .args([
-            "simulate",
-            STROKE,
-            "--format",
-            "json",
-            "--patients",
-            "20000",
-            "--seed",
-            "5",
-        ])
-        .output()
-        .expect("running qiflow");
-    let as_is: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let as_is = stroke_on_the_command_line(&[]);
     let d = &result["differences"];
     assert_eq!(
         d["leadTimeMeanMinutes"]["baseline"],
