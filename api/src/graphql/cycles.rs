@@ -712,35 +712,17 @@ async fn with_simulation_evidence(
     for (i, (prediction, id)) in cycle.predictions.iter_mut().zip(simulations).enumerate() {
         let Some(id) = id else { continue };
         let run = crate::store::simulations::get(db(ctx)?, &caller, id).await?;
-        let field = format!("predictions[{i}].simulationId");
-        let Some(result) = run
-            .result
-            .filter(|_| run.status == crate::store::simulations::RunStatus::Finished)
-        else {
+        let Some(evidence) = run.evidence() else {
             return Err(crate::Error::invalid(
-                field,
+                format!("predictions[{i}].simulationId"),
                 "the simulation has not finished: wait for it, or name another",
             )
             .into());
         };
-        let number = |v: &serde_json::Value| v.as_f64();
-        let pair = |v: &serde_json::Value| Some([number(&v[0])?, number(&v[1])?]);
-        let lead = &result["leadTimeMinutes"];
-        let difference = &result["differences"]["leadTimeMeanMinutes"];
-        let (Some(mean), Some(ci95)) = (number(&lead["mean"]), pair(&lead["ci95"])) else {
-            return Err(crate::Error::invalid(field, "the simulation has no lead time").into());
-        };
-        prediction.predicted_lead_time_minutes =
-            prediction.predicted_lead_time_minutes.or(Some(mean));
-        prediction.simulation = Some(engine::pdsa::SimulationEvidence {
-            simulation_id: run.id.to_string(),
-            seed: run.seed,
-            pathway_version: run.pathway_version,
-            lead_time_mean_minutes: mean,
-            lead_time_ci95: ci95,
-            difference_minutes: number(&difference["difference"]),
-            difference_ci95: pair(&difference["ci95"]),
-        });
+        prediction.predicted_lead_time_minutes = prediction
+            .predicted_lead_time_minutes
+            .or(Some(evidence.lead_time_mean_minutes));
+        prediction.simulation = Some(evidence);
     }
     Ok(())
 }

@@ -218,24 +218,22 @@ impl DriverView {
         else {
             return Ok(None);
         };
-        let Some(lead) = run
-            .result
-            .as_ref()
-            .map(|r| &r["differences"]["leadTimeMeanMinutes"])
-            .filter(|d| d.is_object())
-        else {
+        // Only a what-if run has an effect to show.
+        let Some(e) = run.evidence() else {
             return Ok(None);
         };
-        let number = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+        let (Some(difference), Some(ci95)) = (e.difference_minutes, e.difference_ci95) else {
+            return Ok(None);
+        };
         Ok(Some(SimulatedEffect {
-            simulation_id: ID(run.id.to_string()),
+            simulation_id: ID(e.simulation_id),
             pathway_id: ID(run.pathway_id.to_string()),
-            pathway_version: run.pathway_version,
-            seed: run.seed as i64,
-            baseline_lead_time_minutes: number(&lead["baseline"]),
-            changed_lead_time_minutes: number(&lead["changed"]),
-            difference_minutes: number(&lead["difference"]),
-            difference_ci95: vec![number(&lead["ci95"][0]), number(&lead["ci95"][1])],
+            pathway_version: e.pathway_version,
+            seed: e.seed as i64,
+            baseline_lead_time_minutes: e.lead_time_mean_minutes - difference,
+            changed_lead_time_minutes: e.lead_time_mean_minutes,
+            difference_minutes: difference,
+            difference_ci95: ci95.to_vec(),
         }))
     }
     /// The lead time of the project's pathway with and without the change set (computed, not

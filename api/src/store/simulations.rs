@@ -156,6 +156,30 @@ pub struct SimulationRecord {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl SimulationRecord {
+    /// A finished run's lead time (and, for a what-if, its change), as a prediction keeps it;
+    /// `None` until the run has FINISHED. O(1).
+    pub fn evidence(&self) -> Option<engine::pdsa::SimulationEvidence> {
+        let result = self
+            .result
+            .as_ref()
+            .filter(|_| self.status == RunStatus::Finished)?;
+        let number = |v: &serde_json::Value| v.as_f64();
+        let pair = |v: &serde_json::Value| Some([number(&v[0])?, number(&v[1])?]);
+        let lead = &result["leadTimeMinutes"];
+        let difference = &result["differences"]["leadTimeMeanMinutes"];
+        Some(engine::pdsa::SimulationEvidence {
+            simulation_id: self.id.to_string(),
+            seed: self.seed,
+            pathway_version: self.pathway_version,
+            lead_time_mean_minutes: number(&lead["mean"])?,
+            lead_time_ci95: pair(&lead["ci95"])?,
+            difference_minutes: number(&difference["difference"]),
+            difference_ci95: pair(&difference["ci95"]),
+        })
+    }
+}
+
 fn record(row: simulation_run::Model, now: DateTime<Utc>) -> Result<SimulationRecord> {
     let mut status = RunStatus::parse(&row.status);
     let mut error = row.error;
