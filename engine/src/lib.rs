@@ -5,6 +5,7 @@
 //! layer parses user input into these types once (so the rest of qiflow never re-checks it), and the
 //! store maps rows to and from them.
 
+pub mod agreement;
 pub mod analysis;
 pub mod budget;
 pub mod compare;
