@@ -50,7 +50,7 @@ pub async fn load(db: &DatabaseConnection, pseudonymiser: &Pseudonymiser) -> Res
             continue;
         }
         let record = store::pathway_edits::import(db, &ctx, document.parse()?).await?;
-        store::pathway_edits::publish(db, &ctx, record.id, record.version).await?;
+        store::pathway_edits::publish(db, &ctx, record.id, record.version, None).await?;
         summary.pathways_created += 1;
     }
     if store::events::find_log_by_name(db, &caller, DEMO_LOG)

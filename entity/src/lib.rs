@@ -2,8 +2,10 @@
 //! maps them to and from the engine's domain types. Enumerations are stored as their upper-case
 //! names (text), so both SQLite and PostgreSQL hold the same values.
 
+pub mod agreement;
 pub mod api_token;
 pub mod audit_event;
+pub mod comment;
 pub mod cycle_move;
 pub mod cycle_observation;
 pub mod data_point;

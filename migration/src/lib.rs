@@ -23,6 +23,7 @@ mod m20261203_000018_notifications;
 mod m20261204_000019_simulation;
 mod m20261204_000020_simulation_runs;
 mod m20261205_000021_simulated_change_ideas;
+mod m20261206_000022_agreement;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_simulation::Migration),
             Box::new(m20261204_000020_simulation_runs::Migration),
             Box::new(m20261205_000021_simulated_change_ideas::Migration),
+            Box::new(m20261206_000022_agreement::Migration),
         ]
     }
 }

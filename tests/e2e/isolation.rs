@@ -176,9 +176,17 @@ async fn objects(app: &TestApp) -> BTreeMap<&'static str, Value> {
         )
         .await["simulate"]["id"]
         .clone();
+    let comment = app
+        .data(
+            "mutation($p: ID!) { addComment(input: {pathwayId: $p, body: \"Is the wait right?\"}) { id } }",
+            json!({"p": pathway_id}),
+        )
+        .await["addComment"]["id"]
+        .clone();
     BTreeMap::from([
         ("import", import),
         ("simulation", simulation),
+        ("comment", comment),
         ("pathway", pathway_id),
         ("step", content["pathway"]["steps"][0]["id"].clone()),
         ("step2", content["pathway"]["steps"][1]["id"].clone()),
@@ -426,6 +434,25 @@ fn probes() -> BTreeMap<&'static str, Probe> {
             |o| json!({"p": o["project"], "o": o["attacker_organisation"]}),
         ),
     );
+    m.insert("MutationRoot.requestPathwayAgreement", ("mutation($p: ID!) { requestPathwayAgreement(pathwayId: $p, expectedVersion: 1) { complete } }", |o| json!({"p": o["pathway"]})));
+    m.insert("MutationRoot.decidePathwayAgreement", ("mutation($p: ID!, $o: ID!) { decidePathwayAgreement(input: {pathwayId: $p, expectedVersion: 1, organisationId: $o, decision: APPROVE}) { complete } }", |o| json!({"p": o["pathway"], "o": o["organisation"]})));
+    m.insert(
+        "MutationRoot.requestChangeIdeaAgreement",
+        (
+            "mutation($i: ID!) { requestChangeIdeaAgreement(changeIdeaId: $i) { complete } }",
+            |o| json!({"i": o["driver"]}),
+        ),
+    );
+    m.insert("MutationRoot.decideChangeIdeaAgreement", ("mutation($i: ID!, $o: ID!) { decideChangeIdeaAgreement(input: {changeIdeaId: $i, organisationId: $o, decision: APPROVE}) { complete } }", |o| json!({"i": o["driver"], "o": o["organisation"]})));
+    m.insert(
+        "MutationRoot.addComment",
+        (
+            "mutation($s: ID!) { addComment(input: {stepId: $s, body: \"Mine now\"}) { id } }",
+            |o| json!({"s": o["step"]}),
+        ),
+    );
+    m.insert("MutationRoot.editComment", ("mutation($c: ID!) { editComment(input: {id: $c, expectedVersion: 1, body: \"Changed\"}) { id } }", |o| json!({"c": o["comment"]})));
+    m.insert("MutationRoot.resolveComment", ("mutation($c: ID!) { resolveComment(input: {id: $c, expectedVersion: 1, resolved: true}) { id } }", |o| json!({"c": o["comment"]})));
     m.insert("MutationRoot.sharePathway", ("mutation($p: ID!, $o: ID!) { sharePathway(pathwayId: $p, organisationId: $o, role: EDITOR) }", |o| json!({"p": o["pathway"], "o": o["attacker_organisation"]})));
     m.insert(
         "QueryRoot.webhookEndpoint",
@@ -599,6 +626,7 @@ async fn node_finds_every_kind_of_object_for_its_owner_and_nothing_for_another_o
         ("token", "ApiToken"),
         ("audit entry", "AuditEntry"),
         ("simulation", "Simulation"),
+        ("comment", "Comment"),
     ];
     let query = "query($id: ID!) { node(id: $id) { __typename id } }";
     for (key, typename) in expected {

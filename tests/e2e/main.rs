@@ -3,6 +3,7 @@
 
 mod access;
 mod administration;
+mod agreement;
 mod analysis;
 mod answers;
 mod browser;

@@ -522,6 +522,83 @@ async fn a_cycle_move_a_publication_and_a_closed_project_are_told() {
 }
 
 #[tokio::test]
+async fn a_request_for_agreement_an_approval_and_a_comment_are_told() {
+    let app = spawn_app().await;
+    let ambulance = app
+        .token_for("Ambulance admin", "RRU", "ADMIN", false)
+        .await;
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    let (owner_url, owner_got) = receiver(0).await;
+    register(
+        &app,
+        "RX1",
+        &owner_url,
+        &[
+            "pathway.approval_requested",
+            "pathway.approved",
+            "comment.added",
+        ],
+    )
+    .await;
+    // The ambulance trust registers its own endpoint: it hears of the request once the draft
+    // is put to it (before, it could not see the draft at all).
+    let (ambulance_url, ambulance_got) = receiver(0).await;
+    let made = app
+        .graphql_as(
+            Some(&ambulance),
+            "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { secret } }",
+            json!({"i": {"organisation": "RRU", "url": ambulance_url, "eventTypes": ["pathway.approval_requested"]}}),
+        )
+        .await;
+    assert!(made["errors"].is_null(), "{made}");
+    app.data(
+        "mutation($id: ID!, $v: Int!) { requestPathwayAgreement(pathwayId: $id, expectedVersion: $v) { complete } }",
+        json!({"id": pathway["id"], "v": pathway["version"]}),
+    )
+    .await;
+    let approved = app
+        .graphql_as(
+            Some(&ambulance),
+            "mutation($id: ID!, $v: Int!) { decidePathwayAgreement(input: {pathwayId: $id, expectedVersion: $v, decision: APPROVE}) { complete } }",
+            json!({"id": pathway["id"], "v": pathway["version"]}),
+        )
+        .await;
+    assert!(approved["errors"].is_null(), "{approved}");
+    app.data(
+        "mutation($id: ID!) { addComment(input: {pathwayId: $id, body: \"Thanks\"}) { id } }",
+        json!({"id": pathway["id"]}),
+    )
+    .await;
+    let received: Vec<Value> = wait_for(&owner_got, 3)
+        .await
+        .iter()
+        .map(Received::json)
+        .collect();
+    let of = |kind: &str| {
+        received
+            .iter()
+            .find(|b| b["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}: {received:?}"))
+            .clone()
+    };
+    assert_eq!(
+        of("pathway.approval_requested")["data"]["objectId"],
+        pathway["id"]
+    );
+    assert_eq!(of("pathway.approved")["data"]["objectId"], pathway["id"]);
+    let comment = of("comment.added");
+    assert_eq!(comment["data"]["body"], "Thanks");
+    assert_eq!(comment["data"]["about"], "PATHWAY");
+    assert_eq!(comment["data"]["objectType"], "Comment");
+    let theirs: Vec<Value> = wait_for(&ambulance_got, 1)
+        .await
+        .iter()
+        .map(Received::json)
+        .collect();
+    assert_eq!(theirs[0]["type"], "pathway.approval_requested");
+}
+
+#[tokio::test]
 async fn imports_that_land_or_fail_and_a_published_pathway_are_told() {
     let app = spawn_app().await;
     let (url, got) = receiver(0).await;

@@ -207,6 +207,38 @@ impl DriverView {
                 .collect(),
         )
     }
+    /// Whose agreement the change idea needs before a PDSA cycle's ADOPT makes the new
+    /// pathway version (each organisation it moves work between; none for a change inside one
+    /// organisation) and where each stands.
+    async fn agreement(&self, ctx: &Context<'_>) -> Result<super::agreement::AgreementView> {
+        super::agreement::of_change_idea(ctx, self.record.id).await
+    }
+
+    /// The comments on the change idea, oldest first.
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only the comments not yet resolved.", default = false)]
+        unresolved_only: bool,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::comments::CommentView>> {
+        super::comments::of_change_idea(
+            ctx,
+            self.record.id,
+            unresolved_only,
+            super::paging::Paging::new(first, after, last, before),
+        )
+        .await
+    }
+
     /// The newest finished simulation that tried this change idea's change set
     /// (`simulate(scenario: {changeIdeaId})`): its lead time with and without the change, with
     /// the interval of the difference. Null until one has run.

@@ -2,7 +2,9 @@
 
 mod access;
 mod administration;
+mod agreement;
 mod analysis;
+mod comments;
 mod context;
 pub use context::ListBudget;
 mod cycles;
@@ -67,6 +69,8 @@ pub struct MutationRoot(
     webhooks::WebhookMutation,
     simulations::SimulationMutation,
     simulation_calibration::SimulationCalibrationMutation,
+    agreement::AgreementMutation,
+    comments::CommentMutation,
 );
 
 pub type QiflowSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;

@@ -43,6 +43,7 @@ pub enum Node {
     WebhookEndpoint(super::webhooks::WebhookEndpointView),
     WebhookDelivery(super::webhooks::WebhookDeliveryView),
     Simulation(super::simulations::SimulationView),
+    Comment(super::comments::CommentView),
 }
 
 /// The object behind `id`, read as its typed field would read it.
@@ -117,6 +118,9 @@ async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Node> {
         )),
         NodeKind::Simulation => Node::Simulation(super::simulations::SimulationView(
             crate::store::simulations::get(db, &caller, id).await?,
+        )),
+        NodeKind::Comment => Node::Comment(super::comments::CommentView(
+            crate::store::comments::get(db, &caller, id).await?,
         )),
     })
 }

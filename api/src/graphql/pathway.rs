@@ -270,6 +270,38 @@ impl PathwayView {
         )
         .await
     }
+    /// Whose agreement the version needs before it is published (each organisation with steps
+    /// in it) and where each stands: who agreed and when, who asked for changes, who has not
+    /// decided yet, and, once published without someone's agreement, the owner's reason.
+    async fn agreement(&self, ctx: &Context<'_>) -> Result<super::agreement::AgreementView> {
+        super::agreement::of_pathway(ctx, self.record.id).await
+    }
+
+    /// The comments on this version, its steps and its transitions, oldest first.
+    #[graphql(complexity = "super::paging::cost(first, last, child_complexity)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only the comments not yet resolved.", default = false)]
+        unresolved_only: bool,
+        #[graphql(
+            desc = "At most this many from the start (or after `after`): 1 to 100; 20 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this list: start after its item.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end (or before `before`): 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this list: end before its item.")] before: Option<String>,
+    ) -> Result<super::paging::Connection<super::comments::CommentView>> {
+        super::comments::of_pathway(
+            ctx,
+            self.record.id,
+            unresolved_only,
+            super::paging::Paging::new(first, after, last, before),
+        )
+        .await
+    }
+
     /// Every organisation the pathway involves: the owner, then those of its steps.
     async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationView>> {
         let content = self.content(ctx).await?;

@@ -486,8 +486,12 @@ impl PathwayMutation {
         view(ctx, record).await
     }
 
-    /// Publishes a draft. It must have no structural problems (`VALIDATION` lists them); once
-    /// published it never changes.
+    /// Publishes a draft. It must have no structural problems (`VALIDATION` lists them), and
+    /// every organisation with steps in it must have agreed to this version (`CONFLICT` names
+    /// those that have not; ask them with `requestPathwayAgreement`): the publisher's own
+    /// organisations, where it is ADMIN or EDITOR, agree by publishing. The owner's ADMIN or
+    /// EDITOR may publish without the others' agreement with `withoutAgreementReason`, which
+    /// the version then shows. Once published it never changes.
     async fn publish_pathway(
         &self,
         ctx: &Context<'_>,
@@ -497,10 +501,20 @@ impl PathwayMutation {
             desc = "The `version` you last read: if someone changed the record since, the change is refused with `CONFLICT` and nothing is saved."
         )]
         expected_version: i64,
+        #[graphql(
+            desc = "Why the owner publishes without the agreement of every organisation with steps in the pathway (at most 4,000 characters); recorded for each organisation that had not agreed and shown in `agreement`. Leave it out to publish only with everyone's agreement."
+        )]
+        without_agreement_reason: Option<String>,
     ) -> Result<PathwayView> {
         let id = parse_id("id", &id)?;
-        let record =
-            store::pathway_edits::publish(db(ctx)?, &change(ctx), id, expected_version).await?;
+        let record = store::pathway_edits::publish(
+            db(ctx)?,
+            &change(ctx),
+            id,
+            expected_version,
+            without_agreement_reason.as_deref(),
+        )
+        .await?;
         view(ctx, record).await
     }
 

@@ -432,15 +432,19 @@ pub async fn advance_cycle(
         None
     };
     let mut new_pathway_version = None;
+    let mut agreed = Vec::new();
     if next.decision == Some(Decision::Adopt) {
         let project = projects::get(&tx, caller, current.project_id).await?;
         let idea = match current.change_idea_id {
             Some(idea) => super::drivers::find(&tx, current.project_id, idea).await?,
             None => None,
         };
-        if let (Some(pathway_id), Some(changes)) =
-            (project.pathway_id, idea.and_then(|d| d.changes))
-        {
+        if let (Some(pathway_id), Some(idea), Some(changes)) = (
+            project.pathway_id,
+            current.change_idea_id,
+            idea.and_then(|d| d.changes),
+        ) {
+            agreed = super::agreements::settle_for_adoption(&tx, caller, idea).await?;
             new_pathway_version = Some(
                 super::pathway_edits::new_version_with_changes(&tx, caller, pathway_id, &changes)
                     .await?,
@@ -465,11 +469,12 @@ pub async fn advance_cycle(
     )
     .await?;
     let touched: Vec<Uuid> = std::iter::once(id).chain(new_pathway_version).collect();
-    let changes = super::audit::Change::between(
+    let mut changes = super::audit::Change::between(
         id,
         &move_snapshot(&current.cycle),
         &move_snapshot(&moved.cycle),
     )?;
+    changes.extend(agreed);
     super::audit::commit_changes(tx, ctx, &touched, &changes).await?;
     Ok(Advanced {
         cycle: moved,

@@ -290,6 +290,10 @@ pub async fn update(
     let after = find(&tx, project_id, id)
         .await?
         .ok_or_else(|| Error::not_found("driver", id))?;
+    if after.changes != before.changes {
+        // The organisations agreed to another change.
+        super::agreements::forget_change_idea(&tx, &[id]).await?;
+    }
     let changes = super::audit::Change::between(id, &snapshot(&before), &snapshot(&after))?;
     super::audit::commit_changes(tx, ctx, &[id], &changes).await?;
     Ok(project)
@@ -305,6 +309,15 @@ pub async fn get(
     let row = visible_row(db, caller, id).await?;
     let project = projects::get(db, caller, row.project_id).await?;
     Ok((from_row(row)?, project.pathway_id))
+}
+
+/// The project a node belongs to (the caller has already read the node).
+pub(crate) async fn project_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Uuid> {
+    Ok(driver::Entity::find_by_id(id)
+        .unique(db)
+        .await?
+        .ok_or_else(|| Error::not_found("driver", id))?
+        .project_id)
 }
 
 /// A node's row, when the caller may see its project (`NOT_FOUND` naming the driver otherwise).
@@ -438,6 +451,8 @@ pub async fn remove(
             after: serde_json::Value::Null,
         })
         .collect();
+    super::agreements::forget_change_idea(&tx, &branch).await?;
+    super::comments::forget(&tx, None, &branch).await?;
     // Children first: a parent row is referenced by its children's rows.
     for node in branch.iter().rev() {
         driver::Entity::delete_by_id(*node).exec(&tx).await?;

@@ -8,24 +8,30 @@ pub enum EventType {
     CycleMoved,
     ImportCompleted,
     ImportFailed,
+    PathwayApprovalRequested,
+    PathwayApproved,
     PathwayPublished,
     PathwayArchived,
     ProjectClosed,
     SimulationEnded,
+    CommentAdded,
 }
 
 impl EventType {
     /// Every event type, in the order the documentation lists them.
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 12] = [
         EventType::MeasureSignal,
         EventType::MeasurePointsRecorded,
         EventType::CycleMoved,
         EventType::ImportCompleted,
         EventType::ImportFailed,
+        EventType::PathwayApprovalRequested,
+        EventType::PathwayApproved,
         EventType::PathwayPublished,
         EventType::PathwayArchived,
         EventType::ProjectClosed,
         EventType::SimulationEnded,
+        EventType::CommentAdded,
     ];
 
     /// The name on the wire, e.g. `measure.signal`.
@@ -36,10 +42,13 @@ impl EventType {
             EventType::CycleMoved => "cycle.moved",
             EventType::ImportCompleted => "import.completed",
             EventType::ImportFailed => "import.failed",
+            EventType::PathwayApprovalRequested => "pathway.approval_requested",
+            EventType::PathwayApproved => "pathway.approved",
             EventType::PathwayPublished => "pathway.published",
             EventType::PathwayArchived => "pathway.archived",
             EventType::ProjectClosed => "project.closed",
             EventType::SimulationEnded => "simulation.ended",
+            EventType::CommentAdded => "comment.added",
         }
     }
 
@@ -57,11 +66,20 @@ impl EventType {
             }
             EventType::ImportCompleted => "an upload of events to a log was imported",
             EventType::ImportFailed => "an upload of events to a log was refused",
+            EventType::PathwayApprovalRequested => {
+                "a draft pathway version was put to the organisations with steps in it for their agreement (each can then see it)"
+            }
+            EventType::PathwayApproved => {
+                "an organisation with steps in a draft pathway version approved it"
+            }
             EventType::PathwayPublished => "a pathway version was published",
             EventType::PathwayArchived => "a pathway version was archived",
             EventType::ProjectClosed => "an improvement project was closed",
             EventType::SimulationEnded => {
                 "a simulation run of a pathway ended; `data.status` is FINISHED, FAILED or CANCELLED (`node(id:)` with `objectId` gives its result)"
+            }
+            EventType::CommentAdded => {
+                "a comment was written on a pathway version, a step, a transition or a change idea (or an organisation asked for changes); `data` has `about`, `subjectId`, `author` and `body`"
             }
         }
     }

@@ -7,8 +7,10 @@
 //! the per-version caches run outside any transaction on purpose.
 
 pub mod access;
+pub mod agreements;
 pub mod audit;
 pub mod caller_cache;
+pub mod comments;
 pub mod cycles;
 pub mod drivers;
 mod event_copy;

@@ -29,9 +29,10 @@ pub enum NodeKind {
     WebhookEndpoint,
     WebhookDelivery,
     Simulation,
+    Comment,
 }
 
-const KINDS: [(NodeKind, &str); 16] = [
+const KINDS: [(NodeKind, &str); 17] = [
     (NodeKind::Organisation, "organisation"),
     (NodeKind::Pathway, "pathway"),
     (NodeKind::Step, "step"),
@@ -48,6 +49,7 @@ const KINDS: [(NodeKind, &str); 16] = [
     (NodeKind::WebhookEndpoint, "webhook_endpoint"),
     (NodeKind::WebhookDelivery, "webhook_delivery"),
     (NodeKind::Simulation, "simulation"),
+    (NodeKind::Comment, "comment"),
 ];
 
 /// `SELECT 'label' FROM table WHERE id = ?`.
@@ -94,6 +96,7 @@ pub async fn kind_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<NodeK
             entity::simulation_run::Column::Id,
             id,
         ),
+        probe::<entity::comment::Entity>("comment", entity::comment::Column::Id, id),
     ] {
         query.union(UnionType::All, statement);
     }

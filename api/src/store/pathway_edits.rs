@@ -224,14 +224,27 @@ pub(super) async fn finish(
     touched: &[Uuid],
     before: Option<&Before>,
 ) -> Result<PathwayRecord> {
+    finish_with(tx, ctx, id, touched, before, Vec::new()).await
+}
+
+/// [`finish`] with more changes for the audit entry (what publishing settled about agreement).
+async fn finish_with(
+    tx: WriteTransaction,
+    ctx: &RequestContext,
+    id: Uuid,
+    touched: &[Uuid],
+    before: Option<&Before>,
+    more: Vec<super::audit::Change>,
+) -> Result<PathwayRecord> {
     let record = get(&tx, &ctx.caller, id).await?;
     let content = content(&tx, &ctx.caller, id).await?;
     let mut ids = vec![id];
     ids.extend_from_slice(touched);
-    let changes = match before {
+    let mut changes = match before {
         Some(before) => pathway_changes(id, before, &record, &content.map)?,
         None => Vec::new(),
     };
+    changes.extend(more);
     super::audit::commit_changes(tx, ctx, &ids, &changes).await?;
     // Committed: this version can no longer change.
     remember(&record, content);
@@ -532,12 +545,15 @@ async fn set_status(tx: &DatabaseTransaction, id: Uuid, status: PathwayStatus) -
     Ok(())
 }
 
-/// Publishes a draft that has no structural problems; after this it never changes.
+/// Publishes a draft that has no structural problems and that every organisation with steps
+/// in it has agreed to (see [`super::agreements::settle_for_publish`]; `without_agreement` is
+/// the owner's reason for publishing without); after this it never changes.
 pub async fn publish(
     db: &DatabaseConnection,
     ctx: &RequestContext,
     id: Uuid,
     expected_version: i64,
+    without_agreement: Option<&str>,
 ) -> Result<PathwayRecord> {
     let caller = &ctx.caller;
     let tx = begin_write(db).await?;
@@ -547,9 +563,17 @@ pub async fn publish(
     if !problems.is_empty() {
         return Err(Error::Problems(problems));
     }
+    let settled = super::agreements::settle_for_publish(
+        &tx,
+        caller,
+        &claimed.row,
+        expected_version,
+        without_agreement,
+    )
+    .await?;
     set_status(&tx, id, PathwayStatus::Published).await?;
     super::outbox::emit_for_pathway(&tx, id, super::outbox::EventType::PathwayPublished).await?;
-    finish(tx, ctx, id, &[], Some(&claimed.before)).await
+    finish_with(tx, ctx, id, &[], Some(&claimed.before), settled.changes).await
 }
 
 /// Retires a draft or published pathway.
@@ -627,6 +651,8 @@ pub async fn delete_draft(
         ));
     }
     clear_map(&tx, id).await?;
+    super::agreements::forget_pathway(&tx, id).await?;
+    super::comments::forget(&tx, Some(id), &[]).await?;
     share::Entity::delete_many()
         .filter(share::Column::ObjectId.eq(id))
         .exec(&tx)

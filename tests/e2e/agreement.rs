@@ -1,0 +1,650 @@
+//! Agreement across organisations before a pathway version is published or a change idea that
+//! moves work between organisations is adopted, and comments on what they are asked to agree to.
+
+use crate::helpers::{TestApp, code, example_document, field, spawn_app};
+use serde_json::{Value, json};
+
+const AGREEMENT: &str = "query($id: ID!) { pathway(id: $id) { version status agreement { complete organisations { organisation { odsCode } state decidedBy comment requestedAt decidedAt } } } }";
+const DECIDE: &str = "mutation($i: PathwayAgreementInput!) { decidePathwayAgreement(input: $i) { complete organisations { organisation { odsCode } state decidedBy comment } } }";
+const PUBLISH: &str = "mutation($id: ID!, $v: Int!, $r: String) { publishPathway(id: $id, expectedVersion: $v, withoutAgreementReason: $r) { version status } }";
+const RENAME: &str = "mutation($id: ID!, $v: Int!, $n: String!) { updatePathway(input: {id: $id, expectedVersion: $v, name: $n}) { version } }";
+
+/// The example pathway owned by RX1 (the test administrator's, made by the import) with its
+/// arrival in RRU, an organisation the administrator does not belong to; and tokens for RRU's
+/// editor and viewer.
+async fn shared_pathway(app: &TestApp) -> (Value, String, String) {
+    let editor = app
+        .token_for("Ambulance editor", "RRU", "EDITOR", false)
+        .await;
+    let viewer = app
+        .token_for("Ambulance viewer", "RRU", "VIEWER", false)
+        .await;
+    let pathway = app.import(&example_document()).await;
+    (pathway, editor, viewer)
+}
+
+fn states(agreement: &Value) -> Vec<(String, String)> {
+    agreement["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["organisation"]["odsCode"].as_str().unwrap().to_string(),
+                o["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pair(code: &str, state: &str) -> (String, String) {
+    (code.to_string(), state.to_string())
+}
+
+#[tokio::test]
+async fn a_pathway_is_published_only_when_every_organisation_with_steps_has_agreed() {
+    let app = spawn_app().await;
+    let (pathway, editor, viewer) = shared_pathway(&app).await;
+    let id = pathway["id"].clone();
+    let read = app.data(AGREEMENT, json!({"id": id})).await;
+    assert_eq!(
+        states(&read["pathway"]["agreement"]),
+        vec![pair("RRU", "AWAITED"), pair("RX1", "AWAITED")]
+    );
+    assert_eq!(read["pathway"]["agreement"]["complete"], false);
+
+    // Refused while RRU has not agreed, naming it; nothing is published.
+    let refused = app
+        .error(PUBLISH, json!({"id": id, "v": pathway["version"]}))
+        .await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("(RRU)"),
+        "{refused}"
+    );
+
+    // RRU cannot see the draft until it is asked.
+    let hidden = app
+        .graphql_as(Some(&editor), AGREEMENT, json!({"id": id}))
+        .await;
+    assert_eq!(code(&hidden["errors"][0]), "NOT_FOUND", "{hidden}");
+    let asked = app
+        .data(
+            "mutation($id: ID!, $v: Int!) { requestPathwayAgreement(pathwayId: $id, expectedVersion: $v) { organisations { organisation { odsCode } state requestedAt } } }",
+            json!({"id": id, "v": pathway["version"]}),
+        )
+        .await;
+    let asked = &asked["requestPathwayAgreement"]["organisations"];
+    assert!(asked[0]["requestedAt"].is_string(), "{asked}");
+
+    // A viewer of RRU sees it now but may not decide for RRU.
+    let by_viewer = app
+        .graphql_as(
+            Some(&viewer),
+            DECIDE,
+            json!({"i": {"pathwayId": id, "expectedVersion": pathway["version"], "decision": "APPROVE"}}),
+        )
+        .await;
+    assert_eq!(code(&by_viewer["errors"][0]), "FORBIDDEN", "{by_viewer}");
+    let rru = app.organisation_id("RRU").await;
+    let by_viewer_named = app
+        .graphql_as(
+            Some(&viewer),
+            DECIDE,
+            json!({"i": {"pathwayId": id, "expectedVersion": pathway["version"], "organisationId": rru, "decision": "APPROVE"}}),
+        )
+        .await;
+    assert_eq!(
+        code(&by_viewer_named["errors"][0]),
+        "FORBIDDEN",
+        "{by_viewer_named}"
+    );
+
+    // A member of another organisation, even one the draft is shared with, may not decide for
+    // RRU, nor for its own organisation, which has no steps.
+    let other = app.token_for("Other trust", "ZZ1", "ADMIN", false).await;
+    let zz1 = app.organisation_id("ZZ1").await;
+    app.data(
+        "mutation($p: ID!, $o: ID!) { sharePathway(pathwayId: $p, organisationId: $o, role: EDITOR) }",
+        json!({"p": id, "o": zz1}),
+    )
+    .await;
+    for organisation in [rru.clone(), zz1.clone()] {
+        let response = app
+            .graphql_as(
+                Some(&other),
+                DECIDE,
+                json!({"i": {"pathwayId": id, "expectedVersion": pathway["version"], "organisationId": organisation, "decision": "APPROVE"}}),
+            )
+            .await;
+        let got = code(&response["errors"][0]).to_string();
+        assert!(got == "FORBIDDEN" || got == "VALIDATION", "{response}");
+    }
+    // Nor may a share's editor publish without agreement: only the owner may.
+    let by_share = app
+        .graphql_as(
+            Some(&other),
+            PUBLISH,
+            json!({"id": id, "v": pathway["version"], "r": "We are in a hurry"}),
+        )
+        .await;
+    assert_eq!(code(&by_share["errors"][0]), "FORBIDDEN", "{by_share}");
+
+    // Asking for changes needs a comment; with one it becomes an open comment on the version.
+    let bare = app
+        .graphql_as(
+            Some(&editor),
+            DECIDE,
+            json!({"i": {"pathwayId": id, "expectedVersion": pathway["version"], "decision": "REQUEST_CHANGES"}}),
+        )
+        .await;
+    assert_eq!(field(&bare["errors"][0]), "comment", "{bare}");
+    let changes = app
+        .graphql_as(
+            Some(&editor),
+            DECIDE,
+            json!({"i": {"pathwayId": id, "expectedVersion": pathway["version"], "decision": "REQUEST_CHANGES",
+                          "comment": "Our crews hand over in 15 minutes, not 30"}}),
+        )
+        .await;
+    assert!(changes["errors"].is_null(), "{changes}");
+    assert_eq!(
+        states(&changes["data"]["decidePathwayAgreement"]),
+        vec![pair("RRU", "CHANGES_REQUESTED"), pair("RX1", "AWAITED")]
+    );
+    let comments = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { comments(unresolvedOnly: true) { nodes { id about author body resolved version } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let comment = &comments["pathway"]["comments"][0];
+    assert_eq!(comment["about"], "PATHWAY");
+    assert_eq!(comment["author"], "Ambulance editor");
+    assert_eq!(comment["body"], "Our crews hand over in 15 minutes, not 30");
+
+    // The owner fixes the draft (a new version); a decision on the version read before is
+    // refused, one on the current version counts.
+    let v2 = app
+        .data(
+            RENAME,
+            json!({"id": id, "v": pathway["version"], "n": "Hip fracture (handover fixed)"}),
+        )
+        .await["updatePathway"]["version"]
+        .clone();
+    let stale = app
+        .graphql_as(
+            Some(&editor),
+            DECIDE,
+            json!({"i": {"pathwayId": id, "expectedVersion": pathway["version"], "decision": "APPROVE"}}),
+        )
+        .await;
+    assert_eq!(code(&stale["errors"][0]), "CONFLICT", "{stale}");
+    let approved = app
+        .graphql_as(
+            Some(&editor),
+            DECIDE,
+            json!({"i": {"pathwayId": id, "expectedVersion": v2, "decision": "APPROVE", "comment": "Agreed"}}),
+        )
+        .await;
+    assert_eq!(
+        states(&approved["data"]["decidePathwayAgreement"]),
+        vec![pair("RRU", "AGREED"), pair("RX1", "AWAITED")]
+    );
+
+    // A change after the approval makes it an approval of an earlier draft: refused again.
+    let v3 = app
+        .data(RENAME, json!({"id": id, "v": v2, "n": "Hip fracture (v3)"}))
+        .await["updatePathway"]["version"]
+        .clone();
+    let read = app.data(AGREEMENT, json!({"id": id})).await;
+    assert_eq!(
+        states(&read["pathway"]["agreement"]),
+        vec![pair("RRU", "AGREED_EARLIER_DRAFT"), pair("RX1", "AWAITED")]
+    );
+    let refused = app.error(PUBLISH, json!({"id": id, "v": v3})).await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    app.graphql_as(
+        Some(&editor),
+        DECIDE,
+        json!({"i": {"pathwayId": id, "expectedVersion": v3, "decision": "APPROVE"}}),
+    )
+    .await;
+
+    // Now it publishes; the owner's organisation agrees by publishing, and the published
+    // version shows who agreed and when.
+    let published = app.data(PUBLISH, json!({"id": id, "v": v3})).await;
+    assert_eq!(published["publishPathway"]["status"], "PUBLISHED");
+    let read = app.data(AGREEMENT, json!({"id": id})).await;
+    let agreement = &read["pathway"]["agreement"];
+    assert_eq!(agreement["complete"], true, "{agreement}");
+    assert_eq!(
+        states(agreement),
+        vec![pair("RRU", "AGREED"), pair("RX1", "AGREED")]
+    );
+    assert_eq!(
+        agreement["organisations"][0]["decidedBy"],
+        "Ambulance editor"
+    );
+    assert_eq!(
+        agreement["organisations"][1]["decidedBy"],
+        "test administrator"
+    );
+    assert!(agreement["organisations"][0]["decidedAt"].is_string());
+
+    // The audit trail records each decision with its organisation.
+    let rx1 = app.organisation_id("RX1").await;
+    let trail = app
+        .data(
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { nodes { operation outcome principalName changes { field after } } } }",
+            json!({"o": rx1}),
+        )
+        .await;
+    let entries = trail["auditTrail"].as_array().unwrap();
+    let decided: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["operation"] == "decidePathwayAgreement" && e["outcome"] == "OK")
+        .collect();
+    // The three decisions made; the six refused are there too, as refusals.
+    assert_eq!(decided.len(), 3, "{entries:#?}");
+    assert!(
+        decided
+            .iter()
+            .all(|e| e["principalName"] == "Ambulance editor"
+                && e["changes"][0]["field"] == "agreement[RRU]")
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["operation"] == "requestPathwayAgreement")
+    );
+    let publishing = entries
+        .iter()
+        .find(|e| e["operation"] == "publishPathway" && e["outcome"] == "OK")
+        .expect("the publication is audited");
+    assert!(
+        publishing["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "agreement[RX1]"),
+        "{publishing}"
+    );
+}
+
+#[tokio::test]
+async fn the_owner_may_publish_without_agreement_only_with_a_reason_which_the_version_shows() {
+    let app = spawn_app().await;
+    let (pathway, _editor, _viewer) = shared_pathway(&app).await;
+    let id = pathway["id"].clone();
+    for blank in ["", "   "] {
+        let refused = app
+            .error(
+                PUBLISH,
+                json!({"id": id, "v": pathway["version"], "r": blank}),
+            )
+            .await;
+        assert_eq!(field(&refused), "withoutAgreementReason", "{refused}");
+    }
+    let reason = "The ambulance trust's lead is on leave; agreed by phone on 1 December";
+    let published = app
+        .data(
+            PUBLISH,
+            json!({"id": id, "v": pathway["version"], "r": reason}),
+        )
+        .await;
+    assert_eq!(published["publishPathway"]["status"], "PUBLISHED");
+    let read = app.data(AGREEMENT, json!({"id": id})).await;
+    let agreement = &read["pathway"]["agreement"];
+    assert_eq!(
+        states(agreement),
+        vec![
+            pair("RRU", "PUBLISHED_WITHOUT_AGREEMENT"),
+            pair("RX1", "AGREED")
+        ]
+    );
+    assert_eq!(agreement["organisations"][0]["comment"], reason);
+    assert_eq!(
+        agreement["organisations"][0]["decidedBy"],
+        "test administrator"
+    );
+    assert_eq!(agreement["complete"], true);
+}
+
+#[tokio::test]
+async fn a_pathway_in_one_organisation_publishes_as_before() {
+    let app = spawn_app().await;
+    let mut document = example_document();
+    for step in document["steps"].as_array_mut().unwrap() {
+        step["organisation"] = json!("RX1");
+    }
+    let pathway = app.import(&document).await;
+    let published = app
+        .data(
+            PUBLISH,
+            json!({"id": pathway["id"], "v": pathway["version"]}),
+        )
+        .await;
+    assert_eq!(published["publishPathway"]["status"], "PUBLISHED");
+}
+
+#[tokio::test]
+async fn comments_are_written_by_anyone_who_can_see_corrected_by_their_author_and_resolved() {
+    let app = spawn_app().await;
+    let (pathway, editor, viewer) = shared_pathway(&app).await;
+    let id = pathway["id"].clone();
+    let content = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { steps { id key } transitions { id } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let step = content["pathway"]["steps"][0]["id"].clone();
+    let transition = content["pathway"]["transitions"][0]["id"].clone();
+    const ADD: &str = "mutation($i: AddCommentInput!) { addComment(input: $i) { id about subjectId pathwayId author body resolved version } }";
+
+    // RRU cannot see the draft, so cannot comment on it (as if it did not exist).
+    let unseen = app
+        .graphql_as(
+            Some(&viewer),
+            ADD,
+            json!({"i": {"stepId": step, "body": "Crews wait here"}}),
+        )
+        .await;
+    assert_eq!(code(&unseen["errors"][0]), "NOT_FOUND", "{unseen}");
+    app.data(
+        "mutation($id: ID!, $v: Int!) { requestPathwayAgreement(pathwayId: $id, expectedVersion: $v) { complete } }",
+        json!({"id": id, "v": pathway["version"]}),
+    )
+    .await;
+    // Once asked, even RRU's viewer may comment, on a step and on a transition.
+    let on_step = app
+        .graphql_as(
+            Some(&viewer),
+            ADD,
+            json!({"i": {"stepId": step, "body": "  Crews wait here  "}}),
+        )
+        .await;
+    let on_step = on_step["data"]["addComment"].clone();
+    assert_eq!(on_step["about"], "STEP");
+    assert_eq!(on_step["subjectId"], step);
+    assert_eq!(on_step["pathwayId"], id);
+    assert_eq!(on_step["body"], "Crews wait here");
+    let on_transition = app
+        .graphql_as(
+            Some(&editor),
+            ADD,
+            json!({"i": {"transitionId": transition, "body": "Is 30 minutes right?"}}),
+        )
+        .await;
+    assert_eq!(on_transition["data"]["addComment"]["about"], "TRANSITION");
+
+    // Bad input names its field.
+    let empty = app
+        .error(ADD, json!({"i": {"pathwayId": id, "body": " "}}))
+        .await;
+    assert_eq!(field(&empty), "body");
+    let long = app
+        .error(
+            ADD,
+            json!({"i": {"pathwayId": id, "body": "x".repeat(4_001)}}),
+        )
+        .await;
+    assert_eq!(field(&long), "body");
+    let two = app
+        .error(
+            ADD,
+            json!({"i": {"pathwayId": id, "stepId": step, "body": "Which?"}}),
+        )
+        .await;
+    assert_eq!(code(&two), "VALIDATION");
+
+    // Only the author corrects it; anyone who can see it resolves it.
+    const EDIT: &str =
+        "mutation($i: EditCommentInput!) { editComment(input: $i) { body version } }";
+    let not_author = app
+        .error(
+            EDIT,
+            json!({"i": {"id": on_step["id"], "expectedVersion": 1, "body": "Changed"}}),
+        )
+        .await;
+    assert_eq!(code(&not_author), "FORBIDDEN", "{not_author}");
+    let corrected = app
+        .graphql_as(
+            Some(&viewer),
+            EDIT,
+            json!({"i": {"id": on_step["id"], "expectedVersion": 1, "body": "Crews wait here 20 minutes"}}),
+        )
+        .await;
+    assert_eq!(
+        corrected["data"]["editComment"],
+        json!({"body": "Crews wait here 20 minutes", "version": 2})
+    );
+    const RESOLVE: &str = "mutation($i: ResolveCommentInput!) { resolveComment(input: $i) { resolved resolvedBy version } }";
+    let stale = app
+        .error(
+            RESOLVE,
+            json!({"i": {"id": on_step["id"], "expectedVersion": 1, "resolved": true}}),
+        )
+        .await;
+    assert_eq!(code(&stale), "CONFLICT");
+    let resolved = app
+        .data(
+            RESOLVE,
+            json!({"i": {"id": on_step["id"], "expectedVersion": 2, "resolved": true}}),
+        )
+        .await;
+    assert_eq!(
+        resolved["resolveComment"],
+        json!({"resolved": true, "resolvedBy": "test administrator", "version": 3})
+    );
+    let listed = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { all: comments { totalCount } open: comments(unresolvedOnly: true) { nodes { about } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(listed["pathway"]["all"]["totalCount"], 2);
+    assert_eq!(listed["pathway"]["open"], json!([{"about": "TRANSITION"}]));
+    // It is found by id like any object; another organisation finds nothing.
+    let found = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Comment { body resolved } } }",
+            json!({"id": on_step["id"]}),
+        )
+        .await;
+    assert_eq!(found["node"]["resolved"], true);
+    let other = app.token_for("Other trust", "ZZ1", "ADMIN", false).await;
+    let theirs = app
+        .graphql_as(
+            Some(&other),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": on_step["id"]}),
+        )
+        .await;
+    assert_eq!(theirs["data"]["node"], Value::Null);
+    // The audit trail has each write.
+    let rx1 = app.organisation_id("RX1").await;
+    let trail = app
+        .data(
+            "query($o: ID!) { auditTrail(organisationId: $o, first: 100) { nodes { operation } } }",
+            json!({"o": rx1}),
+        )
+        .await;
+    let operations: Vec<&str> = trail["auditTrail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["operation"].as_str())
+        .collect();
+    for operation in ["addComment", "editComment", "resolveComment"] {
+        assert!(operations.contains(&operation), "{operations:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_change_idea_that_moves_work_between_organisations_is_adopted_only_with_their_agreement()
+{
+    let app = spawn_app().await;
+    let (pathway, editor, _viewer) = shared_pathway(&app).await;
+    let project = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Triage at the scene", "aim": "Surgery within 36 hours", "owner": "RX1", "pathwayId": pathway["id"]}}),
+        )
+        .await["createProject"]
+        .clone();
+    let add =
+        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind } } }";
+    let primary = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
+        .await["addDriver"]
+        .clone();
+    let primary_id = primary["drivers"][0]["id"].clone();
+    let with_ideas = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary_id,
+                                "kind": "CHANGE_IDEA", "text": "Paramedics triage at the scene",
+                                "changes": [{"moveStep": {"step": "triage", "organisation": "RRU"}}]}}))
+        .await["addDriver"]
+        .clone();
+    let idea = with_ideas["drivers"][1]["id"].clone();
+    let with_inside = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": with_ideas["version"], "parentId": primary_id,
+                                "kind": "CHANGE_IDEA", "text": "Faster X-ray reporting",
+                                "changes": [{"setTouchMinutes": {"step": "xray", "minutes": 10}}]}}))
+        .await["addDriver"]
+        .clone();
+    let inside = with_inside["drivers"][2]["id"].clone();
+    const IDEA: &str = "query($id: ID!) { node(id: $id) { ... on Driver { agreement { complete organisations { organisation { odsCode } state decidedBy comment } } comments { nodes { body author } } } } }";
+
+    // A change inside one organisation needs nobody else's agreement.
+    let read = app.data(IDEA, json!({"id": inside})).await;
+    assert_eq!(read["node"]["agreement"]["organisations"], json!([]));
+    assert_eq!(read["node"]["agreement"]["complete"], true);
+    let nobody = app
+        .error(
+            "mutation($id: ID!) { requestChangeIdeaAgreement(changeIdeaId: $id) { complete } }",
+            json!({"id": inside}),
+        )
+        .await;
+    assert_eq!(field(&nobody), "changeIdeaId");
+
+    // Moving triage into the ambulance trust involves both trusts.
+    let read = app.data(IDEA, json!({"id": idea})).await;
+    assert_eq!(
+        states(&read["node"]["agreement"]),
+        vec![pair("RRU", "AWAITED"), pair("RX1", "AWAITED")]
+    );
+
+    // A cycle tests the idea; ADOPT is refused while RRU has not agreed.
+    let measure = app
+        .data(
+            "mutation($i: AddMeasureInput!) { addMeasure(input: $i) { measure { id } } }",
+            json!({"i": {"projectId": project["id"], "expectedVersion": with_inside["version"], "name": "Hours to theatre",
+                          "kind": "OUTCOME", "definition": "Median hours, weekly", "direction": "DECREASE"}}),
+        )
+        .await["addMeasure"]["measure"]["id"]
+        .clone();
+    let cycle = app
+        .data(
+            "mutation($i: PlanCycleInput!) { planCycle(input: $i) { id } }",
+            json!({"i": {"projectId": project["id"], "changeIdea": "Paramedics triage at the scene", "changeIdeaId": idea,
+                          "objective": "Try it for a month", "predictions": [{"measureId": measure, "expectedValue": 30}]}}),
+        )
+        .await["planCycle"]["id"]
+        .clone();
+    const ADVANCE: &str = "mutation($id: ID!, $v: Int!, $a: CycleMoveInput!) { advanceCycle(cycleId: $id, expectedVersion: $v, action: $a) { cycle { stage } newPathwayVersionId } }";
+    for (version, action) in [
+        (1, json!({"start": {"actualStart": "2025-01-06"}})),
+        (2, json!({"complete": {"actualEnd": "2025-02-03"}})),
+        (3, json!({"learn": {"learning": "Handovers were quicker"}})),
+    ] {
+        app.data(ADVANCE, json!({"id": cycle, "v": version, "a": action}))
+            .await;
+    }
+    let adopt = json!({"id": cycle, "v": 4, "a": {"decide": {"decision": "ADOPT", "rationale": "It works"}}});
+    let refused = app.error(ADVANCE, adopt.clone()).await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("(RRU)"),
+        "{refused}"
+    );
+
+    // Asked, RRU can see the idea, comment on it and approve it.
+    app.data(
+        "mutation($id: ID!) { requestChangeIdeaAgreement(changeIdeaId: $id) { complete } }",
+        json!({"id": idea}),
+    )
+    .await;
+    let commented = app
+        .graphql_as(
+            Some(&editor),
+            "mutation($id: ID!) { addComment(input: {changeIdeaId: $id, body: \"We need two more crews\"}) { about } }",
+            json!({"id": idea}),
+        )
+        .await;
+    assert_eq!(
+        commented["data"]["addComment"]["about"], "CHANGE_IDEA",
+        "{commented}"
+    );
+    const DECIDE_IDEA: &str = "mutation($i: ChangeIdeaAgreementInput!) { decideChangeIdeaAgreement(input: $i) { organisations { organisation { odsCode } state } } }";
+    let approved = app
+        .graphql_as(
+            Some(&editor),
+            DECIDE_IDEA,
+            json!({"i": {"changeIdeaId": idea, "decision": "APPROVE"}}),
+        )
+        .await;
+    assert!(approved["errors"].is_null(), "{approved}");
+    assert_eq!(
+        states(&approved["data"]["decideChangeIdeaAgreement"]),
+        vec![pair("RRU", "AGREED"), pair("RX1", "AWAITED")]
+    );
+
+    // Changing what the idea changes clears the agreement given to the old change set.
+    let project_version = app
+        .data(
+            "query($id: ID!) { project(id: $id) { version } }",
+            json!({"id": project["id"]}),
+        )
+        .await["project"]["version"]
+        .clone();
+    app.data(
+        "mutation($i: UpdateDriverInput!) { updateDriver(input: $i) { version } }",
+        json!({"i": {"id": idea, "expectedVersion": project_version,
+                      "changes": [{"moveStep": {"step": "triage", "organisation": "RRU"}},
+                                  {"setWaitMinutes": {"from": "arrive", "to": "triage", "minutes": 5}}]}}),
+    )
+    .await;
+    let read = app.data(IDEA, json!({"id": idea})).await;
+    assert_eq!(
+        states(&read["node"]["agreement"]),
+        vec![pair("RRU", "AWAITED"), pair("RX1", "AWAITED")]
+    );
+    assert_eq!(
+        read["node"]["comments"],
+        json!([{"body": "We need two more crews", "author": "Ambulance editor"}])
+    );
+    app.graphql_as(
+        Some(&editor),
+        DECIDE_IDEA,
+        json!({"i": {"changeIdeaId": idea, "decision": "APPROVE"}}),
+    )
+    .await;
+
+    // Now ADOPT makes the new version; the adopter's own organisation agrees by adopting.
+    let adopted = app.data(ADVANCE, adopt).await;
+    assert!(
+        adopted["advanceCycle"]["newPathwayVersionId"].is_string(),
+        "{adopted}"
+    );
+    let read = app.data(IDEA, json!({"id": idea})).await;
+    assert_eq!(
+        states(&read["node"]["agreement"]),
+        vec![pair("RRU", "AGREED"), pair("RX1", "AGREED")]
+    );
+    assert_eq!(
+        read["node"]["agreement"]["organisations"][1]["comment"],
+        "agreed by adopting"
+    );
+}
