@@ -870,17 +870,6 @@ pub(crate) async fn settle_for_adoption(
     Ok(changes)
 }
 
-/// Forgets the decisions on a change idea (its change set changed, so they were about another
-/// change), inside the editing transaction.
-pub(crate) async fn forget_change_idea(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()> {
-    agreement::Entity::delete_many()
-        .filter(agreement::Column::SubjectKind.eq(Subject::ChangeIdea(Uuid::nil()).kind()))
-        .filter(agreement::Column::SubjectId.is_in(ids.iter().copied()))
-        .exec(tx)
-        .await?;
-    Ok(())
-}
-
 /// Forgets the decisions on a deleted draft, inside the deleting transaction.
 pub(crate) async fn forget_pathway(tx: &impl ConnectionTrait, id: Uuid) -> Result<()> {
     agreement::Entity::delete_many()

@@ -424,25 +424,12 @@ async fn rows(
         .collect()
 }
 
-/// Removes the comments of a deleted draft (on it, its steps and transitions) or of removed
-/// change ideas, inside the deleting transaction.
-pub(crate) async fn forget(
-    tx: &impl ConnectionTrait,
-    pathway: Option<Uuid>,
-    change_ideas: &[Uuid],
-) -> Result<()> {
-    if let Some(pathway) = pathway {
-        comment::Entity::delete_many()
-            .filter(comment::Column::PathwayId.eq(pathway))
-            .exec(tx)
-            .await?;
-    }
-    if !change_ideas.is_empty() {
-        comment::Entity::delete_many()
-            .filter(comment::Column::SubjectKind.eq("CHANGE_IDEA"))
-            .filter(comment::Column::SubjectId.is_in(change_ideas.iter().copied()))
-            .exec(tx)
-            .await?;
-    }
+/// Removes the comments of a deleted draft (on it, its steps and transitions), inside the
+/// deleting transaction. (`drivers` removes those of removed change ideas itself.)
+pub(crate) async fn forget_pathway(tx: &impl ConnectionTrait, pathway: Uuid) -> Result<()> {
+    comment::Entity::delete_many()
+        .filter(comment::Column::PathwayId.eq(pathway))
+        .exec(tx)
+        .await?;
     Ok(())
 }

@@ -292,7 +292,7 @@ pub async fn update(
         .ok_or_else(|| Error::not_found("driver", id))?;
     if after.changes != before.changes {
         // The organisations agreed to another change.
-        super::agreements::forget_change_idea(&tx, &[id]).await?;
+        forget_agreements(&tx, &[id]).await?;
     }
     let changes = super::audit::Change::between(id, &snapshot(&before), &snapshot(&after))?;
     super::audit::commit_changes(tx, ctx, &[id], &changes).await?;
@@ -309,6 +309,18 @@ pub async fn get(
     let row = visible_row(db, caller, id).await?;
     let project = projects::get(db, caller, row.project_id).await?;
     Ok((from_row(row)?, project.pathway_id))
+}
+
+/// Forgets the organisations' decisions on change ideas (their change set changed, so they were
+/// about another change, or the ideas are gone), inside the editing transaction. Written here
+/// rather than in `agreements`, which reads drivers.
+async fn forget_agreements(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()> {
+    entity::agreement::Entity::delete_many()
+        .filter(entity::agreement::Column::SubjectKind.eq("CHANGE_IDEA"))
+        .filter(entity::agreement::Column::SubjectId.is_in(ids.iter().copied()))
+        .exec(tx)
+        .await?;
+    Ok(())
 }
 
 /// The project a node belongs to (the caller has already read the node).
@@ -451,8 +463,12 @@ pub async fn remove(
             after: serde_json::Value::Null,
         })
         .collect();
-    super::agreements::forget_change_idea(&tx, &branch).await?;
-    super::comments::forget(&tx, None, &branch).await?;
+    forget_agreements(&tx, &branch).await?;
+    entity::comment::Entity::delete_many()
+        .filter(entity::comment::Column::SubjectKind.eq("CHANGE_IDEA"))
+        .filter(entity::comment::Column::SubjectId.is_in(branch.iter().copied()))
+        .exec(&tx)
+        .await?;
     // Children first: a parent row is referenced by its children's rows.
     for node in branch.iter().rev() {
         driver::Entity::delete_by_id(*node).exec(&tx).await?;

@@ -652,7 +652,7 @@ pub async fn delete_draft(
     }
     clear_map(&tx, id).await?;
     super::agreements::forget_pathway(&tx, id).await?;
-    super::comments::forget(&tx, Some(id), &[]).await?;
+    super::comments::forget_pathway(&tx, id).await?;
     share::Entity::delete_many()
         .filter(share::Column::ObjectId.eq(id))
         .exec(&tx)
