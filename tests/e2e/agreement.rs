@@ -648,3 +648,130 @@ async fn a_change_idea_that_moves_work_between_organisations_is_adopted_only_wit
         "agreed by adopting"
     );
 }
+
+/// The pathway page: the organisations' agreement, asking them, the discussion, and the owner
+/// publishing without an organisation's agreement with a reason.
+#[tokio::test]
+async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_with_a_reason() {
+    use crate::browser::{assert_accessible, click, open_browser, wait_for};
+    use crate::workplace::{choose, fill, notice, text, wait_for_xpath};
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_with(true).await;
+    // A community trust the demo's administrator does not belong to runs the first step.
+    app.token_for("Community editor", "RYY", "EDITOR", false)
+        .await;
+    let mut document = example_document();
+    document["owner"] = json!("RZ1");
+    document["organisations"] =
+        json!([{"odsCode": "RZ1", "name": "Riverside Hospital", "kind": "ACUTE_TRUST"}]);
+    for step in document["steps"].as_array_mut().unwrap() {
+        step["organisation"] = json!(if step["key"] == "arrive" {
+            "RYY"
+        } else {
+            "RZ1"
+        });
+    }
+    let pathway = app.import(&document).await;
+    let id = pathway["id"].as_str().unwrap();
+
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    wait_for(&client, "#new-pathway").await;
+    client
+        .goto(&format!("{}/#/pathway/{id}", app.address))
+        .await
+        .unwrap();
+    wait_for(&client, "#agreement-table").await;
+    let table = text(&client, "#agreement-table").await;
+    assert!(
+        table.contains("Organisation RYY (RYY)") && table.contains("awaited"),
+        "{table}"
+    );
+    // Publishing waits for the community trust.
+    let publish = wait_for(&client, "#publish").await;
+    assert_eq!(publish.attr("disabled").await.unwrap(), Some("true".into()));
+    assert!(
+        text(&client, "#agreement-waiting")
+            .await
+            .contains("Organisation RYY")
+    );
+    click(&client, "//button[@id='ask-agreement']").await;
+    notice(&client, "Asked the organisations").await;
+    wait_for_xpath(
+        &client,
+        "//tr[@data-organisation='RYY'][contains(., 'asked')]",
+    )
+    .await;
+    // What the community trust sees through the API matches.
+    let agreement = app.data(AGREEMENT, json!({"id": id})).await;
+    assert_eq!(
+        states(&agreement["pathway"]["agreement"]),
+        vec![pair("RYY", "AWAITED"), pair("RZ1", "AWAITED")]
+    );
+
+    // A comment on a step, named before anything is sent when empty, then resolved.
+    click(&client, "//button[.='Add the comment']").await;
+    wait_for_xpath(
+        &client,
+        "//div[contains(@class,'nhsuk-error-summary')][contains(., 'write the comment')]",
+    )
+    .await;
+    let step = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { steps { id key } } }",
+            json!({"id": id}),
+        )
+        .await["pathway"]["steps"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    choose(&client, "#comment-about", &format!("step:{step}")).await;
+    fill(&client, "#comment-body", "Triage takes longer at night").await;
+    click(&client, "//button[.='Add the comment']").await;
+    notice(&client, "Added the comment").await;
+    let list = text(&client, "#comment-list").await;
+    assert!(
+        list.contains("Step: ED triage") && list.contains("Triage takes longer at night"),
+        "{list}"
+    );
+    click(&client, "//li[contains(., 'Triage takes longer')]//button").await;
+    notice(&client, "Marked the comment resolved").await;
+    wait_for_xpath(
+        &client,
+        "//li[@data-resolved='true'][contains(., 'Triage takes longer')]",
+    )
+    .await;
+    assert_accessible(&client, "a draft awaiting agreement, with comments").await;
+
+    // The owner publishes without the community trust's agreement, with a reason.
+    click(
+        &client,
+        "//summary[contains(., 'Publish without their agreement')]",
+    )
+    .await;
+    click(&client, "//button[.='Publish without their agreement']").await;
+    wait_for_xpath(
+        &client,
+        "//div[contains(@class,'nhsuk-error-summary')][contains(., 'say why')]",
+    )
+    .await;
+    fill(
+        &client,
+        "#withoutAgreementReason",
+        "Agreed at the ICS board on 1 December",
+    )
+    .await;
+    click(&client, "//button[.='Publish without their agreement']").await;
+    notice(&client, "Published without every organisation's agreement").await;
+    wait_for_xpath(&client, "//tr[@data-organisation='RYY'][contains(., 'published without agreement')][contains(., 'Agreed at the ICS board')]").await;
+    let agreement = app.data(AGREEMENT, json!({"id": id})).await;
+    assert_eq!(agreement["pathway"]["status"], "PUBLISHED");
+    assert_eq!(
+        agreement["pathway"]["agreement"]["organisations"][0]["comment"],
+        "Agreed at the ICS board on 1 December"
+    );
+    assert_accessible(&client, "a version published without agreement").await;
+}

@@ -139,7 +139,7 @@ const TRANSITIONS: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("CARE_PACKAGE", "GP_REVIEW", "", "3", "days", "LETTER"),
 ];
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let input = wait_for(client, css).await;
     input.clear().await.unwrap();
     if !text.is_empty() {
@@ -147,7 +147,7 @@ async fn fill(client: &Client, css: &str, text: &str) {
     }
 }
 
-async fn choose(client: &Client, css: &str, value: &str) {
+pub(crate) async fn choose(client: &Client, css: &str, value: &str) {
     wait_for(client, css)
         .await
         .select_by_value(value)
@@ -168,7 +168,7 @@ async fn fill_xpath(client: &Client, xpath: &str, text: &str) {
 }
 
 /// Waits until the page's status line says `text`.
-async fn notice(client: &Client, text: &str) {
+pub(crate) async fn notice(client: &Client, text: &str) {
     wait_for_xpath(
         client,
         &format!("//p[@id='notice'][contains(., \"{text}\")]"),
@@ -177,7 +177,7 @@ async fn notice(client: &Client, text: &str) {
 }
 
 /// Waits for the element at `xpath`.
-async fn wait_for_xpath(client: &Client, xpath: &str) {
+pub(crate) async fn wait_for_xpath(client: &Client, xpath: &str) {
     client
         .wait()
         .at_most(std::time::Duration::from_secs(20))
@@ -306,7 +306,7 @@ async fn picture(client: &Client, name: &str) {
     screenshot(client, name).await;
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(crate) async fn text(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap()
 }
 

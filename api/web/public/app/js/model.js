@@ -8,10 +8,17 @@
  * @typedef {{ id: string, from: { id: string, key: string, name: string }, to: { id: string, key: string, name: string },
  *   probability: number | null, waitMinutes: number, handoff: string, crossesOrganisations: boolean }} Transition
  * @typedef {{ code: string, message: string, steps: string[], transitions: string[] }} Problem
+ * @typedef {{ organisation: Organisation, state: string, decidedBy: string | null, decidedAt: string | null,
+ *   comment: string | null, requestedAt: string | null }} OrganisationAgreement
+ * @typedef {{ complete: boolean, organisations: OrganisationAgreement[] }} Agreement
+ * @typedef {{ id: string, about: string, subjectId: string, author: string, body: string, resolved: boolean,
+ *   resolvedBy: string | null, createdAt: string, version: number }} Comment
+ * @typedef {{ name: string, memberships: { odsCode: string, role: string }[] }} Me
  * @typedef {{ id: string, name: string, description: string, condition: string, status: string, revision: number,
  *   demandPerDay: number | null, parentId: string | null, updatedAt: string, owner: Organisation, steps: Step[],
  *   transitions: Transition[], problems: Problem[], mapSvg: string,
- *   versions: { nodes: { id: string, revision: number, versionLabel: number | null, status: string }[] } }} Pathway
+ *   versions: { nodes: { id: string, revision: number, versionLabel: number | null, status: string }[] },
+ *   agreement: Agreement, comments: { nodes: Comment[] } }} Pathway
  * @typedef {{ kind: string, title: string, explanation: string, minutesPerPatient: number, shareOfLeadTime: number,
  *   stepKeys: string[], transitions: string[] }} Hotspot
  * @typedef {{ expectedLeadTimeMinutes: number, valueAddedMinutes: number, flowEfficiency: number, expectedHandoffs: number,
@@ -37,5 +44,8 @@ export const PATHWAY_QUERY = `query($id: ID!) {
     transitions { id from { id key name } to { id key name } probability waitMinutes handoff crossesOrganisations }
     problems { code message steps transitions }
     mapSvg
-    versions(first: 50) { nodes { id revision versionLabel status } } }
-  organisations(first: 100) { nodes { id odsCode name } } }`;
+    versions(first: 50) { nodes { id revision versionLabel status } }
+    agreement { complete organisations { organisation { id odsCode name } state decidedBy decidedAt comment requestedAt } }
+    comments(first: 100) { nodes { id about subjectId author body resolved resolvedBy createdAt version } } }
+  organisations(first: 100) { nodes { id odsCode name } }
+  me { name memberships { odsCode role } } }`;

@@ -16,11 +16,13 @@ import { readTransition, transitionForm } from "../components/transition-form.js
 import { WhatIf } from "../components/what-if.js";
 import { compareView } from "../components/compare.js";
 import { tagColour } from "./pathways.js";
+import { agreementView, commentsView, stillToAgree } from "../components/agreement.js";
 
 /**
  * @typedef {import("../model.js").Pathway} Pathway
  * @typedef {import("../model.js").Analysis} Analysis
  * @typedef {import("../model.js").Organisation} Organisation
+ * @typedef {import("../model.js").Me} Me
  * @typedef {import("../components/fields.js").FieldProblem} FieldProblem
  * @typedef {{ kind: "step" | "transition", id: string | null } | null} Selection
  */
@@ -31,6 +33,8 @@ export async function pathway([id]) {
   let p;
   /** @type {Organisation[]} */
   let organisations = [];
+  /** @type {Me} */
+  let me = { name: "", memberships: [] };
   /** @type {Analysis | null} */
   let analysis = null;
   /** @type {Selection} */
@@ -45,10 +49,11 @@ export async function pathway([id]) {
   const whatIf = new WhatIf(() => draw());
 
   async function load() {
-    /** @type {{ pathway: Pathway, organisations: { nodes: Organisation[] } }} */
+    /** @type {{ pathway: Pathway, organisations: { nodes: Organisation[] }, me: Me }} */
     const data = await gql(PATHWAY_QUERY, { id });
     p = data.pathway;
     organisations = data.organisations.nodes;
+    me = data.me;
     analysis = null;
     if (!p.problems.length) {
       /** @type {{ pathway: { analysis: Analysis } }} */
@@ -291,6 +296,15 @@ export async function pathway([id]) {
     const draft = p.status === "DRAFT";
     const others = p.versions.nodes.filter((v) => v.id !== p.id);
     const formPrefix = selected?.kind === "transition" ? "transition" : "step";
+    const waiting = stillToAgree(p, me).length > 0;
+    // The agreement and comment forms' fields, by the name the API gives them.
+    /** @type {Record<string, string>} */
+    const elsewhere = { comment: "decide-comment", body: "comment-body", withoutAgreementReason: "withoutAgreementReason", organisationId: "decide-organisation" };
+    /** @param {string} f */
+    const target = (f) => {
+      const name = f.split(".").pop() || "name";
+      return f.startsWith("new-org-") ? f : elsewhere[name] ?? `${formPrefix}-${name}`;
+    };
     show(
       html`<a class="nhsuk-back-link qf-no-print" href="#/">Back to pathways</a>
         ${conflict
@@ -298,14 +312,14 @@ export async function pathway([id]) {
               <h2 class="nhsuk-error-summary__title" id="conflict-title">Someone else changed this pathway</h2>
               <div class="nhsuk-error-summary__body"><p>Your change was not saved, so nothing of theirs was overwritten. Reload to see the pathway as it is now, then make your change again.</p>
                 <button class="nhsuk-button" type="button" id="reload" @click=${async () => { conflict = false; selected = null; await load(); draw(); }}>Reload</button></div></div>`
-          : errorSummary(problems.map((x) => ({ message: x.message,
-            href: x.field.startsWith("new-org-") ? `#${x.field}` : `#${formPrefix}-${x.field.split(".").pop() || "name"}` })))}
+          : errorSummary(problems.map((x) => ({ message: x.message, href: `#${target(x.field)}` })))}
         <h1>${p.name} <strong class="nhsuk-tag ${tagColour(p.status)}">${words(p.status)}</strong></h1>
         <p class="nhsuk-body-s">Owned by ${p.owner.name} · revision ${p.revision} · last changed ${when(p.updatedAt)}${p.condition ? ` · ${p.condition}` : ""}</p>
         ${p.description ? html`<p>${p.description}</p>` : nothing}
         ${notice ? html`<p class="qf-status" role="status" id="notice">${notice}</p>` : nothing}
         <div class="qf-toolbar qf-no-print" role="group" aria-label="Pathway actions">
-          ${draft ? html`<button class="nhsuk-button" type="button" id="publish" ?disabled=${busy || p.problems.length > 0}
+          ${draft ? html`<button class="nhsuk-button" type="button" id="publish" ?disabled=${busy || p.problems.length > 0 || waiting}
+              aria-describedby=${waiting ? "agreement-waiting" : nothing}
               @click=${() => lifecycle("publishPathway", "Published.")}>Publish</button>` : nothing}
           <button class="nhsuk-button nhsuk-button--secondary" type="button" id="clone" ?disabled=${busy} @click=${clone}>Clone into a draft</button>
           ${p.status === "PUBLISHED" ? html`<button class="nhsuk-button nhsuk-button--secondary" type="button" id="archive" ?disabled=${busy}
@@ -327,6 +341,8 @@ export async function pathway([id]) {
               : nothing}
             ${editor()}</aside>
         </div>
+        ${agreementView({ p, me, busy, problems, run: change })}
+        ${commentsView({ p, me, busy, problems, run: change })}
         ${analysis ? html`<h2>Analysis</h2>${figures(analysis)}${hotspots(analysis)}${whatIf.view(p, organisations)}` : nothing}
         ${others.length
           ? html`<section class="qf-no-print" aria-labelledby="compare-title"><h2 id="compare-title">Compare with another version</h2>
