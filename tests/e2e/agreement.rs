@@ -774,4 +774,49 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
         "Agreed at the ICS board on 1 December"
     );
     assert_accessible(&client, "a version published without agreement").await;
+
+    // On the project's driver diagram, a change idea moving triage into the community trust
+    // shows whose agreement it needs, and asks them.
+    let project = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Triage in the community", "aim": "Fewer admissions", "owner": "RZ1", "pathwayId": id}}),
+        )
+        .await["createProject"]
+        .clone();
+    let add = "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id } } }";
+    let primary = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
+        .await["addDriver"]
+        .clone();
+    let with_idea = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary["drivers"][0]["id"],
+                                "kind": "CHANGE_IDEA", "text": "Community triage",
+                                "changes": [{"moveStep": {"step": "triage", "organisation": "RYY"}}]}}))
+        .await["addDriver"]
+        .clone();
+    let idea = with_idea["drivers"][1]["id"].clone();
+    client
+        .goto(&format!(
+            "{}/#/project/{}",
+            app.address,
+            project["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    wait_for_xpath(&client, "//span[contains(@class,'qf-agreement')][contains(., 'Organisation RYY (RYY)')][contains(., 'awaited')]").await;
+    click(&client, "//button[contains(., 'Ask them to agree')]").await;
+    for _ in 0..100 {
+        let asked = app
+            .data(
+                "query($id: ID!) { node(id: $id) { ... on Driver { agreement { organisations { requestedAt } } } } }",
+                json!({"id": idea}),
+            )
+            .await;
+        if asked["node"]["agreement"]["organisations"][0]["requestedAt"].is_string() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page did not ask for agreement to the change idea");
 }

@@ -11,13 +11,14 @@ import { announce, html, nothing } from "../view.js";
 /**
  * @typedef {{ id: string, parentId: string | null, kind: string, text: string,
  *   hotspot: { kind: string, stepKeys: string[] } | null,
- *   predictedEffect: { differenceMinutes: number } | null }} Driver
+ *   predictedEffect: { differenceMinutes: number } | null,
+ *   agreement: { complete: boolean, organisations: { organisation: { odsCode: string, name: string }, state: string }[] } }} Driver
  * @typedef {{ kind: string, title: string, stepKeys: string[] }} Hotspot
  * @typedef {{ id: string, version: number, pathwayId?: string | null, drivers: Driver[] }} Diagram
  */
 
 /** The fields of a project's drivers this component needs from the page's query. */
-export const DRIVER_FIELDS = "id parentId kind text hotspot { kind stepKeys } predictedEffect { differenceMinutes }";
+export const DRIVER_FIELDS = "id parentId kind text hotspot { kind stepKeys } predictedEffect { differenceMinutes } agreement { complete organisations { organisation { odsCode name } state } }";
 
 /** A hotspot's identity as the API takes it back. @param {{ kind: string, stepKeys: string[] }} h */
 const hotspotKey = (h) => `${h.kind}|${h.stepKeys.join(",")}`;
@@ -69,6 +70,7 @@ export class DriverDiagram {
           : html`<strong class="nhsuk-tag nhsuk-tag--white">${words(d.kind)}</strong> <span class="qf-driver-text">${d.text}</span>
             ${d.predictedEffect ? html`<span class="nhsuk-body-s">(predicted effect on the lead time: ${d.predictedEffect.differenceMinutes <= 0 ? "−" : "+"}${minutes(Math.abs(d.predictedEffect.differenceMinutes))})</span>` : nothing}
             ${d.hotspot ? html`<span class="nhsuk-body-s qf-answers">answers the hotspot: ${this.hotspotTitle(d.hotspot)}</span>` : nothing}
+            ${this.agreement(d)}
             <span class="qf-actions">
               <button class="qf-link" type="button" @click=${() => this.start({ editing: d.id }, p)}>Edit<span class="nhsuk-u-visually-hidden"> ${d.text}</span></button>
               ${CHILDREN[d.kind].map((kind) => html` · <button class="qf-link" type="button" @click=${() => this.start({ adding: { parent: d.id, kind } })}>Add a ${words(kind)}<span class="nhsuk-u-visually-hidden"> under ${d.text}</span></button>`)}
@@ -77,6 +79,24 @@ export class DriverDiagram {
         ${this.adding?.parent === d.id ? this.addForm(p) : nothing}
       </li>`,
     )}</ul>`;
+  }
+
+  /**
+   * A change idea that moves work between organisations: where each stands, asking them, and
+   * agreeing for one's own organisation (PDSA's ADOPT waits for all of them).
+   * @param {Driver} d
+   */
+  agreement(d) {
+    const parties = d.agreement?.organisations ?? [];
+    if (!parties.length) return nothing;
+    const ask = () => this.change(`mutation($id: ID!) { requestChangeIdeaAgreement(changeIdeaId: $id) { complete } }`,
+      { id: d.id }, "Asked the organisations to agree to the change idea.", d.text);
+    const agree = () => this.change(`mutation($id: ID!) { decideChangeIdeaAgreement(input: {changeIdeaId: $id, decision: APPROVE}) { complete } }`,
+      { id: d.id }, "Agreed to the change idea.", d.text);
+    return html`<span class="nhsuk-body-s qf-agreement">moves work between organisations; agreement:
+      ${parties.map((o, i) => html`${i ? ", " : ""}${o.organisation.name} (${o.organisation.odsCode}) <strong class="nhsuk-tag ${o.state === "AGREED" ? "nhsuk-tag--green" : "nhsuk-tag--grey"}">${words(o.state)}</strong>`)}
+      ${d.agreement.complete ? nothing : html` · <button class="qf-link" type="button" @click=${ask}>Ask them to agree<span class="nhsuk-u-visually-hidden"> to ${d.text}</span></button>
+        · <button class="qf-link" type="button" @click=${agree}>Agree for my organisation<span class="nhsuk-u-visually-hidden"> to ${d.text}</span></button>`}</span>`;
   }
 
   /** A linked hotspot in words: its title once the pathway's hotspots are read. @param {{ kind: string, stepKeys: string[] }} h */
