@@ -820,3 +820,79 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
     }
     panic!("the page did not ask for agreement to the change idea");
 }
+
+/// The driver diagram suggests the demo change idea's family of measures and adds the process
+/// measure, computed from the demo log, in one click.
+#[tokio::test]
+async fn the_driver_diagram_suggests_measures_and_adds_one_computed_from_the_log() {
+    use crate::browser::{assert_accessible, click, open_browser, wait_for};
+    use crate::workplace::{fill, wait_for_xpath};
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_with(true).await;
+    let project = app
+        .data(
+            "{ projects(first: 1) { nodes { id drivers { id kind suggestedMeasures { family name fromActivity toActivity } } } } }",
+            json!({}),
+        )
+        .await["projects"][0]
+        .clone();
+    let idea = project["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "CHANGE_IDEA")
+        .unwrap()
+        .clone();
+    let process = idea["suggestedMeasures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["family"] == "PROCESS")
+        .unwrap()
+        .clone();
+    let name = process["name"].as_str().unwrap();
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    wait_for(&client, "#new-pathway").await;
+    client
+        .goto(&format!(
+            "{}/#/project/{}",
+            app.address,
+            project["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    click(&client, "//button[contains(., 'Suggest measures')]").await;
+    // The page lists what the API suggests, family by family.
+    for family in ["OUTCOME", "PROCESS", "BALANCING"] {
+        wait_for_xpath(&client, &format!("//li[@data-family='{family}']")).await;
+    }
+    assert_accessible(&client, "a change idea's suggested measures").await;
+    click(
+        &client,
+        &format!("//li[@data-family='PROCESS'][contains(., \"{name}\")]//button"),
+    )
+    .await;
+    for _ in 0..100 {
+        let measures = app
+            .data(
+                "query($id: ID!) { project(id: $id) { measures { nodes { name points(first: 1) { totalCount } } } } }",
+                json!({"id": project["id"]}),
+            )
+            .await;
+        if let Some(m) = measures["project"]["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+        {
+            assert!(m["points"]["totalCount"].as_u64().unwrap() > 0, "{m}");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page did not add the suggested measure {name}");
+}

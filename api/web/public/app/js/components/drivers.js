@@ -14,6 +14,8 @@ import { announce, html, nothing } from "../view.js";
  *   predictedEffect: { differenceMinutes: number } | null,
  *   agreement: { complete: boolean, organisations: { organisation: { odsCode: string, name: string }, state: string }[] } }} Driver
  * @typedef {{ kind: string, title: string, stepKeys: string[] }} Hotspot
+ * @typedef {{ family: string, name: string, reason: string, logId: string | null, fromActivity: string, toActivity: string,
+ *   statistic: string, period: string, unit: string, direction: string }} Suggestion
  * @typedef {{ id: string, version: number, pathwayId?: string | null, drivers: Driver[] }} Diagram
  */
 
@@ -43,6 +45,8 @@ export class DriverDiagram {
     this.error = "";
     /** @type {Hotspot[] | null} the pathway's hotspots, read when a change idea is first edited */
     this.hotspots = null;
+    /** @type {Map<string, Suggestion[]>} the measures suggested for each change idea asked about */
+    this.suggestions = new Map();
   }
 
   /** @param {Diagram} p */
@@ -71,6 +75,7 @@ export class DriverDiagram {
             ${d.predictedEffect ? html`<span class="nhsuk-body-s">(predicted effect on the lead time: ${d.predictedEffect.differenceMinutes <= 0 ? "−" : "+"}${minutes(Math.abs(d.predictedEffect.differenceMinutes))})</span>` : nothing}
             ${d.hotspot ? html`<span class="nhsuk-body-s qf-answers">answers the hotspot: ${this.hotspotTitle(d.hotspot)}</span>` : nothing}
             ${this.agreement(d)}
+            ${d.kind === "CHANGE_IDEA" ? this.suggested(p, d) : nothing}
             <span class="qf-actions">
               <button class="qf-link" type="button" @click=${() => this.start({ editing: d.id }, p)}>Edit<span class="nhsuk-u-visually-hidden"> ${d.text}</span></button>
               ${CHILDREN[d.kind].map((kind) => html` · <button class="qf-link" type="button" @click=${() => this.start({ adding: { parent: d.id, kind } })}>Add a ${words(kind)}<span class="nhsuk-u-visually-hidden"> under ${d.text}</span></button>`)}
@@ -97,6 +102,38 @@ export class DriverDiagram {
       ${parties.map((o, i) => html`${i ? ", " : ""}${o.organisation.name} (${o.organisation.odsCode}) <strong class="nhsuk-tag ${o.state === "AGREED" ? "nhsuk-tag--green" : "nhsuk-tag--grey"}">${words(o.state)}</strong>`)}
       ${d.agreement.complete ? nothing : html` · <button class="qf-link" type="button" @click=${ask}>Ask them to agree<span class="nhsuk-u-visually-hidden"> to ${d.text}</span></button>
         · <button class="qf-link" type="button" @click=${agree}>Agree for my organisation<span class="nhsuk-u-visually-hidden"> to ${d.text}</span></button>`}</span>`;
+  }
+
+  /**
+   * IHI's family of measures for a change idea (outcome, process, balancing), read when asked,
+   * each with its reason and added to the project, computed from the pathway's log, in one click.
+   * @param {Diagram} p @param {Driver} d
+   */
+  suggested(p, d) {
+    const list = this.suggestions.get(d.id);
+    const ask = async () => {
+      /** @type {{ node: { suggestedMeasures: Suggestion[] } }} */
+      const r = await gql(`query($id: ID!) { node(id: $id) { ... on Driver { suggestedMeasures {
+        family name reason logId fromActivity toActivity statistic period unit direction } } } }`, { id: d.id });
+      this.suggestions.set(d.id, r.node.suggestedMeasures);
+      await this.reload();
+    };
+    /** @param {Suggestion} m */
+    const adopt = async (m) => {
+      const { family: _family, reason: _reason, ...fields } = m;
+      await this.change(`mutation($input: AddLogMeasureInput!) { addLogMeasure(input: $input) { measure { id } } }`,
+        { input: { projectId: p.id, expectedVersion: p.version, ...fields } }, `Added the measure ${m.name}, computed from the log.`, m.name);
+    };
+    if (!list) {
+      return html` · <button class="qf-link" type="button" @click=${ask}>Suggest measures<span class="nhsuk-u-visually-hidden"> for ${d.text}</span></button>`;
+    }
+    return html`<div class="qf-suggestions"><p class="nhsuk-body-s nhsuk-u-margin-bottom-1">Measures that would show whether it worked:</p>
+      ${list.length
+        ? html`<ul class="nhsuk-list nhsuk-body-s">${list.map((m) => html`<li data-family=${m.family}><strong class="nhsuk-tag nhsuk-tag--white">${words(m.family)}</strong>
+            ${m.name}: ${m.reason}
+            ${m.logId ? html` <button class="qf-link" type="button" @click=${() => adopt(m)}>Add this measure<span class="nhsuk-u-visually-hidden"> ${m.name}</span></button>`
+              : html` <span>(the pathway has no event log: add it as a measure by hand)</span>`}</li>`)}</ul>`
+        : html`<p class="nhsuk-body-s">None: give the idea a change set or the hotspot it answers.</p>`}</div>`;
   }
 
   /** A linked hotspot in words: its title once the pathway's hotspots are read. @param {{ kind: string, stepKeys: string[] }} h */
