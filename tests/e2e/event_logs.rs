@@ -1199,3 +1199,77 @@ async fn the_demo_change_idea_is_suggested_measures_ready_to_add_from_its_log() 
     }
     assert!(compared >= 10, "{compared} weeks compared");
 }
+
+/// A hotspot is suggested its family of measures too: for each of the demo pathway's hotspots of
+/// two joined steps, the process measure is that transition between their activity codes.
+#[tokio::test]
+async fn each_demo_hotspot_of_a_transition_is_suggested_that_transition_as_its_process_measure() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let pathways = app
+        .data(
+            "{ pathways(first: 20) { nodes { id name status steps { key activityCode } transitions { from { key } to { key } } analysis { hotspots { kind stepKeys } } } } }",
+            json!({}),
+        )
+        .await;
+    let pathway = pathways["pathways"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["status"] == "PUBLISHED" && p["name"].as_str().unwrap().contains("Hip"))
+        .expect("the demo's hip fracture pathway")
+        .clone();
+    let code = |key: &Value| {
+        pathway["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| &s["key"] == key)
+            .map(|s| s["activityCode"].clone())
+            .unwrap()
+    };
+    let joined = |keys: &[Value]| {
+        keys.len() == 2
+            && pathway["transitions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["from"]["key"] == keys[0] && t["to"]["key"] == keys[1])
+    };
+    let mut checked = 0;
+    for hotspot in pathway["analysis"]["hotspots"].as_array().unwrap() {
+        let keys = hotspot["stepKeys"].as_array().unwrap().clone();
+        if !joined(&keys) || code(&keys[0]).is_null() || code(&keys[1]).is_null() {
+            continue;
+        }
+        let suggested = app
+            .data(
+                "query($id: ID!, $k: [String!]!) { pathway(id: $id) { suggestedMeasures(stepKeys: $k) { family fromActivity toActivity logId reason } } }",
+                json!({"id": pathway["id"], "k": keys}),
+            )
+            .await;
+        let list = suggested["pathway"]["suggestedMeasures"]
+            .as_array()
+            .unwrap();
+        let process: Vec<&Value> = list.iter().filter(|m| m["family"] == "PROCESS").collect();
+        assert_eq!(process.len(), 1, "{hotspot}: {list:?}");
+        assert_eq!(
+            (&process[0]["fromActivity"], &process[0]["toActivity"]),
+            (&code(&keys[0]), &code(&keys[1])),
+            "{hotspot}"
+        );
+        assert!(list.iter().any(|m| m["family"] == "BALANCING"), "{list:?}");
+        assert!(list.iter().all(|m| m["logId"].is_string()));
+        checked += 1;
+    }
+    assert!(
+        checked > 0,
+        "no demo hotspot is a transition between coded steps"
+    );
+    let unknown = app
+        .error(
+            "query($id: ID!) { pathway(id: $id) { suggestedMeasures(stepKeys: [\"nowhere\"]) { name } } }",
+            json!({"id": pathway["id"]}),
+        )
+        .await;
+    assert_eq!(crate::helpers::field(&unknown), "stepKeys[0]");
+}

@@ -29,6 +29,43 @@ pub struct HotspotRefView {
     pub step_keys: Vec<String>,
 }
 
+/// IHI's family of measures for a change to a pathway (what `changes` edits, or the steps
+/// `step_keys` names, such as a hotspot's), each ready to add from the pathway's event log when
+/// the caller's organisations have one.
+pub(crate) async fn suggestions(
+    ctx: &Context<'_>,
+    pathway_id: uuid::Uuid,
+    changes: &[engine::Change],
+    step_keys: &[String],
+) -> Result<Vec<SuggestedMeasure>> {
+    let caller = super::context::caller_of(ctx);
+    let db = db(ctx)?;
+    let content = pathways::content(db, &caller, pathway_id).await?;
+    let target = engine::measure_suggestions::Target::of(&content.map, changes, step_keys);
+    let log = crate::store::events::list_logs(db, &caller, false)
+        .await?
+        .into_iter()
+        .find(|l| l.pathway_id == Some(pathway_id))
+        .map(|l| ID(l.id.to_string()));
+    Ok(
+        engine::measure_suggestions::suggest_measures(&content.map, &target)
+            .into_iter()
+            .map(|m| SuggestedMeasure {
+                family: m.family.into(),
+                name: m.name,
+                reason: m.reason,
+                log_id: log.clone(),
+                from_activity: m.definition.from_activity,
+                to_activity: m.definition.to_activity,
+                statistic: m.definition.statistic.into(),
+                period: m.definition.period.into(),
+                unit: m.definition.unit.into(),
+                direction: m.direction.into(),
+            })
+            .collect(),
+    )
+}
+
 /// What a change idea's change set is predicted to do to its project's pathway.
 #[derive(SimpleObject)]
 pub struct PredictedEffect {
@@ -173,39 +210,16 @@ impl DriverView {
         if self.record.changes.is_none() && self.record.hotspot.is_none() {
             return Ok(Vec::new());
         }
-        let caller = super::context::caller_of(ctx);
-        let db = db(ctx)?;
-        let content = pathways::content(db, &caller, pathway_id).await?;
-        let target = engine::measure_suggestions::Target::of(
-            &content.map,
+        suggestions(
+            ctx,
+            pathway_id,
             self.record.changes.as_deref().unwrap_or_default(),
             self.record
                 .hotspot
                 .as_ref()
                 .map_or(&[], |h| h.step_keys.as_slice()),
-        );
-        let log = crate::store::events::list_logs(db, &caller, false)
-            .await?
-            .into_iter()
-            .find(|l| l.pathway_id == Some(pathway_id))
-            .map(|l| ID(l.id.to_string()));
-        Ok(
-            engine::measure_suggestions::suggest_measures(&content.map, &target)
-                .into_iter()
-                .map(|m| SuggestedMeasure {
-                    family: m.family.into(),
-                    name: m.name,
-                    reason: m.reason,
-                    log_id: log.clone(),
-                    from_activity: m.definition.from_activity,
-                    to_activity: m.definition.to_activity,
-                    statistic: m.definition.statistic.into(),
-                    period: m.definition.period.into(),
-                    unit: m.definition.unit.into(),
-                    direction: m.direction.into(),
-                })
-                .collect(),
         )
+        .await
     }
     /// Whose agreement the change idea needs before a PDSA cycle's ADOPT makes the new
     /// pathway version (each organisation it moves work between; none for a change inside one

@@ -270,6 +270,36 @@ impl PathwayView {
         )
         .await
     }
+    /// IHI's family of measures (outcome, process, balancing) for a change at these steps, such
+    /// as a hotspot's `stepKeys`: each with its reason and the fields `addLogMeasure` takes
+    /// (`logId` is the pathway's event log, when the caller's organisations have one). At most
+    /// 100 keys; a key the pathway does not have is `VALIDATION`, naming it.
+    async fn suggested_measures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The steps the change targets, by key (a hotspot's `stepKeys`).")]
+        step_keys: Vec<String>,
+    ) -> Result<Vec<super::drivers::SuggestedMeasure>> {
+        if step_keys.len() > 100 {
+            return Err(crate::Error::invalid("stepKeys", "at most 100 step keys").into());
+        }
+        let content = self.content(ctx).await?;
+        if let Some((i, key)) = step_keys.iter().enumerate().find(|(_, k)| {
+            !content
+                .map
+                .steps
+                .iter()
+                .any(|s| s.key.as_str() == k.as_str())
+        }) {
+            return Err(crate::Error::invalid(
+                format!("stepKeys[{i}]"),
+                format!("the pathway has no step '{key}'"),
+            )
+            .into());
+        }
+        super::drivers::suggestions(ctx, self.record.id, &[], &step_keys).await
+    }
+
     /// Whose agreement the version needs before it is published (each organisation with steps
     /// in it) and where each stands: who agreed and when, who asked for changes, who has not
     /// decided yet, and, once published without someone's agreement, the owner's reason.
