@@ -5,7 +5,7 @@ use crate::error::InputErrors;
 use crate::pathway::{
     MAX_NAME, MAX_TEXT, Organisation, OrganisationInput, PathwayMap, StepInput, TransitionInput,
 };
-use crate::values::{OdsCode, PerDay, parse_text};
+use crate::values::{Minutes, OdsCode, PerDay, parse_text};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -23,6 +23,11 @@ pub struct PathwayDocument {
     pub owner: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demand_per_day: Option<f64>,
+    /// The time the pathway should take from its first step to its end, in minutes (a national
+    /// standard such as 36 hours to hip surgery, or a local aim): measures suggested for its
+    /// changes include the share of patients within it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_lead_time_minutes: Option<f64>,
     /// Organisations to create when their ODS code is not known yet (known ones are reused).
     #[serde(default)]
     pub organisations: Vec<OrganisationInput>,
@@ -45,16 +50,20 @@ pub struct PathwayHeader {
     pub condition: String,
     pub owner: OdsCode,
     pub demand_per_day: Option<PerDay>,
+    /// The lead time the pathway should achieve (more than 0).
+    pub target_lead_time: Option<Minutes>,
 }
 
 impl PathwayHeader {
-    /// Checks the header fields of a pathway; errors name `name`, `owner`, `demandPerDay`...
+    /// Checks the header fields of a pathway; errors name `name`, `owner`, `demandPerDay`,
+    /// `targetLeadTimeMinutes`... O(length of the texts).
     pub fn parse(
         name: &str,
         description: &str,
         condition: &str,
         owner: &str,
         demand_per_day: Option<f64>,
+        target_lead_time_minutes: Option<f64>,
     ) -> Result<Self, InputErrors> {
         let mut errors = InputErrors::default();
         let name = errors.check("name", parse_text(name, MAX_NAME));
@@ -65,16 +74,32 @@ impl PathwayHeader {
             "demandPerDay",
             demand_per_day.map(PerDay::parse).transpose(),
         );
-        match (name, description, condition, owner, demand) {
-            (Some(name), Some(description), Some(condition), Some(owner), Some(demand_per_day)) => {
-                Ok(Self {
-                    name,
-                    description,
-                    condition,
-                    owner,
-                    demand_per_day,
+        let target = errors.check(
+            "targetLeadTimeMinutes",
+            target_lead_time_minutes
+                .map(|m| match Minutes::parse(m) {
+                    Ok(m) if m.get() > 0.0 => Ok(m),
+                    Ok(_) => Err("must be more than 0 minutes".to_string()),
+                    Err(e) => Err(e),
                 })
-            }
+                .transpose(),
+        );
+        match (name, description, condition, owner, demand, target) {
+            (
+                Some(name),
+                Some(description),
+                Some(condition),
+                Some(owner),
+                Some(demand_per_day),
+                Some(target_lead_time),
+            ) => Ok(Self {
+                name,
+                description,
+                condition,
+                owner,
+                demand_per_day,
+                target_lead_time,
+            }),
             _ => Err(errors),
         }
     }
@@ -202,6 +227,7 @@ impl PathwayDocument {
             &self.condition,
             &self.owner,
             self.demand_per_day,
+            self.target_lead_time_minutes,
         ) {
             Ok(header) => Some(header),
             Err(e) => {
@@ -299,6 +325,7 @@ impl PathwayDocument {
             condition: header.condition.clone(),
             owner: header.owner.to_string(),
             demand_per_day: header.demand_per_day.map(PerDay::get),
+            target_lead_time_minutes: header.target_lead_time.map(Minutes::get),
             organisations,
             steps: map.steps.iter().map(StepInput::from).collect(),
             transitions: map.transitions.iter().map(TransitionInput::from).collect(),

@@ -117,9 +117,14 @@ impl Target {
 /// time from the pathway's first recorded step to its last; process, the wait along each
 /// targeted transition (or before each targeted step); balancing, the wait after the change
 /// downstream, the rate of every rework loop downstream, and the share of patients taking the
-/// other ways out of a targeted transition's step. Only steps with activity codes are used.
-/// O(S · T).
-pub fn suggest_measures(map: &PathwayMap, target: &Target) -> Vec<SuggestedMeasure> {
+/// other ways out of a targeted transition's step. With the pathway's target lead time (in
+/// minutes), the outcome family also has the share of patients whose journey is within it.
+/// Only steps with activity codes are used. O(S · T).
+pub fn suggest_measures(
+    map: &PathwayMap,
+    target: &Target,
+    lead_time_target_minutes: Option<f64>,
+) -> Vec<SuggestedMeasure> {
     let code = |s: usize| map.steps[s].activity_code.clone();
     let name = |s: usize| map.steps[s].name.clone();
     let index = map.index_by_key();
@@ -163,6 +168,35 @@ pub fn suggest_measures(map: &PathwayMap, target: &Target) -> Vec<SuggestedMeasu
             definition,
             direction: Direction::Decrease,
         });
+        if let Some(minutes) = lead_time_target_minutes
+            && let Some(definition) = measure(
+                first,
+                last,
+                LogStatistic::PercentWithinTarget,
+                TimeUnit::Hours,
+            )
+        {
+            out.push(SuggestedMeasure {
+                family: MeasureFamily::Outcome,
+                name: format!(
+                    "% from {} to {} within {}",
+                    name(first),
+                    name(last),
+                    spoken(minutes)
+                ),
+                reason: format!(
+                    "The share of patients whose journey from {} to {} meets the pathway's target of {}: the figure the standard is judged by.",
+                    name(first),
+                    name(last),
+                    spoken(minutes)
+                ),
+                definition: LogMeasureDefinition {
+                    target_minutes: Some(minutes),
+                    ..definition
+                },
+                direction: Direction::Increase,
+            });
+        }
     }
 
     // Process: each targeted transition, and the wait before each targeted step.
@@ -303,6 +337,24 @@ fn reachable(edges: &[(usize, usize, f64)], from: &[usize]) -> Vec<bool> {
     seen
 }
 
+/// A target time as people say it: "36 hours", "62 days", "90 minutes".
+fn spoken(minutes: f64) -> String {
+    let round = |x: f64| {
+        if (x - x.round()).abs() < 1e-9 {
+            format!("{}", x.round())
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    if minutes >= 2.0 * 1440.0 && (minutes / 1440.0).fract() == 0.0 {
+        format!("{} days", round(minutes / 1440.0))
+    } else if minutes >= 120.0 {
+        format!("{} hours", round(minutes / 60.0))
+    } else {
+        format!("{} minutes", round(minutes))
+    }
+}
+
 /// Whether `to` can be reached from `from`. O(S + T).
 fn reaches(edges: &[(usize, usize, f64)], from: usize, to: usize) -> bool {
     reachable(edges, &[from]).get(to).copied().unwrap_or(false)
@@ -332,7 +384,7 @@ mod tests {
             minutes: 840.0,
         }];
         let target = Target::of(&map, &changes, &[]);
-        let found = suggest_measures(&map, &target);
+        let found = suggest_measures(&map, &target, None);
         let of = |family| found.iter().filter(move |m| m.family == family);
         let outcome: Vec<_> = of(MeasureFamily::Outcome).collect();
         assert_eq!(outcome.len(), 1);
@@ -372,7 +424,7 @@ mod tests {
         let map = hip_fracture();
         let target = Target::of(&map, &[], &["image_ok".into(), "ortho_clerk".into()]);
         assert_eq!(target.transitions.len(), 1);
-        let found = suggest_measures(&map, &target);
+        let found = suggest_measures(&map, &target, None);
         let branch = found
             .iter()
             .find(|m| {
@@ -385,9 +437,43 @@ mod tests {
         // Nothing to measure for a target without activity codes.
         let end = Target::of(&map, &[], &["home".into()]);
         assert!(
-            suggest_measures(&map, &end)
+            suggest_measures(&map, &end, None)
                 .iter()
                 .all(|m| m.family != MeasureFamily::Process)
         );
+    }
+
+    #[test]
+    fn a_pathway_with_a_target_lead_time_is_suggested_the_share_within_it() {
+        let map = hip_fracture();
+        let target = Target::of(&map, &[], &["image_ok".into(), "ortho_clerk".into()]);
+        let without = suggest_measures(&map, &target, None);
+        assert!(
+            !without
+                .iter()
+                .any(|m| m.definition.statistic == LogStatistic::PercentWithinTarget)
+        );
+        let with = suggest_measures(&map, &target, Some(36.0 * 60.0));
+        let within: Vec<_> = with
+            .iter()
+            .filter(|m| m.definition.statistic == LogStatistic::PercentWithinTarget)
+            .collect();
+        assert_eq!(within.len(), 1);
+        let m = within[0];
+        assert_eq!(m.family, MeasureFamily::Outcome);
+        assert_eq!(m.direction, Direction::Increase);
+        assert_eq!(m.definition.target_minutes, Some(2160.0));
+        assert_eq!(
+            (
+                m.definition.from_activity.as_str(),
+                m.definition.to_activity.as_str()
+            ),
+            ("AMB_CALL", "DISCH_PLAN")
+        );
+        assert!(m.name.ends_with("within 36 hours"), "{}", m.name);
+        assert!(m.definition.check().is_ok());
+        assert_eq!(spoken(62.0 * 1440.0), "62 days");
+        assert_eq!(spoken(90.0), "90 minutes");
+        assert_eq!(spoken(150.0), "2.5 hours");
     }
 }

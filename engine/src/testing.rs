@@ -219,6 +219,7 @@ pub fn document() -> impl Strategy<Value = PathwayDocument> {
                     condition,
                     owner: owner.to_string(),
                     demand_per_day: demand,
+                    target_lead_time_minutes: None,
                     organisations,
                     steps,
                     transitions,

@@ -11,6 +11,8 @@ pub struct Model {
     pub owner_id: Uuid,
     pub status: String,
     pub demand_per_day: Option<f64>,
+    /// The lead time the pathway should achieve, in minutes.
+    pub target_lead_time_minutes: Option<f64>,
     /// Incremented by every change; the optimistic-concurrency token.
     pub version: i64,
     /// The pathway this one was cloned from.

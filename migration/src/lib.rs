@@ -24,6 +24,7 @@ mod m20261204_000019_simulation;
 mod m20261204_000020_simulation_runs;
 mod m20261205_000021_simulated_change_ideas;
 mod m20261206_000022_agreement;
+mod m20261206_000023_pathway_target;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_simulation_runs::Migration),
             Box::new(m20261205_000021_simulated_change_ideas::Migration),
             Box::new(m20261206_000022_agreement::Migration),
+            Box::new(m20261206_000023_pathway_target::Migration),
         ]
     }
 }

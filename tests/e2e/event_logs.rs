@@ -1273,3 +1273,123 @@ async fn each_demo_hotspot_of_a_transition_is_suggested_that_transition_as_its_p
         .await;
     assert_eq!(crate::helpers::field(&unknown), "stepKeys[0]");
 }
+
+/// A pathway with a target lead time is suggested the share of patients within it as an outcome
+/// measure; adopted over the demo log, its weekly shares equal ones worked out by hand.
+#[tokio::test]
+async fn a_target_lead_time_brings_the_share_within_it_as_an_outcome_measure() {
+    let app = crate::helpers::spawn_app_with(true).await;
+    let found = app
+        .data(
+            "{ projects(first: 1) { nodes { id version pathwayId drivers { kind suggestedMeasures { logId } } } } }",
+            json!({}),
+        )
+        .await;
+    let project = found["projects"][0].clone();
+    let log = (project["drivers"].as_array().unwrap().iter())
+        .find(|d| d["kind"] == "CHANGE_IDEA")
+        .unwrap()["suggestedMeasures"][0]["logId"]
+        .clone();
+    // A draft of the project's pathway with a target of 14 days end to end.
+    let draft = app
+        .data(
+            "mutation($id: ID!) { clonePathway(id: $id) { id revision targetLeadTimeMinutes } }",
+            json!({"id": project["pathwayId"]}),
+        )
+        .await["clonePathway"]
+        .clone();
+    assert_eq!(draft["targetLeadTimeMinutes"], Value::Null);
+    let bad = app
+        .error(
+            "mutation($id: ID!, $v: Int!) { updatePathway(input: {id: $id, expectedVersion: $v, targetLeadTimeMinutes: -5}) { id } }",
+            json!({"id": draft["id"], "v": draft["revision"]}),
+        )
+        .await;
+    assert_eq!(field(&bad), "targetLeadTimeMinutes");
+    let target = 14.0 * 1440.0;
+    let updated = app
+        .data(
+            "mutation($id: ID!, $v: Int!, $t: Float) { updatePathway(input: {id: $id, expectedVersion: $v, targetLeadTimeMinutes: $t}) { targetLeadTimeMinutes document } }",
+            json!({"id": draft["id"], "v": draft["revision"], "t": target}),
+        )
+        .await["updatePathway"]
+        .clone();
+    assert_eq!(updated["targetLeadTimeMinutes"], json!(target));
+    // The document carries it, so an export imports back with it.
+    assert_eq!(updated["document"]["targetLeadTimeMinutes"], json!(target));
+    let suggested = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { suggestedMeasures(stepKeys: [\"ortho_clerk\", \"surgery\"]) { family name fromActivity toActivity statistic period unit direction targetMinutes } } }",
+            json!({"id": draft["id"]}),
+        )
+        .await;
+    let list = suggested["pathway"]["suggestedMeasures"]
+        .as_array()
+        .unwrap();
+    let within = list
+        .iter()
+        .find(|m| m["statistic"] == "PERCENT_WITHIN_TARGET")
+        .unwrap_or_else(|| panic!("no share within the target: {list:?}"))
+        .clone();
+    assert_eq!(within["family"], "OUTCOME");
+    assert_eq!(within["direction"], "INCREASE");
+    assert_eq!(within["targetMinutes"], json!(target));
+    assert_eq!(
+        (&within["fromActivity"], &within["toActivity"]),
+        (&json!("AMB_CALL"), &json!("DISCH_PLAN"))
+    );
+
+    // Adopted over the demo log as suggested.
+    let added = app
+        .data(
+            "mutation($i: AddLogMeasureInput!) { addLogMeasure(input: $i) { measure { points(first: 100) { nodes { date value } } } } }",
+            json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "logId": log,
+                "name": within["name"], "fromActivity": within["fromActivity"], "toActivity": within["toActivity"],
+                "statistic": within["statistic"], "period": within["period"], "unit": within["unit"],
+                "direction": within["direction"], "targetMinutes": within["targetMinutes"]}}),
+        )
+        .await;
+    let points = added["addLogMeasure"]["measure"]["points"]
+        .as_array()
+        .unwrap()
+        .clone();
+    // By hand: per week (Monday start) of the first AMB_CALL, of the cases that reached
+    // DISCH_PLAN after it, the share that took at most 14 days. Winter weeks only.
+    use chrono::Datelike;
+    let mut weeks: std::collections::BTreeMap<chrono::NaiveDate, (u32, u32)> = Default::default();
+    let events = api::demo::demo_events();
+    let mut by_case: std::collections::BTreeMap<&str, Vec<(&str, i64)>> = Default::default();
+    for (case, activity, ms, _, _) in &events {
+        by_case.entry(case).or_default().push((activity, *ms));
+    }
+    for case in by_case.values() {
+        let Some(i) = case.iter().position(|e| e.0 == "AMB_CALL") else {
+            continue;
+        };
+        let Some(j) = (i + 1..case.len()).find(|&j| case[j].0 == "DISCH_PLAN") else {
+            continue;
+        };
+        let date = chrono::DateTime::from_timestamp_millis(case[i].1)
+            .unwrap()
+            .date_naive();
+        let monday = date - chrono::Duration::days(date.weekday().num_days_from_monday() as i64);
+        let slot = weeks.entry(monday).or_default();
+        slot.1 += 1;
+        if (case[j].1 - case[i].1) as f64 <= target * 60_000.0 {
+            slot.0 += 1;
+        }
+    }
+    let mut compared = 0;
+    for point in &points {
+        let date: chrono::NaiveDate = point["date"].as_str().unwrap().parse().unwrap();
+        if date >= chrono::NaiveDate::from_ymd_opt(2025, 3, 24).unwrap() {
+            continue;
+        }
+        let (within, reached) = weeks[&date];
+        let want = within as f64 / reached as f64;
+        let got = point["value"].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-9, "{date}: {got} against {want}");
+        compared += 1;
+    }
+    assert!(compared >= 10, "{compared} weeks compared");
+}

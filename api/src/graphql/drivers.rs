@@ -41,6 +41,11 @@ pub(crate) async fn suggestions(
     let caller = super::context::caller_of(ctx);
     let db = db(ctx)?;
     let content = pathways::content(db, &caller, pathway_id).await?;
+    let aim = pathways::get(db, &caller, pathway_id)
+        .await?
+        .header
+        .target_lead_time
+        .map(|m| m.get());
     let target = engine::measure_suggestions::Target::of(&content.map, changes, step_keys);
     let log = crate::store::events::list_logs(db, &caller, false)
         .await?
@@ -48,7 +53,7 @@ pub(crate) async fn suggestions(
         .find(|l| l.pathway_id == Some(pathway_id))
         .map(|l| ID(l.id.to_string()));
     Ok(
-        engine::measure_suggestions::suggest_measures(&content.map, &target)
+        engine::measure_suggestions::suggest_measures(&content.map, &target, aim)
             .into_iter()
             .map(|m| SuggestedMeasure {
                 family: m.family.into(),
@@ -61,6 +66,7 @@ pub(crate) async fn suggestions(
                 period: m.definition.period.into(),
                 unit: m.definition.unit.into(),
                 direction: m.direction.into(),
+                target_minutes: m.definition.target_minutes,
             })
             .collect(),
     )
@@ -95,6 +101,8 @@ pub struct SuggestedMeasure {
     from_activity: String,
     /// The activity it measures to.
     to_activity: String,
+    /// For the share within the pathway's target: the target, in minutes.
+    target_minutes: Option<f64>,
     /// What it computes per period.
     statistic: super::enums::LogStatistic,
     /// How points are grouped.

@@ -114,6 +114,10 @@ impl PathwayView {
     async fn demand_per_day(&self) -> Option<f64> {
         self.record.header.demand_per_day.map(|d| d.get())
     }
+    /// The time the pathway should take end to end, in minutes; null when it has none.
+    async fn target_lead_time_minutes(&self) -> Option<f64> {
+        self.record.header.target_lead_time.map(|m| m.get())
+    }
     /// Incremented by every change; send it back as `expectedVersion` when changing the pathway.
     #[graphql(deprecation = "use `revision` (the same number) or `versionLabel`")]
     async fn version(&self) -> i64 {

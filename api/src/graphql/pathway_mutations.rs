@@ -12,6 +12,15 @@ use engine::{PathwayDocument, PathwayHeader, StepInput};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// A field of a patch: left out keeps it, `null` clears it.
+fn patched<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
 /// A new, empty draft pathway.
 #[derive(InputObject)]
 pub struct CreatePathwayInput {
@@ -27,6 +36,10 @@ pub struct CreatePathwayInput {
     pub owner: String,
     /// Patients entering the pathway a day; null when unknown (BOTTLENECK hotspots then need it).
     pub demand_per_day: Option<f64>,
+    /// The time the pathway should take end to end, in minutes (36 hours to hip surgery is
+    /// 2160); null when it has none. Measures suggested for its changes include the share of
+    /// patients within it.
+    pub target_lead_time_minutes: Option<f64>,
 }
 
 /// Changes to a draft's own fields; leave out what stays the same.
@@ -44,6 +57,8 @@ pub struct UpdatePathwayInput {
     pub condition: Option<String>,
     /// `null` clears it.
     pub demand_per_day: MaybeUndefined<f64>,
+    /// The time the pathway should take end to end, in minutes; `null` clears it.
+    pub target_lead_time_minutes: MaybeUndefined<f64>,
 }
 
 /// A new step of a draft.
@@ -275,6 +290,7 @@ impl PathwayMutation {
             &input.condition,
             &owner,
             input.demand_per_day,
+            input.target_lead_time_minutes,
         )
         .map_err(crate::Error::from)?;
         let record = store::pathway_edits::create(db(ctx)?, &change(ctx), header).await?;
@@ -293,11 +309,8 @@ impl PathwayMutation {
             name: input.name,
             description: input.description,
             condition: input.condition,
-            demand_per_day: match input.demand_per_day {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(v) => Some(Some(v)),
-            },
+            demand_per_day: patched(input.demand_per_day),
+            target_lead_time_minutes: patched(input.target_lead_time_minutes),
         };
         let record =
             store::pathway_edits::update(db(ctx)?, &change(ctx), id, input.expected_version, patch)

@@ -31,6 +31,8 @@ pub struct HeaderPatch {
     pub condition: Option<String>,
     /// `Some(None)` clears the demand.
     pub demand_per_day: Option<Option<f64>>,
+    /// `Some(None)` clears the target lead time.
+    pub target_lead_time_minutes: Option<Option<f64>>,
 }
 
 /// Checks the caller's `expected_version` and the pathway's status, then takes the next version.
@@ -127,6 +129,7 @@ fn pathway_changes(
             "description": h.description,
             "condition": h.condition,
             "demandPerDay": h.demand_per_day.map(|d| d.get()),
+            "targetLeadTimeMinutes": h.target_lead_time.map(|m| m.get()),
             "status": status.as_str(),
         })
     };
@@ -287,6 +290,7 @@ async fn insert_pathway(
         owner_id: Set(owner_id),
         status: Set(PathwayStatus::Draft.as_str().to_string()),
         demand_per_day: Set(header.demand_per_day.map(|d| d.get())),
+        target_lead_time_minutes: Set(header.target_lead_time.map(|m| m.get())),
         version: Set(1),
         parent_id: Set(parent_id),
         created_at: Set(now),
@@ -489,6 +493,10 @@ async fn set_header(tx: &DatabaseTransaction, id: Uuid, header: &PathwayHeader) 
             pathway::Column::DemandPerDay,
             Expr::value(header.demand_per_day.map(|d| d.get())),
         )
+        .col_expr(
+            pathway::Column::TargetLeadTimeMinutes,
+            Expr::value(header.target_lead_time.map(|m| m.get())),
+        )
         .filter(pathway::Column::Id.eq(id))
         .exec(tx)
         .await?;
@@ -529,6 +537,9 @@ pub async fn update(
         patch
             .demand_per_day
             .unwrap_or(h.demand_per_day.map(|d| d.get())),
+        patch
+            .target_lead_time_minutes
+            .unwrap_or(h.target_lead_time.map(|m| m.get())),
     )?;
     let claimed = claim(&tx, caller, id, expected_version, DRAFT).await?;
     set_header(&tx, id, &header).await?;

@@ -98,6 +98,7 @@ pub(crate) fn header_from_row(
         &row.condition,
         owner.organisation.ods_code.as_str(),
         row.demand_per_day,
+        row.target_lead_time_minutes,
     )
     .map_err(|e| corrupt("pathway", row.id, e))
 }

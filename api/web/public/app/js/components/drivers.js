@@ -15,7 +15,7 @@ import { announce, html, nothing } from "../view.js";
  *   agreement: { complete: boolean, organisations: { organisation: { odsCode: string, name: string }, state: string }[] } }} Driver
  * @typedef {{ kind: string, title: string, stepKeys: string[] }} Hotspot
  * @typedef {{ family: string, name: string, reason: string, logId: string | null, fromActivity: string, toActivity: string,
- *   statistic: string, period: string, unit: string, direction: string }} Suggestion
+ *   statistic: string, period: string, unit: string, direction: string, targetMinutes: number | null }} Suggestion
  * @typedef {{ id: string, version: number, pathwayId?: string | null, drivers: Driver[] }} Diagram
  */
 
@@ -114,7 +114,7 @@ export class DriverDiagram {
     const ask = async () => {
       /** @type {{ node: { suggestedMeasures: Suggestion[] } }} */
       const r = await gql(`query($id: ID!) { node(id: $id) { ... on Driver { suggestedMeasures {
-        family name reason logId fromActivity toActivity statistic period unit direction } } } }`, { id: d.id });
+        family name reason logId fromActivity toActivity statistic period unit direction targetMinutes } } } }`, { id: d.id });
       this.suggestions.set(d.id, r.node.suggestedMeasures);
       await this.reload();
     };
