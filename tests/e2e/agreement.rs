@@ -814,11 +814,56 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
             )
             .await;
         if asked["node"]["agreement"]["organisations"][0]["requestedAt"].is_string() {
-            return;
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("the page did not ask for agreement to the change idea");
+    let asked = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Driver { agreement { organisations { requestedAt } } } } }",
+            json!({"id": idea}),
+        )
+        .await;
+    assert!(
+        asked["node"]["agreement"]["organisations"][0]["requestedAt"].is_string(),
+        "the page did not ask for agreement to the change idea: {asked}"
+    );
+
+    // The change idea's discussion: opened, written in, resolved.
+    click(&client, "//button[contains(., 'Comments')]").await;
+    let box_id = format!("#idea-comment-{}", idea.as_str().unwrap());
+    fill(&client, &box_id, "Who staffs it at weekends?").await;
+    click(
+        &client,
+        "//div[@data-discussion]//button[.='Add the comment']",
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        "//div[@data-discussion]//li[contains(., 'Who staffs it at weekends?')]",
+    )
+    .await;
+    click(
+        &client,
+        "//div[@data-discussion]//li[contains(., 'Who staffs it')]//button",
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        "//div[@data-discussion]//li[@data-resolved='true']",
+    )
+    .await;
+    let comments = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Driver { comments { nodes { body resolved author } } } } }",
+            json!({"id": idea}),
+        )
+        .await;
+    assert_eq!(
+        comments["node"]["comments"],
+        json!([{"body": "Who staffs it at weekends?", "resolved": true, "author": "demo administrator"}])
+    );
+    assert_accessible(&client, "a change idea's agreement and discussion").await;
 }
 
 /// The driver diagram suggests the demo change idea's family of measures and adds the process

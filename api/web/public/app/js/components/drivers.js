@@ -47,6 +47,8 @@ export class DriverDiagram {
     this.hotspots = null;
     /** @type {Map<string, Suggestion[]>} the measures suggested for each change idea asked about */
     this.suggestions = new Map();
+    /** @type {Map<string, import("../model.js").Comment[]>} the discussion of each change idea opened */
+    this.comments = new Map();
   }
 
   /** @param {Diagram} p */
@@ -76,6 +78,7 @@ export class DriverDiagram {
             ${d.hotspot ? html`<span class="nhsuk-body-s qf-answers">answers the hotspot: ${this.hotspotTitle(d.hotspot)}</span>` : nothing}
             ${this.agreement(d)}
             ${d.kind === "CHANGE_IDEA" ? this.suggested(p, d) : nothing}
+            ${d.kind === "CHANGE_IDEA" ? this.discussion(d) : nothing}
             <span class="qf-actions">
               <button class="qf-link" type="button" @click=${() => this.start({ editing: d.id }, p)}>Edit<span class="nhsuk-u-visually-hidden"> ${d.text}</span></button>
               ${CHILDREN[d.kind].map((kind) => html` · <button class="qf-link" type="button" @click=${() => this.start({ adding: { parent: d.id, kind } })}>Add a ${words(kind)}<span class="nhsuk-u-visually-hidden"> under ${d.text}</span></button>`)}
@@ -134,6 +137,58 @@ export class DriverDiagram {
             ${m.logId ? html` <button class="qf-link" type="button" @click=${() => adopt(m)}>Add this measure<span class="nhsuk-u-visually-hidden"> ${m.name}</span></button>`
               : html` <span>(the pathway has no event log: add it as a measure by hand)</span>`}</li>`)}</ul>`
         : html`<p class="nhsuk-body-s">None: give the idea a change set or the hotspot it answers.</p>`}</div>`;
+  }
+
+  /**
+   * A change idea's comments: read when opened, written by anyone who can see the project
+   * (the organisations asked to agree included), and marked resolved.
+   * @param {Driver} d
+   */
+  discussion(d) {
+    const list = this.comments.get(d.id);
+    const load = async () => {
+      /** @type {{ node: { comments: { nodes: import("../model.js").Comment[] } } }} */
+      const r = await gql(`query($id: ID!) { node(id: $id) { ... on Driver { comments(first: 100) {
+        nodes { id about subjectId author body resolved resolvedBy createdAt version } } } } }`, { id: d.id });
+      this.comments.set(d.id, r.node.comments.nodes);
+    };
+    const open = async () => {
+      await load();
+      await this.reload();
+    };
+    /** @param {SubmitEvent} e */
+    const add = async (e) => {
+      e.preventDefault();
+      const body = String(new FormData(/** @type {HTMLFormElement} */ (e.currentTarget)).get("body") ?? "").trim();
+      if (!body) {
+        this.error = "Write the comment";
+        return this.reload();
+      }
+      await this.change(`mutation($i: AddCommentInput!) { addComment(input: $i) { id } }`,
+        { i: { changeIdeaId: d.id, body } }, "Added the comment.", body);
+      await load();
+      await this.reload();
+    };
+    /** @param {import("../model.js").Comment} c */
+    const toggle = async (c) => {
+      await this.change(`mutation($i: ResolveCommentInput!) { resolveComment(input: $i) { id } }`,
+        { i: { id: c.id, expectedVersion: c.version, resolved: !c.resolved } }, c.resolved ? "Opened the comment again." : "Marked the comment resolved.", c.body);
+      await load();
+      await this.reload();
+    };
+    if (!list) {
+      return html` · <button class="qf-link" type="button" @click=${open}>Comments<span class="nhsuk-u-visually-hidden"> on ${d.text}</span></button>`;
+    }
+    return html`<div class="qf-discussion" data-discussion=${d.id}>
+      ${list.length
+        ? html`<ul class="nhsuk-list nhsuk-body-s">${list.map((c) => html`<li data-resolved=${String(c.resolved)}><strong>${c.author}</strong>: ${c.body}
+            ${c.resolved ? html`<strong class="nhsuk-tag nhsuk-tag--green">resolved</strong>` : nothing}
+            <button class="qf-link" type="button" @click=${() => toggle(c)}>${c.resolved ? "Open again" : "Mark resolved"}<span class="nhsuk-u-visually-hidden">: ${c.body}</span></button></li>`)}</ul>`
+        : html`<p class="nhsuk-body-s">No comments yet.</p>`}
+      <form class="qf-inline" novalidate @submit=${add}>
+        <div class="nhsuk-form-group"><label class="nhsuk-label" for="idea-comment-${d.id}">Comment on ${d.text}</label>
+          <input class="nhsuk-input nhsuk-input--width-30" id="idea-comment-${d.id}" name="body" type="text"></div>
+        <button class="nhsuk-button nhsuk-button--small nhsuk-button--secondary" type="submit">Add the comment</button></form></div>`;
   }
 
   /** A linked hotspot in words: its title once the pathway's hotspots are read. @param {{ kind: string, stepKeys: string[] }} h */
