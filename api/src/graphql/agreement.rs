@@ -171,24 +171,15 @@ impl AgreementMutation {
         input: PathwayAgreementInput,
     ) -> Result<AgreementView> {
         let subject = Subject::Pathway(parse_id("pathwayId", &input.pathway_id)?);
-        let organisation_id = input
-            .organisation_id
-            .as_ref()
-            .map(|id| parse_id("organisationId", id))
-            .transpose()?;
-        Ok(agreements::decide(
-            db(ctx)?,
-            &change(ctx),
-            agreements::DecisionInput {
-                subject,
-                expected_version: Some(input.expected_version),
-                organisation_id,
-                decision: Decision::from(input.decision),
-                comment: input.comment,
-            },
+        decide(
+            ctx,
+            subject,
+            Some(input.expected_version),
+            input.organisation_id,
+            input.decision,
+            input.comment,
         )
-        .await?
-        .into())
+        .await
     }
 
     /// Asks each organisation a change idea moves work between (`moveStep`, or a change to a
@@ -218,23 +209,42 @@ impl AgreementMutation {
         input: ChangeIdeaAgreementInput,
     ) -> Result<AgreementView> {
         let subject = Subject::ChangeIdea(parse_id("changeIdeaId", &input.change_idea_id)?);
-        let organisation_id = input
-            .organisation_id
-            .as_ref()
-            .map(|id| parse_id("organisationId", id))
-            .transpose()?;
-        Ok(agreements::decide(
-            db(ctx)?,
-            &change(ctx),
-            agreements::DecisionInput {
-                subject,
-                expected_version: None,
-                organisation_id,
-                decision: Decision::from(input.decision),
-                comment: input.comment,
-            },
+        decide(
+            ctx,
+            subject,
+            None,
+            input.organisation_id,
+            input.decision,
+            input.comment,
         )
-        .await?
-        .into())
+        .await
     }
+}
+
+/// One decision through the store, from either mutation's input.
+async fn decide(
+    ctx: &Context<'_>,
+    subject: Subject,
+    expected_version: Option<i64>,
+    organisation_id: Option<ID>,
+    decision: AgreementDecision,
+    comment: Option<String>,
+) -> Result<AgreementView> {
+    let organisation_id = organisation_id
+        .as_ref()
+        .map(|id| parse_id("organisationId", id))
+        .transpose()?;
+    Ok(agreements::decide(
+        db(ctx)?,
+        &change(ctx),
+        agreements::DecisionInput {
+            subject,
+            expected_version,
+            organisation_id,
+            decision: Decision::from(decision),
+            comment,
+        },
+    )
+    .await?
+    .into())
 }

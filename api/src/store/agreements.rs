@@ -744,51 +744,35 @@ pub(crate) async fn settle_for_publish(
             ));
         }
         for o in &others {
-            let existing = parties
-                .rows
-                .iter()
-                .find(|r| r.organisation_id == o.organisation.id);
-            set_decision(
+            changes.push(
+                settle(
+                    tx,
+                    caller,
+                    subject,
+                    expected_version,
+                    &parties,
+                    o,
+                    "OVERRIDDEN",
+                    reason,
+                )
+                .await?,
+            );
+        }
+    }
+    for o in &mine {
+        changes.push(
+            settle(
                 tx,
                 caller,
                 subject,
                 expected_version,
-                o.organisation.id,
-                existing,
-                "OVERRIDDEN",
-                reason,
+                &parties,
+                o,
+                "APPROVED",
+                "agreed by publishing",
             )
-            .await?;
-            changes.push(audit_change(
-                row.id,
-                &o.organisation,
-                "PUBLISHED_WITHOUT_AGREEMENT",
-                reason,
-            ));
-        }
-    }
-    for o in &mine {
-        let existing = parties
-            .rows
-            .iter()
-            .find(|r| r.organisation_id == o.organisation.id);
-        set_decision(
-            tx,
-            caller,
-            subject,
-            expected_version,
-            o.organisation.id,
-            existing,
-            "APPROVED",
-            "agreed by publishing",
-        )
-        .await?;
-        changes.push(audit_change(
-            row.id,
-            &o.organisation,
-            "APPROVED",
-            "agreed by publishing",
-        ));
+            .await?,
+        );
     }
     // The published version is the draft that was agreed to.
     agreement::Entity::update_many()
@@ -804,18 +788,45 @@ pub(crate) async fn settle_for_publish(
     Ok(Settled { changes })
 }
 
-fn audit_change(
-    object: Uuid,
-    organisation: &OrganisationRecord,
+/// Records `decision` for one organisation of `parties` on the subject at `version`, inside the
+/// settling transaction, and gives the audit trail's change for it.
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    tx: &WriteTransaction,
+    caller: &Caller,
+    subject: Subject,
+    version: i64,
+    parties: &Parties,
+    o: &OrganisationAgreement,
     decision: &str,
     comment: &str,
-) -> super::audit::Change {
-    super::audit::Change {
-        object,
-        field: format!("agreement[{}]", organisation.organisation.ods_code),
+) -> Result<super::audit::Change> {
+    let existing = parties
+        .rows
+        .iter()
+        .find(|r| r.organisation_id == o.organisation.id);
+    set_decision(
+        tx,
+        caller,
+        subject,
+        version,
+        o.organisation.id,
+        existing,
+        decision,
+        comment,
+    )
+    .await?;
+    let shown = if decision == "OVERRIDDEN" {
+        "PUBLISHED_WITHOUT_AGREEMENT"
+    } else {
+        decision
+    };
+    Ok(super::audit::Change {
+        object: subject.id(),
+        field: format!("agreement[{}]", o.organisation.organisation.ods_code),
         before: serde_json::Value::Null,
-        after: serde_json::json!({ "decision": decision, "comment": comment }),
-    }
+        after: serde_json::json!({ "decision": shown, "comment": comment }),
+    })
 }
 
 /// Checks, inside the adopting transaction, that every organisation a change idea moves work
@@ -836,27 +847,19 @@ pub(crate) async fn settle_for_adoption(
         .filter(|o| o.state != AgreementState::Agreed)
     {
         if edits(caller, o.organisation.id) {
-            let existing = parties
-                .rows
-                .iter()
-                .find(|r| r.organisation_id == o.organisation.id);
-            set_decision(
-                tx,
-                caller,
-                Subject::ChangeIdea(change_idea),
-                0,
-                o.organisation.id,
-                existing,
-                "APPROVED",
-                "agreed by adopting",
-            )
-            .await?;
-            changes.push(audit_change(
-                change_idea,
-                &o.organisation,
-                "APPROVED",
-                "agreed by adopting",
-            ));
+            changes.push(
+                settle(
+                    tx,
+                    caller,
+                    Subject::ChangeIdea(change_idea),
+                    0,
+                    &parties,
+                    o,
+                    "APPROVED",
+                    "agreed by adopting",
+                )
+                .await?,
+            );
         } else {
             others.push(named(&o.organisation));
         }
