@@ -25,7 +25,14 @@ impl MigrationTrait for Migration {
             .await
     }
 
-    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
-        Ok(())
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Pathway::Table)
+                    .drop_column(Pathway::TargetLeadTimeMinutes)
+                    .to_owned(),
+            )
+            .await
     }
 }
