@@ -941,3 +941,91 @@ async fn the_driver_diagram_suggests_measures_and_adds_one_computed_from_the_log
     }
     panic!("the page did not add the suggested measure {name}");
 }
+
+/// Several first decisions for one organisation at once (two people, or a double click): each
+/// is recorded or refused with CONFLICT, never an internal error, and one decision stands.
+#[tokio::test]
+async fn decisions_sent_at_once_for_one_organisation_are_recorded_or_refused_as_conflicts() {
+    let app = spawn_app().await;
+    let (first, editor, _viewer) = shared_pathway(&app).await;
+    for round in 0..3 {
+        let pathway = if round == 0 {
+            first.clone()
+        } else {
+            let mut document = example_document();
+            document["name"] = json!(format!("Hip fracture {round}"));
+            app.import(&document).await
+        };
+        app.data(
+            "mutation($id: ID!, $v: Int!) { requestPathwayAgreement(pathwayId: $id, expectedVersion: $v) { complete } }",
+            json!({"id": pathway["id"], "v": pathway["version"]}),
+        )
+        .await;
+        let requests = (0..8).map(|_| {
+            app.graphql_as(
+                Some(&editor),
+                DECIDE,
+                json!({"i": {"pathwayId": pathway["id"], "expectedVersion": pathway["version"], "decision": "APPROVE"}}),
+            )
+        });
+        let responses = futures::future::join_all(requests).await;
+        for response in &responses {
+            if let Some(errors) = response.get("errors") {
+                assert_eq!(code(&errors[0]), "CONFLICT", "round {round}: {response:#}");
+            }
+        }
+        assert!(
+            responses.iter().any(|r| r.get("errors").is_none()),
+            "round {round}: none recorded: {responses:#?}"
+        );
+        let read = app.data(AGREEMENT, json!({"id": pathway["id"]})).await;
+        assert_eq!(
+            states(&read["pathway"]["agreement"]),
+            vec![pair("RRU", "AGREED"), pair("RX1", "AWAITED")]
+        );
+    }
+}
+
+/// A draft deleted as a mistake takes its comments and decisions with it (nothing is left
+/// pointing at a pathway that is gone).
+#[tokio::test]
+async fn deleting_a_draft_removes_its_comments_and_decisions() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let app = spawn_app().await;
+    let (pathway, editor, _viewer) = shared_pathway(&app).await;
+    let id = pathway["id"].as_str().unwrap().to_string();
+    app.data(
+        "mutation($id: ID!, $v: Int!) { requestPathwayAgreement(pathwayId: $id, expectedVersion: $v) { complete } }",
+        json!({"id": id, "v": pathway["version"]}),
+    )
+    .await;
+    let changes = app
+        .graphql_as(
+            Some(&editor),
+            DECIDE,
+            json!({"i": {"pathwayId": id, "expectedVersion": pathway["version"], "decision": "REQUEST_CHANGES", "comment": "Not yet"}}),
+        )
+        .await;
+    assert!(changes["errors"].is_null(), "{changes}");
+    let db = Database::connect(&app.database_url).await.unwrap();
+    // This installation holds only this pathway's comments and decisions.
+    let count = |table: &str| {
+        let db = &db;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        async move {
+            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    assert_eq!((count("comment").await, count("agreement").await), (1, 2));
+    app.data(
+        "mutation($id: ID!, $v: Int!) { deletePathway(id: $id, expectedVersion: $v) }",
+        json!({"id": id, "v": pathway["version"]}),
+    )
+    .await;
+    assert_eq!((count("comment").await, count("agreement").await), (0, 0));
+}

@@ -10,7 +10,7 @@ use super::scope::Unique as _;
 use crate::caller::{Caller, Role};
 use crate::context::RequestContext;
 use crate::db::{WriteTransaction, begin_write};
-use crate::error::{Error, Result};
+use crate::error::{DbResultExt as _, Error, Result};
 use chrono::{DateTime, Utc};
 use engine::PathwayStatus;
 use entity::{agreement, improvement_project, pathway, share, step};
@@ -112,6 +112,13 @@ fn edits(caller: &Caller, organisation: Uuid) -> bool {
 
 fn named(o: &OrganisationRecord) -> String {
     format!("{} ({})", o.organisation.name, o.organisation.ods_code)
+}
+
+/// Two writers recorded an organisation's first decision (or request) on a subject at once: the
+/// unique index keeps one, and the other is told to look again.
+fn at_once() -> String {
+    "another decision for this organisation was recorded at the same moment: reload and decide again"
+        .into()
 }
 
 /// The state a stored decision gives at the subject's `version`.
@@ -329,7 +336,8 @@ async fn mark_requested(tx: &WriteTransaction, subject: Subject, parties: &Parti
                     decided_at: Set(None),
                 })
                 .exec_without_returning(tx)
-                .await?;
+                .await
+                .on_unique_violation(at_once)?;
             }
         }
     }
@@ -563,7 +571,8 @@ async fn set_decision(
                 decided_at: Set(Some(now)),
             })
             .exec_without_returning(tx)
-            .await?;
+            .await
+            .on_unique_violation(at_once)?;
         }
     }
     Ok(())
