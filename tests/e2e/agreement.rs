@@ -309,6 +309,20 @@ async fn the_owner_may_publish_without_agreement_only_with_a_reason_which_the_ve
         "test administrator"
     );
     assert_eq!(agreement["complete"], true);
+
+    // A version published before qiflow recorded agreement has no decisions on record: it says
+    // so, rather than that its organisations' agreement is awaited.
+    use sea_orm::{ConnectionTrait, Database};
+    let db = Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared("DELETE FROM agreement")
+        .await
+        .unwrap();
+    let read = app.data(AGREEMENT, json!({"id": id})).await;
+    assert_eq!(
+        states(&read["pathway"]["agreement"]),
+        vec![pair("RRU", "NOT_RECORDED"), pair("RX1", "NOT_RECORDED")]
+    );
+    assert_eq!(read["pathway"]["agreement"]["complete"], true);
 }
 
 #[tokio::test]

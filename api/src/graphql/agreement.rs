@@ -24,6 +24,9 @@ pub enum AgreementStateView {
     ChangesRequested,
     /// The owner published without this organisation's agreement (see the reason).
     PublishedWithoutAgreement,
+    /// Published (or archived) with no decision of this organisation on record: before qiflow
+    /// recorded agreement.
+    NotRecorded,
 }
 
 /// What an organisation decides.

@@ -62,6 +62,9 @@ pub enum AgreementState {
     ChangesRequested,
     /// The owner published without this organisation's agreement, with a recorded reason.
     PublishedWithoutAgreement,
+    /// The version was published (or archived) with no decision of this organisation on record:
+    /// before qiflow recorded agreement.
+    NotRecorded,
 }
 
 /// What a member decides.
@@ -97,7 +100,9 @@ impl AgreementRecord {
         self.organisations.iter().all(|o| {
             matches!(
                 o.state,
-                AgreementState::Agreed | AgreementState::PublishedWithoutAgreement
+                AgreementState::Agreed
+                    | AgreementState::PublishedWithoutAgreement
+                    | AgreementState::NotRecorded
             )
         })
     }
@@ -140,6 +145,8 @@ struct Parties {
     /// The organisation owning the pathway or the change idea's project.
     owner: Uuid,
     rows: Vec<agreement::Model>,
+    /// Whether decisions can still be made: a draft pathway, or a change idea.
+    open: bool,
 }
 
 impl Parties {
@@ -152,7 +159,11 @@ impl Parties {
                     let row = self.rows.iter().find(|r| r.organisation_id == o.id);
                     OrganisationAgreement {
                         organisation: o.clone(),
-                        state: row.map_or(AgreementState::Awaited, |r| state_of(r, self.version)),
+                        state: match row {
+                            Some(r) => state_of(r, self.version),
+                            None if self.open => AgreementState::Awaited,
+                            None => AgreementState::NotRecorded,
+                        },
                         decided_by: row.and_then(|r| r.decided_by.clone()),
                         decided_at: row.and_then(|r| r.decided_at),
                         comment: row.map(|r| r.comment.clone()).filter(|c| !c.is_empty()),
@@ -175,7 +186,9 @@ async fn pathway_parties(db: &impl ConnectionTrait, row: &pathway::Model) -> Res
         .await?
         .into_iter()
         .collect();
-    parties(db, Subject::Pathway(row.id), ids, row.version, row.owner_id).await
+    let mut parties = parties(db, Subject::Pathway(row.id), ids, row.version, row.owner_id).await?;
+    parties.open = row.status == PathwayStatus::Draft.as_str();
+    Ok(parties)
 }
 
 /// The organisations a change idea moves work between, in its project's pathway as it stands.
@@ -235,6 +248,7 @@ async fn parties(
         version,
         owner,
         rows,
+        open: true,
     })
 }
 
@@ -692,6 +706,7 @@ fn state_name(state: AgreementState) -> &'static str {
         AgreementState::AgreedEarlierDraft => "APPROVED_EARLIER_DRAFT",
         AgreementState::ChangesRequested => "CHANGES_REQUESTED",
         AgreementState::PublishedWithoutAgreement => "PUBLISHED_WITHOUT_AGREEMENT",
+        AgreementState::NotRecorded => "NOT_RECORDED",
     }
 }
 

@@ -14,7 +14,7 @@ import { fieldErrors, select } from "./fields.js";
  * @typedef {(query: string, variables: Record<string, unknown>, done: string) => Promise<unknown>} Run
  */
 
-const SETTLED = ["AGREED", "PUBLISHED_WITHOUT_AGREEMENT"];
+const SETTLED = ["AGREED", "PUBLISHED_WITHOUT_AGREEMENT", "NOT_RECORDED"];
 
 /** @param {string} state */
 const tagColour = (state) =>
