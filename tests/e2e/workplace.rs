@@ -2041,6 +2041,9 @@ async fn a_log_with_renamed_columns_comes_in_through_the_mapper_and_is_retracted
         .goto(&format!("{}/#/log/{log_id}", app.address))
         .await
         .unwrap();
+    // The demo log's page, still showing while this one loads, has a retract box too: wait for
+    // this log's heading first, or the reason may go into the page being replaced.
+    wait_for_xpath(&client, "//h1[.='March ambulance extract']").await;
     wait_for_xpath(&client, "//table[@id='imports']//input").await;
     fill_xpath(
         &client,
