@@ -1004,7 +1004,6 @@ async fn decisions_sent_at_once_for_one_organisation_are_recorded_or_refused_as_
 /// pointing at a pathway that is gone).
 #[tokio::test]
 async fn deleting_a_draft_removes_its_comments_and_decisions() {
-    use sea_orm::{ConnectionTrait, Database, Statement};
     let app = spawn_app().await;
     let (pathway, editor, _viewer) = shared_pathway(&app).await;
     let id = pathway["id"].as_str().unwrap().to_string();
@@ -1021,25 +1020,114 @@ async fn deleting_a_draft_removes_its_comments_and_decisions() {
         )
         .await;
     assert!(changes["errors"].is_null(), "{changes}");
-    let db = Database::connect(&app.database_url).await.unwrap();
     // This installation holds only this pathway's comments and decisions.
-    let count = |table: &str| {
-        let db = &db;
-        let sql = format!("SELECT COUNT(*) FROM {table}");
-        async move {
-            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-                .await
-                .unwrap()
-                .unwrap()
-                .try_get_by_index::<i64>(0)
-                .unwrap()
-        }
-    };
-    assert_eq!((count("comment").await, count("agreement").await), (1, 2));
+    assert_eq!(comments_and_decisions(&app).await, (1, 2));
     app.data(
         "mutation($id: ID!, $v: Int!) { deletePathway(id: $id, expectedVersion: $v) }",
         json!({"id": id, "v": pathway["version"]}),
     )
     .await;
-    assert_eq!((count("comment").await, count("agreement").await), (0, 0));
+    assert_eq!(comments_and_decisions(&app).await, (0, 0));
+}
+
+/// How many comments and decisions the installation holds, counted in the database itself.
+async fn comments_and_decisions(app: &TestApp) -> (i64, i64) {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let mut counts = [0; 2];
+    for (count, table) in counts.iter_mut().zip(["comment", "agreement"]) {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        *count = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+    }
+    (counts[0], counts[1])
+}
+
+#[tokio::test]
+async fn removing_a_change_idea_removes_its_comments_and_decisions_and_no_others() {
+    let app = spawn_app().await;
+    let (pathway, editor, _viewer) = shared_pathway(&app).await;
+    let project = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Triage at the scene", "aim": "Surgery within 36 hours", "owner": "RX1", "pathwayId": pathway["id"]}}),
+        )
+        .await["createProject"]
+        .clone();
+    let add =
+        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind } } }";
+    let primary = app
+        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
+        .await["addDriver"]
+        .clone();
+    let mut version = primary["version"].clone();
+    let mut ideas = Vec::new();
+    for text in [
+        "Paramedics triage at the scene",
+        "Paramedics triage by video",
+    ] {
+        let added = app
+            .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": version,
+                                    "parentId": primary["drivers"][0]["id"], "kind": "CHANGE_IDEA", "text": text,
+                                    "changes": [{"moveStep": {"step": "triage", "organisation": "RRU"}}]}}))
+            .await["addDriver"]
+            .clone();
+        version = added["version"].clone();
+        ideas.push(added["drivers"].as_array().unwrap().last().unwrap()["id"].clone());
+    }
+    let mut comments = Vec::new();
+    for idea in &ideas {
+        app.data(
+            "mutation($id: ID!) { requestChangeIdeaAgreement(changeIdeaId: $id) { complete } }",
+            json!({"id": idea}),
+        )
+        .await;
+        let decided = app
+            .graphql_as(
+                Some(&editor),
+                "mutation($i: ChangeIdeaAgreementInput!) { decideChangeIdeaAgreement(input: $i) { complete } }",
+                json!({"i": {"changeIdeaId": idea, "decision": "APPROVE"}}),
+            )
+            .await;
+        assert!(decided["errors"].is_null(), "{decided}");
+        let commented = app
+            .graphql_as(
+                Some(&editor),
+                "mutation($id: ID!) { addComment(input: {changeIdeaId: $id, body: \"We need two more crews\"}) { id } }",
+                json!({"id": idea}),
+            )
+            .await;
+        comments.push(commented["data"]["addComment"]["id"].clone());
+    }
+    const IDEA: &str = "query($id: ID!) { node(id: $id) { ... on Driver { agreement { organisations { state } } comments { nodes { id } } } } }";
+    let kept = app.data(IDEA, json!({"id": ideas[1]})).await;
+    // Each idea: one comment, and a row for each of its two organisations (asked, then RRU decided).
+    assert_eq!(comments_and_decisions(&app).await, (2, 4));
+
+    app.data(
+        "mutation($id: ID!, $v: Int!) { removeDriver(id: $id, expectedVersion: $v) { version } }",
+        json!({"id": ideas[0], "v": version}),
+    )
+    .await;
+    let gone = app
+        .error(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": comments[0]}),
+        )
+        .await;
+    assert_eq!(code(&gone), "NOT_FOUND", "{gone}");
+    // Only the other idea's comment and decision are left.
+    assert_eq!(comments_and_decisions(&app).await, (1, 2));
+    // The other idea keeps its decision and its discussion.
+    assert_eq!(app.data(IDEA, json!({"id": ideas[1]})).await, kept);
+    assert_eq!(
+        kept["node"]["comments"],
+        json!([{"id": comments[1]}]),
+        "{kept}"
+    );
 }
