@@ -133,13 +133,21 @@ run_store() {
     "$pathway" > "$WORK/pathway.json"
   printf '{"query":"query($id: ID!) { pathway(id: $id) { analysis { expectedLeadTimeMinutes valueAddedMinutes flowEfficiency expectedHandoffs steps { key expectedVisits expectedMinutes } hotspots(first: 5) { kind title explanation minutesPerPatient } } } }","variables":{"id":"%s"}}' \
     "$pathway" > "$WORK/analysis.json"
+  # The pathway page's own request (agreement, comments, the map's SVG, who is signed in), read
+  # from the page's module so that the row follows the page.
+  python3 - "$pathway" > "$WORK/page.json" <<'PY'
+import json, re, sys
+model = open("api/web/public/app/js/model.js").read()
+query = re.search(r"export const PATHWAY_QUERY = `(.*?)`;", model, re.S).group(1)
+print(json.dumps({"query": query, "variables": {"id": sys.argv[1]}}))
+PY
   # Warm up once, then measure each request kind in turn.
   wrk -t1 -c4 -d2s "$base/healthz" >/dev/null
   local healthz
   healthz=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$base/healthz" | summary)
   local hrps=${healthz%% *}
   row "$store" "GET /healthz" "$healthz" "$hrps"
-  for q in pathway analysis; do
+  for q in pathway analysis page; do
     local r
     r=$(BODY_FILE="$WORK/$q.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/post.lua" "$base/graphql" | summary)
     row "$store" "read 16-step $q" "$r" "$hrps"

@@ -91,10 +91,10 @@ async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Node> {
         NodeKind::Measure => Node::Measure(MeasureView(measures::measure(db, &caller, id).await?)),
         NodeKind::Cycle => Node::PdsaCycle(CycleView(cycles::get(db, &caller, id).await?)),
         NodeKind::Driver => {
-            let (record, project_pathway) = drivers::get(db, &caller, id).await?;
+            let placed = drivers::get(db, &caller, id).await?;
             Node::Driver(DriverView {
-                record,
-                project_pathway,
+                record: placed.driver,
+                project_pathway: placed.project.pathway_id,
             })
         }
         NodeKind::EventLog => Node::EventLog(EventLogView(events::get_log(db, &caller, id).await?)),

@@ -13,7 +13,7 @@ use crate::db::{WriteTransaction, begin_write};
 use crate::error::{DbResultExt as _, Error, Result};
 use chrono::{DateTime, Utc};
 use engine::PathwayStatus;
-use entity::{agreement, improvement_project, pathway, share, step};
+use entity::{agreement, pathway, share, step};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -197,14 +197,11 @@ async fn change_idea_parties(
     caller: &Caller,
     id: Uuid,
 ) -> Result<(Parties, Uuid)> {
-    let (idea, pathway_id) = super::drivers::get(db, caller, id).await?;
-    let project_id = super::drivers::project_of(db, id).await?;
-    let owner = improvement_project::Entity::find_by_id(project_id)
-        .unique(db)
-        .await?
-        .ok_or_else(|| Error::not_found("change idea", id))?
-        .owner_id;
-    let codes = match (idea.changes.as_deref(), pathway_id) {
+    let super::drivers::PlacedDriver {
+        driver: idea,
+        project,
+    } = super::drivers::get(db, caller, id).await?;
+    let codes = match (idea.changes.as_deref(), project.pathway_id) {
         (Some(changes), Some(pathway_id)) if !changes.is_empty() => {
             // The caller may see the project, and so which organisations its change idea
             // involves, though perhaps not the project's draft pathway (until asked).
@@ -221,8 +218,8 @@ async fn change_idea_parties(
         .map(|o| o.id)
         .collect();
     Ok((
-        parties(db, Subject::ChangeIdea(id), ids, 0, owner).await?,
-        project_id,
+        parties(db, Subject::ChangeIdea(id), ids, 0, project.owner.id).await?,
+        project.id,
     ))
 }
 
@@ -419,7 +416,11 @@ pub async fn request_for_change_idea(
     )
     .await?;
     // And the pathway it changes, so they can see the work it moves.
-    if let (_, Some(pathway_id)) = super::drivers::get(&tx, caller, id).await? {
+    if let Some(pathway_id) = super::drivers::get(&tx, caller, id)
+        .await?
+        .project
+        .pathway_id
+    {
         let owner = pathway::Entity::find_by_id(pathway_id)
             .unique(&tx)
             .await?

@@ -8,7 +8,7 @@ use crate::context::RequestContext;
 use crate::db::{WriteTransaction, begin_write};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use entity::{comment, driver, step, transition};
+use entity::{comment, step, transition};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -122,19 +122,14 @@ async fn home(
             pathway_of(row.map(|r| r.pathway_id), "transition").await
         }
         Target::ChangeIdea(id) => {
-            let (idea, _) = super::drivers::get(db, caller, id).await?;
-            if idea.kind != engine::DriverKind::ChangeIdea {
+            let idea = super::drivers::get(db, caller, id).await?;
+            if idea.driver.kind != engine::DriverKind::ChangeIdea {
                 return Err(Error::invalid(
                     "changeIdeaId",
                     format!("{id} is a driver, not a change idea"),
                 ));
             }
-            let project = driver::Entity::find_by_id(id)
-                .unique(db)
-                .await?
-                .ok_or_else(|| Error::not_found("change idea", id))?
-                .project_id;
-            Ok((None, Some(project)))
+            Ok((None, Some(idea.project.id)))
         }
     }
 }

@@ -299,16 +299,22 @@ pub async fn update(
     Ok(project)
 }
 
-/// One node of a driver diagram with its project's pathway, when the caller may see the
-/// project (`NOT_FOUND` otherwise).
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(DriverRecord, Option<Uuid>)> {
+/// A node of a driver diagram with the project it is in.
+#[derive(Debug, Clone)]
+pub struct PlacedDriver {
+    pub driver: DriverRecord,
+    pub project: projects::ProjectRecord,
+}
+
+/// One node of a driver diagram with its project, when the caller may see the project
+/// (`NOT_FOUND` otherwise).
+pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Result<PlacedDriver> {
     let row = visible_row(db, caller, id).await?;
     let project = projects::get(db, caller, row.project_id).await?;
-    Ok((from_row(row)?, project.pathway_id))
+    Ok(PlacedDriver {
+        driver: from_row(row)?,
+        project,
+    })
 }
 
 /// Forgets the organisations' decisions on change ideas (their change set changed, so they were
@@ -321,15 +327,6 @@ async fn forget_agreements(tx: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
         .exec(tx)
         .await?;
     Ok(())
-}
-
-/// The project a node belongs to (the caller has already read the node).
-pub(crate) async fn project_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Uuid> {
-    Ok(driver::Entity::find_by_id(id)
-        .unique(db)
-        .await?
-        .ok_or_else(|| Error::not_found("driver", id))?
-        .project_id)
 }
 
 /// A node's row, when the caller may see its project (`NOT_FOUND` naming the driver otherwise).

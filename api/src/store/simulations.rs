@@ -351,7 +351,7 @@ pub async fn start(
     }
     let mut scenario = scenario;
     if let Some(idea) = scenario.change_idea_id {
-        let (driver, _) = super::drivers::get(db, caller, idea).await?;
+        let driver = super::drivers::get(db, caller, idea).await?.driver;
         match driver.changes {
             Some(changes) if driver.kind == engine::DriverKind::ChangeIdea => {
                 scenario.changes.splice(0..0, changes);
