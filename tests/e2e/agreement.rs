@@ -7,11 +7,29 @@ use serde_json::{Value, json};
 const AGREEMENT: &str = "query($id: ID!) { pathway(id: $id) { version status agreement { complete organisations { organisation { odsCode } state decidedBy comment requestedAt decidedAt } } } }";
 const DECIDE: &str = "mutation($i: PathwayAgreementInput!) { decidePathwayAgreement(input: $i) { complete organisations { organisation { odsCode } state decidedBy comment } } }";
 const PUBLISH: &str = "mutation($id: ID!, $v: Int!, $r: String) { publishPathway(id: $id, expectedVersion: $v, withoutAgreementReason: $r) { version status } }";
+const ADD_DRIVER: &str =
+    "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind } } }";
 const RENAME: &str = "mutation($id: ID!, $v: Int!, $n: String!) { updatePathway(input: {id: $id, expectedVersion: $v, name: $n}) { version } }";
 
 /// The example pathway owned by RX1 (the test administrator's, made by the import) with its
 /// arrival in RRU, an organisation the administrator does not belong to; and tokens for RRU's
 /// editor and viewer.
+/// RX1's project on `pathway` with one primary driver: the project and `addDriver`'s answer.
+async fn project_with_a_driver(app: &TestApp, pathway: &Value) -> (Value, Value) {
+    let project = app
+        .data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
+            json!({"i": {"title": "Triage at the scene", "aim": "Surgery within 36 hours", "owner": "RX1", "pathwayId": pathway["id"]}}),
+        )
+        .await["createProject"]
+        .clone();
+    let primary = app
+        .data(ADD_DRIVER, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
+        .await["addDriver"]
+        .clone();
+    (project, primary)
+}
+
 async fn shared_pathway(app: &TestApp) -> (Value, String, String) {
     let editor = app
         .token_for("Ambulance editor", "RRU", "EDITOR", false)
@@ -501,29 +519,17 @@ async fn a_change_idea_that_moves_work_between_organisations_is_adopted_only_wit
 {
     let app = spawn_app().await;
     let (pathway, editor, _viewer) = shared_pathway(&app).await;
-    let project = app
-        .data(
-            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
-            json!({"i": {"title": "Triage at the scene", "aim": "Surgery within 36 hours", "owner": "RX1", "pathwayId": pathway["id"]}}),
-        )
-        .await["createProject"]
-        .clone();
-    let add =
-        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind } } }";
-    let primary = app
-        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
-        .await["addDriver"]
-        .clone();
+    let (project, primary) = project_with_a_driver(&app, &pathway).await;
     let primary_id = primary["drivers"][0]["id"].clone();
     let with_ideas = app
-        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary_id,
+        .data(ADD_DRIVER, json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary_id,
                                 "kind": "CHANGE_IDEA", "text": "Paramedics triage at the scene",
                                 "changes": [{"moveStep": {"step": "triage", "organisation": "RRU"}}]}}))
         .await["addDriver"]
         .clone();
     let idea = with_ideas["drivers"][1]["id"].clone();
     let with_inside = app
-        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": with_ideas["version"], "parentId": primary_id,
+        .data(ADD_DRIVER, json!({"i": {"projectId": project["id"], "expectedVersion": with_ideas["version"], "parentId": primary_id,
                                 "kind": "CHANGE_IDEA", "text": "Faster X-ray reporting",
                                 "changes": [{"setTouchMinutes": {"step": "xray", "minutes": 10}}]}}))
         .await["addDriver"]
@@ -798,13 +804,12 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
         )
         .await["createProject"]
         .clone();
-    let add = "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id } } }";
     let primary = app
-        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
+        .data(ADD_DRIVER, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
         .await["addDriver"]
         .clone();
     let with_idea = app
-        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary["drivers"][0]["id"],
+        .data(ADD_DRIVER, json!({"i": {"projectId": project["id"], "expectedVersion": primary["version"], "parentId": primary["drivers"][0]["id"],
                                 "kind": "CHANGE_IDEA", "text": "Community triage",
                                 "changes": [{"moveStep": {"step": "triage", "organisation": "RYY"}}]}}))
         .await["addDriver"]
@@ -1052,19 +1057,7 @@ async fn comments_and_decisions(app: &TestApp) -> (i64, i64) {
 async fn removing_a_change_idea_removes_its_comments_and_decisions_and_no_others() {
     let app = spawn_app().await;
     let (pathway, editor, _viewer) = shared_pathway(&app).await;
-    let project = app
-        .data(
-            "mutation($i: CreateProjectInput!) { createProject(input: $i) { id version } }",
-            json!({"i": {"title": "Triage at the scene", "aim": "Surgery within 36 hours", "owner": "RX1", "pathwayId": pathway["id"]}}),
-        )
-        .await["createProject"]
-        .clone();
-    let add =
-        "mutation($i: AddDriverInput!) { addDriver(input: $i) { version drivers { id kind } } }";
-    let primary = app
-        .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": project["version"], "kind": "PRIMARY_DRIVER", "text": "Front door"}}))
-        .await["addDriver"]
-        .clone();
+    let (project, primary) = project_with_a_driver(&app, &pathway).await;
     let mut version = primary["version"].clone();
     let mut ideas = Vec::new();
     for text in [
@@ -1072,7 +1065,7 @@ async fn removing_a_change_idea_removes_its_comments_and_decisions_and_no_others
         "Paramedics triage by video",
     ] {
         let added = app
-            .data(add, json!({"i": {"projectId": project["id"], "expectedVersion": version,
+            .data(ADD_DRIVER, json!({"i": {"projectId": project["id"], "expectedVersion": version,
                                     "parentId": primary["drivers"][0]["id"], "kind": "CHANGE_IDEA", "text": text,
                                     "changes": [{"moveStep": {"step": "triage", "organisation": "RRU"}}]}}))
             .await["addDriver"]
