@@ -431,7 +431,15 @@ async fn comments_are_written_by_anyone_who_can_see_corrected_by_their_author_an
         .await;
     assert_eq!(code(&two), "VALIDATION");
 
-    // Only the author corrects it; anyone who can see it resolves it.
+    // Only the author corrects it, and each reader is told whether it is theirs; anyone who can
+    // see it resolves it.
+    const YOURS: &str = "query($id: ID!) { node(id: $id) { ... on Comment { yours } } }";
+    for (token, yours) in [(&viewer, true), (&editor, false), (&app.token, false)] {
+        let read = app
+            .graphql_as(Some(token), YOURS, json!({"id": on_step["id"]}))
+            .await;
+        assert_eq!(read["data"]["node"]["yours"], yours, "{read}");
+    }
     const EDIT: &str =
         "mutation($i: EditCommentInput!) { editComment(input: $i) { body version } }";
     let not_author = app

@@ -53,6 +53,10 @@ impl CommentView {
     async fn author(&self) -> &str {
         &self.0.author
     }
+    /// Whether you wrote it, and so may correct it with `editComment`.
+    async fn yours(&self, ctx: &Context<'_>) -> bool {
+        self.0.written_by(&super::context::caller_of(ctx))
+    }
     /// What it says.
     async fn body(&self) -> &str {
         &self.0.body

@@ -59,6 +59,8 @@ pub struct CommentRecord {
     pub pathway_id: Option<Uuid>,
     /// The project holding the change idea.
     pub project_id: Option<Uuid>,
+    /// The token or user that wrote it (none for one written by the installation itself).
+    pub author_id: Option<Uuid>,
     pub author: String,
     pub body: String,
     pub resolved_at: Option<DateTime<Utc>>,
@@ -66,6 +68,13 @@ pub struct CommentRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+}
+
+impl CommentRecord {
+    /// Whether `caller` wrote it, and so may correct it.
+    pub fn written_by(&self, caller: &Caller) -> bool {
+        self.author_id.is_some() && self.author_id == caller.principal_id()
+    }
 }
 
 fn from_row(row: comment::Model) -> Result<CommentRecord> {
@@ -86,6 +95,7 @@ fn from_row(row: comment::Model) -> Result<CommentRecord> {
         target,
         pathway_id: row.pathway_id,
         project_id: row.project_id,
+        author_id: row.author_id,
         author: row.author,
         body: row.body,
         resolved_at: row.resolved_at,
@@ -317,12 +327,8 @@ pub async fn edit(
     let caller = &ctx.caller;
     let text = body(text)?;
     let tx = begin_write(db).await?;
-    let author = comment::Entity::find_by_id(id)
-        .unique(&tx)
-        .await?
-        .and_then(|r| r.author_id);
     let current = claim(&tx, caller, id, expected_version).await?;
-    if author.is_none() || author != caller.principal_id() {
+    if !current.written_by(caller) {
         return Err(Error::Forbidden(format!(
             "only its author ({}) may correct a comment",
             current.author
