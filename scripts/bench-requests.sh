@@ -139,7 +139,7 @@ run_store() {
 import json, re, sys
 model = open("api/web/public/app/js/model.js").read()
 query = re.search(r"export const PATHWAY_QUERY = `(.*?)`;", model, re.S).group(1)
-print(json.dumps({"query": query, "variables": {"id": sys.argv[1]}}))
+print(json.dumps({"query": query, "variables": {"id": sys.argv[1]}}, separators=(",", ":")))
 PY
   # Warm up once, then measure each request kind in turn.
   wrk -t1 -c4 -d2s "$base/healthz" >/dev/null

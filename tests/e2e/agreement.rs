@@ -765,7 +765,49 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
         list.contains("Step: ED triage") && list.contains("Triage takes longer at night"),
         "{list}"
     );
-    click(&client, "//li[contains(., 'Triage takes longer')]//button").await;
+    // Its author corrects it: a blank correction is refused by the API's word, in its own form.
+    let comment = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { comments { nodes { id yours } } } }",
+            json!({"id": id}),
+        )
+        .await["pathway"]["comments"][0]
+        .clone();
+    assert_eq!(comment["yours"], true, "{comment}");
+    let correction = format!("#correct-{}", comment["id"].as_str().unwrap());
+    click(&client, "//li[contains(., 'Triage takes longer')]//summary").await;
+    fill(&client, &correction, "").await;
+    click(&client, "//button[.='Save the correction']").await;
+    wait_for(&client, &format!("{correction}-error")).await;
+    assert!(
+        text(&client, &format!("{correction}-error"))
+            .await
+            .contains("write the comment")
+    );
+    fill(
+        &client,
+        &correction,
+        "Triage takes longer at night, after 22:00",
+    )
+    .await;
+    click(&client, "//button[.='Save the correction']").await;
+    notice(&client, "Corrected the comment").await;
+    let corrected = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Comment { body version } } }",
+            json!({"id": comment["id"]}),
+        )
+        .await;
+    assert_eq!(
+        corrected["node"],
+        json!({"body": "Triage takes longer at night, after 22:00", "version": 2})
+    );
+    assert!(text(&client, "#comment-list").await.contains("after 22:00"));
+    click(
+        &client,
+        "//li[contains(., 'Triage takes longer')]//button[starts-with(., 'Mark resolved')]",
+    )
+    .await;
     notice(&client, "Marked the comment resolved").await;
     wait_for_xpath(
         &client,
@@ -872,7 +914,35 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
     .await;
     click(
         &client,
-        "//div[@data-discussion]//li[contains(., 'Who staffs it')]//button",
+        "//div[@data-discussion]//li[contains(., 'Who staffs it')]//summary",
+    )
+    .await;
+    let comment = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Driver { comments { nodes { id } } } } }",
+            json!({"id": idea}),
+        )
+        .await["node"]["comments"][0]["id"]
+        .clone();
+    fill(
+        &client,
+        &format!("#correct-{}", comment.as_str().unwrap()),
+        "Who staffs it at weekends and on bank holidays?",
+    )
+    .await;
+    click(
+        &client,
+        "//div[@data-discussion]//button[.='Save the correction']",
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        "//div[@data-discussion]//li[contains(., 'bank holidays')]",
+    )
+    .await;
+    click(
+        &client,
+        "//div[@data-discussion]//li[contains(., 'Who staffs it')]//button[starts-with(., 'Mark resolved')]",
     )
     .await;
     wait_for_xpath(
@@ -888,7 +958,7 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
         .await;
     assert_eq!(
         comments["node"]["comments"],
-        json!([{"body": "Who staffs it at weekends?", "resolved": true, "author": "demo administrator"}])
+        json!([{"body": "Who staffs it at weekends and on bank holidays?", "resolved": true, "author": "demo administrator"}])
     );
     assert_accessible(&client, "a change idea's agreement and discussion").await;
 }

@@ -11,7 +11,7 @@
  * @typedef {{ organisation: Organisation, state: string, decidedBy: string | null, decidedAt: string | null,
  *   comment: string | null, requestedAt: string | null }} OrganisationAgreement
  * @typedef {{ complete: boolean, organisations: OrganisationAgreement[] }} Agreement
- * @typedef {{ id: string, about: string, subjectId: string, author: string, body: string, resolved: boolean,
+ * @typedef {{ id: string, about: string, subjectId: string, author: string, yours: boolean, body: string, resolved: boolean,
  *   resolvedBy: string | null, createdAt: string, version: number }} Comment
  * @typedef {{ name: string, memberships: { odsCode: string, role: string }[] }} Me
  * @typedef {{ id: string, name: string, description: string, condition: string, status: string, revision: number,
@@ -46,6 +46,6 @@ export const PATHWAY_QUERY = `query($id: ID!) {
     mapSvg
     versions(first: 50) { nodes { id revision versionLabel status } }
     agreement { complete organisations { organisation { id odsCode name } state decidedBy decidedAt comment requestedAt } }
-    comments(first: 100) { nodes { id about subjectId author body resolved resolvedBy createdAt version } } }
+    comments(first: 100) { nodes { id about subjectId author yours body resolved resolvedBy createdAt version } } }
   organisations(first: 100) { nodes { id odsCode name } }
   me { name memberships { odsCode role } } }`;

@@ -121,6 +121,33 @@ export function agreementView({ p, me, busy, problems, run }) {
 }
 
 /**
+ * Its author's correction of a comment: "Correct it" opens onto the comment's text. Comments
+ * others wrote have none (the API refuses them to anyone but the author).
+ * @param {import("../model.js").Comment} c
+ * @param {(c: import("../model.js").Comment, body: string) => unknown} save
+ * @param {string[]} [errors] what the API said of the last correction of this comment
+ */
+export function correctionView(c, save, errors = []) {
+  if (!c.yours) return nothing;
+  /** @param {SubmitEvent} event */
+  const submit = (event) => {
+    event.preventDefault();
+    save(c, text(new FormData(/** @type {HTMLFormElement} */ (event.currentTarget)), "body"));
+  };
+  return html`<details class="nhsuk-details nhsuk-u-margin-bottom-1" ?open=${errors.length > 0}><summary class="nhsuk-details__summary"><span
+      class="nhsuk-details__summary-text">Correct it<span class="nhsuk-u-visually-hidden">: ${c.body}</span></span></summary>
+    <div class="nhsuk-details__text"><form novalidate @submit=${submit}>
+      <div class="nhsuk-form-group ${errors.length ? "nhsuk-form-group--error" : ""}">
+        <label class="nhsuk-label" for="correct-${c.id}">Your comment</label>
+        ${errors.length ? html`<span class="nhsuk-error-message" id="correct-${c.id}-error"><span class="nhsuk-u-visually-hidden">Error:</span> ${errors.join("; ")}</span>` : nothing}
+        <textarea class="nhsuk-textarea" id="correct-${c.id}" name="body" rows="2" .value=${c.body}></textarea></div>
+      <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="submit">Save the correction</button></form></div></details>`;
+}
+
+/** The comment whose correction the pathway page sent last: the API's field errors are its. */
+let correcting = "";
+
+/**
  * The discussion on the version, its steps and its transitions.
  * @param {{ p: Pathway, me: Me, busy: boolean, problems: FieldProblem[], run: Run }} options
  */
@@ -140,12 +167,19 @@ export function commentsView({ p, me, busy, problems, run }) {
     const form = new FormData(formElement);
     const [kind, id] = text(form, "about").split(":");
     const input = { body: text(form, "body"), ...(kind === "step" ? { stepId: id } : kind === "transition" ? { transitionId: id } : { pathwayId: p.id }) };
+    correcting = "";
     return run(`mutation($i: AddCommentInput!) { addComment(input: $i) { id } }`, { i: input }, "Added the comment.");
+  };
+  /** @param {import("../model.js").Comment} c @param {string} body */
+  const correct = (c, body) => {
+    correcting = c.id;
+    return run(`mutation($i: EditCommentInput!) { editComment(input: $i) { id } }`,
+      { i: { id: c.id, expectedVersion: c.version, body } }, "Corrected the comment.");
   };
   /** @param {import("../model.js").Comment} c */
   const toggle = (c) => run(`mutation($i: ResolveCommentInput!) { resolveComment(input: $i) { id } }`,
     { i: { id: c.id, expectedVersion: c.version, resolved: !c.resolved } }, c.resolved ? "Opened the comment again." : "Marked the comment resolved.");
-  const bodyErrors = fieldErrors(problems, "body");
+  const bodyErrors = correcting ? [] : fieldErrors(problems, "body");
   const open = p.comments.nodes.filter((c) => !c.resolved).length;
   return html`<section aria-labelledby="comments-title" id="comments" class="qf-no-print">
     <h2 id="comments-title">Comments <span class="nhsuk-body-s">(${open} open)</span></h2>
@@ -154,6 +188,7 @@ export function commentsView({ p, me, busy, problems, run }) {
           <p class="nhsuk-body-s nhsuk-u-margin-bottom-1"><strong>${c.author}</strong> · ${when(c.createdAt)} · ${subject(c.about, c.subjectId)}
             ${c.resolved ? html` · <strong class="nhsuk-tag nhsuk-tag--green">resolved</strong>${c.resolvedBy ? ` by ${c.resolvedBy}` : ""}` : nothing}</p>
           <p class="nhsuk-u-margin-bottom-1">${c.body}</p>
+          ${correctionView(c, correct, correcting === c.id ? fieldErrors(problems, "body") : [])}
           <button class="qf-link" type="button" ?disabled=${busy} @click=${() => toggle(c)}>${c.resolved ? "Open again" : "Mark resolved"}<span
             class="nhsuk-u-visually-hidden">: ${c.body}</span></button></li>`)}</ul>`
       : html`<p>No comments yet.</p>`}

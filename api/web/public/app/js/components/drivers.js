@@ -7,6 +7,7 @@
 import { ApiError, gql } from "../api.js";
 import { minutes, words } from "../format.js";
 import { announce, html, nothing } from "../view.js";
+import { correctionView } from "./agreement.js";
 
 /**
  * @typedef {{ id: string, parentId: string | null, kind: string, text: string,
@@ -149,7 +150,7 @@ export class DriverDiagram {
     const load = async () => {
       /** @type {{ node: { comments: { nodes: import("../model.js").Comment[] } } }} */
       const r = await gql(`query($id: ID!) { node(id: $id) { ... on Driver { comments(first: 100) {
-        nodes { id about subjectId author body resolved resolvedBy createdAt version } } } } }`, { id: d.id });
+        nodes { id about subjectId author yours body resolved resolvedBy createdAt version } } } } }`, { id: d.id });
       this.comments.set(d.id, r.node.comments.nodes);
     };
     const open = async () => {
@@ -176,6 +177,17 @@ export class DriverDiagram {
       await load();
       await this.reload();
     };
+    /** @param {import("../model.js").Comment} c @param {string} body */
+    const correct = async (c, body) => {
+      if (!body) {
+        this.error = "Write the comment";
+        return this.reload();
+      }
+      await this.change(`mutation($i: EditCommentInput!) { editComment(input: $i) { id } }`,
+        { i: { id: c.id, expectedVersion: c.version, body } }, "Corrected the comment.", body);
+      await load();
+      await this.reload();
+    };
     if (!list) {
       return html` · <button class="qf-link" type="button" @click=${open}>Comments<span class="nhsuk-u-visually-hidden"> on ${d.text}</span></button>`;
     }
@@ -183,7 +195,8 @@ export class DriverDiagram {
       ${list.length
         ? html`<ul class="nhsuk-list nhsuk-body-s">${list.map((c) => html`<li data-resolved=${String(c.resolved)}><strong>${c.author}</strong>: ${c.body}
             ${c.resolved ? html`<strong class="nhsuk-tag nhsuk-tag--green">resolved</strong>` : nothing}
-            <button class="qf-link" type="button" @click=${() => toggle(c)}>${c.resolved ? "Open again" : "Mark resolved"}<span class="nhsuk-u-visually-hidden">: ${c.body}</span></button></li>`)}</ul>`
+            <button class="qf-link" type="button" @click=${() => toggle(c)}>${c.resolved ? "Open again" : "Mark resolved"}<span class="nhsuk-u-visually-hidden">: ${c.body}</span></button>
+            ${correctionView(c, correct)}</li>`)}</ul>`
         : html`<p class="nhsuk-body-s">No comments yet.</p>`}
       <form class="qf-inline" novalidate @submit=${add}>
         <div class="nhsuk-form-group"><label class="nhsuk-label" for="idea-comment-${d.id}">Comment on ${d.text}</label>
