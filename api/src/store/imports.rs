@@ -491,8 +491,14 @@ async fn refresh_log(
     // Other systems are told of each measure whose points changed.
     for changed in super::log_measures::recompute_for_log(tx, caller, log_id).await? {
         let record = super::measures::measure_from_row(changed.row)?;
-        super::measure_events::points_recorded(tx, &record, &changed.before, &changed.changed)
-            .await?;
+        super::measure_events::points_recorded(
+            tx,
+            &record,
+            &changed.before,
+            &changed.after,
+            &changed.changed,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -56,11 +56,12 @@ pub(crate) async fn recompute(
     Ok(points.len())
 }
 
-/// A measure whose points a recompute changed: the points before and the dates changed, for
-/// the events the caller emits.
+/// A measure whose points a recompute changed: the points before and after and the dates
+/// changed, for the events the caller emits.
 pub(crate) struct Recomputed {
     pub row: measure::Model,
     pub before: Vec<engine::measure::DataPoint>,
+    pub after: Vec<engine::measure::DataPoint>,
     pub changed: Vec<chrono::NaiveDate>,
 }
 
@@ -101,6 +102,7 @@ pub(crate) async fn recompute_for_log(
         recomputed.push(Recomputed {
             row: m,
             before,
+            after,
             changed,
         });
     }

@@ -40,11 +40,48 @@ fn chart(record: &MeasureRecord, points: &[DataPoint]) -> Option<engine::spc::vi
     engine::spc::chart::chart(&record.measure, points, &record.chart_request(points)).ok()
 }
 
-/// Emits the events of points recorded on `dates`, given the points before. O(points).
+/// The measure's current points after `recorded` (one per date) replaced those of their dates in
+/// `before` (its current points before the write, by date): what [`current_points`] would read
+/// inside `tx` after the write, without reading the whole history again (the write holds the
+/// measure, so nothing else changed it). O((n + m) log(n + m)).
+pub(super) async fn after_recording(
+    tx: &impl ConnectionTrait,
+    measure_id: uuid::Uuid,
+    before: &[DataPoint],
+    recorded: &[DataPoint],
+) -> Result<Vec<DataPoint>> {
+    let dates: std::collections::HashSet<NaiveDate> = recorded.iter().map(|p| p.date).collect();
+    let mut after: Vec<DataPoint> = before
+        .iter()
+        .filter(|p| !dates.contains(&p.date))
+        .chain(recorded)
+        .cloned()
+        .collect();
+    after.sort_by_key(|p| p.date);
+    // Every test run checks the points worked out against those the write left.
+    #[cfg(debug_assertions)]
+    {
+        let stored = current_points(tx, measure_id).await?;
+        if stored != after {
+            return Err(crate::error::Error::internal(anyhow::anyhow!(
+                "measure {measure_id}: {} points worked out after recording, {} stored",
+                after.len(),
+                stored.len()
+            )));
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = (tx, measure_id);
+    Ok(after)
+}
+
+/// Emits the events of points recorded on `dates`, given the measure's current points before
+/// and after. O(points).
 pub(super) async fn points_recorded(
     tx: &WriteTransaction,
     record: &MeasureRecord,
     before: &[DataPoint],
+    after: &[DataPoint],
     dates: &[NaiveDate],
 ) -> Result<()> {
     let Some(project) = improvement_project::Entity::find_by_id(record.project_id)
@@ -53,7 +90,6 @@ pub(super) async fn points_recorded(
     else {
         return Ok(());
     };
-    let after = current_points(tx, record.id).await?;
     let scope = Scope::Project {
         id: project.id,
         owner: project.owner_id,
@@ -80,7 +116,7 @@ pub(super) async fn points_recorded(
         ),
     )
     .await?;
-    let Some(now) = chart(record, &after) else {
+    let Some(now) = chart(record, after) else {
         return Ok(());
     };
     let then = chart(record, before);

@@ -609,7 +609,8 @@ pub async fn record_points(
             (old != p).then(|| point_change(measure_id, Some(old), Some(p)))
         })
         .collect();
-    super::measure_events::points_recorded(&tx, &record, &earlier, &dates).await?;
+    let after = super::measure_events::after_recording(&tx, measure_id, &earlier, &points).await?;
+    super::measure_events::points_recorded(&tx, &record, &earlier, &after, &dates).await?;
     super::audit::commit_changes(tx, ctx, &[measure_id], &changes).await?;
     Ok(Recorded {
         inserted: points.len() - replaced,
