@@ -81,3 +81,33 @@ async fn maps_and_charts_come_as_svg_with_the_same_authorisation_as_the_data() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 404);
 }
+
+/// A draft's map is drawn again after each edit (a new version) and for each number of hotspots
+/// marked, though drawings are kept between requests.
+#[tokio::test]
+async fn a_drafts_map_follows_its_edits() {
+    let app = crate::helpers::spawn_app().await;
+    let pathway = app.import(&crate::helpers::example_document()).await;
+    const MAP: &str = "query($id: ID!) { pathway(id: $id) { version mapSvg none: mapSvg(hotspots: 0) steps { id name } } }";
+    let before = app.data(MAP, json!({"id": pathway["id"]})).await["pathway"].clone();
+    let again = app.data(MAP, json!({"id": pathway["id"]})).await["pathway"].clone();
+    assert_eq!(before, again);
+    assert!(before["mapSvg"].as_str().unwrap().contains("H1 "));
+    assert!(!before["none"].as_str().unwrap().contains("H1 "));
+    let step = &before["steps"][1];
+    let old_name = step["name"].as_str().unwrap().to_string();
+    assert!(before["mapSvg"].as_str().unwrap().contains(&old_name));
+    app.data(
+        "mutation($i: UpdateStepInput!) { updateStep(input: $i) { pathway { version } } }",
+        json!({"i": {"id": step["id"], "expectedVersion": before["version"], "name": "Senior triage"}}),
+    )
+    .await;
+    let after = app.data(MAP, json!({"id": pathway["id"]})).await["pathway"].clone();
+    for svg in [&after["mapSvg"], &after["none"]] {
+        let svg = svg.as_str().unwrap();
+        assert!(
+            svg.contains("Senior triage") && !svg.contains(&old_name),
+            "{svg}"
+        );
+    }
+}

@@ -14,6 +14,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// Pathway maps drawn, by version and hotspots marked. What a map shows (the version's name,
+/// steps, transitions, organisations and analysis) never changes within a version, on the same
+/// terms as the store's cache of version contents, so a drawing is shared by every request.
+static MAP_SVGS: std::sync::LazyLock<quick_cache::sync::Cache<(Uuid, i64, i32), Arc<str>>> =
+    std::sync::LazyLock::new(|| quick_cache::sync::Cache::new(256));
+
 /// Loads the content of many pathways in one round of queries, for the caller of one request
 /// (so a list of pathways with their steps is not one query per pathway).
 pub struct ContentLoader {
@@ -377,17 +383,21 @@ impl PathwayView {
         if !(0..=20).contains(&hotspots) {
             return Err(crate::Error::invalid("hotspots", "must be between 0 and 20").into());
         }
+        let key = (self.record.id, self.record.version, hotspots);
+        if let Some(svg) = MAP_SVGS.get(&key) {
+            return Ok(svg.to_string());
+        }
         let content = self.content(ctx).await?;
-        let shown: Vec<engine::analysis::RenderedHotspot> =
-            match super::analysis::analysis_of(ctx, &self.record, &content).await {
-                Ok(a) => a
-                    .hotspots
-                    .iter()
-                    .take(hotspots as usize)
-                    .map(|h| a.render(h))
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
+        let analysis = super::analysis::analysis_of(ctx, &self.record, &content).await;
+        let shown: Vec<engine::analysis::RenderedHotspot> = match &analysis {
+            Ok(a) => a
+                .hotspots
+                .iter()
+                .take(hotspots as usize)
+                .map(|h| a.render(h))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
         let lanes: Vec<engine::render::pathway_map::LaneLabel> = content
             .organisations
             .iter()
@@ -398,13 +408,19 @@ impl PathwayView {
             })
             .collect();
         // Laying the map out searches for the drawing with the fewest crossings (bounded, but
-        // milliseconds of CPU): on the blocking pool, like analysis.
+        // milliseconds of CPU): on the blocking pool, like analysis, and drawn once a version
+        // (unless its analysis failed, perhaps for want of time, leaving the hotspots out).
         let title = self.record.header.name.clone();
         let map = content.map.clone();
-        Ok(crate::blocking::compute(move |_| {
+        let svg: Arc<str> = crate::blocking::compute(move |_| {
             engine::render::pathway_map::pathway_svg(&title, &map, &lanes, &shown)
         })
-        .await?)
+        .await?
+        .into();
+        if analysis.is_ok() {
+            MAP_SVGS.insert(key, svg.clone());
+        }
+        Ok(svg.to_string())
     }
     /// The map as a Mermaid flowchart, for pasting into documents.
     async fn mermaid(&self, ctx: &Context<'_>) -> Result<String> {
