@@ -46,6 +46,8 @@ impl Loader<Uuid> for ContentLoader {
 pub struct PathwayView {
     record: PathwayRecord,
     content: Option<Arc<PathwayContent>>,
+    /// Its version label, when already worked out with its family's (a list of versions).
+    label: Option<Option<usize>>,
 }
 
 impl PathwayView {
@@ -54,6 +56,7 @@ impl PathwayView {
         Self {
             record,
             content: None,
+            label: None,
         }
     }
 
@@ -62,6 +65,7 @@ impl PathwayView {
         Self {
             record,
             content: Some(content),
+            label: None,
         }
     }
 
@@ -140,9 +144,11 @@ impl PathwayView {
         if self.record.published_at.is_none() {
             return Ok(None);
         }
-        Ok(store::versions::label(db(ctx)?, self.record.id)
-            .await?
-            .and_then(|n| i32::try_from(n).ok()))
+        let label = match self.label {
+            Some(known) => known,
+            None => store::versions::label(db(ctx)?, self.record.id).await?,
+        };
+        Ok(label.and_then(|n| i32::try_from(n).ok()))
     }
     /// Every version of the pathway's family that the caller may see, oldest first: the first
     /// version, each one cloned from it, and so on (this one included).
@@ -163,8 +169,11 @@ impl PathwayView {
         Ok(super::paging::page_of(
             store::versions::lineage(db(ctx)?, &caller, self.record.id).await?,
             super::paging::Paging::new(first, after, last, before),
-            |r| r.id.to_string(),
-            PathwayView::new,
+            |(r, _)| r.id.to_string(),
+            |(record, label)| PathwayView {
+                label: Some(label),
+                ..PathwayView::new(record)
+            },
         )?)
     }
     /// Its simulations, newest first (the latest 50).

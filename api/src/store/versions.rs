@@ -69,39 +69,48 @@ async fn family(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<(Uuid, Option
     Ok(members)
 }
 
-/// The versions of `id`'s family the caller may see, oldest first. `NOT_FOUND` unless the
-/// caller may see `id`.
+/// The versions of `id`'s family the caller may see, oldest first, each with its label (see
+/// [`label`]), from one walk of the family. `NOT_FOUND` unless the caller may see `id`.
 pub async fn lineage(
     db: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
-) -> Result<Vec<PathwayRecord>> {
+) -> Result<Vec<(PathwayRecord, Option<usize>)>> {
     pathways::get(db, caller, id).await?;
-    let ids: Vec<Uuid> = family(db, id)
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let members = family(db, id).await?;
+    let labels = labels(&members);
     let rows = pathway::Entity::find()
-        .filter(pathway::Column::Id.is_in(ids))
+        .filter(pathway::Column::Id.is_in(members.iter().map(|(id, _)| *id)))
         .filter(visible_pathways(caller))
         .order_by_asc(pathway::Column::Id)
         .all(db)
         .await?;
-    pathways::records(db, rows).await
+    Ok(pathways::records(db, rows)
+        .await?
+        .into_iter()
+        .map(|record| {
+            let label = labels.get(&record.id).copied();
+            (record, label)
+        })
+        .collect())
 }
 
 /// The label of a published version: 1 for the first of its family to be published, 2 for the
 /// next, and so on; `None` for a version never published. The caller must have read `id`.
 pub async fn label(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<usize>> {
-    let mut published: Vec<(DateTime<Utc>, Uuid)> = family(db, id)
-        .await?
-        .into_iter()
-        .filter_map(|(member, at)| at.map(|at| (at, member)))
+    Ok(labels(&family(db, id).await?).get(&id).copied())
+}
+
+/// The label of each published member of a family, by publication order. O(n log n).
+fn labels(members: &[(Uuid, Option<DateTime<Utc>>)]) -> std::collections::HashMap<Uuid, usize> {
+    let mut published: Vec<(DateTime<Utc>, Uuid)> = members
+        .iter()
+        .filter_map(|(member, at)| at.map(|at| (at, *member)))
         .collect();
     published.sort();
-    Ok(published
-        .iter()
-        .position(|(_, member)| *member == id)
-        .map(|i| i + 1))
+    published
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, member))| (member, i + 1))
+        .collect()
 }
