@@ -91,9 +91,14 @@ impl From<AgreementRecord> for AgreementView {
 }
 
 /// A pathway version's agreement, for `Pathway.agreement`.
-pub(crate) async fn of_pathway(ctx: &Context<'_>, id: uuid::Uuid) -> Result<AgreementView> {
-    let caller = super::context::caller_of(ctx);
-    Ok(agreements::for_pathway(db(ctx)?, &caller, id).await?.into())
+pub(crate) async fn of_pathway(
+    ctx: &Context<'_>,
+    record: &crate::store::PathwayRecord,
+    content: &crate::store::PathwayContent,
+) -> Result<AgreementView> {
+    Ok(agreements::for_version(db(ctx)?, record, content)
+        .await?
+        .into())
 }
 
 /// A change idea's agreement, for `Driver.agreement`.

@@ -323,7 +323,8 @@ impl PathwayView {
     /// in it) and where each stands: who agreed and when, who asked for changes, who has not
     /// decided yet, and, once published without someone's agreement, the owner's reason.
     async fn agreement(&self, ctx: &Context<'_>) -> Result<super::agreement::AgreementView> {
-        super::agreement::of_pathway(ctx, self.record.id).await
+        let content = self.content(ctx).await?;
+        super::agreement::of_pathway(ctx, &self.record, &content).await
     }
 
     /// The comments on this version, its steps and its transitions, oldest first.

@@ -235,11 +235,7 @@ async fn parties(
         .into_values()
         .collect();
     organisations.sort_by(|a, b| a.organisation.ods_code.cmp(&b.organisation.ods_code));
-    let rows = agreement::Entity::find()
-        .filter(agreement::Column::SubjectKind.eq(subject.kind()))
-        .filter(agreement::Column::SubjectId.eq(subject.id()))
-        .all(db)
-        .await?;
+    let rows = decisions(db, subject).await?;
     Ok(Parties {
         organisations,
         version,
@@ -271,6 +267,44 @@ pub async fn for_pathway(
 ) -> Result<AgreementRecord> {
     let row = visible_pathway(db, caller, id).await?;
     Ok(pathway_parties(db, &row).await?.record())
+}
+
+/// Where each organisation with steps in a pathway version stands, for a version the caller has
+/// read with its content: one statement (the decisions). O(steps + organisations).
+pub async fn for_version(
+    db: &impl ConnectionTrait,
+    record: &super::PathwayRecord,
+    content: &super::PathwayContent,
+) -> Result<AgreementRecord> {
+    let mut organisations: Vec<OrganisationRecord> = Vec::new();
+    for step in &content.map.steps {
+        if organisations
+            .iter()
+            .all(|o| o.organisation.ods_code != step.organisation)
+            && let Some(o) = content.organisation(&step.organisation)
+        {
+            organisations.push(o.clone());
+        }
+    }
+    organisations.sort_by(|a, b| a.organisation.ods_code.cmp(&b.organisation.ods_code));
+    let rows = decisions(db, Subject::Pathway(record.id)).await?;
+    let parties = Parties {
+        organisations,
+        version: record.version,
+        owner: record.owner.id,
+        rows,
+        open: record.status == PathwayStatus::Draft,
+    };
+    Ok(parties.record())
+}
+
+/// The stored decisions on a subject.
+async fn decisions(db: &impl ConnectionTrait, subject: Subject) -> Result<Vec<agreement::Model>> {
+    Ok(agreement::Entity::find()
+        .filter(agreement::Column::SubjectKind.eq(subject.kind()))
+        .filter(agreement::Column::SubjectId.eq(subject.id()))
+        .all(db)
+        .await?)
 }
 
 /// Where each organisation a change idea moves work between stands (none for a change inside
