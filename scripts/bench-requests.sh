@@ -9,6 +9,7 @@
 #   scripts/bench-requests.sh                 # both stores, 50 connections, 10 s each
 #   CONNECTIONS=50 DURATION=10s STORES="sqlite" scripts/bench-requests.sh
 #   BIN=/tmp/old/target/release/qiflow scripts/bench-requests.sh
+#   PARTS=1 STORES=sqlite DURATION=4s scripts/bench-requests.sh   # and each part of the page alone
 #
 # Needs wrk (Debian package `wrk`) and, for the PostgreSQL rows, a server at PG_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is made and dropped).
@@ -18,6 +19,9 @@ CONNECTIONS=${CONNECTIONS:-50}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 STORES=${STORES:-"sqlite postgres"}
+# PARTS=1 adds a row for each part of the pathway page's request read alone (never the same
+# twice), beside `pathway(id) { id }`, the floor every read pays.
+PARTS=${PARTS:-0}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 # BIN=path/to/qiflow compares another build (an older commit's, say) under the same load.
@@ -154,6 +158,25 @@ PY
     r=$(BODY_FILE="$WORK/$q.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/fresh.lua" "$base/graphql" | summary)
     row "$store" "  never the same twice" "$r" "$hrps"
   done
+  if [ "$PARTS" = 1 ]; then
+    local name selection
+    while IFS='|' read -r name selection; do
+      python3 -c 'import json,sys; print(json.dumps({"query": "query($id: ID!) { " + sys.argv[1] + " }", "variables": {"id": sys.argv[2]}}, separators=(",", ":")))' \
+        "$selection" "$pathway" > "$WORK/part.json"
+      r=$(BODY_FILE="$WORK/part.json" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/fresh.lua" "$base/graphql" | summary)
+      row "$store" "  $name" "$r" "$hrps"
+    done <<'PARTS'
+page part: pathway(id) { id }|pathway(id: $id) { id }
+page part: header|pathway(id: $id) { id name description condition status revision demandPerDay parentId updatedAt owner { id odsCode name } }
+page part: steps|pathway(id: $id) { steps { id key name kind organisation { id odsCode name } site activityCode touchMinutes valueClass wasteKinds dataItems capacityPerDay percentCompleteAccurate } }
+page part: transitions|pathway(id: $id) { transitions { id from { id key name } to { id key name } probability waitMinutes handoff crossesOrganisations } }
+page part: problems|pathway(id: $id) { problems { code message steps transitions } }
+page part: mapSvg|pathway(id: $id) { mapSvg }
+page part: versions|pathway(id: $id) { versions(first: 50) { nodes { id revision versionLabel status } } }
+page part: agreement|pathway(id: $id) { agreement { complete organisations { organisation { id odsCode name } state decidedBy decidedAt comment requestedAt } } }
+page part: comments|pathway(id: $id) { comments(first: 100) { nodes { id about subjectId author yours body resolved resolvedBy createdAt version } } }
+PARTS
+  fi
   local w
   w=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/write.lua" "$base/graphql" | summary)
   row "$store" "write recordDataPoints" "$w" "$hrps"
@@ -165,12 +188,12 @@ PY
 row() {
   local rps p50 p99 bad
   read -r rps p50 p99 bad <<< "$3"
-  printf '| %-8s | %-24s | %10.0f | %8.2f | %8.2f | %6.0f%% | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
+  printf '| %-8s | %-32s | %10.0f | %8.2f | %8.2f | %6.0f%% | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" \
     "$(python3 -c "print(100*$rps/$4)")" "$bad"
 }
 
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each; $(nproc) cores"
 echo
-echo "| store    | request                  | requests/s | p50 (ms) | p99 (ms) | of /healthz | failed |"
-echo "|----------|--------------------------|-----------:|---------:|---------:|------------:|-------:|"
+echo "| store    | request                          | requests/s | p50 (ms) | p99 (ms) | of /healthz | failed |"
+echo "|----------|----------------------------------|-----------:|---------:|---------:|------------:|-------:|"
 for store in $STORES; do run_store "$store"; done
