@@ -971,3 +971,39 @@ async fn the_report_nests_each_change_idea_under_its_own_driver() {
 ";
     assert!(report.contains(diagram), "{report}");
 }
+
+/// A family with branches: every member lists the same versions, each labelled by publication,
+/// and a pathway imported apart is no member.
+#[tokio::test]
+async fn every_version_of_a_branching_family_lists_the_whole_family() {
+    let app = spawn_app().await;
+    const PUBLISH: &str =
+        "mutation($id: ID!, $v: Int!) { publishPathway(id: $id, expectedVersion: $v) { id } }";
+    const CLONE: &str = "mutation($id: ID!) { clonePathway(id: $id) { id version } }";
+    let first = app.import(&example_document()).await;
+    app.data(PUBLISH, json!({"id": first["id"], "v": first["version"]}))
+        .await;
+    let second = app.data(CLONE, json!({"id": first["id"]})).await["clonePathway"].clone();
+    app.data(PUBLISH, json!({"id": second["id"], "v": second["version"]}))
+        .await;
+    // A draft from the second, and another from the first (a branch).
+    let third = app.data(CLONE, json!({"id": second["id"]})).await["clonePathway"].clone();
+    let branch = app.data(CLONE, json!({"id": first["id"]})).await["clonePathway"].clone();
+    let apart = app.import(&example_document()).await;
+    let expected = json!([
+        {"id": first["id"], "versionLabel": 1},
+        {"id": second["id"], "versionLabel": 2},
+        {"id": third["id"], "versionLabel": null},
+        {"id": branch["id"], "versionLabel": null},
+    ]);
+    const VERSIONS: &str = "query($id: ID!) { pathway(id: $id) { versions(first: 50) { nodes { id versionLabel } } } }";
+    for member in [&first, &second, &third, &branch] {
+        let listed = app.data(VERSIONS, json!({"id": member["id"]})).await;
+        assert_eq!(listed["pathway"]["versions"], expected, "from {member}");
+    }
+    let alone = app.data(VERSIONS, json!({"id": apart["id"]})).await;
+    assert_eq!(
+        alone["pathway"]["versions"],
+        json!([{"id": apart["id"], "versionLabel": null}])
+    );
+}

@@ -7,7 +7,7 @@ use crate::caller::Caller;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use entity::pathway;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use uuid::Uuid;
 
 /// The most versions a family may have before its listing is refused (a bound on the walk; a
@@ -15,56 +15,45 @@ use uuid::Uuid;
 pub const MAX_FAMILY: usize = 1_000;
 
 /// Every version of `id`'s family, unscoped, by id (which orders by creation): its ancestors up
-/// to the first version, then every version made from any of them. One statement per
-/// ancestor and per generation.
+/// to the first version, then every version made from any of them. One statement: a recursive
+/// query up the parents to the first version and down its descendants (sea-query builds no
+/// recursive query that both SQLite and PostgreSQL take, so it is written here; `UNION` rather
+/// than `UNION ALL` stops at rows already reached). At most [`MAX_FAMILY`] members.
 async fn family(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<(Uuid, Option<DateTime<Utc>>)>> {
-    let too_many = || {
-        Error::invalid(
+    let backend = db.get_database_backend();
+    let placeholder = match backend {
+        sea_orm::DbBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let sql = format!(
+        "WITH RECURSIVE up(id, parent_id) AS ( \
+             SELECT id, parent_id FROM pathway WHERE id = {placeholder} \
+             UNION SELECT p.id, p.parent_id FROM pathway p JOIN up ON p.id = up.parent_id), \
+         down(id, published_at) AS ( \
+             SELECT id, published_at FROM pathway WHERE id IN (SELECT id FROM up WHERE parent_id IS NULL) \
+             UNION SELECT p.id, p.published_at FROM pathway p JOIN down ON p.parent_id = down.id) \
+         SELECT id, published_at FROM down LIMIT {}",
+        MAX_FAMILY + 1
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .await?;
+    if rows.len() > MAX_FAMILY {
+        return Err(Error::invalid(
             "id",
             format!("the pathway has more than {MAX_FAMILY} versions"),
-        )
-    };
-    let parent_of = |id: Uuid| {
-        pathway::Entity::find_by_id(id)
-            .select_only()
-            .column(pathway::Column::ParentId)
-            .into_tuple::<Option<Uuid>>()
-            .one(db)
-    };
-    let mut root = id;
-    let mut walked = 0;
-    while let Some(Some(parent)) = parent_of(root).await? {
-        root = parent;
-        walked += 1;
-        if walked > MAX_FAMILY {
-            return Err(too_many());
-        }
+        ));
     }
-    let row = |id: Uuid| {
-        pathway::Entity::find_by_id(id)
-            .select_only()
-            .column(pathway::Column::Id)
-            .column(pathway::Column::PublishedAt)
-            .into_tuple::<(Uuid, Option<DateTime<Utc>>)>()
-            .one(db)
-    };
-    let mut members: Vec<(Uuid, Option<DateTime<Utc>>)> = row(root).await?.into_iter().collect();
-    let mut generation = vec![root];
-    while !generation.is_empty() {
-        let children = pathway::Entity::find()
-            .select_only()
-            .column(pathway::Column::Id)
-            .column(pathway::Column::PublishedAt)
-            .filter(pathway::Column::ParentId.is_in(generation))
-            .into_tuple::<(Uuid, Option<DateTime<Utc>>)>()
-            .all(db)
-            .await?;
-        generation = children.iter().map(|(id, _)| *id).collect();
-        members.extend(children);
-        if members.len() > MAX_FAMILY {
-            return Err(too_many());
-        }
-    }
+    // Sorted here, not in the query, so that the query can stop at its limit.
+    let mut members = rows
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<Uuid>("", "id")?,
+                row.try_get::<Option<DateTime<Utc>>>("", "published_at")?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
     members.sort_by_key(|(id, _)| *id);
     Ok(members)
 }
