@@ -1202,3 +1202,73 @@ async fn removing_a_change_idea_removes_its_comments_and_decisions_and_no_others
         "{kept}"
     );
 }
+
+/// The page counts every open comment, not only those it shows, and says when it shows only the
+/// oldest hundred.
+#[tokio::test]
+async fn the_pathway_page_counts_every_open_comment() {
+    use crate::browser::{click, open_browser, wait_for};
+    use crate::workplace::{fill, text};
+    let Some((_driver, client)) = open_browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let pathway = app.import(&example_document()).await;
+    let id = pathway["id"].as_str().unwrap();
+    let mut first = Vec::new();
+    for n in 1..=103 {
+        let added = app
+            .data(
+                "mutation($id: ID!, $b: String!) { addComment(input: {pathwayId: $id, body: $b}) { id } }",
+                json!({"id": id, "b": format!("Comment {n}")}),
+            )
+            .await;
+        if n <= 4 {
+            first.push(added["addComment"]["id"].clone());
+        }
+    }
+    for comment in &first {
+        app.data(
+            "mutation($i: ResolveCommentInput!) { resolveComment(input: $i) { id } }",
+            json!({"i": {"id": comment, "expectedVersion": 1, "resolved": true}}),
+        )
+        .await;
+    }
+    let counted = app
+        .data(
+            "query($id: ID!) { pathway(id: $id) { comments(first: 1) { totalCount } open: comments(unresolvedOnly: true, first: 1) { totalCount } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        (
+            &counted["pathway"]["comments"]["totalCount"],
+            &counted["pathway"]["open"]["totalCount"]
+        ),
+        (&json!(103), &json!(99))
+    );
+
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    fill(&client, "#token", &app.token).await;
+    click(&client, "//button[.='Sign in']").await;
+    wait_for(&client, "#new-pathway").await;
+    client
+        .goto(&format!("{}/#/pathway/{id}", app.address))
+        .await
+        .unwrap();
+    wait_for(&client, "#comments-shown").await;
+    assert_eq!(text(&client, "#comments-open").await, "(99 open)");
+    assert_eq!(
+        text(&client, "#comments-shown").await,
+        "Showing the oldest 100 of 103 comments."
+    );
+    let listed = client
+        .execute(
+            "return document.querySelectorAll('#comment-list > li').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed, json!(100));
+    client.close().await.unwrap();
+}

@@ -18,7 +18,7 @@
  *   demandPerDay: number | null, parentId: string | null, updatedAt: string, owner: Organisation, steps: Step[],
  *   transitions: Transition[], problems: Problem[], mapSvg: string,
  *   versions: { nodes: { id: string, revision: number, versionLabel: number | null, status: string }[] },
- *   agreement: Agreement, comments: { nodes: Comment[] } }} Pathway
+ *   agreement: Agreement, comments: { totalCount: number, nodes: Comment[] }, openComments: { totalCount: number } }} Pathway
  * @typedef {{ kind: string, title: string, explanation: string, minutesPerPatient: number, shareOfLeadTime: number,
  *   stepKeys: string[], transitions: string[] }} Hotspot
  * @typedef {{ expectedLeadTimeMinutes: number, valueAddedMinutes: number, flowEfficiency: number, expectedHandoffs: number,
@@ -46,6 +46,7 @@ export const PATHWAY_QUERY = `query($id: ID!) {
     mapSvg
     versions(first: 50) { nodes { id revision versionLabel status } }
     agreement { complete organisations { organisation { id odsCode name } state decidedBy decidedAt comment requestedAt } }
-    comments(first: 100) { nodes { id about subjectId author yours body resolved resolvedBy createdAt version } } }
+    comments(first: 100) { totalCount nodes { id about subjectId author yours body resolved resolvedBy createdAt version } }
+    openComments: comments(unresolvedOnly: true, first: 1) { totalCount } }
   organisations(first: 100) { nodes { id odsCode name } }
   me { name memberships { odsCode role } } }`;

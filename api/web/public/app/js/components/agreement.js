@@ -180,9 +180,12 @@ export function commentsView({ p, me, busy, problems, run }) {
   const toggle = (c) => run(`mutation($i: ResolveCommentInput!) { resolveComment(input: $i) { id } }`,
     { i: { id: c.id, expectedVersion: c.version, resolved: !c.resolved } }, c.resolved ? "Opened the comment again." : "Marked the comment resolved.");
   const bodyErrors = correcting ? [] : fieldErrors(problems, "body");
-  const open = p.comments.nodes.filter((c) => !c.resolved).length;
+  const shown = p.comments.nodes.length;
   return html`<section aria-labelledby="comments-title" id="comments" class="qf-no-print">
-    <h2 id="comments-title">Comments <span class="nhsuk-body-s">(${open} open)</span></h2>
+    <h2 id="comments-title">Comments <span class="nhsuk-body-s" id="comments-open">(${p.openComments.totalCount} open)</span></h2>
+    ${p.comments.totalCount > shown
+      ? html`<p class="nhsuk-body-s" id="comments-shown">Showing the oldest ${shown} of ${p.comments.totalCount} comments.</p>`
+      : nothing}
     ${p.comments.nodes.length
       ? html`<ul class="nhsuk-list" id="comment-list">${p.comments.nodes.map((c) => html`<li class="qf-comment" data-resolved=${String(c.resolved)}>
           <p class="nhsuk-body-s nhsuk-u-margin-bottom-1"><strong>${c.author}</strong> · ${when(c.createdAt)} · ${subject(c.about, c.subjectId)}
