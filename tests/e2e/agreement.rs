@@ -14,6 +14,20 @@ const RENAME: &str = "mutation($id: ID!, $v: Int!, $n: String!) { updatePathway(
 /// The example pathway owned by RX1 (the test administrator's, made by the import) with its
 /// arrival in RRU, an organisation the administrator does not belong to; and tokens for RRU's
 /// editor and viewer.
+/// Signs in to the web page with the test administrator's token and opens `route` (`#/...`).
+async fn open_signed_in(client: &fantoccini::Client, app: &TestApp, route: &str) {
+    use crate::browser::{click, wait_for};
+    use crate::workplace::fill;
+    client.goto(&format!("{}/", app.address)).await.unwrap();
+    fill(client, "#token", &app.token).await;
+    click(client, "//button[.='Sign in']").await;
+    wait_for(client, "#new-pathway").await;
+    client
+        .goto(&format!("{}/{route}", app.address))
+        .await
+        .unwrap();
+}
+
 /// RX1's project on `pathway` with one primary driver: the project and `addDriver`'s answer.
 async fn project_with_a_driver(app: &TestApp, pathway: &Value) -> (Value, Value) {
     let project = app
@@ -704,14 +718,7 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
     let pathway = app.import(&document).await;
     let id = pathway["id"].as_str().unwrap();
 
-    client.goto(&format!("{}/", app.address)).await.unwrap();
-    fill(&client, "#token", &app.token).await;
-    click(&client, "//button[.='Sign in']").await;
-    wait_for(&client, "#new-pathway").await;
-    client
-        .goto(&format!("{}/#/pathway/{id}", app.address))
-        .await
-        .unwrap();
+    open_signed_in(&client, &app, &format!("#/pathway/{id}")).await;
     wait_for(&client, "#agreement-table").await;
     let table = text(&client, "#agreement-table").await;
     assert!(
@@ -967,8 +974,8 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
 /// measure, computed from the demo log, in one click.
 #[tokio::test]
 async fn the_driver_diagram_suggests_measures_and_adds_one_computed_from_the_log() {
-    use crate::browser::{assert_accessible, click, open_browser, wait_for};
-    use crate::workplace::{fill, wait_for_xpath};
+    use crate::browser::{assert_accessible, click, open_browser};
+    use crate::workplace::wait_for_xpath;
     let Some((_driver, client)) = open_browser().await else {
         return;
     };
@@ -995,18 +1002,12 @@ async fn the_driver_diagram_suggests_measures_and_adds_one_computed_from_the_log
         .unwrap()
         .clone();
     let name = process["name"].as_str().unwrap();
-    client.goto(&format!("{}/", app.address)).await.unwrap();
-    fill(&client, "#token", &app.token).await;
-    click(&client, "//button[.='Sign in']").await;
-    wait_for(&client, "#new-pathway").await;
-    client
-        .goto(&format!(
-            "{}/#/project/{}",
-            app.address,
-            project["id"].as_str().unwrap()
-        ))
-        .await
-        .unwrap();
+    open_signed_in(
+        &client,
+        &app,
+        &format!("#/project/{}", project["id"].as_str().unwrap()),
+    )
+    .await;
     click(&client, "//button[contains(., 'Suggest measures')]").await;
     // The page lists what the API suggests, family by family.
     for family in ["OUTCOME", "PROCESS", "BALANCING"] {
@@ -1207,8 +1208,8 @@ async fn removing_a_change_idea_removes_its_comments_and_decisions_and_no_others
 /// oldest hundred.
 #[tokio::test]
 async fn the_pathway_page_counts_every_open_comment() {
-    use crate::browser::{click, open_browser, wait_for};
-    use crate::workplace::{fill, text};
+    use crate::browser::{open_browser, wait_for};
+    use crate::workplace::text;
     let Some((_driver, client)) = open_browser().await else {
         return;
     };
@@ -1248,14 +1249,7 @@ async fn the_pathway_page_counts_every_open_comment() {
         (&json!(103), &json!(99))
     );
 
-    client.goto(&format!("{}/", app.address)).await.unwrap();
-    fill(&client, "#token", &app.token).await;
-    click(&client, "//button[.='Sign in']").await;
-    wait_for(&client, "#new-pathway").await;
-    client
-        .goto(&format!("{}/#/pathway/{id}", app.address))
-        .await
-        .unwrap();
+    open_signed_in(&client, &app, &format!("#/pathway/{id}")).await;
     wait_for(&client, "#comments-shown").await;
     assert_eq!(text(&client, "#comments-open").await, "(99 open)");
     assert_eq!(
