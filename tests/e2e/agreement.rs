@@ -931,9 +931,40 @@ async fn the_pathway_page_asks_for_agreement_holds_the_discussion_and_publishes_
         )
         .await["node"]["comments"][0]["id"]
         .clone();
+    let correction = format!("#correct-{}", comment.as_str().unwrap());
+    // Corrected elsewhere after the page read it: the page's correction is refused as stale,
+    // saying so about the comment, and the discussion shows the other correction.
+    app.data(
+        "mutation($i: EditCommentInput!) { editComment(input: $i) { version } }",
+        json!({"i": {"id": comment, "expectedVersion": 1, "body": "Who staffs it at weekends? (asked twice)"}}),
+    )
+    .await;
+    fill(&client, &correction, "Who staffs it on Saturdays?").await;
+    click(
+        &client,
+        "//div[@data-discussion]//button[.='Save the correction']",
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        "//p[@role='alert'][contains(., 'Someone else changed this comment since you read it')]",
+    )
+    .await;
+    wait_for_xpath(
+        &client,
+        "//div[@data-discussion]//li[contains(., '(asked twice)')]",
+    )
+    .await;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).closest('details').open = true;",
+            vec![json!(correction)],
+        )
+        .await
+        .unwrap();
     fill(
         &client,
-        &format!("#correct-{}", comment.as_str().unwrap()),
+        &correction,
         "Who staffs it at weekends and on bank holidays?",
     )
     .await;

@@ -9,6 +9,9 @@ import { minutes, words } from "../format.js";
 import { announce, html, nothing } from "../view.js";
 import { correctionView } from "./agreement.js";
 
+/** What a change to a comment that someone changed first says (the discussion then reloads). */
+const STALE_COMMENT = "Someone else changed this comment since you read it: it now shows their change; make yours again.";
+
 /**
  * @typedef {{ id: string, parentId: string | null, kind: string, text: string,
  *   hotspot: { kind: string, stepKeys: string[] } | null,
@@ -173,7 +176,7 @@ export class DriverDiagram {
     /** @param {import("../model.js").Comment} c */
     const toggle = async (c) => {
       await this.change(`mutation($i: ResolveCommentInput!) { resolveComment(input: $i) { id } }`,
-        { i: { id: c.id, expectedVersion: c.version, resolved: !c.resolved } }, c.resolved ? "Opened the comment again." : "Marked the comment resolved.", c.body);
+        { i: { id: c.id, expectedVersion: c.version, resolved: !c.resolved } }, c.resolved ? "Opened the comment again." : "Marked the comment resolved.", c.body, STALE_COMMENT);
       await load();
       await this.reload();
     };
@@ -184,7 +187,7 @@ export class DriverDiagram {
         return this.reload();
       }
       await this.change(`mutation($i: EditCommentInput!) { editComment(input: $i) { id } }`,
-        { i: { id: c.id, expectedVersion: c.version, body } }, "Corrected the comment.", body);
+        { i: { id: c.id, expectedVersion: c.version, body } }, "Corrected the comment.", body, STALE_COMMENT);
       await load();
       await this.reload();
     };
@@ -307,8 +310,9 @@ export class DriverDiagram {
 
   /**
    * @param {string} query @param {Record<string, unknown>} variables @param {string} done @param {string} text
+   * @param {string} [stale] what to say when someone changed the record first (CONFLICT)
    */
-  async change(query, variables, done, text) {
+  async change(query, variables, done, text, stale = "Someone else changed this project since the page loaded: it now shows their change; make yours again.") {
     if (!text) {
       this.error = "Enter the driver's words";
       return this.reload();
@@ -321,9 +325,7 @@ export class DriverDiagram {
       announce(done);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      this.error = error.code === "CONFLICT"
-        ? "Someone else changed this project since the page loaded: it now shows their change; make yours again."
-        : error.message;
+      this.error = error.code === "CONFLICT" ? stale : error.message;
     }
     await this.reload();
   }
