@@ -143,6 +143,9 @@ run_store() {
 import json, re, sys
 model = open("api/web/public/app/js/model.js").read()
 query = re.search(r"export const PATHWAY_QUERY = `(.*?)`;", model, re.S).group(1)
+# The constants the query takes in (`${NAME}`), as the module declares them.
+constants = dict(re.findall(r'export const (\w+) = "?([^";`]*)"?;', model))
+query = re.sub(r"\$\{(\w+)\}", lambda m: constants[m.group(1)], query)
 print(json.dumps({"query": query, "variables": {"id": sys.argv[1]}}, separators=(",", ":")))
 PY
   # Warm up once, then measure each request kind in turn.

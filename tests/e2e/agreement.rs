@@ -1235,11 +1235,11 @@ async fn removing_a_change_idea_removes_its_comments_and_decisions_and_no_others
     );
 }
 
-/// The page counts every open comment, not only those it shows, and says when it shows only the
-/// oldest hundred.
+/// The page counts every open comment, not only those it shows, says when it shows only the
+/// oldest, and shows the rest on asking.
 #[tokio::test]
-async fn the_pathway_page_counts_every_open_comment() {
-    use crate::browser::{open_browser, wait_for};
+async fn the_pathway_page_counts_every_open_comment_and_shows_them_all_on_asking() {
+    use crate::browser::{click, open_browser, wait_for};
     use crate::workplace::text;
     let Some((_driver, client)) = open_browser().await else {
         return;
@@ -1285,15 +1285,42 @@ async fn the_pathway_page_counts_every_open_comment() {
     assert_eq!(text(&client, "#comments-open").await, "(99 open)");
     assert_eq!(
         text(&client, "#comments-shown").await,
+        "Showing the oldest 50 of 103 comments."
+    );
+    let listed = || async {
+        client
+            .execute(
+                "return document.querySelectorAll('#comment-list > li').length;",
+                vec![],
+            )
+            .await
+            .unwrap()
+    };
+    assert_eq!(listed().await, json!(50));
+    // The rest on asking, fifty at a time, and still after a change (which reads the pathway
+    // again).
+    click(&client, "//button[@id='more-comments']").await;
+    wait_for(&client, "#comment-list > li:nth-child(100)").await;
+    assert_eq!(
+        text(&client, "#comments-shown").await,
         "Showing the oldest 100 of 103 comments."
     );
-    let listed = client
-        .execute(
-            "return document.querySelectorAll('#comment-list > li').length;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(listed, json!(100));
+    click(&client, "//button[@id='more-comments']").await;
+    wait_for(&client, "#comment-list > li:nth-child(103)").await;
+    assert!(
+        client
+            .find(fantoccini::Locator::Css("#comments-shown"))
+            .await
+            .is_err(),
+        "all shown"
+    );
+    click(
+        &client,
+        "//li[contains(., 'Comment 103')]//button[starts-with(., 'Mark resolved')]",
+    )
+    .await;
+    crate::workplace::notice(&client, "Marked the comment resolved").await;
+    assert_eq!(text(&client, "#comments-open").await, "(98 open)");
+    assert_eq!(listed().await, json!(103));
     client.close().await.unwrap();
 }

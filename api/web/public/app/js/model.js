@@ -18,7 +18,8 @@
  *   demandPerDay: number | null, parentId: string | null, updatedAt: string, owner: Organisation, steps: Step[],
  *   transitions: Transition[], problems: Problem[], mapSvg: string,
  *   versions: { nodes: { id: string, revision: number, versionLabel: number | null, status: string }[] },
- *   agreement: Agreement, comments: { totalCount: number, nodes: Comment[] }, openComments: { totalCount: number } }} Pathway
+ *   agreement: Agreement, comments: CommentPage, openComments: { totalCount: number } }} Pathway
+ * @typedef {{ totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Comment[] }} CommentPage
  * @typedef {{ kind: string, title: string, explanation: string, minutesPerPatient: number, shareOfLeadTime: number,
  *   stepKeys: string[], transitions: string[] }} Hotspot
  * @typedef {{ expectedLeadTimeMinutes: number, valueAddedMinutes: number, flowEfficiency: number, expectedHandoffs: number,
@@ -35,6 +36,13 @@ export const ANALYSIS_FIELDS = `expectedLeadTimeMinutes valueAddedMinutes flowEf
   expectedCrossOrganisationHandoffs reworkMinutes
   hotspots { kind title explanation minutesPerPatient shareOfLeadTime stepKeys transitions }`;
 
+/** What every list of comments reads of each. */
+export const COMMENT_FIELDS = "id about subjectId author yours body resolved resolvedBy createdAt version";
+
+/** Comments read at a time ("Show more comments" reads the next ones): fifty keep the page's
+ * request within the API's complexity limit (a page costs its size times its fields). */
+export const COMMENT_PAGE = 50;
+
 /** Everything the pathway page shows, in one request. */
 export const PATHWAY_QUERY = `query($id: ID!) {
   pathway(id: $id) { id name description condition status revision demandPerDay parentId updatedAt
@@ -46,7 +54,7 @@ export const PATHWAY_QUERY = `query($id: ID!) {
     mapSvg
     versions(first: 50) { nodes { id revision versionLabel status } }
     agreement { complete organisations { organisation { id odsCode name } state decidedBy decidedAt comment requestedAt } }
-    comments(first: 100) { totalCount nodes { id about subjectId author yours body resolved resolvedBy createdAt version } }
+    comments(first: ${COMMENT_PAGE}) { totalCount pageInfo { hasNextPage endCursor } nodes { ${COMMENT_FIELDS} } }
     openComments: comments(unresolvedOnly: true, first: 1) { totalCount } }
   organisations(first: 100) { nodes { id odsCode name } }
   me { name memberships { odsCode role } } }`;

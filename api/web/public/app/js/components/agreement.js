@@ -149,9 +149,9 @@ let correcting = "";
 
 /**
  * The discussion on the version, its steps and its transitions.
- * @param {{ p: Pathway, me: Me, busy: boolean, problems: FieldProblem[], run: Run }} options
+ * @param {{ p: Pathway, me: Me, busy: boolean, problems: FieldProblem[], run: Run, more: () => unknown }} options
  */
-export function commentsView({ p, me, busy, problems, run }) {
+export function commentsView({ p, me, busy, problems, run, more }) {
   /** @param {string} about @param {string} id */
   const subject = (about, id) =>
     about === "STEP" ? `Step: ${p.steps.find((s) => s.id === id)?.name ?? "removed"}`
@@ -183,7 +183,7 @@ export function commentsView({ p, me, busy, problems, run }) {
   const shown = p.comments.nodes.length;
   return html`<section aria-labelledby="comments-title" id="comments" class="qf-no-print">
     <h2 id="comments-title">Comments <span class="nhsuk-body-s" id="comments-open">(${p.openComments.totalCount} open)</span></h2>
-    ${p.comments.totalCount > shown
+    ${p.comments.pageInfo.hasNextPage
       ? html`<p class="nhsuk-body-s" id="comments-shown">Showing the oldest ${shown} of ${p.comments.totalCount} comments.</p>`
       : nothing}
     ${p.comments.nodes.length
@@ -195,6 +195,10 @@ export function commentsView({ p, me, busy, problems, run }) {
           <button class="qf-link" type="button" ?disabled=${busy} @click=${() => toggle(c)}>${c.resolved ? "Open again" : "Mark resolved"}<span
             class="nhsuk-u-visually-hidden">: ${c.body}</span></button></li>`)}</ul>`
       : html`<p>No comments yet.</p>`}
+    ${p.comments.pageInfo.hasNextPage
+      ? html`<button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="button" id="more-comments" ?disabled=${busy}
+          @click=${more}>Show more comments</button>`
+      : nothing}
     <form novalidate id="comment-form" @submit=${add}>
       ${select({ id: "comment-about", name: "about", label: "About", problems, value: "pathway",
         options: [{ value: "pathway", text: "The whole version" },

@@ -7,6 +7,7 @@
 import { ApiError, gql } from "../api.js";
 import { minutes, words } from "../format.js";
 import { announce, html, nothing } from "../view.js";
+import { COMMENT_FIELDS } from "../model.js";
 import { correctionView } from "./agreement.js";
 
 /** What a change to a comment that someone changed first says (the discussion then reloads). */
@@ -153,7 +154,7 @@ export class DriverDiagram {
     const load = async () => {
       /** @type {{ node: { comments: { nodes: import("../model.js").Comment[] } } }} */
       const r = await gql(`query($id: ID!) { node(id: $id) { ... on Driver { comments(first: 100) {
-        nodes { id about subjectId author yours body resolved resolvedBy createdAt version } } } } }`, { id: d.id });
+        nodes { ${COMMENT_FIELDS} } } } } }`, { id: d.id });
       this.comments.set(d.id, r.node.comments.nodes);
     };
     const open = async () => {

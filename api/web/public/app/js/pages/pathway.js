@@ -7,7 +7,7 @@ import { ApiError, gql } from "../api.js";
 import { minutes, when, words } from "../format.js";
 import { go } from "../router.js";
 import { announce, errorSummary, focusErrors, html, nothing, show } from "../view.js";
-import { ANALYSIS_FIELDS, PATHWAY_QUERY } from "../model.js";
+import { ANALYSIS_FIELDS, COMMENT_FIELDS, COMMENT_PAGE, PATHWAY_QUERY } from "../model.js";
 import { figures, hotspots } from "../components/analysis.js";
 import { pathwayMap } from "../components/map.js";
 import { download } from "../download.js";
@@ -48,9 +48,22 @@ export async function pathway([id]) {
   let comparison = nothing;
   const whatIf = new WhatIf(() => draw());
 
+  /** How many pages of comments the reader has asked to see (each load reads them all again). */
+  let commentPages = 1;
+
   async function load() {
     /** @type {{ pathway: Pathway, organisations: { nodes: Organisation[] }, me: Me }} */
     const data = await gql(PATHWAY_QUERY, { id });
+    let page = data.pathway.comments;
+    for (let n = 1; n < commentPages && page.pageInfo.hasNextPage; n++) {
+      /** @type {{ pathway: { comments: import("../model.js").CommentPage } }} */
+      const next = await gql(`query($id: ID!, $after: String) { pathway(id: $id) {
+          comments(first: ${COMMENT_PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { ${COMMENT_FIELDS} } } } }`,
+        { id, after: page.pageInfo.endCursor });
+      page = next.pathway.comments;
+      data.pathway.comments.nodes.push(...page.nodes);
+    }
+    data.pathway.comments.pageInfo = page.pageInfo;
     p = data.pathway;
     organisations = data.organisations.nodes;
     me = data.me;
@@ -60,6 +73,14 @@ export async function pathway([id]) {
       const a = await gql(`query($id: ID!) { pathway(id: $id) { analysis { ${ANALYSIS_FIELDS} } } }`, { id });
       analysis = a.pathway.analysis;
     }
+  }
+
+  /** Shows the next page of comments (kept through later changes, which read them all again). */
+  async function showMoreComments() {
+    commentPages += 1;
+    await load();
+    draw();
+    announce(`Showing ${p.comments.nodes.length} of ${p.comments.totalCount} comments.`);
   }
 
   /**
@@ -342,7 +363,7 @@ export async function pathway([id]) {
             ${editor()}</aside>
         </div>
         ${agreementView({ p, me, busy, problems, run: change })}
-        ${commentsView({ p, me, busy, problems, run: change })}
+        ${commentsView({ p, me, busy, problems, run: change, more: showMoreComments })}
         ${analysis ? html`<h2>Analysis</h2>${figures(analysis)}${hotspots(analysis)}${whatIf.view(p, organisations)}` : nothing}
         ${others.length
           ? html`<section class="qf-no-print" aria-labelledby="compare-title"><h2 id="compare-title">Compare with another version</h2>
