@@ -201,6 +201,20 @@ pub(crate) async fn downloads(client: &fantoccini::Client, count: usize) -> serd
         .unwrap()
 }
 
+/// The download among `files` (from [`downloads`]) whose name ends with `ending`: downloads
+/// fetched on their own finish in either order.
+pub(crate) fn download_named<'a>(
+    files: &'a serde_json::Value,
+    ending: &str,
+) -> &'a serde_json::Value {
+    files
+        .as_array()
+        .unwrap_or_else(|| panic!("no downloads: {files}"))
+        .iter()
+        .find(|f| f["name"].as_str().is_some_and(|n| n.ends_with(ending)))
+        .unwrap_or_else(|| panic!("no {ending} download: {files}"))
+}
+
 /// Runs axe-core (WCAG 2.0, 2.1 and 2.2 A and AA rules) on the page as it is now and fails,
 /// listing them, on any violation.
 pub(crate) async fn assert_accessible(client: &fantoccini::Client, page: &str) {
@@ -362,15 +376,13 @@ async fn the_web_page_shows_the_demo_pathway_hotspots_what_if_and_project() {
     click(&client, "//button[.='Download SVG']").await;
     click(&client, "//button[.='Download PNG']").await;
     let files = downloads(&client, 2).await;
-    let svg = &files[0];
-    assert!(svg["name"].as_str().unwrap().ends_with(".svg"), "{files}");
+    let svg = download_named(&files, ".svg");
     assert_eq!(
         svg["head"].as_array().map(|h| h[..4].to_vec()),
         Some(vec![json!(60), json!(115), json!(118), json!(103)]),
         "starts <svg: {files}"
     );
-    let png = &files[1];
-    assert!(png["name"].as_str().unwrap().ends_with(".png"), "{files}");
+    let png = download_named(&files, ".png");
     assert_eq!(
         png["head"],
         json!([137, 80, 78, 71, 13, 10, 26, 10]),
